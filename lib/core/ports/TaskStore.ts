@@ -1,0 +1,38 @@
+import type { TaskPage, TaskQuery, TaskRecord } from '../task/TaskRecord.js';
+
+/** Result of {@link TaskStore.create}. */
+export type CreateOutcome = { created: true } | { created: false; existing: TaskRecord };
+
+/** Result of {@link TaskStore.save}. */
+export type SaveOutcome = { saved: true } | { saved: false; current: TaskRecord };
+
+/**
+ * Where task records live. Implemented by the embedded runtime (SQLite) and
+ * by the AWS runtime (DynamoDB); one contract suite (`test/contracts`) runs
+ * against both.
+ *
+ * Records past their `expiresAt` are treated as absent by every method, even
+ * if the backing store has not deleted them yet (DynamoDB TTL is lazy).
+ */
+export interface TaskStore {
+  /**
+   * Inserts a record if no (unexpired) record with its `taskId` exists.
+   * This is the idempotency primitive: on conflict the existing record is returned.
+   */
+  create(record: TaskRecord): Promise<CreateOutcome>;
+
+  /**
+   * Writes the whole record unless the stored one is terminal. A stored
+   * terminal record is never overwritten: a result, once written, is final.
+   * Inserts when absent.
+   *
+   * @throws {TaskRecordTooLargeError} when the record cannot fit the store
+   */
+  save(record: TaskRecord): Promise<SaveOutcome>;
+
+  /** A strongly consistent read; `undefined` when absent or expired. */
+  get(taskId: string): Promise<TaskRecord | undefined>;
+
+  /** Newest first (by `createdAt`, then `taskId`), filtered, paginated. */
+  list(query: TaskQuery): Promise<TaskPage>;
+}

@@ -1,0 +1,67 @@
+/**
+ * The trigger payload a logic sees as `ctx.payload`, normalised so that the
+ * same process code runs unchanged behind every trigger and on every runtime.
+ */
+
+export interface HttpPayload {
+  type: 'http';
+  method: string;
+  /** The request path, without the query string. */
+  path: string;
+  /** The route template that matched, e.g. `/customers/{id}/sync`. */
+  route: string;
+  pathParameters: Record<string, string>;
+  /** Query parameters; repeated keys are joined with `,` (as API Gateway v2 does). */
+  query: Record<string, string>;
+  /** Header names are lower-case. */
+  headers: Record<string, string>;
+  /** JSON bodies parsed, form bodies as an object, text as a string, none as `undefined`. */
+  body: unknown;
+}
+
+export interface QueuePayload {
+  type: 'queue';
+  queue: string;
+  messageId: string;
+  /** The body, parsed as JSON when it is JSON, otherwise the raw string. */
+  body: unknown;
+  /** String message attributes. */
+  attributes: Record<string, string>;
+  /** How many times the message has been received, this delivery included. */
+  receiveCount: number;
+  sentAt: string;
+}
+
+export interface SchedulePayload {
+  type: 'schedule';
+  rule: string;
+  /** When the schedule was due (ISO-8601 UTC). */
+  scheduledTime: string;
+  /** The `input` declared on the schedule event, if any. */
+  input: unknown;
+}
+
+export interface ApiPayload {
+  type: 'api';
+  /** The `payload` given to `POST /sluice/tasks`. */
+  body: unknown;
+}
+
+export type Payload = HttpPayload | QueuePayload | SchedulePayload | ApiPayload;
+
+/**
+ * The part of a payload that the process's `input` schema validates and that
+ * logics get as `ctx.input`: the body for HTTP (or the query when there is no
+ * body), API and queue triggers, the declared input for schedules.
+ */
+export function inputOf(payload: Payload): unknown {
+  switch (payload.type) {
+    case 'http':
+      return payload.body === undefined ? payload.query : payload.body;
+    case 'queue':
+    case 'api':
+      return payload.body;
+    case 'schedule':
+      return payload.input;
+  }
+}

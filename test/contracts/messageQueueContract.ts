@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnknownQueueError } from '../../lib/core/errors.js';
+import type { MessageQueue, QueueSpec, ReceivedMessage } from '../../lib/core/ports/MessageQueue.js';
+import { sleep } from '../helpers/time.js';
+
+export interface MessageQueueFixture {
+  queue: MessageQueue;
+  /** Declares (creates) queues; called once per test with fresh names. */
+  declare(specs: QueueSpec[]): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+let seq = 0;
+const fresh = (label: string) => `${label}-${process.pid}-${Date.now().toString(36)}-${(seq++).toString(36)}`;
+
+function spec(name: string, overrides: Partial<QueueSpec> = {}): QueueSpec {
+  return { name, visibilityTimeoutSeconds: 30, messageRetentionSeconds: 345_600, ...overrides };
+}
+
+async function receiveUntil(queue: MessageQueue, name: string, count: number, timeoutMs = 8000): Promise<ReceivedMessage[]> {
+  const got: ReceivedMessage[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (got.length < count && Date.now() < deadline) {
+    got.push(...(await queue.receive(name, { maxMessages: 10, waitTimeSeconds: 1 })));
+  }
+  return got;
+}
+
+/**
+ * SQS semantics every {@link MessageQueue} must have: the embedded SQLite
+ * queue and the SQS adapter (against fauxqs) run these same cases.
+ * Visibility timeouts are whole seconds, as in SQS, so some cases sleep.
+ */
+export function describeMessageQueueContract(name: string, createFixture: () => Promise<MessageQueueFixture>): void {
+  describe(`MessageQueue contract: ${name}`, () => {
+    let fx: MessageQueueFixture;
+    let queue: MessageQueue;
+    beforeAll(async () => {
+      fx = await createFixture();
+      queue = fx.queue;
+    });
+    afterAll(async () => {
+      await fx?.cleanup();
+    });
+
+    it('delivers a sent message with its body, attributes and a receive count of 1', async () => {
+      const q = fresh('basic');
+      await fx.declare([spec(q)]);
+      const body = JSON.stringify({ order: 42, note: 'naïve — 東京' });
+      const before = Date.now();
+      const { messageId } = await queue.send(q, { body, attributes: { kind: 'order', 'sluice-task-id': 't1' } });
+      const [msg, ...rest] = await receiveUntil(queue, q, 1);
+      expect(rest).toEqual([]);
+      expect(msg).toMatchObject({ messageId, body, attributes: { kind: 'order', 'sluice-task-id': 't1' }, receiveCount: 1 });
+      expect(typeof msg!.receiptHandle).toBe('string');
+      expect(Date.parse(msg!.sentAt)).toBeGreaterThanOrEqual(before - 1000);
+    });
+
+    it('hides a received message for its visibility timeout, then delivers it again', async () => {
+      const q = fresh('visibility');
+      await fx.declare([spec(q, { visibilityTimeoutSeconds: 1 })]);
+      await queue.send(q, { body: 'again' });
+      const [first] = await receiveUntil(queue, q, 1);
+      expect(first?.receiveCount).toBe(1);
+      expect(await queue.receive(q, { maxMessages: 10 })).toEqual([]);
+      await sleep(1300);
+      const [second] = await receiveUntil(queue, q, 1);
+      expect(second).toMatchObject({ messageId: first!.messageId, body: 'again', receiveCount: 2 });
+    });
+
+    it('honours a per-receive visibility timeout', async () => {
+      const q = fresh('pervis');
+      await fx.declare([spec(q, { visibilityTimeoutSeconds: 60 })]);
+      await queue.send(q, { body: 'short' });
+      const [first] = await queue.receive(q, { maxMessages: 1, visibilityTimeoutSeconds: 1, waitTimeSeconds: 2 });
+      expect(first).toBeDefined();
+      await sleep(1300);
+      const [second] = await receiveUntil(queue, q, 1);
+      expect(second?.messageId).toBe(first!.messageId);
+    });
+
+    it('never delivers a deleted message again', async () => {
+      const q = fresh('delete');
+      await fx.declare([spec(q, { visibilityTimeoutSeconds: 1 })]);
+      await queue.send(q, { body: 'once' });
+      const [msg] = await receiveUntil(queue, q, 1);
+      await queue.delete(q, msg!.receiptHandle);
+      await sleep(1300);
+      expect(await queue.receive(q, { maxMessages: 10, waitTimeSeconds: 1 })).toEqual([]);
+      expect(await queue.stats(q)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    });
+
+    it('returns a message at once when its visibility is changed to 0', async () => {
+      const q = fresh('changevis');
+      await fx.declare([spec(q, { visibilityTimeoutSeconds: 60 })]);
+      await queue.send(q, { body: 'back' });
+      const [msg] = await receiveUntil(queue, q, 1);
+      await queue.changeVisibility(q, msg!.receiptHandle, 0);
+      const [again] = await receiveUntil(queue, q, 1);
+      expect(again).toMatchObject({ messageId: msg!.messageId, receiveCount: 2 });
+    });
+
+    it('returns at most maxMessages, and every message exactly once while deleting', async () => {
+      const q = fresh('batch');
+      await fx.declare([spec(q)]);
+      const bodies = Array.from({ length: 15 }, (_, i) => `m${i}`);
+      for (const body of bodies) await queue.send(q, { body });
+      const seen: string[] = [];
+      const deadline = Date.now() + 8000;
+      while (seen.length < bodies.length && Date.now() < deadline) {
+        const batch = await queue.receive(q, { maxMessages: 10, waitTimeSeconds: 1 });
+        expect(batch.length).toBeLessThanOrEqual(10);
+        for (const m of batch) {
+          seen.push(m.body);
+          await queue.delete(q, m.receiptHandle);
+        }
+      }
+      expect(seen.sort()).toEqual([...bodies].sort());
+    });
+
+    it('counts visible and in-flight messages', async () => {
+      const q = fresh('stats');
+      await fx.declare([spec(q)]);
+      for (let i = 0; i < 3; i++) await queue.send(q, { body: `s${i}` });
+      await receiveUntil(queue, q, 1).then(async (got) => {
+        // receiveUntil may have taken more than one; return extras
+        for (const m of got.slice(1)) await queue.changeVisibility(q, m.receiptHandle, 0);
+      });
+      expect(await queue.stats(q)).toEqual({ visible: 2, inFlight: 1, delayed: 0 });
+    });
+
+    it('holds back a delayed message until its delay elapses', async () => {
+      const q = fresh('delay');
+      await fx.declare([spec(q)]);
+      await queue.send(q, { body: 'later', delaySeconds: 1 });
+      expect(await queue.receive(q, { maxMessages: 1 })).toEqual([]);
+      await sleep(1300);
+      const [msg] = await receiveUntil(queue, q, 1);
+      expect(msg?.body).toBe('later');
+    });
+
+    it('long-polls: a waiting receive returns a message sent meanwhile', async () => {
+      const q = fresh('longpoll');
+      await fx.declare([spec(q)]);
+      const pending = queue.receive(q, { maxMessages: 1, waitTimeSeconds: 5 });
+      await sleep(300);
+      await queue.send(q, { body: 'wake' });
+      const got = await pending;
+      expect(got.map((m) => m.body)).toEqual(['wake']);
+    });
+
+    it('moves a message to its dead-letter queue after maxReceiveCount receives, intact', async () => {
+      const q = fresh('work');
+      const dlq = fresh('work-dlq');
+      await fx.declare([spec(dlq), spec(q, { visibilityTimeoutSeconds: 1, deadLetter: { queue: dlq, maxReceiveCount: 2 } })]);
+      const body = JSON.stringify({ poison: true });
+      const { messageId } = await queue.send(q, { body, attributes: { origin: 'contract' } });
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const [msg] = await receiveUntil(queue, q, 1);
+        expect(msg).toMatchObject({ messageId, receiveCount: attempt });
+        await sleep(1300); // not deleted: it returns after the visibility timeout
+      }
+      // The third receive moves it instead of delivering it.
+      expect(await queue.receive(q, { maxMessages: 10, waitTimeSeconds: 1 })).toEqual([]);
+      const [dead] = await receiveUntil(queue, dlq, 1);
+      expect(dead).toMatchObject({ body, attributes: { origin: 'contract' } });
+      expect(await queue.stats(q)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    });
+
+    it('rejects an undeclared queue with UnknownQueueError', async () => {
+      await expect(queue.send(fresh('nope'), { body: 'x' })).rejects.toBeInstanceOf(UnknownQueueError);
+    });
+  });
+}

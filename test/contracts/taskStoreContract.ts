@@ -1,0 +1,225 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TaskRecordTooLargeError } from '../../lib/core/errors.js';
+import type { TaskStore } from '../../lib/core/ports/TaskStore.js';
+import type { TaskRecord, TaskStatus } from '../../lib/core/task/TaskRecord.js';
+
+export interface TaskStoreFixture {
+  store: TaskStore;
+  /** Largest record (bytes, after any compression) the store accepts; undefined = no practical limit. */
+  maxRecordBytes?: number;
+  cleanup(): Promise<void>;
+}
+
+let seq = 0;
+/** A unique prefix per test so one store can host every case. */
+function unique(label: string): string {
+  return `${label}-${process.pid}-${Date.now().toString(36)}-${(seq++).toString(36)}`;
+}
+
+export function makeRecord(overrides: Partial<TaskRecord> = {}): TaskRecord {
+  const nowSec = Math.floor(Date.now() / 1000);
+  return {
+    taskId: unique('task'),
+    process: 'p',
+    status: 'queued',
+    trigger: { type: 'api' },
+    createdAt: new Date().toISOString(),
+    attempts: 0,
+    logs: [],
+    expiresAt: nowSec + 3600,
+    ...overrides,
+  };
+}
+
+/**
+ * The behaviour every {@link TaskStore} must have. Run by the SQLite store
+ * and the DynamoDB store alike.
+ */
+export function describeTaskStoreContract(
+  name: string,
+  createFixture: (context: { processes: string[] }) => Promise<TaskStoreFixture>,
+): void {
+  describe(`TaskStore contract: ${name}`, () => {
+    const proc = unique('listproc');
+    const other = unique('otherproc');
+    let fx: TaskStoreFixture;
+    let store: TaskStore;
+    beforeAll(async () => {
+      // A store may need the declared process names to list across processes (DynamoDB does).
+      fx = await createFixture({ processes: ['p', proc, other] });
+      store = fx.store;
+    });
+    afterAll(async () => {
+      await fx?.cleanup();
+    });
+
+    it('creates a record and reads it back unchanged', async () => {
+      const record = makeRecord({
+        trigger: { type: 'http', method: 'POST', path: '/orders/7', route: '/orders/{id}' },
+        result: { nested: { list: [1, 'two', null, true], unicode: 'naïve — 東京 🚀' } },
+        logs: [{ time: new Date().toISOString(), level: 'info', logic: 'extract', message: 'hello', data: { n: 1 } }],
+        idempotencyKey: 'key-1',
+        payloadHash: 'abc',
+      });
+      expect(await store.create(record)).toEqual({ created: true });
+      expect(await store.get(record.taskId)).toEqual(record);
+    });
+
+    it('keeps falsy results (0, false, null) and omits an undefined result', async () => {
+      for (const result of [0, false, null, '']) {
+        const record = makeRecord({ status: 'succeeded', result });
+        await store.create(record);
+        const read = await store.get(record.taskId);
+        expect(read?.result).toStrictEqual(result);
+      }
+      const none = makeRecord();
+      await store.create(none);
+      expect(await store.get(none.taskId)).not.toHaveProperty('result');
+    });
+
+    it('does not create a second record with the same id and returns the existing one', async () => {
+      const first = makeRecord({ payloadHash: 'first' });
+      await store.create(first);
+      const outcome = await store.create({ ...first, payloadHash: 'second' });
+      expect(outcome).toEqual({ created: false, existing: first });
+      expect((await store.get(first.taskId))?.payloadHash).toBe('first');
+    });
+
+    it('treats an expired record as absent (get, create)', async () => {
+      const expired = makeRecord({ expiresAt: Math.floor(Date.now() / 1000) - 60 });
+      await store.create(expired);
+      expect(await store.get(expired.taskId)).toBeUndefined();
+      const fresh = { ...expired, expiresAt: Math.floor(Date.now() / 1000) + 60, payloadHash: 'fresh' };
+      expect(await store.create(fresh)).toEqual({ created: true });
+      expect((await store.get(fresh.taskId))?.payloadHash).toBe('fresh');
+    });
+
+    it('returns undefined for an unknown task', async () => {
+      expect(await store.get(unique('missing'))).toBeUndefined();
+    });
+
+    it('save inserts when absent and replaces a non-terminal record', async () => {
+      const record = makeRecord({ status: 'running', attempts: 1, startedAt: new Date().toISOString() });
+      expect(await store.save(record)).toEqual({ saved: true });
+      const retry = { ...record, status: 'queued' as const, error: { kind: 'logic' as const, name: 'Error', message: 'boom', logic: 'load' } };
+      expect(await store.save(retry)).toEqual({ saved: true });
+      expect(await store.get(record.taskId)).toEqual(retry);
+    });
+
+    it('never overwrites a terminal record', async () => {
+      const done = makeRecord({ status: 'succeeded', result: { rows: 3 }, attempts: 1, finishedAt: new Date().toISOString() });
+      await store.create(done);
+      for (const status of ['running', 'queued', 'failed', 'succeeded'] as TaskStatus[]) {
+        const outcome = await store.save({ ...done, status, result: { rows: 99 } });
+        expect(outcome).toEqual({ saved: false, current: done });
+      }
+      expect(await store.get(done.taskId)).toEqual(done);
+    });
+
+    it('lets exactly one of many concurrent final saves win', async () => {
+      const base = makeRecord({ status: 'running', attempts: 1 });
+      await store.create(base);
+      const outcomes = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => store.save({ ...base, status: 'succeeded', result: { writer: i } })),
+      );
+      const winners = outcomes.flatMap((o, i) => (o.saved ? [i] : []));
+      expect(winners).toHaveLength(1);
+      expect((await store.get(base.taskId))?.result).toEqual({ writer: winners[0] });
+    });
+
+    it('stores a large compressible result', async () => {
+      const rows = Array.from({ length: 10_000 }, (_, i) => ({ id: i, name: `customer-${i}`, tier: i % 3 === 0 ? 'gold' : 'silver' }));
+      const record = makeRecord({ status: 'succeeded', result: { rows } });
+      expect(JSON.stringify(record).length).toBeGreaterThan(450_000);
+      expect(await store.save(record)).toEqual({ saved: true });
+      expect((await store.get(record.taskId))?.result).toEqual({ rows });
+    });
+
+    it('handles a record too large for the store deliberately', async () => {
+      // ~600 KB of incompressible data
+      const blob = randomBytes(450_000).toString('base64');
+      const record = makeRecord({ status: 'succeeded', result: { blob } });
+      if (fx.maxRecordBytes === undefined) {
+        expect(await store.save(record)).toEqual({ saved: true });
+        expect((await store.get(record.taskId))?.result).toEqual({ blob });
+      } else {
+        await expect(store.save(record)).rejects.toBeInstanceOf(TaskRecordTooLargeError);
+        expect(await store.get(record.taskId)).toBeUndefined();
+      }
+    });
+
+    describe('list', () => {
+      const created: TaskRecord[] = [];
+      beforeAll(async () => {
+        const start = Date.parse('2026-03-01T00:00:00.000Z');
+        for (let i = 0; i < 23; i++) {
+          const status: TaskStatus = i % 3 === 0 ? 'failed' : 'succeeded';
+          const record = makeRecord({
+            process: i % 4 === 0 ? other : proc,
+            status,
+            // two records share each timestamp, so the taskId tie-break matters
+            createdAt: new Date(start + Math.floor(i / 2) * 1000).toISOString(),
+            result: { big: 'x'.repeat(100) },
+            logs: [{ time: new Date().toISOString(), level: 'info', message: `line ${i}` }],
+          });
+          created.push(record);
+          await store.create(record);
+        }
+        const expired = makeRecord({ process: proc, createdAt: new Date(start + 60_000).toISOString(), expiresAt: Math.floor(Date.now() / 1000) - 5 });
+        await store.create(expired);
+      });
+
+      const newestFirst = (a: TaskRecord, b: TaskRecord) =>
+        a.createdAt === b.createdAt ? (a.taskId < b.taskId ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1;
+
+      async function listAll(query: { process?: string; status?: TaskStatus; limit: number }) {
+        const ids: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.list({ ...query, cursor });
+          expect(page.items.length).toBeLessThanOrEqual(query.limit);
+          ids.push(...page.items.map((item) => item.taskId));
+          cursor = page.nextCursor;
+          pages++;
+          expect(pages).toBeLessThan(50);
+        } while (cursor);
+        return ids;
+      }
+
+      it('lists one process newest first, across pages, each task once', async () => {
+        const expected = created.filter((r) => r.process === proc).sort(newestFirst).map((r) => r.taskId);
+        expect(await listAll({ process: proc, limit: 4 })).toEqual(expected);
+      });
+
+      it('filters by status', async () => {
+        const expected = created.filter((r) => r.process === proc && r.status === 'failed').sort(newestFirst).map((r) => r.taskId);
+        expect(expected.length).toBeGreaterThan(2);
+        expect(await listAll({ process: proc, status: 'failed', limit: 2 })).toEqual(expected);
+      });
+
+      it('returns summaries without result and logs', async () => {
+        const page = await store.list({ process: proc, limit: 1 });
+        const item = page.items[0]!;
+        const full = created.find((r) => r.taskId === item.taskId)!;
+        expect(item).not.toHaveProperty('result');
+        expect(item).not.toHaveProperty('logs');
+        const { result: _r, logs: _l, ...summary } = full;
+        expect(item).toEqual(summary);
+      });
+
+      it('lists every process when none is given, newest first', async () => {
+        const ids = await listAll({ limit: 7 });
+        const mine = new Set(created.map((r) => r.taskId));
+        const expected = created.sort(newestFirst).map((r) => r.taskId);
+        // Other tests add records to the same store: keep only this block's, in order.
+        expect(ids.filter((id) => mine.has(id))).toEqual(expected);
+      });
+
+      it('returns an empty page for an unknown process', async () => {
+        expect(await store.list({ process: unique('nobody'), limit: 10 })).toEqual({ items: [] });
+      });
+    });
+  });
+}

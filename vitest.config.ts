@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Contract suites wait on real (whole-second) SQS visibility timeouts.
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    // The JSON report is what .ci/run reads for its "N passed, N failed" line.
+    reporters: ['default', ['json', { outputFile: '.cache/test-results.json' }]],
+  },
+});
