@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // DynamoDB Local + fauxqs on 127.0.0.1, started once per run (DynamoDB Local in the background).
+    globalSetup: ['test/setup/awsEmulators.ts'],
     // Contract suites wait on real (whole-second) SQS visibility timeouts.
     testTimeout: 30_000,
     hookTimeout: 120_000,

@@ -104,3 +104,11 @@ export class UnknownQueueError extends SluiceError {
     super(`unknown queue '${queue}'`);
   }
 }
+
+/** The process opted out of its task queue (`sluice: { queue: false }`). */
+export class AsyncDisabledError extends SluiceError {
+  override name = 'AsyncDisabledError';
+  constructor(readonly process: string) {
+    super(`process '${process}' has no task queue (sluice.queue is false), so it cannot run asynchronously`);
+  }
+}

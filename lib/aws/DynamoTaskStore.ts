@@ -1,0 +1,265 @@
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { SluiceError, TaskRecordTooLargeError, ValidationError } from '../core/errors.js';
+import { systemClock, type Clock } from '../core/ports/Clock.js';
+import type { CreateOutcome, SaveOutcome, TaskStore } from '../core/ports/TaskStore.js';
+import { TASK_STATUSES, type TaskPage, type TaskQuery, type TaskRecord, type TaskStatus } from '../core/task/TaskRecord.js';
+import { awsErrorName, awsRequestFailed } from './awsErrors.js';
+import { mergeNewestFirst, type ProcessScan } from './mergeNewestFirst.js';
+import {
+  decodeTaskRecord,
+  decodeTaskSummary,
+  DEFAULT_COMPRESS_ABOVE_BYTES,
+  DYNAMODB_MAX_ITEM_BYTES,
+  encodeTaskItem,
+  itemExpiresAt,
+  TASK_ITEM,
+  type TaskItem,
+} from './taskItemCodec.js';
+import { decodeTaskListCursor, encodeTaskListCursor } from './taskListCursor.js';
+import { TASK_TABLE } from './taskTable.js';
+
+export interface DynamoTaskStoreOptions {
+  /** Created once per container by the caller. */
+  client: DynamoDBClient;
+  tableName: string;
+  /**
+   * Every declared process (static: from `serverless.yml`). A list without a
+   * process filter merges the per-process index queries of these.
+   */
+  processes: readonly string[];
+  /** @default systemClock */
+  clock?: Clock;
+  /**
+   * Ask for `ReturnConsumedCapacity: 'TOTAL'` on every request, so a
+   * `RequestCounter` can sum the capacity units (benchmarks).
+   * @default false
+   */
+  returnConsumedCapacity?: boolean;
+  /** @default 32 KiB */
+  compressAboveBytes?: number;
+  /**
+   * Index pages read per process for one list page. When a sparse status
+   * filter exhausts them, the page comes back short, with a cursor.
+   * @default 5
+   */
+  maxQueryPagesPerList?: number;
+}
+
+/**
+ * {@link TaskStore} on the DynamoDB task table (layout: `taskTable.ts`).
+ *
+ * - `create`: one conditional PutItem (`absent or expired`); on conflict the
+ *   existing record comes back with the failure (`ALL_OLD`), no second read.
+ * - `save`: one conditional PutItem (`absent, expired, queued or running`):
+ *   a terminal record is never overwritten; a result, once written, is final.
+ * - `get`: one consistent GetItem.
+ * - `list`: Query on `byProcess`, newest first, status and expiry as filter
+ *   expressions; without a process filter, one Query per declared process
+ *   per page and a k-way merge (see `mergeNewestFirst`). Index reads are
+ *   eventually consistent: a task created a moment ago may be missing.
+ * - expired items count as absent everywhere: TTL deletion is lazy.
+ *
+ * Records above 32 KiB of JSON are stored gzipped; an item that still
+ * exceeds 400 KB is rejected with {@link TaskRecordTooLargeError} before
+ * anything is written.
+ *
+ * @example
+ * ```ts
+ * const client = new DynamoDBClient({}); // once per container
+ * const store = new DynamoTaskStore({ client, tableName: env.TASK_TABLE, processes: ['orders', 'crm-sync'] });
+ * ```
+ */
+export class DynamoTaskStore implements TaskStore {
+  /** Largest item (bytes, after compression) this store writes. */
+  static readonly maxItemBytes = DYNAMODB_MAX_ITEM_BYTES;
+
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+  private readonly processes: readonly string[];
+  private readonly clock: Clock;
+  private readonly capacity: { ReturnConsumedCapacity?: 'TOTAL' };
+  private readonly compressAboveBytes: number;
+  private readonly maxQueryPages: number;
+
+  constructor(options: DynamoTaskStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.processes = [...new Set(options.processes)];
+    this.clock = options.clock ?? systemClock;
+    this.capacity = options.returnConsumedCapacity ? { ReturnConsumedCapacity: 'TOTAL' } : {};
+    this.compressAboveBytes = options.compressAboveBytes ?? DEFAULT_COMPRESS_ABOVE_BYTES;
+    this.maxQueryPages = Math.max(1, options.maxQueryPagesPerList ?? 5);
+  }
+
+  async create(record: TaskRecord): Promise<CreateOutcome> {
+    const existing = await this.conditionalPut(record, 'attribute_not_exists(#pk) OR #exp < :now', {}, {});
+    return existing === undefined ? { created: true } : { created: false, existing };
+  }
+
+  async save(record: TaskRecord): Promise<SaveOutcome> {
+    const current = await this.conditionalPut(
+      record,
+      'attribute_not_exists(#pk) OR #exp < :now OR #st IN (:queued, :running)',
+      { '#st': TASK_ITEM.status },
+      { ':queued': { S: 'queued' satisfies TaskStatus }, ':running': { S: 'running' satisfies TaskStatus } },
+    );
+    return current === undefined ? { saved: true } : { saved: false, current };
+  }
+
+  async get(taskId: string): Promise<TaskRecord | undefined> {
+    let item: TaskItem | undefined;
+    try {
+      const out = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: { [TASK_ITEM.pk]: { S: taskId } }, ConsistentRead: true, ...this.capacity }),
+      );
+      item = out.Item;
+    } catch (error) {
+      throw awsRequestFailed('DynamoDB', 'GetItem', this.tableName, error);
+    }
+    if (item === undefined || this.isExpired(item)) return undefined;
+    return decodeTaskRecord(item);
+  }
+
+  async list(query: TaskQuery): Promise<TaskPage> {
+    const { limit, status } = validateQuery(query);
+    const positions = query.cursor === undefined ? undefined : decodeTaskListCursor(query.cursor);
+    let targets: Array<{ process: string; before: string | undefined }>;
+    if (query.process !== undefined) {
+      const before = positions?.[query.process];
+      if (positions !== undefined && (before === undefined || Object.keys(positions).length !== 1)) {
+        throw new ValidationError('invalid cursor', [{ path: 'cursor', message: 'the cursor belongs to another query' }]);
+      }
+      targets = [{ process: query.process, before }];
+    } else if (positions !== undefined) {
+      targets = Object.entries(positions).map(([process, before]) => ({ process, before }));
+    } else {
+      targets = this.processes.map((process) => ({ process, before: undefined }));
+    }
+    // One more than a page per process: reaching the end shows up now, not as a trailing empty page.
+    const scans = await Promise.all(targets.map((t) => this.scanProcess(t.process, t.before, status, limit + 1)));
+    const page = mergeNewestFirst(scans, limit);
+    return Object.keys(page.positions).length > 0 ? { items: page.items, nextCursor: encodeTaskListCursor(page.positions) } : { items: page.items };
+  }
+
+  /** Reads one process's index entries below `before`, newest first, until `want` match or the page budget is spent. */
+  private async scanProcess(process: string, before: string | undefined, status: TaskStatus | undefined, want: number): Promise<ProcessScan> {
+    const names: Record<string, string> = { '#proc': TASK_ITEM.process, '#ck': TASK_ITEM.createdKey, '#exp': TASK_ITEM.expiresAt, '#sum': TASK_ITEM.summary };
+    const values: Record<string, AttributeValue> = { ':proc': { S: process }, ':now': this.nowValue() };
+    let keyCondition = '#proc = :proc';
+    let filter = '#exp >= :now';
+    if (before !== undefined) {
+      keyCondition += ' AND #ck < :before';
+      values[':before'] = { S: before };
+    }
+    if (status !== undefined) {
+      filter += ' AND #st = :status';
+      names['#st'] = TASK_ITEM.status;
+      values[':status'] = { S: status };
+    }
+    const candidates: ProcessScan['candidates'] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    for (let page = 0; page < this.maxQueryPages; page++) {
+      const remaining = want - candidates.length;
+      let out;
+      try {
+        out = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: TASK_TABLE.byProcessIndex,
+            KeyConditionExpression: keyCondition,
+            FilterExpression: filter,
+            ProjectionExpression: '#ck, #sum',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ScanIndexForward: false,
+            // Limit counts entries examined before the filter: read further ahead when a status filter drops some.
+            Limit: Math.min(1000, status === undefined ? remaining : remaining * 4),
+            ExclusiveStartKey: startKey,
+            ...this.capacity,
+          }),
+        );
+      } catch (error) {
+        throw awsRequestFailed('DynamoDB', 'Query', `${this.tableName}/${TASK_TABLE.byProcessIndex}`, error);
+      }
+      for (const item of out.Items ?? []) {
+        const key = item[TASK_ITEM.createdKey]?.S;
+        if (key === undefined) throw new SluiceError(`index entry without ${TASK_ITEM.createdKey} in ${this.tableName}`);
+        candidates.push({ key, summary: decodeTaskSummary(item) });
+      }
+      if (out.LastEvaluatedKey === undefined) return { process, candidates, bound: undefined };
+      startKey = out.LastEvaluatedKey;
+      if (candidates.length >= want) break;
+    }
+    const bound = startKey?.[TASK_ITEM.createdKey]?.S;
+    if (bound === undefined) throw new SluiceError(`index page of ${this.tableName} ended without a ${TASK_ITEM.createdKey}`);
+    return { process, candidates, bound };
+  }
+
+  /**
+   * PutItem under `condition`. Returns `undefined` when written, or the
+   * stored record that made the condition fail.
+   */
+  private async conditionalPut(
+    record: TaskRecord,
+    condition: string,
+    extraNames: Record<string, string>,
+    extraValues: Record<string, AttributeValue>,
+  ): Promise<TaskRecord | undefined> {
+    const { item, size } = await encodeTaskItem(record, this.compressAboveBytes);
+    if (size > DYNAMODB_MAX_ITEM_BYTES) throw new TaskRecordTooLargeError(size, DYNAMODB_MAX_ITEM_BYTES);
+    const values: Record<string, AttributeValue> = { ':now': this.nowValue(), ...extraValues };
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#pk': TASK_ITEM.pk, '#exp': TASK_ITEM.expiresAt, ...extraNames },
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ...this.capacity,
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || awsErrorName(error) === 'ConditionalCheckFailedException') {
+        const old = (error as ConditionalCheckFailedException).Item;
+        if (old !== undefined) return decodeTaskRecord(old);
+        // An endpoint that ignores ALL_OLD: read it (the condition only fails on an unexpired item).
+        const current = await this.get(record.taskId);
+        if (current === undefined) throw new SluiceError(`conditional write of task ${record.taskId} failed, but no record is stored`, { cause: error });
+        return current;
+      }
+      if (awsErrorName(error) === 'ValidationException' && /item size/i.test(String((error as Error).message))) {
+        // Our size estimate is an approximation; DynamoDB has the final word.
+        throw new TaskRecordTooLargeError(size, DYNAMODB_MAX_ITEM_BYTES);
+      }
+      throw awsRequestFailed('DynamoDB', 'PutItem', this.tableName, error);
+    }
+  }
+
+  /** Now in epoch seconds (fractional), the unit of `expiresAt`. */
+  private nowValue(): AttributeValue {
+    return { N: String(this.clock.now() / 1000) };
+  }
+
+  private isExpired(item: TaskItem): boolean {
+    const expiresAt = itemExpiresAt(item);
+    return expiresAt !== undefined && expiresAt < this.clock.now() / 1000;
+  }
+}
+
+function validateQuery(query: TaskQuery): { limit: number; status: TaskStatus | undefined } {
+  const issues: Array<{ path: string; message: string }> = [];
+  if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 100) issues.push({ path: 'limit', message: 'must be an integer from 1 to 100' });
+  if (query.status !== undefined && !TASK_STATUSES.includes(query.status)) issues.push({ path: 'status', message: `must be one of ${TASK_STATUSES.join(', ')}` });
+  if (issues.length > 0) throw new ValidationError('invalid task query', issues);
+  return { limit: query.limit, status: query.status };
+}

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { ConfigError } from '../../core/errors.js';
+import { decodeProcessCatalog, type CatalogProcess } from './processCatalog.js';
+import { FUNCTION_KIND, SLUICE_ENV } from './sluiceEnv.js';
+
+/** What every Sluice Lambda function knows about its deployment. */
+interface AwsCommonConfig {
+  service: string;
+  stage: string;
+  /** DynamoDB task table name. */
+  taskTable: string;
+  retentionDays: number;
+  maxPayloadBytes: number;
+}
+
+/** Configuration of a process function (a worker of one Sluice process). */
+export interface AwsProcessConfig extends AwsCommonConfig {
+  kind: 'process';
+  /** The process name. */
+  process: string;
+  timeoutSeconds: number;
+  /** Its task queue; undefined when the process has none. */
+  taskQueue?: { name: string; url: string };
+  /**
+   * maxReceiveCount of each consumed queue that has a dead-letter queue, by
+   * queue name: a message received that many times is on its last attempt.
+   */
+  maxReceiveCounts: Readonly<Record<string, number>>;
+}
+
+/** Configuration of the platform API function. */
+export interface AwsPlatformConfig extends AwsCommonConfig {
+  kind: 'platform';
+  /** Prefix of task queue URLs: `https://sqs.<region>.amazonaws.com/<account>/`. */
+  queueUrlPrefix: string;
+  processes: readonly CatalogProcess[];
+}
+
+export type AwsConfig = Readonly<AwsProcessConfig> | Readonly<AwsPlatformConfig>;
+
+const text = z.string().trim().min(1, 'is empty');
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'is not a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+/**
+ * Reads the Sluice configuration of this Lambda function from the variables
+ * the Serverless plugin sets (names in `sluiceEnv.ts`). Call it once per
+ * container and keep the result: it is frozen.
+ *
+ * @example
+ * const config = readAwsConfig();
+ * if (config.kind !== 'process') throw new Error('not a process function');
+ *
+ * @throws {ConfigError} naming the missing or invalid variable
+ */
+export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
+  const read = <T>(name: string, schema: z.ZodType<T, string>, optional = false): T | undefined => {
+    const raw = env[name];
+    if (raw === undefined) {
+      if (optional) return undefined;
+      throw new ConfigError(`environment variable ${name} is not set (is this function deployed with the Sluice plugin?)`);
+    }
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      throw new ConfigError(`environment variable ${name} is invalid: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`, {
+        cause: parsed.error,
+      });
+    }
+    return parsed.data;
+  };
+  const required = <T>(name: string, schema: z.ZodType<T, string>): T => read(name, schema) as T;
+
+  const kind = required(SLUICE_ENV.functionKind, z.enum([FUNCTION_KIND.process, FUNCTION_KIND.platform]));
+  const common: AwsCommonConfig = {
+    service: required(SLUICE_ENV.service, text),
+    stage: required(SLUICE_ENV.stage, text),
+    taskTable: required(SLUICE_ENV.taskTable, text),
+    retentionDays: required(SLUICE_ENV.retentionDays, integer(1, 3650)),
+    maxPayloadBytes: required(SLUICE_ENV.maxPayloadBytes, integer(1, 1024 * 1024)),
+  };
+
+  if (kind === 'platform') {
+    const catalog = required(SLUICE_ENV.processCatalog, text);
+    let processes: CatalogProcess[];
+    try {
+      processes = decodeProcessCatalog(catalog, common);
+    } catch (cause) {
+      throw new ConfigError(`environment variable ${SLUICE_ENV.processCatalog} is not a valid process catalog`, { cause });
+    }
+    return deepFreeze({
+      kind,
+      ...common,
+      queueUrlPrefix: required(SLUICE_ENV.queueUrlPrefix, z.string().regex(/^https?:\/\/\S+\/$/, 'is not a URL ending with /')),
+      processes,
+    });
+  }
+
+  const queueName = read(SLUICE_ENV.taskQueueName, text, true);
+  const queueUrl = read(SLUICE_ENV.taskQueueUrl, z.url(), true);
+  if ((queueName === undefined) !== (queueUrl === undefined)) {
+    const missing = queueName === undefined ? SLUICE_ENV.taskQueueName : SLUICE_ENV.taskQueueUrl;
+    throw new ConfigError(`environment variable ${missing} is not set, though its task queue counterpart is`);
+  }
+  const config: AwsProcessConfig = {
+    kind,
+    ...common,
+    process: required(SLUICE_ENV.process, text),
+    timeoutSeconds: required(SLUICE_ENV.timeoutSeconds, integer(1, 900)),
+    maxReceiveCounts: required(
+      SLUICE_ENV.maxReceiveCounts,
+      z
+        .string()
+        .transform((value, ctx) => {
+          try {
+            return JSON.parse(value) as unknown;
+          } catch {
+            ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+            return z.NEVER;
+          }
+        })
+        .pipe(z.record(z.string().min(1), z.number().int().min(1).max(1000))),
+    ),
+  };
+  if (queueName !== undefined && queueUrl !== undefined) config.taskQueue = { name: queueName, url: queueUrl };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,46 @@
+/**
+ * Names of the environment variables the Serverless plugin
+ * (lib/serverless) sets on each Lambda function and `readAwsConfig` reads.
+ *
+ * Every function:
+ * - `SLUICE_FUNCTION_KIND`: `process` (a Sluice process) or `platform` (the platform API).
+ * - `SLUICE_SERVICE`, `SLUICE_STAGE`: the service name and stage.
+ * - `SLUICE_TASK_TABLE`: name of the DynamoDB task table.
+ * - `SLUICE_RETENTION_DAYS`: how long task records are kept (`custom.sluice.retentionDays`).
+ * - `SLUICE_MAX_PAYLOAD_BYTES`: largest accepted body / message (`custom.sluice.maxPayloadBytes`).
+ *
+ * Process functions:
+ * - `SLUICE_PROCESS`: the process name (the function key).
+ * - `SLUICE_TIMEOUT_SECONDS`: the function timeout.
+ * - `SLUICE_TASK_QUEUE_NAME`, `SLUICE_TASK_QUEUE_URL`: its task queue; both absent
+ *   when the process opted out (`sluice: { queue: false }`).
+ * - `SLUICE_MAX_RECEIVE_COUNTS`: JSON `{ "<queue name>": maxReceiveCount }` for each
+ *   queue the function consumes that has a dead-letter queue, so the worker knows
+ *   which receive is the last attempt. Queues without redrive are absent.
+ *
+ * The platform function:
+ * - `SLUICE_QUEUE_URL_PREFIX`: `https://sqs.<region>.<suffix>/<account>/`; a task
+ *   queue's URL is this prefix + its name.
+ * - `SLUICE_PROCESS_CATALOG`: the processes, compact JSON (see `processCatalog.ts`).
+ */
+export const SLUICE_ENV = {
+  functionKind: 'SLUICE_FUNCTION_KIND',
+  service: 'SLUICE_SERVICE',
+  stage: 'SLUICE_STAGE',
+  taskTable: 'SLUICE_TASK_TABLE',
+  retentionDays: 'SLUICE_RETENTION_DAYS',
+  maxPayloadBytes: 'SLUICE_MAX_PAYLOAD_BYTES',
+  process: 'SLUICE_PROCESS',
+  timeoutSeconds: 'SLUICE_TIMEOUT_SECONDS',
+  taskQueueName: 'SLUICE_TASK_QUEUE_NAME',
+  taskQueueUrl: 'SLUICE_TASK_QUEUE_URL',
+  maxReceiveCounts: 'SLUICE_MAX_RECEIVE_COUNTS',
+  queueUrlPrefix: 'SLUICE_QUEUE_URL_PREFIX',
+  processCatalog: 'SLUICE_PROCESS_CATALOG',
+} as const;
+
+/** Values of `SLUICE_FUNCTION_KIND`. */
+export const FUNCTION_KIND = { process: 'process', platform: 'platform' } as const;
+
+/** Lambda limits all environment variables of a function (names and values) to 4 KB together. */
+export const LAMBDA_ENV_LIMIT_BYTES = 4096;

@@ -1,0 +1,106 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import { SluiceError } from '../core/errors.js';
+import { toSummary, type TaskRecord, type TaskSummary } from '../core/task/TaskRecord.js';
+import { TASK_TABLE } from './taskTable.js';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+/** DynamoDB's item size limit (names + values), 400 KB. */
+export const DYNAMODB_MAX_ITEM_BYTES = 400 * 1024;
+
+/** Records whose JSON is larger than this are stored gzip-compressed. */
+export const DEFAULT_COMPRESS_ABOVE_BYTES = 32 * 1024;
+
+/** Attribute names of a task item (layout: see `taskTable.ts`). */
+export const TASK_ITEM = {
+  pk: TASK_TABLE.partitionKey,
+  process: TASK_TABLE.processAttribute,
+  createdKey: TASK_TABLE.createdKeyAttribute,
+  expiresAt: TASK_TABLE.ttlAttribute,
+  status: 'status',
+  summary: 'summary',
+  record: 'record',
+  recordGz: 'recordGz',
+} as const;
+
+export type TaskItem = Record<string, AttributeValue>;
+
+/**
+ * The sort key of the `byProcess` index. `createdAt` is a fixed-width ISO
+ * timestamp, so comparing keys as strings orders by `createdAt`, then
+ * `taskId`: exactly the "newest first" order of the `TaskStore` port.
+ */
+export function createdKeyOf(record: Pick<TaskRecord, 'createdAt' | 'taskId'>): string {
+  return `${record.createdAt}#${record.taskId}`;
+}
+
+/**
+ * The size DynamoDB charges against the 400 KB limit: attribute name bytes
+ * plus value bytes (strings as UTF-8, binaries raw, numbers about one byte
+ * per two digits plus one).
+ */
+export function itemSize(item: TaskItem): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(item)) {
+    size += Buffer.byteLength(name);
+    if (value.S !== undefined) size += Buffer.byteLength(value.S);
+    else if (value.B !== undefined) size += value.B.byteLength;
+    else if (value.N !== undefined) size += Math.ceil(value.N.replace(/[-.]/g, '').length / 2) + 1;
+    else size += Buffer.byteLength(JSON.stringify(value)); // not used by this layout; a safe overestimate
+  }
+  return size;
+}
+
+export interface EncodedTaskItem {
+  item: TaskItem;
+  /** {@link itemSize} of `item`. */
+  size: number;
+  compressed: boolean;
+}
+
+/** Builds the item of a record: keys, filter attributes, summary, and the record (gzipped when large). */
+export async function encodeTaskItem(record: TaskRecord, compressAboveBytes = DEFAULT_COMPRESS_ABOVE_BYTES): Promise<EncodedTaskItem> {
+  const json = JSON.stringify(record);
+  const compressed = Buffer.byteLength(json) > compressAboveBytes;
+  const body: TaskItem = compressed
+    ? { [TASK_ITEM.recordGz]: { B: new Uint8Array(await gzipAsync(json)) } }
+    : { [TASK_ITEM.record]: { S: json } };
+  const item: TaskItem = {
+    [TASK_ITEM.pk]: { S: record.taskId },
+    [TASK_ITEM.process]: { S: record.process },
+    [TASK_ITEM.createdKey]: { S: createdKeyOf(record) },
+    [TASK_ITEM.status]: { S: record.status },
+    [TASK_ITEM.expiresAt]: { N: String(record.expiresAt) },
+    [TASK_ITEM.summary]: { S: JSON.stringify(toSummary(record)) },
+    ...body,
+  };
+  return { item, size: itemSize(item), compressed };
+}
+
+function malformed(item: TaskItem, what: string): SluiceError {
+  return new SluiceError(`malformed task item '${item[TASK_ITEM.pk]?.S ?? '?'}': ${what}`);
+}
+
+/** The full record of an item (from `record` or `recordGz`). */
+export async function decodeTaskRecord(item: TaskItem): Promise<TaskRecord> {
+  const gz = item[TASK_ITEM.recordGz]?.B;
+  const json = gz !== undefined ? (await gunzipAsync(gz)).toString('utf8') : item[TASK_ITEM.record]?.S;
+  if (json === undefined) throw malformed(item, 'neither record nor recordGz');
+  return JSON.parse(json) as TaskRecord;
+}
+
+/** The summary of an item (as projected into the `byProcess` index). */
+export function decodeTaskSummary(item: TaskItem): TaskSummary {
+  const json = item[TASK_ITEM.summary]?.S;
+  if (json === undefined) throw malformed(item, 'no summary');
+  return JSON.parse(json) as TaskSummary;
+}
+
+/** The TTL of an item in epoch seconds; `undefined` when it has none. */
+export function itemExpiresAt(item: TaskItem): number | undefined {
+  const n = item[TASK_ITEM.expiresAt]?.N;
+  return n === undefined ? undefined : Number(n);
+}

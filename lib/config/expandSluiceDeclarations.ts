@@ -1,0 +1,138 @@
+import { ConfigError } from '../core/errors.js';
+import { functionTimeout, type CloudFormationResource, type ServerlessConfig } from './serverlessConfig.js';
+import { parseFunctionSluice, parseSluiceSettings, type ResolvedSluiceSettings } from './sluiceSettings.js';
+import {
+  assertQueueName,
+  PLATFORM_FUNCTION,
+  SLUICE_LOGICAL_IDS,
+  TASK_DLQ_RETENTION_SECONDS,
+  TASK_QUEUE_RETENTION_SECONDS,
+  taskDeadLetterQueueName,
+  taskQueueName,
+  VISIBILITY_TIMEOUT_FACTOR,
+} from './sluiceNames.js';
+
+/** The Sluice-managed queue of one process, as added to the configuration. */
+export interface TaskQueueDeclaration {
+  /** `${service}-${stage}-${function}` */
+  name: string;
+  logicalId: string;
+  deadLetterName: string;
+  deadLetterLogicalId: string;
+  /** 6 x the function timeout. */
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  batchSize: number;
+  maximumBatchingWindow: number;
+}
+
+export interface ExpandedProcess {
+  /** The function key. */
+  name: string;
+  timeoutSeconds: number;
+  /** Undefined when the process opted out with `sluice: { queue: false }`. */
+  taskQueue?: TaskQueueDeclaration;
+}
+
+export interface ExpandedDeclarations {
+  /** A new configuration: the input plus task queues, their DLQs and their `sqs` events. */
+  config: ServerlessConfig;
+  service: string;
+  stage: string;
+  settings: ResolvedSluiceSettings;
+  /** Every Sluice process (functions without `sluice: false`), in declaration order. */
+  processes: ExpandedProcess[];
+}
+
+/**
+ * Expands Sluice's concise declaration into plain Serverless configuration,
+ * the same way for both runtimes: every function is a Sluice process unless
+ * it says `sluice: false`, and each process gets a task queue
+ * `${service}-${stage}-${function}` (visibility timeout 6 x the function
+ * timeout, 4 days retention, SSE) with a dead-letter queue
+ * `...-dlq` (14 days) after `maxReceiveCount` receives, plus an `sqs` event
+ * that consumes it. `sluice: { queue: false }` opts out of the task queue.
+ *
+ * Pure: the input is not modified. AWS-only additions (IAM, the task table,
+ * the platform function, environment variables) belong to the Serverless
+ * plugin, not here.
+ *
+ * @param config a configuration whose variables are resolved
+ * @throws {ConfigError} on invalid `custom.sluice` / `sluice` settings, names
+ *   SQS would reject, or a clash with a user resource or function
+ */
+export function expandSluiceDeclarations(config: ServerlessConfig, context: { stage: string }): ExpandedDeclarations {
+  const expanded = structuredClone(config);
+  const { stage } = context;
+  const service = expanded.service;
+  const settings = parseSluiceSettings(expanded.custom?.sluice);
+
+  if (Object.hasOwn(expanded.functions, PLATFORM_FUNCTION)) {
+    throw new ConfigError(`functions.${PLATFORM_FUNCTION}: this function name is reserved for the Sluice platform API`);
+  }
+
+  expanded.resources ??= {};
+  const resources: Record<string, CloudFormationResource> = (expanded.resources.Resources ??= {});
+  const processes: ExpandedProcess[] = [];
+
+  for (const [name, fn] of Object.entries(expanded.functions)) {
+    const sluice = parseFunctionSluice(fn.sluice, name, settings);
+    if (!sluice.process) continue;
+    const timeoutSeconds = functionTimeout(expanded, name);
+    if (sluice.taskQueue === false) {
+      processes.push({ name, timeoutSeconds });
+      continue;
+    }
+
+    const taskQueue: TaskQueueDeclaration = {
+      name: taskQueueName(service, stage, name),
+      logicalId: SLUICE_LOGICAL_IDS.taskQueue(name),
+      deadLetterName: taskDeadLetterQueueName(service, stage, name),
+      deadLetterLogicalId: SLUICE_LOGICAL_IDS.taskDeadLetterQueue(name),
+      visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_FACTOR * timeoutSeconds,
+      ...sluice.taskQueue,
+    };
+    assertQueueName(taskQueue.name, `functions.${name} task queue`);
+    assertQueueName(taskQueue.deadLetterName, `functions.${name} task dead-letter queue`);
+    for (const logicalId of [taskQueue.logicalId, taskQueue.deadLetterLogicalId]) {
+      if (Object.hasOwn(resources, logicalId)) {
+        throw new ConfigError(`resources.Resources.${logicalId}: this logical id is reserved for the task queues of functions.${name}`);
+      }
+    }
+
+    resources[taskQueue.deadLetterLogicalId] = {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: taskQueue.deadLetterName,
+        MessageRetentionPeriod: TASK_DLQ_RETENTION_SECONDS,
+        SqsManagedSseEnabled: true,
+      },
+    };
+    resources[taskQueue.logicalId] = {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: taskQueue.name,
+        VisibilityTimeout: taskQueue.visibilityTimeoutSeconds,
+        MessageRetentionPeriod: TASK_QUEUE_RETENTION_SECONDS,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [taskQueue.deadLetterLogicalId, 'Arn'] },
+          maxReceiveCount: taskQueue.maxReceiveCount,
+        },
+      },
+    };
+    fn.events = [
+      ...(fn.events ?? []),
+      {
+        sqs: {
+          arn: { 'Fn::GetAtt': [taskQueue.logicalId, 'Arn'] },
+          batchSize: taskQueue.batchSize,
+          ...(taskQueue.maximumBatchingWindow > 0 ? { maximumBatchingWindow: taskQueue.maximumBatchingWindow } : {}),
+        },
+      },
+    ];
+    processes.push({ name, timeoutSeconds, taskQueue });
+  }
+
+  return { config: expanded, service, stage, settings, processes };
+}

@@ -1,0 +1,228 @@
+import { ConfigError } from '../core/errors.js';
+import type { HttpMethod, HttpRouteManifest, QueueTriggerManifest, ScheduleManifest } from './ServiceManifest.js';
+import { queueFromArn, type CloudFormationScope } from './cloudFormationValues.js';
+import { assertBatchingWindow } from './sluiceSettings.js';
+import { isPlainObject } from './VariableResolver.js';
+
+/** The triggers of one process, from its `events`. */
+export interface ProcessEvents {
+  http: HttpRouteManifest[];
+  queues: Array<QueueTriggerManifest & { external: boolean }>;
+  schedules: ScheduleManifest[];
+}
+
+const HTTP_METHODS = new Set<HttpMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY']);
+const SUPPORTED = 'httpApi, sqs, schedule (and eventBridge with schedule)';
+
+const SQS_KEYS = new Set(['arn', 'batchSize', 'maximumBatchingWindow', 'enabled', 'functionResponseType', 'maximumConcurrency']);
+const SCHEDULE_KEYS = new Set(['rate', 'enabled', 'input', 'name', 'description']);
+const EVENT_BRIDGE_SCHEDULE_KEYS = new Set(['schedule', 'enabled', 'input', 'name', 'description']);
+const HTTP_API_KEYS = new Set(['method', 'path', 'authorizer']);
+
+/**
+ * Reads the `events` of a Sluice process. Every event must be one Sluice can
+ * run on both runtimes; anything else is an error rather than silently
+ * ignored (mark the function `sluice: false` to deploy it as a plain
+ * function).
+ *
+ * Schedule expressions are not validated here: the runtime validates them
+ * with lib/schedule.
+ */
+export function parseProcessEvents(functionName: string, events: readonly unknown[], scope: CloudFormationScope): ProcessEvents {
+  const out: ProcessEvents = { http: [], queues: [], schedules: [] };
+  let scheduleNumber = 0;
+  const nextRule = (name: unknown, place: string): string => {
+    scheduleNumber += 1;
+    if (name === undefined) return `${functionName}-schedule-${scheduleNumber}`;
+    if (typeof name !== 'string' || !/^[.\-_A-Za-z0-9]{1,64}$/.test(name)) {
+      throw new ConfigError(`${place}.name: ${JSON.stringify(name)} is not a valid rule name (1 to 64 of A-Z a-z 0-9 . - _)`);
+    }
+    return name;
+  };
+
+  events.forEach((event, index) => {
+    const place = `functions.${functionName}.events[${index}]`;
+    if (!isPlainObject(event) || Object.keys(event).length !== 1) {
+      throw new ConfigError(`${place}: an event is a map with exactly one key (its type)`);
+    }
+    const [type, value] = Object.entries(event)[0] as [string, unknown];
+    switch (type) {
+      case 'httpApi':
+        out.http.push(...httpRoutes(value, `${place}.httpApi`));
+        return;
+      case 'sqs':
+        out.queues.push(queueTrigger(value, `${place}.sqs`, scope));
+        return;
+      case 'schedule':
+        out.schedules.push(...schedules(value, `${place}.schedule`, nextRule));
+        return;
+      case 'eventBridge':
+        out.schedules.push(eventBridgeSchedule(value, `${place}.eventBridge`, nextRule));
+        return;
+      default:
+        throw new ConfigError(
+          `${place}: '${type}' events are not supported on Sluice processes (supported: ${SUPPORTED}); ` +
+            `set 'sluice: false' on functions.${functionName} to deploy it as a plain function`,
+        );
+    }
+  });
+  return out;
+}
+
+function httpRoutes(value: unknown, place: string): HttpRouteManifest[] {
+  let method: unknown;
+  let path: unknown;
+  if (typeof value === 'string') {
+    if (value.trim() === '*') {
+      path = '*';
+    } else {
+      const match = /^(\S+)\s+(\S+)$/.exec(value.trim());
+      if (!match) throw new ConfigError(`${place}: '${value}' is not 'METHOD /path' nor '*'`);
+      [, method, path] = match;
+    }
+  } else if (isPlainObject(value)) {
+    assertKeys(value, HTTP_API_KEYS, place);
+    ({ method, path } = value);
+    if (path === undefined) throw new ConfigError(`${place}.path is required`);
+  } else {
+    throw new ConfigError(`${place}: expected 'METHOD /path', '*' or { method, path }`);
+  }
+
+  if (path === '*') {
+    if (method !== undefined && method !== '*' && String(method).toUpperCase() !== 'ANY') {
+      throw new ConfigError(`${place}: path '*' (the catch-all route) takes any method; omit method or use '*'`);
+    }
+    // API Gateway's `$default` route catches every request no other route
+    // matches, the root included; `/{proxy+}` alone would miss `/`.
+    return [
+      { method: 'ANY', path: '/' },
+      { method: 'ANY', path: '/{proxy+}' },
+    ];
+  }
+  if (method === undefined) throw new ConfigError(`${place}.method is required`);
+  const upper = String(method).toUpperCase();
+  const resolvedMethod = (upper === '*' ? 'ANY' : upper) as HttpMethod;
+  if (!HTTP_METHODS.has(resolvedMethod)) {
+    throw new ConfigError(`${place}: '${String(method)}' is not an HTTP method (${[...HTTP_METHODS].join(', ')} or *)`);
+  }
+  if (typeof path !== 'string' || !path.startsWith('/') || /\s/.test(path)) {
+    throw new ConfigError(`${place}: path ${JSON.stringify(path)} must start with '/' and contain no spaces`);
+  }
+  return [{ method: resolvedMethod, path }];
+}
+
+function queueTrigger(value: unknown, place: string, scope: CloudFormationScope): QueueTriggerManifest & { external: boolean } {
+  const settings = typeof value === 'string' ? { arn: value } : value;
+  if (!isPlainObject(settings)) throw new ConfigError(`${place}: expected an ARN or { arn, batchSize, ... }`);
+  if (Object.keys(settings).some((key) => key === 'Ref' || key.startsWith('Fn::'))) {
+    // The Serverless Framework only takes a CloudFormation function under `arn`.
+    throw new ConfigError(`${place}: write a CloudFormation ARN as { arn: ${JSON.stringify(settings)} }`);
+  }
+  if ('filterPatterns' in settings) {
+    throw new ConfigError(
+      `${place}.filterPatterns is not supported on Sluice processes: the embedded runtime cannot apply it, and on AWS filtered-out messages are deleted unprocessed`,
+    );
+  }
+  assertKeys(settings, SQS_KEYS, place);
+  if (settings.functionResponseType !== undefined && settings.functionResponseType !== 'ReportBatchItemFailures') {
+    throw new ConfigError(`${place}.functionResponseType: only ReportBatchItemFailures is allowed (Sluice reports failed messages one by one)`);
+  }
+  const batchSize = integer(settings.batchSize, `${place}.batchSize`, 1, 10_000, 10);
+  const maximumBatchingWindow = integer(settings.maximumBatchingWindow, `${place}.maximumBatchingWindow`, 0, 300, 0);
+  assertBatchingWindow(batchSize, maximumBatchingWindow, place);
+  const enabled = settings.enabled ?? true;
+  if (typeof enabled !== 'boolean') throw new ConfigError(`${place}.enabled must be true or false`);
+
+  const queue = queueFromArn(settings.arn, scope);
+  if (queue.kind === 'unknown') {
+    throw new ConfigError(
+      `${place}.arn: ${JSON.stringify(settings.arn)} does not designate a queue: use !GetAtt <Queue>.Arn of an AWS::SQS::Queue declared under resources, or a literal arn:aws:sqs:<region>:<account>:<name>`,
+    );
+  }
+  return { queue: queue.name, batchSize, maximumBatchingWindow, enabled, external: queue.kind === 'external' };
+}
+
+function schedules(value: unknown, place: string, nextRule: (name: unknown, place: string) => string): ScheduleManifest[] {
+  if (typeof value === 'string') return [{ rule: nextRule(undefined, place), expression: value, enabled: true }];
+  if (!isPlainObject(value)) throw new ConfigError(`${place}: expected 'rate(...)', 'cron(...)' or { rate, ... }`);
+  assertKeys(value, SCHEDULE_KEYS, place);
+  const rates = Array.isArray(value.rate) ? value.rate : [value.rate];
+  if (rates.length === 0 || rates.some((rate) => typeof rate !== 'string' || rate.trim() === '')) {
+    throw new ConfigError(`${place}.rate: expected a 'rate(...)' / 'cron(...)' expression or a non-empty list of them`);
+  }
+  if (rates.length > 1 && value.name !== undefined) {
+    throw new ConfigError(`${place}.name cannot be set with more than one rate expression (each becomes its own rule)`);
+  }
+  const enabled = booleanOption(value.enabled, `${place}.enabled`);
+  const input = scheduleInput(value.input, `${place}.input`);
+  return (rates as string[]).map((expression) => ({
+    rule: nextRule(value.name, place),
+    expression,
+    enabled,
+    ...(input === undefined ? {} : { input }),
+  }));
+}
+
+function eventBridgeSchedule(value: unknown, place: string, nextRule: (name: unknown, place: string) => string): ScheduleManifest {
+  if (!isPlainObject(value) || typeof value.schedule !== 'string') {
+    throw new ConfigError(
+      `${place}: only scheduled eventBridge events (with 'schedule') are supported on Sluice processes; event patterns and buses are not`,
+    );
+  }
+  assertKeys(value, EVENT_BRIDGE_SCHEDULE_KEYS, place);
+  const input = scheduleInput(value.input, `${place}.input`);
+  return {
+    rule: nextRule(value.name, place),
+    expression: value.schedule,
+    enabled: booleanOption(value.enabled, `${place}.enabled`),
+    ...(input === undefined ? {} : { input }),
+  };
+}
+
+/**
+ * The input the function receives. EventBridge takes `Input` as JSON text,
+ * so a string input must be JSON; `{ body: '<json>' }` has its body parsed,
+ * as the Serverless Framework does.
+ */
+function scheduleInput(raw: unknown, place: string): unknown {
+  if (raw === undefined) return undefined;
+  if (typeof raw === 'string') {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch (cause) {
+      throw new ConfigError(`${place}: a string input must be JSON text (EventBridge passes it as JSON)`, { cause });
+    }
+  }
+  if (isPlainObject(raw) && typeof raw.body === 'string') {
+    try {
+      return { ...raw, body: JSON.parse(raw.body) as unknown };
+    } catch (cause) {
+      throw new ConfigError(`${place}.body: must be JSON text`, { cause });
+    }
+  }
+  return raw;
+}
+
+function booleanOption(raw: unknown, place: string): boolean {
+  if (raw === undefined) return true;
+  if (typeof raw !== 'boolean') throw new ConfigError(`${place} must be true or false`);
+  return raw;
+}
+
+function integer(raw: unknown, place: string, min: number, max: number, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${place}: ${JSON.stringify(raw)} is not a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function assertKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>, place: string): void {
+  const unknown = Object.keys(value).filter((key) => !allowed.has(key));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `${place}: ${unknown.map((key) => `'${key}'`).join(', ')} not supported on Sluice processes (allowed: ${[...allowed].join(', ')})`,
+    );
+  }
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+import type { SluiceSettings } from './ServiceManifest.js';
+
+/**
+ * Schemas of what Sluice adds to `serverless.yml`: `custom.sluice` and the
+ * per-function `sluice` property. Unknown keys are errors: they are almost
+ * always typos (`maxRecieveCount`), and a typo silently ignored is a setting
+ * silently not applied.
+ */
+
+/** Integers written through a variable (`${env:N}`) arrive as strings. */
+const integer = (min: number, max: number) =>
+  z.preprocess((value) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value), z.number().int().min(min).max(max));
+
+export const DEFAULT_SLUICE_SETTINGS: Readonly<SluiceSettings> = Object.freeze({
+  retentionDays: 30,
+  maxPayloadBytes: 1024 * 1024,
+  defaultConcurrency: 64,
+  maxReceiveCount: 5,
+});
+
+/** Default handler of the AWS platform API function (relative to the service directory). */
+export const DEFAULT_PLATFORM_HANDLER = 'lib/aws/lambda/platformHandler.handler';
+
+export const sluiceSettingsSchema = z.strictObject({
+  retentionDays: integer(1, 3650).optional(),
+  /** SQS carries at most 1 MiB per message, so nothing larger can be accepted. */
+  maxPayloadBytes: integer(1, 1024 * 1024).optional(),
+  defaultConcurrency: integer(1, 1000).optional(),
+  /** SQS allows 1..1000; AWS advises at least 5 with Lambda consumers. */
+  maxReceiveCount: integer(1, 1000).optional(),
+  /** AWS only: handler of the platform API function; the embedded runtime ignores it. */
+  platformHandler: z.string().min(1).optional(),
+});
+
+const queueSettingsSchema = z.strictObject({
+  batchSize: integer(1, 10_000).optional(),
+  maxReceiveCount: integer(1, 1000).optional(),
+  maximumBatchingWindow: integer(0, 300).optional(),
+});
+
+export const functionSluiceSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    /** `false` opts the process out of its task queue. */
+    queue: z.union([z.boolean(), queueSettingsSchema]).optional(),
+  }),
+]);
+
+/** `custom.sluice`, validated, with defaults applied. */
+export interface ResolvedSluiceSettings extends SluiceSettings {
+  platformHandler: string;
+}
+
+/** The task-queue part of a function's `sluice` property, with defaults applied. */
+export interface TaskQueueSettings {
+  batchSize: number;
+  maxReceiveCount: number;
+  maximumBatchingWindow: number;
+}
+
+/** What a function's `sluice` property says. */
+export type FunctionSluice = { process: false } | { process: true; taskQueue: TaskQueueSettings | false };
+
+/** Validates `custom.sluice` (undefined means all defaults). @throws {ConfigError} */
+export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
+  const parsed = sluiceSettingsSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw new ConfigError(`custom.sluice is invalid:\n${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+  }
+  const { platformHandler, ...rest } = parsed.data;
+  return {
+    ...DEFAULT_SLUICE_SETTINGS,
+    ...definedOnly(rest),
+    platformHandler: platformHandler ?? DEFAULT_PLATFORM_HANDLER,
+  };
+}
+
+/** Validates a function's `sluice` property. @throws {ConfigError} naming the function */
+export function parseFunctionSluice(raw: unknown, functionName: string, settings: SluiceSettings): FunctionSluice {
+  const parsed = functionSluiceSchema.safeParse(raw ?? true);
+  if (!parsed.success) {
+    throw new ConfigError(`functions.${functionName}.sluice is invalid:\n${z.prettifyError(parsed.error)}`, {
+      cause: parsed.error,
+    });
+  }
+  const value = parsed.data;
+  if (value === false) return { process: false };
+  const queue = value === true ? true : (value.queue ?? true);
+  if (queue === false) return { process: true, taskQueue: false };
+  const overrides = queue === true ? {} : queue;
+  const taskQueue: TaskQueueSettings = {
+    batchSize: overrides.batchSize ?? 10,
+    maxReceiveCount: overrides.maxReceiveCount ?? settings.maxReceiveCount,
+    maximumBatchingWindow: overrides.maximumBatchingWindow ?? 0,
+  };
+  assertBatchingWindow(taskQueue.batchSize, taskQueue.maximumBatchingWindow, `functions.${functionName}.sluice.queue`);
+  return { process: true, taskQueue };
+}
+
+/**
+ * Lambda rejects an SQS batch size above 10 without a batching window of at
+ * least 1 s; checked here so the embedded runtime refuses what AWS would.
+ */
+export function assertBatchingWindow(batchSize: number, maximumBatchingWindow: number, place: string): void {
+  if (batchSize > 10 && maximumBatchingWindow < 1) {
+    throw new ConfigError(
+      `${place}: a batchSize above 10 (${batchSize}) needs maximumBatchingWindow of at least 1 second (AWS Lambda requires it)`,
+    );
+  }
+}
+
+function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

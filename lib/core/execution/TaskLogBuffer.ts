@@ -1,0 +1,83 @@
+import type { TaskLogger } from '../process/types.js';
+import type { LogEntry, LogLevel } from '../task/TaskRecord.js';
+
+export interface LogLimits {
+  /** Lines kept per task. Default 1000. */
+  maxLines: number;
+  /** Characters kept per task (messages + data). Default 256 KiB. */
+  maxChars: number;
+}
+
+export const DEFAULT_LOG_LIMITS: LogLimits = { maxLines: 1000, maxChars: 256 * 1024 };
+
+/**
+ * Collects a task's log lines. Bounded, because logs are stored inside the
+ * task record (DynamoDB items stop at 400 KB): past the limit one marker line
+ * says how much was dropped. Freezes when the task ends, so a logic that
+ * keeps running after its timeout cannot append to a stored record.
+ */
+export class TaskLogBuffer {
+  readonly entries: LogEntry[] = [];
+  #chars = 0;
+  #dropped = 0;
+  #frozen = false;
+
+  constructor(
+    private readonly now: () => number,
+    private readonly limits: LogLimits = DEFAULT_LOG_LIMITS,
+  ) {}
+
+  /** A logger that tags every line with `logic`. */
+  loggerFor(logic: string | undefined): TaskLogger {
+    const log = (level: LogLevel, message: string, data?: unknown) => this.append(level, message, data, logic);
+    return {
+      log,
+      debug: (message, data) => log('debug', message, data),
+      info: (message, data) => log('info', message, data),
+      warn: (message, data) => log('warn', message, data),
+      error: (message, data) => log('error', message, data),
+    };
+  }
+
+  append(level: LogLevel, message: unknown, data?: unknown, logic?: string): void {
+    if (this.#frozen) return;
+    const text = typeof message === 'string' ? message : String(message);
+    const safeData = data === undefined ? undefined : toJsonSafe(data);
+    const size = text.length + (safeData === undefined ? 0 : JSON.stringify(safeData).length);
+    if (this.entries.length >= this.limits.maxLines - 1 || this.#chars + size > this.limits.maxChars) {
+      this.#dropped++;
+      return;
+    }
+    this.#chars += size;
+    const entry: LogEntry = { time: new Date(this.now()).toISOString(), level, message: text };
+    if (logic !== undefined) entry.logic = logic;
+    if (safeData !== undefined) entry.data = safeData;
+    this.entries.push(entry);
+  }
+
+  /** Stops accepting lines and returns them (with a truncation marker if any were dropped). */
+  freeze(): LogEntry[] {
+    if (!this.#frozen) {
+      this.#frozen = true;
+      if (this.#dropped > 0) {
+        this.entries.push({
+          time: new Date(this.now()).toISOString(),
+          level: 'warn',
+          message: `${this.#dropped} log line(s) dropped: a task keeps at most ${this.limits.maxLines} lines / ${this.limits.maxChars} characters`,
+        });
+      }
+    }
+    return this.entries;
+  }
+}
+
+/** Errors become `{ name, message }`; anything else goes through a JSON round trip. */
+function toJsonSafe(value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  try {
+    const raw = JSON.stringify(value, (_key, v: unknown) => (v instanceof Error ? { name: v.name, message: v.message } : typeof v === 'bigint' ? v.toString() : v));
+    return raw === undefined ? String(value) : JSON.parse(raw);
+  } catch {
+    return String(value);
+  }
+}

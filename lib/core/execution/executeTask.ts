@@ -1,0 +1,234 @@
+import type { Clock } from '../ports/Clock.js';
+import { isoTime } from '../ports/Clock.js';
+import type { LogicContext, ProcessDefinition, RailwayError, TaskInfo } from '../process/types.js';
+import type { Payload } from '../task/Payload.js';
+import type { LogEntry, TaskError, TriggerInfo } from '../task/TaskRecord.js';
+import { MemorySessionStorage } from './MemorySessionStorage.js';
+import { HttpResponseControl, type HttpResponseSpec } from './HttpResponseControl.js';
+import { DEFAULT_LOG_LIMITS, type LogLimits, TaskLogBuffer } from './TaskLogBuffer.js';
+
+/** One run of a process: what the runner hands to {@link executeTask}. */
+export interface TaskInvocation<I = unknown> {
+  taskId: string;
+  process: string;
+  /** 1-based delivery attempt. */
+  attempt: number;
+  trigger: TriggerInfo;
+  payload: Payload;
+  /** Already validated against the process's schema. */
+  input: I;
+}
+
+export interface ExecuteOptions {
+  /** The process timeout (or less, when the host's own deadline is nearer). */
+  timeoutMs: number;
+  clock: Clock;
+  logLimits?: LogLimits;
+}
+
+interface OutcomeBase {
+  startedAt: string;
+  finishedAt: string;
+  logs: LogEntry[];
+  /** Status and headers a synchronous HTTP route answers with. */
+  response: HttpResponseSpec;
+}
+
+/** How one execution ended. Exhaustively handled by every runner. */
+export type ExecutionOutcome =
+  | (OutcomeBase & { status: 'succeeded'; result: unknown })
+  | (OutcomeBase & { status: 'failed'; error: TaskError; retriable: boolean; result?: unknown })
+  | (OutcomeBase & { status: 'timed_out'; error: TaskError; retriable: true });
+
+/**
+ * Runs the logic chain of a process with LOC's railway error flow:
+ *
+ * ```
+ * logic 1 run ──▶ logic 2 run ──▶ ... ──▶ aggregator run ──▶ succeeded(result)
+ *                   │ throws
+ *                   ▼
+ *        logic 2 handleError ──▶ ... ──▶ aggregator handleError ──▶ failed(error)
+ * ```
+ * A `handleError` that throws stops the chain: a system error. The process
+ * timeout aborts `ctx.signal` and ends the task `timed_out` at once; code
+ * that ignores the signal keeps running, but its logs and result are dropped
+ * (in-process JavaScript cannot be killed; see ARCHITECTURE.md).
+ *
+ * Pure with respect to storage: persisting the outcome is the runner's job.
+ */
+export async function executeTask<I, R>(
+  definition: ProcessDefinition<I, R>,
+  invocation: TaskInvocation<I>,
+  options: ExecuteOptions,
+): Promise<ExecutionOutcome> {
+  const { clock } = options;
+  const startedMs = clock.now();
+  const startedAt = isoTime(startedMs);
+  const logs = new TaskLogBuffer(() => clock.now(), options.logLimits ?? DEFAULT_LOG_LIMITS);
+  const session = new MemorySessionStorage();
+  const response = new HttpResponseControl();
+  const controller = new AbortController();
+  const executed: string[] = [];
+  let current: string | undefined;
+
+  const task: TaskInfo = {
+    id: invocation.taskId,
+    process: invocation.process,
+    attempt: invocation.attempt,
+    trigger: invocation.trigger.type,
+    startedAt,
+    get currentLogic() {
+      return current;
+    },
+    get executedLogics() {
+      return [...executed];
+    },
+  };
+  const contextFor = (logic: string): LogicContext<I> => ({
+    task,
+    payload: invocation.payload,
+    input: invocation.input,
+    session,
+    log: logs.loggerFor(logic),
+    signal: controller.signal,
+    response,
+  });
+
+  const chain = runChain(definition, contextFor, (name) => (current = name), (name) => executed.push(name));
+
+  let timer: ReturnType<Clock['setTimeout']> | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = clock.setTimeout(() => resolve('timeout'), options.timeoutMs);
+  });
+  const settled = await Promise.race([chain, timeout]);
+  if (timer) clock.clearTimeout(timer);
+  const finishedAt = isoTime(clock.now());
+
+  if (settled === 'timeout') {
+    controller.abort(new Error(`process timeout of ${options.timeoutMs} ms elapsed`));
+    // The chain may still settle later; nothing may observe it any more.
+    chain.catch(() => undefined);
+    logs.append('error', `task timed out after ${options.timeoutMs} ms${current ? ` in logic '${current}'` : ''}`);
+    const error: TaskError = {
+      kind: 'timeout',
+      name: 'TimeoutError',
+      message: `the process timeout of ${options.timeoutMs / 1000} s elapsed`,
+      ...(current ? { logic: current } : {}),
+    };
+    return { status: 'timed_out', error, retriable: true, startedAt, finishedAt, logs: logs.freeze(), response: response.spec() };
+  }
+  session.clear();
+  const base = { startedAt, finishedAt, logs: logs.freeze(), response: response.spec() };
+  switch (settled.kind) {
+    case 'ok': {
+      // Results are stored and returned as JSON: normalise now (Dates become
+      // strings) and fail clearly on what JSON cannot hold.
+      const json = toJson(settled.result);
+      if (json.ok) return { ...base, status: 'succeeded', result: json.value };
+      const error: TaskError = {
+        kind: 'system',
+        name: 'ResultNotSerializable',
+        message: `the aggregator's result is not JSON-serialisable: ${json.reason}`,
+        logic: definition.aggregator.name,
+      };
+      return { ...base, status: 'failed', error, retriable: false };
+    }
+    case 'railway': {
+      const outcome: ExecutionOutcome = { ...base, status: 'failed', error: settled.error, retriable: settled.retriable };
+      if (settled.result !== undefined) outcome.result = settled.result;
+      return outcome;
+    }
+    case 'system':
+      return { ...base, status: 'failed', error: settled.error, retriable: true };
+  }
+}
+
+type ChainResult =
+  | { kind: 'ok'; result: unknown }
+  | { kind: 'railway'; error: TaskError; retriable: boolean; result: unknown }
+  | { kind: 'system'; error: TaskError };
+
+async function runChain<I, R>(
+  definition: ProcessDefinition<I, R>,
+  contextFor: (logic: string) => LogicContext<I>,
+  enter: (logic: string | undefined) => void,
+  done: (logic: string) => void,
+): Promise<ChainResult> {
+  const steps = [...definition.logics, definition.aggregator];
+  let railway: RailwayError | undefined;
+  let result: unknown;
+  for (const [index, step] of steps.entries()) {
+    const isAggregator = index === steps.length - 1;
+    const ctx = contextFor(step.name);
+    enter(step.name);
+    if (!railway) {
+      try {
+        const value = await step.run(ctx);
+        if (isAggregator) result = value;
+        done(step.name);
+        continue;
+      } catch (thrown) {
+        railway = toRailwayError(thrown, step.name);
+      }
+    }
+    if (step.handleError) {
+      try {
+        const value = await step.handleError(ctx, railway);
+        if (isAggregator) result = value;
+      } catch (thrown) {
+        const err = toRailwayError(thrown, step.name);
+        return {
+          kind: 'system',
+          error: {
+            kind: 'system',
+            name: err.name,
+            message: `handleError of logic '${step.name}' threw: ${err.message} (while handling: ${railway.message})`,
+            logic: step.name,
+            ...(err.stack ? { stack: err.stack } : {}),
+          },
+        };
+      }
+    }
+    done(step.name);
+  }
+  enter(undefined);
+  if (!railway) return { kind: 'ok', result };
+  return {
+    kind: 'railway',
+    error: {
+      kind: 'logic',
+      name: railway.name,
+      message: railway.message,
+      logic: railway.logic,
+      ...(railway.stack ? { stack: railway.stack } : {}),
+    },
+    // By name, not instanceof: a process bundle may carry its own copy of the SDK.
+    retriable: !(railway.cause instanceof Error && railway.cause.name === 'NonRetriableError'),
+    result,
+  };
+}
+
+function toJson(value: unknown): { ok: true; value: unknown } | { ok: false; reason: string } {
+  if (value === undefined) return { ok: true, value: undefined };
+  try {
+    const raw = JSON.stringify(value);
+    if (raw === undefined) return { ok: false, reason: `a ${typeof value} has no JSON form` };
+    return { ok: true, value: JSON.parse(raw) };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** A thrown non-Error value becomes a `CustomError`, as in LOC. */
+function toRailwayError(thrown: unknown, logic: string): RailwayError {
+  if (thrown instanceof Error) {
+    return { name: thrown.name || 'Error', message: thrown.message, logic, ...(thrown.stack ? { stack: thrown.stack } : {}), cause: thrown };
+  }
+  let message: string;
+  try {
+    message = typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown);
+  } catch {
+    message = String(thrown);
+  }
+  return { name: 'CustomError', message, logic, cause: thrown };
+}

@@ -1,0 +1,251 @@
+import { TaskRecordTooLargeError, ValidationError, assertNever } from '../errors.js';
+import { type ExecutionOutcome, executeTask } from '../execution/executeTask.js';
+import type { LogLimits } from '../execution/TaskLogBuffer.js';
+import type { Clock } from '../ports/Clock.js';
+import { isoTime } from '../ports/Clock.js';
+import type { TaskStore } from '../ports/TaskStore.js';
+import { validateInput } from '../process/validateInput.js';
+import { inputOf, type Payload } from '../task/Payload.js';
+import { isTerminal, type TaskError, type TaskRecord, type TriggerInfo } from '../task/TaskRecord.js';
+import type { RunnableProcess } from './RunnableProcess.js';
+
+export interface TaskRunnerOptions {
+  store: TaskStore;
+  clock: Clock;
+  /** How long records are kept. */
+  retentionSeconds: number;
+  /**
+   * Write a `running` record when a task starts. Costs one write per task:
+   * on by default in the embedded runtime, off on AWS (where it is a billed
+   * DynamoDB write; a task then shows `queued` until it finishes).
+   */
+  trackRunning: boolean;
+  logLimits?: LogLimits;
+  /** Keep this much of a host deadline for storing the outcome. Default 1000 ms. */
+  deadlineMarginMs?: number;
+}
+
+/** A synchronous run: the task starts now and its caller waits. */
+export interface SyncRun {
+  taskId: string;
+  trigger: TriggerInfo;
+  payload: Payload;
+  /** Validated at the edge (an invalid request never becomes a task). */
+  input: unknown;
+  /** Absolute epoch ms by which the host must be done (Lambda's deadline). */
+  deadlineMs?: number;
+}
+
+/** One delivery of a queued task: an async submission, a schedule, a streaming message. */
+export interface Delivery {
+  taskId: string;
+  trigger: TriggerInfo;
+  payload: Payload;
+  createdAt: string;
+  /** The queue's receive count for this message (1 on first delivery); 0 when unknown. */
+  receiveCount: number;
+  /** Deliveries allowed before the task is finally failed (the queue's maxReceiveCount). */
+  maxAttempts: number;
+  deadlineMs?: number;
+}
+
+/**
+ * What the queue consumer must do with the message:
+ * - `ack`: delete it; the task is finished (or was already).
+ * - `retry`: leave it; it returns after the visibility timeout.
+ * - `dead-letter`: the task is finally failed; move the message to the DLQ
+ *   now if the host can, otherwise treat as `retry` (SQS redrive moves it).
+ */
+export type DeliveryDecision = 'ack' | 'retry' | 'dead-letter';
+
+export interface DeliveryResult {
+  decision: DeliveryDecision;
+  record: TaskRecord;
+  /** False when the delivery was a duplicate of a finished task and ran nothing. */
+  ran: boolean;
+}
+
+export interface SyncResult {
+  record: TaskRecord;
+  outcome: ExecutionOutcome;
+}
+
+/**
+ * The execution core's orchestrator: runs a process through
+ * {@link executeTask} and records every transition in the {@link TaskStore}.
+ * It knows nothing of HTTP, SQS or SQLite; runners (the embedded runtime, the
+ * Lambda handlers) call it and map its results.
+ */
+export class TaskRunner {
+  readonly #opts: Required<Omit<TaskRunnerOptions, 'logLimits'>> & Pick<TaskRunnerOptions, 'logLimits'>;
+
+  constructor(options: TaskRunnerOptions) {
+    this.#opts = { deadlineMarginMs: 1000, ...options };
+  }
+
+  /** Runs a task now (sync HTTP trigger). Stores it; returns the stored record. */
+  async runSync(process: RunnableProcess, run: SyncRun): Promise<SyncResult> {
+    const { store, clock } = this.#opts;
+    const now = clock.now();
+    let record: TaskRecord = {
+      taskId: run.taskId,
+      process: process.name,
+      status: 'running',
+      trigger: run.trigger,
+      createdAt: isoTime(now),
+      startedAt: isoTime(now),
+      attempts: 1,
+      logs: [],
+      expiresAt: this.#expiresAt(now),
+    };
+    if (this.#opts.trackRunning) await store.create(record);
+    const outcome = await executeTask(
+      process.definition,
+      { taskId: run.taskId, process: process.name, attempt: 1, trigger: run.trigger, payload: run.payload, input: run.input },
+      { clock, timeoutMs: this.#timeoutMs(process, run.deadlineMs), ...(this.#opts.logLimits ? { logLimits: this.#opts.logLimits } : {}) },
+    );
+    const { stored } = await this.#saveFinal(finalRecord(record, outcome, 1));
+    return { record: stored, outcome };
+  }
+
+  /** Handles one delivery of a queued task (see {@link DeliveryDecision}). */
+  async deliver(process: RunnableProcess, delivery: Delivery): Promise<DeliveryResult> {
+    const { store, clock } = this.#opts;
+    const existing = await store.get(delivery.taskId);
+    if (existing && isTerminal(existing.status)) {
+      // A duplicate or late redelivery: never run a finished task again.
+      return { decision: existing.status === 'succeeded' ? 'ack' : 'dead-letter', record: existing, ran: false };
+    }
+    const attempt = Math.max(delivery.receiveCount, (existing?.attempts ?? 0) + 1);
+    const now = clock.now();
+    const base: TaskRecord = {
+      ...(existing ?? {
+        taskId: delivery.taskId,
+        process: process.name,
+        trigger: delivery.trigger,
+        createdAt: delivery.createdAt,
+        logs: [],
+      }),
+      status: 'running',
+      attempts: attempt,
+      startedAt: isoTime(now),
+      expiresAt: this.#expiresAt(now),
+    };
+    delete base.finishedAt;
+
+    let input: unknown;
+    try {
+      input = validateInput(process.definition.input, inputOf(delivery.payload));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const failed: TaskRecord = {
+        ...base,
+        status: 'failed',
+        finishedAt: isoTime(now),
+        error: { kind: 'validation', name: error.name, message: error.message, issues: error.issues },
+        logs: [{ time: isoTime(now), level: 'error', message: `rejected: ${error.message}` }],
+      };
+      delete failed.result;
+      return this.#finish(failed, 'dead-letter');
+    }
+
+    if (this.#opts.trackRunning) {
+      const saved = await store.save(base);
+      if (!saved.saved) return { decision: saved.current.status === 'succeeded' ? 'ack' : 'dead-letter', record: saved.current, ran: false };
+    }
+    const outcome = await executeTask(
+      process.definition,
+      { taskId: delivery.taskId, process: process.name, attempt, trigger: delivery.trigger, payload: delivery.payload, input },
+      { clock, timeoutMs: this.#timeoutMs(process, delivery.deadlineMs), ...(this.#opts.logLimits ? { logLimits: this.#opts.logLimits } : {}) },
+    );
+    switch (outcome.status) {
+      case 'succeeded':
+        return this.#finish(finalRecord(base, outcome, attempt), 'ack');
+      case 'failed':
+      case 'timed_out': {
+        const last = !outcome.retriable || attempt >= delivery.maxAttempts;
+        if (last) return this.#finish(finalRecord(base, outcome, attempt), 'dead-letter');
+        // Not final: back to `queued`, keeping this attempt's error and logs for inspection.
+        const retry = finalRecord(base, outcome, attempt);
+        retry.status = 'queued';
+        retry.logs = [
+          ...retry.logs,
+          { time: retry.finishedAt!, level: 'warn', message: `attempt ${attempt} of ${delivery.maxAttempts} failed; the task will be retried` },
+        ];
+        return this.#finish(retry, 'retry');
+      }
+      default:
+        return assertNever(outcome, 'execution outcome');
+    }
+  }
+
+  async #finish(record: TaskRecord, decision: DeliveryDecision): Promise<DeliveryResult> {
+    const { stored, mine } = await this.#saveFinal(record);
+    if (!mine) {
+      // A concurrent duplicate finished it first: follow the stored truth.
+      return { decision: stored.status === 'succeeded' ? 'ack' : 'dead-letter', record: stored, ran: true };
+    }
+    return { decision: stored.status === 'failed' && record.status !== 'failed' ? 'dead-letter' : decision, record: stored, ran: true };
+  }
+
+  /**
+   * Saves a final (or retry) record. A record too large for the store is
+   * replaced by a failure that says so, without the result, rather than
+   * being lost. Returns the record as stored, and whether it is this write's.
+   */
+  async #saveFinal(record: TaskRecord): Promise<{ stored: TaskRecord; mine: boolean }> {
+    const { store } = this.#opts;
+    try {
+      const outcome = await store.save(record);
+      return outcome.saved ? { stored: record, mine: true } : { stored: outcome.current, mine: false };
+    } catch (error) {
+      if (!(error instanceof TaskRecordTooLargeError)) throw error;
+      const replaced: TaskRecord = {
+        ...record,
+        status: 'failed',
+        error: { kind: 'system', name: 'ResultTooLarge', message: `the task's record is too large to store: ${error.message}` },
+        logs: record.logs.slice(-20),
+      };
+      delete replaced.result;
+      const outcome = await store.save(replaced);
+      return outcome.saved ? { stored: replaced, mine: true } : { stored: outcome.current, mine: false };
+    }
+  }
+
+  #expiresAt(nowMs: number): number {
+    return Math.floor(nowMs / 1000) + this.#opts.retentionSeconds;
+  }
+
+  #timeoutMs(process: RunnableProcess, deadlineMs: number | undefined): number {
+    if (deadlineMs === undefined) return process.timeoutMs;
+    const left = deadlineMs - this.#opts.clock.now() - this.#opts.deadlineMarginMs;
+    return Math.max(1, Math.min(process.timeoutMs, left));
+  }
+}
+
+function finalRecord(base: TaskRecord, outcome: ExecutionOutcome, attempt: number): TaskRecord {
+  const record: TaskRecord = {
+    ...base,
+    status: outcome.status,
+    attempts: attempt,
+    startedAt: outcome.startedAt,
+    finishedAt: outcome.finishedAt,
+    logs: outcome.logs,
+  };
+  delete record.result;
+  delete record.error;
+  switch (outcome.status) {
+    case 'succeeded':
+      if (outcome.result !== undefined) record.result = outcome.result;
+      return record;
+    case 'failed':
+      record.error = outcome.error;
+      if (outcome.result !== undefined) record.result = outcome.result;
+      return record;
+    case 'timed_out':
+      record.error = outcome.error as TaskError;
+      return record;
+    default:
+      return assertNever(outcome, 'execution outcome');
+  }
+}

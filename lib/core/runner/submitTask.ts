@@ -1,0 +1,111 @@
+import { AsyncDisabledError, IdempotencyConflictError, ValidationError } from '../errors.js';
+import type { Clock } from '../ports/Clock.js';
+import { isoTime } from '../ports/Clock.js';
+import type { TaskDispatcher, TaskEnvelope } from '../ports/TaskDispatcher.js';
+import type { ProcessDefinition } from '../process/types.js';
+import { validateInput } from '../process/validateInput.js';
+import type { Payload } from '../task/Payload.js';
+import type { TaskRecord } from '../task/TaskRecord.js';
+import { idempotentTaskId, newTaskId, payloadHash, scheduleTaskId } from '../task/taskIds.js';
+
+/** A process as the submit path needs it. */
+export interface SubmittableProcess {
+  name: string;
+  /** Undefined when the process has no task queue. */
+  taskQueue: string | undefined;
+  /** When present, the payload is validated before the task is accepted (400 at the edge). */
+  definition?: Pick<ProcessDefinition, 'input'>;
+}
+
+export interface SubmitDeps {
+  dispatcher: TaskDispatcher;
+  clock: Clock;
+  retentionSeconds: number;
+}
+
+export interface SubmitRequest {
+  payload: unknown;
+  idempotencyKey?: string;
+}
+
+export interface SubmitResult {
+  /** False when an earlier submission with the same idempotency key is returned. */
+  created: boolean;
+  record: TaskRecord;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * Accepts an async task (`POST /sluice/tasks`): validates, derives the task
+ * id (random, or from the idempotency key), and dispatches it.
+ *
+ * @throws {ValidationError} payload or idempotency key invalid
+ * @throws {IdempotencyConflictError} the key was used with another payload
+ * @throws {AsyncDisabledError} the process has no task queue
+ */
+export async function submitTask(process: SubmittableProcess, request: SubmitRequest, deps: SubmitDeps): Promise<SubmitResult> {
+  if (!process.taskQueue) throw new AsyncDisabledError(process.name);
+  const { idempotencyKey } = request;
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw new ValidationError('Idempotency-Key must be 1-255 visible ASCII characters', [{ path: 'Idempotency-Key', message: 'invalid' }]);
+  }
+  if (process.definition) validateInput(process.definition.input, request.payload);
+
+  const now = deps.clock.now();
+  const hash = payloadHash(request.payload);
+  const record: TaskRecord = {
+    taskId: idempotencyKey ? idempotentTaskId(process.name, idempotencyKey) : newTaskId(),
+    process: process.name,
+    status: 'queued',
+    trigger: { type: 'api' },
+    createdAt: isoTime(now),
+    attempts: 0,
+    logs: [],
+    payloadHash: hash,
+    expiresAt: Math.floor(now / 1000) + deps.retentionSeconds,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  };
+  const payload: Payload = { type: 'api', body: request.payload };
+  const outcome = await deps.dispatcher.dispatch(record, envelopeOf(record, payload), { queue: process.taskQueue });
+  if (outcome.created) return { created: true, record };
+  if (outcome.existing.payloadHash !== hash) throw new IdempotencyConflictError(idempotencyKey ?? '', outcome.existing.taskId);
+  return { created: false, record: outcome.existing };
+}
+
+/**
+ * Queues one firing of a schedule as a task. The id derives from rule and
+ * due time, so a firing that is dispatched twice (a restart at the wrong
+ * moment) is still one task. Schedules get 3 attempts, as Lambda gives an
+ * EventBridge (asynchronous) invocation.
+ */
+export async function dispatchScheduledTask(
+  process: SubmittableProcess,
+  firing: { rule: string; scheduledTimeMs: number; input: unknown },
+  deps: SubmitDeps,
+): Promise<SubmitResult> {
+  if (!process.taskQueue) throw new AsyncDisabledError(process.name);
+  const scheduledTime = isoTime(firing.scheduledTimeMs);
+  const now = deps.clock.now();
+  const record: TaskRecord = {
+    taskId: scheduleTaskId(process.name, firing.rule, scheduledTime),
+    process: process.name,
+    status: 'queued',
+    trigger: { type: 'schedule', rule: firing.rule, scheduledTime },
+    createdAt: isoTime(now),
+    attempts: 0,
+    logs: [],
+    expiresAt: Math.floor(now / 1000) + deps.retentionSeconds,
+  };
+  const payload: Payload = { type: 'schedule', rule: firing.rule, scheduledTime, input: firing.input };
+  const envelope = { ...envelopeOf(record, payload), maxAttempts: SCHEDULE_MAX_ATTEMPTS };
+  const outcome = await deps.dispatcher.dispatch(record, envelope, { queue: process.taskQueue });
+  return outcome.created ? { created: true, record } : { created: false, record: outcome.existing };
+}
+
+/** Lambda retries a failed asynchronous invocation twice. */
+export const SCHEDULE_MAX_ATTEMPTS = 3;
+
+function envelopeOf(record: TaskRecord, payload: Payload): TaskEnvelope {
+  return { taskId: record.taskId, process: record.process, trigger: record.trigger, createdAt: record.createdAt, payload };
+}

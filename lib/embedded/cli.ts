@@ -1,0 +1,100 @@
+/**
+ * `npm start`: serves every data process of serverless.yml on the embedded
+ * runtime.
+ *
+ *   node --import tsx lib/embedded/cli.ts [--config serverless.yml] [--port 3000]
+ *     [--host 127.0.0.1] [--data-dir .sluice] [--stage dev] [--durability normal|full]
+ *
+ * Environment: PORT, HOST, SLUICE_DATA_DIR, SLUICE_STAGE, SLUICE_API_TOKEN.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../core/errors.js';
+import { EmbeddedRuntime } from './runtime/EmbeddedRuntime.js';
+import { API_TOKEN_FILE } from './runtime/resolveApiToken.js';
+import { consoleRuntimeLog } from './runtime/RuntimeLog.js';
+
+const USAGE = 'usage: sluice [--config serverless.yml] [--port N] [--host 127.0.0.1] [--data-dir .sluice] [--stage dev] [--durability normal|full]';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      config: { type: 'string', default: 'serverless.yml' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      stage: { type: 'string' },
+      durability: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const portText = values.port ?? process.env.PORT ?? '3000';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`invalid port '${portText}' (from ${values.port ? '--port' : 'PORT'})`);
+  const durability = values.durability ?? 'normal';
+  if (durability !== 'normal' && durability !== 'full') throw new ConfigError(`--durability must be 'normal' or 'full', got '${durability}'`);
+  const dataDir = resolve(values['data-dir'] ?? process.env.SLUICE_DATA_DIR ?? '.sluice');
+  const stage = values.stage ?? process.env.SLUICE_STAGE;
+
+  const log = consoleRuntimeLog();
+  const runtime = await EmbeddedRuntime.start({
+    configPath: resolve(values.config),
+    dataDir,
+    host: values.host ?? process.env.HOST ?? '127.0.0.1',
+    port,
+    durability,
+    log,
+    ...(stage ? { stage } : {}),
+  });
+  printBanner(runtime, dataDir);
+
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    if (++signals > 1) {
+      log.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    log.info(`${signal}: draining (running tasks finish or are released for retry)`);
+    runtime.stop().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error('stop failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+function printBanner(runtime: EmbeddedRuntime, dataDir: string): void {
+  const out: string[] = [];
+  const { manifest } = runtime;
+  out.push(`Sluice embedded runtime: service '${manifest.service}' (stage ${manifest.stage}) on ${runtime.url}`);
+  out.push(`  data: ${dataDir}`);
+  out.push(`  control plane: ${runtime.url}/sluice  (Authorization: Bearer <token>; token in ${process.env.SLUICE_API_TOKEN ? 'SLUICE_API_TOKEN' : `${dataDir}/${API_TOKEN_FILE}`})`);
+  const upcoming = new Map(runtime.upcomingSchedules().map((u) => [u.rule, u.next]));
+  for (const p of runtime.processes) {
+    out.push(`  process ${p.manifest.name}  (timeout ${p.manifest.timeoutSeconds}s${p.manifest.taskQueue ? `, task queue ${p.manifest.taskQueue}` : ''})`);
+    for (const r of p.manifest.http) out.push(`    http      ${r.method.padEnd(6)} ${runtime.url}${r.path}`);
+    for (const q of p.manifest.queues) out.push(`    queue     ${q.queue} (batch ${q.batchSize}${q.enabled ? '' : ', disabled'})  feed: POST ${runtime.url}/sluice/queues/${q.queue}/messages`);
+    for (const s of p.manifest.schedules) {
+      const next = upcoming.get(s.rule);
+      out.push(`    schedule  ${s.expression}  ${s.enabled ? (next ? `next ${new Date(next).toISOString()}` : 'no future run') : 'disabled'}`);
+    }
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`sluice: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,263 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { loadServiceManifest } from '../../config/loadServiceManifest.js';
+import type { ServiceManifest } from '../../config/ServiceManifest.js';
+import { ConfigError } from '../../core/errors.js';
+import { systemClock, type Clock } from '../../core/ports/Clock.js';
+import { dispatchScheduledTask, submitTask } from '../../core/runner/submitTask.js';
+import { TaskRunner } from '../../core/runner/TaskRunner.js';
+import { errorReply, jsonReply } from '../../http/httpResponses.js';
+import { createPlatformApp } from '../../platform/createPlatformApp.js';
+import { parseScheduleExpression } from '../../schedule/parseScheduleExpression.js';
+import { mountProcessRoutes } from '../http/mountProcessRoutes.js';
+import { openEmbeddedStorage, type EmbeddedStorage } from '../sqlite/EmbeddedStorage.js';
+import { QueueConsumer } from '../workers/QueueConsumer.js';
+import { ScheduleRunner, type ScheduledRule } from '../workers/ScheduleRunner.js';
+import { applyProcessEnvironment } from './applyProcessEnvironment.js';
+import { loadProcesses, type LoadedProcess } from './loadProcesses.js';
+import { resolveApiToken } from './resolveApiToken.js';
+import { consoleRuntimeLog, type RuntimeLog } from './RuntimeLog.js';
+import { Semaphore } from './Semaphore.js';
+import { SqliteQueueConsole } from './SqliteQueueConsole.js';
+
+export interface EmbeddedRuntimeOptions {
+  /** Path of serverless.yml. */
+  configPath: string;
+  /** Where the database and the generated API token live. */
+  dataDir: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 3000; 0 picks a free port. */
+  port?: number;
+  stage?: string;
+  /** Control-plane bearer token; default SLUICE_API_TOKEN, else generated into `<dataDir>/api-token`. */
+  apiToken?: string;
+  /** Record `running` before each task starts. Default true. */
+  trackRunning?: boolean;
+  /** `normal` survives process crashes (kill -9); `full` also power loss, slower. Default normal. */
+  durability?: 'normal' | 'full';
+  /** Wait this long for running tasks on stop before releasing them. Default: the longest function timeout, at most 30 s. */
+  shutdownGraceMs?: number;
+  clock?: Clock;
+  log?: RuntimeLog;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Retention sweeps run this often. */
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+
+/**
+ * The embedded runtime: every data process of a serverless.yml on one
+ * machine, with durable SQLite storage. It wires the same core as the
+ * Lambda handlers (TaskRunner, submitTask) to embedded adapters:
+ *
+ * - HTTP (Hono on node:http): the platform API under /sluice and the
+ *   processes' sync routes;
+ * - a {@link QueueConsumer} per queue trigger (each process's task queue
+ *   included, which carries async submissions and schedules);
+ * - a {@link ScheduleRunner} for `schedule` events.
+ */
+export class EmbeddedRuntime {
+  #server: Server | undefined;
+  #stopping = false;
+  #stopped: Promise<void> | undefined;
+  #sweep: ReturnType<Clock['setTimeout']> | undefined;
+
+  private constructor(
+    readonly manifest: ServiceManifest,
+    readonly processes: readonly LoadedProcess[],
+    readonly storage: EmbeddedStorage,
+    readonly app: Hono,
+    readonly apiToken: string,
+    private readonly consumers: readonly QueueConsumer[],
+    private readonly scheduler: ScheduleRunner,
+    private readonly slots: ReadonlyMap<string, Semaphore>,
+    private readonly stoppingFlag: { value: boolean },
+    private readonly options: Required<Pick<EmbeddedRuntimeOptions, 'host' | 'port' | 'shutdownGraceMs'>> & { clock: Clock; log: RuntimeLog },
+  ) {}
+
+  /** Loads serverless.yml and the process modules, opens storage, starts serving. */
+  static async start(options: EmbeddedRuntimeOptions): Promise<EmbeddedRuntime> {
+    const clock = options.clock ?? systemClock;
+    const log = options.log ?? consoleRuntimeLog();
+    const env = options.env ?? process.env;
+    const manifest = await loadServiceManifest({ configPath: options.configPath, env, ...(options.stage ? { stage: options.stage } : {}) });
+    applyProcessEnvironment(manifest, env, log);
+    const processes = await loadProcesses(manifest);
+    const rules = parseSchedules(processes, clock.now());
+
+    const storage = openEmbeddedStorage({ dataDir: options.dataDir, clock, synchronous: options.durability ?? 'normal' });
+    try {
+      storage.queues.declare(manifest.queues);
+      const recovery = storage.recover();
+      if (recovery.releasedMessages > 0) log.warn(`released ${recovery.releasedMessages} message(s) left in flight by a previous run; they will be delivered again`);
+      if (recovery.failedTasks.length > 0) log.warn(`marked ${recovery.failedTasks.length} interrupted task(s) failed (synchronous tasks whose caller is gone)`);
+
+      const retentionSeconds = manifest.settings.retentionDays * 86_400;
+      const runner = new TaskRunner({ store: storage.tasks, clock, retentionSeconds, trackRunning: options.trackRunning ?? true });
+      const submitDeps = { dispatcher: storage.dispatcher, clock, retentionSeconds };
+      const slots = new Map(processes.map((p) => [p.manifest.name, new Semaphore(p.manifest.reservedConcurrency ?? manifest.settings.defaultConcurrency)]));
+      const apiToken = resolveApiToken({ explicit: options.apiToken, env, dataDir: options.dataDir });
+
+      let runtime: EmbeddedRuntime | undefined;
+      const stopping = { value: false };
+      const app = new Hono();
+      app.onError((error, c) => {
+        const reply = errorReply(error);
+        return c.body(reply.body, reply.status as never, reply.headers);
+      });
+      app.notFound((c) => {
+        const reply = jsonReply(404, { error: 'NotFound', message: `no route ${c.req.method} ${c.req.path}` });
+        return c.body(reply.body, 404, reply.headers);
+      });
+      app.route(
+        '/',
+        createPlatformApp({
+          processes: processes.map((p) => p.platform),
+          store: storage.tasks,
+          submit: (process, request) => submitTask(process, request, submitDeps),
+          auth: { kind: 'bearer', token: apiToken },
+          maxPayloadBytes: manifest.settings.maxPayloadBytes,
+          queues: new SqliteQueueConsole(storage.queues, manifest.queues),
+        }),
+      );
+      mountProcessRoutes(
+        app,
+        processes.map((p) => ({ process: p.runnable, routes: p.manifest.http, slots: slots.get(p.manifest.name)! })),
+        { runner, maxPayloadBytes: manifest.settings.maxPayloadBytes, isStopping: () => stopping.value },
+      );
+
+      const consumers = processes.flatMap((p) =>
+        p.manifest.queues
+          .filter((trigger) => trigger.enabled)
+          .map(
+            (trigger) =>
+              new QueueConsumer({
+                queue: trigger.queue,
+                batchSize: trigger.batchSize,
+                batchingWindowSeconds: trigger.maximumBatchingWindow,
+                maxReceiveCount: manifest.queues.find((q) => q.name === trigger.queue)?.deadLetter?.maxReceiveCount,
+                process: p.runnable,
+                slots: slots.get(p.manifest.name)!,
+                queues: storage.queues,
+                runner,
+                clock,
+                log,
+              }),
+          ),
+      );
+      const byName = new Map(processes.map((p) => [p.manifest.name, p]));
+      const scheduler = new ScheduleRunner(
+        rules,
+        async (rule, scheduledTimeMs) => {
+          await dispatchScheduledTask(byName.get(rule.process)!.platform, { rule: rule.manifest.rule, scheduledTimeMs, input: rule.manifest.input }, submitDeps);
+        },
+        clock,
+        log,
+      );
+      const longestTimeout = Math.max(...processes.map((p) => p.manifest.timeoutSeconds), 1) * 1000;
+      runtime = new EmbeddedRuntime(manifest, processes, storage, app, apiToken, consumers, scheduler, slots, stopping, {
+        host: options.host ?? '127.0.0.1',
+        port: options.port ?? 3000,
+        shutdownGraceMs: options.shutdownGraceMs ?? Math.min(longestTimeout + 1000, 30_000),
+        clock,
+        log,
+      });
+      await runtime.#listen();
+      for (const consumer of consumers) consumer.start();
+      scheduler.start();
+      runtime.#scheduleSweep();
+      return runtime;
+    } catch (error) {
+      storage.close();
+      throw error;
+    }
+  }
+
+  /** The base URL, e.g. http://127.0.0.1:3000. */
+  get url(): string {
+    const address = this.#server?.address() as AddressInfo | null;
+    return `http://${this.options.host}:${address?.port ?? this.options.port}`;
+  }
+
+  get port(): number {
+    return (this.#server?.address() as AddressInfo | null)?.port ?? this.options.port;
+  }
+
+  /** Upcoming schedule times, for the start-up banner. */
+  upcomingSchedules() {
+    return this.scheduler.upcoming();
+  }
+
+  /**
+   * Graceful stop (SIGTERM): stop accepting requests and receiving messages,
+   * let running tasks finish within the grace period, release the messages
+   * of those that did not (they are delivered again after a restart), close
+   * the database. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  async #stop(): Promise<void> {
+    const { log, clock } = this.options;
+    this.#stopping = true;
+    this.stoppingFlag.value = true;
+    this.scheduler.stop();
+    if (this.#sweep) clock.clearTimeout(this.#sweep);
+    const closed = new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    this.#server?.closeIdleConnections();
+    await Promise.all(this.consumers.map((c) => c.stop()));
+    const drained = Promise.all([...this.slots.values()].map((s) => s.drained()));
+    const graceOver = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.options.shutdownGraceMs).unref());
+    if ((await Promise.race([drained, graceOver])) === 'timeout') {
+      let released = 0;
+      for (const consumer of this.consumers) released += await consumer.releaseInFlight();
+      log.warn(`stopped with tasks still running; released ${released} message(s) for redelivery`);
+    }
+    this.#server?.closeAllConnections();
+    await closed;
+    this.storage.close();
+  }
+
+  async #listen(): Promise<void> {
+    const { host, port } = this.options;
+    await new Promise<void>((resolve, reject) => {
+      const server = serve({ fetch: this.app.fetch, hostname: host, port }, () => resolve()) as Server;
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new ConfigError(`port ${port} on ${host} is already in use; set PORT or --port`, { cause: error }) : error),
+      );
+      this.#server = server;
+    });
+  }
+
+  #scheduleSweep(): void {
+    const { clock, log } = this.options;
+    this.#sweep = clock.setTimeout(() => {
+      try {
+        const tasks = this.storage.tasks.purgeExpired();
+        const messages = this.storage.queues.purgeExpired();
+        if (tasks + messages > 0) log.info(`retention: removed ${tasks} expired task(s) and ${messages} expired message(s)`);
+      } catch (error) {
+        log.error('retention sweep failed', error);
+      }
+      if (!this.#stopping) this.#scheduleSweep();
+    }, SWEEP_INTERVAL_MS);
+  }
+}
+
+/** Parses every schedule up front: an invalid expression stops the start-up, naming function and expression. */
+function parseSchedules(processes: readonly LoadedProcess[], anchorMs: number): ScheduledRule[] {
+  return processes.flatMap((p) =>
+    p.manifest.schedules.map((manifest) => {
+      try {
+        return { process: p.manifest.name, manifest, schedule: parseScheduleExpression(manifest.expression, { rateAnchorMs: anchorMs }) };
+      } catch (error) {
+        throw new ConfigError(`function '${p.manifest.name}': invalid schedule '${manifest.expression}': ${(error as Error).message}`, { cause: error });
+      }
+    }),
+  );
+}

@@ -1,0 +1,157 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type Database from 'better-sqlite3';
+import { type Clock, isoTime, systemClock } from '../../core/ports/Clock.js';
+import type { TaskError, TaskSummary } from '../../core/task/TaskRecord.js';
+import { DataDirectoryInUseError, readLockOwner, removeLockOwner, writeLockOwner } from './dataDirectoryLock.js';
+import { GroupCommit } from './GroupCommit.js';
+import { openDatabase } from './openDatabase.js';
+import { SqliteMessageQueue } from './SqliteMessageQueue.js';
+import { SqliteTaskDispatcher } from './SqliteTaskDispatcher.js';
+import { SqliteTaskStore } from './SqliteTaskStore.js';
+
+/** Options of {@link EmbeddedStorage.open}. */
+export interface EmbeddedStorageOptions {
+  /** Directory for `sluice.db` and `sluice.lock`, created if missing; `':memory:'` for a throwaway database without a lock. */
+  dataDir: string;
+  /** @default systemClock */
+  clock?: Clock;
+  /** See {@link OpenDatabaseOptions.synchronous}. @default 'normal' */
+  synchronous?: 'normal' | 'full';
+  /** Receives what queue listeners throw. @default process.emitWarning */
+  onListenerError?: (error: unknown) => void;
+}
+
+/** Same as {@link EmbeddedStorage.open}. */
+export function openEmbeddedStorage(options: EmbeddedStorageOptions): EmbeddedStorage {
+  return EmbeddedStorage.open(options);
+}
+
+/** What {@link EmbeddedStorage.recover} did. */
+export interface RecoveryReport {
+  /** In-flight messages made visible again. */
+  releasedMessages: number;
+  /** Unfinished tasks ended as `failed` because no message will deliver them. */
+  failedTasks: string[];
+}
+
+/** The error {@link EmbeddedStorage.recover} gives orphaned tasks by default. */
+export const ORPHANED_TASK_ERROR: TaskError = {
+  kind: 'system',
+  name: 'RuntimeRestartError',
+  message: 'the runtime stopped while the task was unfinished, and nothing will run it again (its caller is gone)',
+};
+
+const DATABASE_FILE = 'sluice.db';
+
+/**
+ * The embedded runtime's durable state: one SQLite connection and the
+ * stores on it. Open it once per runtime.
+ *
+ * A data directory has a single owner: opening it holds the database's
+ * exclusive lock until {@link EmbeddedStorage.close} or the death of the
+ * process (the OS drops the lock, so `kill -9` never leaves a lock behind);
+ * a second opener fails with {@link DataDirectoryInUseError} naming the
+ * owner's pid from the lock file. Keep a reference to the storage for as
+ * long as you own the directory: better-sqlite3 closes a garbage-collected
+ * connection, which releases the lock.
+ *
+ * @example
+ * const storage = EmbeddedStorage.open({ dataDir: '.sluice' });
+ * storage.queues.declare(specs);
+ * storage.recover(); // before serving: after a crash, release in-flight messages, fail orphans
+ * await storage.dispatcher.dispatch(record, envelope, { queue: 'sluice-tasks-report' });
+ * storage.close();
+ */
+export class EmbeddedStorage {
+  /** The data directory (absolute), or `':memory:'`. */
+  readonly dataDir: string;
+  readonly db: Database.Database;
+  readonly tasks: SqliteTaskStore;
+  readonly queues: SqliteMessageQueue;
+  readonly dispatcher: SqliteTaskDispatcher;
+  readonly #clock: Clock;
+  readonly #orphans: Database.Statement<unknown[], unknown>;
+  #closed = false;
+
+  private constructor(dataDir: string, db: Database.Database, options: EmbeddedStorageOptions) {
+    this.dataDir = dataDir;
+    this.db = db;
+    this.#clock = options.clock ?? systemClock;
+    this.tasks = new SqliteTaskStore(db, { clock: this.#clock });
+    this.queues = new SqliteMessageQueue(db, {
+      clock: this.#clock,
+      ...(options.onListenerError ? { onListenerError: options.onListenerError } : {}),
+    });
+    this.dispatcher = new SqliteTaskDispatcher(db, this.tasks, this.queues);
+    // NOT IN (subquery) is evaluated once into a temporary index: one pass over messages, whatever the task count.
+    this.#orphans = db.prepare(
+      `SELECT summary FROM tasks
+       WHERE status IN ('queued', 'running') AND expires_at > ?
+         AND task_id NOT IN (SELECT task_id FROM messages WHERE task_id IS NOT NULL)
+         AND NOT (json_extract(summary, '$.trigger.type') = 'queue'
+                  AND json_extract(summary, '$.trigger.messageId') IN (SELECT message_id FROM messages))
+       ORDER BY created_at, task_id`,
+    );
+  }
+
+  /**
+   * Opens (creating) the data directory's database and takes ownership of it.
+   *
+   * @throws {DataDirectoryInUseError} when another runtime (or another `EmbeddedStorage` of this process) has it open
+   */
+  static open(options: EmbeddedStorageOptions): EmbeddedStorage {
+    if (options.dataDir === ':memory:') {
+      return new EmbeddedStorage(':memory:', openDatabase(':memory:', { synchronous: options.synchronous ?? 'normal' }), options);
+    }
+    const dataDir = resolve(options.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    let db: Database.Database;
+    try {
+      db = openDatabase(join(dataDir, DATABASE_FILE), { exclusive: true, busyTimeoutMs: 100, synchronous: options.synchronous ?? 'normal' });
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new DataDirectoryInUseError(dataDir, readLockOwner(dataDir), { cause: error });
+      throw error;
+    }
+    // Holding the lock proves any previous lock file stale: overwrite it.
+    writeLockOwner(dataDir, isoTime(Date.now()));
+    return new EmbeddedStorage(dataDir, db, options);
+  }
+
+  /**
+   * Unfinished (`queued`/`running`) tasks that no queue message will deliver
+   * again: no message carries their task id, and for a queue-triggered task
+   * its triggering message is gone too. After a crash these are the
+   * synchronous HTTP tasks whose callers went away. Only meaningful before
+   * the runtime starts serving (a sync task in progress has no message either).
+   */
+  findOrphanedTasks(): TaskSummary[] {
+    const rows = this.#orphans.all(Math.floor(this.#clock.now() / 1000)) as Array<{ summary: string }>;
+    return rows.map((row) => JSON.parse(row.summary) as TaskSummary);
+  }
+
+  /**
+   * Start-up recovery after a crash (harmless after a clean stop): makes
+   * every in-flight message visible again (their consumers died with the
+   * previous process, the database's only owner), then ends orphaned tasks
+   * ({@link EmbeddedStorage.findOrphanedTasks}) as `failed` with `error`.
+   * Call it once, before serving.
+   */
+  recover(options: { error?: TaskError } = {}): RecoveryReport {
+    const releasedMessages = this.queues.releaseInFlight();
+    const orphans = this.findOrphanedTasks().map((task) => task.taskId);
+    const failedTasks = this.tasks.failUnfinished(orphans, options.error ?? ORPHANED_TASK_ERROR);
+    return { releasedMessages, failedTasks };
+  }
+
+  /** Ends long polls, commits pending writes, closes the database (releasing its lock) and removes the lock file. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.queues.close();
+    GroupCommit.for(this.db).flush();
+    this.db.close();
+    if (this.dataDir !== ':memory:') removeLockOwner(this.dataDir);
+  }
+}

@@ -1,0 +1,273 @@
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { SluiceError, TaskRecordTooLargeError, ValidationError } from '../../core/errors.js';
+import { type Clock, isoTime, systemClock } from '../../core/ports/Clock.js';
+import type { CreateOutcome, SaveOutcome, TaskStore } from '../../core/ports/TaskStore.js';
+import { isTerminal, type TaskError, type TaskPage, type TaskQuery, type TaskRecord, type TaskSummary } from '../../core/task/TaskRecord.js';
+import { GroupCommit } from './GroupCommit.js';
+import { decodeCursor, encodeCursor } from './pageCursor.js';
+
+/** Options of {@link SqliteTaskStore}. */
+export interface SqliteTaskStoreOptions {
+  /** Decides which records have expired. @default systemClock */
+  clock?: Clock;
+}
+
+interface TaskRow {
+  summary: string;
+  detail: string;
+}
+
+interface ListRow {
+  summary: string;
+  created_at: string;
+  task_id: string;
+}
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** SQLite's default SQLITE_MAX_LENGTH: the largest string or blob a row can hold. */
+const SQLITE_MAX_LENGTH = 1_000_000_000;
+
+const listCursor = z.tuple([z.string(), z.string()]);
+
+const COLUMNS = '(task_id, process, status, created_at, expires_at, summary, detail)';
+const REPLACE = `process = excluded.process, status = excluded.status, created_at = excluded.created_at,
+  expires_at = excluded.expires_at, summary = excluded.summary, detail = excluded.detail`;
+
+/**
+ * The embedded runtime's {@link TaskStore} on SQLite.
+ *
+ * Every operation is one prepared statement (two on a conflict), run
+ * synchronously on the event-loop thread, so the read-check-write of
+ * `create` and `save` is atomic without locks.
+ *
+ * Durability: the promise-returning methods use the connection's
+ * {@link GroupCommit} (writes of one event-loop turn share one commit; the
+ * promise resolves once the write is durable; reads wait for the open group
+ * to commit, so nobody sees a result that a crash could still take back).
+ * The `*Sync` variants are the same operations, durable on return (they
+ * commit the open group at once), for synchronous callers and for
+ * composition inside a `db.transaction` (see `SqliteTaskDispatcher`), where
+ * they join the enclosing transaction.
+ *
+ * A record is alive while `expiresAt > floor(now / 1000)`; expired rows stay
+ * until {@link SqliteTaskStore.purgeExpired} deletes them, but no method sees them.
+ *
+ * @example
+ * const db = openDatabase(join(dataDir, 'sluice.db'));
+ * const tasks = new SqliteTaskStore(db);
+ * await tasks.create(record);
+ */
+export class SqliteTaskStore implements TaskStore {
+  readonly #db: Database.Database;
+  readonly #clock: Clock;
+  readonly #commits: GroupCommit;
+  readonly #create: Statement;
+  readonly #save: Statement;
+  readonly #update: Statement;
+  readonly #get: Statement;
+  readonly #purge: Statement;
+  readonly #unfinished: Statement;
+  readonly #lists = new Map<string, Statement>();
+
+  constructor(db: Database.Database, options: SqliteTaskStoreOptions = {}) {
+    this.#db = db;
+    this.#clock = options.clock ?? systemClock;
+    this.#commits = GroupCommit.for(db);
+    // An upsert whose DO UPDATE is guarded: `changes` is 0 when the guard keeps the stored row.
+    this.#create = db.prepare(
+      `INSERT INTO tasks ${COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (task_id) DO UPDATE SET ${REPLACE} WHERE tasks.expires_at <= ?`,
+    );
+    this.#save = db.prepare(
+      `INSERT INTO tasks ${COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (task_id) DO UPDATE SET ${REPLACE}
+       WHERE tasks.expires_at <= ? OR tasks.status NOT IN ('succeeded', 'failed', 'timed_out')`,
+    );
+    // The common save: the row exists, is not terminal, and keeps its process and creation time.
+    // Not setting those columns spares the two list indexes that contain them.
+    this.#update = db.prepare(
+      `UPDATE tasks SET status = ?, expires_at = ?, summary = ?, detail = ?
+       WHERE task_id = ? AND process = ? AND created_at = ? AND expires_at > ? AND status NOT IN ('succeeded', 'failed', 'timed_out')`,
+    );
+    this.#get = db.prepare('SELECT summary, detail FROM tasks WHERE task_id = ? AND expires_at > ?');
+    this.#purge = db.prepare('DELETE FROM tasks WHERE rowid IN (SELECT rowid FROM tasks WHERE expires_at <= ? LIMIT ?)');
+    this.#unfinished = db.prepare(
+      `SELECT summary FROM tasks WHERE status IN ('queued', 'running') AND expires_at > ?
+       ORDER BY created_at, task_id LIMIT ?`,
+    );
+  }
+
+  create(record: TaskRecord): Promise<CreateOutcome> {
+    return this.#commits.run(() => this.#createNow(record));
+  }
+
+  save(record: TaskRecord): Promise<SaveOutcome> {
+    return this.#commits.run(() => this.#saveNow(record));
+  }
+
+  async get(taskId: string): Promise<TaskRecord | undefined> {
+    await this.#commits.settled();
+    return this.getSync(taskId);
+  }
+
+  async list(query: TaskQuery): Promise<TaskPage> {
+    await this.#commits.settled();
+    return this.listSync(query);
+  }
+
+  /** {@link TaskStore.create}, synchronously; durable on return. */
+  createSync(record: TaskRecord): CreateOutcome {
+    return this.#commits.runNow(() => this.#createNow(record));
+  }
+
+  /** {@link TaskStore.save}, synchronously; durable on return. */
+  saveSync(record: TaskRecord): SaveOutcome {
+    return this.#commits.runNow(() => this.#saveNow(record));
+  }
+
+  /** {@link TaskStore.get}, synchronously (sees writes of the open group, not yet durable). */
+  getSync(taskId: string): TaskRecord | undefined {
+    const row = this.#get.get(taskId, this.#nowSec()) as TaskRow | undefined;
+    return row && fromRow(row);
+  }
+
+  /**
+   * {@link TaskStore.list}, synchronously. The cursor is base64url of the
+   * last item's `[createdAt, taskId]`; a page has a `nextCursor` only when
+   * more items follow.
+   *
+   * @throws {ValidationError} on a limit outside 1..100 or a malformed cursor
+   */
+  listSync(query: TaskQuery): TaskPage {
+    const { limit } = query;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw new ValidationError('invalid task query', [{ path: 'limit', message: 'must be an integer from 1 to 100' }]);
+    }
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, listCursor);
+    const params: unknown[] = [];
+    if (query.process !== undefined) params.push(query.process);
+    if (query.status !== undefined) params.push(query.status);
+    params.push(this.#nowSec());
+    if (after) params.push(after[0], after[1]);
+    params.push(limit + 1);
+    const statement = this.#listStatement(query.process !== undefined, query.status !== undefined, after !== undefined);
+    const rows = statement.all(...params) as ListRow[];
+    const items = rows.slice(0, limit).map((row) => JSON.parse(row.summary) as TaskSummary);
+    const last = rows[limit - 1];
+    return rows.length > limit && last ? { items, nextCursor: encodeCursor([last.created_at, last.task_id]) } : { items };
+  }
+
+  /**
+   * Deletes expired records (retention). Pass `limit` to delete in batches,
+   * so that purging a large backlog does not block the event loop for long.
+   *
+   * @returns how many records were deleted
+   */
+  purgeExpired(nowSec: number = this.#nowSec(), options: { limit?: number } = {}): number {
+    return this.#commits.runNow(() => this.#purge.run(nowSec, options.limit ?? -1).changes);
+  }
+
+  /** Unexpired `queued` and `running` tasks, oldest first (recovery, operations). */
+  listUnfinished(options: { limit?: number } = {}): TaskSummary[] {
+    const rows = this.#unfinished.all(this.#nowSec(), options.limit ?? -1) as Array<{ summary: string }>;
+    return rows.map((row) => JSON.parse(row.summary) as TaskSummary);
+  }
+
+  /**
+   * Ends the given tasks as `failed` with `error`, in one transaction, unless
+   * they are absent or already terminal. Recovery uses it for tasks that no
+   * queue message will deliver again (a synchronous HTTP task whose caller
+   * went away with the crashed runtime).
+   *
+   * @returns the ids of the tasks it failed
+   */
+  failUnfinished(taskIds: readonly string[], error: TaskError, finishedAt: string = isoTime(this.#clock.now())): string[] {
+    const failAll = this.#db.transaction(() => {
+      const failed: string[] = [];
+      for (const taskId of taskIds) {
+        const record = this.getSync(taskId);
+        if (!record || isTerminal(record.status)) continue;
+        if (this.#saveNow({ ...record, status: 'failed', error, finishedAt }).saved) failed.push(taskId);
+      }
+      return failed;
+    });
+    return this.#commits.runNow(() => failAll());
+  }
+
+  #createNow(record: TaskRecord): CreateOutcome {
+    if (this.#write(this.#create, record) === 1) return { created: true };
+    return { created: false, existing: this.#mustGet(record.taskId) };
+  }
+
+  #saveNow(record: TaskRecord): SaveOutcome {
+    if (this.#write(this.#save, record, this.#update) === 1) return { saved: true };
+    return { saved: false, current: this.#mustGet(record.taskId) };
+  }
+
+  /** Runs `statement` (an upsert) for `record`, or `update` first when given; returns the changed row count. */
+  #write(statement: Statement, record: TaskRecord, update?: Statement): number {
+    const { result, logs, ...summary } = record;
+    const summaryJson = JSON.stringify(summary);
+    const detailJson = JSON.stringify({ result, logs });
+    try {
+      const nowSec = this.#nowSec();
+      if (update) {
+        const args = [record.status, record.expiresAt, summaryJson, detailJson, record.taskId, record.process, record.createdAt, nowSec];
+        if (update.run(...args).changes === 1) return 1;
+      }
+      return statement.run(
+        record.taskId,
+        record.process,
+        record.status,
+        record.createdAt,
+        record.expiresAt,
+        summaryJson,
+        detailJson,
+        nowSec,
+      ).changes;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_TOOBIG') {
+        throw new TaskRecordTooLargeError(Buffer.byteLength(summaryJson) + Buffer.byteLength(detailJson), SQLITE_MAX_LENGTH);
+      }
+      throw error;
+    }
+  }
+
+  #mustGet(taskId: string): TaskRecord {
+    const record = this.getSync(taskId);
+    // Unreachable while the event loop runs one statement at a time: the guard just saw the row alive.
+    if (!record) throw new SluiceError(`task ${taskId} vanished during a conditional write`);
+    return record;
+  }
+
+  #listStatement(byProcess: boolean, byStatus: boolean, paged: boolean): Statement {
+    const key = `${+byProcess}${+byStatus}${+paged}`;
+    let statement = this.#lists.get(key);
+    if (!statement) {
+      const where = [byProcess && 'process = ?', byStatus && 'status = ?', 'expires_at > ?', paged && '(created_at, task_id) < (?, ?)'];
+      // Walk the index in list order: without table statistics the planner may
+      // otherwise pick tasks_by_expiry and sort every unexpired row.
+      const index = byProcess ? 'tasks_by_process' : 'tasks_by_created';
+      statement = this.#db.prepare(
+        `SELECT summary, created_at, task_id FROM tasks INDEXED BY ${index} WHERE ${where.filter(Boolean).join(' AND ')}
+         ORDER BY created_at DESC, task_id DESC LIMIT ?`,
+      );
+      this.#lists.set(key, statement);
+    }
+    return statement;
+  }
+
+  #nowSec(): number {
+    return Math.floor(this.#clock.now() / 1000);
+  }
+}
+
+function fromRow(row: TaskRow): TaskRecord {
+  const record = JSON.parse(row.summary) as TaskRecord;
+  const detail = JSON.parse(row.detail) as Pick<TaskRecord, 'result' | 'logs'>;
+  if ('result' in detail) record.result = detail.result;
+  record.logs = detail.logs;
+  return record;
+}

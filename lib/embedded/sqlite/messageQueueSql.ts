@@ -1,0 +1,89 @@
+import type Database from 'better-sqlite3';
+
+/** A queue's row in `queues`. */
+export interface QueueRow {
+  id: number;
+  name: string;
+  visibility_timeout_ms: number;
+  retention_ms: number;
+  dead_letter_queue: string | null;
+  max_receive_count: number | null;
+}
+
+export interface ReadyRow {
+  seq: number;
+  message_id: string;
+  body: string;
+  attributes: string | null;
+  sent_at: number;
+  retain_from: number;
+  receive_count: number;
+}
+
+export interface PeekRow extends ReadyRow {
+  visible_at: number;
+  origin_queue_id: number | null;
+}
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** The prepared statements of `SqliteMessageQueue`, by name. */
+export type MessageQueueSql = ReturnType<typeof prepareMessageQueueSql>;
+
+/**
+ * Prepares every statement the queue runs, once per connection: the hot
+ * path (send, receive, delete) is prepared statements only. Times are epoch ms.
+ */
+export function prepareMessageQueueSql(db: Database.Database) {
+  const prepare = (sql: string): Statement => db.prepare(sql);
+  return {
+    upsertQueue: prepare(
+      `INSERT INTO queues (name, visibility_timeout_ms, retention_ms, dead_letter_queue, max_receive_count) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET visibility_timeout_ms = excluded.visibility_timeout_ms, retention_ms = excluded.retention_ms,
+         dead_letter_queue = excluded.dead_letter_queue, max_receive_count = excluded.max_receive_count
+       RETURNING id, name, visibility_timeout_ms, retention_ms, dead_letter_queue, max_receive_count`,
+    ),
+    insert: prepare(
+      `INSERT INTO messages (queue_id, message_id, body, attributes, task_id, sent_at, retain_from, visible_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    ready: prepare(
+      `SELECT seq, message_id, body, attributes, sent_at, retain_from, receive_count FROM messages
+       WHERE queue_id = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?`,
+    ),
+    markReceived: prepare('UPDATE messages SET receive_count = receive_count + 1, visible_at = ?, receipt = ? WHERE seq = ?'),
+    drop: prepare('DELETE FROM messages WHERE seq = ?'),
+    byReceipt: prepare(
+      'SELECT seq, message_id, body, attributes, sent_at, retain_from, receive_count FROM messages WHERE seq = ? AND queue_id = ? AND receipt = ?',
+    ),
+    moveToDeadLetter: prepare(
+      'UPDATE messages SET queue_id = ?, origin_queue_id = ?, visible_at = ?, receive_count = 0, receipt = NULL WHERE seq = ?',
+    ),
+    deleteByReceipt: prepare('DELETE FROM messages WHERE seq = ? AND queue_id = ? AND receipt = ?'),
+    changeVisibility: prepare('UPDATE messages SET visible_at = ? WHERE seq = ? AND queue_id = ? AND receipt = ?'),
+    stats: prepare(
+      `SELECT COALESCE(SUM(visible_at <= @now), 0) AS visible,
+              COALESCE(SUM(visible_at > @now AND receive_count > 0), 0) AS inFlight,
+              COALESCE(SUM(visible_at > @now AND receive_count = 0), 0) AS delayed
+       FROM messages WHERE queue_id = @queue AND retain_from > @expiredBefore`,
+    ),
+    nextVisible: prepare('SELECT MIN(visible_at) AS at FROM messages WHERE queue_id = ? AND visible_at > ?'),
+    hasVisible: prepare('SELECT 1 FROM messages WHERE queue_id = ? AND visible_at <= ? LIMIT 1'),
+    releaseAll: prepare('UPDATE messages SET visible_at = @now, receipt = NULL WHERE receive_count > 0 AND visible_at > @now RETURNING queue_id'),
+    releaseQueue: prepare(
+      'UPDATE messages SET visible_at = @now, receipt = NULL WHERE queue_id = @queue AND receive_count > 0 AND visible_at > @now RETURNING queue_id',
+    ),
+    peek: prepare(
+      `SELECT seq, message_id, body, attributes, sent_at, retain_from, receive_count, visible_at, origin_queue_id FROM messages
+       WHERE queue_id = ? AND retain_from > ? AND seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    redriveCandidates: prepare(
+      'SELECT seq, origin_queue_id FROM messages WHERE queue_id = ? AND visible_at <= ? AND retain_from > ? ORDER BY seq LIMIT ?',
+    ),
+    redriveOne: prepare(
+      'UPDATE messages SET queue_id = ?, origin_queue_id = NULL, visible_at = ?, retain_from = ?, receive_count = 0, receipt = NULL WHERE seq = ?',
+    ),
+    purge: prepare('DELETE FROM messages WHERE queue_id = ?'),
+    purgeExpired: prepare('DELETE FROM messages WHERE queue_id = ? AND retain_from <= ?'),
+  };
+}

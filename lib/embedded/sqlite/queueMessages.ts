@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { ValidationError } from '../../core/errors.js';
+
+/*
+ * The embedded queue's own types and input checks (see SqliteMessageQueue).
+ */
+
+/** Where a message is in its life (see {@link SqliteMessageQueue.peek}). */
+export type MessageState = 'visible' | 'inFlight' | 'delayed';
+
+/** A message as {@link SqliteMessageQueue.peek} shows it, without receiving it. */
+export interface PeekedMessage {
+  messageId: string;
+  body: string;
+  attributes: Record<string, string>;
+  /** Receives so far in this queue (reset when moved to or from a dead-letter queue). */
+  receiveCount: number;
+  /** ISO-8601 UTC; kept when the message moves between queues. */
+  sentAt: string;
+  state: MessageState;
+  /** When an in-flight or delayed message becomes visible (ISO-8601 UTC). */
+  visibleAt: string;
+  /** In a dead-letter queue: the queue the message died in. */
+  originQueue?: string;
+}
+
+export interface PeekPage {
+  items: PeekedMessage[];
+  nextCursor?: string;
+}
+
+/** A message that a receive moved to its queue's dead-letter queue. */
+export interface DeadLetterEvent {
+  queue: string;
+  deadLetterQueue: string;
+  messageId: string;
+  body: string;
+  attributes: Record<string, string>;
+  /** Receives it had in `queue`. */
+  receiveCount: number;
+}
+
+/** What {@link SqliteMessageQueue.deadLetter} did: moved the message, deleted it (no dead-letter queue), or nothing (stale handle). */
+export type DeadLetterOutcome = 'moved' | 'deleted' | 'stale';
+
+export const MAX_VISIBILITY_SECONDS = 43_200;
+export const MAX_DELAY_SECONDS = 900;
+export const MAX_WAIT_SECONDS = 20;
+
+/** A {@link QueueSpec} within SQS's limits. */
+export const queueSpecSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, '1..80 letters, digits, - or _ (as SQS)'),
+  visibilityTimeoutSeconds: z.int().min(0).max(MAX_VISIBILITY_SECONDS),
+  messageRetentionSeconds: z.int().min(60).max(1_209_600),
+  deadLetter: z.object({ queue: z.string().min(1), maxReceiveCount: z.int().min(1).max(1000) }).optional(),
+});
+
+export const peekCursor = z.int().min(0);
+
+/** Attributes from their JSON column. */
+export function parseAttributes(json: string | null): Record<string, string> {
+  return json === null ? {} : (JSON.parse(json) as Record<string, string>);
+}
+
+/** The message's `seq`, from a handle `<seq>.<uuid>`. */
+export function parseReceipt(receiptHandle: string): number {
+  const dot = receiptHandle.indexOf('.');
+  const seq = Number(receiptHandle.slice(0, dot));
+  if (dot < 1 || !Number.isSafeInteger(seq) || seq < 1) {
+    throw new ValidationError('malformed receipt handle', [{ path: 'receiptHandle', message: 'not a handle from a receive of this queue' }]);
+  }
+  return seq;
+}
+
+/** @throws {ValidationError} unless `value` is whole seconds from 0 to `max` */
+export function checkSeconds(path: string, value: number, max: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new ValidationError(`invalid ${path}`, [{ path, message: `must be whole seconds from 0 to ${max}` }]);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The embedded runtime's SQLite schema, as an ordered list of migrations.
+ *
+ * A database records the migrations applied to it in `schema_version`; on
+ * open, {@link migrate} applies the missing ones, each in its own
+ * transaction. Never edit a released migration: append a new one.
+ *
+ * Layout decisions (why):
+ * - `tasks` keeps the columns that are filtered and sorted on (process,
+ *   status, created_at, expires_at) next to the record itself, split in two
+ *   JSON columns: `summary` (the record without result and logs, what `list`
+ *   returns) and `detail` (`{ result?, logs }`, last in the row). Listing
+ *   then never reads results, which may be megabytes each.
+ * - `messages.visible_at` (epoch ms) alone encodes a message's state:
+ *   `<= now` visible; `> now` in flight (`receive_count > 0`) or delayed
+ *   (`receive_count = 0`).
+ * - `messages.seq` (the rowid) orders messages and identifies them in receipt
+ *   handles; `message_id` is the SQS-style id shown to consumers.
+ * - `messages.task_id` copies the `sluice-task-id` attribute, so recovery
+ *   can tell which unfinished tasks still have a message that will deliver them.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'tasks, queues, messages',
+    sql: `
+      CREATE TABLE tasks (
+        task_id    TEXT PRIMARY KEY,
+        process    TEXT NOT NULL,
+        status     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        summary    TEXT NOT NULL,
+        detail     TEXT NOT NULL
+      );
+      CREATE INDEX tasks_by_process ON tasks (process, created_at, task_id);
+      CREATE INDEX tasks_by_created ON tasks (created_at, task_id);
+      CREATE INDEX tasks_by_expiry ON tasks (expires_at);
+      CREATE INDEX tasks_unfinished ON tasks (status) WHERE status IN ('queued', 'running');
+
+      CREATE TABLE queues (
+        id                    INTEGER PRIMARY KEY,
+        name                  TEXT NOT NULL UNIQUE,
+        visibility_timeout_ms INTEGER NOT NULL,
+        retention_ms          INTEGER NOT NULL,
+        dead_letter_queue     TEXT,
+        max_receive_count     INTEGER
+      );
+
+      CREATE TABLE messages (
+        seq             INTEGER PRIMARY KEY,
+        queue_id        INTEGER NOT NULL REFERENCES queues (id),
+        message_id      TEXT NOT NULL,
+        body            TEXT NOT NULL,
+        attributes      TEXT,
+        task_id         TEXT,
+        sent_at         INTEGER NOT NULL,
+        retain_from     INTEGER NOT NULL,
+        visible_at      INTEGER NOT NULL,
+        receive_count   INTEGER NOT NULL DEFAULT 0,
+        receipt         TEXT,
+        origin_queue_id INTEGER REFERENCES queues (id)
+      );
+      CREATE INDEX messages_ready ON messages (queue_id, visible_at);
+    `,
+  },
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,146 @@
+import type { Clock } from '../../core/ports/Clock.js';
+import type { ReceivedMessage } from '../../core/ports/MessageQueue.js';
+import { assertNever } from '../../core/errors.js';
+import { decodeDelivery } from '../../core/runner/decodeDelivery.js';
+import type { RunnableProcess } from '../../core/runner/RunnableProcess.js';
+import type { TaskRunner } from '../../core/runner/TaskRunner.js';
+import type { SqliteMessageQueue } from '../sqlite/SqliteMessageQueue.js';
+import type { Semaphore } from '../runtime/Semaphore.js';
+import type { RuntimeLog } from '../runtime/RuntimeLog.js';
+
+export interface QueueConsumerOptions {
+  queue: string;
+  /** Records per invocation (Lambda's `batchSize`). */
+  batchSize: number;
+  /** Seconds to wait for a fuller batch (Lambda's `maximumBatchingWindow`). */
+  batchingWindowSeconds: number;
+  /** The queue's redrive limit; undefined when it has no dead-letter queue. */
+  maxReceiveCount: number | undefined;
+  process: RunnableProcess;
+  slots: Semaphore;
+  queues: SqliteMessageQueue;
+  runner: TaskRunner;
+  clock: Clock;
+  log: RuntimeLog;
+}
+
+/**
+ * The embedded twin of Lambda's SQS event source mapping: receives batches
+ * from a queue while the function has a free concurrency slot, runs one task
+ * per message (in parallel within a batch), then deletes the messages whose
+ * task is finished and leaves the others to come back after their
+ * visibility timeout, exactly like `ReportBatchItemFailures`. It sleeps on
+ * the queue's notifier instead of polling.
+ */
+export class QueueConsumer {
+  #stopped = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  readonly #inFlight = new Set<string>();
+
+  constructor(private readonly options: QueueConsumerOptions) {}
+
+  start(): void {
+    this.#loop ??= this.#run().catch((error: unknown) => this.options.log.error(`consumer of '${this.options.queue}' stopped`, error));
+  }
+
+  /** Stops receiving. Batches already running keep going (the runtime drains them). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  /** Makes the messages of unfinished batches visible again at once (shutdown). */
+  async releaseInFlight(): Promise<number> {
+    const handles = [...this.#inFlight];
+    this.#inFlight.clear();
+    for (const handle of handles) {
+      try {
+        await this.options.queues.changeVisibility(this.options.queue, handle, 0);
+      } catch {
+        // Already deleted or received again: nothing to release.
+      }
+    }
+    return handles.length;
+  }
+
+  async #run(): Promise<void> {
+    const { slots } = this.options;
+    while (!this.#stopped) {
+      await slots.whenAvailable();
+      if (this.#stopped) return;
+      const batch = await this.#collectBatch();
+      if (this.#stopped) {
+        for (const m of batch) await this.options.queues.changeVisibility(this.options.queue, m.receiptHandle, 0);
+        return;
+      }
+      if (batch.length === 0) {
+        await this.#sleepUntilAvailable();
+        continue;
+      }
+      const release = slots.tryAcquire() ?? (await slots.acquire());
+      for (const m of batch) this.#inFlight.add(m.receiptHandle);
+      void this.#runBatch(batch).finally(release);
+    }
+  }
+
+  async #collectBatch(): Promise<ReceivedMessage[]> {
+    const { queues, queue, batchSize, batchingWindowSeconds, clock } = this.options;
+    const batch: ReceivedMessage[] = [];
+    const deadline = clock.now() + batchingWindowSeconds * 1000;
+    while (batch.length < batchSize && !this.#stopped) {
+      const received = await queues.receive(queue, { maxMessages: Math.min(10, batchSize - batch.length) });
+      batch.push(...received);
+      if (received.length > 0 && batch.length < batchSize) continue;
+      if (batch.length === 0 || batchingWindowSeconds === 0 || clock.now() >= deadline) break;
+      await this.#sleepUntilAvailable(deadline - clock.now());
+    }
+    return batch;
+  }
+
+  async #sleepUntilAvailable(maxMs?: number): Promise<void> {
+    const { queues, queue, clock } = this.options;
+    await new Promise<void>((resolve) => {
+      const timer = maxMs === undefined ? undefined : clock.setTimeout(done, maxMs);
+      const unsubscribe = queues.onAvailable(queue, done);
+      this.#wake = done;
+      function done() {
+        unsubscribe();
+        if (timer) clock.clearTimeout(timer);
+        resolve();
+      }
+    });
+    this.#wake = undefined;
+  }
+
+  async #runBatch(batch: ReceivedMessage[]): Promise<void> {
+    await Promise.all(batch.map((message) => this.#runOne(message)));
+  }
+
+  async #runOne(message: ReceivedMessage): Promise<void> {
+    const { queues, queue, runner, process, maxReceiveCount, log } = this.options;
+    try {
+      const delivery = decodeDelivery(process.name, { queue, ...message }, maxReceiveCount);
+      const { decision } = await runner.deliver(process, delivery);
+      if (!this.#inFlight.has(message.receiptHandle)) return; // released by shutdown meanwhile
+      switch (decision) {
+        case 'ack':
+          await queues.delete(queue, message.receiptHandle);
+          break;
+        case 'retry':
+          break; // back after its visibility timeout, like a Lambda batch item failure
+        case 'dead-letter':
+          await queues.deadLetter(queue, message.receiptHandle);
+          break;
+        default:
+          assertNever(decision, 'delivery decision');
+      }
+    } catch (error) {
+      // The store or queue failed around the task: leave the message; it returns.
+      log.error(`delivery of message ${message.messageId} from '${queue}' failed; it will be retried`, error);
+    } finally {
+      this.#inFlight.delete(message.receiptHandle);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import type { HttpResponseSpec } from '../core/execution/HttpResponseControl.js';
+import { SluiceError } from '../core/errors.js';
+import type { TaskRecord } from '../core/task/TaskRecord.js';
+
+/** A transport-neutral HTTP response; each edge writes it its own way. */
+export interface HttpReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export const TASK_ID_HEADER = 'x-sluice-task-id';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * The response of a synchronous route, from the stored task:
+ * - succeeded: the result as JSON, 200 unless the process chose a status.
+ *   A string result with a non-JSON content-type set by the process is sent
+ *   as is (CSV, plain text...).
+ * - failed: 500 `{ taskId, error }` (plus the aggregator's `handleError` result, if
+ *   any), or the 4xx status the process set before failing (e.g. 404 for a
+ *   record it could not find).
+ * - timed_out: 504 `{ taskId, error }`.
+ */
+export function syncReply(record: TaskRecord, response: HttpResponseSpec): HttpReply {
+  const headers: Record<string, string> = { [TASK_ID_HEADER]: record.taskId };
+  switch (record.status) {
+    case 'succeeded': {
+      Object.assign(headers, response.headers);
+      const type = headers['content-type'];
+      if (type && !/json/i.test(type) && typeof record.result === 'string') {
+        return { status: response.status ?? 200, headers, body: record.result };
+      }
+      headers['content-type'] = JSON_TYPE;
+      return { status: response.status ?? 200, headers, body: JSON.stringify(record.result ?? null) };
+    }
+    case 'failed':
+    case 'timed_out': {
+      headers['content-type'] = JSON_TYPE;
+      const { stack: _stack, ...error } = record.error ?? { kind: 'system', name: 'Error', message: 'unknown failure' };
+      const body: Record<string, unknown> = { taskId: record.taskId, error };
+      if (record.result !== undefined) body.result = record.result;
+      if (record.status === 'timed_out') return { status: 504, headers, body: JSON.stringify(body) };
+      const chosen = response.status !== undefined && response.status >= 400 ? response.status : 500;
+      return { status: chosen, headers: { ...response.headers, ...headers }, body: JSON.stringify(body) };
+    }
+    default:
+      // A sync task is stored final; anything else means the store lost a race.
+      headers['content-type'] = JSON_TYPE;
+      return { status: 500, headers, body: JSON.stringify({ taskId: record.taskId, error: { name: 'InternalError', message: `task is ${record.status}` } }) };
+  }
+}
+
+const STATUS_BY_ERROR: Record<string, number> = {
+  ValidationError: 400,
+  MalformedInputError: 400,
+  PayloadTooLargeError: 413,
+  UnknownProcessError: 404,
+  UnknownQueueError: 404,
+  IdempotencyConflictError: 409,
+  AsyncDisabledError: 409,
+  ThrottledError: 429,
+  ShuttingDownError: 503,
+};
+
+/**
+ * Maps an error to a JSON error reply. Sluice's own errors are precise 4xx
+ * (their messages are written for callers); anything else is a 500 whose
+ * body does not leak internals.
+ */
+export function errorReply(error: unknown): HttpReply {
+  const status = error instanceof SluiceError ? (STATUS_BY_ERROR[error.name] ?? 500) : 500;
+  const body: Record<string, unknown> =
+    status === 500 ? { error: 'InternalError', message: 'internal error' } : { error: (error as Error).name, message: (error as Error).message };
+  const issues = (error as { issues?: unknown }).issues;
+  if (status === 400 && Array.isArray(issues)) body.issues = issues;
+  return { status, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(body) };
+}
+
+export function jsonReply(status: number, value: unknown, headers: Record<string, string> = {}): HttpReply {
+  return { status, headers: { 'content-type': JSON_TYPE, ...headers }, body: JSON.stringify(value) };
+}

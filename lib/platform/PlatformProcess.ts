@@ -1,0 +1,12 @@
+import type { ProcessManifest } from '../config/ServiceManifest.js';
+import type { SubmittableProcess } from '../core/runner/submitTask.js';
+
+/**
+ * A process as the platform API describes and submits it. On the embedded
+ * runtime it carries the definition (so async payloads are validated before
+ * they are accepted); on AWS the platform function has only the catalog and
+ * the worker validates.
+ */
+export interface PlatformProcess extends SubmittableProcess, Pick<ProcessManifest, 'http' | 'queues' | 'schedules' | 'timeoutSeconds'> {
+  description?: string;
+}

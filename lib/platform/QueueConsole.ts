@@ -1,0 +1,31 @@
+import type { OutgoingMessage, QueueStats } from '../core/ports/MessageQueue.js';
+
+/** A queue as `GET /sluice/queues` lists it. */
+export interface QueueInfo extends QueueStats {
+  name: string;
+  visibilityTimeoutSeconds: number;
+  deadLetter?: { queue: string; maxReceiveCount: number };
+  /** Queues whose dead letters land here. */
+  deadLetterFor: string[];
+}
+
+export interface PeekedMessage {
+  messageId: string;
+  body: string;
+  attributes: Record<string, string>;
+  receiveCount: number;
+  sentAt: string;
+}
+
+/**
+ * The embedded runtime's queue console: feed a declared queue, look at
+ * messages (dead letters above all) without receiving them, move dead
+ * letters back to their source queue.
+ */
+export interface QueueConsole {
+  list(): Promise<QueueInfo[]>;
+  send(queue: string, message: OutgoingMessage): Promise<{ messageId: string }>;
+  peek(queue: string, options: { limit: number; cursor?: string }): Promise<{ items: PeekedMessage[]; nextCursor?: string }>;
+  /** Moves every message of a dead-letter queue back to its source queue. */
+  redrive(deadLetterQueue: string): Promise<{ moved: number; to: string }>;
+}

@@ -1,0 +1,346 @@
+import { encodeProcessCatalog } from '../aws/config/processCatalog.js';
+import { FUNCTION_KIND, LAMBDA_ENV_LIMIT_BYTES, SLUICE_ENV } from '../aws/config/sluiceEnv.js';
+import { TASK_TABLE, taskTableProperties } from '../aws/taskTable.js';
+import { queueFromArn, type CloudFormationScope } from '../config/cloudFormationValues.js';
+import type { ExpandedDeclarations, ExpandedProcess } from '../config/expandSluiceDeclarations.js';
+import type { CloudFormationResource, FunctionConfig } from '../config/serverlessConfig.js';
+import type { ProcessManifest, ScheduleManifest, ServiceManifest } from '../config/ServiceManifest.js';
+import { PLATFORM_FUNCTION, SLUICE_LOGICAL_IDS, taskTableName, VISIBILITY_TIMEOUT_FACTOR } from '../config/sluiceNames.js';
+import { isPlainObject } from '../config/VariableResolver.js';
+import { ConfigError } from '../core/errors.js';
+import { lambdaRole, logGroupArn, uniqueResources, VPC_ACCESS_POLICY_ARN, type PolicyStatement } from './awsIam.js';
+
+/** What the plugin writes back into the service. */
+export interface AwsAdditions {
+  /** Complete definitions of the Sluice process functions (rewritten) and the platform function (new). */
+  functions: Record<string, FunctionConfig>;
+  /** The complete `resources.Resources`: the user's, the task queues, the task table and the roles. */
+  resources: Record<string, CloudFormationResource>;
+  /** Problems worth a warning, not a failure. */
+  warnings: string[];
+}
+
+/** Routes of the platform API; all but health need SigV4 (IAM) authentication. */
+export const PLATFORM_ROUTES: ReadonlyArray<{ method: string; path: string; iam: boolean }> = [
+  { method: 'GET', path: '/sluice/health', iam: false },
+  { method: 'GET', path: '/sluice/processes', iam: true },
+  { method: 'POST', path: '/sluice/tasks', iam: true },
+  { method: 'GET', path: '/sluice/tasks', iam: true },
+  { method: 'GET', path: '/sluice/tasks/{taskId}', iam: true },
+];
+
+/** Timeout of the platform function: its work is a few DynamoDB / SQS calls, well under HTTP API's 30 s. */
+const PLATFORM_TIMEOUT_SECONDS = 10;
+
+/** EventBridge's limit on an input template. */
+const INPUT_TEMPLATE_LIMIT = 8192;
+
+/** AWS advises a maxReceiveCount of at least 5 with Lambda consumers. */
+const MIN_ADVISED_MAX_RECEIVE_COUNT = 5;
+
+/** Assumed size of a CloudFormation value whose length is unknown before deployment (an ARN, a URL). */
+const UNKNOWN_VALUE_BYTES = 128;
+
+/**
+ * The AWS-only part of Sluice's expansion, on top of
+ * `expandSluiceDeclarations` (queues) and `buildServiceManifest` (checks):
+ *
+ * - the task table `SluiceTaskTable` (`${service}-${stage}-tasks`);
+ * - `ReportBatchItemFailures` on every `sqs` event of a process (the handler
+ *   returns `batchItemFailures`; without it Lambda would delete failed messages);
+ * - schedules rewritten to an input transformer that gives the handler
+ *   `{ sluiceSchedule: { rule, time, input? } }`: with a plain `input` Lambda would
+ *   get the bare input and lose the schedule time, and without one it could
+ *   not tell which Sluice rule fired;
+ * - one least-privilege role per function (logs of its own log group, the
+ *   table, exactly the queues it consumes or feeds);
+ * - the platform API function `sluice-api` behind IAM-authenticated routes;
+ * - the `SLUICE_*` environment variables (`lib/aws/config/sluiceEnv.ts`).
+ *
+ * Pure: returns new objects.
+ *
+ * @throws {ConfigError} on logical-id clashes, an input template or
+ *   environment over AWS limits
+ */
+export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: ServiceManifest): AwsAdditions {
+  const { config, service, stage, settings } = expanded;
+  const warnings: string[] = [];
+  const resources: Record<string, CloudFormationResource> = { ...(config.resources?.Resources ?? {}) };
+  const add = (logicalId: string, resource: CloudFormationResource): void => {
+    if (Object.hasOwn(resources, logicalId)) {
+      throw new ConfigError(`resources.Resources.${logicalId}: this logical id is reserved for Sluice`);
+    }
+    resources[logicalId] = resource;
+  };
+  const scope: CloudFormationScope = {
+    region: manifest.region,
+    stackName: typeof config.provider.stackName === 'string' ? config.provider.stackName : `${service}-${stage}`,
+    resources,
+  };
+  /** Sizes of our own CloudFormation values, for the 4 KB environment check. */
+  const knownSizes = new WeakMap<object, number>();
+  const sized = <T extends object>(value: T, bytes: number): T => {
+    knownSizes.set(value, bytes);
+    return value;
+  };
+
+  const tableName = taskTableName(service, stage);
+  add(SLUICE_LOGICAL_IDS.taskTable, {
+    Type: 'AWS::DynamoDB::Table',
+    Properties: { TableName: tableName, ...taskTableProperties() },
+  });
+  const tableArn = { 'Fn::GetAtt': [SLUICE_LOGICAL_IDS.taskTable, 'Arn'] };
+  const indexArn = { 'Fn::Join': ['', [tableArn, `/index/${TASK_TABLE.byProcessIndex}`]] };
+  const queueUrlEstimate = `https://sqs.${manifest.region}.amazonaws.com/123456789012/`;
+
+  const roles = roleContext(config, warnings);
+  const common = (): Record<string, unknown> => ({
+    [SLUICE_ENV.service]: service,
+    [SLUICE_ENV.stage]: stage,
+    [SLUICE_ENV.taskTable]: sized({ Ref: SLUICE_LOGICAL_IDS.taskTable }, tableName.length),
+    [SLUICE_ENV.retentionDays]: String(settings.retentionDays),
+    [SLUICE_ENV.maxPayloadBytes]: String(settings.maxPayloadBytes),
+  });
+
+  const functions: Record<string, FunctionConfig> = {};
+  for (const process of manifest.processes) {
+    const declared = expanded.processes.find((candidate) => candidate.name === process.name) as ExpandedProcess;
+    const fn: FunctionConfig = structuredClone(config.functions[process.name] as FunctionConfig);
+    const deployedName = typeof fn.name === 'string' ? fn.name : `${service}-${stage}-${process.name}`;
+    const consumedArns: unknown[] = [];
+
+    fn.events = rewriteEvents(fn.events ?? [], process, consumedArns);
+    for (const arn of consumedArns) {
+      const queue = queueFromArn(arn, scope);
+      const spec = queue.kind === 'declared' ? manifest.queues.find((candidate) => candidate.name === queue.name) : undefined;
+      if (spec && spec.name !== process.taskQueue && spec.visibilityTimeoutSeconds < VISIBILITY_TIMEOUT_FACTOR * process.timeoutSeconds) {
+        warnings.push(
+          `queue '${spec.name}' has a visibility timeout of ${spec.visibilityTimeoutSeconds}s; AWS advises at least ${VISIBILITY_TIMEOUT_FACTOR} x the timeout of functions.${process.name} (${VISIBILITY_TIMEOUT_FACTOR * process.timeoutSeconds}s), or retried messages may be processed twice at once`,
+        );
+      }
+    }
+
+    if (declared.taskQueue && declared.taskQueue.maxReceiveCount < MIN_ADVISED_MAX_RECEIVE_COUNT) {
+      warnings.push(
+        `functions.${process.name}: maxReceiveCount ${declared.taskQueue.maxReceiveCount} is below ${MIN_ADVISED_MAX_RECEIVE_COUNT}; with Lambda, SQS may count receives the function never got, so tasks can reach the dead-letter queue early`,
+      );
+    }
+
+    const maxReceiveCounts: Record<string, number> = {};
+    for (const trigger of process.queues) {
+      const deadLetter = manifest.queues.find((candidate) => candidate.name === trigger.queue)?.deadLetter;
+      if (deadLetter) maxReceiveCounts[trigger.queue] = deadLetter.maxReceiveCount;
+    }
+    const environment: Record<string, unknown> = {
+      ...(fn.environment ?? {}),
+      [SLUICE_ENV.functionKind]: FUNCTION_KIND.process,
+      ...common(),
+      [SLUICE_ENV.process]: process.name,
+      [SLUICE_ENV.timeoutSeconds]: String(process.timeoutSeconds),
+      [SLUICE_ENV.maxReceiveCounts]: JSON.stringify(maxReceiveCounts),
+    };
+    if (declared.taskQueue) {
+      environment[SLUICE_ENV.taskQueueName] = declared.taskQueue.name;
+      environment[SLUICE_ENV.taskQueueUrl] = sized({ Ref: declared.taskQueue.logicalId }, queueUrlEstimate.length + declared.taskQueue.name.length);
+    }
+    fn.environment = environment;
+
+    const statements: PolicyStatement[] = [
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: [tableArn] },
+    ];
+    if (consumedArns.length > 0) {
+      statements.push({
+        Effect: 'Allow',
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+        Resource: uniqueResources(consumedArns),
+      });
+    }
+    roles.assign(process.name, fn, deployedName, statements, true, add);
+    functions[process.name] = fn;
+  }
+
+  const platformName = `${service}-${stage}-${PLATFORM_FUNCTION}`;
+  const platform: FunctionConfig = {
+    name: platformName,
+    handler: settings.platformHandler,
+    timeout: PLATFORM_TIMEOUT_SECONDS,
+    description: 'Sluice platform API',
+    sluice: false,
+    environment: {
+      [SLUICE_ENV.functionKind]: FUNCTION_KIND.platform,
+      ...common(),
+      [SLUICE_ENV.queueUrlPrefix]: sized(
+        { 'Fn::Sub': 'https://sqs.${AWS::Region}.${AWS::URLSuffix}/${AWS::AccountId}/' },
+        queueUrlEstimate.length,
+      ),
+      [SLUICE_ENV.processCatalog]: encodeProcessCatalog(manifest.processes),
+    },
+    events: PLATFORM_ROUTES.map((route) => ({
+      httpApi: { method: route.method, path: route.path, ...(route.iam ? { authorizer: { type: 'aws_iam' } } : {}) },
+    })),
+  };
+  const taskQueueArns = expanded.processes.flatMap((process) =>
+    process.taskQueue ? [{ 'Fn::GetAtt': [process.taskQueue.logicalId, 'Arn'] }] : [],
+  );
+  const platformStatements: PolicyStatement[] = [
+    { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], Resource: [tableArn, indexArn] },
+  ];
+  if (taskQueueArns.length > 0) platformStatements.push({ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: taskQueueArns });
+  roles.assign(PLATFORM_FUNCTION, platform, platformName, platformStatements, false, add);
+  functions[PLATFORM_FUNCTION] = platform;
+
+  for (const [name, fn] of Object.entries(functions)) {
+    assertEnvironmentSize(name, { ...(config.provider.environment ?? {}), ...(fn.environment ?? {}) }, knownSizes);
+  }
+  return { functions, resources, warnings };
+}
+
+/**
+ * `sqs` events get `ReportBatchItemFailures`; schedules (and scheduled
+ * eventBridge events) become one `schedule` event per expression with an
+ * input transformer. Collects the ARNs of consumed queues.
+ */
+function rewriteEvents(events: readonly unknown[], process: ProcessManifest, consumedArns: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  let scheduleIndex = 0;
+  for (const event of events) {
+    if (!isPlainObject(event)) {
+      out.push(event);
+      continue;
+    }
+    if ('sqs' in event) {
+      const sqs: Record<string, unknown> = typeof event.sqs === 'string' ? { arn: event.sqs } : { ...(event.sqs as Record<string, unknown>) };
+      sqs.functionResponseType = 'ReportBatchItemFailures';
+      consumedArns.push(sqs.arn);
+      out.push({ sqs });
+      continue;
+    }
+    const raw = 'schedule' in event ? event.schedule : 'eventBridge' in event ? event.eventBridge : undefined;
+    if (raw === undefined) {
+      out.push(event);
+      continue;
+    }
+    const options = isPlainObject(raw) ? raw : {};
+    const count = 'schedule' in event && Array.isArray(options.rate) ? options.rate.length : 1;
+    for (let i = 0; i < count; i += 1) {
+      const schedule = process.schedules[scheduleIndex] as ScheduleManifest;
+      scheduleIndex += 1;
+      out.push({
+        schedule: {
+          rate: [schedule.expression],
+          enabled: schedule.enabled,
+          ...(options.name !== undefined ? { name: options.name } : {}),
+          ...(options.description !== undefined ? { description: options.description } : {}),
+          inputTransformer: { inputTemplate: scheduleInputTemplate(schedule, process.name), inputPathsMap: { time: '$.time' } },
+        },
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * `{"sluiceSchedule":{"rule":"<rule>","time":<time>,"input":<input>}}`, where
+ * EventBridge replaces `<time>` with the event time (as a JSON string).
+ * `<` and `>` inside the input are written as JSON escapes so EventBridge
+ * cannot mistake them for placeholders.
+ */
+export function scheduleInputTemplate(schedule: ScheduleManifest, functionName: string): string {
+  const escape = (json: string): string => json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+  const input = schedule.input === undefined ? '' : `,"input":${escape(JSON.stringify(schedule.input))}`;
+  const template = `{"sluiceSchedule":{"rule":${escape(JSON.stringify(schedule.rule))},"time":<time>${input}}}`;
+  if (template.length > INPUT_TEMPLATE_LIMIT) {
+    throw new ConfigError(
+      `functions.${functionName}: the input of schedule '${schedule.rule}' is too large: EventBridge allows ${INPUT_TEMPLATE_LIMIT} characters for the input template`,
+    );
+  }
+  return template;
+}
+
+/** How roles are assigned, given what the provider declares. */
+function roleContext(config: ExpandedDeclarations['config'], warnings: string[]) {
+  const provider = config.provider;
+  const iam = isPlainObject(provider.iam) ? provider.iam : {};
+  const providerRole = provider.role ?? iam.role;
+  // A string, or a CloudFormation reference, names an existing role to use for every function.
+  const existingRole =
+    typeof providerRole === 'string' || (isPlainObject(providerRole) && Object.keys(providerRole).some((key) => key === 'Ref' || key.startsWith('Fn::')));
+  const roleSettings = isPlainObject(iam.role) && !existingRole ? iam.role : {};
+  const userStatements = asArray(roleSettings.statements ?? provider.iamRoleStatements);
+  const userManagedPolicies = asArray(roleSettings.managedPolicies ?? provider.iamManagedPolicies);
+  const permissionsBoundary = roleSettings.permissionsBoundary ?? roleSettings.permissionBoundary ?? provider.rolePermissionsBoundary;
+  const tracing = isPlainObject(provider.tracing) && Boolean(provider.tracing.lambda);
+  let warnedProviderRole = false;
+
+  return {
+    /**
+     * Gives `fn` its own role with `statements` (plus log access, and for
+     * processes the user's provider-level statements), unless a role is
+     * already chosen by the user, which is kept (with a warning: it must
+     * grant what Sluice needs).
+     */
+    assign(
+      key: string,
+      fn: FunctionConfig,
+      deployedName: string,
+      statements: PolicyStatement[],
+      isProcess: boolean,
+      add: (logicalId: string, resource: CloudFormationResource) => void,
+    ): void {
+      const needs = statements.map((statement) => statement.Action.join(', ')).join('; ');
+      if (fn.role !== undefined) {
+        warnings.push(`functions.${key} sets its own role: Sluice leaves it alone; it must allow ${needs}`);
+        return;
+      }
+      if (existingRole) {
+        if (!warnedProviderRole) {
+          warnings.push(`provider sets an existing role for all functions: Sluice leaves it alone; it must allow what each Sluice function needs (e.g. ${needs})`);
+          warnedProviderRole = true;
+        }
+        return;
+      }
+      const all: PolicyStatement[] = [];
+      if (!fn.disableLogs) {
+        all.push({ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [logGroupArn(deployedName)] });
+      }
+      all.push(...statements);
+      const fnTracing = fn.tracing === undefined ? tracing : Boolean(fn.tracing);
+      if (fnTracing) {
+        // X-Ray has no resource-level permissions: '*' is the only possible resource.
+        all.push({ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: ['*'] });
+      }
+      // The user's provider-level grants are what their process code needs (its sources and sinks).
+      if (isProcess) all.push(...(userStatements as PolicyStatement[]));
+      const managed = [...(isProcess ? userManagedPolicies : [])];
+      if (fn.vpc !== undefined || provider.vpc !== undefined) managed.push(VPC_ACCESS_POLICY_ARN);
+      const logicalId = SLUICE_LOGICAL_IDS.role(key);
+      add(logicalId, lambdaRole({ statements: all, managedPolicyArns: managed, permissionsBoundary }));
+      fn.role = logicalId;
+    },
+  };
+}
+
+function asArray(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Lambda limits a function's environment (names + values) to 4 KB; fail at package time, not at deploy. */
+function assertEnvironmentSize(name: string, environment: Record<string, unknown>, knownSizes: WeakMap<object, number>): void {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(environment)) {
+    bytes += Buffer.byteLength(key);
+    if (typeof value === 'string') bytes += Buffer.byteLength(value);
+    else if (typeof value === 'object' && value !== null) bytes += knownSizes.get(value) ?? UNKNOWN_VALUE_BYTES;
+    else bytes += String(value).length;
+  }
+  if (bytes > LAMBDA_ENV_LIMIT_BYTES) {
+    const catalog = environment[SLUICE_ENV.processCatalog];
+    throw new ConfigError(
+      `functions.${name}: its environment variables would take about ${bytes} bytes, over Lambda's limit of ${LAMBDA_ENV_LIMIT_BYTES} bytes` +
+        (typeof catalog === 'string'
+          ? ` (the process catalog ${SLUICE_ENV.processCatalog} takes ${catalog.length}: fewer or shorter process names, routes or schedules would fit)`
+          : ''),
+    );
+  }
+}

@@ -1,0 +1,56 @@
+import type { Clock } from '../core/ports/Clock.js';
+import { systemClock } from '../core/ports/Clock.js';
+import type { CreateOutcome, SaveOutcome, TaskStore } from '../core/ports/TaskStore.js';
+import { isTerminal, toSummary, type TaskPage, type TaskQuery, type TaskRecord } from '../core/task/TaskRecord.js';
+
+/**
+ * A TaskStore in memory, for unit tests of processes and of the core. It
+ * passes the same contract suite as the SQLite and DynamoDB stores.
+ */
+export class MemoryTaskStore implements TaskStore {
+  readonly #records = new Map<string, string>();
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  async create(record: TaskRecord): Promise<CreateOutcome> {
+    const existing = this.#read(record.taskId);
+    if (existing) return { created: false, existing };
+    this.#records.set(record.taskId, JSON.stringify(record));
+    return { created: true };
+  }
+
+  async save(record: TaskRecord): Promise<SaveOutcome> {
+    const existing = this.#read(record.taskId);
+    if (existing && isTerminal(existing.status)) return { saved: false, current: existing };
+    this.#records.set(record.taskId, JSON.stringify(record));
+    return { saved: true };
+  }
+
+  async get(taskId: string): Promise<TaskRecord | undefined> {
+    return this.#read(taskId);
+  }
+
+  async list(query: TaskQuery): Promise<TaskPage> {
+    const after = query.cursor ? (JSON.parse(Buffer.from(query.cursor, 'base64url').toString()) as [string, string]) : undefined;
+    const matching = [...this.#records.keys()]
+      .map((id) => this.#read(id))
+      .filter((r): r is TaskRecord => r !== undefined)
+      .filter((r) => (!query.process || r.process === query.process) && (!query.status || r.status === query.status))
+      .sort((a, b) => (a.createdAt === b.createdAt ? cmp(b.taskId, a.taskId) : cmp(b.createdAt, a.createdAt)))
+      .filter((r) => !after || r.createdAt < after[0] || (r.createdAt === after[0] && r.taskId < after[1]));
+    const items = matching.slice(0, query.limit);
+    const last = items[items.length - 1];
+    const page: TaskPage = { items: items.map(toSummary) };
+    if (matching.length > query.limit && last) page.nextCursor = Buffer.from(JSON.stringify([last.createdAt, last.taskId])).toString('base64url');
+    return page;
+  }
+
+  #read(taskId: string): TaskRecord | undefined {
+    const raw = this.#records.get(taskId);
+    if (raw === undefined) return undefined;
+    const record = JSON.parse(raw) as TaskRecord;
+    return record.expiresAt * 1000 <= this.clock.now() ? undefined : record;
+  }
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

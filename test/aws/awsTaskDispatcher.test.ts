@@ -1,0 +1,123 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsTaskDispatcher } from '../../lib/aws/AwsTaskDispatcher.js';
+import { DynamoTaskStore } from '../../lib/aws/DynamoTaskStore.js';
+import { queueUrlFromGetQueueUrl } from '../../lib/aws/queueUrlResolvers.js';
+import { SqsMessageQueue } from '../../lib/aws/SqsMessageQueue.js';
+import { UnknownQueueError } from '../../lib/core/errors.js';
+import type { ReceivedMessage } from '../../lib/core/ports/MessageQueue.js';
+import { TASK_ID_ATTRIBUTE, type TaskEnvelope } from '../../lib/core/ports/TaskDispatcher.js';
+import type { TaskRecord } from '../../lib/core/task/TaskRecord.js';
+import { describeTaskDispatcherContract } from '../contracts/taskDispatcherContract.js';
+import { makeRecord } from '../contracts/taskStoreContract.js';
+import { createTaskTable, declareQueues, deleteQueues, deleteTable } from '../setup/awsResources.js';
+import { createDynamoClient, createSqsClient, uniqueName } from './awsTestEnv.js';
+
+interface Stack {
+  dynamo: DynamoDBClient;
+  sqs: SQSClient;
+  tableName: string;
+  queueName: string;
+  queueUrl: string;
+  store: DynamoTaskStore;
+  queue: SqsMessageQueue;
+  dispatcher: AwsTaskDispatcher;
+  destroy(): Promise<void>;
+}
+
+async function createStack(): Promise<Stack> {
+  const dynamo = createDynamoClient();
+  const sqs = createSqsClient();
+  const tableName = uniqueName('dispatch-tasks');
+  const queueName = uniqueName('dispatch-q');
+  await createTaskTable(dynamo, tableName);
+  const queueUrl = (await declareQueues(sqs, [{ name: queueName, visibilityTimeoutSeconds: 30, messageRetentionSeconds: 3600 }]))[queueName]!;
+  const store = new DynamoTaskStore({ client: dynamo, tableName, processes: ['p'] });
+  const queue = new SqsMessageQueue({ client: sqs, resolveQueueUrl: queueUrlFromGetQueueUrl(sqs) });
+  return {
+    dynamo,
+    sqs,
+    tableName,
+    queueName,
+    queueUrl,
+    store,
+    queue,
+    dispatcher: new AwsTaskDispatcher({ store, queue }),
+    async destroy() {
+      await deleteQueues(sqs, [queueUrl]);
+      await deleteTable(dynamo, tableName);
+      dynamo.destroy();
+      sqs.destroy();
+    },
+  };
+}
+
+describeTaskDispatcherContract('AwsTaskDispatcher on DynamoDB Local + fauxqs', async () => {
+  const stack = await createStack();
+  return { dispatcher: stack.dispatcher, store: stack.store, queue: stack.queue, queueName: stack.queueName, cleanup: () => stack.destroy() };
+});
+
+describe('AwsTaskDispatcher retries', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await createStack();
+  });
+  afterAll(async () => {
+    await stack.destroy();
+  });
+
+  const envelopeFor = (record: TaskRecord): TaskEnvelope => ({
+    taskId: record.taskId,
+    process: record.process,
+    trigger: record.trigger,
+    createdAt: record.createdAt,
+    payload: { type: 'api', body: { n: 1 } },
+  });
+
+  async function drain(name = stack.queueName): Promise<ReceivedMessage[]> {
+    const got: ReceivedMessage[] = [];
+    for (;;) {
+      const batch = await stack.queue.receive(name, { maxMessages: 10, waitTimeSeconds: 1 });
+      if (batch.length === 0) return got;
+      for (const m of batch) await stack.queue.delete(name, m.receiptHandle);
+      got.push(...batch);
+    }
+  }
+
+  it('sends the envelope again for a retried submission of a task that is still queued', async () => {
+    const record = makeRecord({ payloadHash: 'same' });
+    const target = { queue: stack.queueName };
+    expect(await stack.dispatcher.dispatch(record, envelopeFor(record), target)).toEqual({ created: true });
+    expect(await stack.dispatcher.dispatch(record, envelopeFor(record), target)).toEqual({ created: false, existing: record });
+    const messages = await drain();
+    expect(messages.map((m) => m.attributes[TASK_ID_ATTRIBUTE])).toEqual([record.taskId, record.taskId]);
+  });
+
+  it('sends nothing for a task that started, or for a different payload under the same id', async () => {
+    const running = makeRecord({ status: 'running', attempts: 1, payloadHash: 'h' });
+    await stack.store.create(running);
+    const queued = makeRecord({ payloadHash: 'h1' });
+    await stack.store.create(queued);
+    const target = { queue: stack.queueName };
+    expect(await stack.dispatcher.dispatch({ ...running, status: 'queued', attempts: 0 }, envelopeFor(running), target)).toEqual({ created: false, existing: running });
+    expect(await stack.dispatcher.dispatch({ ...queued, payloadHash: 'h2' }, envelopeFor(queued), target)).toEqual({ created: false, existing: queued });
+    expect(await drain()).toEqual([]);
+  });
+
+  it('keeps the task queued when the send fails, and the retried submission sends it', async () => {
+    const record = makeRecord({ payloadHash: 'retry' });
+    const missing = uniqueName('not-yet');
+    await expect(stack.dispatcher.dispatch(record, envelopeFor(record), { queue: missing })).rejects.toBeInstanceOf(UnknownQueueError);
+    expect(await stack.store.get(record.taskId)).toEqual(record);
+    const urls = await declareQueues(stack.sqs, [{ name: missing, visibilityTimeoutSeconds: 30, messageRetentionSeconds: 3600 }]);
+    try {
+      expect(await stack.dispatcher.dispatch(record, envelopeFor(record), { queue: missing })).toEqual({ created: false, existing: record });
+      const [message, ...rest] = await drain(missing);
+      expect(rest).toEqual([]);
+      expect(JSON.parse(message!.body)).toEqual(envelopeFor(record));
+    } finally {
+      await deleteQueues(stack.sqs, Object.values(urls));
+    }
+  });
+});

@@ -1,0 +1,135 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildServiceManifest } from '../../../lib/config/buildServiceManifest.js';
+import { expandSluiceDeclarations } from '../../../lib/config/expandSluiceDeclarations.js';
+import type { FunctionConfig, ServerlessConfig } from '../../../lib/config/serverlessConfig.js';
+import { ConfigError } from '../../../lib/core/errors.js';
+import { buildAwsAdditions, scheduleInputTemplate } from '../../../lib/serverless/buildAwsAdditions.js';
+import { pruneDefaultRoleQueues } from '../../../lib/serverless/pruneDefaultRole.js';
+
+const SERVICE_DIR = join(import.meta.dirname, '../../fixtures/serverless/shop-etl');
+
+function additions(config: ServerlessConfig) {
+  const expanded = expandSluiceDeclarations(config, { stage: 'dev' });
+  const manifest = buildServiceManifest(expanded, { serviceDir: SERVICE_DIR, region: 'us-east-1', target: 'aws' });
+  return buildAwsAdditions(expanded, manifest);
+}
+
+function service(functions: Record<string, FunctionConfig>, provider: Record<string, unknown> = {}): ServerlessConfig {
+  return { service: 'shop', provider: { name: 'aws', ...provider }, functions };
+}
+
+const handler = 'functions/ordersSync.handler';
+
+describe('buildAwsAdditions', () => {
+  it('keeps a role the user chose, and warns about what it must allow', () => {
+    const result = additions(service({ a: { handler, role: 'arn:aws:iam::1:role/mine' } }));
+    expect(result.functions.a?.role).toBe('arn:aws:iam::1:role/mine');
+    expect(result.resources).not.toHaveProperty('SluiceARole');
+    expect(result.warnings.join('\n')).toMatch(/functions.a sets its own role.*dynamodb:GetItem, dynamodb:PutItem.*sqs:ReceiveMessage/);
+  });
+
+  it('leaves a provider-wide existing role alone, warning once', () => {
+    const result = additions(service({ a: { handler }, b: { handler } }, { iam: { role: 'arn:aws:iam::1:role/shared' } }));
+    expect(result.functions.a?.role).toBeUndefined();
+    expect(result.functions['sluice-api']?.role).toBeUndefined();
+    expect(result.warnings.filter((warning) => warning.startsWith('provider sets an existing role'))).toHaveLength(1);
+  });
+
+  it('adds VPC access, X-Ray, the permissions boundary and user managed policies where they apply', () => {
+    const result = additions(
+      service(
+        { a: { handler, vpc: { subnetIds: ['s'], securityGroupIds: ['g'] } } },
+        { tracing: { lambda: true }, iam: { role: { managedPolicies: ['arn:aws:iam::aws:policy/ReadOnly'], permissionsBoundary: 'arn:aws:iam::1:policy/boundary' } } },
+      ),
+    );
+    const role = result.resources.SluiceARole?.Properties ?? {};
+    expect(role.ManagedPolicyArns).toEqual([
+      'arn:aws:iam::aws:policy/ReadOnly',
+      { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole' },
+    ]);
+    expect(role.PermissionsBoundary).toBe('arn:aws:iam::1:policy/boundary');
+    const statements = (role.Policies as any[])[0].PolicyDocument.Statement;
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: ['*'] });
+    // The platform role gets neither the user's managed policies nor VPC access (it has no VPC).
+    expect(result.resources.SluiceSluiceDashapiRole?.Properties?.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('drops the log statement of a function with disableLogs, and uses custom function names in log ARNs', () => {
+    const result = additions(service({ a: { handler, disableLogs: true }, b: { handler, name: 'custom-b' } }));
+    const actions = (id: string) => (result.resources[id]?.Properties?.Policies as any[])[0].PolicyDocument.Statement.flatMap((s: any) => s.Action);
+    expect(actions('SluiceARole')).not.toContain('logs:PutLogEvents');
+    const bLogs = (result.resources.SluiceBRole?.Properties?.Policies as any[])[0].PolicyDocument.Statement[0];
+    expect(bLogs.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/custom-b:*' }]);
+  });
+
+  it('refuses a user resource on a Sluice logical id', () => {
+    const config = service({ a: { handler } });
+    config.resources = { Resources: { SluiceTaskTable: { Type: 'AWS::DynamoDB::Table' } } };
+    expect(() => additions(config)).toThrow(/resources.Resources.SluiceTaskTable: this logical id is reserved for Sluice/);
+  });
+
+  it('fails when the environment would exceed Lambda 4 KB, naming the process catalog', () => {
+    const functions: Record<string, FunctionConfig> = {};
+    for (let i = 0; i < 40; i += 1) {
+      functions[`process-with-a-rather-long-name-${i}`] = { handler, events: [{ httpApi: `POST /some/long/route/for/process/${i}` }] };
+    }
+    let error: unknown;
+    try {
+      additions(service(functions));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/functions.sluice-api: its environment variables would take about \d+ bytes, over Lambda's limit of 4096 bytes/);
+    expect((error as Error).message).toContain('SLUICE_PROCESS_CATALOG');
+  });
+
+  it('counts user environment values (intrinsics estimated) against the limit', () => {
+    const big = 'x'.repeat(3800);
+    expect(() => additions(service({ a: { handler, environment: { BIG: 'x'.repeat(3000) } } }))).not.toThrow();
+    expect(() => additions(service({ a: { handler, environment: { BIG: big } } }))).toThrow(/functions.a: its environment variables/);
+    expect(() => additions(service({ a: { handler } }, { environment: { BIG: big } }))).toThrow(/its environment variables/);
+    // Values CloudFormation resolves at deploy time count as 128 bytes each.
+    const references = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`REF_${i}`, { Ref: `Thing${i}` }]));
+    expect(() => additions(service({ a: { handler, environment: references } }))).toThrow(/functions.a: its environment variables/);
+    expect(() => additions(service({ a: { handler, environment: Object.fromEntries(Object.entries(references).slice(0, 20)) } }))).not.toThrow();
+  });
+});
+
+describe('scheduleInputTemplate', () => {
+  it('wraps the input with the rule and the <time> placeholder', () => {
+    const template = scheduleInputTemplate({ rule: 'r', expression: 'rate(1 hour)', enabled: true, input: { a: ['<x>'] } }, 'f');
+    expect(template).toBe('{"sluiceSchedule":{"rule":"r","time":<time>,"input":{"a":["\\u003cx\\u003e"]}}}');
+    expect(JSON.parse(template.replace('<time>', '"t"'))).toEqual({ sluiceSchedule: { rule: 'r', time: 't', input: { a: ['<x>'] } } });
+  });
+
+  it('refuses an input over the EventBridge template limit', () => {
+    expect(() => scheduleInputTemplate({ rule: 'r', expression: 'rate(1 hour)', enabled: true, input: 'x'.repeat(9000) }, 'f')).toThrow(
+      /functions.f: the input of schedule 'r' is too large/,
+    );
+  });
+});
+
+describe('pruneDefaultRoleQueues', () => {
+  it('keeps only the queues of functions on the shared role', () => {
+    const sqsStatement = {
+      Effect: 'Allow',
+      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+      Resource: [{ 'Fn::GetAtt': ['Mine', 'Arn'] }, { 'Fn::GetAtt': ['Plain', 'Arn'] }],
+    };
+    const logs = { Effect: 'Allow', Action: ['logs:PutLogEvents'], Resource: ['x'] };
+    const resources = { IamRoleLambdaExecution: { Properties: { Policies: [{ PolicyDocument: { Statement: [logs, sqsStatement] } }] } } };
+    pruneDefaultRoleQueues(resources, {
+      mine: { role: 'SluiceMineRole', events: [{ sqs: { arn: { 'Fn::GetAtt': ['Mine', 'Arn'] } } }] },
+      plain: { events: [{ sqs: { arn: { 'Fn::GetAtt': ['Plain', 'Arn'] } } }] },
+    });
+    expect(resources.IamRoleLambdaExecution.Properties.Policies[0]?.PolicyDocument.Statement).toEqual([
+      logs,
+      { ...sqsStatement, Resource: [{ 'Fn::GetAtt': ['Plain', 'Arn'] }] },
+    ]);
+
+    pruneDefaultRoleQueues(resources, { mine: { role: 'SluiceMineRole', events: [] } });
+    expect(resources.IamRoleLambdaExecution.Properties.Policies[0]?.PolicyDocument.Statement).toEqual([logs]);
+  });
+});

@@ -1,0 +1,326 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAwsConfig } from '../../../lib/aws/config/readAwsConfig.js';
+import { taskTableProperties } from '../../../lib/aws/taskTable.js';
+
+/**
+ * Packages test/fixtures/serverless/shop-etl with the real framework (osls,
+ * installed as `serverless`) and serverless-esbuild, offline, and checks the
+ * CloudFormation the Sluice plugin leads to.
+ */
+
+const run = promisify(execFile);
+const REPO = join(import.meta.dirname, '../../..');
+const SLS = join(REPO, 'node_modules/.bin/sls');
+const FIXTURE = join(REPO, 'test/fixtures/serverless/shop-etl');
+
+type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: unknown };
+let resources: Record<string, Resource>;
+let packageOutput: string;
+let failedRun: { code: number; output: string };
+const scratch = mkdtempSync(join(tmpdir(), 'sluice-plugin-'));
+// Dummy credentials: packaging never calls AWS. TMPDIR: serverless-esbuild leaves
+// its zip staging directories there; keep them in the scratch directory.
+const AWS_ENV = { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1', TMPDIR: join(scratch, 'tmp') };
+
+beforeAll(async () => {
+  const packageDir = join(scratch, 'package');
+  // A service the plugin must refuse; without serverless-esbuild it needs no node_modules.
+  const badService = join(scratch, 'bad');
+  mkdirSync(join(scratch, 'tmp'));
+  mkdirSync(badService);
+  writeFileSync(join(badService, 'sluice.cjs'), `module.exports = require(${JSON.stringify(join(REPO, 'lib/serverless/sluicePlugin.cjs'))});\n`);
+  writeFileSync(join(badService, 'a.js'), 'exports.handler = async () => {};\n');
+  writeFileSync(
+    join(badService, 'serverless.yml'),
+    "service: bad\nprovider: { name: aws, runtime: nodejs22.x }\nplugins: [./sluice.cjs]\nfunctions:\n  a:\n    handler: a.handler\n    events:\n      - httpApi: 'GET /sluice/mine'\n",
+  );
+
+  const [good, bad] = await Promise.all([
+    run(SLS, ['package', '--package', packageDir], { cwd: FIXTURE, env: AWS_ENV }),
+    run(SLS, ['package', '--package', join(scratch, 'bad-package')], { cwd: badService, env: AWS_ENV }).then(
+      (result) => ({ code: 0, output: result.stdout + result.stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, output: error.stdout + error.stderr }),
+    ),
+  ]);
+  packageOutput = good.stdout + good.stderr;
+  failedRun = bad;
+  resources = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+});
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function resource(logicalId: string): Resource {
+  const found = resources[logicalId];
+  if (!found) throw new Error(`no resource ${logicalId}; have ${Object.keys(resources).join(', ')}`);
+  return found;
+}
+
+function ofType(type: string): Array<[string, Resource]> {
+  return Object.entries(resources).filter(([, candidate]) => candidate.Type === type);
+}
+
+function statementsOf(roleId: string): Array<{ Action: string[]; Resource: unknown }> {
+  return resource(roleId).Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement);
+}
+
+function roleOf(functionId: string): string {
+  return resource(functionId).Properties.Role['Fn::GetAtt'][0];
+}
+
+const getAtt = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+const logGroup = (name: string) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${name}:*`,
+});
+
+describe('sluicePlugin with serverless package', () => {
+  it('adds a task queue and a dead-letter queue per process', () => {
+    const queues = Object.fromEntries(ofType('AWS::SQS::Queue').map(([id, queue]) => [queue.Properties.QueueName, { id, ...queue.Properties }]));
+    expect(Object.keys(queues).sort()).toEqual(
+      [
+        'shop-etl-dev-clickstream',
+        'shop-etl-dev-clickstream-dlq',
+        'shop-etl-dev-ingest',
+        'shop-etl-dev-ingest-dlq',
+        'shop-etl-dev-legacy-ingest',
+        'shop-etl-dev-legacy-ingest-dlq',
+        'shop-etl-dev-orders-sync',
+        'shop-etl-dev-orders-sync-dlq',
+      ].sort(),
+    );
+    expect(resource('SluiceOrdersDashsyncTaskQueue').Properties).toEqual({
+      QueueName: 'shop-etl-dev-orders-sync',
+      VisibilityTimeout: 180,
+      MessageRetentionPeriod: 345600,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: getAtt('SluiceOrdersDashsyncTaskDlq'), maxReceiveCount: 5 },
+    });
+    expect(resource('SluiceOrdersDashsyncTaskDlq').Properties).toEqual({
+      QueueName: 'shop-etl-dev-orders-sync-dlq',
+      MessageRetentionPeriod: 1209600,
+      SqsManagedSseEnabled: true,
+    });
+    expect(resource('SluiceClickstreamTaskQueue').Properties).toMatchObject({
+      VisibilityTimeout: 36,
+      RedrivePolicy: { deadLetterTargetArn: getAtt('SluiceClickstreamTaskDlq'), maxReceiveCount: 3 },
+    });
+  });
+
+  it('maps every sqs event with ReportBatchItemFailures, the user\'s own included', () => {
+    const mappings = Object.fromEntries(
+      ofType('AWS::Lambda::EventSourceMapping').map(([, mapping]) => [mapping.Properties.EventSourceArn['Fn::GetAtt'][0], mapping.Properties]),
+    );
+    expect(Object.keys(mappings).sort()).toEqual(
+      ['IngestQueue', 'SluiceClickstreamTaskQueue', 'SluiceLegacyDashingestTaskQueue', 'SluiceOrdersDashsyncTaskQueue'].sort(),
+    );
+    for (const mapping of Object.values(mappings) as Array<{ FunctionResponseTypes: unknown }>) expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(mappings.IngestQueue).toMatchObject({ BatchSize: 5, FunctionName: getAtt('LegacyDashingestLambdaFunction') });
+    expect(mappings.SluiceClickstreamTaskQueue).toMatchObject({ BatchSize: 25, MaximumBatchingWindowInSeconds: 1 });
+    expect(mappings.SluiceOrdersDashsyncTaskQueue).toMatchObject({ BatchSize: 10, FunctionName: getAtt('OrdersDashsyncLambdaFunction') });
+  });
+
+  it('warns when a user queue has a visibility timeout under 6 x the function timeout', () => {
+    expect(packageOutput).toContain("Sluice: queue 'shop-etl-dev-ingest' has a visibility timeout of 20s");
+  });
+
+  it('warns when a task queue sends to its DLQ after fewer than 5 receives', () => {
+    expect(packageOutput).toContain('Sluice: functions.clickstream: maxReceiveCount 3 is below 5');
+  });
+
+  it('adds the task table from taskTableProperties', () => {
+    expect(resource('SluiceTaskTable')).toEqual({
+      Type: 'AWS::DynamoDB::Table',
+      Properties: { TableName: 'shop-etl-dev-tasks', ...taskTableProperties() },
+    });
+  });
+
+  it('adds the platform function behind IAM-authenticated routes (health excepted)', () => {
+    expect(resource('SluiceDashapiLambdaFunction').Properties).toMatchObject({
+      FunctionName: 'shop-etl-dev-sluice-api',
+      Handler: 'platform/handler.handler',
+      Timeout: 10,
+    });
+    const routes = Object.fromEntries(
+      ofType('AWS::ApiGatewayV2::Route')
+        .filter(([, route]) => route.Properties.RouteKey.includes('/sluice'))
+        .map(([, route]) => [route.Properties.RouteKey, route.Properties]),
+    );
+    expect(Object.keys(routes).sort()).toEqual(
+      ['GET /sluice/health', 'GET /sluice/processes', 'GET /sluice/tasks', 'GET /sluice/tasks/{taskId}', 'POST /sluice/tasks'].sort(),
+    );
+    for (const [key, route] of Object.entries(routes) as Array<[string, { Target: { 'Fn::Join': [string, unknown[]] }; AuthorizationType?: string }]>) {
+      expect(route.Target['Fn::Join'][1][1]).toEqual({ Ref: 'HttpApiIntegrationSluiceDashapi' });
+      expect(route.AuthorizationType, key).toBe(key === 'GET /sluice/health' ? undefined : 'AWS_IAM');
+    }
+    const processRoutes = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey);
+    expect(processRoutes).toEqual(expect.arrayContaining(['POST /orders/sync', 'POST /webhooks/{source}']));
+  });
+
+  it('gives each Sluice function its own role with exactly what it needs', () => {
+    expect(roleOf('OrdersDashsyncLambdaFunction')).toBe('SluiceOrdersDashsyncRole');
+    expect(statementsOf('SluiceOrdersDashsyncRole')).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [logGroup('shop-etl-dev-orders-sync')] },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: [getAtt('SluiceTaskTable')] },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+        Resource: [getAtt('SluiceOrdersDashsyncTaskQueue')],
+      },
+      // provider.iam.role.statements: the user's own grants for their process code.
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::shop-exports/*' },
+    ]);
+    const legacySqs = statementsOf(roleOf('LegacyDashingestLambdaFunction')).find((statement) => statement.Action.includes('sqs:ReceiveMessage'));
+    expect(legacySqs?.Resource).toEqual([getAtt('IngestQueue'), getAtt('SluiceLegacyDashingestTaskQueue')]);
+    // A process without a task queue nor sqs events consumes nothing.
+    expect(statementsOf(roleOf('WebhookLambdaFunction')).some((statement) => statement.Action.some((action) => action.startsWith('sqs:')))).toBe(false);
+
+    expect(roleOf('SluiceDashapiLambdaFunction')).toBe('SluiceSluiceDashapiRole');
+    expect(statementsOf('SluiceSluiceDashapiRole')).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [logGroup('shop-etl-dev-sluice-api')] },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        Resource: [getAtt('SluiceTaskTable'), { 'Fn::Join': ['', [getAtt('SluiceTaskTable'), '/index/byProcess']] }],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        Resource: [getAtt('SluiceOrdersDashsyncTaskQueue'), getAtt('SluiceClickstreamTaskQueue'), getAtt('SluiceLegacyDashingestTaskQueue')],
+      },
+    ]);
+    for (const [, role] of ofType('AWS::IAM::Role')) {
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        { Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] },
+      ]);
+    }
+  });
+
+  it('grants no data-plane action on * and leaves plain functions on the shared role, without the Sluice queues', () => {
+    for (const [id, role] of ofType('AWS::IAM::Role')) {
+      for (const statement of role.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement)) {
+        const dataPlane = [statement.Action].flat().some((action: string) => /^(dynamodb|sqs):/.test(action));
+        if (dataPlane) expect([statement.Resource].flat(), id).not.toContain('*');
+      }
+    }
+    expect(roleOf('ReportDashmailerLambdaFunction')).toBe('IamRoleLambdaExecution');
+    const sharedActions = statementsOf('IamRoleLambdaExecution').flatMap((statement) => statement.Action);
+    expect(sharedActions.filter((action) => action.startsWith('sqs:') || action.startsWith('dynamodb:'))).toEqual([]);
+  });
+
+  it('sets the SLUICE_* environment that readAwsConfig reads back', () => {
+    const variables = (functionId: string): Record<string, unknown> => resource(functionId).Properties.Environment.Variables;
+    expect(variables('OrdersDashsyncLambdaFunction')).toEqual({
+      LOG_LEVEL: 'info',
+      SLUICE_FUNCTION_KIND: 'process',
+      SLUICE_SERVICE: 'shop-etl',
+      SLUICE_STAGE: 'dev',
+      SLUICE_TASK_TABLE: { Ref: 'SluiceTaskTable' },
+      SLUICE_RETENTION_DAYS: '30',
+      SLUICE_MAX_PAYLOAD_BYTES: '1048576',
+      SLUICE_PROCESS: 'orders-sync',
+      SLUICE_TIMEOUT_SECONDS: '30',
+      SLUICE_MAX_RECEIVE_COUNTS: '{"shop-etl-dev-orders-sync":5}',
+      SLUICE_TASK_QUEUE_NAME: 'shop-etl-dev-orders-sync',
+      SLUICE_TASK_QUEUE_URL: { Ref: 'SluiceOrdersDashsyncTaskQueue' },
+    });
+    expect(JSON.parse(variables('LegacyDashingestLambdaFunction').SLUICE_MAX_RECEIVE_COUNTS as string)).toEqual({
+      'shop-etl-dev-ingest': 5,
+      'shop-etl-dev-legacy-ingest': 5,
+    });
+    expect(variables('WebhookLambdaFunction')).not.toHaveProperty('SLUICE_TASK_QUEUE_URL');
+    expect(resource('ReportDashmailerLambdaFunction').Properties.Environment.Variables).toEqual({ LOG_LEVEL: 'info' });
+
+    // What Lambda would see once CloudFormation has resolved the references.
+    const deployed = (functionId: string): NodeJS.ProcessEnv =>
+      Object.fromEntries(Object.entries(variables(functionId)).map(([key, value]) => [key, materialize(value)]));
+
+    const worker = readAwsConfig(deployed('LegacyDashingestLambdaFunction'));
+    expect(worker).toEqual({
+      kind: 'process',
+      service: 'shop-etl',
+      stage: 'dev',
+      taskTable: 'shop-etl-dev-tasks',
+      retentionDays: 30,
+      maxPayloadBytes: 1048576,
+      process: 'legacy-ingest',
+      timeoutSeconds: 6,
+      taskQueue: { name: 'shop-etl-dev-legacy-ingest', url: 'https://sqs.us-east-1.amazonaws.com/123456789012/shop-etl-dev-legacy-ingest' },
+      maxReceiveCounts: { 'shop-etl-dev-ingest': 5, 'shop-etl-dev-legacy-ingest': 5 },
+    });
+
+    const platform = readAwsConfig(deployed('SluiceDashapiLambdaFunction'));
+    expect(platform).toMatchObject({ kind: 'platform', taskTable: 'shop-etl-dev-tasks', queueUrlPrefix: 'https://sqs.us-east-1.amazonaws.com/123456789012/' });
+    if (platform.kind !== 'platform') throw new Error('expected the platform config');
+    expect(platform.processes).toEqual([
+      {
+        name: 'orders-sync',
+        taskQueue: 'shop-etl-dev-orders-sync',
+        timeoutSeconds: 30,
+        http: [{ method: 'POST', path: '/orders/sync' }],
+        schedules: [
+          { rule: 'orders-sync-schedule-1', expression: 'cron(0 2 * * ? *)', enabled: true },
+          { rule: 'orders-sync-schedule-2', expression: 'rate(5 minutes)', enabled: false },
+          { rule: 'orders-sync-schedule-3', expression: 'rate(1 hour)', enabled: false },
+          { rule: 'shop-etl-nightly-full', expression: 'rate(1 day)', enabled: true },
+        ],
+      },
+      { name: 'clickstream', taskQueue: 'shop-etl-dev-clickstream', timeoutSeconds: 6, http: [], schedules: [] },
+      { name: 'legacy-ingest', taskQueue: 'shop-etl-dev-legacy-ingest', timeoutSeconds: 6, http: [], schedules: [] },
+      { name: 'webhook', timeoutSeconds: 6, http: [{ method: 'POST', path: '/webhooks/{source}' }], schedules: [] },
+    ]);
+  });
+
+  it('compiles schedules (rate and cron, disabled ones too) with an input transformer carrying rule, time and input', () => {
+    const rules = ofType('AWS::Events::Rule').filter(([, rule]) => rule.Properties.Targets[0].Arn['Fn::GetAtt'][0] === 'OrdersDashsyncLambdaFunction');
+    expect(rules.map(([, rule]) => [rule.Properties.ScheduleExpression, rule.Properties.State, rule.Properties.Name])).toEqual([
+      ['cron(0 2 * * ? *)', 'ENABLED', undefined],
+      ['rate(5 minutes)', 'DISABLED', undefined],
+      ['rate(1 hour)', 'DISABLED', undefined],
+      ['rate(1 day)', 'ENABLED', 'shop-etl-nightly-full'],
+    ]);
+    const delivered = rules.map(([, rule]) => {
+      const target = rule.Properties.Targets[0];
+      expect(target.Input).toBeUndefined();
+      expect(target.InputTransformer.InputPathsMap).toEqual({ time: '$.time' });
+      // EventBridge puts the event's time (a JSON string) where <time> is.
+      return JSON.parse(target.InputTransformer.InputTemplate.replace('<time>', '"2026-11-27T02:00:00Z"'));
+    });
+    expect(delivered).toEqual([
+      { sluiceSchedule: { rule: 'orders-sync-schedule-1', time: '2026-11-27T02:00:00Z' } },
+      { sluiceSchedule: { rule: 'orders-sync-schedule-2', time: '2026-11-27T02:00:00Z' } },
+      { sluiceSchedule: { rule: 'orders-sync-schedule-3', time: '2026-11-27T02:00:00Z' } },
+      { sluiceSchedule: { rule: 'shop-etl-nightly-full', time: '2026-11-27T02:00:00Z', input: { full: true, note: '<b>all</b>' } } },
+    ]);
+    // The only placeholder EventBridge sees is <time>: the input's < > are JSON escapes.
+    expect(rules[3]?.[1].Properties.Targets[0].InputTransformer.InputTemplate.match(/<[^>]*>/g)).toEqual(['<time>']);
+
+    // A plain (sluice: false) function's schedule is left as the framework compiles it.
+    const plain = ofType('AWS::Events::Rule').find(([, rule]) => rule.Properties.Targets[0].Arn['Fn::GetAtt'][0] === 'ReportDashmailerLambdaFunction');
+    expect(plain?.[1].Properties.Targets[0].InputTransformer).toBeUndefined();
+  });
+
+  it('fails the package with a clear error on an invalid declaration', () => {
+    expect(failedRun.code).not.toBe(0);
+    expect(failedRun.output).toContain("Sluice: functions.a: route 'GET /sluice/mine' is under /sluice, which is reserved for the Sluice platform API");
+  });
+});
+
+/** Resolves the references the plugin puts in environment variables as CloudFormation would, for account 123456789012. */
+function materialize(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const ref = (value as { Ref?: string }).Ref;
+  if (ref !== undefined) {
+    const target = resource(ref);
+    if (target.Type === 'AWS::DynamoDB::Table') return target.Properties.TableName;
+    if (target.Type === 'AWS::SQS::Queue') return `https://sqs.us-east-1.amazonaws.com/123456789012/${target.Properties.QueueName}`;
+  }
+  const sub = (value as { 'Fn::Sub'?: string })['Fn::Sub'];
+  if (sub !== undefined) {
+    return sub.replace('${AWS::Region}', 'us-east-1').replace('${AWS::URLSuffix}', 'amazonaws.com').replace('${AWS::AccountId}', '123456789012');
+  }
+  throw new Error(`cannot materialize ${JSON.stringify(value)}`);
+}
