@@ -64,7 +64,8 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
 
   app.post('/sluice/tasks', limit, async (c) => {
     const raw = new Uint8Array(await c.req.arrayBuffer());
-    const body = parseRequestBody(raw, c.req.header('content-type') ?? 'application/json', options.maxPayloadBytes);
+    // The platform API speaks JSON only, whatever the content type says (curl -d sends a form type).
+    const body = parseRequestBody(raw, 'application/json', options.maxPayloadBytes);
     const parsed = submitBody.safeParse(body ?? {});
     if (!parsed.success) throw validationError(parsed.error, 'request body');
     const process = byName.get(parsed.data.process);

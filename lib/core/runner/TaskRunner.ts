@@ -47,6 +47,8 @@ export interface Delivery {
   /** Deliveries allowed before the task is finally failed (the queue's maxReceiveCount). */
   maxAttempts: number;
   deadlineMs?: number;
+  /** Set when the message cannot be a valid delivery (a malformed task envelope): the task fails for good without running. */
+  poison?: string;
 }
 
 /**
@@ -132,6 +134,18 @@ export class TaskRunner {
       expiresAt: this.#expiresAt(now),
     };
     delete base.finishedAt;
+
+    if (delivery.poison !== undefined) {
+      const failed: TaskRecord = {
+        ...base,
+        status: 'failed',
+        finishedAt: isoTime(now),
+        error: { kind: 'system', name: 'MalformedMessage', message: delivery.poison },
+        logs: [{ time: isoTime(now), level: 'error', message: `rejected: ${delivery.poison}` }],
+      };
+      delete failed.result;
+      return this.#finish(failed, 'dead-letter');
+    }
 
     let input: unknown;
     try {

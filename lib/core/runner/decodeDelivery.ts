@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TASK_ID_ATTRIBUTE } from '../ports/TaskDispatcher.js';
 import type { Payload } from '../task/Payload.js';
-import { queueMessageTaskId } from '../task/taskIds.js';
+import { isTaskId, queueMessageTaskId } from '../task/taskIds.js';
 import type { Delivery } from './TaskRunner.js';
 
 /** A message as both queue consumers see it (embedded receive, SQS Lambda record). */
@@ -27,8 +27,8 @@ const envelopeSchema = z.object({
   trigger: triggerSchema,
   createdAt: z.string(),
   payload: z.discriminatedUnion('type', [
-    z.object({ type: z.literal('api'), body: z.unknown() }),
-    z.object({ type: z.literal('schedule'), rule: z.string(), scheduledTime: z.string(), input: z.unknown() }),
+    z.object({ type: z.literal('api'), body: z.unknown().optional() }),
+    z.object({ type: z.literal('schedule'), rule: z.string(), scheduledTime: z.string(), input: z.unknown().optional() }),
   ]),
   maxAttempts: z.number().int().positive().optional(),
 });
@@ -44,9 +44,10 @@ const envelopeSchema = z.object({
  */
 export function decodeDelivery(process: string, message: InboundMessage, maxReceiveCount: number | undefined): Delivery {
   const limit = maxReceiveCount ?? Number.POSITIVE_INFINITY;
-  if (message.attributes[TASK_ID_ATTRIBUTE] !== undefined) {
+  const markedTaskId = message.attributes[TASK_ID_ATTRIBUTE];
+  if (markedTaskId !== undefined) {
     const envelope = parseEnvelope(message.body);
-    if (envelope && envelope.taskId === message.attributes[TASK_ID_ATTRIBUTE] && envelope.process === process) {
+    if (envelope && envelope.taskId === markedTaskId && envelope.process === process) {
       return {
         taskId: envelope.taskId,
         trigger: envelope.trigger,
@@ -56,22 +57,39 @@ export function decodeDelivery(process: string, message: InboundMessage, maxRece
         maxAttempts: Math.min(limit, envelope.maxAttempts ?? limit),
       };
     }
+    // Marked as a platform task but unreadable (or for another process): a
+    // poison message. Fail its task for good rather than guess what it meant.
+    if (isTaskId(markedTaskId)) {
+      return {
+        taskId: markedTaskId,
+        trigger: { type: 'queue', queue: message.queue, messageId: message.messageId },
+        payload: queuePayload(message),
+        createdAt: message.sentAt,
+        receiveCount: message.receiveCount,
+        maxAttempts: limit,
+        poison: `the message carries ${TASK_ID_ATTRIBUTE} but its body is not a task envelope for process '${process}'`,
+      };
+    }
   }
   return {
     taskId: queueMessageTaskId(message.queue, message.messageId),
     trigger: { type: 'queue', queue: message.queue, messageId: message.messageId },
-    payload: {
-      type: 'queue',
-      queue: message.queue,
-      messageId: message.messageId,
-      body: parseBody(message.body),
-      attributes: message.attributes,
-      receiveCount: message.receiveCount,
-      sentAt: message.sentAt,
-    },
+    payload: queuePayload(message),
     createdAt: message.sentAt,
     receiveCount: message.receiveCount,
     maxAttempts: limit,
+  };
+}
+
+function queuePayload(message: InboundMessage): Payload {
+  return {
+    type: 'queue',
+    queue: message.queue,
+    messageId: message.messageId,
+    body: parseBody(message.body),
+    attributes: message.attributes,
+    receiveCount: message.receiveCount,
+    sentAt: message.sentAt,
   };
 }
 

@@ -218,6 +218,14 @@ export class EmbeddedRuntime {
       for (const consumer of this.consumers) released += await consumer.releaseInFlight();
       log.warn(`stopped with tasks still running; released ${released} message(s) for redelivery`);
     }
+    // Let the last responses flush: keep closing connections as they go idle, then force.
+    const flushDeadline = Date.now() + 2000;
+    let isClosed = false;
+    void closed.then(() => (isClosed = true));
+    while (!isClosed && Date.now() < flushDeadline) {
+      this.#server?.closeIdleConnections();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     this.#server?.closeAllConnections();
     await closed;
     this.storage.close();

@@ -101,17 +101,22 @@ export class QueueConsumer {
 
   async #sleepUntilAvailable(maxMs?: number): Promise<void> {
     const { queues, queue, clock } = this.options;
-    await new Promise<void>((resolve) => {
-      const timer = maxMs === undefined ? undefined : clock.setTimeout(done, maxMs);
-      const unsubscribe = queues.onAvailable(queue, done);
-      this.#wake = done;
-      function done() {
-        unsubscribe();
-        if (timer) clock.clearTimeout(timer);
-        resolve();
-      }
-    });
-    this.#wake = undefined;
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const timer = maxMs === undefined ? undefined : clock.setTimeout(() => wake(), maxMs);
+    const unsubscribe = queues.onAvailable(queue, () => wake());
+    this.#wake = () => wake();
+    try {
+      // Subscribe first, then look: a message sent between our last (empty)
+      // receive and the subscription would otherwise be a lost wake-up.
+      const stats = await queues.stats(queue);
+      if (stats.visible > 0 || this.#stopped) return;
+      await woken;
+    } finally {
+      unsubscribe();
+      if (timer) clock.clearTimeout(timer);
+      this.#wake = undefined;
+    }
   }
 
   async #runBatch(batch: ReceivedMessage[]): Promise<void> {
