@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
+import { decodeCursor, encodeCursor } from '../core/pageCursor.js';
 
 /**
  * The opaque cursor of `DynamoTaskStore.list`: for each process not yet
@@ -15,20 +16,14 @@ const CursorSchema = z.object({
 
 /** The cursor of the next page, from the positions `mergeNewestFirst` returned. */
 export function encodeTaskListCursor(positions: TaskListPositions): string {
-  return Buffer.from(JSON.stringify({ v: 1, p: positions }), 'utf8').toString('base64url');
+  return encodeCursor({ v: 1, p: positions });
 }
 
 /** @throws {ValidationError} when the cursor was not made by {@link encodeTaskListCursor} */
 export function decodeTaskListCursor(cursor: string): TaskListPositions {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch (error) {
-    throw new ValidationError('invalid cursor', [{ path: 'cursor', message: 'not a cursor returned by a previous page' }], { cause: error });
-  }
-  const result = CursorSchema.safeParse(parsed);
-  if (!result.success || Object.keys(result.data.p).length > 1000) {
+  const { p } = decodeCursor(cursor, CursorSchema);
+  if (Object.keys(p).length > 1000) {
     throw new ValidationError('invalid cursor', [{ path: 'cursor', message: 'not a cursor returned by a previous page' }]);
   }
-  return result.data.p;
+  return p;
 }

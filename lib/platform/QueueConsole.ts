@@ -9,11 +9,14 @@ export interface QueueInfo extends QueueStats {
   deadLetterFor: string[];
 }
 
+/** A message looked at without receiving it. */
 export interface PeekedMessage {
   messageId: string;
   body: string;
   attributes: Record<string, string>;
+  /** Receives so far in this queue. */
   receiveCount: number;
+  /** ISO-8601 UTC. */
   sentAt: string;
 }
 

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { decodeCursor, encodeCursor } from '../core/pageCursor.js';
 import type { Clock } from '../core/ports/Clock.js';
 import { systemClock } from '../core/ports/Clock.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../core/ports/TaskStore.js';
@@ -31,7 +33,7 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   async list(query: TaskQuery): Promise<TaskPage> {
-    const after = query.cursor ? (JSON.parse(Buffer.from(query.cursor, 'base64url').toString()) as [string, string]) : undefined;
+    const after = query.cursor ? decodeCursor(query.cursor, z.tuple([z.string(), z.string()])) : undefined;
     const matching = [...this.#records.keys()]
       .map((id) => this.#read(id))
       .filter((r): r is TaskRecord => r !== undefined)
@@ -41,7 +43,7 @@ export class MemoryTaskStore implements TaskStore {
     const items = matching.slice(0, query.limit);
     const last = items[items.length - 1];
     const page: TaskPage = { items: items.map(toSummary) };
-    if (matching.length > query.limit && last) page.nextCursor = Buffer.from(JSON.stringify([last.createdAt, last.taskId])).toString('base64url');
+    if (matching.length > query.limit && last) page.nextCursor = encodeCursor([last.createdAt, last.taskId]);
     return page;
   }
 

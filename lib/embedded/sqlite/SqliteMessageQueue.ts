@@ -6,7 +6,7 @@ import type { MessageQueue, OutgoingMessage, QueueSpec, QueueStats, ReceivedMess
 import { TASK_ID_ATTRIBUTE } from '../../core/ports/TaskDispatcher.js';
 import { GroupCommit } from './GroupCommit.js';
 import { type MessageQueueSql, type PeekRow, prepareMessageQueueSql, type QueueRow, type ReadyRow } from './messageQueueSql.js';
-import { decodeCursor, encodeCursor } from './pageCursor.js';
+import { decodeCursor, encodeCursor } from '../../core/pageCursor.js';
 import {
   checkSeconds,
   type DeadLetterEvent,

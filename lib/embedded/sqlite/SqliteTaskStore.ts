@@ -5,7 +5,7 @@ import { type Clock, isoTime, systemClock } from '../../core/ports/Clock.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../../core/ports/TaskStore.js';
 import { isTerminal, type TaskError, type TaskPage, type TaskQuery, type TaskRecord, type TaskSummary } from '../../core/task/TaskRecord.js';
 import { GroupCommit } from './GroupCommit.js';
-import { decodeCursor, encodeCursor } from './pageCursor.js';
+import { decodeCursor, encodeCursor } from '../../core/pageCursor.js';
 
 /** Options of {@link SqliteTaskStore}. */
 export interface SqliteTaskStoreOptions {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../../core/errors.js';
+import type { PeekedMessage as ConsolePeekedMessage } from '../../platform/QueueConsole.js';
 
 /*
  * The embedded queue's own types and input checks (see SqliteMessageQueue).
@@ -9,14 +10,7 @@ import { ValidationError } from '../../core/errors.js';
 export type MessageState = 'visible' | 'inFlight' | 'delayed';
 
 /** A message as {@link SqliteMessageQueue.peek} shows it, without receiving it. */
-export interface PeekedMessage {
-  messageId: string;
-  body: string;
-  attributes: Record<string, string>;
-  /** Receives so far in this queue (reset when moved to or from a dead-letter queue). */
-  receiveCount: number;
-  /** ISO-8601 UTC; kept when the message moves between queues. */
-  sentAt: string;
+export interface PeekedMessage extends ConsolePeekedMessage {
   state: MessageState;
   /** When an in-flight or delayed message becomes visible (ISO-8601 UTC). */
   visibleAt: string;

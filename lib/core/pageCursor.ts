@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from './errors.js';
 
 /**
  * Opaque pagination cursors: base64url of a JSON value. They are not signed;
