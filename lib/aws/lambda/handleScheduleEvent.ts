@@ -1,0 +1,71 @@
+import { SluiceError, assertNever } from '../../core/errors.js';
+import type { Clock } from '../../core/ports/Clock.js';
+import { isoTime } from '../../core/ports/Clock.js';
+import type { RunnableProcess } from '../../core/runner/RunnableProcess.js';
+import { SCHEDULE_MAX_ATTEMPTS } from '../../core/runner/submitTask.js';
+import type { TaskRunner } from '../../core/runner/TaskRunner.js';
+import type { SchedulePayload } from '../../core/task/Payload.js';
+import type { TaskStatus } from '../../core/task/TaskRecord.js';
+import { scheduleTaskId } from '../../core/task/taskIds.js';
+import type { ScheduleFiring } from './processEvent.js';
+
+export interface ScheduleEventContext {
+  runner: TaskRunner;
+  process: RunnableProcess;
+  clock: Clock;
+  /** Absolute epoch ms by which Lambda stops the invocation. */
+  deadlineMs: number;
+}
+
+/** What a schedule invocation returns (Lambda keeps it for async invocations' destinations). */
+export interface ScheduleSummary {
+  taskId: string;
+  status: TaskStatus;
+  /** False when this firing's task had already finished and nothing ran. */
+  ran: boolean;
+}
+
+/** Thrown so that Lambda retries the asynchronous invocation. */
+export class ScheduledTaskRetryError extends SluiceError {
+  override name = 'ScheduledTaskRetryError';
+}
+
+/**
+ * Runs one firing of a schedule. EventBridge invokes the function
+ * asynchronously, so Lambda's own retries (2, hence
+ * {@link SCHEDULE_MAX_ATTEMPTS} attempts) are the task's retries:
+ *
+ * - the task id derives from process, rule and due time (as the embedded
+ *   runtime's `dispatchScheduledTask` does), so a duplicate invocation of the
+ *   same firing finds the task and runs nothing;
+ * - `retry`: throws, and Lambda invokes again; the stored attempt count makes
+ *   the next one attempt n+1;
+ * - `ack` / `dead-letter`: returns a summary; the task is final.
+ */
+export async function handleScheduleEvent(firing: ScheduleFiring, ctx: ScheduleEventContext): Promise<ScheduleSummary> {
+  // Normalised as the embedded runtime writes it (milliseconds), so one firing is one id on both.
+  const scheduledTime = isoTime(Date.parse(firing.time));
+  const payload: SchedulePayload = { type: 'schedule', rule: firing.rule, scheduledTime, input: firing.input };
+  const taskId = scheduleTaskId(ctx.process.name, firing.rule, scheduledTime);
+  const { decision, record, ran } = await ctx.runner.deliver(ctx.process, {
+    taskId,
+    trigger: { type: 'schedule', rule: firing.rule, scheduledTime },
+    payload,
+    createdAt: isoTime(ctx.clock.now()),
+    // Lambda does not tell an async invocation which retry it is: the stored attempts do.
+    receiveCount: 0,
+    maxAttempts: SCHEDULE_MAX_ATTEMPTS,
+    deadlineMs: ctx.deadlineMs,
+  });
+  switch (decision) {
+    case 'retry':
+      throw new ScheduledTaskRetryError(
+        `scheduled task ${taskId} (rule '${firing.rule}', due ${scheduledTime}) failed attempt ${record.attempts} of ${SCHEDULE_MAX_ATTEMPTS}: ${record.error?.message ?? record.status}`,
+      );
+    case 'ack':
+    case 'dead-letter':
+      return { taskId, status: record.status, ran };
+    default:
+      return assertNever(decision, 'delivery decision');
+  }
+}

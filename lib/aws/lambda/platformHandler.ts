@@ -1,0 +1,102 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { handle } from 'hono/aws-lambda';
+import { ConfigError } from '../../core/errors.js';
+import { systemClock, type Clock } from '../../core/ports/Clock.js';
+import { submitTask } from '../../core/runner/submitTask.js';
+import { errorReply } from '../../http/httpResponses.js';
+import { createPlatformApp } from '../../platform/createPlatformApp.js';
+import type { PlatformProcess } from '../../platform/PlatformProcess.js';
+import { AwsTaskDispatcher } from '../AwsTaskDispatcher.js';
+import type { AwsPlatformConfig } from '../config/readAwsConfig.js';
+import { readAwsConfig } from '../config/readAwsConfig.js';
+import { DynamoTaskStore } from '../DynamoTaskStore.js';
+import { queueUrlFromPrefix, type QueueUrlResolver } from '../queueUrlResolvers.js';
+import { SqsMessageQueue } from '../SqsMessageQueue.js';
+import type { LambdaHandler } from './processHandler.js';
+
+/** What the platform function is built from: in Lambda, the environment and fresh clients. */
+export interface PlatformHandlerDeps {
+  config: Readonly<AwsPlatformConfig>;
+  /** Created once per container. */
+  dynamo: DynamoDBClient;
+  sqs: SQSClient;
+  /** @default queueUrlFromPrefix(config.queueUrlPrefix): no request to find a queue */
+  resolveQueueUrl?: QueueUrlResolver;
+  /** @default systemClock */
+  clock?: Clock;
+}
+
+/**
+ * Builds the Lambda handler of the platform API (`/sluice/*`): the same Hono
+ * app the embedded runtime mounts, behind Hono's API Gateway adapter.
+ *
+ * - Authentication is API Gateway's IAM authorizer (every route but health),
+ *   so the app trusts what reaches it (`auth: gateway`).
+ * - The function knows the processes from the catalog only (it does not load
+ *   their code): payloads are validated by the worker, and an invalid one
+ *   ends as a `failed` task rather than a 400.
+ * - An async submission is one conditional PutItem and one SendMessage; a
+ *   status poll one GetItem.
+ */
+export function createPlatformHandler(deps: PlatformHandlerDeps): LambdaHandler {
+  const { config } = deps;
+  const clock = deps.clock ?? systemClock;
+  const store = new DynamoTaskStore({ client: deps.dynamo, tableName: config.taskTable, processes: config.processes.map((p) => p.name), clock });
+  const queue = new SqsMessageQueue({ client: deps.sqs, resolveQueueUrl: deps.resolveQueueUrl ?? queueUrlFromPrefix(config.queueUrlPrefix) });
+  const dispatcher = new AwsTaskDispatcher({ store, queue });
+  const retentionSeconds = config.retentionDays * 86_400;
+  const processes: PlatformProcess[] = config.processes.map((p) => ({
+    name: p.name,
+    taskQueue: p.taskQueue,
+    timeoutSeconds: p.timeoutSeconds,
+    http: p.http,
+    // The catalog carries no queue triggers (Lambda's 4 KB environment); the API lists none.
+    queues: [],
+    schedules: p.schedules,
+  }));
+  const app = createPlatformApp({
+    processes,
+    store,
+    submit: (process, request) => submitTask(process, request, { dispatcher, clock, retentionSeconds }),
+    auth: { kind: 'gateway' },
+    maxPayloadBytes: config.maxPayloadBytes,
+  });
+  // Same replies as the app's own error handler; a 500 is also logged, or a failing
+  // DynamoDB or SQS call would leave no trace in CloudWatch (the reply hides it).
+  app.onError((error, c) => {
+    const reply = errorReply(error);
+    if (reply.status >= 500) console.error(`${c.req.method} ${c.req.path} failed`, error);
+    return c.body(reply.body, reply.status as never, reply.headers);
+  });
+  return handle(app) as unknown as LambdaHandler;
+}
+
+/** The configuration and clients of this container, from the environment the plugin set. */
+export function platformDepsFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformHandlerDeps {
+  const config = readAwsConfig(env);
+  if (config.kind !== 'platform') {
+    throw new ConfigError(`this function is configured as a process function ('${config.process}'), not the platform API`);
+  }
+  return {
+    config,
+    dynamo: new DynamoDBClient({}),
+    // Queue URLs are built from SLUICE_QUEUE_URL_PREFIX, not returned by the SDK: send requests to
+    // the endpoint the SDK resolves (AWS_ENDPOINT_URL_SQS, a VPC endpoint...) rather than to the
+    // URL's host, which is the same host on AWS anyway.
+    sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
+  };
+}
+
+let platform: LambdaHandler | undefined;
+
+/**
+ * The platform function's Lambda handler (`custom.sluice.platformHandler`
+ * defaults to it). Built on the first event, then reused by the container;
+ * a failure to build is not cached.
+ */
+export async function handler(event: unknown, context: Context): Promise<unknown> {
+  platform ??= createPlatformHandler(platformDepsFromEnv());
+  return platform(event, context);
+}

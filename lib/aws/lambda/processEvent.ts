@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { MalformedInputError } from '../../core/errors.js';
+
+/**
+ * The three kinds of event a process function is invoked with, as Lambda
+ * delivers them. Only the fields Sluice reads are declared; everything else
+ * AWS adds (request context ids, authorizer data...) passes through unread.
+ */
+
+/** API Gateway HTTP API, payload format 2.0 (header names arrive lower-case, cookies apart). */
+export const httpApiEventSchema = z.object({
+  version: z.literal('2.0'),
+  /** `METHOD /path/{param}` of the matched route, or `$default`. */
+  routeKey: z.string().min(1),
+  rawPath: z.string().min(1),
+  cookies: z.array(z.string()).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  /** Decoded; repeated keys already joined with `,` by API Gateway. */
+  queryStringParameters: z.record(z.string(), z.string()).optional(),
+  pathParameters: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().default(false),
+  requestContext: z.object({ http: z.object({ method: z.string().min(1) }) }),
+});
+export type HttpApiEvent = z.infer<typeof httpApiEventSchema>;
+
+/** One record of an SQS event source mapping batch. */
+export const sqsRecordSchema = z.object({
+  messageId: z.string().min(1),
+  body: z.string(),
+  attributes: z.object({
+    ApproximateReceiveCount: z.string().regex(/^\d+$/),
+    SentTimestamp: z.string().regex(/^\d+$/),
+  }),
+  messageAttributes: z.record(z.string(), z.object({ dataType: z.string(), stringValue: z.string().optional() })).default({}),
+  eventSource: z.literal('aws:sqs'),
+  eventSourceARN: z.string().regex(/^arn:[^:]+:sqs:[^:]*:[^:]*:[^:]+$/, 'is not an SQS queue ARN'),
+});
+export type SqsRecord = z.infer<typeof sqsRecordSchema>;
+
+/** What the Sluice plugin's input transformer makes of every schedule (see `scheduleInputTemplate`). */
+const sluiceScheduleSchema = z.object({
+  sluiceSchedule: z.object({
+    rule: z.string().min(1).max(64),
+    time: z.iso.datetime({ offset: true }),
+    input: z.unknown().optional(),
+  }),
+});
+
+/** EventBridge's own event for a scheduled rule without an input (not what the plugin deploys, but valid). */
+const scheduledEventSchema = z.object({
+  source: z.literal('aws.events'),
+  'detail-type': z.literal('Scheduled Event'),
+  time: z.iso.datetime({ offset: true }),
+  resources: z.array(z.string().regex(/^arn:[^:]+:events:[^:]*:[^:]*:rule\/.+$/, 'is not an EventBridge rule ARN')).min(1),
+});
+
+/** One firing of a schedule, whichever form it came in. */
+export interface ScheduleFiring {
+  rule: string;
+  /** When EventBridge fired it, as it says (ISO-8601). */
+  time: string;
+  input: unknown;
+}
+
+export type ProcessEvent =
+  | { kind: 'http'; event: HttpApiEvent }
+  | { kind: 'sqs'; records: readonly unknown[] }
+  | { kind: 'schedule'; firing: ScheduleFiring };
+
+/**
+ * Tells which trigger invoked the process function, and validates the
+ * envelope of HTTP and schedule events. SQS records are validated one by one
+ * later, so that one odd record fails alone instead of its whole batch.
+ *
+ * @throws {MalformedInputError} for any other event: an invocation Sluice
+ *   did not wire (a test event from the console, a trigger added by hand)
+ *   fails loudly rather than being half-understood.
+ */
+export function classifyProcessEvent(event: unknown): ProcessEvent {
+  if (isObject(event)) {
+    if (event.version === '2.0' && isObject(event.requestContext) && isObject(event.requestContext.http)) {
+      return { kind: 'http', event: parse(httpApiEventSchema, event, 'API Gateway HTTP API (payload 2.0) event') };
+    }
+    if (Array.isArray(event.Records) && event.Records.length > 0 && event.Records.every((r) => isObject(r) && r.eventSource === 'aws:sqs')) {
+      return { kind: 'sqs', records: event.Records };
+    }
+    if ('sluiceSchedule' in event) {
+      const { sluiceSchedule } = parse(sluiceScheduleSchema, event, 'Sluice schedule event');
+      return { kind: 'schedule', firing: { rule: sluiceSchedule.rule, time: sluiceSchedule.time, input: sluiceSchedule.input } };
+    }
+    if (event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event') {
+      const scheduled = parse(scheduledEventSchema, event, 'EventBridge Scheduled Event');
+      // arn:aws:events:<region>:<account>:rule/<name>; the last segment is the rule's name.
+      const rule = scheduled.resources[0]!.split('/').at(-1)!;
+      return { kind: 'schedule', firing: { rule, time: scheduled.time, input: undefined } };
+    }
+  }
+  const shape = isObject(event) ? `an object with keys ${Object.keys(event).slice(0, 10).join(', ') || '(none)'}` : typeof event;
+  throw new MalformedInputError(
+    `unsupported Lambda event (${shape}): a Sluice process function handles API Gateway HTTP API (payload 2.0) requests, SQS batches and EventBridge schedules`,
+  );
+}
+
+/** The queue name of an SQS ARN (`arn:aws:sqs:<region>:<account>:<name>`). */
+export function queueNameOfArn(arn: string): string {
+  return arn.slice(arn.lastIndexOf(':') + 1);
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('; ');
+    throw new MalformedInputError(`malformed ${what}: ${issues}`, { cause: parsed.error });
+  }
+  return parsed.data;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

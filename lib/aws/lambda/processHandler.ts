@@ -1,0 +1,100 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { ConfigError, assertNever } from '../../core/errors.js';
+import { systemClock, type Clock } from '../../core/ports/Clock.js';
+import type { ProcessDefinition } from '../../core/process/types.js';
+import type { RunnableProcess } from '../../core/runner/RunnableProcess.js';
+import { TaskRunner } from '../../core/runner/TaskRunner.js';
+import type { AwsProcessConfig } from '../config/readAwsConfig.js';
+import { readAwsConfig } from '../config/readAwsConfig.js';
+import { DynamoTaskStore } from '../DynamoTaskStore.js';
+import { handleHttpEvent } from './handleHttpEvent.js';
+import { handleScheduleEvent } from './handleScheduleEvent.js';
+import { handleSqsBatch } from './handleSqsBatch.js';
+import { classifyProcessEvent } from './processEvent.js';
+
+/** A Lambda handler as Sluice's entry points expose it. */
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/**
+ * `true` makes the worker write a `running` record when a task starts: one
+ * more billed DynamoDB write per task, for a status that is otherwise
+ * `queued` until the task finishes. Off unless set.
+ */
+export const TRACK_RUNNING_ENV = 'SLUICE_TRACK_RUNNING';
+
+/** What a process function is built from: in Lambda, the environment and fresh clients. */
+export interface ProcessHandlerDeps {
+  config: Readonly<AwsProcessConfig>;
+  /** Created once per container. */
+  dynamo: DynamoDBClient;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default false (see {@link TRACK_RUNNING_ENV}) */
+  trackRunning?: boolean;
+}
+
+/**
+ * Builds the Lambda handler of one process: the task store and runner are
+ * made here, once; every event is then parsed, handed to the core, and its
+ * outcome mapped back to what the trigger expects:
+ *
+ * - API Gateway HTTP API (2.0): a synchronous task, answered like the
+ *   embedded runtime answers (`syncReply` / `errorReply`).
+ * - SQS batch: one task per record, `{ batchItemFailures }` for the rest.
+ * - EventBridge schedule: one task per firing; a throw asks Lambda to retry.
+ *
+ * @throws {ConfigError} when the definition names another process than the function's
+ */
+export function createProcessHandler(definition: ProcessDefinition, deps: ProcessHandlerDeps): LambdaHandler {
+  const { config, dynamo } = deps;
+  const clock = deps.clock ?? systemClock;
+  if (definition.name !== undefined && definition.name !== config.process) {
+    throw new ConfigError(`the handler of function '${config.process}' defines process '${definition.name}': the names must match`);
+  }
+  const store = new DynamoTaskStore({ client: dynamo, tableName: config.taskTable, processes: [config.process], clock });
+  const runner = new TaskRunner({ store, clock, retentionSeconds: config.retentionDays * 86_400, trackRunning: deps.trackRunning ?? false });
+  const target: RunnableProcess = { name: config.process, definition, timeoutMs: config.timeoutSeconds * 1000 };
+
+  return async (event, context) => {
+    const deadlineMs = clock.now() + context.getRemainingTimeInMillis();
+    const parsed = classifyProcessEvent(event);
+    switch (parsed.kind) {
+      case 'http':
+        return handleHttpEvent(parsed.event, { runner, process: target, maxPayloadBytes: config.maxPayloadBytes, deadlineMs });
+      case 'sqs':
+        return handleSqsBatch(parsed.records, { runner, process: target, maxReceiveCounts: config.maxReceiveCounts, deadlineMs, lambdaContext: context });
+      case 'schedule':
+        return handleScheduleEvent(parsed.firing, { runner, process: target, clock, deadlineMs });
+      default:
+        return assertNever(parsed, 'process event');
+    }
+  };
+}
+
+/** The configuration and clients of this container, from the environment the plugin set. */
+export function processDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessHandlerDeps {
+  const config = readAwsConfig(env);
+  if (config.kind !== 'process') {
+    throw new ConfigError(`this function is configured as the '${config.kind}' function, not a process: is its handler a defineProcess(...).handler?`);
+  }
+  return { config, dynamo: new DynamoDBClient({}), trackRunning: env[TRACK_RUNNING_ENV] === 'true' };
+}
+
+// Per container: built on the first event (not at import, so the embedded
+// runtime, which imports the same modules, never builds it), then reused.
+const handlers = new WeakMap<ProcessDefinition, LambdaHandler>();
+
+/**
+ * The Lambda entry point behind `defineProcess(...).handler`, which imports
+ * this module on its first event. A failure to build (a missing variable) is
+ * not cached: the invocation fails with it, and the next one tries again.
+ */
+export async function handleProcessEvent(definition: ProcessDefinition, event: unknown, context: Context): Promise<unknown> {
+  let handler = handlers.get(definition);
+  if (handler === undefined) {
+    handler = createProcessHandler(definition, processDepsFromEnv());
+    handlers.set(definition, handler);
+  }
+  return handler(event, context);
+}

@@ -1,0 +1,181 @@
+/**
+ * A miniature deployment on the emulators for the Lambda handler tests: the
+ * task table (from `taskTableProperties()`), one task queue + DLQ per
+ * process, and the handlers' configuration read from the very environment
+ * variables the plugin sets (`readAwsConfig`), with their own SDK clients
+ * whose requests are counted.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { encodeProcessCatalog } from '../../../lib/aws/config/processCatalog.js';
+import { readAwsConfig, type AwsPlatformConfig, type AwsProcessConfig } from '../../../lib/aws/config/readAwsConfig.js';
+import { FUNCTION_KIND, SLUICE_ENV } from '../../../lib/aws/config/sluiceEnv.js';
+import { DynamoTaskStore } from '../../../lib/aws/DynamoTaskStore.js';
+import { createProcessHandler, type LambdaHandler } from '../../../lib/aws/lambda/processHandler.js';
+import { createPlatformHandler } from '../../../lib/aws/lambda/platformHandler.js';
+import { createRequestCounter, type RequestCounter } from '../../../lib/aws/requestCounter.js';
+import type { ProcessManifest, ScheduleManifest } from '../../../lib/config/ServiceManifest.js';
+import { taskDeadLetterQueueName, taskQueueName } from '../../../lib/config/sluiceNames.js';
+import type { ProcessDefinition } from '../../../lib/core/process/types.js';
+import { createTaskTable, declareQueues, deleteQueues, deleteTable } from '../../setup/awsResources.js';
+import { createDynamoClient, createSqsClient, uniqueName } from '../awsTestEnv.js';
+
+export interface StackProcess {
+  name: string;
+  timeoutSeconds: number;
+  schedules?: ScheduleManifest[];
+}
+
+export interface TaskQueue {
+  name: string;
+  url: string;
+  arn: string;
+  dlqName: string;
+  dlqUrl: string;
+}
+
+export interface LambdaStackOptions {
+  processes: readonly StackProcess[];
+  maxReceiveCount: number;
+  /** Seconds; short, so that a failed record comes back quickly. */
+  visibilityTimeoutSeconds: number;
+  maxPayloadBytes?: number;
+}
+
+export interface LambdaStack {
+  service: string;
+  stage: string;
+  tableName: string;
+  /** The test's own clients (not counted). */
+  dynamo: DynamoDBClient;
+  sqs: SQSClient;
+  /** The test's view of the table. */
+  store: DynamoTaskStore;
+  queues: Record<string, TaskQueue>;
+  /** Counts the requests of every handler built by this stack. */
+  counter: RequestCounter;
+  processEnv(process: string, overrides?: Record<string, string>): Record<string, string>;
+  processHandler(definition: ProcessDefinition, overrides?: Record<string, string>): LambdaHandler;
+  platformHandler(overrides?: Record<string, string>): LambdaHandler;
+  /** One receive, as the event source mapping polls (all attributes). */
+  receive(queueUrl: string, options?: { max?: number; waitSeconds?: number; visibilitySeconds?: number }): Promise<Message[]>;
+  destroy(): Promise<void>;
+}
+
+export async function createLambdaStack(options: LambdaStackOptions): Promise<LambdaStack> {
+  const dynamo = createDynamoClient();
+  const sqs = createSqsClient();
+  const service = uniqueName('svc');
+  const stage = 'test';
+  const tableName = uniqueName('lambda-tasks');
+  const maxPayloadBytes = options.maxPayloadBytes ?? 4096;
+  await createTaskTable(dynamo, tableName);
+
+  const queues: Record<string, TaskQueue> = {};
+  for (const p of options.processes) {
+    const name = taskQueueName(service, stage, p.name);
+    const dlqName = taskDeadLetterQueueName(service, stage, p.name);
+    const urls = await declareQueues(sqs, [
+      { name: dlqName, visibilityTimeoutSeconds: 30, messageRetentionSeconds: 3600 },
+      {
+        name,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+        messageRetentionSeconds: 3600,
+        deadLetter: { queue: dlqName, maxReceiveCount: options.maxReceiveCount },
+      },
+    ]);
+    const url = urls[name]!;
+    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
+    if (!arn) throw new Error(`no ARN for ${name}`);
+    queues[p.name] = { name, url, arn, dlqName, dlqUrl: urls[dlqName]! };
+  }
+  const anyQueue = Object.values(queues)[0];
+  // fauxqs finds queues by the exact URL it returned: the prefix is that URL without the name.
+  const queueUrlPrefix = anyQueue ? anyQueue.url.slice(0, anyQueue.url.length - encodeURIComponent(anyQueue.name).length) : 'http://127.0.0.1/000000000000/';
+
+  const counter = createRequestCounter();
+  const clients: Array<{ destroy(): void }> = [];
+  const counted = <C extends DynamoDBClient | SQSClient>(client: C): C => {
+    clients.push(client);
+    return counter.attach(client);
+  };
+  const common = {
+    [SLUICE_ENV.service]: service,
+    [SLUICE_ENV.stage]: stage,
+    [SLUICE_ENV.taskTable]: tableName,
+    [SLUICE_ENV.retentionDays]: '1',
+    [SLUICE_ENV.maxPayloadBytes]: String(maxPayloadBytes),
+  };
+  const manifests: ProcessManifest[] = options.processes.map((p) => ({
+    name: p.name,
+    handler: { file: `/srv/functions/${p.name}.ts`, export: 'handler', declared: `functions/${p.name}.handler` },
+    timeoutSeconds: p.timeoutSeconds,
+    taskQueue: queues[p.name]!.name,
+    http: [],
+    queues: [{ queue: queues[p.name]!.name, batchSize: 10, maximumBatchingWindow: 0, enabled: true }],
+    schedules: p.schedules ?? [],
+    environment: {},
+  }));
+
+  const processEnv = (process: string, overrides: Record<string, string> = {}): Record<string, string> => {
+    const declared = options.processes.find((p) => p.name === process);
+    if (!declared) throw new Error(`process ${process} is not part of this stack`);
+    const queue = queues[process]!;
+    return {
+      [SLUICE_ENV.functionKind]: FUNCTION_KIND.process,
+      ...common,
+      [SLUICE_ENV.process]: process,
+      [SLUICE_ENV.timeoutSeconds]: String(declared.timeoutSeconds),
+      [SLUICE_ENV.maxReceiveCounts]: JSON.stringify({ [queue.name]: options.maxReceiveCount }),
+      [SLUICE_ENV.taskQueueName]: queue.name,
+      [SLUICE_ENV.taskQueueUrl]: queue.url,
+      ...overrides,
+    };
+  };
+
+  return {
+    service,
+    stage,
+    tableName,
+    dynamo,
+    sqs,
+    store: new DynamoTaskStore({ client: dynamo, tableName, processes: options.processes.map((p) => p.name) }),
+    queues,
+    counter,
+    processEnv,
+    processHandler(definition, overrides) {
+      const config = readAwsConfig(processEnv(definition.name!, overrides)) as AwsProcessConfig;
+      return createProcessHandler(definition, { config, dynamo: counted(createDynamoClient()) });
+    },
+    platformHandler(overrides = {}) {
+      const config = readAwsConfig({
+        [SLUICE_ENV.functionKind]: FUNCTION_KIND.platform,
+        ...common,
+        [SLUICE_ENV.queueUrlPrefix]: queueUrlPrefix,
+        [SLUICE_ENV.processCatalog]: encodeProcessCatalog(manifests),
+        ...overrides,
+      }) as AwsPlatformConfig;
+      return createPlatformHandler({ config, dynamo: counted(createDynamoClient()), sqs: counted(createSqsClient()) });
+    },
+    async receive(queueUrl, opts = {}) {
+      const out = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: opts.max ?? 10,
+          WaitTimeSeconds: opts.waitSeconds ?? 2,
+          ...(opts.visibilitySeconds !== undefined ? { VisibilityTimeout: opts.visibilitySeconds } : {}),
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      return out.Messages ?? [];
+    },
+    async destroy() {
+      await deleteQueues(sqs, Object.values(queues).flatMap((q) => [q.url, q.dlqUrl]));
+      await deleteTable(dynamo, tableName);
+      for (const client of clients) client.destroy();
+      dynamo.destroy();
+      sqs.destroy();
+    },
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * Helpers for the packaging tests: run `npm run package`'s script on a copy
+ * of the repository, read the CloudFormation it wrote, and run a function's
+ * bundle in a fresh Node process the way Lambda would.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Not part of a service: dependencies (linked instead), VCS, build and run outputs, tests. */
+const NOT_COPIED = new Set(['node_modules', '.git', '.serverless', '.esbuild', '.cache', '.sluice', 'coverage', 'test', 'bench']);
+
+/**
+ * Copies the service (what `serverless package` reads) into `dir`, with
+ * node_modules linked. Packaging a copy keeps serverless-esbuild's work
+ * folder (`.esbuild/` next to serverless.yml) away from anyone packaging
+ * the repository itself at the same moment.
+ */
+export function copyService(dir: string): void {
+  cpSync(REPO, dir, {
+    recursive: true,
+    filter: (source) => {
+      const relative = path.relative(REPO, source);
+      const top = relative.split(path.sep)[0]!;
+      return relative === '' || (!NOT_COPIED.has(top) && !top.endsWith('.log'));
+    },
+  });
+  symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+}
+
+/**
+ * Runs `npm run package`'s script in `serviceDir` (plain `node --import tsx`,
+ * as package.json does), without any AWS credentials in the environment:
+ * the script must supply its own.
+ */
+export async function runPackageScript(serviceDir: string, args: string[]): Promise<{ output: string }> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('AWS_')) env[name] = value;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/package.ts', ...args], { cwd: serviceDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve({ output }) : reject(new Error(`npm run package exited with ${code}:\n${output}`))));
+  });
+}
+
+/** Extracts a zip with the system `unzip`. */
+export async function unzip(zipFile: string, into: string): Promise<void> {
+  mkdirSync(into, { recursive: true });
+  try {
+    await promisify(execFile)('unzip', ['-q', '-o', zipFile, '-d', into]);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('the packaging tests need the `unzip` command (apt-get install unzip)', { cause: error });
+    throw error;
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Template = { Resources: Record<string, { Type: string; Properties: any; DependsOn?: unknown }> };
+
+export function readTemplate(packageDir: string): Template {
+  return JSON.parse(readFileSync(path.join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+}
+
+/**
+ * A directory for NODE_PATH that makes `@aws-sdk/*` (and nothing else)
+ * resolvable, as the Lambda Node.js runtime does: the bundles leave the SDK
+ * out. The SDK's own dependencies resolve from its real location.
+ */
+export function sdkOnlyModules(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  symlinkSync(path.join(REPO, 'node_modules', '@aws-sdk'), path.join(dir, '@aws-sdk'), 'dir');
+  return dir;
+}
+
+const INVOKER = `'use strict';
+// Loads a bundled handler with require (as the Lambda runtime loads a CommonJS
+// handler) and invokes it with each event in turn, in this one process: one container.
+const { readFileSync, writeFileSync } = require('node:fs');
+const [file, exportName, eventsFile, resultFile] = process.argv.slice(2);
+const events = JSON.parse(readFileSync(eventsFile, 'utf8'));
+const handler = require(file)[exportName];
+const context = (remaining) => {
+  const deadline = Date.now() + remaining;
+  return {
+    functionName: 'packaged', functionVersion: '$LATEST', awsRequestId: String(Math.random()),
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:packaged', memoryLimitInMB: '256',
+    logGroupName: '/aws/lambda/packaged', logStreamName: 'stream', callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+  };
+};
+(async () => {
+  const results = [];
+  if (typeof handler !== 'function') throw new Error(exportName + ' is not a function in ' + file);
+  for (const event of events) {
+    try {
+      results.push({ ok: true, value: await handler(event, context(30000)) });
+    } catch (error) {
+      results.push({ ok: false, error: { name: error.name, message: error.message } });
+    }
+  }
+  writeFileSync(resultFile, JSON.stringify(results));
+  process.exit(0);
+})().catch((error) => {
+  console.error(error);
+  process.exit(3);
+});
+`;
+
+export type InvokeResult = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string } };
+
+let invocations = 0;
+
+/**
+ * Runs `handler` (`file.export`, as in serverless.yml) of an unpacked bundle
+ * in a fresh `node` (no tsx, no loader), with only `env` (plus PATH), and
+ * returns what each event returned or threw.
+ */
+export async function invokeBundle(workDir: string, bundleDir: string, handler: string, env: Record<string, string>, events: unknown[]): Promise<InvokeResult[]> {
+  const dot = handler.lastIndexOf('.');
+  const file = path.join(bundleDir, `${handler.slice(0, dot)}.js`);
+  if (!existsSync(file)) throw new Error(`no bundled handler file ${file}`);
+  const id = ++invocations;
+  const invoker = path.join(workDir, 'invoke.cjs');
+  if (!existsSync(invoker)) writeFileSync(invoker, INVOKER);
+  const eventsFile = path.join(workDir, `events-${id}.json`);
+  const resultFile = path.join(workDir, `result-${id}.json`);
+  writeFileSync(eventsFile, JSON.stringify(events));
+  try {
+    await promisify(execFile)(process.execPath, [invoker, file, handler.slice(dot + 1), eventsFile, resultFile], {
+      cwd: bundleDir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+      timeout: 60_000,
+    });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`the bundle ${handler} failed to run:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
+  }
+  return JSON.parse(readFileSync(resultFile, 'utf8')) as InvokeResult[];
+}
