@@ -10,7 +10,7 @@
  * Feed it locally:  POST /sluice/queues/<service>-<stage>-clickstream/messages
  * (the task queue Sluice declares for this process; see `npm start` output).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineProcess, type Aggregator, type Logic } from '../lib/index.js';
 
 const input = z.object({

@@ -8,7 +8,7 @@
  *   transform -> CRM fields: lifecycle segment, lifetime value, churn risk
  *   deliver   -> the CRM update (dry run: what would be sent), the task result
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineProcess, NonRetriableError, type Aggregator, type Logic } from '../lib/index.js';
 import { customerTraits, type CustomerTraits } from './shared/demoWarehouse.js';
 

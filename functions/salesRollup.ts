@@ -9,7 +9,7 @@
  * Triggers (serverless.yml): `cron(0 2 * * ? *)`, and async runs through
  * `POST /sluice/tasks` with `{ "day": "2026-11-26" }` to backfill a day.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineProcess, type Aggregator, type Logic } from '../lib/index.js';
 import { ordersOn, productName, type Order } from './shared/demoWarehouse.js';
 

@@ -7,7 +7,7 @@ import {
   RemoveTargetsCommand,
   type EventBridgeClient,
 } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SluiceError, ValidationError } from '../core/errors.js';
 import { awsErrorName, awsRequestFailed } from './awsErrors.js';
 

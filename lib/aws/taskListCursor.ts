@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { decodeCursor, encodeCursor } from '../core/pageCursor.js';
 

@@ -1,7 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MalformedInputError, PayloadTooLargeError, UnknownProcessError, ValidationError } from '../core/errors.js';
 import type { TaskStore } from '../core/ports/TaskStore.js';
 import type { SubmitRequest, SubmitResult, SubmittableProcess } from '../core/runner/submitTask.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { buildServiceManifest } from '../config/buildServiceManifest.js';
 import { expandSluiceDeclarations } from '../config/expandSluiceDeclarations.js';
 import { assertServerlessConfig, type CloudFormationResource, type FunctionConfig } from '../config/serverlessConfig.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { decodeCursor, encodeCursor } from '../core/pageCursor.js';
 import type { Clock } from '../core/ports/Clock.js';
 import { systemClock } from '../core/ports/Clock.js';

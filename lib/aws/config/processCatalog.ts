@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { HttpMethod, HttpRouteManifest, ProcessManifest } from '../../config/ServiceManifest.js';
 import { taskQueueName } from '../../config/sluiceNames.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../../core/errors.js';
 import { decodeProcessCatalog, type CatalogProcess } from './processCatalog.js';
 import { FUNCTION_KIND, SLUICE_ENV } from './sluiceEnv.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TASK_ID_ATTRIBUTE } from '../ports/TaskDispatcher.js';
 import type { Payload } from '../task/Payload.js';
 import { isTaskId, queueMessageTaskId } from '../task/taskIds.js';

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SluiceError, TaskRecordTooLargeError, ValidationError } from '../../core/errors.js';
 import { type Clock, isoTime, systemClock } from '../../core/ports/Clock.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../../core/ports/TaskStore.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../../core/errors.js';
 import type { PeekedMessage as ConsolePeekedMessage } from '../../platform/QueueConsole.js';
 

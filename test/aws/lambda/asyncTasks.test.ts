@@ -9,7 +9,7 @@
 import { DeleteMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SLUICE_ENV } from '../../../lib/aws/config/sluiceEnv.js';
 import type { LambdaHandler } from '../../../lib/aws/lambda/processHandler.js';
 import { TASK_ID_ATTRIBUTE } from '../../../lib/core/ports/TaskDispatcher.js';

@@ -3,7 +3,7 @@
  * invocations: Lambda retries a throw twice), on DynamoDB Local.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ScheduleSummary } from '../../../lib/aws/lambda/handleScheduleEvent.js';
 import { ScheduledTaskRetryError } from '../../../lib/aws/lambda/handleScheduleEvent.js';
 import type { LambdaHandler } from '../../../lib/aws/lambda/processHandler.js';

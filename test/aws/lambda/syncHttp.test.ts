@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LambdaHandler } from '../../../lib/aws/lambda/processHandler.js';
 import { mountProcessRoutes } from '../../../lib/embedded/http/mountProcessRoutes.js';
 import { Semaphore } from '../../../lib/embedded/runtime/Semaphore.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NonRetriableError } from '../../../lib/core/errors.js';
 import { executeTask, type TaskInvocation } from '../../../lib/core/execution/executeTask.js';
 import { systemClock } from '../../../lib/core/ports/Clock.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NonRetriableError, TaskRecordTooLargeError } from '../../../lib/core/errors.js';
 import { systemClock } from '../../../lib/core/ports/Clock.js';
 import type { TaskStore } from '../../../lib/core/ports/TaskStore.js';
