@@ -27,6 +27,12 @@ export interface SluiceSettings {
   defaultConcurrency: number;
   /** maxReceiveCount of task queues unless a process overrides it. Default 5. */
   maxReceiveCount: number;
+  /**
+   * Write a `running` record when a task starts (one more write per task).
+   * Unset: on in the embedded runtime, off on AWS, where it is a billed
+   * DynamoDB write.
+   */
+  trackRunning?: boolean;
 }
 
 export interface ProcessManifest {

@@ -30,6 +30,8 @@ export const sluiceSettingsSchema = z.strictObject({
   defaultConcurrency: integer(1, 1000).optional(),
   /** SQS allows 1..1000; AWS advises at least 5 with Lambda consumers. */
   maxReceiveCount: integer(1, 1000).optional(),
+  /** Record `running` when tasks start (see SluiceSettings.trackRunning). */
+  trackRunning: z.boolean().optional(),
   /** AWS only: handler of the platform API function; the embedded runtime ignores it. */
   platformHandler: z.string().min(1).optional(),
 });

@@ -25,6 +25,8 @@ export interface PlatformAppOptions {
   maxPayloadBytes: number;
   /** Embedded only: feed and inspect queues. */
   queues?: QueueConsole;
+  /** Called with the cause of every 500 (the reply itself hides it). */
+  onInternalError?(error: unknown, request: { method: string; path: string }): void;
 }
 
 const submitBody = z.object({ process: z.string().min(1).max(128), payload: z.unknown() }).strict();
@@ -50,7 +52,11 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
   const byName = new Map(options.processes.map((p) => [p.name, p]));
   const send = (c: Context, reply: HttpReply) => c.body(reply.body, reply.status as never, reply.headers);
 
-  app.onError((error, c) => send(c, errorReply(error)));
+  app.onError((error, c) => {
+    const reply = errorReply(error);
+    if (reply.status >= 500) options.onInternalError?.(error, { method: c.req.method, path: c.req.path });
+    return send(c, reply);
+  });
   app.notFound((c) => send(c, jsonReply(404, { error: 'NotFound', message: `no route ${c.req.method} ${c.req.path}` })));
 
   app.get('/sluice/health', (c) => send(c, jsonReply(200, { status: 'ok' })));

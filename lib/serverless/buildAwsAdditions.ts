@@ -138,6 +138,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
       [SLUICE_ENV.process]: process.name,
       [SLUICE_ENV.timeoutSeconds]: String(process.timeoutSeconds),
       [SLUICE_ENV.maxReceiveCounts]: JSON.stringify(maxReceiveCounts),
+      ...(settings.trackRunning !== undefined ? { [SLUICE_ENV.trackRunning]: String(settings.trackRunning) } : {}),
     };
     if (declared.taskQueue) {
       environment[SLUICE_ENV.taskQueueName] = declared.taskQueue.name;

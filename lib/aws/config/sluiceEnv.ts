@@ -37,6 +37,7 @@ export const SLUICE_ENV = {
   maxReceiveCounts: 'SLUICE_MAX_RECEIVE_COUNTS',
   queueUrlPrefix: 'SLUICE_QUEUE_URL_PREFIX',
   processCatalog: 'SLUICE_PROCESS_CATALOG',
+  trackRunning: 'SLUICE_TRACK_RUNNING',
 } as const;
 
 /** Values of `SLUICE_FUNCTION_KIND`. */

@@ -5,7 +5,6 @@ import { handle } from 'hono/aws-lambda';
 import { ConfigError } from '../../core/errors.js';
 import { systemClock, type Clock } from '../../core/ports/Clock.js';
 import { submitTask } from '../../core/runner/submitTask.js';
-import { errorReply } from '../../http/httpResponses.js';
 import { createPlatformApp } from '../../platform/createPlatformApp.js';
 import type { PlatformProcess } from '../../platform/PlatformProcess.js';
 import { AwsTaskDispatcher } from '../AwsTaskDispatcher.js';
@@ -52,8 +51,7 @@ export function createPlatformHandler(deps: PlatformHandlerDeps): LambdaHandler 
     taskQueue: p.taskQueue,
     timeoutSeconds: p.timeoutSeconds,
     http: p.http,
-    // The catalog carries no queue triggers (Lambda's 4 KB environment); the API lists none.
-    queues: [],
+    queues: p.queues,
     schedules: p.schedules,
   }));
   const app = createPlatformApp({
@@ -62,13 +60,8 @@ export function createPlatformHandler(deps: PlatformHandlerDeps): LambdaHandler 
     submit: (process, request) => submitTask(process, request, { dispatcher, clock, retentionSeconds }),
     auth: { kind: 'gateway' },
     maxPayloadBytes: config.maxPayloadBytes,
-  });
-  // Same replies as the app's own error handler; a 500 is also logged, or a failing
-  // DynamoDB or SQS call would leave no trace in CloudWatch (the reply hides it).
-  app.onError((error, c) => {
-    const reply = errorReply(error);
-    if (reply.status >= 500) console.error(`${c.req.method} ${c.req.path} failed`, error);
-    return c.body(reply.body, reply.status as never, reply.headers);
+    // A failing DynamoDB or SQS call would otherwise leave no trace in CloudWatch.
+    onInternalError: (error, request) => console.error(`${request.method} ${request.path} failed`, error),
   });
   return handle(app) as unknown as LambdaHandler;
 }

@@ -7,6 +7,7 @@ import type { RunnableProcess } from '../../core/runner/RunnableProcess.js';
 import { TaskRunner } from '../../core/runner/TaskRunner.js';
 import type { AwsProcessConfig } from '../config/readAwsConfig.js';
 import { readAwsConfig } from '../config/readAwsConfig.js';
+import { SLUICE_ENV } from '../config/sluiceEnv.js';
 import { DynamoTaskStore } from '../DynamoTaskStore.js';
 import { handleHttpEvent } from './handleHttpEvent.js';
 import { handleScheduleEvent } from './handleScheduleEvent.js';
@@ -21,7 +22,7 @@ export type LambdaHandler = (event: unknown, context: Context) => Promise<unknow
  * more billed DynamoDB write per task, for a status that is otherwise
  * `queued` until the task finishes. Off unless set.
  */
-export const TRACK_RUNNING_ENV = 'SLUICE_TRACK_RUNNING';
+export const TRACK_RUNNING_ENV = SLUICE_ENV.trackRunning;
 
 /** What a process function is built from: in Lambda, the environment and fresh clients. */
 export interface ProcessHandlerDeps {

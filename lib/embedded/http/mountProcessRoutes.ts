@@ -21,6 +21,8 @@ export interface ProcessRouteOptions {
   runner: TaskRunner;
   maxPayloadBytes: number;
   isStopping(): boolean;
+  /** Called with the cause of every 500 (the reply itself hides it). */
+  onInternalError?(error: unknown, process: string): void;
 }
 
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
@@ -91,7 +93,9 @@ function syncHandler(route: HttpRouteManifest, target: RoutedProcess, options: P
         release();
       }
     } catch (error) {
-      return send(c, errorReply(error));
+      const reply = errorReply(error);
+      if (reply.status >= 500) options.onInternalError?.(error, target.process.name);
+      return send(c, reply);
     }
   };
 }

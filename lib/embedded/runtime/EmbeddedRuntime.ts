@@ -34,7 +34,7 @@ export interface EmbeddedRuntimeOptions {
   stage?: string;
   /** Control-plane bearer token; default SLUICE_API_TOKEN, else generated into `<dataDir>/api-token`. */
   apiToken?: string;
-  /** Record `running` before each task starts. Default true. */
+  /** Record `running` before each task starts. Default: `custom.sluice.trackRunning`, else true. */
   trackRunning?: boolean;
   /** `normal` survives process crashes (kill -9); `full` also power loss, slower. Default normal. */
   durability?: 'normal' | 'full';
@@ -96,7 +96,7 @@ export class EmbeddedRuntime {
       if (recovery.failedTasks.length > 0) log.warn(`marked ${recovery.failedTasks.length} interrupted task(s) failed (synchronous tasks whose caller is gone)`);
 
       const retentionSeconds = manifest.settings.retentionDays * 86_400;
-      const runner = new TaskRunner({ store: storage.tasks, clock, retentionSeconds, trackRunning: options.trackRunning ?? true });
+      const runner = new TaskRunner({ store: storage.tasks, clock, retentionSeconds, trackRunning: options.trackRunning ?? manifest.settings.trackRunning ?? true });
       const submitDeps = { dispatcher: storage.dispatcher, clock, retentionSeconds };
       const slots = new Map(processes.map((p) => [p.manifest.name, new Semaphore(p.manifest.reservedConcurrency ?? manifest.settings.defaultConcurrency)]));
       const apiToken = resolveApiToken({ explicit: options.apiToken, env, dataDir: options.dataDir });
@@ -121,12 +121,13 @@ export class EmbeddedRuntime {
           auth: { kind: 'bearer', token: apiToken },
           maxPayloadBytes: manifest.settings.maxPayloadBytes,
           queues: new SqliteQueueConsole(storage.queues, manifest.queues),
+          onInternalError: (error, request) => log.error(`${request.method} ${request.path} failed`, error),
         }),
       );
       mountProcessRoutes(
         app,
         processes.map((p) => ({ process: p.runnable, routes: p.manifest.http, slots: slots.get(p.manifest.name)! })),
-        { runner, maxPayloadBytes: manifest.settings.maxPayloadBytes, isStopping: () => stopping.value },
+        { runner, maxPayloadBytes: manifest.settings.maxPayloadBytes, isStopping: () => stopping.value, onInternalError: (error, process) => log.error(`sync task of '${process}' failed around the process`, error) },
       );
 
       const consumers = processes.flatMap((p) =>

@@ -22,6 +22,19 @@ function service(functions: Record<string, FunctionConfig>, provider: Record<str
 const handler = 'functions/ordersSync.handler';
 
 describe('buildAwsAdditions', () => {
+  it('passes custom.sluice.trackRunning to process functions, and sets nothing when it is unset', () => {
+    const on = additions({ ...service({ a: { handler } }), custom: { sluice: { trackRunning: true } } });
+    expect((on.functions.a?.environment as Record<string, unknown>).SLUICE_TRACK_RUNNING).toBe('true');
+    const unset = additions(service({ a: { handler } }));
+    expect(unset.functions.a?.environment).not.toHaveProperty('SLUICE_TRACK_RUNNING');
+  });
+
+  it('lists queue triggers in the platform catalog', () => {
+    const result = additions(service({ a: { handler, sluice: { queue: { batchSize: 7 } } } }));
+    const catalog = JSON.parse((result.functions['sluice-api']?.environment as Record<string, string>).SLUICE_PROCESS_CATALOG!);
+    expect(catalog[0].u).toEqual([['shop-dev-a', 7, 1, 0]]);
+  });
+
   it('keeps a role the user chose, and warns about what it must allow', () => {
     const result = additions(service({ a: { handler, role: 'arn:aws:iam::1:role/mine' } }));
     expect(result.functions.a?.role).toBe('arn:aws:iam::1:role/mine');

@@ -80,7 +80,7 @@ describe('readAwsConfig', () => {
         timeoutSeconds: 30,
         taskQueue: 'shop-dev-orders',
         http: [{ method: 'POST' as const, path: '/orders/{id}' }],
-        queues: [],
+        queues: [{ queue: 'shop-dev-orders', batchSize: 10, enabled: true, maximumBatchingWindow: 0 }],
         schedules: [{ rule: 'orders-schedule-1', expression: 'cron(0 2 * * ? *)', enabled: false, input: { big: true } }],
         environment: {},
       },
@@ -110,9 +110,10 @@ describe('readAwsConfig', () => {
           taskQueue: 'shop-dev-orders',
           timeoutSeconds: 30,
           http: [{ method: 'POST', path: '/orders/{id}' }],
+          queues: [{ queue: 'shop-dev-orders', batchSize: 10, enabled: true, maximumBatchingWindow: 0 }],
           schedules: [{ rule: 'orders-schedule-1', expression: 'cron(0 2 * * ? *)', enabled: false }],
         },
-        { name: 'hook', timeoutSeconds: 6, http: [], schedules: [] },
+        { name: 'hook', timeoutSeconds: 6, http: [], queues: [], schedules: [] },
       ],
     });
     expect(Object.isFrozen(config.kind === 'platform' ? config.processes[0]?.http : undefined)).toBe(true);

@@ -261,6 +261,7 @@ describe('sluicePlugin with serverless package', () => {
         taskQueue: 'shop-etl-dev-orders-sync',
         timeoutSeconds: 30,
         http: [{ method: 'POST', path: '/orders/sync' }],
+        queues: [{ queue: 'shop-etl-dev-orders-sync', batchSize: 10, enabled: true, maximumBatchingWindow: 0 }],
         schedules: [
           { rule: 'orders-sync-schedule-1', expression: 'cron(0 2 * * ? *)', enabled: true },
           { rule: 'orders-sync-schedule-2', expression: 'rate(5 minutes)', enabled: false },
@@ -268,9 +269,26 @@ describe('sluicePlugin with serverless package', () => {
           { rule: 'shop-etl-nightly-full', expression: 'rate(1 day)', enabled: true },
         ],
       },
-      { name: 'clickstream', taskQueue: 'shop-etl-dev-clickstream', timeoutSeconds: 6, http: [], schedules: [] },
-      { name: 'legacy-ingest', taskQueue: 'shop-etl-dev-legacy-ingest', timeoutSeconds: 6, http: [], schedules: [] },
-      { name: 'webhook', timeoutSeconds: 6, http: [{ method: 'POST', path: '/webhooks/{source}' }], schedules: [] },
+      {
+        name: 'clickstream',
+        taskQueue: 'shop-etl-dev-clickstream',
+        timeoutSeconds: 6,
+        http: [],
+        queues: [{ queue: 'shop-etl-dev-clickstream', batchSize: 25, enabled: true, maximumBatchingWindow: 1 }],
+        schedules: [],
+      },
+      {
+        name: 'legacy-ingest',
+        taskQueue: 'shop-etl-dev-legacy-ingest',
+        timeoutSeconds: 6,
+        http: [],
+        queues: [
+          { queue: 'shop-etl-dev-ingest', batchSize: 5, enabled: true, maximumBatchingWindow: 0 },
+          { queue: 'shop-etl-dev-legacy-ingest', batchSize: 10, enabled: true, maximumBatchingWindow: 0 },
+        ],
+        schedules: [],
+      },
+      { name: 'webhook', timeoutSeconds: 6, http: [{ method: 'POST', path: '/webhooks/{source}' }], queues: [], schedules: [] },
     ]);
   });
 
