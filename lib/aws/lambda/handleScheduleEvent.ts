@@ -1,12 +1,10 @@
 import { SluiceError, assertNever } from '../../core/errors.js';
 import type { Clock } from '../../core/ports/Clock.js';
-import { isoTime } from '../../core/ports/Clock.js';
 import type { RunnableProcess } from '../../core/runner/RunnableProcess.js';
 import { SCHEDULE_MAX_ATTEMPTS } from '../../core/runner/submitTask.js';
+import { scheduledDelivery } from '../../core/runner/scheduledDelivery.js';
 import type { TaskRunner } from '../../core/runner/TaskRunner.js';
-import type { SchedulePayload } from '../../core/task/Payload.js';
 import type { TaskStatus } from '../../core/task/TaskRecord.js';
-import { scheduleTaskId } from '../../core/task/taskIds.js';
 import type { ScheduleFiring } from './processEvent.js';
 
 export interface ScheduleEventContext {
@@ -43,20 +41,11 @@ export class ScheduledTaskRetryError extends SluiceError {
  * - `ack` / `dead-letter`: returns a summary; the task is final.
  */
 export async function handleScheduleEvent(firing: ScheduleFiring, ctx: ScheduleEventContext): Promise<ScheduleSummary> {
-  // Normalised as the embedded runtime writes it (milliseconds), so one firing is one id on both.
-  const scheduledTime = isoTime(Date.parse(firing.time));
-  const payload: SchedulePayload = { type: 'schedule', rule: firing.rule, scheduledTime, input: firing.input };
-  const taskId = scheduleTaskId(ctx.process.name, firing.rule, scheduledTime);
-  const { decision, record, ran } = await ctx.runner.deliver(ctx.process, {
-    taskId,
-    trigger: { type: 'schedule', rule: firing.rule, scheduledTime },
-    payload,
-    createdAt: isoTime(ctx.clock.now()),
-    // Lambda does not tell an async invocation which retry it is: the stored attempts do.
-    receiveCount: 0,
-    maxAttempts: SCHEDULE_MAX_ATTEMPTS,
-    deadlineMs: ctx.deadlineMs,
-  });
+  // Lambda does not tell an async invocation which retry it is: the stored attempts do.
+  const delivery = scheduledDelivery(ctx.process.name, { rule: firing.rule, scheduledTimeMs: Date.parse(firing.time), input: firing.input }, ctx.clock.now(), ctx.deadlineMs);
+  const { taskId } = delivery;
+  const scheduledTime = (delivery.trigger as { scheduledTime: string }).scheduledTime;
+  const { decision, record, ran } = await ctx.runner.deliver(ctx.process, delivery);
   switch (decision) {
     case 'retry':
       throw new ScheduledTaskRetryError(

@@ -6,7 +6,8 @@ import { loadServiceManifest } from '../../config/loadServiceManifest.js';
 import type { ServiceManifest } from '../../config/ServiceManifest.js';
 import { ConfigError } from '../../core/errors.js';
 import { systemClock, type Clock } from '../../core/ports/Clock.js';
-import { dispatchScheduledTask, submitTask } from '../../core/runner/submitTask.js';
+import { scheduledDelivery } from '../../core/runner/scheduledDelivery.js';
+import { dispatchScheduledTask, SCHEDULE_MAX_ATTEMPTS, submitTask } from '../../core/runner/submitTask.js';
 import { TaskRunner } from '../../core/runner/TaskRunner.js';
 import { errorReply, jsonReply } from '../../http/httpResponses.js';
 import { createPlatformApp } from '../../platform/createPlatformApp.js';
@@ -153,7 +154,23 @@ export class EmbeddedRuntime {
       const scheduler = new ScheduleRunner(
         rules,
         async (rule, scheduledTimeMs) => {
-          await dispatchScheduledTask(byName.get(rule.process)!.platform, { rule: rule.manifest.rule, scheduledTimeMs, input: rule.manifest.input }, submitDeps);
+          const target = byName.get(rule.process)!;
+          const firing = { rule: rule.manifest.rule, scheduledTimeMs, input: rule.manifest.input };
+          if (target.manifest.taskQueue) {
+            await dispatchScheduledTask(target.platform, firing, submitDeps);
+            return;
+          }
+          // No task queue (`sluice: { queue: false }`): run in process, as EventBridge
+          // invokes a Lambda, with up to 3 attempts; not durable across a crash.
+          const release = await slots.get(target.manifest.name)!.acquire();
+          try {
+            for (let attempt = 1; attempt <= SCHEDULE_MAX_ATTEMPTS; attempt++) {
+              const { decision } = await runner.deliver(target.runnable, scheduledDelivery(target.manifest.name, firing, clock.now()));
+              if (decision !== 'retry') break;
+            }
+          } finally {
+            release();
+          }
         },
         clock,
         log,

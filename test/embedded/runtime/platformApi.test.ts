@@ -25,7 +25,7 @@ describe('embedded runtime: platform API', () => {
     const res = await h.call('/sluice/processes');
     expect(res.status).toBe(200);
     const byName = Object.fromEntries(res.body.items.map((p: { name: string }) => [p.name, p]));
-    expect(Object.keys(byName).sort()).toEqual(['echo', 'fail', 'slow', 'stream', 'tick']);
+    expect(Object.keys(byName).sort()).toEqual(['direct', 'echo', 'fail', 'slow', 'stream', 'tick']);
     expect(byName.echo.triggers.http).toEqual(
       expect.arrayContaining([
         { method: 'POST', path: '/echo/{id}' },
@@ -38,6 +38,11 @@ describe('embedded runtime: platform API', () => {
       ['rate(5 minutes)', true],
       ['cron(0 12 * * ? *)', false],
     ]);
+  });
+
+  it('refuses async tasks for a process without a task queue', async () => {
+    const res = await h.call('/sluice/tasks', { method: 'POST', json: { process: 'direct', payload: {} } });
+    expect(res).toMatchObject({ status: 409, body: { error: 'AsyncDisabledError' } });
   });
 
   it('runs an async task: 202 at once, then queued -> succeeded with result and logs', async () => {

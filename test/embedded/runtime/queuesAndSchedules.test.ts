@@ -129,6 +129,16 @@ describe('embedded runtime: schedules (with a controllable clock)', () => {
     });
   });
 
+  it('runs the schedules of a process without a task queue in process', async () => {
+    // rate(10 minutes), anchored at start-up (09:58), first fires at 10:08.
+    await clock.advanceTo(Date.parse('2026-06-05T10:08:30.000Z'));
+    const task = await eventually(async () => {
+      const page = await h.call('/sluice/tasks?process=direct&limit=5');
+      return (page.body.items as TaskRecord[]).find((t) => t.status === 'succeeded');
+    });
+    expect(task.trigger).toEqual({ type: 'schedule', rule: 'direct-schedule-1', scheduledTime: '2026-06-05T10:08:00.000Z' });
+  });
+
   it('honours the weekday rule and never fires a disabled schedule', async () => {
     const cronRunsAt = async () => {
       const times: string[] = [];
