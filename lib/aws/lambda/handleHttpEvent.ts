@@ -21,7 +21,7 @@ const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 
 /**
  * Runs one synchronous HTTP task: the AWS twin of the embedded runtime's
- * `mountProcessRoutes` handler, with the same payload, validation and
+ * `createHttpListener` route handler, with the same payload, validation and
  * replies, so a process answers alike on both runtimes. Errors never escape:
  * bad input is the embedded runtime's 4xx JSON, anything else a 500 that
  * leaks nothing (and is logged).

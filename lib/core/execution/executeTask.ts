@@ -67,7 +67,10 @@ export async function executeTask<I, R>(
   const logs = new TaskLogBuffer(() => clock.now(), options.logLimits ?? DEFAULT_LOG_LIMITS);
   const session = new MemorySessionStorage();
   const response = new HttpResponseControl();
-  const controller = new AbortController();
+  // Created on first use: most logics never look at the signal, and an
+  // AbortController per task is measurable on a trivial sync route.
+  let controller: AbortController | undefined;
+  const signal = () => (controller ??= new AbortController()).signal;
   const executed: string[] = [];
   let current: string | undefined;
 
@@ -90,7 +93,9 @@ export async function executeTask<I, R>(
     input: invocation.input,
     session,
     log: logs.loggerFor(logic),
-    signal: controller.signal,
+    get signal() {
+      return signal();
+    },
     response,
   });
 
@@ -105,7 +110,7 @@ export async function executeTask<I, R>(
   const finishedAt = isoTime(clock.now());
 
   if (settled === 'timeout') {
-    controller.abort(new Error(`process timeout of ${options.timeoutMs} ms elapsed`));
+    (controller ??= new AbortController()).abort(new Error(`process timeout of ${options.timeoutMs} ms elapsed`));
     // The chain may still settle later; nothing may observe it any more.
     chain.catch(() => undefined);
     logs.append('error', `task timed out after ${options.timeoutMs} ms${current ? ` in logic '${current}'` : ''}`);

@@ -15,9 +15,10 @@ export interface TaskRunnerOptions {
   /** How long records are kept. */
   retentionSeconds: number;
   /**
-   * Write a `running` record when a task starts. Costs one write per task:
-   * on by default in the embedded runtime, off on AWS (where it is a billed
-   * DynamoDB write; a task then shows `queued` until it finishes).
+   * Write a `running` record when a queued task starts. Costs one write per
+   * task: on by default in the embedded runtime, off on AWS (where it is a
+   * billed DynamoDB write; a task then shows `queued` until it finishes).
+   * Synchronous tasks never get one: their caller is waiting on the result.
    */
   trackRunning: boolean;
   logLimits?: LogLimits;
@@ -85,9 +86,9 @@ export class TaskRunner {
     this.#opts = { deadlineMarginMs: 1000, ...options };
   }
 
-  /** Runs a task now (sync HTTP trigger). Stores it; returns the stored record. */
+  /** Runs a task now (sync HTTP trigger). Stores it once, when it ends; returns the stored record. */
   async runSync(process: RunnableProcess, run: SyncRun): Promise<SyncResult> {
-    const { store, clock } = this.#opts;
+    const { clock } = this.#opts;
     const now = clock.now();
     let record: TaskRecord = {
       taskId: run.taskId,
@@ -100,7 +101,6 @@ export class TaskRunner {
       logs: [],
       expiresAt: this.#expiresAt(now),
     };
-    if (this.#opts.trackRunning) await store.create(record);
     const outcome = await executeTask(
       process.definition,
       { taskId: run.taskId, process: process.name, attempt: 1, trigger: run.trigger, payload: run.payload, input: run.input },

@@ -72,7 +72,7 @@ export function decodeDelivery(process: string, message: InboundMessage, maxRece
     }
   }
   return {
-    taskId: queueMessageTaskId(message.queue, message.messageId),
+    taskId: queueMessageTaskId(message.queue, message.messageId, Date.parse(message.sentAt)),
     trigger: { type: 'queue', queue: message.queue, messageId: message.messageId },
     payload: queuePayload(message),
     createdAt: message.sentAt,

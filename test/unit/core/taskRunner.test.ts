@@ -48,7 +48,7 @@ const delivery = (overrides: Partial<Delivery> = {}): Delivery => ({
 });
 
 describe('TaskRunner.runSync', () => {
-  it('stores a running record, then the final one (trackRunning)', async () => {
+  it('stores a sync task once, when it ends, even with trackRunning (its caller is waiting)', async () => {
     const store = new CountingStore();
     const runner = new TaskRunner({ store, clock: systemClock, retentionSeconds: 3600, trackRunning: true });
     const { record } = await runner.runSync(processOf(() => ({ ok: true })), {
@@ -57,12 +57,12 @@ describe('TaskRunner.runSync', () => {
       payload: { type: 'http', method: 'GET', path: '/x', route: '/x', pathParameters: {}, query: {}, headers: {}, body: undefined },
       input: {},
     });
-    expect(store.writes).toEqual([{ op: 'create', status: 'running' }, { op: 'save', status: 'succeeded' }]);
+    expect(store.writes).toEqual([{ op: 'save', status: 'succeeded' }]);
     expect(record).toMatchObject({ taskId: 'sync-1', status: 'succeeded', attempts: 1, result: { ok: true } });
     expect(await store.get('sync-1')).toEqual(record);
   });
 
-  it('does one write per sync task without trackRunning (the AWS setting)', async () => {
+  it('does one write per sync task without trackRunning either (the AWS setting)', async () => {
     const store = new CountingStore();
     const runner = new TaskRunner({ store, clock: systemClock, retentionSeconds: 3600, trackRunning: false });
     await runner.runSync(processOf(() => 1), { taskId: 's2', trigger: { type: 'api' }, payload: { type: 'api', body: null }, input: null });
