@@ -29,14 +29,7 @@ export class TaskLogBuffer {
 
   /** A logger that tags every line with `logic`. */
   loggerFor(logic: string | undefined): TaskLogger {
-    const log = (level: LogLevel, message: string, data?: unknown) => this.append(level, message, data, logic);
-    return {
-      log,
-      debug: (message, data) => log('debug', message, data),
-      info: (message, data) => log('info', message, data),
-      warn: (message, data) => log('warn', message, data),
-      error: (message, data) => log('error', message, data),
-    };
+    return new LogicLogger(this, logic);
   }
 
   append(level: LogLevel, message: unknown, data?: unknown, logic?: string): void {
@@ -68,6 +61,30 @@ export class TaskLogBuffer {
       }
     }
     return this.entries;
+  }
+}
+
+/** A class rather than closures: one allocation per logic, methods shared. */
+class LogicLogger implements TaskLogger {
+  constructor(
+    private readonly buffer: TaskLogBuffer,
+    private readonly logic: string | undefined,
+  ) {}
+
+  log(level: LogLevel, message: string, data?: unknown): void {
+    this.buffer.append(level, message, data, this.logic);
+  }
+  debug(message: string, data?: unknown): void {
+    this.log('debug', message, data);
+  }
+  info(message: string, data?: unknown): void {
+    this.log('info', message, data);
+  }
+  warn(message: string, data?: unknown): void {
+    this.log('warn', message, data);
+  }
+  error(message: string, data?: unknown): void {
+    this.log('error', message, data);
   }
 }
 

@@ -62,44 +62,11 @@ export async function executeTask<I, R>(
   options: ExecuteOptions,
 ): Promise<ExecutionOutcome> {
   const { clock } = options;
-  const startedMs = clock.now();
-  const startedAt = isoTime(startedMs);
-  const logs = new TaskLogBuffer(() => clock.now(), options.logLimits ?? DEFAULT_LOG_LIMITS);
-  const session = new MemorySessionStorage();
-  const response = new HttpResponseControl();
-  // Created on first use: most logics never look at the signal, and an
-  // AbortController per task is measurable on a trivial sync route.
-  let controller: AbortController | undefined;
-  const signal = () => (controller ??= new AbortController()).signal;
-  const executed: string[] = [];
-  let current: string | undefined;
+  const state = new ExecutionState(invocation, isoTime(clock.now()), new TaskLogBuffer(() => clock.now(), options.logLimits ?? DEFAULT_LOG_LIMITS));
+  const { logs, session, response, startedAt } = state;
+  const contextFor = (logic: string): LogicContext<I> => new LogicContextImpl(state, logic);
 
-  const task: TaskInfo = {
-    id: invocation.taskId,
-    process: invocation.process,
-    attempt: invocation.attempt,
-    trigger: invocation.trigger.type,
-    startedAt,
-    get currentLogic() {
-      return current;
-    },
-    get executedLogics() {
-      return [...executed];
-    },
-  };
-  const contextFor = (logic: string): LogicContext<I> => ({
-    task,
-    payload: invocation.payload,
-    input: invocation.input,
-    session,
-    log: logs.loggerFor(logic),
-    get signal() {
-      return signal();
-    },
-    response,
-  });
-
-  const chain = runChain(definition, contextFor, (name) => (current = name), (name) => executed.push(name));
+  const chain = runChain(definition, contextFor, state);
 
   let timer: ReturnType<Clock['setTimeout']> | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
@@ -110,7 +77,8 @@ export async function executeTask<I, R>(
   const finishedAt = isoTime(clock.now());
 
   if (settled === 'timeout') {
-    (controller ??= new AbortController()).abort(new Error(`process timeout of ${options.timeoutMs} ms elapsed`));
+    state.abort(new Error(`process timeout of ${options.timeoutMs} ms elapsed`));
+    const current = state.currentLogic;
     // The chain may still settle later; nothing may observe it any more.
     chain.catch(() => undefined);
     logs.append('error', `task timed out after ${options.timeoutMs} ms${current ? ` in logic '${current}'` : ''}`);
@@ -153,11 +121,87 @@ type ChainResult =
   | { kind: 'railway'; error: TaskError; retriable: boolean; result: unknown }
   | { kind: 'system'; error: TaskError };
 
+/**
+ * One task's mutable state, shared by its logics' contexts. A class with
+ * prototype methods: a trivial task allocates a handful of objects, not a
+ * closure per accessor (measured on the sync route).
+ */
+class ExecutionState implements TaskInfo {
+  readonly id: string;
+  readonly process: string;
+  readonly attempt: number;
+  readonly trigger: TaskInfo['trigger'];
+  readonly session = new MemorySessionStorage();
+  readonly response = new HttpResponseControl();
+  currentLogic: string | undefined;
+  readonly #executed: string[] = [];
+  // Created on first use: most logics never look at the signal.
+  #controller: AbortController | undefined;
+
+  constructor(
+    readonly invocation: TaskInvocation<unknown>,
+    readonly startedAt: string,
+    readonly logs: TaskLogBuffer,
+  ) {
+    this.id = invocation.taskId;
+    this.process = invocation.process;
+    this.attempt = invocation.attempt;
+    this.trigger = invocation.trigger.type;
+  }
+
+  get executedLogics(): readonly string[] {
+    return [...this.#executed];
+  }
+
+  get signal(): AbortSignal {
+    return (this.#controller ??= new AbortController()).signal;
+  }
+
+  enter(logic: string | undefined): void {
+    this.currentLogic = logic;
+  }
+
+  done(logic: string): void {
+    this.#executed.push(logic);
+  }
+
+  abort(reason: Error): void {
+    (this.#controller ??= new AbortController()).abort(reason);
+  }
+}
+
+class LogicContextImpl<I> implements LogicContext<I> {
+  readonly log: LogicContext<I>['log'];
+  constructor(
+    private readonly state: ExecutionState,
+    logic: string,
+  ) {
+    this.log = state.logs.loggerFor(logic);
+  }
+  get task(): TaskInfo {
+    return this.state;
+  }
+  get payload() {
+    return this.state.invocation.payload;
+  }
+  get input(): I {
+    return this.state.invocation.input as I;
+  }
+  get session() {
+    return this.state.session;
+  }
+  get signal() {
+    return this.state.signal;
+  }
+  get response() {
+    return this.state.response;
+  }
+}
+
 async function runChain<I, R>(
   definition: ProcessDefinition<I, R>,
   contextFor: (logic: string) => LogicContext<I>,
-  enter: (logic: string | undefined) => void,
-  done: (logic: string) => void,
+  state: ExecutionState,
 ): Promise<ChainResult> {
   const steps = [...definition.logics, definition.aggregator];
   let railway: RailwayError | undefined;
@@ -165,12 +209,12 @@ async function runChain<I, R>(
   for (const [index, step] of steps.entries()) {
     const isAggregator = index === steps.length - 1;
     const ctx = contextFor(step.name);
-    enter(step.name);
+    state.enter(step.name);
     if (!railway) {
       try {
         const value = await step.run(ctx);
         if (isAggregator) result = value;
-        done(step.name);
+        state.done(step.name);
         continue;
       } catch (thrown) {
         railway = toRailwayError(thrown, step.name);
@@ -194,9 +238,9 @@ async function runChain<I, R>(
         };
       }
     }
-    done(step.name);
+    state.done(step.name);
   }
-  enter(undefined);
+  state.enter(undefined);
   if (!railway) return { kind: 'ok', result };
   return {
     kind: 'railway',

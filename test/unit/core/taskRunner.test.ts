@@ -57,7 +57,7 @@ describe('TaskRunner.runSync', () => {
       payload: { type: 'http', method: 'GET', path: '/x', route: '/x', pathParameters: {}, query: {}, headers: {}, body: undefined },
       input: {},
     });
-    expect(store.writes).toEqual([{ op: 'save', status: 'succeeded' }]);
+    expect(store.writes).toEqual([{ op: 'create', status: 'succeeded' }]);
     expect(record).toMatchObject({ taskId: 'sync-1', status: 'succeeded', attempts: 1, result: { ok: true } });
     expect(await store.get('sync-1')).toEqual(record);
   });
@@ -66,14 +66,17 @@ describe('TaskRunner.runSync', () => {
     const store = new CountingStore();
     const runner = new TaskRunner({ store, clock: systemClock, retentionSeconds: 3600, trackRunning: false });
     await runner.runSync(processOf(() => 1), { taskId: 's2', trigger: { type: 'api' }, payload: { type: 'api', body: null }, input: null });
-    expect(store.writes).toEqual([{ op: 'save', status: 'succeeded' }]);
+    expect(store.writes).toEqual([{ op: 'create', status: 'succeeded' }]);
   });
 
   it('stores a too-large result as a ResultTooLarge failure instead of losing the task', async () => {
     const inner = new MemoryTaskStore();
     const store: TaskStore = {
       ...inner,
-      create: (r) => inner.create(r),
+      create: async (r) => {
+        if (r.result !== undefined) throw new TaskRecordTooLargeError(500_000, 400_000);
+        return inner.create(r);
+      },
       get: (id) => inner.get(id),
       list: (q) => inner.list(q),
       save: async (r) => {
