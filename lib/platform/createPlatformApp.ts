@@ -1,35 +1,21 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
-import { MalformedInputError, PayloadTooLargeError, UnknownProcessError, ValidationError } from '../core/errors.js';
+import { PayloadTooLargeError, ValidationError } from '../core/errors.js';
 import type { TaskStore } from '../core/ports/TaskStore.js';
-import type { SubmitRequest, SubmitResult, SubmittableProcess } from '../core/runner/submitTask.js';
 import { TASK_STATUSES, type TaskRecord } from '../core/task/TaskRecord.js';
 import { errorReply, jsonReply, type HttpReply } from '../http/httpResponses.js';
-import { parseRequestBody } from '../http/parseRequestBody.js';
+import { PlatformIngest, validationError, type PlatformIngestOptions } from './PlatformIngest.js';
 import type { PlatformProcess } from './PlatformProcess.js';
 import type { QueueConsole } from './QueueConsole.js';
 
-export interface PlatformAppOptions {
-  processes: readonly PlatformProcess[];
+export interface PlatformAppOptions extends PlatformIngestOptions {
   store: TaskStore;
-  /** Accepts an async task (binds `submitTask` to the runtime's dispatcher). */
-  submit(process: SubmittableProcess, request: SubmitRequest): Promise<SubmitResult>;
-  /**
-   * `bearer`: every route but health needs `Authorization: Bearer <token>`.
-   * `gateway`: authentication happened before the request got here (API
-   * Gateway IAM authorizer on AWS).
-   */
-  auth: { kind: 'bearer'; token: string } | { kind: 'gateway' };
-  maxPayloadBytes: number;
-  /** Embedded only: feed and inspect queues. */
-  queues?: QueueConsole;
   /** Called with the cause of every 500 (the reply itself hides it). */
   onInternalError?(error: unknown, request: { method: string; path: string }): void;
+  /** The ingestion routes' implementation, when the caller shares it with another edge. */
+  ingest?: PlatformIngest;
 }
-
-const submitBody = z.object({ process: z.string().min(1).max(128), payload: z.unknown() }).strict();
 
 const listQuery = z
   .object({
@@ -49,7 +35,7 @@ const peekQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).defa
  */
 export function createPlatformApp(options: PlatformAppOptions): Hono {
   const app = new Hono();
-  const byName = new Map(options.processes.map((p) => [p.name, p]));
+  const ingest = options.ingest ?? new PlatformIngest(options);
   const send = (c: Context, reply: HttpReply) => c.body(reply.body, reply.status as never, reply.headers);
 
   app.onError((error, c) => {
@@ -62,26 +48,17 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
   app.get('/sluice/health', (c) => send(c, jsonReply(200, { status: 'ok' })));
   app.all('/sluice/health', (c) => methodNotAllowed(c, ['GET']));
 
-  app.use('/sluice/*', authenticate(options.auth));
+  app.use('/sluice/*', async (c, next) => {
+    const denied = ingest.authenticate(c.req.header('authorization'));
+    if (denied) return send(c, denied);
+    return next();
+  });
   const limit = bodyLimit({ maxSize: options.maxPayloadBytes, onError: (c) => send(c, errorReply(new PayloadTooLargeError(Number(c.req.header('content-length') ?? options.maxPayloadBytes + 1), options.maxPayloadBytes))) });
 
   app.get('/sluice/processes', (c) => send(c, jsonReply(200, { items: options.processes.map(describeProcess) })));
   app.all('/sluice/processes', (c) => methodNotAllowed(c, ['GET']));
 
-  app.post('/sluice/tasks', limit, async (c) => {
-    const raw = new Uint8Array(await c.req.arrayBuffer());
-    // The platform API speaks JSON only, whatever the content type says (curl -d sends a form type).
-    const body = parseRequestBody(raw, 'application/json', options.maxPayloadBytes);
-    const parsed = submitBody.safeParse(body ?? {});
-    if (!parsed.success) throw validationError(parsed.error, 'request body');
-    const process = byName.get(parsed.data.process);
-    if (!process) throw new UnknownProcessError(parsed.data.process);
-    const key = c.req.header('idempotency-key');
-    const result = await options.submit(process, { payload: parsed.data.payload, ...(key !== undefined ? { idempotencyKey: key } : {}) });
-    const headers: Record<string, string> = { location: `/sluice/tasks/${result.record.taskId}` };
-    if (!result.created) headers['idempotent-replayed'] = 'true';
-    return send(c, jsonReply(202, acceptedBody(result.record), headers));
-  });
+  app.post('/sluice/tasks', limit, async (c) => send(c, await ingest.submitTask(new Uint8Array(await c.req.arrayBuffer()), c.req.header('idempotency-key'))));
   app.get('/sluice/tasks', async (c) => {
     const parsed = listQuery.safeParse(c.req.query());
     if (!parsed.success) throw validationError(parsed.error, 'query');
@@ -103,41 +80,23 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
   });
   app.all('/sluice/tasks/:taskId', (c) => methodNotAllowed(c, ['GET']));
 
-  if (options.queues) mountQueueConsole(app, options.queues, limit, options.maxPayloadBytes, send);
+  if (options.queues) mountQueueConsole(app, options.queues, ingest, limit, send);
   return app;
 }
 
 function mountQueueConsole(
   app: Hono,
   queues: QueueConsole,
+  ingest: PlatformIngest,
   limit: ReturnType<typeof bodyLimit>,
-  maxBytes: number,
   send: (c: Context, reply: HttpReply) => Response,
 ): void {
   app.get('/sluice/queues', async (c) => send(c, jsonReply(200, { items: await queues.list() })));
   app.all('/sluice/queues', (c) => methodNotAllowed(c, ['GET']));
 
-  app.post('/sluice/queues/:queue/messages', limit, async (c) => {
-    const raw = new Uint8Array(await c.req.arrayBuffer());
-    if (raw.byteLength > maxBytes) throw new PayloadTooLargeError(raw.byteLength, maxBytes);
-    let body: string;
-    try {
-      body = new TextDecoder('utf-8', { fatal: true }).decode(raw);
-    } catch (cause) {
-      throw new MalformedInputError('message body is not valid UTF-8', { cause });
-    }
-    const delay = c.req.query('delaySeconds');
-    const delaySeconds = delay === undefined ? undefined : Number(delay);
-    if (delaySeconds !== undefined && !(Number.isInteger(delaySeconds) && delaySeconds >= 0 && delaySeconds <= 900)) {
-      throw new ValidationError('delaySeconds must be an integer from 0 to 900', [{ path: 'delaySeconds', message: 'out of range' }]);
-    }
-    const attributes: Record<string, string> = {};
-    for (const [name, value] of Object.entries(c.req.header())) {
-      if (name.startsWith('x-message-attribute-')) attributes[name.slice('x-message-attribute-'.length)] = value;
-    }
-    const { messageId } = await queues.send(c.req.param('queue'), { body, attributes, ...(delaySeconds !== undefined ? { delaySeconds } : {}) });
-    return send(c, jsonReply(202, { queue: c.req.param('queue'), messageId }));
-  });
+  app.post('/sluice/queues/:queue/messages', limit, async (c) =>
+    send(c, await ingest.sendMessage(c.req.param('queue'), new Uint8Array(await c.req.arrayBuffer()), c.req.header(), c.req.query('delaySeconds'))),
+  );
   app.get('/sluice/queues/:queue/messages', async (c) => {
     const parsed = peekQuery.safeParse(c.req.query());
     if (!parsed.success) throw validationError(parsed.error, 'query');
@@ -149,39 +108,11 @@ function mountQueueConsole(
   app.all('/sluice/queues/:queue/redrive', (c) => methodNotAllowed(c, ['POST']));
 }
 
-function authenticate(auth: PlatformAppOptions['auth']) {
-  const expected = auth.kind === 'bearer' ? digest(auth.token) : undefined;
-  return async (c: Context, next: () => Promise<void>) => {
-    if (!expected) return next();
-    const header = c.req.header('authorization') ?? '';
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    // Compare digests: constant time, and lengths never differ.
-    if (!match || !timingSafeEqual(digest(match[1]!.trim()), expected)) {
-      return c.body(JSON.stringify({ error: 'Unauthorized', message: 'a valid bearer token is required' }), 401, {
-        'content-type': 'application/json; charset=utf-8',
-        'www-authenticate': 'Bearer realm="sluice"',
-      });
-    }
-    return next();
-  };
-}
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
 function methodNotAllowed(c: Context, allowed: string[]): Response {
   return c.body(JSON.stringify({ error: 'MethodNotAllowed', message: `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(', ')}` }), 405, {
     'content-type': 'application/json; charset=utf-8',
     allow: allowed.join(', '),
   });
-}
-
-function validationError(error: z.ZodError, where: string): ValidationError {
-  const issues = error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
-  return new ValidationError(`invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues, { cause: error });
-}
-
-function acceptedBody(record: TaskRecord) {
-  return { taskId: record.taskId, process: record.process, status: record.status, createdAt: record.createdAt, links: { self: `/sluice/tasks/${record.taskId}` } };
 }
 
 function describeProcess(p: PlatformProcess) {

@@ -53,7 +53,8 @@ export async function submitTask(process: SubmittableProcess, request: SubmitReq
   if (process.definition) validateInput(process.definition.input, request.payload);
 
   const now = deps.clock.now();
-  const hash = payloadHash(request.payload);
+  // Only an idempotent submission is ever compared with an earlier one.
+  const hash = idempotencyKey ? payloadHash(request.payload) : undefined;
   const record: TaskRecord = {
     taskId: idempotencyKey ? idempotentTaskId(process.name, idempotencyKey) : newTaskId(),
     process: process.name,
@@ -62,9 +63,8 @@ export async function submitTask(process: SubmittableProcess, request: SubmitReq
     createdAt: isoTime(now),
     attempts: 0,
     logs: [],
-    payloadHash: hash,
     expiresAt: Math.floor(now / 1000) + deps.retentionSeconds,
-    ...(idempotencyKey ? { idempotencyKey } : {}),
+    ...(idempotencyKey ? { idempotencyKey, payloadHash: hash } : {}),
   };
   const payload: Payload = { type: 'api', body: request.payload };
   const outcome = await deps.dispatcher.dispatch(record, envelopeOf(record, payload), { queue: process.taskQueue });

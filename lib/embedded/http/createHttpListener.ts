@@ -10,6 +10,7 @@ import { errorReply, jsonReply, syncReply, type HttpReply } from '../../http/htt
 import { parseRequestBody } from '../../http/parseRequestBody.js';
 import type { Semaphore } from '../runtime/Semaphore.js';
 import { ProcessRouteTable } from './ProcessRouteTable.js';
+import type { PlatformIngest } from '../../platform/PlatformIngest.js';
 
 export interface RoutedProcess {
   process: RunnableProcess;
@@ -24,6 +25,11 @@ export interface HttpListenerOptions {
   isStopping(): boolean;
   /** Serves `/sluice/*` (the platform API, a Hono app). */
   platform: RequestListener;
+  /**
+   * The platform's ingestion routes, served here directly too (they are hot
+   * under load); the Hono app uses the same object for the same routes.
+   */
+  ingest?: PlatformIngest;
   /** Called with the cause of every 500 (the reply itself hides it). */
   onInternalError?(error: unknown, process: string): void;
 }
@@ -43,8 +49,22 @@ export function createHttpListener(options: HttpListenerOptions): RequestListene
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
-    if (rawPath === '/sluice' || rawPath.startsWith('/sluice/')) return options.platform(req, res);
     const method = req.method ?? 'GET';
+    if (rawPath === '/sluice' || rawPath.startsWith('/sluice/')) {
+      const { ingest } = options;
+      if (ingest && method === 'POST') {
+        const rawQuery = q === -1 ? '' : url.slice(q + 1);
+        if (rawPath === '/sluice/tasks') {
+          return void serveIngest(req, res, ingest, (raw) => ingest.submitTask(raw, headerValue(req, 'idempotency-key')), options);
+        }
+        const queue = QUEUE_MESSAGES.exec(rawPath)?.[1];
+        if (queue !== undefined) {
+          const delay = rawQuery === '' ? undefined : (new URLSearchParams(rawQuery).get('delaySeconds') ?? undefined);
+          return void serveIngest(req, res, ingest, (raw) => ingest.sendMessage(decodeSegment(queue), raw, req.headers, delay), options);
+        }
+      }
+      return options.platform(req, res);
+    }
     const match = table.match(method, rawPath);
     switch (match.kind) {
       case 'route':
@@ -107,6 +127,45 @@ async function serveSync(req: IncomingMessage, res: ServerResponse, request: Syn
     if (error instanceof PayloadTooLargeError) reply.headers.connection = 'close';
   }
   write(res, reply);
+}
+
+const QUEUE_MESSAGES = /^\/sluice\/queues\/([^/]+)\/messages$/;
+
+async function serveIngest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ingest: PlatformIngest,
+  handle: (raw: Uint8Array) => Promise<HttpReply>,
+  options: HttpListenerOptions,
+): Promise<void> {
+  let reply: HttpReply;
+  try {
+    const denied = ingest.authenticate(headerValue(req, 'authorization'));
+    if (denied) {
+      req.resume();
+      reply = denied;
+    } else {
+      reply = await handle(await readBody(req, options.maxPayloadBytes));
+    }
+  } catch (error) {
+    reply = errorReply(error);
+    if (reply.status >= 500) options.onInternalError?.(error, 'sluice platform');
+    if (error instanceof PayloadTooLargeError) reply.headers.connection = 'close';
+  }
+  write(res, reply);
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function decodeSegment(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 function write(res: ServerResponse, reply: HttpReply): void {

@@ -6,7 +6,8 @@ import type { ServiceManifest } from '../../config/ServiceManifest.js';
 import { ConfigError } from '../../core/errors.js';
 import { systemClock, type Clock } from '../../core/ports/Clock.js';
 import { scheduledDelivery } from '../../core/runner/scheduledDelivery.js';
-import { dispatchScheduledTask, SCHEDULE_MAX_ATTEMPTS, submitTask } from '../../core/runner/submitTask.js';
+import { dispatchScheduledTask, SCHEDULE_MAX_ATTEMPTS, submitTask, type SubmitRequest, type SubmittableProcess } from '../../core/runner/submitTask.js';
+import { PlatformIngest } from '../../platform/PlatformIngest.js';
 import { TaskRunner } from '../../core/runner/TaskRunner.js';
 import { createPlatformApp } from '../../platform/createPlatformApp.js';
 import { parseScheduleExpression } from '../../schedule/parseScheduleExpression.js';
@@ -103,13 +104,18 @@ export class EmbeddedRuntime {
 
       let runtime: EmbeddedRuntime | undefined;
       const stopping = { value: false };
-      const platform = createPlatformApp({
+      const platformOptions = {
         processes: processes.map((p) => p.platform),
-        store: storage.tasks,
-        submit: (process, request) => submitTask(process, request, submitDeps),
-        auth: { kind: 'bearer', token: apiToken },
+        submit: (process: SubmittableProcess, request: SubmitRequest) => submitTask(process, request, submitDeps),
+        auth: { kind: 'bearer', token: apiToken } as const,
         maxPayloadBytes: manifest.settings.maxPayloadBytes,
         queues: new SqliteQueueConsole(storage.queues, manifest.queues),
+      };
+      const ingest = new PlatformIngest(platformOptions);
+      const platform = createPlatformApp({
+        ...platformOptions,
+        ingest,
+        store: storage.tasks,
         onInternalError: (error, request) => log.error(`${request.method} ${request.path} failed`, error),
       });
       const listener = createHttpListener({
@@ -118,6 +124,7 @@ export class EmbeddedRuntime {
         maxPayloadBytes: manifest.settings.maxPayloadBytes,
         isStopping: () => stopping.value,
         platform: getRequestListener(platform.fetch),
+        ingest,
         onInternalError: (error, process) => log.error(`sync task of '${process}' failed around the process`, error),
       });
 

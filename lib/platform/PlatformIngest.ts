@@ -1,0 +1,106 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import * as z from 'zod';
+import { MalformedInputError, PayloadTooLargeError, UnknownProcessError, ValidationError } from '../core/errors.js';
+import type { SubmitRequest, SubmitResult, SubmittableProcess } from '../core/runner/submitTask.js';
+import type { TaskRecord } from '../core/task/TaskRecord.js';
+import { jsonReply, type HttpReply } from '../http/httpResponses.js';
+import { parseRequestBody } from '../http/parseRequestBody.js';
+import type { PlatformProcess } from './PlatformProcess.js';
+import type { QueueConsole } from './QueueConsole.js';
+
+/** How the platform API authenticates its callers. */
+export type PlatformAuth =
+  /** Every route but health needs `Authorization: Bearer <token>` (embedded runtime). */
+  | { kind: 'bearer'; token: string }
+  /** Authentication happened before the request got here (API Gateway IAM authorizer on AWS). */
+  | { kind: 'gateway' };
+
+export interface PlatformIngestOptions {
+  processes: readonly PlatformProcess[];
+  submit(process: SubmittableProcess, request: SubmitRequest): Promise<SubmitResult>;
+  auth: PlatformAuth;
+  maxPayloadBytes: number;
+  queues?: QueueConsole;
+}
+
+const submitBody = z.object({ process: z.string().min(1).max(128), payload: z.unknown() }).strict();
+const ATTRIBUTE_HEADER = 'x-message-attribute-';
+
+/**
+ * The ingestion routes of the platform API — `POST /sluice/tasks` and
+ * `POST /sluice/queues/{queue}/messages` — and its bearer check, independent
+ * of any HTTP framework: the Hono app (both runtimes) and the embedded
+ * runtime's node:http fast path call the same code, so they cannot answer
+ * differently.
+ */
+export class PlatformIngest {
+  readonly #byName: ReadonlyMap<string, PlatformProcess>;
+  readonly #expected: Buffer | undefined;
+
+  constructor(private readonly options: PlatformIngestOptions) {
+    this.#byName = new Map(options.processes.map((p) => [p.name, p]));
+    this.#expected = options.auth.kind === 'bearer' ? digest(options.auth.token) : undefined;
+  }
+
+  /** A 401 reply when the caller is not authenticated; undefined when it may go on. */
+  authenticate(authorization: string | undefined): HttpReply | undefined {
+    if (!this.#expected) return undefined;
+    const match = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
+    // Compare digests: constant time, and the lengths never differ.
+    if (match && timingSafeEqual(digest(match[1]!.trim()), this.#expected)) return undefined;
+    return jsonReply(401, { error: 'Unauthorized', message: 'a valid bearer token is required' }, { 'www-authenticate': 'Bearer realm="sluice"' });
+  }
+
+  /**
+   * `POST /sluice/tasks`: 202 with the task. The body is JSON whatever its
+   * content type says (curl -d sends a form type).
+   */
+  async submitTask(raw: Uint8Array, idempotencyKey: string | undefined): Promise<HttpReply> {
+    const body = parseRequestBody(raw, 'application/json', this.options.maxPayloadBytes);
+    const parsed = submitBody.safeParse(body ?? {});
+    if (!parsed.success) throw validationError(parsed.error, 'request body');
+    const process = this.#byName.get(parsed.data.process);
+    if (!process) throw new UnknownProcessError(parsed.data.process);
+    const result = await this.options.submit(process, { payload: parsed.data.payload, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
+    const headers: Record<string, string> = { location: `/sluice/tasks/${result.record.taskId}` };
+    if (!result.created) headers['idempotent-replayed'] = 'true';
+    return jsonReply(202, acceptedBody(result.record), headers);
+  }
+
+  /**
+   * `POST /sluice/queues/{queue}/messages` (embedded): the body is the
+   * message body; `x-message-attribute-NAME` headers become attributes.
+   */
+  async sendMessage(queue: string, raw: Uint8Array, headers: Record<string, string | string[] | undefined>, delay: string | undefined): Promise<HttpReply> {
+    const queues = this.options.queues;
+    if (!queues) throw new ValidationError('this runtime has no queue console', [{ path: 'queue', message: 'not available' }]);
+    if (raw.byteLength > this.options.maxPayloadBytes) throw new PayloadTooLargeError(raw.byteLength, this.options.maxPayloadBytes);
+    let body: string;
+    try {
+      body = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    } catch (cause) {
+      throw new MalformedInputError('message body is not valid UTF-8', { cause });
+    }
+    const delaySeconds = delay === undefined ? undefined : Number(delay);
+    if (delaySeconds !== undefined && !(Number.isInteger(delaySeconds) && delaySeconds >= 0 && delaySeconds <= 900)) {
+      throw new ValidationError('delaySeconds must be an integer from 0 to 900', [{ path: 'delaySeconds', message: 'out of range' }]);
+    }
+    const attributes: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers)) {
+      if (value !== undefined && name.startsWith(ATTRIBUTE_HEADER)) attributes[name.slice(ATTRIBUTE_HEADER.length)] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const { messageId } = await queues.send(queue, { body, attributes, ...(delaySeconds !== undefined ? { delaySeconds } : {}) });
+    return jsonReply(202, { queue, messageId });
+  }
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+export function validationError(error: z.ZodError, where: string): ValidationError {
+  const issues = error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+  return new ValidationError(`invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues, { cause: error });
+}
+
+function acceptedBody(record: TaskRecord) {
+  return { taskId: record.taskId, process: record.process, status: record.status, createdAt: record.createdAt, links: { self: `/sluice/tasks/${record.taskId}` } };
+}
