@@ -8,6 +8,9 @@ import { MalformedInputError, PayloadTooLargeError } from '../core/errors.js';
  * @throws {PayloadTooLargeError} over `maxBytes`
  * @throws {MalformedInputError} invalid JSON or UTF-8
  */
+// One decoder for all requests (creating one per body was measurable).
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 export function parseRequestBody(raw: Uint8Array | string | undefined, contentType: string | undefined, maxBytes: number): unknown {
   if (raw === undefined) return undefined;
   const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength;
@@ -15,7 +18,7 @@ export function parseRequestBody(raw: Uint8Array | string | undefined, contentTy
   if (size === 0) return undefined;
   let text: string;
   try {
-    text = typeof raw === 'string' ? raw : new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    text = typeof raw === 'string' ? raw : UTF8.decode(raw);
   } catch (cause) {
     throw new MalformedInputError('request body is not valid UTF-8', { cause });
   }

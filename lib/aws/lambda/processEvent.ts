@@ -7,18 +7,27 @@ import { MalformedInputError } from '../../core/errors.js';
  * AWS adds (request context ids, authorizer data...) passes through unread.
  */
 
+/** Optional, with `null` read as absent. */
+function absent<T extends z.ZodType>(schema: T) {
+  return schema
+    .nullish()
+    .transform((value) => value ?? undefined);
+}
+
 /** API Gateway HTTP API, payload format 2.0 (header names arrive lower-case, cookies apart). */
 export const httpApiEventSchema = z.object({
   version: z.literal('2.0'),
   /** `METHOD /path/{param}` of the matched route, or `$default`. */
   routeKey: z.string().min(1),
   rawPath: z.string().min(1),
-  cookies: z.array(z.string()).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
+  // API Gateway omits absent parts; emulators (serverless-offline) send null.
+  // Both mean "none".
+  cookies: absent(z.array(z.string())),
+  headers: absent(z.record(z.string(), z.string())),
   /** Decoded; repeated keys already joined with `,` by API Gateway. */
-  queryStringParameters: z.record(z.string(), z.string()).optional(),
-  pathParameters: z.record(z.string(), z.string()).optional(),
-  body: z.string().optional(),
+  queryStringParameters: absent(z.record(z.string(), z.string())),
+  pathParameters: absent(z.record(z.string(), z.string())),
+  body: absent(z.string()),
   isBase64Encoded: z.boolean().default(false),
   requestContext: z.object({ http: z.object({ method: z.string().min(1) }) }),
 });

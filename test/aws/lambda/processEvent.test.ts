@@ -28,6 +28,14 @@ describe('classifyProcessEvent', () => {
     });
   });
 
+  it('reads null query, path parameters, cookies and body (as serverless-offline sends them) as absent', () => {
+    const event = { ...fixture('apigw-v2-process-route.json'), queryStringParameters: null, pathParameters: null, cookies: null, body: null };
+    const parsed = classifyProcessEvent(event);
+    if (parsed.kind !== 'http') throw new Error(`classified as ${parsed.kind}`);
+    const payload = httpPayloadOf(parsed.event, 1024);
+    expect(payload).toMatchObject({ query: {}, pathParameters: {}, body: undefined });
+  });
+
   it('keeps the route key of a $default route as the route', () => {
     const event = { ...fixture('apigw-v2-process-route.json'), routeKey: '$default' };
     const parsed = classifyProcessEvent(event) as { event: HttpApiEvent };
