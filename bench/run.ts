@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { asyncBenchmark } from './async.js';
+import { awsBenchmark } from './aws.js';
 import { backgroundCpu } from './lib/backgroundCpu.js';
 import type { BenchContext, BenchModule, BenchOptions, SummaryRow } from './lib/BenchModule.js';
 import { updateBenchmarksFile, type GeneratedSection } from './lib/benchmarksFile.js';
@@ -24,7 +25,7 @@ import { TempDirs } from './lib/TempDirs.js';
 import { syncBenchmark } from './sync.js';
 
 /** The benchmarks, in run order. Adding one is one line here (and its module). */
-const BENCHMARKS: readonly BenchModule[] = [syncBenchmark, asyncBenchmark];
+const BENCHMARKS: readonly BenchModule[] = [syncBenchmark, asyncBenchmark, awsBenchmark];
 
 const USAGE = `usage: npm run bench [-- options]
   --only <names>   run only these benchmarks (comma-separated or repeated): ${BENCHMARKS.map((b) => b.name).join(', ')}
