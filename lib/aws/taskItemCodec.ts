@@ -2,7 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { SluiceError } from '../core/errors.js';
-import { toSummary, type TaskRecord, type TaskSummary } from '../core/task/TaskRecord.js';
+import type { TaskRecord, TaskSummary } from '../core/task/TaskRecord.js';
 import { TASK_TABLE } from './taskTable.js';
 
 const gzipAsync = promisify(gzip);
@@ -63,7 +63,10 @@ export interface EncodedTaskItem {
 
 /** Builds the item of a record: keys, filter attributes, summary, and the record (gzipped when large). */
 export async function encodeTaskItem(record: TaskRecord, compressAboveBytes = DEFAULT_COMPRESS_ABOVE_BYTES): Promise<EncodedTaskItem> {
-  const json = JSON.stringify(record);
+  // `record` holds only what the summary does not (result and logs): no
+  // byte is stored twice, so a small task stays under 1 KB = 1 write unit.
+  const { result, logs, ...summary } = record;
+  const json = JSON.stringify(result === undefined ? { logs } : { result, logs });
   const compressed = Buffer.byteLength(json) > compressAboveBytes;
   const body: TaskItem = compressed
     ? { [TASK_ITEM.recordGz]: { B: new Uint8Array(await gzipAsync(json)) } }
@@ -74,7 +77,7 @@ export async function encodeTaskItem(record: TaskRecord, compressAboveBytes = DE
     [TASK_ITEM.createdKey]: { S: createdKeyOf(record) },
     [TASK_ITEM.status]: { S: record.status },
     [TASK_ITEM.expiresAt]: { N: String(record.expiresAt) },
-    [TASK_ITEM.summary]: { S: JSON.stringify(toSummary(record)) },
+    [TASK_ITEM.summary]: { S: JSON.stringify(summary) },
     ...body,
   };
   return { item, size: itemSize(item), compressed };
@@ -89,7 +92,8 @@ export async function decodeTaskRecord(item: TaskItem): Promise<TaskRecord> {
   const gz = item[TASK_ITEM.recordGz]?.B;
   const json = gz !== undefined ? (await gunzipAsync(gz)).toString('utf8') : item[TASK_ITEM.record]?.S;
   if (json === undefined) throw malformed(item, 'neither record nor recordGz');
-  return JSON.parse(json) as TaskRecord;
+  const detail = JSON.parse(json) as Pick<TaskRecord, 'result' | 'logs'>;
+  return { ...decodeTaskSummary(item), ...detail };
 }
 
 /** The summary of an item (as projected into the `byProcess` index). */

@@ -1,5 +1,6 @@
-import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import type { Context } from 'hono';
+// hono/tiny: the smallest router (a handful of routes here), for the Lambda bundle size.
+import { Hono } from 'hono/tiny';
 import * as z from 'zod';
 import { PayloadTooLargeError, ValidationError } from '../core/errors.js';
 import type { TaskStore } from '../core/ports/TaskStore.js';
@@ -53,7 +54,12 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
     if (denied) return send(c, denied);
     return next();
   });
-  const limit = bodyLimit({ maxSize: options.maxPayloadBytes, onError: (c) => send(c, errorReply(new PayloadTooLargeError(Number(c.req.header('content-length') ?? options.maxPayloadBytes + 1), options.maxPayloadBytes))) });
+  // Refuse a declared oversize body before reading it; PlatformIngest checks the bytes read too.
+  const limit = async (c: Context, next: () => Promise<void>) => {
+    const declared = Number(c.req.header('content-length'));
+    if (declared > options.maxPayloadBytes) throw new PayloadTooLargeError(declared, options.maxPayloadBytes);
+    await next();
+  };
 
   app.get('/sluice/processes', (c) => send(c, jsonReply(200, { items: options.processes.map(describeProcess) })));
   app.all('/sluice/processes', (c) => methodNotAllowed(c, ['GET']));
@@ -88,14 +94,14 @@ function mountQueueConsole(
   app: Hono,
   queues: QueueConsole,
   ingest: PlatformIngest,
-  limit: ReturnType<typeof bodyLimit>,
+  limit: (c: Context, next: () => Promise<void>) => Promise<void>,
   send: (c: Context, reply: HttpReply) => Response,
 ): void {
   app.get('/sluice/queues', async (c) => send(c, jsonReply(200, { items: await queues.list() })));
   app.all('/sluice/queues', (c) => methodNotAllowed(c, ['GET']));
 
   app.post('/sluice/queues/:queue/messages', limit, async (c) =>
-    send(c, await ingest.sendMessage(c.req.param('queue'), new Uint8Array(await c.req.arrayBuffer()), c.req.header(), c.req.query('delaySeconds'))),
+    send(c, await ingest.sendMessage(c.req.param('queue')!, new Uint8Array(await c.req.arrayBuffer()), c.req.header(), c.req.query('delaySeconds'))),
   );
   app.get('/sluice/queues/:queue/messages', async (c) => {
     const parsed = peekQuery.safeParse(c.req.query());

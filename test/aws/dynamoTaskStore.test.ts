@@ -3,7 +3,7 @@ import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/cl
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTaskStore } from '../../lib/aws/DynamoTaskStore.js';
 import { createRequestCounter } from '../../lib/aws/requestCounter.js';
-import { encodeTaskItem, TASK_ITEM } from '../../lib/aws/taskItemCodec.js';
+import { encodeTaskItem, TASK_ITEM, itemSize } from '../../lib/aws/taskItemCodec.js';
 import { TaskRecordTooLargeError, ValidationError } from '../../lib/core/errors.js';
 import type { TaskRecord, TaskStatus } from '../../lib/core/task/TaskRecord.js';
 import { ManualClock } from '../../lib/testing/ManualClock.js';
@@ -45,6 +45,24 @@ describe('DynamoTaskStore specifics', () => {
   });
 
   describe('record storage', () => {
+    it('stores each byte once: a typical finished sync task fits one write unit (1 KB)', async () => {
+      const store = new DynamoTaskStore({ client, tableName, processes: ['p'] });
+      const record = makeRecord({
+        status: 'succeeded',
+        trigger: { type: 'http', method: 'POST', path: '/customers/C42/sync', route: '/customers/{customerId}/sync' },
+        startedAt: new Date().toISOString(),
+        finishedAt: new Date().toISOString(),
+        attempts: 1,
+        result: { delivered: true, update: { externalId: 'C42', properties: { segment: 'loyal', churnRisk: 0.12 } } },
+        logs: [{ time: new Date().toISOString(), level: 'info', logic: 'deliver', message: 'CRM updated', data: { fields: 2 } }],
+      });
+      await store.create(record);
+      const item = (await rawItem(client, tableName, record.taskId))!;
+      expect(JSON.parse(item[TASK_ITEM.record]!.S!)).toEqual({ result: record.result, logs: record.logs });
+      expect(itemSize(item)).toBeLessThan(1024);
+      expect(await store.get(record.taskId)).toEqual(record);
+    });
+
     it('stores a small record as plain JSON and a large one gzipped, and reads both back unchanged', async () => {
       const store = new DynamoTaskStore({ client, tableName, processes: ['p'] });
       const small = makeRecord({ status: 'succeeded', result: { ok: true } });
