@@ -42,17 +42,22 @@ export const isTaskId = (value: string) => TASK_ID.test(value);
  * compare as strings (SQLite's BINARY collation, DynamoDB sort keys) in the
  * order of their bytes. Still URL-safe.
  */
-const STANDARD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const SORTED = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
-const TO_SORTED = new Map([...STANDARD].map((c, i) => [c, SORTED[i]!]));
+const bytes = Buffer.alloc(22);
 
+/** 22 bytes (6 of time, 16 of tail) as 30 digits of 6 bits, most significant first. */
 function encode(timeMs: number, tail: Uint8Array): string {
-  const bytes = Buffer.allocUnsafe(22);
   bytes.writeUIntBE(Math.max(0, Math.min(Math.trunc(timeMs) || 0, 0xffff_ffff_ffff)), 0, 6);
   bytes.set(tail, 6);
+  // 7 groups of 3 bytes = 28 digits, then the last byte as 2 digits (its
+  // low 4 bits padded with zeros), as unpadded base64 does.
   let out = '';
-  for (const c of bytes.toString('base64url')) out += TO_SORTED.get(c)!;
-  return out;
+  for (let i = 0; i < 21; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += SORTED[(n >> 18) & 63]! + SORTED[(n >> 12) & 63]! + SORTED[(n >> 6) & 63]! + SORTED[n & 63]!;
+  }
+  const last = bytes[21]!;
+  return out + SORTED[last >> 2]! + SORTED[(last & 3) << 4]!;
 }
 
 // One getrandom() call per 256 ids instead of one per id.
