@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedRuntime } from '../../../lib/embedded/runtime/EmbeddedRuntime.js';
 import { silentRuntimeLog } from '../../../lib/embedded/runtime/RuntimeLog.js';
 import type { TaskRecord } from '../../../lib/core/task/TaskRecord.js';
-import { eventually, sleep } from '../../helpers/time.js';
+import { eventually } from '../../helpers/time.js';
 import { REPO, startCli } from './cliProcess.js';
 
 const CONFIG = resolve(REPO, 'test/fixtures/durable/serverless.yml');

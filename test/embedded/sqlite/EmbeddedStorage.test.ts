@@ -10,24 +10,12 @@ import { SCHEMA_VERSION } from '../../../lib/embedded/sqlite/schema.js';
 import { ManualClock } from '../../../lib/testing/ManualClock.js';
 import { type Child, spawnFixture } from './childProcess.js';
 import { tempDir } from './tempDir.js';
+import { taskRecordFactory } from '../../helpers/taskRecords.js';
 
 const START = Date.parse('2026-03-01T00:00:00.000Z');
 const QUEUE = 'sluice-tasks-p';
 
-let seq = 0;
-function record(overrides: Partial<TaskRecord> = {}): TaskRecord {
-  return {
-    taskId: `task-${seq++}`,
-    process: 'p',
-    status: 'queued',
-    trigger: { type: 'api' },
-    createdAt: new Date(START).toISOString(),
-    attempts: 0,
-    logs: [],
-    expiresAt: START / 1000 + 3600,
-    ...overrides,
-  };
-}
+const record = taskRecordFactory({ startMs: START, prefix: 'task' });
 const envelope = (r: TaskRecord): TaskEnvelope => ({ taskId: r.taskId, process: r.process, trigger: r.trigger, createdAt: r.createdAt, payload: { type: 'api', body: {} } });
 
 describe('EmbeddedStorage', () => {

@@ -2,28 +2,15 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UnknownQueueError } from '../../../lib/core/errors.js';
-import type { TaskRecord } from '../../../lib/core/task/TaskRecord.js';
 import { GroupCommit } from '../../../lib/embedded/sqlite/GroupCommit.js';
 import { openDatabase } from '../../../lib/embedded/sqlite/openDatabase.js';
 import { SqliteMessageQueue } from '../../../lib/embedded/sqlite/SqliteMessageQueue.js';
 import { SqliteTaskDispatcher } from '../../../lib/embedded/sqlite/SqliteTaskDispatcher.js';
 import { SqliteTaskStore } from '../../../lib/embedded/sqlite/SqliteTaskStore.js';
 import { tempDir } from './tempDir.js';
+import { taskRecordFactory } from '../../helpers/taskRecords.js';
 
-let seq = 0;
-function record(overrides: Partial<TaskRecord> = {}): TaskRecord {
-  return {
-    taskId: `gc-${seq++}`,
-    process: 'p',
-    status: 'queued',
-    trigger: { type: 'api' },
-    createdAt: new Date().toISOString(),
-    attempts: 0,
-    logs: [],
-    expiresAt: Math.floor(Date.now() / 1000) + 3600,
-    ...overrides,
-  };
-}
+const record = taskRecordFactory({ prefix: 'gc' });
 
 /** Reads the committed state through a second connection (the WAL makes committed writes visible to it). */
 function committedTaskIds(path: string): string[] {

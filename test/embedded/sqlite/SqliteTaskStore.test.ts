@@ -1,28 +1,15 @@
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../lib/core/errors.js';
-import type { TaskRecord } from '../../../lib/core/task/TaskRecord.js';
 import { openDatabase } from '../../../lib/embedded/sqlite/openDatabase.js';
 import { SqliteTaskStore } from '../../../lib/embedded/sqlite/SqliteTaskStore.js';
 import { ManualClock } from '../../../lib/testing/ManualClock.js';
+import { taskRecordFactory } from '../../helpers/taskRecords.js';
 
 const START = Date.parse('2026-03-01T00:00:00.000Z');
 const START_SEC = START / 1000;
 
-let seq = 0;
-function record(overrides: Partial<TaskRecord> = {}): TaskRecord {
-  return {
-    taskId: `task-${seq++}`,
-    process: 'p',
-    status: 'queued',
-    trigger: { type: 'api' },
-    createdAt: new Date(START).toISOString(),
-    attempts: 0,
-    logs: [],
-    expiresAt: START_SEC + 3600,
-    ...overrides,
-  };
-}
+const record = taskRecordFactory({ startMs: START, prefix: 'task' });
 
 describe('SqliteTaskStore (embedded behaviour)', () => {
   let db: Database.Database;
