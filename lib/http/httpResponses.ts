@@ -77,6 +77,17 @@ export function errorReply(error: unknown): HttpReply {
   return { status, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(body) };
 }
 
+/** 404 for a path no route serves. */
+export function notFoundReply(method: string, path: string): HttpReply {
+  return jsonReply(404, { error: 'NotFound', message: `no route ${method} ${path}` });
+}
+
+/** 405 for a path served for other methods only, with `Allow`. */
+export function methodNotAllowedReply(method: string, path: string, allowed: readonly string[]): HttpReply {
+  const allow = allowed.join(', ');
+  return jsonReply(405, { error: 'MethodNotAllowed', message: `${method} is not allowed on ${path}; use ${allow}` }, { allow });
+}
+
 export function jsonReply(status: number, value: unknown, headers: Record<string, string> = {}): HttpReply {
   return { status, headers: { 'content-type': JSON_TYPE, ...headers }, body: JSON.stringify(value) };
 }

@@ -71,7 +71,8 @@ export class PlatformIngest {
    * `POST /sluice/queues/{queue}/messages` (embedded): the body is the
    * message body; `x-message-attribute-NAME` headers become attributes.
    */
-  async sendMessage(queue: string, raw: Uint8Array, headers: Record<string, string | string[] | undefined>, delay: string | undefined): Promise<HttpReply> {
+  /** @param headers lower-case names, one value each */
+  async sendMessage(queue: string, raw: Uint8Array, headers: Record<string, string>, delay: string | undefined): Promise<HttpReply> {
     const queues = this.options.queues;
     if (!queues) throw new ValidationError('this runtime has no queue console', [{ path: 'queue', message: 'not available' }]);
     if (raw.byteLength > this.options.maxPayloadBytes) throw new PayloadTooLargeError(raw.byteLength, this.options.maxPayloadBytes);
@@ -87,7 +88,7 @@ export class PlatformIngest {
     }
     const attributes: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) {
-      if (value !== undefined && name.startsWith(ATTRIBUTE_HEADER)) attributes[name.slice(ATTRIBUTE_HEADER.length)] = Array.isArray(value) ? value.join(', ') : value;
+      if (name.startsWith(ATTRIBUTE_HEADER)) attributes[name.slice(ATTRIBUTE_HEADER.length)] = value;
     }
     const { messageId } = await queues.send(queue, { body, attributes, ...(delaySeconds !== undefined ? { delaySeconds } : {}) });
     return jsonReply(202, { queue, messageId });

@@ -5,7 +5,7 @@ import * as z from 'zod';
 import { PayloadTooLargeError, ValidationError } from '../core/errors.js';
 import type { TaskStore } from '../core/ports/TaskStore.js';
 import { TASK_STATUSES, type TaskRecord } from '../core/task/TaskRecord.js';
-import { errorReply, jsonReply, type HttpReply } from '../http/httpResponses.js';
+import { errorReply, jsonReply, methodNotAllowedReply, notFoundReply, type HttpReply } from '../http/httpResponses.js';
 import { PlatformIngest, validationError, type PlatformIngestOptions } from './PlatformIngest.js';
 import type { PlatformProcess } from './PlatformProcess.js';
 import type { QueueConsole } from './QueueConsole.js';
@@ -44,7 +44,7 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
     if (reply.status >= 500) options.onInternalError?.(error, { method: c.req.method, path: c.req.path });
     return send(c, reply);
   });
-  app.notFound((c) => send(c, jsonReply(404, { error: 'NotFound', message: `no route ${c.req.method} ${c.req.path}` })));
+  app.notFound((c) => send(c, notFoundReply(c.req.method, c.req.path)));
 
   app.get('/sluice/health', (c) => send(c, jsonReply(200, { status: 'ok' })));
   app.all('/sluice/health', (c) => methodNotAllowed(c, ['GET']));
@@ -115,10 +115,8 @@ function mountQueueConsole(
 }
 
 function methodNotAllowed(c: Context, allowed: string[]): Response {
-  return c.body(JSON.stringify({ error: 'MethodNotAllowed', message: `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(', ')}` }), 405, {
-    'content-type': 'application/json; charset=utf-8',
-    allow: allowed.join(', '),
-  });
+  const reply = methodNotAllowedReply(c.req.method, c.req.path, allowed);
+  return c.body(reply.body, 405, reply.headers);
 }
 
 function describeProcess(p: PlatformProcess) {

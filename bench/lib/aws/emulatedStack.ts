@@ -6,9 +6,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { SLUICE_ENV } from '../../../lib/aws/config/sluiceEnv.js';
 import type { QueueSpec } from '../../../lib/core/ports/MessageQueue.js';
-import type { Template } from '../../../test/aws/packaging/packagedService.js';
+import { emulatorEnvironment, type Template } from '../../../test/aws/packaging/packagedService.js';
 import type { AwsEmulatorEndpoints } from '../../../test/setup/awsEmulators.js';
 import { declareQueues } from '../../../test/setup/awsResources.js';
 import type { BenchContext } from '../BenchModule.js';
@@ -130,26 +129,5 @@ export async function startEmulatedStack(ctx: BenchContext, template: Template):
  * packaging test.
  */
 export function functionEnvironment(stack: EmulatedStack, template: Template, variables: Record<string, unknown>): Record<string, string> {
-  const { region, credentials, dynamodbEndpoint, sqsEndpoint } = stack.endpoints;
-  const env: Record<string, string> = {
-    AWS_REGION: region,
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    // AWS SDK v3 takes service endpoints from these variables.
-    AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
-    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-  };
-  for (const [name, value] of Object.entries(variables)) {
-    if (typeof value === 'string') {
-      env[name] = value;
-      continue;
-    }
-    const ref = (value as { Ref?: string }).Ref;
-    const resource = ref === undefined ? undefined : template.Resources[ref];
-    if (resource?.Type === 'AWS::DynamoDB::Table') env[name] = resource.Properties.TableName as string;
-    else if (resource?.Type === 'AWS::SQS::Queue') env[name] = stack.queueUrls[resource.Properties.QueueName as string]!;
-    else if (name === SLUICE_ENV.queueUrlPrefix) env[name] = stack.queueUrlPrefix;
-    else throw new Error(`cannot resolve the variable ${name}: ${JSON.stringify(value)}`);
-  }
-  return env;
+  return emulatorEnvironment(stack.endpoints, template, variables, stack);
 }

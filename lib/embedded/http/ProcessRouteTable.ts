@@ -1,4 +1,5 @@
-import type { HttpMethod, HttpRouteManifest } from '../../config/ServiceManifest.js';
+import type { HttpRouteManifest } from '../../config/ServiceManifest.js';
+import { decodeComponent } from '../../http/percentDecoding.js';
 
 /** What a request path and method resolve to. */
 export type RouteMatch<T> =
@@ -58,26 +59,26 @@ export class ProcessRouteTable<T> {
     }
   }
 
-  /** @param path the decoded request path, without the query string */
+  /** @param path the request path as received (percent-encoded), without the query string */
   match(method: string, path: string): RouteMatch<T> {
     const allow = new Set<string>();
-    const candidates = this.#static.get(path) ?? [];
-    for (const candidate of [...candidates, ...this.#dynamic]) {
-      const found = candidate.names.length === 0 ? (candidate.route.path === path ? [] : null) : candidate.pattern.exec(path)?.slice(1);
+    for (const candidate of this.#static.get(path) ?? []) {
+      if (candidate.route.method === 'ANY' || candidate.route.method === method) {
+        return { kind: 'route', target: candidate.target, route: candidate.route, pathParameters: {} };
+      }
+      allow.add(candidate.route.method);
+    }
+    for (const candidate of this.#dynamic) {
+      const found = candidate.pattern.exec(path);
       if (!found) continue;
       if (candidate.route.method === 'ANY' || candidate.route.method === method) {
         const pathParameters: Record<string, string> = {};
-        candidate.names.forEach((name, i) => (pathParameters[name] = decodeSegment(found[i]!)));
+        candidate.names.forEach((name, i) => (pathParameters[name] = decodeComponent(found[i + 1]!)));
         return { kind: 'route', target: candidate.target, route: candidate.route, pathParameters };
       }
       allow.add(candidate.route.method);
     }
     return allow.size > 0 ? { kind: 'method-not-allowed', allow: [...allow].sort() } : { kind: 'not-found' };
-  }
-
-  /** Every route, most specific first. */
-  get routes(): Array<{ method: HttpMethod; path: string }> {
-    return [...[...this.#static.values()].flat(), ...this.#dynamic].map((c) => ({ method: c.route.method, path: c.route.path }));
   }
 }
 
@@ -100,12 +101,3 @@ export function compareSpecificity(a: string, b: string): number {
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** Path parameters arrive decoded, as API Gateway passes them. */
-function decodeSegment(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}

@@ -6,7 +6,8 @@ import type { RunnableProcess } from '../../core/runner/RunnableProcess.js';
 import type { TaskRunner } from '../../core/runner/TaskRunner.js';
 import { inputOf, type HttpPayload } from '../../core/task/Payload.js';
 import { newTaskId } from '../../core/task/taskIds.js';
-import { errorReply, jsonReply, syncReply, type HttpReply } from '../../http/httpResponses.js';
+import { errorReply, methodNotAllowedReply, notFoundReply, syncReply, type HttpReply } from '../../http/httpResponses.js';
+import { decodeComponent, decodePath } from '../../http/percentDecoding.js';
 import { parseRequestBody } from '../../http/parseRequestBody.js';
 import type { Semaphore } from '../runtime/Semaphore.js';
 import { ProcessRouteTable } from './ProcessRouteTable.js';
@@ -49,18 +50,18 @@ export function createHttpListener(options: HttpListenerOptions): RequestListene
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
+    const rawQuery = q === -1 ? '' : url.slice(q + 1);
     const method = req.method ?? 'GET';
     if (rawPath === '/sluice' || rawPath.startsWith('/sluice/')) {
       const { ingest } = options;
       if (ingest && method === 'POST') {
-        const rawQuery = q === -1 ? '' : url.slice(q + 1);
         if (rawPath === '/sluice/tasks') {
           return void serveIngest(req, res, ingest, (raw) => ingest.submitTask(raw, headerValue(req, 'idempotency-key')), options);
         }
         const queue = QUEUE_MESSAGES.exec(rawPath)?.[1];
         if (queue !== undefined) {
           const delay = rawQuery === '' ? undefined : (new URLSearchParams(rawQuery).get('delaySeconds') ?? undefined);
-          return void serveIngest(req, res, ingest, (raw) => ingest.sendMessage(decodeSegment(queue), raw, req.headers, delay), options);
+          return void serveIngest(req, res, ingest, (raw) => ingest.sendMessage(decodeComponent(queue), raw, flattenHeaders(req.headers), delay), options);
         }
       }
       return options.platform(req, res);
@@ -68,17 +69,14 @@ export function createHttpListener(options: HttpListenerOptions): RequestListene
     const match = table.match(method, rawPath);
     switch (match.kind) {
       case 'route':
-        void serveSync(req, res, { ...match, method, rawPath, rawQuery: q === -1 ? '' : url.slice(q + 1) }, options);
+        void serveSync(req, res, { ...match, method, rawPath, rawQuery }, options);
         return;
       case 'method-not-allowed':
         req.resume();
-        return write(
-          res,
-          jsonReply(405, { error: 'MethodNotAllowed', message: `${method} is not allowed on ${rawPath}; use ${match.allow.join(', ')}` }, { allow: match.allow.join(', ') }),
-        );
+        return write(res, methodNotAllowedReply(method, rawPath, match.allow));
       case 'not-found':
         req.resume();
-        return write(res, jsonReply(404, { error: 'NotFound', message: `no route ${method} ${rawPath}` }));
+        return write(res, notFoundReply(method, rawPath));
     }
   };
 }
@@ -122,9 +120,7 @@ async function serveSync(req: IncomingMessage, res: ServerResponse, request: Syn
       release();
     }
   } catch (error) {
-    reply = errorReply(error);
-    if (reply.status >= 500) options.onInternalError?.(error, target.process.name);
-    if (error instanceof PayloadTooLargeError) reply.headers.connection = 'close';
+    reply = failureReply(error, options, target.process.name);
   }
   write(res, reply);
 }
@@ -148,24 +144,26 @@ async function serveIngest(
       reply = await handle(await readBody(req, options.maxPayloadBytes));
     }
   } catch (error) {
-    reply = errorReply(error);
-    if (reply.status >= 500) options.onInternalError?.(error, 'sluice platform');
-    if (error instanceof PayloadTooLargeError) reply.headers.connection = 'close';
+    reply = failureReply(error, options, 'sluice platform');
   }
   write(res, reply);
+}
+
+/**
+ * The reply to a request that failed around its work: a 500's cause goes to
+ * the runtime's log; after an oversized body the connection is closed (the
+ * rest of that body was not read).
+ */
+function failureReply(error: unknown, options: HttpListenerOptions, where: string): HttpReply {
+  const reply = errorReply(error);
+  if (reply.status >= 500) options.onInternalError?.(error, where);
+  if (error instanceof PayloadTooLargeError) reply.headers.connection = 'close';
+  return reply;
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
-}
-
-function decodeSegment(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }
 
 function write(res: ServerResponse, reply: HttpReply): void {
@@ -218,12 +216,3 @@ function parseQuery(raw: string): Record<string, string> {
   return out;
 }
 
-/** The path as API Gateway's `rawPath` carries it: percent-decoded. */
-function decodePath(path: string): string {
-  if (!path.includes('%')) return path;
-  try {
-    return decodeURI(path);
-  } catch {
-    return path;
-  }
-}

@@ -8,6 +8,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { SLUICE_ENV } from '../../../lib/aws/config/sluiceEnv.js';
+import type { AwsEmulatorEndpoints } from '../../setup/awsEmulators.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -73,6 +75,48 @@ export function readTemplate(packageDir: string): Template {
  * resolvable, as the Lambda Node.js runtime does: the bundles leave the SDK
  * out. The SDK's own dependencies resolve from its real location.
  */
+/** The emulator queues that stand for the template's queues. */
+export interface EmulatorQueues {
+  /** Queue name -> URL on the emulator. */
+  queueUrls: Record<string, string>;
+  /** What a task queue's URL is its name appended to. */
+  queueUrlPrefix: string;
+}
+
+/**
+ * A function's environment as deployed, its CloudFormation values resolved
+ * to the emulators' resources, plus what points the AWS SDK at the
+ * emulators (SDK v3 reads `AWS_ENDPOINT_URL_<SERVICE>`). Shared by the
+ * packaging test and the AWS benchmark.
+ */
+export function emulatorEnvironment(
+  endpoints: AwsEmulatorEndpoints,
+  template: Template,
+  variables: Record<string, unknown>,
+  queues: EmulatorQueues,
+): Record<string, string> {
+  const env: Record<string, string> = {
+    AWS_REGION: endpoints.region,
+    AWS_ACCESS_KEY_ID: endpoints.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: endpoints.credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_SQS: endpoints.sqsEndpoint,
+  };
+  for (const [name, value] of Object.entries(variables)) {
+    if (typeof value === 'string') {
+      env[name] = value;
+      continue;
+    }
+    const ref = (value as { Ref?: string }).Ref;
+    const resource = ref === undefined ? undefined : template.Resources[ref];
+    if (resource?.Type === 'AWS::DynamoDB::Table') env[name] = resource.Properties.TableName as string;
+    else if (resource?.Type === 'AWS::SQS::Queue') env[name] = queues.queueUrls[resource.Properties.QueueName as string]!;
+    else if (name === SLUICE_ENV.queueUrlPrefix) env[name] = queues.queueUrlPrefix;
+    else throw new Error(`cannot resolve the variable ${name}: ${JSON.stringify(value)}`);
+  }
+  return env;
+}
+
 export function sdkOnlyModules(dir: string): string {
   mkdirSync(dir, { recursive: true });
   symlinkSync(path.join(REPO, 'node_modules', '@aws-sdk'), path.join(dir, '@aws-sdk'), 'dir');

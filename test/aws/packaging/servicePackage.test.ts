@@ -22,7 +22,7 @@ import { PLATFORM_ROUTES } from '../../../lib/serverless/buildAwsAdditions.js';
 import { createTaskTable, declareQueues, deleteQueues, deleteTable } from '../../setup/awsResources.js';
 import { awsEndpoints, createDynamoClient, createSqsClient } from '../awsTestEnv.js';
 import { httpApiEvent, sqsEventOf } from '../lambda/lambdaEvents.js';
-import { copyService, invokeBundle, readTemplate, REPO, runPackageScript, sdkOnlyModules, type Template, unzip } from './packagedService.js';
+import { copyService, emulatorEnvironment, invokeBundle, readTemplate, REPO, runPackageScript, sdkOnlyModules, type Template, unzip } from './packagedService.js';
 
 /** A stage of its own: every name in the stack (queues, table) is this run's. */
 const STAGE = `pkg${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
@@ -269,33 +269,10 @@ describe('the packaged bundles, run as Lambda runs them', () => {
   });
 
   /** The function's environment as deployed, its CloudFormation values resolved to the emulators' resources. */
-  function environmentOf(key: string): Record<string, string> {
-    const { region, credentials, dynamodbEndpoint, sqsEndpoint } = awsEndpoints();
-    const env: Record<string, string> = {
-      AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      // AWS SDK v3 takes service endpoints from these variables.
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
-      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-      NODE_PATH: sdkPath,
-    };
-    for (const [name, value] of Object.entries(lambdaOf(key)[1].Properties.Environment.Variables as Record<string, unknown>)) {
-      env[name] = resolve(value, name);
-    }
-    return env;
-  }
-  function resolve(value: unknown, name: string): string {
-    if (typeof value === 'string') return value;
-    const ref = (value as { Ref?: string }).Ref;
-    if (ref !== undefined) {
-      const resource = template.Resources[ref]!;
-      if (resource.Type === 'AWS::DynamoDB::Table') return resource.Properties.TableName;
-      if (resource.Type === 'AWS::SQS::Queue') return queueUrls[resource.Properties.QueueName]!;
-    }
-    if (name === SLUICE_ENV.queueUrlPrefix) return queueUrlPrefix;
-    throw new Error(`cannot resolve ${name}: ${JSON.stringify(value)}`);
-  }
+  const environmentOf = (key: string): Record<string, string> => ({
+    ...emulatorEnvironment(awsEndpoints(), template, lambdaOf(key)[1].Properties.Environment.Variables as Record<string, unknown>, { queueUrls, queueUrlPrefix }),
+    NODE_PATH: sdkPath,
+  });
   const handlerOf = (key: string) => lambdaOf(key)[1].Properties.Handler as string;
   const invoke = (key: string, events: unknown[]) => invokeBundle(workDir, bundles[key]!, handlerOf(key), environmentOf(key), events);
   const okValue = <T>(result: { ok: boolean; value?: unknown; error?: unknown }): T => {
