@@ -1,5 +1,5 @@
 import { TaskRecordTooLargeError, ValidationError, assertNever } from '../errors.js';
-import { type ExecutionOutcome, executeTask } from '../execution/executeTask.js';
+import { type ExecuteOptions, type ExecutionOutcome, executeTask } from '../execution/executeTask.js';
 import type { LogLimits } from '../execution/TaskLogBuffer.js';
 import type { Clock } from '../ports/Clock.js';
 import { isoTime } from '../ports/Clock.js';
@@ -104,7 +104,7 @@ export class TaskRunner {
     const outcome = await executeTask(
       process.definition,
       { taskId: run.taskId, process: process.name, attempt: 1, trigger: run.trigger, payload: run.payload, input: run.input },
-      { clock, timeoutMs: this.#timeoutMs(process, run.deadlineMs), ...(this.#opts.logLimits ? { logLimits: this.#opts.logLimits } : {}) },
+      this.#executeOptions(process, run.deadlineMs),
     );
     const final = finalRecord(record, outcome, 1);
     // The id is fresh and only this caller knows it: a plain insert (create)
@@ -125,7 +125,7 @@ export class TaskRunner {
     const existing = await store.get(delivery.taskId);
     if (existing && isTerminal(existing.status)) {
       // A duplicate or late redelivery: never run a finished task again.
-      return { decision: existing.status === 'succeeded' ? 'ack' : 'dead-letter', record: existing, ran: false };
+      return { decision: decisionFor(existing), record: existing, ran: false };
     }
     const attempt = Math.max(delivery.receiveCount, (existing?.attempts ?? 0) + 1);
     const now = clock.now();
@@ -145,41 +145,24 @@ export class TaskRunner {
     delete base.finishedAt;
 
     if (delivery.poison !== undefined) {
-      const failed: TaskRecord = {
-        ...base,
-        status: 'failed',
-        finishedAt: isoTime(now),
-        error: { kind: 'system', name: 'MalformedMessage', message: delivery.poison },
-        logs: [{ time: isoTime(now), level: 'error', message: `rejected: ${delivery.poison}` }],
-      };
-      delete failed.result;
-      return this.#finish(failed, 'dead-letter');
+      return this.#reject(base, now, { kind: 'system', name: 'MalformedMessage', message: delivery.poison });
     }
-
     let input: unknown;
     try {
       input = validateInput(process.definition.input, inputOf(delivery.payload));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      const failed: TaskRecord = {
-        ...base,
-        status: 'failed',
-        finishedAt: isoTime(now),
-        error: { kind: 'validation', name: error.name, message: error.message, issues: error.issues },
-        logs: [{ time: isoTime(now), level: 'error', message: `rejected: ${error.message}` }],
-      };
-      delete failed.result;
-      return this.#finish(failed, 'dead-letter');
+      return this.#reject(base, now, { kind: 'validation', name: error.name, message: error.message, issues: error.issues });
     }
 
     if (this.#opts.trackRunning) {
       const saved = await store.save(base);
-      if (!saved.saved) return { decision: saved.current.status === 'succeeded' ? 'ack' : 'dead-letter', record: saved.current, ran: false };
+      if (!saved.saved) return { decision: decisionFor(saved.current), record: saved.current, ran: false };
     }
     const outcome = await executeTask(
       process.definition,
       { taskId: delivery.taskId, process: process.name, attempt, trigger: delivery.trigger, payload: delivery.payload, input },
-      { clock, timeoutMs: this.#timeoutMs(process, delivery.deadlineMs), ...(this.#opts.logLimits ? { logLimits: this.#opts.logLimits } : {}) },
+      this.#executeOptions(process, delivery.deadlineMs),
     );
     switch (outcome.status) {
       case 'succeeded':
@@ -202,11 +185,29 @@ export class TaskRunner {
     }
   }
 
+  /** Fails a delivery for good without running it (poison message, invalid input). */
+  #reject(base: TaskRecord, now: number, error: TaskError): Promise<DeliveryResult> {
+    const failed: TaskRecord = {
+      ...base,
+      status: 'failed',
+      finishedAt: isoTime(now),
+      error,
+      logs: [{ time: isoTime(now), level: 'error', message: `rejected: ${error.message}` }],
+    };
+    delete failed.result;
+    return this.#finish(failed, 'dead-letter');
+  }
+
+  #executeOptions(process: RunnableProcess, deadlineMs: number | undefined): ExecuteOptions {
+    const { clock, logLimits } = this.#opts;
+    return { clock, timeoutMs: this.#timeoutMs(process, deadlineMs), ...(logLimits ? { logLimits } : {}) };
+  }
+
   async #finish(record: TaskRecord, decision: DeliveryDecision): Promise<DeliveryResult> {
     const { stored, mine } = await this.#saveFinal(record);
     if (!mine) {
       // A concurrent duplicate finished it first: follow the stored truth.
-      return { decision: stored.status === 'succeeded' ? 'ack' : 'dead-letter', record: stored, ran: true };
+      return { decision: decisionFor(stored), record: stored, ran: true };
     }
     return { decision: stored.status === 'failed' && record.status !== 'failed' ? 'dead-letter' : decision, record: stored, ran: true };
   }
@@ -244,6 +245,11 @@ export class TaskRunner {
     const left = deadlineMs - this.#opts.clock.now() - this.#opts.deadlineMarginMs;
     return Math.max(1, Math.min(process.timeoutMs, left));
   }
+}
+
+/** What the queue should do with a message whose task is already final. */
+function decisionFor(record: TaskRecord): DeliveryDecision {
+  return record.status === 'succeeded' ? 'ack' : 'dead-letter';
 }
 
 function finalRecord(base: TaskRecord, outcome: ExecutionOutcome, attempt: number): TaskRecord {
