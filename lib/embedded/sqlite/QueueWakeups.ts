@@ -81,9 +81,15 @@ export class QueueWakeups {
     });
   }
 
-  /** Calls `listener` whenever messages may have become available; returns the unsubscribe function. */
+  /**
+   * Calls `listener` whenever messages may have become available; returns
+   * the unsubscribe function. If a message is visible already, the listener
+   * is called soon: a consumer that found the queue empty and subscribes a
+   * moment later must not miss a message sent in between.
+   */
   listen(listener: () => void): () => void {
     this.#listeners.add(listener);
+    if (this.#probe.hasVisible(this.#clock.now())) this.notify();
     this.#arm();
     return () => {
       this.#listeners.delete(listener);

@@ -107,11 +107,9 @@ export class QueueConsumer {
     const unsubscribe = queues.onAvailable(queue, () => wake());
     this.#wake = () => wake();
     try {
-      // Subscribe first, then look: a message sent between our last (empty)
-      // receive and the subscription would otherwise be a lost wake-up.
-      const stats = await queues.stats(queue);
-      if (stats.visible > 0 || this.#stopped) return;
-      await woken;
+      // onAvailable fires at once for a message already visible, so one sent
+      // between our last (empty) receive and this subscription is not missed.
+      if (!this.#stopped) await woken;
     } finally {
       unsubscribe();
       if (timer) clock.clearTimeout(timer);

@@ -258,6 +258,24 @@ describe('SqliteMessageQueue (embedded behaviour)', () => {
   });
 
   describe('wake-ups', () => {
+    it('onAvailable fires for a message that was already visible when the listener subscribed', async () => {
+      queues.declare([spec('q')]);
+      queues.sendSync('q', { body: 'sent before anyone listened' });
+      await settle();
+      let calls = 0;
+      const unsubscribe = queues.onAvailable('q', () => calls++);
+      expect(calls).toBe(0); // not from inside the subscriber's code
+      await settle();
+      expect(calls).toBe(1);
+      unsubscribe();
+      // An empty queue wakes nobody on subscription.
+      await queues.receive('q', { maxMessages: 10 });
+      const unsubscribeEmpty = queues.onAvailable('q', () => calls++);
+      await settle();
+      expect(calls).toBe(1);
+      unsubscribeEmpty();
+    });
+
     it('onAvailable fires after a send, and for a delayed message only when its delay elapses', async () => {
       queues.declare([spec('q')]);
       let calls = 0;
