@@ -153,10 +153,12 @@ export class TaskRecordTooLargeError extends SluiceError {
   }
   override name = 'TaskRecordTooLargeError';
   constructor(
+    /** Bytes as stored (see `encodeTaskRecord`); with `lowerBound`, at least this many (measuring stopped early). */
     readonly size: number,
     readonly limit: number,
+    options: { lowerBound?: boolean } = {},
   ) {
-    super(`task record is ${size} bytes after compression; the store's limit is ${limit} bytes`);
+    super(`task record is ${options.lowerBound ? 'more than ' : ''}${options.lowerBound ? limit : size} bytes after compression; the limit is ${limit} bytes`);
   }
 }
 
