@@ -89,7 +89,7 @@ export class EmbeddedRuntime {
     const processes = await loadProcesses(manifest);
     const rules = parseSchedules(processes, clock.now());
 
-    const storage = openEmbeddedStorage({ dataDir: options.dataDir, clock, synchronous: options.durability ?? 'normal' });
+    const storage = openEmbeddedStorage({ dataDir: options.dataDir, clock, synchronous: options.durability ?? 'normal', onTightened: (message) => log.warn(message) });
     try {
       storage.queues.declare(manifest.queues);
       const recovery = storage.recover();
@@ -107,7 +107,7 @@ export class EmbeddedRuntime {
       });
       const submitDeps = { dispatcher: storage.dispatcher, clock, retentionSeconds };
       const slots = new Map(processes.map((p) => [p.manifest.name, new Semaphore(p.manifest.reservedConcurrency ?? manifest.settings.defaultConcurrency)]));
-      const apiToken = resolveApiToken({ explicit: options.apiToken, env, dataDir: options.dataDir });
+      const apiToken = resolveApiToken({ explicit: options.apiToken, env, dataDir: options.dataDir, onTightened: (message) => log.warn(message) });
 
       let runtime: EmbeddedRuntime | undefined;
       const stopping = { value: false };
