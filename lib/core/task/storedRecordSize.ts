@@ -1,6 +1,5 @@
 import { constants as bufferConstants } from 'node:buffer';
-import { promisify } from 'node:util';
-import { gzip, gzipSync } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
 import { TaskRecordTooLargeError } from '../errors.js';
 import type { TaskRecord } from './TaskRecord.js';
 
@@ -19,8 +18,6 @@ export const COMPRESS_TASK_DETAIL_ABOVE_BYTES = 32 * 1024;
 
 /** Deflate's best compression ratio is about 1032:1: a detail this many times the budget cannot fit however it compresses. */
 const MAX_DEFLATE_RATIO = 1032;
-
-const gzipAsync = promisify(gzip) as (input: Buffer, options: { maxOutputLength: number }) => Promise<Buffer>;
 
 /** A record in its stored form, as every store lays it out: a summary and a detail. */
 export interface EncodedTaskRecord {
@@ -55,10 +52,10 @@ export interface EncodeTaskRecordOptions {
 export function encodeTaskRecord(record: TaskRecord, options: EncodeTaskRecordOptions = {}): EncodedTaskRecord | Promise<EncodedTaskRecord> {
   const parts = split(record, options);
   if (parts.compress === false) return parts.encoded;
-  return gzipAsync(parts.detailBuffer, { maxOutputLength: outputLimit(parts) }).then(
-    (gz) => finish(parts, gz),
-    (error: unknown) => Promise.reject(tooLargeOr(error, parts)),
-  );
+  return gzipWithin(parts.detailJson, outputLimit(parts)).then((gz) => {
+    if (gz === undefined) throw tooLarge(parts);
+    return finish(parts, gz);
+  });
 }
 
 /** {@link encodeTaskRecord}, compressing on the calling thread (for synchronous store methods). */
@@ -67,16 +64,17 @@ export function encodeTaskRecordSync(record: TaskRecord, options: EncodeTaskReco
   if (parts.compress === false) return parts.encoded;
   let gz: Buffer;
   try {
-    gz = gzipSync(parts.detailBuffer, { maxOutputLength: outputLimit(parts) });
+    gz = gzipSync(parts.detailJson, { maxOutputLength: outputLimit(parts) });
   } catch (error) {
-    throw tooLargeOr(error, parts);
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(parts);
+    throw error;
   }
   return finish(parts, gz);
 }
 
 type Split =
   | { compress: false; encoded: EncodedTaskRecord }
-  | { compress: true; summaryJson: string; detailJson: string; detailBuffer: Buffer; summaryBytes: number; budget: number; maxBytes: number };
+  | { compress: true; summaryJson: string; detailJson: string; summaryBytes: number; budget: number; maxBytes: number };
 
 function split(record: TaskRecord, options: EncodeTaskRecordOptions): Split {
   const maxBytes = options.maxBytes ?? MAX_TASK_RECORD_BYTES;
@@ -86,17 +84,73 @@ function split(record: TaskRecord, options: EncodeTaskRecordOptions): Split {
   const detailJson = JSON.stringify(result === undefined ? { logs } : { result, logs });
   const summaryBytes = Buffer.byteLength(summaryJson);
   const threshold = options.compressAboveBytes ?? COMPRESS_TASK_DETAIL_ABOVE_BYTES;
-  // UTF-8 takes 1 to 3 bytes per UTF-16 unit: encode (once) only when it may pass the threshold.
-  const detailBuffer = detailJson.length * 3 <= threshold ? undefined : Buffer.from(detailJson);
-  const detailBytes = detailBuffer?.byteLength ?? Buffer.byteLength(detailJson);
   const budget = maxBytes - summaryBytes;
-  if (detailBytes <= threshold) {
+  // A UTF-8 string has at least as many bytes as UTF-16 units: a long one is over the threshold without counting.
+  const detailBytes = detailJson.length > threshold ? undefined : Buffer.byteLength(detailJson);
+  if (detailBytes !== undefined && detailBytes <= threshold) {
     const size = summaryBytes + detailBytes;
     if (size > maxBytes) throw new TaskRecordTooLargeError(size, maxBytes);
     return { compress: false, encoded: { summaryJson, detailJson, detailGz: undefined, size } };
   }
-  if (budget <= 0 || detailBytes > budget * MAX_DEFLATE_RATIO) throw new TaskRecordTooLargeError(summaryBytes + Math.ceil(detailBytes / MAX_DEFLATE_RATIO), maxBytes, { lowerBound: true });
-  return { compress: true, summaryJson, detailJson, detailBuffer: detailBuffer ?? Buffer.from(detailJson), summaryBytes, budget, maxBytes };
+  if (budget <= 0 || detailJson.length > budget * MAX_DEFLATE_RATIO) throw new TaskRecordTooLargeError(maxBytes + 1, maxBytes, { lowerBound: true });
+  return { compress: true, summaryJson, detailJson, summaryBytes, budget, maxBytes };
+}
+
+/** Slices written to the compressor: a large detail is never encoded to UTF-8 all at once. */
+const SLICE_UNITS = 256 * 1024;
+
+/**
+ * gzip of `text` (as UTF-8), or `undefined` as soon as the output passes
+ * `limit` bytes: the text is fed in slices, so an incompressible 50 MB
+ * result costs about `limit` bytes of compression, not 50 MB. Deflate's
+ * output does not depend on how its input is split, so the bytes equal
+ * `gzipSync(text)`'s.
+ */
+function gzipWithin(text: string, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolvePromise, reject) => {
+    const gzip = createGzip();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const settle = (value: Buffer | undefined) => {
+      if (done) return;
+      done = true;
+      resolvePromise(value);
+    };
+    gzip.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        settle(undefined);
+        gzip.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    gzip.on('end', () => settle(Buffer.concat(chunks)));
+    gzip.on('error', (error) => {
+      if (!done) {
+        done = true;
+        reject(error);
+      }
+    });
+    let offset = 0;
+    const writeMore = (): void => {
+      while (offset < text.length && !done) {
+        let end = Math.min(offset + SLICE_UNITS, text.length);
+        // Never split a surrogate pair between two slices.
+        const last = text.charCodeAt(end - 1);
+        if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
+        const slice = text.slice(offset, end);
+        offset = end;
+        if (!gzip.write(slice)) {
+          gzip.once('drain', writeMore);
+          return;
+        }
+      }
+      if (!done) gzip.end();
+    };
+    writeMore();
+  });
 }
 
 /** Stop compressing one byte past the budget: the record is too large by then. */
@@ -110,8 +164,7 @@ function finish(parts: Extract<Split, { compress: true }>, gz: Buffer): EncodedT
   return { summaryJson: parts.summaryJson, detailJson: parts.detailJson, detailGz: gz, size };
 }
 
-function tooLargeOr(error: unknown, parts: Extract<Split, { compress: true }>): unknown {
-  // zlib stopped at `maxOutputLength`: the compressed detail alone is over the budget.
-  if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return new TaskRecordTooLargeError(parts.maxBytes + 1, parts.maxBytes, { lowerBound: true });
-  return error;
+function tooLarge(parts: Extract<Split, { compress: true }>): TaskRecordTooLargeError {
+  // Compression stopped past the budget: the exact size is unknown, only that it is over.
+  return new TaskRecordTooLargeError(parts.maxBytes + 1, parts.maxBytes, { lowerBound: true });
 }
