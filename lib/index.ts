@@ -18,4 +18,4 @@ export type {
 } from './core/process/types.js';
 export type { ApiPayload, HttpPayload, Payload, QueuePayload, SchedulePayload } from './core/task/Payload.js';
 export type { TaskError, TaskRecord, TaskStatus } from './core/task/TaskRecord.js';
-export { NonRetriableError } from './core/errors.js';
+export { NonRetriableError, isNonRetriableError } from './core/errors.js';

@@ -66,9 +66,11 @@ export interface DynamoTaskStoreOptions {
  *   eventually consistent: a task created a moment ago may be missing.
  * - expired items count as absent everywhere: TTL deletion is lazy.
  *
- * Records above 32 KiB of JSON are stored gzipped; an item that still
- * exceeds 400 KB is rejected with {@link TaskRecordTooLargeError} before
- * anything is written.
+ * Records above 32 KiB of JSON are stored gzipped; a record over the
+ * limit every store applies (`MAX_TASK_RECORD_BYTES`, 396 KiB as measured by
+ * `encodeTaskRecord`, which leaves room for the keys under DynamoDB's
+ * 400 KB) is rejected with {@link TaskRecordTooLargeError} before anything
+ * is written.
  *
  * @example
  * ```ts

@@ -1,18 +1,18 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { gunzip } from 'node:zlib';
 import { SluiceError } from '../core/errors.js';
+import { COMPRESS_TASK_DETAIL_ABOVE_BYTES, encodeTaskRecord } from '../core/task/storedRecordSize.js';
 import type { TaskRecord, TaskSummary } from '../core/task/TaskRecord.js';
 import { TASK_TABLE } from './taskTable.js';
 
-const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
 /** DynamoDB's item size limit (names + values), 400 KB. */
 export const DYNAMODB_MAX_ITEM_BYTES = 400 * 1024;
 
-/** Records whose JSON is larger than this are stored gzip-compressed. */
-export const DEFAULT_COMPRESS_ABOVE_BYTES = 32 * 1024;
+/** Records whose JSON is larger than this are stored gzip-compressed (the shared threshold of `storedRecordSize`). */
+export const DEFAULT_COMPRESS_ABOVE_BYTES = COMPRESS_TASK_DETAIL_ABOVE_BYTES;
 
 /** Attribute names of a task item (layout: see `taskTable.ts`). */
 export const TASK_ITEM = {
@@ -61,23 +61,28 @@ export interface EncodedTaskItem {
   compressed: boolean;
 }
 
-/** Builds the item of a record: keys, filter attributes, summary, and the record (gzipped when large). */
+/**
+ * Builds the item of a record: keys, filter attributes, summary, and the
+ * record (gzipped when large), from the stored form every store measures
+ * (`encodeTaskRecord`).
+ *
+ * @throws {TaskRecordTooLargeError} past the shared limit (`MAX_TASK_RECORD_BYTES`)
+ */
 export async function encodeTaskItem(record: TaskRecord, compressAboveBytes = DEFAULT_COMPRESS_ABOVE_BYTES): Promise<EncodedTaskItem> {
   // `record` holds only what the summary does not (result and logs): no
   // byte is stored twice, so a small task stays under 1 KB = 1 write unit.
-  const { result, logs, ...summary } = record;
-  const json = JSON.stringify(result === undefined ? { logs } : { result, logs });
-  const compressed = Buffer.byteLength(json) > compressAboveBytes;
-  const body: TaskItem = compressed
-    ? { [TASK_ITEM.recordGz]: { B: new Uint8Array(await gzipAsync(json)) } }
-    : { [TASK_ITEM.record]: { S: json } };
+  const encoded = await encodeTaskRecord(record, { compressAboveBytes });
+  const compressed = encoded.detailGz !== undefined;
+  const body: TaskItem = encoded.detailGz
+    ? { [TASK_ITEM.recordGz]: { B: new Uint8Array(encoded.detailGz) } }
+    : { [TASK_ITEM.record]: { S: encoded.detailJson } };
   const item: TaskItem = {
     [TASK_ITEM.pk]: { S: record.taskId },
     [TASK_ITEM.process]: { S: record.process },
     [TASK_ITEM.createdKey]: { S: createdKeyOf(record) },
     [TASK_ITEM.status]: { S: record.status },
     [TASK_ITEM.expiresAt]: { N: String(record.expiresAt) },
-    [TASK_ITEM.summary]: { S: JSON.stringify(summary) },
+    [TASK_ITEM.summary]: { S: encoded.summaryJson },
     ...body,
   };
   return { item, size: itemSize(item), compressed };

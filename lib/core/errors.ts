@@ -3,23 +3,91 @@
  *
  * Every error the platform raises on purpose is a {@link SluiceError} with a
  * stable `name` and, where it wraps something, a `cause`. Edges (the HTTP
- * server, Lambda handlers) map these names to HTTP statuses or batch item
+ * server, Lambda handlers) map errors to HTTP statuses or batch item
  * failures; the core never knows about either.
+ *
+ * Classify errors by their **brand** ({@link sluiceErrorKind},
+ * {@link isNonRetriableError}), never by `name` or `instanceof`:
+ * - `name` is a label anyone can set: a subclass renames itself
+ *   (`class CustomerNotFound extends NonRetriableError`), and a plain
+ *   `Error` can be named 'NonRetriableError' without being one;
+ * - `instanceof` fails across module copies: a process bundled with its own
+ *   copy of the SDK throws a `NonRetriableError` of another class object.
+ * The brand is a `Symbol.for` key on each class's prototype, so subclasses
+ * inherit it and every copy of the SDK in the process shares it (as
+ * `defineProcess` does for process definitions).
  */
+
+/** The brand key: its value on an error is the {@link SluiceErrorKind} of the nearest branded class. */
+export const SLUICE_ERROR_KIND: unique symbol = Symbol.for('sluice.error.kind') as never;
+
+/** The branded classes, by the name they are classified under. */
+export type SluiceErrorKind =
+  | 'SluiceError'
+  | 'NonRetriableError'
+  | 'ValidationError'
+  | 'MalformedInputError'
+  | 'PayloadTooLargeError'
+  | 'UnknownProcessError'
+  | 'IdempotencyConflictError'
+  | 'TaskRecordTooLargeError'
+  | 'ConfigError'
+  | 'ThrottledError'
+  | 'ShuttingDownError'
+  | 'UnknownQueueError'
+  | 'AsyncDisabledError';
+
+function brand(target: abstract new (...args: never[]) => Error, kind: SluiceErrorKind): void {
+  Object.defineProperty(target.prototype, SLUICE_ERROR_KIND, { value: kind, enumerable: false, writable: false, configurable: false });
+}
+
+/**
+ * The kind of a Sluice error: the branded class it is, or descends from, in
+ * this or any other copy of the SDK. `undefined` for anything else
+ * (including a plain `Error` whose `name` mimics a Sluice error).
+ */
+export function sluiceErrorKind(error: unknown): SluiceErrorKind | undefined {
+  if ((typeof error !== 'object' && typeof error !== 'function') || error === null) return undefined;
+  const kind = (error as { [SLUICE_ERROR_KIND]?: unknown })[SLUICE_ERROR_KIND];
+  return typeof kind === 'string' ? (kind as SluiceErrorKind) : undefined;
+}
+
+/**
+ * Whether `error` is a {@link NonRetriableError}: an instance of it or of a
+ * subclass, from this or another copy of the SDK. A task whose logic throws
+ * one fails at once, without further delivery attempts.
+ */
+export function isNonRetriableError(error: unknown): boolean {
+  return sluiceErrorKind(error) === 'NonRetriableError';
+}
+
 export class SluiceError extends Error {
+  static {
+    brand(this, 'SluiceError');
+  }
   override name = 'SluiceError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
 }
 
-/** Thrown by a logic to fail the task without further delivery attempts. */
+/**
+ * Thrown by a logic to fail the task without further delivery attempts.
+ * Subclass it freely (`class CustomerNotFound extends NonRetriableError`):
+ * the runtime recognises it by brand (see {@link isNonRetriableError}).
+ */
 export class NonRetriableError extends SluiceError {
+  static {
+    brand(this, 'NonRetriableError');
+  }
   override name = 'NonRetriableError';
 }
 
 /** The input of a task does not match the process's `input` schema. */
 export class ValidationError extends SluiceError {
+  static {
+    brand(this, 'ValidationError');
+  }
   override name = 'ValidationError';
   constructor(
     message: string,
@@ -33,11 +101,17 @@ export class ValidationError extends SluiceError {
 
 /** A request body or message could not be parsed (malformed JSON, bad encoding). */
 export class MalformedInputError extends SluiceError {
+  static {
+    brand(this, 'MalformedInputError');
+  }
   override name = 'MalformedInputError';
 }
 
 /** A request body or message exceeds the configured size limit. */
 export class PayloadTooLargeError extends SluiceError {
+  static {
+    brand(this, 'PayloadTooLargeError');
+  }
   override name = 'PayloadTooLargeError';
   constructor(
     readonly size: number,
@@ -49,6 +123,9 @@ export class PayloadTooLargeError extends SluiceError {
 
 /** No process with that name is declared. */
 export class UnknownProcessError extends SluiceError {
+  static {
+    brand(this, 'UnknownProcessError');
+  }
   override name = 'UnknownProcessError';
   constructor(readonly process: string) {
     super(`unknown process '${process}'`);
@@ -57,6 +134,9 @@ export class UnknownProcessError extends SluiceError {
 
 /** The same idempotency key was used with a different payload. */
 export class IdempotencyConflictError extends SluiceError {
+  static {
+    brand(this, 'IdempotencyConflictError');
+  }
   override name = 'IdempotencyConflictError';
   constructor(
     readonly idempotencyKey: string,
@@ -68,27 +148,41 @@ export class IdempotencyConflictError extends SluiceError {
 
 /** A task record cannot be stored because it is larger than the store allows. */
 export class TaskRecordTooLargeError extends SluiceError {
+  static {
+    brand(this, 'TaskRecordTooLargeError');
+  }
   override name = 'TaskRecordTooLargeError';
   constructor(
+    /** Bytes as stored (see `encodeTaskRecord`); with `lowerBound`, at least this many (measuring stopped early). */
     readonly size: number,
     readonly limit: number,
+    options: { lowerBound?: boolean } = {},
   ) {
-    super(`task record is ${size} bytes after compression; the store's limit is ${limit} bytes`);
+    super(`task record is ${options.lowerBound ? 'more than ' : ''}${options.lowerBound ? limit : size} bytes after compression; the limit is ${limit} bytes`);
   }
 }
 
 /** Declaration problems found while loading `serverless.yml` or process modules. */
 export class ConfigError extends SluiceError {
+  static {
+    brand(this, 'ConfigError');
+  }
   override name = 'ConfigError';
 }
 
 /** Too many tasks are waiting for a free slot of a function. */
 export class ThrottledError extends SluiceError {
+  static {
+    brand(this, 'ThrottledError');
+  }
   override name = 'ThrottledError';
 }
 
 /** The runtime is shutting down and no longer accepts work. */
 export class ShuttingDownError extends SluiceError {
+  static {
+    brand(this, 'ShuttingDownError');
+  }
   override name = 'ShuttingDownError';
 }
 
@@ -99,6 +193,9 @@ export function assertNever(value: never, what = 'value'): never {
 
 /** A queue name that is not declared. */
 export class UnknownQueueError extends SluiceError {
+  static {
+    brand(this, 'UnknownQueueError');
+  }
   override name = 'UnknownQueueError';
   constructor(readonly queue: string) {
     super(`unknown queue '${queue}'`);
@@ -107,6 +204,9 @@ export class UnknownQueueError extends SluiceError {
 
 /** The process opted out of its task queue (`sluice: { queue: false }`). */
 export class AsyncDisabledError extends SluiceError {
+  static {
+    brand(this, 'AsyncDisabledError');
+  }
   override name = 'AsyncDisabledError';
   constructor(readonly process: string) {
     super(`process '${process}' has no task queue (sluice.queue is false), so it cannot run asynchronously`);

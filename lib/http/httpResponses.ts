@@ -1,5 +1,5 @@
 import type { HttpResponseSpec } from '../core/execution/HttpResponseControl.js';
-import { SluiceError } from '../core/errors.js';
+import { type SluiceErrorKind, sluiceErrorKind } from '../core/errors.js';
 import type { TaskRecord } from '../core/task/TaskRecord.js';
 
 /** A transport-neutral HTTP response; each edge writes it its own way. */
@@ -51,7 +51,7 @@ export function syncReply(record: TaskRecord, response: HttpResponseSpec): HttpR
   }
 }
 
-const STATUS_BY_ERROR: Record<string, number> = {
+const STATUS_BY_ERROR: Partial<Record<SluiceErrorKind, number>> = {
   ValidationError: 400,
   MalformedInputError: 400,
   PayloadTooLargeError: 413,
@@ -66,10 +66,13 @@ const STATUS_BY_ERROR: Record<string, number> = {
 /**
  * Maps an error to a JSON error reply. Sluice's own errors are precise 4xx
  * (their messages are written for callers); anything else is a 500 whose
- * body does not leak internals.
+ * body does not leak internals. Classified by brand (`sluiceErrorKind`):
+ * a subclass gets its base class's status, and a plain `Error` named like
+ * a Sluice error is a 500.
  */
 export function errorReply(error: unknown): HttpReply {
-  const status = error instanceof SluiceError ? (STATUS_BY_ERROR[error.name] ?? 500) : 500;
+  const kind = sluiceErrorKind(error);
+  const status = kind === undefined ? 500 : (STATUS_BY_ERROR[kind] ?? 500);
   const body: Record<string, unknown> =
     status === 500 ? { error: 'InternalError', message: 'internal error' } : { error: (error as Error).name, message: (error as Error).message };
   const issues = (error as { issues?: unknown }).issues;

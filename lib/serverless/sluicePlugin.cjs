@@ -18,6 +18,7 @@ const { require: tsxRequire } = require('tsx/cjs/api');
 
 const { applySluiceToService, sluiceConfigSchemas } = tsxRequire('./applySluiceToService.ts', __filename);
 const { pruneDefaultRoleQueues } = tsxRequire('./pruneDefaultRole.ts', __filename);
+const { sluiceErrorKind } = tsxRequire('../core/errors.ts', __filename);
 
 class SluicePlugin {
   /**
@@ -65,7 +66,8 @@ class SluicePlugin {
       for (const warning of warnings) this.log.warning(`Sluice: ${warning}`);
       this.applied = true;
     } catch (error) {
-      if (error && error.name === 'ConfigError') {
+      // By brand, not by name: any error can be named 'ConfigError'.
+      if (sluiceErrorKind(error) === 'ConfigError') {
         throw new this.serverless.classes.Error(`Sluice: ${error.message}`, 'SLUICE_CONFIG_ERROR');
       }
       throw error;

@@ -3,11 +3,14 @@ import { decodeCursor, encodeCursor } from '../core/pageCursor.js';
 import type { Clock } from '../core/ports/Clock.js';
 import { systemClock } from '../core/ports/Clock.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../core/ports/TaskStore.js';
+import { encodeTaskRecord } from '../core/task/storedRecordSize.js';
 import { isTerminal, toSummary, type TaskPage, type TaskQuery, type TaskRecord } from '../core/task/TaskRecord.js';
 
 /**
  * A TaskStore in memory, for unit tests of processes and of the core. It
- * passes the same contract suite as the SQLite and DynamoDB stores.
+ * passes the same contract suite as the SQLite and DynamoDB stores, and
+ * refuses records past the same size limit (`MAX_TASK_RECORD_BYTES`, measured
+ * by `encodeTaskRecord`) with `TaskRecordTooLargeError`.
  */
 export class MemoryTaskStore implements TaskStore {
   readonly #records = new Map<string, string>();
@@ -15,6 +18,7 @@ export class MemoryTaskStore implements TaskStore {
   constructor(private readonly clock: Clock = systemClock) {}
 
   async create(record: TaskRecord): Promise<CreateOutcome> {
+    await encodeTaskRecord(record);
     const existing = this.#read(record.taskId);
     if (existing) return { created: false, existing };
     this.#records.set(record.taskId, JSON.stringify(record));
@@ -22,6 +26,7 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   async save(record: TaskRecord): Promise<SaveOutcome> {
+    await encodeTaskRecord(record);
     const existing = this.#read(record.taskId);
     if (existing && isTerminal(existing.status)) return { saved: false, current: existing };
     this.#records.set(record.taskId, JSON.stringify(record));

@@ -5,6 +5,7 @@ import { DynamoTaskStore } from '../../lib/aws/DynamoTaskStore.js';
 import { createRequestCounter } from '../../lib/aws/requestCounter.js';
 import { encodeTaskItem, TASK_ITEM, itemSize } from '../../lib/aws/taskItemCodec.js';
 import { TaskRecordTooLargeError, ValidationError } from '../../lib/core/errors.js';
+import { encodeTaskRecord, MAX_TASK_RECORD_BYTES } from '../../lib/core/task/storedRecordSize.js';
 import type { TaskRecord, TaskStatus } from '../../lib/core/task/TaskRecord.js';
 import { ManualClock } from '../../lib/testing/ManualClock.js';
 import { describeTaskStoreContract, makeRecord } from '../contracts/taskStoreContract.js';
@@ -17,7 +18,6 @@ describeTaskStoreContract('DynamoTaskStore on DynamoDB Local', async ({ processe
   await createTaskTable(client, tableName);
   return {
     store: new DynamoTaskStore({ client, tableName, processes }),
-    maxRecordBytes: DynamoTaskStore.maxItemBytes,
     async cleanup() {
       await deleteTable(client, tableName);
       client.destroy();
@@ -87,19 +87,23 @@ describe('DynamoTaskStore specifics', () => {
       expect(page.items.find((item) => item.taskId === large.taskId)).toEqual(summary);
     });
 
-    it('accepts an item of exactly 400 KB and rejects one byte more (the size DynamoDB counts)', async () => {
+    it('accepts a record of exactly the shared limit, whose item fits DynamoDB\'s 400 KB, and rejects one byte more', async () => {
       // Uncompressed, so each character of the result is one byte of the item.
       const store = new DynamoTaskStore({ client, tableName, processes: ['p'], compressAboveBytes: Number.POSITIVE_INFINITY });
-      const base = makeRecord({ status: 'succeeded', result: '' });
-      const padding = DynamoTaskStore.maxItemBytes - (await encodeTaskItem(base, Number.POSITIVE_INFINITY)).size;
+      const base = makeRecord({ status: 'succeeded', result: '', process: 'p'.repeat(64) });
+      const unlimited = { compressAboveBytes: Number.POSITIVE_INFINITY, maxBytes: Number.MAX_SAFE_INTEGER };
+      const padding = MAX_TASK_RECORD_BYTES - (await encodeTaskRecord(base, unlimited)).size;
       const exact = { ...base, result: 'x'.repeat(padding) };
+      expect((await encodeTaskRecord(exact, unlimited)).size).toBe(MAX_TASK_RECORD_BYTES);
+      // The 4 KiB kept below DynamoDB's limit hold the keys and names, even with a 64-character process name.
+      expect((await encodeTaskItem(exact, Number.POSITIVE_INFINITY)).size).toBeLessThanOrEqual(DynamoTaskStore.maxItemBytes);
       expect(await store.save(exact)).toEqual({ saved: true });
       expect((await store.get(exact.taskId))?.result).toBe(exact.result);
       // Same layout, another id of the same length, one more byte.
       const over = { ...base, taskId: `${base.taskId.slice(0, -1)}~`, result: 'x'.repeat(padding + 1) };
       const error = await store.save(over).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TaskRecordTooLargeError);
-      expect(error).toMatchObject({ size: DynamoTaskStore.maxItemBytes + 1, limit: DynamoTaskStore.maxItemBytes });
+      expect(error).toMatchObject({ size: MAX_TASK_RECORD_BYTES + 1, limit: MAX_TASK_RECORD_BYTES });
       expect(await store.get(over.taskId)).toBeUndefined();
     });
 
@@ -111,8 +115,8 @@ describe('DynamoTaskStore specifics', () => {
       const blob = randomBytes(450_000).toString('base64');
       const error = await store.save({ ...running, status: 'succeeded', result: { blob } }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TaskRecordTooLargeError);
-      expect((error as TaskRecordTooLargeError).limit).toBe(DynamoTaskStore.maxItemBytes);
-      expect((error as TaskRecordTooLargeError).size).toBeGreaterThan(DynamoTaskStore.maxItemBytes);
+      expect((error as TaskRecordTooLargeError).limit).toBe(MAX_TASK_RECORD_BYTES);
+      expect((error as TaskRecordTooLargeError).size).toBeGreaterThan(MAX_TASK_RECORD_BYTES);
       expect(await store.get(running.taskId)).toEqual(running);
     });
   });

@@ -2,13 +2,33 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskRecordTooLargeError } from '../../lib/core/errors.js';
 import type { TaskStore } from '../../lib/core/ports/TaskStore.js';
-import type { TaskRecord, TaskStatus } from '../../lib/core/task/TaskRecord.js';
+import { encodeTaskRecord, MAX_TASK_RECORD_BYTES } from '../../lib/core/task/storedRecordSize.js';
+import { TASK_STATUSES, isTerminal, type TaskRecord, type TaskStatus } from '../../lib/core/task/TaskRecord.js';
 
 export interface TaskStoreFixture {
   store: TaskStore;
-  /** Largest record (bytes, after any compression) the store accepts; undefined = no practical limit. */
-  maxRecordBytes?: number;
   cleanup(): Promise<void>;
+}
+
+/** A succeeded record whose stored size (as every store measures it) is within a few bytes of `target`. */
+async function recordOfStoredSize(target: number): Promise<{ record: TaskRecord; size: number }> {
+  // Random base64 compresses to about 3/4: aim, measure, correct, until close.
+  let chars = Math.round(target * 1.3);
+  for (let round = 0; round < 8; round++) {
+    const record = makeRecord({ status: 'succeeded', result: { blob: randomBytes(Math.ceil(chars * 0.75)).toString('base64').slice(0, chars) } });
+    const size = await measured(record);
+    if (Math.abs(size - target) <= 64) return { record, size };
+    chars = Math.max(1, Math.round(chars + (target - size) * 1.3));
+  }
+  throw new Error(`could not build a record of ${target} stored bytes`);
+}
+
+async function measured(record: TaskRecord): Promise<number> {
+  try {
+    return (await encodeTaskRecord(record, { maxBytes: Number.MAX_SAFE_INTEGER })).size;
+  } catch (error) {
+    throw new Error('measure failed', { cause: error });
+  }
 }
 
 let seq = 0;
@@ -107,15 +127,31 @@ export function describeTaskStoreContract(
       expect(await store.get(record.taskId)).toEqual(retry);
     });
 
-    it('never overwrites a terminal record', async () => {
-      const done = makeRecord({ status: 'succeeded', result: { rows: 3 }, attempts: 1, finishedAt: new Date().toISOString() });
-      await store.create(done);
-      for (const status of ['running', 'queued', 'failed', 'succeeded'] as TaskStatus[]) {
-        const outcome = await store.save({ ...done, status, result: { rows: 99 } });
-        expect(outcome).toEqual({ saved: false, current: done });
-      }
-      expect(await store.get(done.taskId)).toEqual(done);
-    });
+    // Every terminal status, against every status a later write may carry.
+    for (const terminal of TASK_STATUSES.filter(isTerminal)) {
+      it(`never overwrites a ${terminal} record, whatever the new status`, async () => {
+        const done = makeRecord({
+          status: terminal,
+          attempts: 1,
+          finishedAt: new Date().toISOString(),
+          ...(terminal === 'succeeded' ? { result: { rows: 3 } } : { error: { kind: terminal === 'failed' ? 'logic' : 'timeout', name: 'E', message: 'first' } }),
+        });
+        await store.create(done);
+        for (const status of TASK_STATUSES) {
+          const outcome = await store.save({ ...done, status, result: { rows: 99 }, error: { kind: 'system', name: 'Late', message: 'second' }, attempts: 2 });
+          expect(outcome, `${terminal} <- ${status}`).toEqual({ saved: false, current: done });
+        }
+        expect(await store.get(done.taskId)).toEqual(done);
+      });
+
+      it(`saves a ${terminal} record over a running one, and then keeps it`, async () => {
+        const running = makeRecord({ status: 'running', attempts: 1 });
+        await store.create(running);
+        const final = { ...running, status: terminal, finishedAt: new Date().toISOString(), error: { kind: 'logic' as const, name: 'E', message: 'x' } };
+        expect(await store.save(final)).toEqual({ saved: true });
+        expect(await store.save({ ...running, attempts: 2 })).toEqual({ saved: false, current: final });
+      });
+    }
 
     it('lets exactly one of many concurrent final saves win', async () => {
       const base = makeRecord({ status: 'running', attempts: 1 });
@@ -136,17 +172,39 @@ export function describeTaskStoreContract(
       expect((await store.get(record.taskId))?.result).toEqual({ rows });
     });
 
-    it('handles a record too large for the store deliberately', async () => {
+    it('refuses a record too large for DynamoDB, on create and save, writing nothing (the same limit everywhere)', async () => {
       // ~600 KB of incompressible data
       const blob = randomBytes(450_000).toString('base64');
       const record = makeRecord({ status: 'succeeded', result: { blob } });
-      if (fx.maxRecordBytes === undefined) {
-        expect(await store.save(record)).toEqual({ saved: true });
-        expect((await store.get(record.taskId))?.result).toEqual({ blob });
-      } else {
-        await expect(store.save(record)).rejects.toBeInstanceOf(TaskRecordTooLargeError);
-        expect(await store.get(record.taskId)).toBeUndefined();
-      }
+      await expect(store.save(record)).rejects.toBeInstanceOf(TaskRecordTooLargeError);
+      await expect(store.create(record)).rejects.toBeInstanceOf(TaskRecordTooLargeError);
+      expect(await store.get(record.taskId)).toBeUndefined();
+    });
+
+    it('accepts a record just under the shared limit and refuses one just over it', async () => {
+      const under = await recordOfStoredSize(MAX_TASK_RECORD_BYTES - 200);
+      expect(under.size).toBeLessThanOrEqual(MAX_TASK_RECORD_BYTES);
+      expect(await store.save(under.record)).toEqual({ saved: true });
+      expect((await store.get(under.record.taskId))?.result).toEqual(under.record.result);
+
+      const over = await recordOfStoredSize(MAX_TASK_RECORD_BYTES + 200);
+      expect(over.size).toBeGreaterThan(MAX_TASK_RECORD_BYTES);
+      const error = await store.save(over.record).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(TaskRecordTooLargeError);
+      expect(error).toMatchObject({ limit: MAX_TASK_RECORD_BYTES });
+      expect(await store.get(over.record.taskId)).toBeUndefined();
+    });
+
+    it('refuses a 50 MB result (compression stops at the limit), writing nothing', async () => {
+      // 96 KB random chunks: farther apart than deflate's 32 KB window, so they do not compress away.
+      const blob = randomBytes(72 * 1024).toString('base64').repeat(530);
+      expect(blob.length).toBeGreaterThan(50_000_000);
+      const record = makeRecord({ status: 'succeeded', result: blob });
+      await expect(store.save(record)).rejects.toBeInstanceOf(TaskRecordTooLargeError);
+      expect(await store.get(record.taskId)).toBeUndefined();
     });
 
     describe('list', () => {

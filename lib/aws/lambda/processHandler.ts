@@ -33,6 +33,12 @@ export interface ProcessHandlerDeps {
   clock?: Clock;
   /** @default false (see {@link TRACK_RUNNING_ENV}) */
   trackRunning?: boolean;
+  /**
+   * The directory stored stack traces are relative to: the function's code,
+   * `LAMBDA_TASK_ROOT` (`/var/task`), where the package's root (the
+   * directory of `serverless.yml`) is unpacked.
+   */
+  serviceRoot?: string;
 }
 
 /**
@@ -54,7 +60,13 @@ export function createProcessHandler(definition: ProcessDefinition, deps: Proces
     throw new ConfigError(`the handler of function '${config.process}' defines process '${definition.name}': the names must match`);
   }
   const store = new DynamoTaskStore({ client: dynamo, tableName: config.taskTable, processes: [config.process], clock });
-  const runner = new TaskRunner({ store, clock, retentionSeconds: config.retentionDays * 86_400, trackRunning: deps.trackRunning ?? false });
+  const runner = new TaskRunner({
+    store,
+    clock,
+    retentionSeconds: config.retentionDays * 86_400,
+    trackRunning: deps.trackRunning ?? false,
+    ...(deps.serviceRoot !== undefined ? { serviceRoot: deps.serviceRoot } : {}),
+  });
   const target: RunnableProcess = { name: config.process, definition, timeoutMs: config.timeoutSeconds * 1000 };
 
   return async (event, context) => {
@@ -79,7 +91,7 @@ export function processDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Proces
   if (config.kind !== 'process') {
     throw new ConfigError(`this function is configured as the '${config.kind}' function, not a process: is its handler a defineProcess(...).handler?`);
   }
-  return { config, dynamo: new DynamoDBClient({}), trackRunning: env[TRACK_RUNNING_ENV] === 'true' };
+  return { config, dynamo: new DynamoDBClient({}), trackRunning: env[TRACK_RUNNING_ENV] === 'true', serviceRoot: env.LAMBDA_TASK_ROOT ?? '/var/task' };
 }
 
 // Per container: built on the first event (not at import, so the embedded

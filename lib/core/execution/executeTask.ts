@@ -1,3 +1,4 @@
+import { isNonRetriableError } from '../errors.js';
 import type { Clock } from '../ports/Clock.js';
 import { isoTime } from '../ports/Clock.js';
 import type { LogicContext, ProcessDefinition, RailwayError, TaskInfo } from '../process/types.js';
@@ -6,6 +7,7 @@ import type { LogEntry, TaskError, TriggerInfo } from '../task/TaskRecord.js';
 import { MemorySessionStorage } from './MemorySessionStorage.js';
 import { HttpResponseControl, type HttpResponseSpec } from './HttpResponseControl.js';
 import { DEFAULT_LOG_LIMITS, type LogLimits, TaskLogBuffer } from './TaskLogBuffer.js';
+import { portableStack } from './portableStack.js';
 
 /** One run of a process: what the runner hands to {@link executeTask}. */
 export interface TaskInvocation<I = unknown> {
@@ -24,6 +26,13 @@ export interface ExecuteOptions {
   timeoutMs: number;
   clock: Clock;
   logLimits?: LogLimits;
+  /**
+   * Absolute directory stored stack traces are made relative to (see
+   * `portableStack`): the directory of `serverless.yml` on the embedded
+   * runtime, `LAMBDA_TASK_ROOT` (`/var/task`) on AWS. Without it, every path
+   * in a stored stack is reduced to its file name.
+   */
+  serviceRoot?: string;
 }
 
 interface OutcomeBase {
@@ -49,7 +58,11 @@ export type ExecutionOutcome =
  *                   ▼
  *        logic 2 handleError ──▶ ... ──▶ aggregator handleError ──▶ failed(error)
  * ```
- * A `handleError` that throws stops the chain: a system error. The process
+ * A logic without `handleError` is skipped once the railway is on the error
+ * track (neither its `run` nor anything else runs). A `handleError` that
+ * throws stops the chain at once: a system error, which is not retried (see
+ * {@link runChain}). A thrown {@link NonRetriableError} (by brand, so also a
+ * subclass or another copy of the SDK's class) makes the failure final. The process
  * timeout aborts `ctx.signal` and ends the task `timed_out` at once; code
  * that ignores the signal keeps running, but its logs and result are dropped
  * (in-process JavaScript cannot be killed; see ARCHITECTURE.md).
@@ -66,7 +79,7 @@ export async function executeTask<I, R>(
   const { logs, session, response, startedAt } = state;
   const contextFor = (logic: string): LogicContext<I> => new LogicContextImpl(state, logic);
 
-  const chain = runChain(definition, contextFor, state);
+  const chain = runChain(definition, contextFor, state, options.serviceRoot);
 
   let timer: ReturnType<Clock['setTimeout']> | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
@@ -112,7 +125,7 @@ export async function executeTask<I, R>(
       return outcome;
     }
     case 'system':
-      return { ...base, status: 'failed', error: settled.error, retriable: true };
+      return { ...base, status: 'failed', error: settled.error, retriable: false };
   }
 }
 
@@ -198,10 +211,19 @@ class LogicContextImpl<I> implements LogicContext<I> {
   }
 }
 
+/**
+ * The railway. A `handleError` that throws ends the task as a `system`
+ * error at once, and for good (LOC: a system error, no further logic):
+ * retrying the task would run again the `run`s that succeeded and the
+ * `handleError`s that already ran before it — handlers that compensate,
+ * notify or write — while the fault is in the handler itself, which a retry
+ * does not change.
+ */
 async function runChain<I, R>(
   definition: ProcessDefinition<I, R>,
   contextFor: (logic: string) => LogicContext<I>,
   state: ExecutionState,
+  serviceRoot: string | undefined,
 ): Promise<ChainResult> {
   const steps = [...definition.logics, definition.aggregator];
   let railway: RailwayError | undefined;
@@ -217,7 +239,7 @@ async function runChain<I, R>(
         state.done(step.name);
         continue;
       } catch (thrown) {
-        railway = toRailwayError(thrown, step.name);
+        railway = toRailwayError(thrown, step.name, serviceRoot);
       }
     }
     if (step.handleError) {
@@ -225,7 +247,7 @@ async function runChain<I, R>(
         const value = await step.handleError(ctx, railway);
         if (isAggregator) result = value;
       } catch (thrown) {
-        const err = toRailwayError(thrown, step.name);
+        const err = toRailwayError(thrown, step.name, serviceRoot);
         return {
           kind: 'system',
           error: {
@@ -251,8 +273,9 @@ async function runChain<I, R>(
       logic: railway.logic,
       ...(railway.stack ? { stack: railway.stack } : {}),
     },
-    // By name, not instanceof: a process bundle may carry its own copy of the SDK.
-    retriable: !(railway.cause instanceof Error && railway.cause.name === 'NonRetriableError'),
+    // By brand, not by name or instanceof: a subclass renames itself, and a
+    // process bundle may carry its own copy of the SDK's class.
+    retriable: !isNonRetriableError(railway.cause),
     result,
   };
 }
@@ -269,9 +292,11 @@ function toJson(value: unknown): { ok: true; value: unknown } | { ok: false; rea
 }
 
 /** A thrown non-Error value becomes a `CustomError`, as in LOC. */
-function toRailwayError(thrown: unknown, logic: string): RailwayError {
+function toRailwayError(thrown: unknown, logic: string, serviceRoot: string | undefined): RailwayError {
   if (thrown instanceof Error) {
-    return { name: thrown.name || 'Error', message: thrown.message, logic, ...(thrown.stack ? { stack: thrown.stack } : {}), cause: thrown };
+    // The stack is stored and served: without the machine's file layout.
+    const stack = typeof thrown.stack === 'string' && thrown.stack !== '' ? portableStack(thrown.stack, serviceRoot) : undefined;
+    return { name: thrown.name || 'Error', message: thrown.message, logic, ...(stack ? { stack } : {}), cause: thrown };
   }
   let message: string;
   try {

@@ -72,7 +72,8 @@ export interface Logic<I = unknown> {
   run(ctx: LogicContext<I>): unknown;
   /**
    * Runs instead of `run` once an earlier logic (or this one) failed.
-   * Throwing here ends the task as a system error.
+   * Throwing here ends the task as a system error at once, without retries
+   * and without running any later logic.
    */
   handleError?(ctx: LogicContext<I>, error: RailwayError): unknown;
 }

@@ -24,6 +24,8 @@ export interface TaskRunnerOptions {
   logLimits?: LogLimits;
   /** Keep this much of a host deadline for storing the outcome. Default 1000 ms. */
   deadlineMarginMs?: number;
+  /** See {@link ExecuteOptions.serviceRoot}: given by each runtime. */
+  serviceRoot?: string;
 }
 
 /** A synchronous run: the task starts now and its caller waits. */
@@ -80,7 +82,7 @@ export interface SyncResult {
  * Lambda handlers) call it and map its results.
  */
 export class TaskRunner {
-  readonly #opts: Required<Omit<TaskRunnerOptions, 'logLimits'>> & Pick<TaskRunnerOptions, 'logLimits'>;
+  readonly #opts: Required<Omit<TaskRunnerOptions, 'logLimits' | 'serviceRoot'>> & Pick<TaskRunnerOptions, 'logLimits' | 'serviceRoot'>;
 
   constructor(options: TaskRunnerOptions) {
     this.#opts = { deadlineMarginMs: 1000, ...options };
@@ -199,8 +201,8 @@ export class TaskRunner {
   }
 
   #executeOptions(process: RunnableProcess, deadlineMs: number | undefined): ExecuteOptions {
-    const { clock, logLimits } = this.#opts;
-    return { clock, timeoutMs: this.#timeoutMs(process, deadlineMs), ...(logLimits ? { logLimits } : {}) };
+    const { clock, logLimits, serviceRoot } = this.#opts;
+    return { clock, timeoutMs: this.#timeoutMs(process, deadlineMs), ...(logLimits ? { logLimits } : {}), ...(serviceRoot !== undefined ? { serviceRoot } : {}) };
   }
 
   async #finish(record: TaskRecord, decision: DeliveryDecision): Promise<DeliveryResult> {

@@ -89,7 +89,7 @@ export class EmbeddedRuntime {
     const processes = await loadProcesses(manifest);
     const rules = parseSchedules(processes, clock.now());
 
-    const storage = openEmbeddedStorage({ dataDir: options.dataDir, clock, synchronous: options.durability ?? 'normal' });
+    const storage = openEmbeddedStorage({ dataDir: options.dataDir, clock, synchronous: options.durability ?? 'normal', onTightened: (message) => log.warn(message) });
     try {
       storage.queues.declare(manifest.queues);
       const recovery = storage.recover();
@@ -97,10 +97,17 @@ export class EmbeddedRuntime {
       if (recovery.failedTasks.length > 0) log.warn(`marked ${recovery.failedTasks.length} interrupted task(s) failed (no message will deliver them any more)`);
 
       const retentionSeconds = manifest.settings.retentionDays * 86_400;
-      const runner = new TaskRunner({ store: storage.tasks, clock, retentionSeconds, trackRunning: options.trackRunning ?? manifest.settings.trackRunning ?? true });
+      const runner = new TaskRunner({
+        store: storage.tasks,
+        clock,
+        retentionSeconds,
+        trackRunning: options.trackRunning ?? manifest.settings.trackRunning ?? true,
+        // Stored stack traces are relative to the service, as on Lambda (/var/task).
+        serviceRoot: manifest.serviceDir,
+      });
       const submitDeps = { dispatcher: storage.dispatcher, clock, retentionSeconds };
       const slots = new Map(processes.map((p) => [p.manifest.name, new Semaphore(p.manifest.reservedConcurrency ?? manifest.settings.defaultConcurrency)]));
-      const apiToken = resolveApiToken({ explicit: options.apiToken, env, dataDir: options.dataDir });
+      const apiToken = resolveApiToken({ explicit: options.apiToken, env, dataDir: options.dataDir, onTightened: (message) => log.warn(message) });
 
       let runtime: EmbeddedRuntime | undefined;
       const stopping = { value: false };

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { type Clock, isoTime, systemClock } from '../../core/ports/Clock.js';
@@ -6,6 +5,7 @@ import type { TaskError, TaskSummary } from '../../core/task/TaskRecord.js';
 import { DataDirectoryInUseError, readLockOwner, removeLockOwner, writeLockOwner } from './dataDirectoryLock.js';
 import { GroupCommit } from './GroupCommit.js';
 import { openDatabase } from './openDatabase.js';
+import { ensurePrivateDirectory, type OnTightened } from './privateFiles.js';
 import { SqliteMessageQueue } from './SqliteMessageQueue.js';
 import { SqliteTaskDispatcher } from './SqliteTaskDispatcher.js';
 import { SqliteTaskStore } from './SqliteTaskStore.js';
@@ -20,6 +20,8 @@ export interface EmbeddedStorageOptions {
   synchronous?: 'normal' | 'full';
   /** Receives what queue listeners throw. @default process.emitWarning */
   onListenerError?: (error: unknown) => void;
+  /** Told when the data directory or one of its files was open to group or others and was made private. @default process.emitWarning */
+  onTightened?: OnTightened;
 }
 
 /** Same as {@link EmbeddedStorage.open}. */
@@ -105,10 +107,12 @@ export class EmbeddedStorage {
       return new EmbeddedStorage(':memory:', openDatabase(':memory:', { synchronous: options.synchronous ?? 'normal' }), options);
     }
     const dataDir = resolve(options.dataDir);
-    mkdirSync(dataDir, { recursive: true });
+    // Tasks, payloads, results and the API token live here: owner only (0700, files 0600).
+    const onTightened = options.onTightened ?? ((message: string) => process.emitWarning(message));
+    ensurePrivateDirectory(dataDir, onTightened);
     let db: Database.Database;
     try {
-      db = openDatabase(join(dataDir, DATABASE_FILE), { exclusive: true, busyTimeoutMs: 100, synchronous: options.synchronous ?? 'normal' });
+      db = openDatabase(join(dataDir, DATABASE_FILE), { exclusive: true, busyTimeoutMs: 100, synchronous: options.synchronous ?? 'normal', onTightened });
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new DataDirectoryInUseError(dataDir, readLockOwner(dataDir), { cause: error });

@@ -4,6 +4,7 @@ import { SluiceError, TaskRecordTooLargeError, ValidationError } from '../../cor
 import { type Clock, isoTime, systemClock } from '../../core/ports/Clock.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../../core/ports/TaskStore.js';
 import { isTerminal, type TaskError, type TaskPage, type TaskQuery, type TaskRecord, type TaskSummary } from '../../core/task/TaskRecord.js';
+import { type EncodedTaskRecord, encodeTaskRecord, encodeTaskRecordSync } from '../../core/task/storedRecordSize.js';
 import { GroupCommit } from './GroupCommit.js';
 import { decodeCursor, encodeCursor } from '../../core/pageCursor.js';
 
@@ -50,6 +51,10 @@ const REPLACE = `process = excluded.process, status = excluded.status, created_a
  * commit the open group at once), for synchronous callers and for
  * composition inside a `db.transaction` (see `SqliteTaskDispatcher`), where
  * they join the enclosing transaction.
+ *
+ * Size: a record is measured as DynamoDB stores it (`encodeTaskRecord`) and
+ * refused past the same limit, `MAX_TASK_RECORD_BYTES`, with
+ * {@link TaskRecordTooLargeError}: what fails on AWS fails here too.
  *
  * A record is alive while `expiresAt > floor(now / 1000)`; expired rows stay
  * until {@link SqliteTaskStore.purgeExpired} deletes them, but no method sees them.
@@ -100,11 +105,22 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   create(record: TaskRecord): Promise<CreateOutcome> {
-    return this.#commits.run(() => this.#createNow(record));
+    return this.#encoded(record, (encoded) => this.#commits.run(() => this.#createNow(record, encoded)));
   }
 
   save(record: TaskRecord): Promise<SaveOutcome> {
-    return this.#commits.run(() => this.#saveNow(record));
+    return this.#encoded(record, (encoded) => this.#commits.run(() => this.#saveNow(record, encoded)));
+  }
+
+  /** Measures the record, then writes it; a large record is compressed (to be measured) off the event loop. */
+  #encoded<T>(record: TaskRecord, write: (encoded: EncodedTaskRecord) => Promise<T>): Promise<T> {
+    let encoded: EncodedTaskRecord | Promise<EncodedTaskRecord>;
+    try {
+      encoded = encodeTaskRecord(record);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return encoded instanceof Promise ? encoded.then(write) : write(encoded);
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {
@@ -119,12 +135,14 @@ export class SqliteTaskStore implements TaskStore {
 
   /** {@link TaskStore.create}, synchronously; durable on return. */
   createSync(record: TaskRecord): CreateOutcome {
-    return this.#commits.runNow(() => this.#createNow(record));
+    const encoded = encodeTaskRecordSync(record);
+    return this.#commits.runNow(() => this.#createNow(record, encoded));
   }
 
   /** {@link TaskStore.save}, synchronously; durable on return. */
   saveSync(record: TaskRecord): SaveOutcome {
-    return this.#commits.runNow(() => this.#saveNow(record));
+    const encoded = encodeTaskRecordSync(record);
+    return this.#commits.runNow(() => this.#saveNow(record, encoded));
   }
 
   /** {@link TaskStore.get}, synchronously (sees writes of the open group, not yet durable). */
@@ -189,28 +207,27 @@ export class SqliteTaskStore implements TaskStore {
       for (const taskId of taskIds) {
         const record = this.getSync(taskId);
         if (!record || isTerminal(record.status)) continue;
-        if (this.#saveNow({ ...record, status: 'failed', error, finishedAt }).saved) failed.push(taskId);
+        const final: TaskRecord = { ...record, status: 'failed', error, finishedAt };
+        if (this.#saveNow(final, encodeTaskRecordSync(final)).saved) failed.push(taskId);
       }
       return failed;
     });
     return this.#commits.runNow(() => failAll());
   }
 
-  #createNow(record: TaskRecord): CreateOutcome {
-    if (this.#write(this.#create, record) === 1) return { created: true };
+  #createNow(record: TaskRecord, encoded: EncodedTaskRecord): CreateOutcome {
+    if (this.#write(this.#create, record, encoded) === 1) return { created: true };
     return { created: false, existing: this.#mustGet(record.taskId) };
   }
 
-  #saveNow(record: TaskRecord): SaveOutcome {
-    if (this.#write(this.#save, record, this.#update) === 1) return { saved: true };
+  #saveNow(record: TaskRecord, encoded: EncodedTaskRecord): SaveOutcome {
+    if (this.#write(this.#save, record, encoded, this.#update) === 1) return { saved: true };
     return { saved: false, current: this.#mustGet(record.taskId) };
   }
 
   /** Runs `statement` (an upsert) for `record`, or `update` first when given; returns the changed row count. */
-  #write(statement: Statement, record: TaskRecord, update?: Statement): number {
-    const { result, logs, ...summary } = record;
-    const summaryJson = JSON.stringify(summary);
-    const detailJson = JSON.stringify({ result, logs });
+  #write(statement: Statement, record: TaskRecord, encoded: EncodedTaskRecord, update?: Statement): number {
+    const { summaryJson, detailJson } = encoded;
     try {
       const nowSec = this.#nowSec();
       if (update) {

@@ -52,7 +52,8 @@ export function readLockOwner(dataDir: string): LockOwner | undefined {
 export function writeLockOwner(dataDir: string, startedAt: string): void {
   const path = join(dataDir, LOCK_FILE);
   const owner: LockOwner = { pid: process.pid, hostname: hostname(), startedAt };
-  writeFileSync(`${path}.${process.pid}.tmp`, `${JSON.stringify(owner)}\n`);
+  // Private like every file of the data directory (the rename keeps the mode).
+  writeFileSync(`${path}.${process.pid}.tmp`, `${JSON.stringify(owner)}\n`, { mode: 0o600 });
   renameSync(`${path}.${process.pid}.tmp`, path);
 }
 

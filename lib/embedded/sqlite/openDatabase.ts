@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError } from '../../core/errors.js';
+import { ensurePrivateFile, type OnTightened, tightenIfPresent } from './privateFiles.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 /** How {@link openDatabase} opens a database. */
@@ -42,11 +43,20 @@ export interface OpenDatabaseOptions {
    * @default 5000
    */
   busyTimeoutMs?: number;
+  /**
+   * Told when an existing database file (or its `-wal`/`-shm`) was readable
+   * by group or others and was tightened to 0600.
+   *
+   * @default process.emitWarning
+   */
+  onTightened?: OnTightened;
 }
 
 /**
  * Opens (creating it and its parent directories if needed) the embedded
- * runtime's SQLite database, configured for a single synchronous connection
+ * runtime's SQLite database, private to its owner (0600, and so its `-wal`
+ * and `-shm`, which SQLite creates with the database file's mode; existing
+ * files with looser modes are tightened), configured for a single synchronous connection
  * on the event-loop thread, and brings its schema up to date.
  *
  * Use one connection per runtime: better-sqlite3 is synchronous, so every
@@ -59,7 +69,12 @@ export interface OpenDatabaseOptions {
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database.Database {
   const memory = path === ':memory:' || path === '';
-  if (!memory) mkdirSync(dirname(path), { recursive: true });
+  const onTightened = options.onTightened ?? ((message: string) => process.emitWarning(message));
+  if (!memory) {
+    mkdirSync(dirname(path), { recursive: true });
+    ensurePrivateFile(path, onTightened);
+    for (const suffix of ['-wal', '-shm']) tightenIfPresent(`${path}${suffix}`, onTightened);
+  }
   const db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
   try {
     // The locking mode must be set before the first read takes a lock.

@@ -42,6 +42,14 @@ describe('Lambda handler dependencies', () => {
     expect(off.config).toMatchObject({ kind: 'process', process: 'orders', timeoutSeconds: 30, maxReceiveCounts: { 'shop-dev-orders': 5 } });
   });
 
+  it('makes stored stacks relative to LAMBDA_TASK_ROOT (default /var/task), where the service is unpacked', () => {
+    const lambda = processDepsFromEnv(processEnv);
+    const custom = processDepsFromEnv({ ...processEnv, LAMBDA_TASK_ROOT: '/opt/task' });
+    built.push(lambda, custom);
+    expect(lambda.serviceRoot).toBe('/var/task');
+    expect(custom.serviceRoot).toBe('/opt/task');
+  });
+
   it('refuses to run a process handler in the platform function, and the other way round', () => {
     expect(() => processDepsFromEnv(platformEnv)).toThrow(ConfigError);
     expect(() => platformDepsFromEnv(processEnv)).toThrow(ConfigError);
