@@ -65,13 +65,14 @@ export function parseBoundedJson(text: string, what: string): unknown {
  * is JSON nested beyond the limit (a text that merely has many brackets and
  * does not parse stays `text`).
  */
-export function readMaybeJson(text: string): { kind: 'json'; value: unknown } | { kind: 'text' } | { kind: 'too-deep' } {
+export function readMaybeJson(text: string, maxDepth: number = MAX_JSON_DEPTH): { kind: 'json'; value: unknown } | { kind: 'text' } | { kind: 'too-deep' } {
+  // JSON.parse is iterative in V8 and safe at any depth; only later walks are not.
+  const tooDeep = jsonNestingExceeds(text, maxDepth);
   let value: unknown;
   try {
-    // JSON.parse is iterative in V8 and safe at any depth; only later walks are not.
     value = JSON.parse(text);
   } catch {
     return { kind: 'text' };
   }
-  return jsonNestingExceeds(text) ? { kind: 'too-deep' } : { kind: 'json', value };
+  return tooDeep ? { kind: 'too-deep' } : { kind: 'json', value };
 }
