@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { MalformedInputError, PayloadTooLargeError, UnknownProcessError, ValidationError } from '../core/errors.js';
 import type { SubmitRequest, SubmitResult, SubmittableProcess } from '../core/runner/submitTask.js';
 import type { TaskRecord } from '../core/task/TaskRecord.js';
-import { jsonNestingExceeds, readMaybeJson, tooDeepError } from '../core/boundedJson.js';
+import { opensTooDeep, tooDeepError } from '../core/boundedJson.js';
 import { validationErrorOf } from '../core/validationIssues.js';
 import { jsonReply, type HttpReply } from '../http/httpResponses.js';
 import { parseIntegerParameter } from '../http/queryParameters.js';
@@ -91,7 +91,7 @@ export class PlatformIngest {
     }
     const delaySeconds = parseIntegerParameter('delaySeconds', delay, 0, 900);
     // The consumer reads a JSON body as JSON: one nested past the limit could only be dead-lettered.
-    if (jsonNestingExceeds(body) && readMaybeJson(body).kind === 'too-deep') throw tooDeepError('message body');
+    if (opensTooDeep(body)) throw tooDeepError('message body');
     const attributes: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) {
       if (name.startsWith(ATTRIBUTE_HEADER)) attributes[name.slice(ATTRIBUTE_HEADER.length)] = value;
