@@ -38,16 +38,18 @@ export function rawRequest(url: string, request: string | Buffer, settleMs = 300
     });
     socket.on('end', finish);
     socket.on('error', (error) => (chunks.length > 0 ? finish() : reject(error)));
+    // No answer at all within 5 s: report it rather than hang.
+    setTimeout(() => chunks.length === 0 && (socket.destroy(), reject(new Error('no response within 5 s'))), 5000).unref();
     socket.write(request);
   });
 }
 
-/** A chunked body (no Content-Length), in chunks of `size` bytes. */
-export function chunked(body: string, size = 1024): string {
+/** A chunked body (no Content-Length), in chunks of `size` bytes; `complete: false` leaves out the last chunk (the body never ends). */
+export function chunked(body: string, size = 1024, complete = true): string {
   let out = '';
   for (let i = 0; i < body.length; i += size) {
     const part = body.slice(i, i + size);
     out += `${Buffer.byteLength(part).toString(16)}\r\n${part}\r\n`;
   }
-  return `${out}0\r\n\r\n`;
+  return complete ? `${out}0\r\n\r\n` : out;
 }
