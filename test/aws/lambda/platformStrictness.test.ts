@@ -1,10 +1,15 @@
 /**
  * The platform function on AWS refuses what the embedded runtime refuses,
- * with the same 400s: JSON nested too deep, lenient integers.
+ * with the same 400s: JSON nested too deep, lenient integers; a raw message
+ * nested too deep that reached the queue another way is dead-lettered.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LambdaHandler } from '../../../lib/aws/lambda/processHandler.js';
-import { httpApiEvent, lambdaContext } from './lambdaEvents.js';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { queueMessageTaskId } from '../../../lib/core/task/taskIds.js';
+import { defineProcess } from '../../../lib/index.js';
+import { httpApiEvent, lambdaContext, sqsEventOf } from './lambdaEvents.js';
 import { createLambdaStack, type LambdaStack } from './lambdaStack.js';
 
 interface Reply {
@@ -15,10 +20,18 @@ interface Reply {
 
 let stack: LambdaStack;
 let platform: LambdaHandler;
+let worker: LambdaHandler;
+let runs = 0;
+const work = defineProcess({
+  name: 'work',
+  logics: [{ name: 'count', run: () => void runs++ }],
+  aggregator: { name: 'done', run: () => 'ok' },
+});
 
 beforeAll(async () => {
   stack = await createLambdaStack({ processes: [{ name: 'work', timeoutSeconds: 10 }], maxReceiveCount: 5, visibilityTimeoutSeconds: 60, maxPayloadBytes: 1024 * 1024 });
   platform = stack.platformHandler();
+  worker = stack.processHandler(work.definition);
 });
 afterAll(async () => {
   await stack?.destroy();
@@ -60,5 +73,21 @@ describe('platform function: pathological and lenient input is a 400', () => {
       expect(res.json).toMatchObject({ error: 'ValidationError', issues: [{ path: 'limit' }] });
     }
     expect((await api('GET', '/sluice/tasks', { query: { limit: '5' } })).status).toBe(200);
+  });
+});
+
+describe('process function: a raw message nested too deep', () => {
+  it('fails its task for good without running it, and reports it for the dead-letter queue', async () => {
+    const queue = stack.queues.work!;
+    for (const body of ['['.repeat(100_000) + ']'.repeat(100_000), '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000)]) {
+      await stack.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
+      const [message] = await stack.receive(queue.url, { waitSeconds: 2 });
+      expect(message!.Body).toBe(body);
+      const response = (await worker(sqsEventOf(queue.arn, [message!]), lambdaContext(30_000))) as SQSBatchResponse;
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: message!.MessageId }]);
+      const record = await stack.store.get(queueMessageTaskId(queue.name, message!.MessageId!, Number(message!.Attributes!.SentTimestamp)));
+      expect(record).toMatchObject({ status: 'failed', attempts: 1, error: { kind: 'system', name: 'MalformedMessage', message: expect.stringMatching(/deeper than 64 levels/) } });
+    }
+    expect(runs).toBe(0);
   });
 });
