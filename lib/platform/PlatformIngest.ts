@@ -103,7 +103,6 @@ export class PlatformIngest {
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-
 function acceptedBody(record: TaskRecord) {
   return { taskId: record.taskId, process: record.process, status: record.status, createdAt: record.createdAt, links: { self: `/sluice/tasks/${record.taskId}` } };
 }
