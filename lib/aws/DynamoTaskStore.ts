@@ -1,3 +1,4 @@
+import { assertPageLimit } from '../core/pageLimit.js';
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
@@ -259,8 +260,8 @@ export class DynamoTaskStore implements TaskStore {
 }
 
 function validateQuery(query: TaskQuery): { limit: number; status: TaskStatus | undefined } {
+  assertPageLimit(query.limit, 'task query');
   const issues: Array<{ path: string; message: string }> = [];
-  if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 100) issues.push({ path: 'limit', message: 'must be an integer from 1 to 100' });
   if (query.status !== undefined && !TASK_STATUSES.includes(query.status)) issues.push({ path: 'status', message: `must be one of ${TASK_STATUSES.join(', ')}` });
   if (issues.length > 0) throw new ValidationError('invalid task query', issues);
   return { limit: query.limit, status: query.status };

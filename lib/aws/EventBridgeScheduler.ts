@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
 import { SluiceError, ValidationError } from '../core/errors.js';
+import { issuesOf } from '../core/validationIssues.js';
 import { awsErrorName, awsRequestFailed } from './awsErrors.js';
 
 /** A scheduled rule on the default event bus that invokes one Lambda function. */
@@ -58,7 +59,7 @@ const MAX_INPUT_CHARS = 8192;
 
 function validateRule(rule: ScheduledRule): { rule: ScheduledRule; input: string } {
   const parsed = RuleSchema.safeParse(rule);
-  const issues = parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const issues = parsed.success ? [] : issuesOf(parsed.error);
   const input = JSON.stringify(rule.input ?? null);
   if (input.length > MAX_INPUT_CHARS) issues.push({ path: 'input', message: `serializes to ${input.length} characters; the limit is ${MAX_INPUT_CHARS}` });
   if (issues.length > 0) throw new ValidationError(`invalid scheduled rule '${String(rule.name)}'`, issues);

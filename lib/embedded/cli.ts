@@ -34,7 +34,8 @@ async function main(): Promise<void> {
     return;
   }
   const portText = values.port ?? process.env.PORT ?? '3000';
-  const port = Number(portText);
+  // Decimal digits only: `Number()` would read '' as 0 (a random port) and '0x10' as 16.
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`invalid port '${portText}' (from ${values.port ? '--port' : 'PORT'})`);
   const durability = values.durability ?? 'normal';
   if (durability !== 'normal' && durability !== 'full') throw new ConfigError(`--durability must be 'normal' or 'full', got '${durability}'`);

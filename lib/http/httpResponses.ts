@@ -7,6 +7,8 @@ export interface HttpReply {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** `Set-Cookie` values, one per cookie (headers cannot carry them comma-joined): the embedded runtime writes one line each, AWS the payload 2.0 result's `cookies`. */
+  cookies?: string[];
 }
 
 export const TASK_ID_HEADER = 'x-sluice-task-id';
@@ -24,15 +26,16 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 export function syncReply(record: TaskRecord, response: HttpResponseSpec): HttpReply {
   const headers: Record<string, string> = { [TASK_ID_HEADER]: record.taskId };
+  const cookies = response.cookies ? { cookies: response.cookies } : {};
   switch (record.status) {
     case 'succeeded': {
       Object.assign(headers, response.headers);
       const type = headers['content-type'];
       if (type && !/json/i.test(type) && typeof record.result === 'string') {
-        return { status: response.status ?? 200, headers, body: record.result };
+        return { status: response.status ?? 200, headers, body: record.result, ...cookies };
       }
       headers['content-type'] = JSON_TYPE;
-      return { status: response.status ?? 200, headers, body: JSON.stringify(record.result ?? null) };
+      return { status: response.status ?? 200, headers, body: JSON.stringify(record.result ?? null), ...cookies };
     }
     case 'failed':
     case 'timed_out': {
@@ -42,7 +45,7 @@ export function syncReply(record: TaskRecord, response: HttpResponseSpec): HttpR
       if (record.result !== undefined) body.result = record.result;
       if (record.status === 'timed_out') return { status: 504, headers, body: JSON.stringify(body) };
       const chosen = response.status !== undefined && response.status >= 400 ? response.status : 500;
-      return { status: chosen, headers: { ...response.headers, ...headers }, body: JSON.stringify(body) };
+      return { status: chosen, headers: { ...response.headers, ...headers }, body: JSON.stringify(body), ...cookies };
     }
     default:
       // A sync task is stored final; anything else means the store lost a race.
@@ -78,6 +81,15 @@ export function errorReply(error: unknown): HttpReply {
   const issues = (error as { issues?: unknown }).issues;
   if (status === 400 && Array.isArray(issues)) body.issues = issues;
   return { status, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(body) };
+}
+
+/**
+ * 404 for a request no process route takes — an unknown path, or a known
+ * path with a method it does not declare — with the message API Gateway
+ * HTTP API answers there (`{"message":"Not Found"}`), in Sluice's error shape.
+ */
+export function routeNotFoundReply(): HttpReply {
+  return jsonReply(404, { error: 'NotFound', message: 'Not Found' });
 }
 
 /** 404 for a path no route serves. */

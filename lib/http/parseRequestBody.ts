@@ -1,16 +1,18 @@
+import { parseBoundedJson } from '../core/boundedJson.js';
 import { MalformedInputError, PayloadTooLargeError } from '../core/errors.js';
 
-/**
- * Parses an HTTP request body by its content type, the same way on both
- * runtimes: JSON (the default when the type is absent), URL-encoded forms,
- * text. Any other type is kept as text. An empty body is `undefined`.
- *
- * @throws {PayloadTooLargeError} over `maxBytes`
- * @throws {MalformedInputError} invalid JSON or UTF-8
- */
 // One decoder for all requests (creating one per body was measurable).
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Parses an HTTP request body by its content type, the same way on both
+ * runtimes: JSON (the default when the type is absent; at most
+ * `MAX_JSON_DEPTH` levels deep), URL-encoded forms, text. Any other type is
+ * kept as text. An empty body is `undefined`.
+ *
+ * @throws {PayloadTooLargeError} over `maxBytes`
+ * @throws {MalformedInputError} invalid JSON or UTF-8, JSON nested too deep
+ */
 export function parseRequestBody(raw: Uint8Array | string | undefined, contentType: string | undefined, maxBytes: number): unknown {
   if (raw === undefined) return undefined;
   const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength;
@@ -23,13 +25,7 @@ export function parseRequestBody(raw: Uint8Array | string | undefined, contentTy
     throw new MalformedInputError('request body is not valid UTF-8', { cause });
   }
   const type = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-  if (type === 'application/json' || type.endsWith('+json')) {
-    try {
-      return JSON.parse(text);
-    } catch (cause) {
-      throw new MalformedInputError(`request body is not valid JSON: ${(cause as Error).message}`, { cause });
-    }
-  }
+  if (type === 'application/json' || type.endsWith('+json')) return parseBoundedJson(text, 'request body');
   if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text));
   return text;
 }

@@ -3,7 +3,10 @@ import * as z from 'zod';
 import { MalformedInputError, PayloadTooLargeError, UnknownProcessError, ValidationError } from '../core/errors.js';
 import type { SubmitRequest, SubmitResult, SubmittableProcess } from '../core/runner/submitTask.js';
 import type { TaskRecord } from '../core/task/TaskRecord.js';
+import { opensTooDeep, tooDeepError } from '../core/boundedJson.js';
+import { validationErrorOf } from '../core/validationIssues.js';
 import { jsonReply, type HttpReply } from '../http/httpResponses.js';
+import { parseIntegerParameter } from '../http/queryParameters.js';
 import { parseRequestBody } from '../http/parseRequestBody.js';
 import type { PlatformProcess } from './PlatformProcess.js';
 import type { QueueConsole } from './QueueConsole.js';
@@ -58,7 +61,7 @@ export class PlatformIngest {
   async submitTask(raw: Uint8Array, idempotencyKey: string | undefined): Promise<HttpReply> {
     const body = parseRequestBody(raw, 'application/json', this.options.maxPayloadBytes);
     const parsed = submitBody.safeParse(body ?? {});
-    if (!parsed.success) throw validationError(parsed.error, 'request body');
+    if (!parsed.success) throw validationErrorOf(parsed.error, 'request body');
     const process = this.#byName.get(parsed.data.process);
     if (!process) throw new UnknownProcessError(parsed.data.process);
     const result = await this.options.submit(process, { payload: parsed.data.payload, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
@@ -70,8 +73,12 @@ export class PlatformIngest {
   /**
    * `POST /sluice/queues/{queue}/messages` (embedded): the body is the
    * message body; `x-message-attribute-NAME` headers become attributes.
+   *
+   * @param headers lower-case names, one value each
+   * @param delay the raw `delaySeconds` query parameter: decimal digits, 0 to 900
+   * @throws {ValidationError} `delaySeconds` invalid
+   * @throws {MalformedInputError} not UTF-8, or JSON nested deeper than `MAX_JSON_DEPTH`
    */
-  /** @param headers lower-case names, one value each */
   async sendMessage(queue: string, raw: Uint8Array, headers: Record<string, string>, delay: string | undefined): Promise<HttpReply> {
     const queues = this.options.queues;
     if (!queues) throw new ValidationError('this runtime has no queue console', [{ path: 'queue', message: 'not available' }]);
@@ -82,10 +89,9 @@ export class PlatformIngest {
     } catch (cause) {
       throw new MalformedInputError('message body is not valid UTF-8', { cause });
     }
-    const delaySeconds = delay === undefined ? undefined : Number(delay);
-    if (delaySeconds !== undefined && !(Number.isInteger(delaySeconds) && delaySeconds >= 0 && delaySeconds <= 900)) {
-      throw new ValidationError('delaySeconds must be an integer from 0 to 900', [{ path: 'delaySeconds', message: 'out of range' }]);
-    }
+    const delaySeconds = parseIntegerParameter('delaySeconds', delay, 0, 900);
+    // The consumer reads a JSON body as JSON: one nested past the limit could only be dead-lettered.
+    if (opensTooDeep(body)) throw tooDeepError('message body');
     const attributes: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) {
       if (name.startsWith(ATTRIBUTE_HEADER)) attributes[name.slice(ATTRIBUTE_HEADER.length)] = value;
@@ -96,11 +102,6 @@ export class PlatformIngest {
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
-
-export function validationError(error: z.ZodError, where: string): ValidationError {
-  const issues = error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
-  return new ValidationError(`invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues, { cause: error });
-}
 
 function acceptedBody(record: TaskRecord) {
   return { taskId: record.taskId, process: record.process, status: record.status, createdAt: record.createdAt, links: { self: `/sluice/tasks/${record.taskId}` } };

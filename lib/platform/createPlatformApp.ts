@@ -5,8 +5,10 @@ import * as z from 'zod';
 import { PayloadTooLargeError, ValidationError } from '../core/errors.js';
 import type { TaskStore } from '../core/ports/TaskStore.js';
 import { TASK_STATUSES, type TaskRecord } from '../core/task/TaskRecord.js';
+import { validationErrorOf } from '../core/validationIssues.js';
+import { pageLimitParameter } from '../http/queryParameters.js';
 import { errorReply, jsonReply, methodNotAllowedReply, notFoundReply, type HttpReply } from '../http/httpResponses.js';
-import { PlatformIngest, validationError, type PlatformIngestOptions } from './PlatformIngest.js';
+import { PlatformIngest, type PlatformIngestOptions } from './PlatformIngest.js';
 import type { PlatformProcess } from './PlatformProcess.js';
 import type { QueueConsole } from './QueueConsole.js';
 
@@ -22,12 +24,12 @@ const listQuery = z
   .object({
     process: z.string().min(1).max(128).optional(),
     status: z.enum(TASK_STATUSES as [string, ...string[]]).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
+    limit: pageLimitParameter,
     cursor: z.string().min(1).max(4096).optional(),
   })
   .strict();
 
-const peekQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20), cursor: z.string().max(4096).optional() }).strict();
+const peekQuery = z.object({ limit: pageLimitParameter, cursor: z.string().min(1).max(4096).optional() }).strict();
 
 /**
  * The platform API under the reserved prefix `/sluice`, identical on both
@@ -66,8 +68,8 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
 
   app.post('/sluice/tasks', limit, async (c) => send(c, await ingest.submitTask(new Uint8Array(await c.req.arrayBuffer()), c.req.header('idempotency-key'))));
   app.get('/sluice/tasks', async (c) => {
-    const parsed = listQuery.safeParse(c.req.query());
-    if (!parsed.success) throw validationError(parsed.error, 'query');
+    const parsed = listQuery.safeParse(queryOf(c));
+    if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     const { cursor, ...rest } = parsed.data;
     try {
       const page = await options.store.list({ ...rest, status: rest.status as TaskRecord['status'] | undefined, ...(cursor ? { cursor } : {}) });
@@ -101,17 +103,26 @@ function mountQueueConsole(
   app.all('/sluice/queues', (c) => methodNotAllowed(c, ['GET']));
 
   app.post('/sluice/queues/:queue/messages', limit, async (c) =>
-    send(c, await ingest.sendMessage(c.req.param('queue')!, new Uint8Array(await c.req.arrayBuffer()), c.req.header(), c.req.query('delaySeconds'))),
+    send(c, await ingest.sendMessage(c.req.param('queue')!, new Uint8Array(await c.req.arrayBuffer()), c.req.header(), queryOf(c).delaySeconds)),
   );
   app.get('/sluice/queues/:queue/messages', async (c) => {
-    const parsed = peekQuery.safeParse(c.req.query());
-    if (!parsed.success) throw validationError(parsed.error, 'query');
+    const parsed = peekQuery.safeParse(queryOf(c));
+    if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     return send(c, jsonReply(200, await queues.peek(c.req.param('queue'), parsed.data)));
   });
   app.all('/sluice/queues/:queue/messages', (c) => methodNotAllowed(c, ['GET', 'POST']));
 
   app.post('/sluice/queues/:queue/redrive', async (c) => send(c, jsonReply(200, await queues.redrive(c.req.param('queue')))));
   app.all('/sluice/queues/:queue/redrive', (c) => methodNotAllowed(c, ['POST']));
+}
+
+/**
+ * The query as a process route sees it (`parseQueryString`): a repeated key
+ * keeps every value, joined with `,`, so `limit=1&limit=2` is refused as
+ * `1,2` rather than read as its first value.
+ */
+function queryOf(c: Context): Record<string, string> {
+  return Object.fromEntries(Object.entries(c.req.queries()).map(([key, values]) => [key, values.join(',')]));
 }
 
 function methodNotAllowed(c: Context, allowed: string[]): Response {

@@ -1,3 +1,4 @@
+import { assertPageLimit } from '../core/pageLimit.js';
 import * as z from 'zod';
 import { decodeCursor, encodeCursor } from '../core/pageCursor.js';
 import type { Clock } from '../core/ports/Clock.js';
@@ -38,6 +39,7 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   async list(query: TaskQuery): Promise<TaskPage> {
+    assertPageLimit(query.limit, 'task query');
     const after = query.cursor ? decodeCursor(query.cursor, z.tuple([z.string(), z.string()])) : undefined;
     const matching = [...this.#records.keys()]
       .map((id) => this.#read(id))

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskRecordTooLargeError } from '../../lib/core/errors.js';
+import { TaskRecordTooLargeError, ValidationError } from '../../lib/core/errors.js';
 import type { TaskStore } from '../../lib/core/ports/TaskStore.js';
 import { encodeTaskRecord, MAX_TASK_RECORD_BYTES } from '../../lib/core/task/storedRecordSize.js';
 import { TASK_STATUSES, isTerminal, type TaskRecord, type TaskStatus } from '../../lib/core/task/TaskRecord.js';
@@ -277,6 +277,15 @@ export function describeTaskStoreContract(
 
       it('returns an empty page for an unknown process', async () => {
         expect(await store.list({ process: unique('nobody'), limit: 10 })).toEqual({ items: [] });
+      });
+
+      it('refuses a page size outside 1..100 with a ValidationError naming limit', async () => {
+        for (const limit of [0, 101, 1.5, Number.NaN]) {
+          const error = await store.list({ process: proc, limit }).catch((e: unknown) => e);
+          expect(error, String(limit)).toBeInstanceOf(ValidationError);
+          expect((error as ValidationError).issues.map((i) => i.path)).toContain('limit');
+        }
+        await expect(store.list({ process: proc, limit: 100 })).resolves.toBeDefined();
       });
     });
   });

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { MalformedInputError } from '../../core/errors.js';
+import { issuesOf, summarizeIssues } from '../../core/validationIssues.js';
 
 /**
  * The three kinds of event a process function is invoked with, as Lambda
@@ -119,8 +120,7 @@ export function queueNameOfArn(arn: string): string {
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('; ');
-    throw new MalformedInputError(`malformed ${what}: ${issues}`, { cause: parsed.error });
+    throw new MalformedInputError(`malformed ${what}: ${summarizeIssues(issuesOf(parsed.error))}`, { cause: parsed.error });
   }
   return parsed.data;
 }

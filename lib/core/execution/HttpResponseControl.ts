@@ -4,13 +4,36 @@ import type { ResponseControl } from '../process/types.js';
 export interface HttpResponseSpec {
   /** Undefined: the runtime's default (200 on success). */
   status?: number;
-  /** Lower-case names. */
+  /** Lower-case names, one value each (repeated names already combined, see {@link HttpResponseControl.header}). */
   headers: Record<string, string>;
+  /** Every `Set-Cookie` value, in call order; absent when none was set. */
+  cookies?: string[];
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Headers the platform owns: framing, and the task id it reports itself.
 const RESERVED = new Set(['content-length', 'transfer-encoding', 'connection', 'x-sluice-task-id']);
+/**
+ * Fields that hold one value (RFC 9110 defines no list syntax for them):
+ * setting one again replaces it, as a later logic overriding an earlier
+ * one's choice expects; every other repeated field keeps all its values.
+ */
+const SINGLETONS = new Set([
+  'content-type',
+  'content-location',
+  'content-range',
+  'content-disposition',
+  'location',
+  'etag',
+  'last-modified',
+  'expires',
+  'retry-after',
+  'age',
+  'date',
+  'access-control-allow-origin',
+  'access-control-allow-credentials',
+  'access-control-max-age',
+]);
 
 /**
  * `ctx.response`: validated at the call, so a bad status or a header with a
@@ -20,6 +43,7 @@ const RESERVED = new Set(['content-length', 'transfer-encoding', 'connection', '
 export class HttpResponseControl implements ResponseControl {
   #status: number | undefined;
   readonly #headers: Record<string, string> = {};
+  readonly #cookies: string[] = [];
 
   status(code: number): ResponseControl {
     if (!Number.isInteger(code) || code < 200 || code > 599) {
@@ -29,17 +53,34 @@ export class HttpResponseControl implements ResponseControl {
     return this;
   }
 
+  /**
+   * Adds a response header. A repeated name keeps every value:
+   * - `set-cookie`: each value is its own `Set-Cookie` line (embedded
+   *   runtime) or entry of the payload 2.0 result's `cookies` (AWS), since
+   *   cookies cannot be comma-joined;
+   * - single-valued fields (`content-type`, `location`, `etag`...): the
+   *   later value replaces the earlier;
+   * - any other field: values are joined with `, ` (RFC 9110 §5.3), the one
+   *   line both runtimes send.
+   *
+   * @throws {TypeError} an invalid name, a platform-owned name, a value with CR, LF or NUL
+   */
   header(name: string, value: string): ResponseControl {
     const key = String(name).toLowerCase();
     if (!TOKEN.test(key)) throw new TypeError(`invalid response header name '${name}'`);
     if (RESERVED.has(key)) throw new TypeError(`response header '${key}' is set by the platform`);
     const text = String(value);
     if (/[\r\n\0]/.test(text)) throw new TypeError(`response header '${key}' contains a line break or NUL`);
-    this.#headers[key] = text;
+    if (key === 'set-cookie') this.#cookies.push(text);
+    else if (key in this.#headers && !SINGLETONS.has(key)) this.#headers[key] = `${this.#headers[key]}, ${text}`;
+    else this.#headers[key] = text;
     return this;
   }
 
   spec(): HttpResponseSpec {
-    return this.#status === undefined ? { headers: { ...this.#headers } } : { status: this.#status, headers: { ...this.#headers } };
+    const spec: HttpResponseSpec = { headers: { ...this.#headers } };
+    if (this.#status !== undefined) spec.status = this.#status;
+    if (this.#cookies.length > 0) spec.cookies = [...this.#cookies];
+    return spec;
   }
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { issuesOf, summarizeIssues } from '../validationIssues.js';
 
 /**
  * Validates untrusted input against a process's schema.
@@ -10,10 +11,6 @@ export function validateInput<I>(schema: z.ZodType<I> | undefined, value: unknow
   if (!schema) return value as I;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || '(root)',
-    message: issue.message,
-  }));
-  const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-  throw new ValidationError(`input does not match the schema: ${summary}`, issues, { cause: parsed.error });
+  const issues = issuesOf(parsed.error);
+  throw new ValidationError(`input does not match the schema: ${summarizeIssues(issues)}`, issues, { cause: parsed.error });
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { MAX_JSON_DEPTH, readMaybeJson } from '../boundedJson.js';
 import { TASK_ID_ATTRIBUTE } from '../ports/TaskDispatcher.js';
 import type { Payload } from '../task/Payload.js';
 import { isTaskId, queueMessageTaskId } from '../task/taskIds.js';
@@ -71,22 +72,26 @@ export function decodeDelivery(process: string, message: InboundMessage, maxRece
       };
     }
   }
+  const body = readMaybeJson(message.body);
   return {
     taskId: queueMessageTaskId(message.queue, message.messageId, Date.parse(message.sentAt)),
     trigger: { type: 'queue', queue: message.queue, messageId: message.messageId },
-    payload: queuePayload(message),
+    payload: queuePayload(message, body),
     createdAt: message.sentAt,
     receiveCount: message.receiveCount,
     maxAttempts: limit,
+    // JSON nested past the limit would overflow every later walk of it (storing, validating): dead-letter it.
+    ...(body.kind === 'too-deep' ? { poison: `the message body is JSON nested deeper than ${MAX_JSON_DEPTH} levels` } : {}),
   };
 }
 
-function queuePayload(message: InboundMessage): Payload {
+/** The body is JSON when it parses as JSON (within the nesting limit), else the raw string (CSV lines, plain text...). */
+function queuePayload(message: InboundMessage, body = readMaybeJson(message.body)): Payload {
   return {
     type: 'queue',
     queue: message.queue,
     messageId: message.messageId,
-    body: parseBody(message.body),
+    body: body.kind === 'json' ? body.value : message.body,
     attributes: message.attributes,
     receiveCount: message.receiveCount,
     sentAt: message.sentAt,
@@ -94,19 +99,9 @@ function queuePayload(message: InboundMessage): Payload {
 }
 
 function parseEnvelope(body: string): z.infer<typeof envelopeSchema> | undefined {
-  try {
-    const parsed = envelopeSchema.safeParse(JSON.parse(body));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** JSON when it parses as JSON, else the raw string (CSV lines, plain text...). */
-function parseBody(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return body;
-  }
+  // The envelope's own levels (envelope, payload) come on top of the payload's.
+  const read = readMaybeJson(body, MAX_JSON_DEPTH + 2);
+  if (read.kind !== 'json') return undefined;
+  const parsed = envelopeSchema.safeParse(read.value);
+  return parsed.success ? parsed.data : undefined;
 }

@@ -1,4 +1,5 @@
 import { createHash, randomFillSync } from 'node:crypto';
+import { MAX_JSON_DEPTH, tooDeepError } from '../boundedJson.js';
 
 /**
  * Task ids are 30 base64url characters: 6 bytes of time (epoch ms, big
@@ -81,12 +82,14 @@ export function payloadHash(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('base64url');
 }
 
-function canonicalJson(value: unknown): string {
+/** @throws {MalformedInputError} nested deeper than `MAX_JSON_DEPTH` (the edges refuse such JSON before; this keeps the recursion bounded for any caller) */
+function canonicalJson(value: unknown, depth = 0): string {
   if (value === undefined) return 'null';
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (depth >= MAX_JSON_DEPTH) throw tooDeepError('payload');
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, depth + 1)}`).join(',')}}`;
 }

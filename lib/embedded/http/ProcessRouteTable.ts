@@ -1,11 +1,8 @@
 import type { HttpRouteManifest } from '../../config/ServiceManifest.js';
-import { decodeComponent } from '../../http/percentDecoding.js';
+import { ConfigError } from '../../core/errors.js';
 
 /** What a request path and method resolve to. */
-export type RouteMatch<T> =
-  | { kind: 'route'; target: T; route: HttpRouteManifest; pathParameters: Record<string, string> }
-  | { kind: 'method-not-allowed'; allow: string[] }
-  | { kind: 'not-found' };
+export type RouteMatch<T> = { kind: 'route'; target: T; route: HttpRouteManifest; pathParameters: Record<string, string> } | { kind: 'not-found' };
 
 interface CompiledRoute<T> {
   route: HttpRouteManifest;
@@ -15,32 +12,50 @@ interface CompiledRoute<T> {
 }
 
 /**
- * The `httpApi` routes of every process, matched with API Gateway's rules:
- * the most specific route wins whatever the declaration order (static
- * segments before `{param}` before `{proxy+}`), `ANY` matches every method,
- * and a path that exists with other methods is a 405.
+ * The `httpApi` routes of every process, selected with API Gateway HTTP
+ * API's rules, never by declaration order:
+ * 1. the most specific path wins (segment by segment: a static segment
+ *    before `{param}`, `{param}` before `{proxy+}`);
+ * 2. on the same path, a route for the request's method wins over `ANY`
+ *    (`ANY` matches only the methods the path does not declare);
+ * 3. a request no route matches — an unknown path, or a known path with a
+ *    method it does not declare and no `ANY` — is a 404, as API Gateway
+ *    answers (`{"message":"Not Found"}`), not a 405.
  *
- * Hand-written rather than Hono's router because those rules, not Hono's
+ * `{param}` matches one non-empty segment, never across `/`; `{proxy+}`
+ * (last segment only) one or more. Paths are matched decoded (see
+ * `decodeRequestPath`), so parameters need no further decoding.
+ *
+ * Hand-written rather than Hono's router because these rules, not Hono's
  * registration order, must decide; compiled once, it is a Map lookup for
  * static routes and a short regex scan otherwise.
+ *
+ * @throws {ConfigError} two routes with the same method and path shape (API Gateway refuses them too)
  */
 export class ProcessRouteTable<T> {
   readonly #static = new Map<string, Array<CompiledRoute<T>>>();
   readonly #dynamic: Array<CompiledRoute<T>> = [];
 
   constructor(routes: ReadonlyArray<{ route: HttpRouteManifest; target: T }>) {
-    const sorted = [...routes].sort((a, b) => compareSpecificity(a.route.path, b.route.path));
+    const seen = new Map<string, HttpRouteManifest>();
+    for (const { route } of routes) {
+      const key = `${route.method} ${shapeOf(route.path)}`;
+      const earlier = seen.get(key);
+      if (earlier) throw new ConfigError(`routes '${earlier.method} ${earlier.path}' and '${route.method} ${route.path}' conflict: they match the same requests`);
+      seen.set(key, route);
+    }
+    const sorted = [...routes].sort((a, b) => compareRoutes(a.route, b.route));
     for (const { route, target } of sorted) {
       const names: string[] = [];
       const source = route.path
         .split('/')
         .map((segment) => {
-          const greedy = /^\{([A-Za-z0-9_]+)\+\}$/.exec(segment);
+          const greedy = /^\{([A-Za-z0-9_.-]+)\+\}$/.exec(segment);
           if (greedy) {
             names.push(greedy[1]!);
             return '(.+)';
           }
-          const param = /^\{([A-Za-z0-9_]+)\}$/.exec(segment);
+          const param = /^\{([A-Za-z0-9_.-]+)\}$/.exec(segment);
           if (param) {
             names.push(param[1]!);
             return '([^/]+)';
@@ -59,26 +74,23 @@ export class ProcessRouteTable<T> {
     }
   }
 
-  /** @param path the request path as received (percent-encoded), without the query string */
+  /** @param path the decoded request path, without the query string */
   match(method: string, path: string): RouteMatch<T> {
-    const allow = new Set<string>();
+    // A static path is more specific than any pattern; candidates are sorted with ANY last.
     for (const candidate of this.#static.get(path) ?? []) {
-      if (candidate.route.method === 'ANY' || candidate.route.method === method) {
+      if (candidate.route.method === method || candidate.route.method === 'ANY') {
         return { kind: 'route', target: candidate.target, route: candidate.route, pathParameters: {} };
       }
-      allow.add(candidate.route.method);
     }
     for (const candidate of this.#dynamic) {
+      if (candidate.route.method !== method && candidate.route.method !== 'ANY') continue;
       const found = candidate.pattern.exec(path);
       if (!found) continue;
-      if (candidate.route.method === 'ANY' || candidate.route.method === method) {
-        const pathParameters: Record<string, string> = {};
-        candidate.names.forEach((name, i) => (pathParameters[name] = decodeComponent(found[i + 1]!)));
-        return { kind: 'route', target: candidate.target, route: candidate.route, pathParameters };
-      }
-      allow.add(candidate.route.method);
+      const pathParameters: Record<string, string> = {};
+      candidate.names.forEach((name, i) => (pathParameters[name] = found[i + 1]!));
+      return { kind: 'route', target: candidate.target, route: candidate.route, pathParameters };
     }
-    return allow.size > 0 ? { kind: 'method-not-allowed', allow: [...allow].sort() } : { kind: 'not-found' };
+    return { kind: 'not-found' };
   }
 }
 
@@ -100,4 +112,26 @@ export function compareSpecificity(a: string, b: string): number {
   return 0;
 }
 
+/**
+ * The total order routes are tried in: specificity, then a specific method
+ * before `ANY`, then (for routes no request can tell apart) their text, so
+ * that nothing depends on the order they were declared in.
+ */
+export function compareRoutes(a: HttpRouteManifest, b: HttpRouteManifest): number {
+  return (
+    compareSpecificity(a.path, b.path) ||
+    Number(a.method === 'ANY') - Number(b.method === 'ANY') ||
+    compareText(a.path, b.path) ||
+    compareText(a.method, b.method)
+  );
+}
+
+/** `/a/{x}/{y+}` → `/a/{}/{+}`: what a route matches, whatever its parameters are named. */
+const shapeOf = (path: string) =>
+  path
+    .split('/')
+    .map((s) => (segmentRank(s) === 2 ? '{+}' : segmentRank(s) === 1 ? '{}' : s))
+    .join('/');
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,17 +1,16 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
 import type { HttpRouteManifest } from '../../config/ServiceManifest.js';
 import { PayloadTooLargeError, ShuttingDownError } from '../../core/errors.js';
-import { validateInput } from '../../core/process/validateInput.js';
 import type { RunnableProcess } from '../../core/runner/RunnableProcess.js';
 import type { TaskRunner } from '../../core/runner/TaskRunner.js';
-import { inputOf, type HttpPayload } from '../../core/task/Payload.js';
-import { newTaskId } from '../../core/task/taskIds.js';
-import { errorReply, methodNotAllowedReply, notFoundReply, syncReply, type HttpReply } from '../../http/httpResponses.js';
-import { decodeComponent, decodePath } from '../../http/percentDecoding.js';
-import { parseRequestBody } from '../../http/parseRequestBody.js';
+import { ClientDisconnectedError } from '../../http/ClientDisconnectedError.js';
+import { failureReply } from '../../http/failureReply.js';
+import { routeNotFoundReply, type HttpReply } from '../../http/httpResponses.js';
+import { decodeRequestPath, parseQueryString, splitRequestTarget } from '../../http/requestTarget.js';
+import { runSyncHttpTask } from '../../http/runSyncHttpTask.js';
+import type { PlatformIngest } from '../../platform/PlatformIngest.js';
 import type { Semaphore } from '../runtime/Semaphore.js';
 import { ProcessRouteTable } from './ProcessRouteTable.js';
-import type { PlatformIngest } from '../../platform/PlatformIngest.js';
 
 export interface RoutedProcess {
   process: RunnableProcess;
@@ -31,101 +30,79 @@ export interface HttpListenerOptions {
    * under load); the Hono app uses the same object for the same routes.
    */
   ingest?: PlatformIngest;
-  /** Called with the cause of every 500 (the reply itself hides it). */
-  onInternalError?(error: unknown, process: string): void;
+  /**
+   * Called with the cause of every 500 (the reply itself hides it) and what
+   * failed: `sync task of 'echo'`, `POST /sluice/tasks`. Client disconnects
+   * are not failures and are not reported.
+   */
+  onInternalError?(error: unknown, what: string): void;
 }
 
-const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+const QUEUE_MESSAGES = /^\/sluice\/queues\/([^/]+)\/messages$/;
 
 /**
- * The embedded runtime's `node:http` listener. `/sluice/*` goes to the
- * platform API; every other path is a process route, served here directly
- * on node's request and response: the hot path of a sync task builds no
- * Web `Request`/`Response` (that adaptation cost a third of a trivial
- * request's time when measured with Hono's node adapter).
+ * The embedded runtime's `node:http` listener, a thin edge: it decodes the
+ * request target by API Gateway's rules (`requestTarget.ts`), sends
+ * `/sluice/*` to the platform API and every other path through the route
+ * table to the shared sync pipeline ({@link runSyncHttpTask}), on node's
+ * request and response directly: the hot path builds no Web
+ * `Request`/`Response` (that adaptation cost a third of a trivial request's
+ * time when measured with Hono's node adapter).
  */
 export function createHttpListener(options: HttpListenerOptions): RequestListener {
   const table = new ProcessRouteTable(options.processes.flatMap((p) => p.routes.map((route) => ({ route, target: p }))));
+  const log = options.onInternalError;
   return (req, res) => {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const rawPath = q === -1 ? url : url.slice(0, q);
-    const rawQuery = q === -1 ? '' : url.slice(q + 1);
     const method = req.method ?? 'GET';
-    if (rawPath === '/sluice' || rawPath.startsWith('/sluice/')) {
+    const { rawPath, rawQuery } = splitRequestTarget(req.url ?? '/');
+    let path: string;
+    try {
+      path = decodeRequestPath(rawPath);
+    } catch (error) {
+      req.resume();
+      return write(res, failureReply(error, log, `${method} ${rawPath}`));
+    }
+    // Decoded first, as API Gateway routes: `/%73luice/tasks` is the platform API too.
+    if (path === '/sluice' || path.startsWith('/sluice/')) {
       const { ingest } = options;
       if (ingest && method === 'POST') {
-        if (rawPath === '/sluice/tasks') {
-          return void serveIngest(req, res, ingest, (raw) => ingest.submitTask(raw, headerValue(req, 'idempotency-key')), options);
+        if (path === '/sluice/tasks') {
+          return void serveIngest(req, res, ingest, (raw) => ingest.submitTask(raw, headerValue(req, 'idempotency-key')), options, `POST ${path}`);
         }
-        const queue = QUEUE_MESSAGES.exec(rawPath)?.[1];
+        const queue = QUEUE_MESSAGES.exec(path)?.[1];
         if (queue !== undefined) {
-          const delay = rawQuery === '' ? undefined : (new URLSearchParams(rawQuery).get('delaySeconds') ?? undefined);
-          return void serveIngest(req, res, ingest, (raw) => ingest.sendMessage(decodeComponent(queue), raw, flattenHeaders(req.headers), delay), options);
+          const delay = parseQueryString(rawQuery).delaySeconds;
+          return void serveIngest(req, res, ingest, (raw) => ingest.sendMessage(queue, raw, requestHeaders(req), delay), options, `POST ${path}`);
         }
       }
       return options.platform(req, res);
     }
-    const match = table.match(method, rawPath);
-    switch (match.kind) {
-      case 'route':
-        void serveSync(req, res, { ...match, method, rawPath, rawQuery }, options);
-        return;
-      case 'method-not-allowed':
-        req.resume();
-        return write(res, methodNotAllowedReply(method, rawPath, match.allow));
-      case 'not-found':
-        req.resume();
-        return write(res, notFoundReply(method, rawPath));
+    const match = table.match(method, path);
+    if (match.kind === 'not-found') {
+      req.resume();
+      return write(res, routeNotFoundReply());
     }
+    if (options.isStopping()) {
+      req.resume();
+      return write(res, failureReply(new ShuttingDownError('the runtime is shutting down'), log, `${method} ${path}`));
+    }
+    const { target } = match;
+    void runSyncHttpTask(
+      target.process,
+      {
+        method,
+        path,
+        route: match.route.path,
+        pathParameters: match.pathParameters,
+        query: parseQueryString(rawQuery),
+        headers: requestHeaders(req),
+        readBody: () => readBody(req, options.maxPayloadBytes),
+        discardBody: () => req.resume(),
+      },
+      { runner: options.runner, maxPayloadBytes: options.maxPayloadBytes, acquire: () => target.slots.acquire(), onInternalError: (e, what) => log?.(e, what) },
+    ).then((reply) => write(res, reply));
   };
 }
-
-interface SyncRequest {
-  target: RoutedProcess;
-  route: HttpRouteManifest;
-  pathParameters: Record<string, string>;
-  method: string;
-  rawPath: string;
-  rawQuery: string;
-}
-
-async function serveSync(req: IncomingMessage, res: ServerResponse, request: SyncRequest, options: HttpListenerOptions): Promise<void> {
-  const { target, route, method } = request;
-  let reply: HttpReply;
-  try {
-    if (options.isStopping()) throw new ShuttingDownError('the runtime is shutting down');
-    const raw = BODYLESS.has(method) ? (req.resume(), undefined) : await readBody(req, options.maxPayloadBytes);
-    const release = await target.slots.acquire();
-    try {
-      const payload: HttpPayload = {
-        type: 'http',
-        method,
-        path: decodePath(request.rawPath),
-        route: route.path,
-        pathParameters: request.pathParameters,
-        query: parseQuery(request.rawQuery),
-        headers: flattenHeaders(req.headers),
-        body: parseRequestBody(raw, req.headers['content-type'], options.maxPayloadBytes),
-      };
-      const input = validateInput(target.process.definition.input, inputOf(payload));
-      const { record, outcome } = await options.runner.runSync(target.process, {
-        taskId: newTaskId(),
-        trigger: { type: 'http', method, path: payload.path, route: route.path },
-        payload,
-        input,
-      });
-      reply = syncReply(record, outcome.response);
-    } finally {
-      release();
-    }
-  } catch (error) {
-    reply = failureReply(error, options, target.process.name);
-  }
-  write(res, reply);
-}
-
-const QUEUE_MESSAGES = /^\/sluice\/queues\/([^/]+)\/messages$/;
 
 async function serveIngest(
   req: IncomingMessage,
@@ -133,6 +110,7 @@ async function serveIngest(
   ingest: PlatformIngest,
   handle: (raw: Uint8Array) => Promise<HttpReply>,
   options: HttpListenerOptions,
+  what: string,
 ): Promise<void> {
   let reply: HttpReply;
   try {
@@ -144,21 +122,9 @@ async function serveIngest(
       reply = await handle(await readBody(req, options.maxPayloadBytes));
     }
   } catch (error) {
-    reply = failureReply(error, options, 'sluice platform');
+    reply = failureReply(error, options.onInternalError, what);
   }
   write(res, reply);
-}
-
-/**
- * The reply to a request that failed around its work: a 500's cause goes to
- * the runtime's log; after an oversized body the connection is closed (the
- * rest of that body was not read).
- */
-function failureReply(error: unknown, options: HttpListenerOptions, where: string): HttpReply {
-  const reply = errorReply(error);
-  if (reply.status >= 500) options.onInternalError?.(error, where);
-  if (error instanceof PayloadTooLargeError) reply.headers.connection = 'close';
-  return reply;
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
@@ -166,13 +132,26 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+/**
+ * Writes a reply. Cookies go out as one `Set-Cookie` line each. After a 413
+ * the connection is closed: the rest of that body was not read.
+ */
 function write(res: ServerResponse, reply: HttpReply): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });
+  const headers: OutgoingHttpHeaders = { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) };
+  if (reply.cookies && reply.cookies.length > 0) headers['set-cookie'] = reply.cookies;
+  if (reply.status === 413) headers.connection = 'close';
+  res.writeHead(reply.status, headers);
   res.end(reply.body);
 }
 
-/** Reads the body, refusing more than `limit` bytes (by Content-Length first, then as it streams). */
+/**
+ * Reads the body, refusing more than `limit` bytes: by Content-Length first,
+ * then as it streams (a chunked body declares none).
+ *
+ * @throws {PayloadTooLargeError} over the limit
+ * @throws {ClientDisconnectedError} the client went away before the end
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
@@ -182,37 +161,40 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let failed = false;
+    let settled = false;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      chunks.length = 0;
+      reject(error);
+    };
     req.on('data', (chunk: Buffer) => {
-      if (failed) return;
+      if (settled) return;
       size += chunk.length;
-      if (size > limit) {
-        failed = true;
-        chunks.length = 0;
-        reject(new PayloadTooLargeError(size, limit));
-        return;
-      }
+      if (size > limit) return fail(new PayloadTooLargeError(size, limit));
       chunks.push(chunk);
     });
-    req.on('end', () => failed || resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', (error) => failed || ((failed = true), reject(error)));
+    req.on('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+    req.on('error', (cause) => fail(new ClientDisconnectedError('the client disconnected before sending the whole body', { cause })));
+    req.on('close', () => {
+      if (!req.complete) fail(new ClientDisconnectedError('the client disconnected before sending the whole body'));
+    });
   });
 }
 
-/** Header names are lower-case already; repeated headers become one comma-joined value. */
-function flattenHeaders(headers: IncomingMessage['headers']): Record<string, string> {
+/**
+ * Request headers as API Gateway hands them to a payload 2.0 integration:
+ * lower-case names, one value each, a repeated header's values joined with
+ * `,` (cookies with `; `, as one Cookie header).
+ */
+function requestHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (values !== undefined) out[name] = values.join(name === 'cookie' ? '; ' : ',');
   }
   return out;
 }
-
-/** API Gateway v2 joins repeated query parameters with commas. */
-function parseQuery(raw: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (raw === '') return out;
-  for (const [key, value] of new URLSearchParams(raw)) out[key] = key in out ? `${out[key]},${value}` : value;
-  return out;
-}
-

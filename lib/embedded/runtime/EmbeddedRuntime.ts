@@ -11,6 +11,7 @@ import { PlatformIngest } from '../../platform/PlatformIngest.js';
 import { TaskRunner } from '../../core/runner/TaskRunner.js';
 import { createPlatformApp } from '../../platform/createPlatformApp.js';
 import { parseScheduleExpression } from '../../schedule/parseScheduleExpression.js';
+import { answerClientError } from '../http/answerClientError.js';
 import { createHttpListener } from '../http/createHttpListener.js';
 import { openEmbeddedStorage, type EmbeddedStorage } from '../sqlite/EmbeddedStorage.js';
 import { QueueConsumer } from '../workers/QueueConsumer.js';
@@ -132,7 +133,7 @@ export class EmbeddedRuntime {
         isStopping: () => stopping.value,
         platform: getRequestListener(platform.fetch),
         ingest,
-        onInternalError: (error, process) => log.error(`sync task of '${process}' failed around the process`, error),
+        onInternalError: (error, what) => log.error(`${what} failed`, error),
       });
 
       const consumers = processes.flatMap((p) =>
@@ -257,6 +258,7 @@ export class EmbeddedRuntime {
     const { host, port } = this.options;
     await new Promise<void>((resolve, reject) => {
       const server = createServer(this.listener);
+      server.on('clientError', answerClientError);
       server.listen(port, host, () => resolve());
       server.once('error', (error: NodeJS.ErrnoException) =>
         reject(error.code === 'EADDRINUSE' ? new ConfigError(`port ${port} on ${host} is already in use; set PORT or --port`, { cause: error }) : error),

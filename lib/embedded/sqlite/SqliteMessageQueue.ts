@@ -1,3 +1,5 @@
+import { assertPageLimit } from '../../core/pageLimit.js';
+import { validationErrorOf } from '../../core/validationIssues.js';
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { UnknownQueueError, ValidationError } from '../../core/errors.js';
@@ -117,8 +119,7 @@ export class SqliteMessageQueue implements MessageQueue {
     const parsed = specs.map((spec, index) => {
       const result = queueSpecSchema.safeParse(spec);
       if (result.success) return result.data;
-      const issues = result.error.issues.map((issue) => ({ path: [index, ...issue.path].join('.'), message: issue.message }));
-      throw new ValidationError('invalid queue declaration', issues, { cause: result.error });
+      throw validationErrorOf(result.error, 'queue declaration', [index]);
     });
     const declareAll = this.#db.transaction(() => {
       const declared = parsed.map(
@@ -321,9 +322,7 @@ export class SqliteMessageQueue implements MessageQueue {
   peek(queue: string, options: { limit?: number; cursor?: string } = {}): PeekPage {
     const state = this.#state(queue);
     const limit = options.limit ?? 10;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      throw new ValidationError('invalid peek options', [{ path: 'limit', message: 'must be an integer from 1 to 100' }]);
-    }
+    assertPageLimit(limit, 'peek options');
     const after = options.cursor === undefined ? 0 : decodeCursor(options.cursor, peekCursor);
     const now = this.#clock.now();
     const rows = this.#sql.peek.all(state.info.id, now - state.info.retentionMs, after, limit + 1) as PeekRow[];

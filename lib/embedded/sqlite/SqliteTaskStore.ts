@@ -1,6 +1,7 @@
+import { assertPageLimit } from '../../core/pageLimit.js';
 import type Database from 'better-sqlite3';
 import * as z from 'zod';
-import { SluiceError, TaskRecordTooLargeError, ValidationError } from '../../core/errors.js';
+import { SluiceError, TaskRecordTooLargeError } from '../../core/errors.js';
 import { type Clock, isoTime, systemClock } from '../../core/ports/Clock.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../../core/ports/TaskStore.js';
 import { isTerminal, type TaskError, type TaskPage, type TaskQuery, type TaskRecord, type TaskSummary } from '../../core/task/TaskRecord.js';
@@ -160,9 +161,7 @@ export class SqliteTaskStore implements TaskStore {
    */
   listSync(query: TaskQuery): TaskPage {
     const { limit } = query;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      throw new ValidationError('invalid task query', [{ path: 'limit', message: 'must be an integer from 1 to 100' }]);
-    }
+    assertPageLimit(limit, 'task query');
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, listCursor);
     const params: unknown[] = [];
     if (query.process !== undefined) params.push(query.process);

@@ -1,16 +1,17 @@
 /** Which trigger invoked a process function: the fixtures as AWS documents them. */
 import { describe, expect, it } from 'vitest';
 import { inboundMessageOf } from '../../../lib/aws/lambda/handleSqsBatch.js';
-import { httpPayloadOf } from '../../../lib/aws/lambda/handleHttpEvent.js';
+import { syncRequestOf } from '../../../lib/aws/lambda/handleHttpEvent.js';
+import { httpPayloadOf as payloadOf } from '../../../lib/http/runSyncHttpTask.js';
 import { classifyProcessEvent, sqsRecordSchema, type HttpApiEvent } from '../../../lib/aws/lambda/processEvent.js';
 import { MalformedInputError } from '../../../lib/core/errors.js';
 import { fixture } from './lambdaEvents.js';
 
 describe('classifyProcessEvent', () => {
-  it('reads an API Gateway HTTP API (2.0) event into the payload a process sees', () => {
+  it('reads an API Gateway HTTP API (2.0) event into the payload a process sees', async () => {
     const parsed = classifyProcessEvent(fixture('apigw-v2-process-route.json'));
     if (parsed.kind !== 'http') throw new Error(`classified as ${parsed.kind}`);
-    const payload = httpPayloadOf(parsed.event, 1024);
+    const payload = await httpPayloadOf(parsed.event, 1024);
     expect(payload).toEqual({
       type: 'http',
       method: 'POST',
@@ -28,18 +29,18 @@ describe('classifyProcessEvent', () => {
     });
   });
 
-  it('reads null query, path parameters, cookies and body (as serverless-offline sends them) as absent', () => {
+  it('reads null query, path parameters, cookies and body (as serverless-offline sends them) as absent', async () => {
     const event = { ...fixture('apigw-v2-process-route.json'), queryStringParameters: null, pathParameters: null, cookies: null, body: null };
     const parsed = classifyProcessEvent(event);
     if (parsed.kind !== 'http') throw new Error(`classified as ${parsed.kind}`);
-    const payload = httpPayloadOf(parsed.event, 1024);
+    const payload = await httpPayloadOf(parsed.event, 1024);
     expect(payload).toMatchObject({ query: {}, pathParameters: {}, body: undefined });
   });
 
-  it('keeps the route key of a $default route as the route', () => {
+  it('keeps the route key of a $default route as the route', async () => {
     const event = { ...fixture('apigw-v2-process-route.json'), routeKey: '$default' };
     const parsed = classifyProcessEvent(event) as { event: HttpApiEvent };
-    expect(httpPayloadOf(parsed.event, 1024).route).toBe('$default');
+    expect((await httpPayloadOf(parsed.event, 1024)).route).toBe('$default');
   });
 
   it('reads an SQS record: queue from the ARN, string and number attributes, receive count and sent time', () => {
@@ -79,3 +80,9 @@ describe('classifyProcessEvent', () => {
     expect(() => classifyProcessEvent(broken)).toThrow(/malformed API Gateway HTTP API \(payload 2.0\) event: body/);
   });
 });
+
+/** The payload the shared sync pipeline builds from an event. */
+async function httpPayloadOf(event: HttpApiEvent, maxBytes: number) {
+  const request = syncRequestOf(event);
+  return payloadOf(request, await request.readBody(), maxBytes);
+}

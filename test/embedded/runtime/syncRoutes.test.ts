@@ -112,13 +112,13 @@ describe('embedded runtime: synchronous HTTP routes', () => {
       expect(res.body.error).toBe('PayloadTooLargeError');
     });
 
-    it('404 for an unknown route, 405 with Allow for a known path and another method', async () => {
-      const missing = await h.call('/nowhere', { auth: false });
-      expect(missing.status).toBe(404);
-      expect(missing.body.error).toBe('NotFound');
-      const wrong = await h.call('/fail', { method: 'GET', auth: false });
-      expect(wrong.status).toBe(405);
-      expect(wrong.headers.get('allow')).toBe('POST');
+    it("404 { message: 'Not Found' } for an unknown route and for a known path with another method, as API Gateway answers", async () => {
+      for (const [method, path] of [['GET', '/nowhere'], ['GET', '/fail'], ['DELETE', '/echo/1']] as const) {
+        const res = await h.call(path, { method, auth: false });
+        expect(res.status, `${method} ${path}`).toBe(404);
+        expect(res.body).toEqual({ error: 'NotFound', message: 'Not Found' });
+        expect(res.headers.get('allow')).toBeNull();
+      }
     });
 
     it('still serves after all of that', async () => {

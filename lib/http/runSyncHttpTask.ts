@@ -1,0 +1,104 @@
+import { validateInput } from '../core/process/validateInput.js';
+import type { RunnableProcess } from '../core/runner/RunnableProcess.js';
+import type { TaskRunner } from '../core/runner/TaskRunner.js';
+import { inputOf, type HttpPayload } from '../core/task/Payload.js';
+import { newTaskId } from '../core/task/taskIds.js';
+import { failureReply } from './failureReply.js';
+import { syncReply, type HttpReply } from './httpResponses.js';
+import { parseRequestBody } from './parseRequestBody.js';
+
+/**
+ * A synchronous request as both edges hand it over: the embedded runtime
+ * from node's request and its route table, the AWS runtime from the API
+ * Gateway payload 2.0 event. Everything is already decoded by API Gateway's
+ * rules (see `requestTarget.ts`).
+ */
+export interface SyncHttpRequest {
+  /** Upper-case. */
+  method: string;
+  /** Decoded, without the query string. */
+  path: string;
+  /** The route template that matched, e.g. `/files/{name}`. */
+  route: string;
+  pathParameters: Record<string, string>;
+  /** Decoded; repeated keys joined with `,`. */
+  query: Record<string, string>;
+  /** Lower-case names, one value each (repeated headers joined with `,`, cookies with `; `). */
+  headers: Record<string, string>;
+  /**
+   * Reads the body; called only for methods that carry one.
+   * @throws {PayloadTooLargeError} over the limit (the edge knows first: a declared length, the bytes as they stream)
+   */
+  readBody(): Promise<Uint8Array | string | undefined>;
+  /** Lets the body go unread (a GET's body is ignored on both runtimes). */
+  discardBody?(): void;
+}
+
+export interface SyncHttpContext {
+  runner: TaskRunner;
+  maxPayloadBytes: number;
+  /** Absolute epoch ms by which the invocation must end (Lambda's deadline); none on the embedded runtime. */
+  deadlineMs?: number;
+  /** Waits for a concurrency slot of the function and returns its release (embedded runtime). */
+  acquire?(): Promise<() => void>;
+  /** Called with the cause of every 500 the reply itself hides, and what failed (`sync task of 'echo'`). */
+  onInternalError(error: unknown, what: string): void;
+}
+
+/** Methods whose body both runtimes ignore (they carry none by HTTP semantics). */
+const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+
+/**
+ * The synchronous HTTP pipeline, the one both runtimes run: request → body
+ * (parsed by content type, 413/400) → payload → input (the schema, 400) →
+ * slot → `runSync` → reply (`syncReply`: 200/custom, 500, 504, with
+ * `x-sluice-task-id`). The edges only adapt their transport to
+ * {@link SyncHttpRequest} and write the {@link HttpReply} back.
+ *
+ * Never throws: bad input is a 4xx JSON error, anything else a 500 that
+ * leaks nothing (its cause goes to `onInternalError`); a client that
+ * disconnected is not logged.
+ */
+export async function runSyncHttpTask(process: RunnableProcess, request: SyncHttpRequest, ctx: SyncHttpContext): Promise<HttpReply> {
+  try {
+    let raw: Uint8Array | string | undefined;
+    if (BODYLESS.has(request.method)) request.discardBody?.();
+    else raw = await request.readBody();
+    const release = ctx.acquire ? await ctx.acquire() : undefined;
+    try {
+      const payload = httpPayloadOf(request, raw, ctx.maxPayloadBytes);
+      const input = validateInput(process.definition.input, inputOf(payload));
+      const { record, outcome } = await ctx.runner.runSync(process, {
+        taskId: newTaskId(),
+        trigger: { type: 'http', method: payload.method, path: payload.path, route: payload.route },
+        payload,
+        input,
+        ...(ctx.deadlineMs !== undefined ? { deadlineMs: ctx.deadlineMs } : {}),
+      });
+      return syncReply(record, outcome.response);
+    } finally {
+      release?.();
+    }
+  } catch (error) {
+    return failureReply(error, ctx.onInternalError, `sync task of '${process.name}'`);
+  }
+}
+
+/**
+ * The {@link HttpPayload} a process sees for a request and its body bytes.
+ *
+ * @throws {PayloadTooLargeError} body over `maxBytes`
+ * @throws {MalformedInputError} body not valid for its content type (or JSON nested too deep)
+ */
+export function httpPayloadOf(request: SyncHttpRequest, raw: Uint8Array | string | undefined, maxBytes: number): HttpPayload {
+  return {
+    type: 'http',
+    method: request.method,
+    path: request.path,
+    route: request.route,
+    pathParameters: request.pathParameters,
+    query: request.query,
+    headers: request.headers,
+    body: parseRequestBody(raw, request.headers['content-type'], maxBytes),
+  };
+}
