@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { MalformedInputError, PayloadTooLargeError, UnknownProcessError, ValidationError } from '../core/errors.js';
+import { checkOutgoingMessage, parseDelaySeconds } from '../core/queue/sqsMessageRules.js';
 import type { SubmitRequest, SubmitResult, SubmittableProcess } from '../core/runner/submitTask.js';
 import type { TaskRecord } from '../core/task/TaskRecord.js';
 import { jsonReply, type HttpReply } from '../http/httpResponses.js';
@@ -82,15 +83,15 @@ export class PlatformIngest {
     } catch (cause) {
       throw new MalformedInputError('message body is not valid UTF-8', { cause });
     }
-    const delaySeconds = delay === undefined ? undefined : Number(delay);
-    if (delaySeconds !== undefined && !(Number.isInteger(delaySeconds) && delaySeconds >= 0 && delaySeconds <= 900)) {
-      throw new ValidationError('delaySeconds must be an integer from 0 to 900', [{ path: 'delaySeconds', message: 'out of range' }]);
-    }
+    const delaySeconds = parseDelaySeconds(delay);
     const attributes: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) {
       if (name.startsWith(ATTRIBUTE_HEADER)) attributes[name.slice(ATTRIBUTE_HEADER.length)] = value;
     }
-    const { messageId } = await queues.send(queue, { body, attributes, ...(delaySeconds !== undefined ? { delaySeconds } : {}) });
+    const message = { body, attributes, ...(delaySeconds !== undefined ? { delaySeconds } : {}) };
+    // What SQS would refuse is a precise 400/413 here, whichever queue adapter is behind the console.
+    checkOutgoingMessage(message);
+    const { messageId } = await queues.send(queue, message);
     return jsonReply(202, { queue, messageId });
   }
 }

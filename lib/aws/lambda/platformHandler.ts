@@ -44,7 +44,7 @@ export function createPlatformHandler(deps: PlatformHandlerDeps): LambdaHandler 
   const clock = deps.clock ?? systemClock;
   const store = new DynamoTaskStore({ client: deps.dynamo, tableName: config.taskTable, processes: config.processes.map((p) => p.name), clock });
   const queue = new SqsMessageQueue({ client: deps.sqs, resolveQueueUrl: deps.resolveQueueUrl ?? queueUrlFromPrefix(config.queueUrlPrefix) });
-  const dispatcher = new AwsTaskDispatcher({ store, queue });
+  const dispatcher = new AwsTaskDispatcher({ store, queue, clock });
   const retentionSeconds = config.retentionDays * 86_400;
   const processes: PlatformProcess[] = config.processes.map((p) => ({
     name: p.name,

@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { TASK_ID_ATTRIBUTE } from '../ports/TaskDispatcher.js';
 import type { Payload } from '../task/Payload.js';
-import { isTaskId, queueMessageTaskId } from '../task/taskIds.js';
+import { dispatchedPayloadHash, parseTaskEnvelope } from '../task/taskEnvelopeCodec.js';
+import { queueMessageTaskId } from '../task/taskIds.js';
 import type { Delivery } from './TaskRunner.js';
 
 /** A message as both queue consumers see it (embedded receive, SQS Lambda record). */
@@ -14,70 +14,50 @@ export interface InboundMessage {
   sentAt: string;
 }
 
-const triggerSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('http'), method: z.string(), path: z.string(), route: z.string() }),
-  z.object({ type: z.literal('api') }),
-  z.object({ type: z.literal('queue'), queue: z.string(), messageId: z.string() }),
-  z.object({ type: z.literal('schedule'), rule: z.string(), scheduledTime: z.string() }),
-]);
-
-const envelopeSchema = z.object({
-  taskId: z.string().min(1).max(64),
-  process: z.string(),
-  trigger: triggerSchema,
-  createdAt: z.string(),
-  payload: z.discriminatedUnion('type', [
-    z.object({ type: z.literal('api'), body: z.unknown().optional() }),
-    z.object({ type: z.literal('schedule'), rule: z.string(), scheduledTime: z.string(), input: z.unknown().optional() }),
-  ]),
-  maxAttempts: z.number().int().positive().optional(),
-});
-
 /**
- * Turns a task-queue message into a {@link Delivery}. A message carrying the
- * `sluice-task-id` attribute and a well-formed envelope for this process is
- * a platform task (async submission, schedule); anything else is a streaming
- * message, whose task id derives from its message id so that every
- * redelivery is the same task.
+ * Turns a task-queue message into a {@link Delivery}:
+ *
+ * - no `sluice-task-id` attribute: a streaming message, whose task id
+ *   derives from its queue and message id, so that every redelivery is the
+ *   same task;
+ * - the attribute and a well-formed envelope for that task and this
+ *   process: a platform task (async submission, schedule), with a
+ *   {@link Delivery.claim}: `TaskRunner.deliver` accepts it only if the
+ *   task's record holds the same payload hash;
+ * - the attribute with anything else (garbage, another task's id in the
+ *   body, another process): a poison message that fails as ITS OWN task
+ *   (the streaming id). Anyone who can send to the queue can set the
+ *   attribute, so it alone never acts on the task it names.
  *
  * @param maxReceiveCount the queue's redrive limit; undefined = no DLQ (retries until retention ends)
  */
 export function decodeDelivery(process: string, message: InboundMessage, maxReceiveCount: number | undefined): Delivery {
   const limit = maxReceiveCount ?? Number.POSITIVE_INFINITY;
-  const markedTaskId = message.attributes[TASK_ID_ATTRIBUTE];
-  if (markedTaskId !== undefined) {
-    const envelope = parseEnvelope(message.body);
-    if (envelope && envelope.taskId === markedTaskId && envelope.process === process) {
-      return {
-        taskId: envelope.taskId,
-        trigger: envelope.trigger,
-        payload: envelope.payload as Payload,
-        createdAt: envelope.createdAt,
-        receiveCount: message.receiveCount,
-        maxAttempts: Math.min(limit, envelope.maxAttempts ?? limit),
-      };
-    }
-    // Marked as a platform task but unreadable (or for another process): a
-    // poison message. Fail its task for good rather than guess what it meant.
-    if (isTaskId(markedTaskId)) {
-      return {
-        taskId: markedTaskId,
-        trigger: { type: 'queue', queue: message.queue, messageId: message.messageId },
-        payload: queuePayload(message),
-        createdAt: message.sentAt,
-        receiveCount: message.receiveCount,
-        maxAttempts: limit,
-        poison: `the message carries ${TASK_ID_ATTRIBUTE} but its body is not a task envelope for process '${process}'`,
-      };
-    }
-  }
-  return {
+  const own: Delivery = {
     taskId: queueMessageTaskId(message.queue, message.messageId, Date.parse(message.sentAt)),
     trigger: { type: 'queue', queue: message.queue, messageId: message.messageId },
     payload: queuePayload(message),
     createdAt: message.sentAt,
     receiveCount: message.receiveCount,
     maxAttempts: limit,
+  };
+  const markedTaskId = message.attributes[TASK_ID_ATTRIBUTE];
+  if (markedTaskId === undefined) return own;
+  const envelope = parseTaskEnvelope(message.body);
+  if (!envelope || envelope.taskId !== markedTaskId || envelope.process !== process) {
+    return {
+      ...own,
+      poison: `the message carries ${TASK_ID_ATTRIBUTE} ${JSON.stringify(markedTaskId.slice(0, 64))} but its body is not that task's envelope for process '${process}'`,
+    };
+  }
+  return {
+    taskId: envelope.taskId,
+    trigger: envelope.trigger,
+    payload: envelope.payload,
+    createdAt: envelope.createdAt,
+    receiveCount: message.receiveCount,
+    maxAttempts: Math.min(limit, envelope.maxAttempts ?? limit),
+    claim: { payloadHash: dispatchedPayloadHash(envelope.payload), own },
   };
 }
 
@@ -91,15 +71,6 @@ function queuePayload(message: InboundMessage): Payload {
     receiveCount: message.receiveCount,
     sentAt: message.sentAt,
   };
-}
-
-function parseEnvelope(body: string): z.infer<typeof envelopeSchema> | undefined {
-  try {
-    const parsed = envelopeSchema.safeParse(JSON.parse(body));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** JSON when it parses as JSON, else the raw string (CSV lines, plain text...). */

@@ -4,6 +4,7 @@ import { UnknownQueueError, ValidationError } from '../../core/errors.js';
 import { type Clock, isoTime, systemClock } from '../../core/ports/Clock.js';
 import type { MessageQueue, OutgoingMessage, QueueSpec, QueueStats, ReceivedMessage, ReceiveOptions } from '../../core/ports/MessageQueue.js';
 import { TASK_ID_ATTRIBUTE } from '../../core/ports/TaskDispatcher.js';
+import { checkOutgoingMessage } from '../../core/queue/sqsMessageRules.js';
 import { GroupCommit } from './GroupCommit.js';
 import { type MessageQueueSql, type PeekRow, prepareMessageQueueSql, type QueueRow, type ReadyRow } from './messageQueueSql.js';
 import { decodeCursor, encodeCursor } from '../../core/pageCursor.js';
@@ -11,7 +12,6 @@ import {
   checkSeconds,
   type DeadLetterEvent,
   type DeadLetterOutcome,
-  MAX_DELAY_SECONDS,
   MAX_VISIBILITY_SECONDS,
   MAX_WAIT_SECONDS,
   type MessageState,
@@ -157,8 +157,9 @@ export class SqliteMessageQueue implements MessageQueue {
 
   #sendNow(queue: string, message: OutgoingMessage): { messageId: string } {
     const state = this.#state(queue);
+    // The same rules as SQS itself (characters, attributes, size, delay), from the one shared module.
+    checkOutgoingMessage(message);
     const delaySeconds = message.delaySeconds ?? 0;
-    checkSeconds('delaySeconds', delaySeconds, MAX_DELAY_SECONDS);
     const now = this.#clock.now();
     const messageId = randomUUID();
     const attributes = message.attributes;

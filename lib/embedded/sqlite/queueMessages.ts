@@ -38,7 +38,6 @@ export interface DeadLetterEvent {
 export type DeadLetterOutcome = 'moved' | 'deleted' | 'stale';
 
 export const MAX_VISIBILITY_SECONDS = 43_200;
-export const MAX_DELAY_SECONDS = 900;
 export const MAX_WAIT_SECONDS = 20;
 
 /** A {@link QueueSpec} within SQS's limits. */
