@@ -34,6 +34,8 @@ export interface AwsPlatformConfig extends AwsCommonConfig {
   /** Prefix of task queue URLs: `https://sqs.<region>.amazonaws.com/<account>/`. */
   queueUrlPrefix: string;
   processes: readonly CatalogProcess[];
+  /** Path of the bundled input schema file (`SLUICE_INPUT_SCHEMAS`); absent = payloads are validated by the worker only. */
+  inputSchemas?: string;
 }
 
 export type AwsConfig = Readonly<AwsProcessConfig> | Readonly<AwsPlatformConfig>;
@@ -92,11 +94,13 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     } catch (cause) {
       throw new ConfigError(`environment variable ${SLUICE_ENV.processCatalog} is not a valid process catalog`, { cause });
     }
+    const inputSchemas = read(SLUICE_ENV.inputSchemas, text, true);
     return deepFreeze({
       kind,
       ...common,
       queueUrlPrefix: required(SLUICE_ENV.queueUrlPrefix, z.string().regex(/^https?:\/\/\S+\/$/, 'is not a URL ending with /')),
       processes,
+      ...(inputSchemas !== undefined ? { inputSchemas } : {}),
     });
   }
 

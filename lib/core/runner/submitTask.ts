@@ -16,6 +16,12 @@ export interface SubmittableProcess {
   taskQueue: string | undefined;
   /** When present, the payload is validated before the task is accepted (400 at the edge). */
   definition?: Pick<ProcessDefinition, 'input'>;
+  /**
+   * Without a definition (the AWS platform function has no process code):
+   * a check of the payload against the process's input JSON Schema.
+   * @throws {ValidationError}
+   */
+  validatePayload?: (payload: unknown) => void;
 }
 
 export interface SubmitDeps {
@@ -52,6 +58,7 @@ export async function submitTask(process: SubmittableProcess, request: SubmitReq
     throw new ValidationError('Idempotency-Key must be 1-255 visible ASCII characters', [{ path: 'Idempotency-Key', message: 'invalid' }]);
   }
   if (process.definition) validateInput(process.definition.input, request.payload);
+  else process.validatePayload?.(request.payload);
 
   const now = deps.clock.now();
   const payload: Payload = { type: 'api', body: request.payload };
