@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { SluiceError, UnknownQueueError } from '../core/errors.js';
 import type { MessageQueue, OutgoingMessage, QueueStats, ReceiveOptions, ReceivedMessage } from '../core/ports/MessageQueue.js';
-import { checkOutgoingMessage, sqsMessageBytes } from '../core/queue/sqsMessageRules.js';
+import { checkOutgoingMessage, sqsMessageBytes } from '../core/queue/sqsRules.js';
 import { awsRequestFailed } from './awsErrors.js';
 import type { QueueUrlResolver } from './queueUrlResolvers.js';
 import { isQueueDoesNotExist } from './sqsErrors.js';

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { MalformedInputError, PayloadTooLargeError, UnknownProcessError, ValidationError } from '../core/errors.js';
-import { checkOutgoingMessage, parseDelaySeconds } from '../core/queue/sqsMessageRules.js';
+import { checkOutgoingMessage, parseDelaySeconds } from '../core/queue/sqsRules.js';
 import type { SubmitRequest, SubmitResult, SubmittableProcess } from '../core/runner/submitTask.js';
 import type { TaskRecord } from '../core/task/TaskRecord.js';
 import { jsonReply, type HttpReply } from '../http/httpResponses.js';

@@ -6,7 +6,7 @@ import { DynamoTaskStore } from '../../lib/aws/DynamoTaskStore.js';
 import { queueUrlFromGetQueueUrl } from '../../lib/aws/queueUrlResolvers.js';
 import { SqsMessageQueue } from '../../lib/aws/SqsMessageQueue.js';
 import { PayloadTooLargeError, UnknownQueueError } from '../../lib/core/errors.js';
-import { firstForbiddenCharacter } from '../../lib/core/queue/sqsMessageRules.js';
+import { firstForbiddenCharacter } from '../../lib/core/queue/sqsRules.js';
 import type { ReceivedMessage } from '../../lib/core/ports/MessageQueue.js';
 import { TASK_ID_ATTRIBUTE, type TaskEnvelope } from '../../lib/core/ports/TaskDispatcher.js';
 import type { TaskRecord } from '../../lib/core/task/TaskRecord.js';

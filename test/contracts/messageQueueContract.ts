@@ -171,7 +171,7 @@ export function describeMessageQueueContract(name: string, createFixture: () => 
       await expect(queue.send(fresh('nope'), { body: 'x' })).rejects.toBeInstanceOf(UnknownQueueError);
     });
 
-    // SQS's SendMessage rules (lib/core/queue/sqsMessageRules.ts): both adapters refuse what SQS refuses,
+    // SQS's SendMessage rules (lib/core/queue/sqsRules.ts): both adapters refuse what SQS refuses,
     // with the same precise error, before anything is stored or sent.
     it.each([
       ['U+0007', 'a\u0007b', 'U+0007 at index 1'],

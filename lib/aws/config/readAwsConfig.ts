@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigError } from '../../core/errors.js';
+import { SQS_MAX_RECEIVE_COUNT } from '../../core/queue/sqsRules.js';
 import { decodeProcessCatalog, type CatalogProcess } from './processCatalog.js';
 import { FUNCTION_KIND, SLUICE_ENV } from './sluiceEnv.js';
 
@@ -127,7 +128,7 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
             return z.NEVER;
           }
         })
-        .pipe(z.record(z.string().min(1), z.number().int().min(1).max(1000))),
+        .pipe(z.record(z.string().min(1), z.number().int().min(1).max(SQS_MAX_RECEIVE_COUNT))),
     ),
   };
   if (queueName !== undefined && queueUrl !== undefined) config.taskQueue = { name: queueName, url: queueUrl };

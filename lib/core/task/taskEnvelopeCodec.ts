@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { OutgoingMessage } from '../ports/MessageQueue.js';
 import { TASK_ID_ATTRIBUTE, type TaskEnvelope } from '../ports/TaskDispatcher.js';
-import { checkOutgoingMessage, escapeJsonForSqs } from '../queue/sqsMessageRules.js';
+import { checkOutgoingMessage, escapeJsonForSqs } from '../queue/sqsRules.js';
 import type { Payload } from './Payload.js';
 import { payloadHash } from './taskIds.js';
 

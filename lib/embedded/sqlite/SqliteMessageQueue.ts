@@ -4,7 +4,7 @@ import { UnknownQueueError, ValidationError } from '../../core/errors.js';
 import { type Clock, isoTime, systemClock } from '../../core/ports/Clock.js';
 import type { MessageQueue, OutgoingMessage, QueueSpec, QueueStats, ReceivedMessage, ReceiveOptions } from '../../core/ports/MessageQueue.js';
 import { TASK_ID_ATTRIBUTE } from '../../core/ports/TaskDispatcher.js';
-import { checkOutgoingMessage } from '../../core/queue/sqsMessageRules.js';
+import { checkOutgoingMessage, SQS_MAX_RECEIVE_MESSAGES } from '../../core/queue/sqsRules.js';
 import { GroupCommit } from './GroupCommit.js';
 import { type MessageQueueSql, type PeekRow, prepareMessageQueueSql, type QueueRow, type ReadyRow } from './messageQueueSql.js';
 import { decodeCursor, encodeCursor } from '../../core/pageCursor.js';
@@ -182,8 +182,8 @@ export class SqliteMessageQueue implements MessageQueue {
   async receive(queue: string, options: ReceiveOptions): Promise<ReceivedMessage[]> {
     const state = this.#state(queue);
     const { maxMessages, waitTimeSeconds = 0 } = options;
-    if (!Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > 10) {
-      throw new ValidationError('invalid receive options', [{ path: 'maxMessages', message: 'must be an integer from 1 to 10' }]);
+    if (!Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > SQS_MAX_RECEIVE_MESSAGES) {
+      throw new ValidationError('invalid receive options', [{ path: 'maxMessages', message: `must be an integer from 1 to ${SQS_MAX_RECEIVE_MESSAGES}` }]);
     }
     checkSeconds('waitTimeSeconds', waitTimeSeconds, MAX_WAIT_SECONDS);
     const visibilitySeconds = options.visibilityTimeoutSeconds;

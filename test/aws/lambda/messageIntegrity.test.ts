@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { LambdaHandler } from '../../../lib/aws/lambda/processHandler.js';
 import { TASK_ID_ATTRIBUTE } from '../../../lib/core/ports/TaskDispatcher.js';
-import { firstForbiddenCharacter } from '../../../lib/core/queue/sqsMessageRules.js';
+import { firstForbiddenCharacter } from '../../../lib/core/queue/sqsRules.js';
 import { queueMessageTaskId } from '../../../lib/core/task/taskIds.js';
 import { defineProcess } from '../../../lib/index.js';
 import { httpApiEvent, lambdaContext, sqsEventOf } from './lambdaEvents.js';

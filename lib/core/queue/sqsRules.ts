@@ -2,7 +2,7 @@ import { PayloadTooLargeError, ValidationError } from '../errors.js';
 import type { OutgoingMessage } from '../ports/MessageQueue.js';
 
 /**
- * What SQS accepts in a `SendMessage`, as one piece of code that every
+ * SQS's limits and what it accepts in a `SendMessage`, as one piece of code that every
  * {@link MessageQueue} adapter (SQLite and SQS) and every ingestion edge
  * (`POST /sluice/queues/{q}/messages`, task dispatch) calls, so that a
  * message the embedded runtime accepts is one AWS accepts too.
@@ -20,10 +20,29 @@ import type { OutgoingMessage } from '../ports/MessageQueue.js';
  *   UTF-8 bytes, at most {@link SQS_MAX_MESSAGE_BYTES} (the queue default).
  * - `DelaySeconds`: whole seconds 0..900.
  *
+ * The queue limits (names, visibility, retention, redrive, long poll) are
+ * here too, for the embedded queue's checks and the `serverless.yml` reader.
+ *
  * (SQS documents that it may also replace invalid characters with U+FFFD
  * instead of refusing the message; either way the message would not arrive
  * as sent, so Sluice refuses it.)
  */
+
+/** SQS queue names: 1..80 characters of A-Z a-z 0-9 - _ (standard queues). */
+export const SQS_QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+/** `VisibilityTimeout` range, seconds (12 hours at most); default 30. */
+export const SQS_MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
+export const SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
+/** `MessageRetentionPeriod` range, seconds (1 minute to 14 days); default 4 days. */
+export const SQS_MIN_RETENTION_SECONDS = 60;
+export const SQS_MAX_RETENTION_SECONDS = 1_209_600;
+export const SQS_DEFAULT_RETENTION_SECONDS = 345_600;
+/** `maxReceiveCount` of a redrive policy: 1..1000. */
+export const SQS_MAX_RECEIVE_COUNT = 1000;
+/** Long poll: `WaitTimeSeconds` 0..20. */
+export const SQS_MAX_WAIT_SECONDS = 20;
+/** `MaxNumberOfMessages` of a receive: 1..10. */
+export const SQS_MAX_RECEIVE_MESSAGES = 10;
 
 /** Default `MaximumMessageSize` of an SQS queue (256 KiB), which the queues Sluice creates keep. */
 export const SQS_MAX_MESSAGE_BYTES = 262_144;

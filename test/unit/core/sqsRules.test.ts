@@ -6,7 +6,7 @@ import {
   firstForbiddenCharacter,
   parseDelaySeconds,
   sqsMessageBytes,
-} from '../../../lib/core/queue/sqsMessageRules.js';
+} from '../../../lib/core/queue/sqsRules.js';
 import { parseTaskEnvelope, taskMessageOf } from '../../../lib/core/task/taskEnvelopeCodec.js';
 
 describe('SQS message rules', () => {
