@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { SluiceError, UnknownQueueError } from '../core/errors.js';
 import type { MessageQueue, OutgoingMessage, QueueStats, ReceiveOptions, ReceivedMessage } from '../core/ports/MessageQueue.js';
+import { checkOutgoingMessage, sqsMessageBytes } from '../core/queue/sqsRules.js';
 import { awsRequestFailed } from './awsErrors.js';
 import type { QueueUrlResolver } from './queueUrlResolvers.js';
 import { isQueueDoesNotExist } from './sqsErrors.js';
@@ -43,7 +44,9 @@ export class SqsMessageQueue implements MessageQueue {
     this.resolveQueueUrl = options.resolveQueueUrl;
   }
 
+  /** @throws {ValidationError} / {PayloadTooLargeError} for what SQS refuses, before any request (`checkOutgoingMessage`) */
   async send(queue: string, message: OutgoingMessage): Promise<{ messageId: string }> {
+    checkOutgoingMessage(message);
     const out = await this.call(queue, 'SendMessage', (url) =>
       this.client.send(
         new SendMessageCommand({
@@ -65,6 +68,7 @@ export class SqsMessageQueue implements MessageQueue {
    * attribute) throws, naming the entry.
    */
   async sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<Array<{ messageId: string }>> {
+    for (const message of messages) checkOutgoingMessage(message);
     const ids: string[] = new Array<string>(messages.length);
     for (const chunk of chunkForBatch(messages)) {
       let pending = chunk;
@@ -172,20 +176,13 @@ function toReceived(queue: string, message: Message): ReceivedMessage {
   };
 }
 
-/** The size SQS counts for a message: body plus attribute names, types and values. */
-function messageBytes(message: OutgoingMessage): number {
-  let size = Buffer.byteLength(message.body);
-  for (const [name, value] of Object.entries(message.attributes ?? {})) size += Buffer.byteLength(name) + 'String'.length + Buffer.byteLength(value);
-  return size;
-}
-
 /** Splits message indexes into batches of at most 10 entries and 1 MiB. */
 function chunkForBatch(messages: readonly OutgoingMessage[]): number[][] {
   const chunks: number[][] = [];
   let current: number[] = [];
   let bytes = 0;
   messages.forEach((message, index) => {
-    const size = messageBytes(message);
+    const size = sqsMessageBytes(message);
     if (current.length > 0 && (current.length >= BATCH_MAX_ENTRIES || bytes + size > BATCH_MAX_BYTES)) {
       chunks.push(current);
       current = [];

@@ -1,11 +1,19 @@
 import { ConfigError } from '../core/errors.js';
 import type { QueueSpec } from '../core/ports/MessageQueue.js';
+import {
+  SQS_DEFAULT_RETENTION_SECONDS,
+  SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
+  SQS_MAX_RECEIVE_COUNT,
+  SQS_MAX_RETENTION_SECONDS,
+  SQS_MAX_VISIBILITY_TIMEOUT_SECONDS,
+  SQS_MIN_RETENTION_SECONDS,
+} from '../core/queue/sqsRules.js';
 import { evaluateString, queueFromArn, type CloudFormationScope } from './cloudFormationValues.js';
 import { isPlainObject } from './VariableResolver.js';
 
 /** SQS defaults for a queue whose properties are not declared. */
-export const SQS_DEFAULT_VISIBILITY_TIMEOUT = 30;
-export const SQS_DEFAULT_RETENTION = 345_600;
+export const SQS_DEFAULT_VISIBILITY_TIMEOUT = SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS;
+export const SQS_DEFAULT_RETENTION = SQS_DEFAULT_RETENTION_SECONDS;
 
 /**
  * One {@link QueueSpec} per `AWS::SQS::Queue` in `resources.Resources`
@@ -49,12 +57,12 @@ export function buildQueueSpecs(scope: CloudFormationScope): QueueSpec[] {
 
     const spec: QueueSpec = {
       name,
-      visibilityTimeoutSeconds: integerProperty(properties.VisibilityTimeout, `${place}.Properties.VisibilityTimeout`, 0, 43_200, SQS_DEFAULT_VISIBILITY_TIMEOUT),
+      visibilityTimeoutSeconds: integerProperty(properties.VisibilityTimeout, `${place}.Properties.VisibilityTimeout`, 0, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS, SQS_DEFAULT_VISIBILITY_TIMEOUT),
       messageRetentionSeconds: integerProperty(
         properties.MessageRetentionPeriod,
         `${place}.Properties.MessageRetentionPeriod`,
-        60,
-        1_209_600,
+        SQS_MIN_RETENTION_SECONDS,
+        SQS_MAX_RETENTION_SECONDS,
         SQS_DEFAULT_RETENTION,
       ),
     };
@@ -99,7 +107,7 @@ function redrivePolicy(raw: unknown, place: string, scope: CloudFormationScope):
   if (policy.maxReceiveCount === undefined) throw new ConfigError(`${place}.maxReceiveCount is required`);
   return {
     queue: target.name,
-    maxReceiveCount: integerProperty(policy.maxReceiveCount, `${place}.maxReceiveCount`, 1, 1000, 0),
+    maxReceiveCount: integerProperty(policy.maxReceiveCount, `${place}.maxReceiveCount`, 1, SQS_MAX_RECEIVE_COUNT, 0),
   };
 }
 

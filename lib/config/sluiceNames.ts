@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.js';
+import { SQS_MAX_RETENTION_SECONDS, SQS_QUEUE_NAME } from '../core/queue/sqsRules.js';
 
 /**
  * Names of what Sluice adds to a service, in one place: the embedded
@@ -6,7 +7,7 @@ import { ConfigError } from '../core/errors.js';
  */
 
 /** SQS queue names: 1..80 characters of A-Z a-z 0-9 - _. */
-const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+const QUEUE_NAME = SQS_QUEUE_NAME;
 
 /** Task queue of a process: `${service}-${stage}-${function}`. */
 export function taskQueueName(service: string, stage: string, functionName: string): string {
@@ -60,7 +61,7 @@ export const RESERVED_PATH_PREFIX = '/sluice';
 export const RESERVED_ENV_PREFIX = 'SLUICE_';
 
 /** Retention of task dead-letter queues: 14 days, the SQS maximum, to leave time to inspect and redrive. */
-export const TASK_DLQ_RETENTION_SECONDS = 1_209_600;
+export const TASK_DLQ_RETENTION_SECONDS = SQS_MAX_RETENTION_SECONDS;
 
 /** Retention of task queues: 4 days (the SQS default). */
 export const TASK_QUEUE_RETENTION_SECONDS = 345_600;

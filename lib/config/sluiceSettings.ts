@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { SQS_MAX_RECEIVE_COUNT } from '../core/queue/sqsRules.js';
 import type { SluiceSettings } from './ServiceManifest.js';
 
 /**
@@ -29,7 +30,7 @@ export const sluiceSettingsSchema = z.strictObject({
   maxPayloadBytes: integer(1, 1024 * 1024).optional(),
   defaultConcurrency: integer(1, 1000).optional(),
   /** SQS allows 1..1000; AWS advises at least 5 with Lambda consumers. */
-  maxReceiveCount: integer(1, 1000).optional(),
+  maxReceiveCount: integer(1, SQS_MAX_RECEIVE_COUNT).optional(),
   /** Record `running` when tasks start (see SluiceSettings.trackRunning). */
   trackRunning: z.boolean().optional(),
   /** AWS only: handler of the platform API function; the embedded runtime ignores it. */
@@ -38,7 +39,7 @@ export const sluiceSettingsSchema = z.strictObject({
 
 const queueSettingsSchema = z.strictObject({
   batchSize: integer(1, 10_000).optional(),
-  maxReceiveCount: integer(1, 1000).optional(),
+  maxReceiveCount: integer(1, SQS_MAX_RECEIVE_COUNT).optional(),
   maximumBatchingWindow: integer(0, 300).optional(),
 });
 

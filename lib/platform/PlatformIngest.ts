@@ -1,12 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { MalformedInputError, PayloadTooLargeError, UnknownProcessError, ValidationError } from '../core/errors.js';
+import { checkOutgoingMessage, parseDelaySeconds } from '../core/queue/sqsRules.js';
 import type { SubmitRequest, SubmitResult, SubmittableProcess } from '../core/runner/submitTask.js';
 import type { TaskRecord } from '../core/task/TaskRecord.js';
 import { opensTooDeep, tooDeepError } from '../core/boundedJson.js';
 import { validationErrorOf } from '../core/validationIssues.js';
 import { jsonReply, type HttpReply } from '../http/httpResponses.js';
-import { parseIntegerParameter } from '../http/queryParameters.js';
 import { parseRequestBody } from '../http/parseRequestBody.js';
 import type { PlatformProcess } from './PlatformProcess.js';
 import type { QueueConsole } from './QueueConsole.js';
@@ -89,14 +89,17 @@ export class PlatformIngest {
     } catch (cause) {
       throw new MalformedInputError('message body is not valid UTF-8', { cause });
     }
-    const delaySeconds = parseIntegerParameter('delaySeconds', delay, 0, 900);
+    const delaySeconds = parseDelaySeconds(delay);
     // The consumer reads a JSON body as JSON: one nested past the limit could only be dead-lettered.
     if (opensTooDeep(body)) throw tooDeepError('message body');
     const attributes: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) {
       if (name.startsWith(ATTRIBUTE_HEADER)) attributes[name.slice(ATTRIBUTE_HEADER.length)] = value;
     }
-    const { messageId } = await queues.send(queue, { body, attributes, ...(delaySeconds !== undefined ? { delaySeconds } : {}) });
+    const message = { body, attributes, ...(delaySeconds !== undefined ? { delaySeconds } : {}) };
+    // What SQS would refuse is a precise 400/413 here, whichever queue adapter is behind the console.
+    checkOutgoingMessage(message);
+    const { messageId } = await queues.send(queue, message);
     return jsonReply(202, { queue, messageId });
   }
 }

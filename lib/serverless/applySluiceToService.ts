@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { buildServiceManifest } from '../config/buildServiceManifest.js';
+import type { ServiceManifest } from '../config/ServiceManifest.js';
 import { expandSluiceDeclarations } from '../config/expandSluiceDeclarations.js';
 import { assertServerlessConfig, type CloudFormationResource, type FunctionConfig } from '../config/serverlessConfig.js';
 import { functionSluiceSchema, sluiceSettingsSchema } from '../config/sluiceSettings.js';
@@ -21,13 +22,14 @@ export interface ServerlessService {
  * (task queues, table, roles, platform function, environment) back into
  * `service`.
  *
- * @returns warnings to show the user
+ * @returns warnings to show the user, and the manifest (for the package-time
+ *   steps that load process code: `writeInputSchemas`)
  * @throws {ConfigError} when the declaration is invalid
  */
 export function applySluiceToService(
   service: ServerlessService,
   context: { serviceDir: string; stage: string; region: string },
-): { warnings: string[] } {
+): { warnings: string[]; manifest: ServiceManifest } {
   // A plain-data copy: the framework's objects carry getters and compiled state.
   const snapshot: unknown = JSON.parse(
     JSON.stringify({
@@ -46,7 +48,7 @@ export function applySluiceToService(
   for (const [name, fn] of Object.entries(additions.functions)) service.functions[name] = fn;
   service.resources ??= {};
   service.resources.Resources = additions.resources;
-  return { warnings: additions.warnings };
+  return { warnings: additions.warnings, manifest };
 }
 
 /** JSON schemas for the framework's configuration validation (derived from the zod schemas, so they cannot drift). */

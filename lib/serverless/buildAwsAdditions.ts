@@ -1,3 +1,4 @@
+import { INPUT_SCHEMAS_FILE } from '../aws/config/inputSchemaCatalog.js';
 import { encodeProcessCatalog } from '../aws/config/processCatalog.js';
 import { FUNCTION_KIND, LAMBDA_ENV_LIMIT_BYTES, SLUICE_ENV } from '../aws/config/sluiceEnv.js';
 import { TASK_TABLE, taskTableProperties } from '../aws/taskTable.js';
@@ -175,7 +176,11 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
         queueUrlEstimate.length,
       ),
       [SLUICE_ENV.processCatalog]: encodeProcessCatalog(manifest.processes),
+      // Async payloads are checked against JSON Schemas written at package time, in a bundled file
+      // (the 4 KB environment could not hold them).
+      ...(manifest.processes.some((p) => p.taskQueue !== undefined) ? { [SLUICE_ENV.inputSchemas]: INPUT_SCHEMAS_FILE } : {}),
     },
+    ...(manifest.processes.some((p) => p.taskQueue !== undefined) ? { package: { patterns: [INPUT_SCHEMAS_FILE] } } : {}),
     events: PLATFORM_ROUTES.map((route) => ({
       httpApi: { method: route.method, path: route.path, ...(route.iam ? { authorizer: { type: 'aws_iam' } } : {}) },
     })),

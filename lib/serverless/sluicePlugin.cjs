@@ -50,6 +50,10 @@ class SluicePlugin {
       // The framework grants its shared default role every sqs event's queue;
       // take back the Sluice processes' queues (they have their own roles).
       'after:package:compileEvents': () => this.pruneDefaultRole(),
+      // Before serverless-esbuild (listed after this plugin) bundles: the
+      // platform function's bundle carries the processes' input JSON Schemas.
+      'before:package:createDeploymentArtifacts': () => this.writeInputSchemas(),
+      'before:deploy:function:packageFunction': () => this.writeInputSchemas(),
     };
   }
 
@@ -58,20 +62,46 @@ class SluicePlugin {
     const provider = this.serverless.getProvider('aws');
     if (!provider) return;
     try {
-      const { warnings } = applySluiceToService(this.serverless.service, {
+      const { warnings, manifest } = applySluiceToService(this.serverless.service, {
         serviceDir: this.serverless.serviceDir,
         stage: provider.getStage(),
         region: provider.getRegion(),
       });
       for (const warning of warnings) this.log.warning(`Sluice: ${warning}`);
+      this.manifest = manifest;
       this.applied = true;
     } catch (error) {
-      // By brand, not by name: any error can be named 'ConfigError'.
-      if (sluiceErrorKind(error) === 'ConfigError') {
-        throw new this.serverless.classes.Error(`Sluice: ${error.message}`, 'SLUICE_CONFIG_ERROR');
-      }
-      throw error;
+      throw this.configError(error);
     }
+  }
+
+  /**
+   * Loads the processes (their code, unlike `apply`) and writes their input
+   * JSON Schemas for the platform function (see `writeInputSchemas.ts`), in
+   * a child Node process with tsx's ESM loader (see `writeInputSchemasCli.ts`).
+   */
+  async writeInputSchemas() {
+    if (!this.applied || !this.manifest) return;
+    const { execFile } = require('node:child_process');
+    const { pathToFileURL } = require('node:url');
+    const path = require('node:path');
+    const args = ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(__dirname, 'writeInputSchemasCli.ts'), this.serverless.serviceDir];
+    const { stdout } = await new Promise((resolve, reject) => {
+      const child = execFile(process.execPath, args, { cwd: this.serverless.serviceDir, maxBuffer: 16 * 1024 * 1024 }, (error, out, err) => {
+        if (!error) return resolve({ stdout: out });
+        const message = `Sluice: cannot write the input schemas of the processes: ${String(err).trim() || error.message}`;
+        reject(new this.serverless.classes.Error(message, 'SLUICE_CONFIG_ERROR'));
+      });
+      child.stdin.end(JSON.stringify(this.manifest));
+    });
+    for (const warning of JSON.parse(stdout).warnings) this.log.warning(`Sluice: ${warning}`);
+  }
+
+  /** A Sluice ConfigError as the framework's own error (a clean message, no stack); anything else as is. */
+  configError(error) {
+    // By brand, not by name: any error can be named 'ConfigError'.
+    if (sluiceErrorKind(error) === 'ConfigError') return new this.serverless.classes.Error(`Sluice: ${error.message}`, 'SLUICE_CONFIG_ERROR');
+    return error;
   }
 
   pruneDefaultRole() {

@@ -5,7 +5,8 @@ import { AwsTaskDispatcher } from '../../lib/aws/AwsTaskDispatcher.js';
 import { DynamoTaskStore } from '../../lib/aws/DynamoTaskStore.js';
 import { queueUrlFromGetQueueUrl } from '../../lib/aws/queueUrlResolvers.js';
 import { SqsMessageQueue } from '../../lib/aws/SqsMessageQueue.js';
-import { UnknownQueueError } from '../../lib/core/errors.js';
+import { PayloadTooLargeError, UnknownQueueError } from '../../lib/core/errors.js';
+import { firstForbiddenCharacter } from '../../lib/core/queue/sqsRules.js';
 import type { ReceivedMessage } from '../../lib/core/ports/MessageQueue.js';
 import { TASK_ID_ATTRIBUTE, type TaskEnvelope } from '../../lib/core/ports/TaskDispatcher.js';
 import type { TaskRecord } from '../../lib/core/task/TaskRecord.js';
@@ -105,19 +106,40 @@ describe('AwsTaskDispatcher retries', () => {
     expect(await drain()).toEqual([]);
   });
 
-  it('keeps the task queued when the send fails, and the retried submission sends it', async () => {
+  it('marks the task failed when its send fails, so no record waits for a message that will never come', async () => {
     const record = makeRecord({ payloadHash: 'retry' });
     const missing = uniqueName('not-yet');
     await expect(stack.dispatcher.dispatch(record, envelopeFor(record), { queue: missing })).rejects.toBeInstanceOf(UnknownQueueError);
-    expect(await stack.store.get(record.taskId)).toEqual(record);
+    const failed = await stack.store.get(record.taskId);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 0, error: { kind: 'system', name: 'DispatchFailed' } });
+    expect(failed!.error!.message).toContain(missing);
+    // A retried submission finds the final record and sends nothing.
     const urls = await declareQueues(stack.sqs, [{ name: missing, visibilityTimeoutSeconds: 30, messageRetentionSeconds: 3600 }]);
     try {
-      expect(await stack.dispatcher.dispatch(record, envelopeFor(record), { queue: missing })).toEqual({ created: false, existing: record });
-      const [message, ...rest] = await drain(missing);
-      expect(rest).toEqual([]);
-      expect(JSON.parse(message!.body)).toEqual(envelopeFor(record));
+      expect(await stack.dispatcher.dispatch(record, envelopeFor(record), { queue: missing })).toEqual({ created: false, existing: failed });
+      expect(await drain(missing)).toEqual([]);
     } finally {
       await deleteQueues(stack.sqs, Object.values(urls));
     }
+  });
+
+  it('refuses an envelope over SQS\'s message size before writing the record', async () => {
+    const record = makeRecord({ payloadHash: 'big' });
+    const envelope = { ...envelopeFor(record), payload: { type: 'api', body: 'x'.repeat(262_144) } };
+    await expect(stack.dispatcher.dispatch(record, envelope, { queue: stack.queueName })).rejects.toBeInstanceOf(PayloadTooLargeError);
+    expect(await stack.store.get(record.taskId)).toBeUndefined();
+    expect(await drain()).toEqual([]);
+  });
+
+  it('carries every JSON string SQS would refuse raw, escaped, and back unchanged', async () => {
+    // (No astral character here: fauxqs refuses them, unlike SQS — its check works on UTF-16 code units.)
+    const body = { tag: 'a\uFFFFb', nul: 'a\u0000b', bel: '\u0007', fffe: '\uFFFE', lone: ['\uD800', 'x\uDFFFy'], 'key\u0001': 1 } as Record<string, unknown>;
+    const record = makeRecord({ payloadHash: 'chars' });
+    const envelope: TaskEnvelope = { ...envelopeFor(record), payload: { type: 'api', body } };
+    expect(await stack.dispatcher.dispatch(record, envelope, { queue: stack.queueName })).toEqual({ created: true });
+    const [message, ...rest] = await drain();
+    expect(rest).toEqual([]);
+    expect(firstForbiddenCharacter(message!.body)).toBeUndefined();
+    expect(JSON.parse(message!.body)).toEqual(envelope);
   });
 });

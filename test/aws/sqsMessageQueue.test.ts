@@ -1,4 +1,4 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueUrlFromGetQueueUrl, queueUrlFromPrefix } from '../../lib/aws/queueUrlResolvers.js';
 import { createRequestCounter } from '../../lib/aws/requestCounter.js';
@@ -70,15 +70,25 @@ describe('SqsMessageQueue specifics', () => {
     });
   });
 
+  it('the emulator itself refuses the bodies the shared rules refuse (the pre-check mirrors SQS, it does not invent rules)', async () => {
+    const url = await declare(uniqueName('raw'));
+    for (const body of ['a\u0007b', 'ab\uFFFF', 'x\uD800y', '']) {
+      await expect(client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }))).rejects.toMatchObject({
+        name: expect.stringMatching(/InvalidMessageContents|MissingParameter/),
+      });
+    }
+  });
+
   it('splits a batch at 1 MiB of payload', async () => {
     const name = uniqueName('bigbatch');
     await declare(name);
-    const body = 'x'.repeat(300 * 1024);
+    // Each message within SQS's 256 KiB per message; together over 1 MiB per request.
+    const body = 'x'.repeat(250 * 1024);
     const counter = createRequestCounter();
     counter.attach(client);
     const sent = await queue.sendBatch(name, [{ body }, { body }, { body }, { body }, { body }]);
     expect(new Set(sent.map((s) => s.messageId)).size).toBe(5);
-    // 3 x 300 KiB fit in 1 MiB, the 4th would not.
+    // 4 x 250 KiB fit in 1 MiB, the 5th would not.
     expect(counter.snapshot().requests['SQS.SendMessageBatch']).toBe(2);
     expect((await drain(name, 5)).map((m) => m.body.length)).toEqual(Array(5).fill(body.length));
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UnknownQueueError } from '../../lib/core/errors.js';
+import { PayloadTooLargeError, UnknownQueueError, ValidationError } from '../../lib/core/errors.js';
 import type { MessageQueue, QueueSpec, ReceivedMessage } from '../../lib/core/ports/MessageQueue.js';
 import { sleep } from '../helpers/time.js';
 
@@ -169,6 +169,75 @@ export function describeMessageQueueContract(name: string, createFixture: () => 
 
     it('rejects an undeclared queue with UnknownQueueError', async () => {
       await expect(queue.send(fresh('nope'), { body: 'x' })).rejects.toBeInstanceOf(UnknownQueueError);
+    });
+
+    // SQS's SendMessage rules (lib/core/queue/sqsRules.ts): both adapters refuse what SQS refuses,
+    // with the same precise error, before anything is stored or sent.
+    it.each([
+      ['U+0007', 'a\u0007b', 'U+0007 at index 1'],
+      ['U+0000', '\u0000', 'U+0000 at index 0'],
+      ['U+FFFF', 'ab\uFFFF', 'U+FFFF at index 2'],
+      ['U+FFFE', '\uFFFE', 'U+FFFE at index 0'],
+      ['U+001F', 'x\u001F', 'U+001F at index 1'],
+      ['a lone high surrogate', 'x\uD800y', 'U+D800 at index 1'],
+      ['a lone low surrogate', '\uDC00', 'U+DC00 at index 0'],
+      ['an empty body', '', 'must not be empty'],
+    ])('refuses a body with %s (ValidationError naming it) and stores nothing', async (_label, body, why) => {
+      const q = fresh('badchars');
+      await fx.declare([spec(q)]);
+      const error = await queue.send(q, { body }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).issues).toEqual([{ path: 'body', message: expect.stringContaining(why) }]);
+      expect(await queue.receive(q, { maxMessages: 10 })).toEqual([]);
+    });
+
+    it('accepts every character class SQS allows, at the edges of its ranges', async () => {
+      const q = fresh('goodchars');
+      await fx.declare([spec(q)]);
+      const body = '\t\n\r \u007F\uD7FF\uE000\uFFFD';
+      await queue.send(q, { body, attributes: { 'a.b-c_D9': '\uFFFD\t' } });
+      const [msg] = await receiveUntil(queue, q, 1);
+      expect(msg).toMatchObject({ body, attributes: { 'a.b-c_D9': '\uFFFD\t' } });
+    });
+
+    it.each([
+      ['a reserved AWS. prefix', { 'AWS.trace': 'v' }, 'attributes.AWS.trace'],
+      ['a reserved amazon. prefix in any case', { 'aMaZoN.x': 'v' }, 'attributes.aMaZoN.x'],
+      ['a leading period', { '.a': 'v' }, 'attributes..a'],
+      ['a trailing period', { 'a.': 'v' }, 'attributes.a.'],
+      ['successive periods', { 'a..b': 'v' }, 'attributes.a..b'],
+      ['a space in the name', { 'a b': 'v' }, 'attributes.a b'],
+      ['a 257-character name', { ['n'.repeat(257)]: 'v' }, `attributes.${'n'.repeat(257)}`],
+      ['an empty value', { kind: '' }, 'attributes.kind'],
+      ['U+0000 in a value', { kind: 'a\u0000' }, 'attributes.kind'],
+      ['11 attributes', Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`a${i}`, 'v'])), 'attributes'],
+    ])('refuses attributes with %s', async (_label, attributes, path) => {
+      const q = fresh('badattr');
+      await fx.declare([spec(q)]);
+      const error = await queue.send(q, { body: 'x', attributes }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).issues.map((i) => i.path)).toEqual([path]);
+    });
+
+    it('counts attribute names, types and values into the 256 KiB limit, and accepts exactly the limit', async () => {
+      const q = fresh('size');
+      await fx.declare([spec(q)]);
+      const attributes = { k: 'v' }; // 1 + 'String' + 1 = 8 bytes
+      const fits = 'x'.repeat(262_144 - 8);
+      await queue.send(q, { body: fits, attributes });
+      const error = await queue.send(q, { body: `${fits}x`, attributes }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PayloadTooLargeError);
+      expect(error).toMatchObject({ size: 262_145, limit: 262_144 });
+      const got = await receiveUntil(queue, q, 1);
+      expect(got.map((m) => m.body.length)).toEqual([fits.length]);
+    });
+
+    it('refuses a delay outside 0..900 whole seconds', async () => {
+      const q = fresh('delay');
+      await fx.declare([spec(q)]);
+      for (const delaySeconds of [901, -1, 1.5]) {
+        await expect(queue.send(q, { body: 'x', delaySeconds })).rejects.toBeInstanceOf(ValidationError);
+      }
     });
   });
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigError } from '../../core/errors.js';
+import { SQS_MAX_RECEIVE_COUNT } from '../../core/queue/sqsRules.js';
 import { decodeProcessCatalog, type CatalogProcess } from './processCatalog.js';
 import { FUNCTION_KIND, SLUICE_ENV } from './sluiceEnv.js';
 
@@ -34,6 +35,8 @@ export interface AwsPlatformConfig extends AwsCommonConfig {
   /** Prefix of task queue URLs: `https://sqs.<region>.amazonaws.com/<account>/`. */
   queueUrlPrefix: string;
   processes: readonly CatalogProcess[];
+  /** Path of the bundled input schema file (`SLUICE_INPUT_SCHEMAS`); absent = payloads are validated by the worker only. */
+  inputSchemas?: string;
 }
 
 export type AwsConfig = Readonly<AwsProcessConfig> | Readonly<AwsPlatformConfig>;
@@ -92,11 +95,13 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     } catch (cause) {
       throw new ConfigError(`environment variable ${SLUICE_ENV.processCatalog} is not a valid process catalog`, { cause });
     }
+    const inputSchemas = read(SLUICE_ENV.inputSchemas, text, true);
     return deepFreeze({
       kind,
       ...common,
       queueUrlPrefix: required(SLUICE_ENV.queueUrlPrefix, z.string().regex(/^https?:\/\/\S+\/$/, 'is not a URL ending with /')),
       processes,
+      ...(inputSchemas !== undefined ? { inputSchemas } : {}),
     });
   }
 
@@ -123,7 +128,7 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
             return z.NEVER;
           }
         })
-        .pipe(z.record(z.string().min(1), z.number().int().min(1).max(1000))),
+        .pipe(z.record(z.string().min(1), z.number().int().min(1).max(SQS_MAX_RECEIVE_COUNT))),
     ),
   };
   if (queueName !== undefined && queueUrl !== undefined) config.taskQueue = { name: queueName, url: queueUrl };

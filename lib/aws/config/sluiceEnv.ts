@@ -22,6 +22,8 @@
  * - `SLUICE_QUEUE_URL_PREFIX`: `https://sqs.<region>.<suffix>/<account>/`; a task
  *   queue's URL is this prefix + its name.
  * - `SLUICE_PROCESS_CATALOG`: the processes, compact JSON (see `processCatalog.ts`).
+ * - `SLUICE_INPUT_SCHEMAS`: path, in the bundle, of the processes' input JSON
+ *   Schemas (see `inputSchemaCatalog.ts`), to answer 400 to invalid async payloads.
  */
 export const SLUICE_ENV = {
   functionKind: 'SLUICE_FUNCTION_KIND',
@@ -37,6 +39,7 @@ export const SLUICE_ENV = {
   maxReceiveCounts: 'SLUICE_MAX_RECEIVE_COUNTS',
   queueUrlPrefix: 'SLUICE_QUEUE_URL_PREFIX',
   processCatalog: 'SLUICE_PROCESS_CATALOG',
+  inputSchemas: 'SLUICE_INPUT_SCHEMAS',
   trackRunning: 'SLUICE_TRACK_RUNNING',
 } as const;
 

@@ -8,6 +8,7 @@ import { submitTask } from '../../core/runner/submitTask.js';
 import { createPlatformApp } from '../../platform/createPlatformApp.js';
 import type { PlatformProcess } from '../../platform/PlatformProcess.js';
 import { AwsTaskDispatcher } from '../AwsTaskDispatcher.js';
+import { loadPayloadValidators, type PayloadValidator } from '../config/inputSchemaCatalog.js';
 import type { AwsPlatformConfig } from '../config/readAwsConfig.js';
 import { readAwsConfig } from '../config/readAwsConfig.js';
 import { DynamoTaskStore } from '../DynamoTaskStore.js';
@@ -34,8 +35,11 @@ export interface PlatformHandlerDeps {
  * - Authentication is API Gateway's IAM authorizer (every route but health),
  *   so the app trusts what reaches it (`auth: gateway`).
  * - The function knows the processes from the catalog only (it does not load
- *   their code): payloads are validated by the worker, and an invalid one
- *   ends as a `failed` task rather than a 400.
+ *   their code): async payloads are checked against the input JSON Schemas
+ *   generated at package time (`SLUICE_INPUT_SCHEMAS`), so an invalid one is
+ *   a 400 as on the embedded runtime; what JSON Schema cannot express
+ *   (refinements, formats, schemas with no JSON form) is left to the
+ *   worker, where it ends as a `failed` task.
  * - An async submission is one conditional PutItem and one SendMessage; a
  *   status poll one GetItem.
  */
@@ -44,16 +48,21 @@ export function createPlatformHandler(deps: PlatformHandlerDeps): LambdaHandler 
   const clock = deps.clock ?? systemClock;
   const store = new DynamoTaskStore({ client: deps.dynamo, tableName: config.taskTable, processes: config.processes.map((p) => p.name), clock });
   const queue = new SqsMessageQueue({ client: deps.sqs, resolveQueueUrl: deps.resolveQueueUrl ?? queueUrlFromPrefix(config.queueUrlPrefix) });
-  const dispatcher = new AwsTaskDispatcher({ store, queue });
+  const dispatcher = new AwsTaskDispatcher({ store, queue, clock });
   const retentionSeconds = config.retentionDays * 86_400;
-  const processes: PlatformProcess[] = config.processes.map((p) => ({
-    name: p.name,
-    taskQueue: p.taskQueue,
-    timeoutSeconds: p.timeoutSeconds,
-    http: p.http,
-    queues: p.queues,
-    schedules: p.schedules,
-  }));
+  const validators = config.inputSchemas === undefined ? new Map<string, PayloadValidator>() : loadPayloadValidators(config.inputSchemas);
+  const processes: PlatformProcess[] = config.processes.map((p) => {
+    const validatePayload = validators.get(p.name);
+    return {
+      name: p.name,
+      taskQueue: p.taskQueue,
+      timeoutSeconds: p.timeoutSeconds,
+      http: p.http,
+      queues: p.queues,
+      schedules: p.schedules,
+      ...(validatePayload ? { validatePayload } : {}),
+    };
+  });
   const app = createPlatformApp({
     processes,
     store,

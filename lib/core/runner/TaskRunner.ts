@@ -52,6 +52,13 @@ export interface Delivery {
   deadlineMs?: number;
   /** Set when the message cannot be a valid delivery (a malformed task envelope): the task fails for good without running. */
   poison?: string;
+  /**
+   * Set when the message claims to be the envelope of task `taskId`. It is
+   * that task's delivery only if the task's record (same process) holds
+   * `payloadHash`; otherwise the message is delivered as `own` (its own
+   * streaming task) and fails there, leaving the named task untouched.
+   */
+  claim?: { payloadHash: string; own: Delivery };
 }
 
 /**
@@ -125,6 +132,10 @@ export class TaskRunner {
   async deliver(process: RunnableProcess, delivery: Delivery): Promise<DeliveryResult> {
     const { store, clock } = this.#opts;
     const existing = await store.get(delivery.taskId);
+    if (delivery.claim) {
+      const refused = refuseClaim(delivery, existing, process.name);
+      if (refused !== undefined) return this.deliver(process, { ...delivery.claim.own, poison: refused });
+    }
     if (existing && isTerminal(existing.status)) {
       // A duplicate or late redelivery: never run a finished task again.
       return { decision: decisionFor(existing), record: existing, ran: false };
@@ -247,6 +258,15 @@ export class TaskRunner {
     const left = deadlineMs - this.#opts.clock.now() - this.#opts.deadlineMarginMs;
     return Math.max(1, Math.min(process.timeoutMs, left));
   }
+}
+
+/** Why a message claiming to be the envelope of `delivery.taskId` is not; undefined when it is. */
+function refuseClaim(delivery: Delivery, record: TaskRecord | undefined, process: string): string | undefined {
+  const named = `task ${delivery.taskId}`;
+  if (!record) return `the message claims to be the envelope of ${named}, which has no record`;
+  if (record.process !== process) return `the message claims to be the envelope of ${named} of another process`;
+  if (record.payloadHash !== delivery.claim?.payloadHash) return `the message claims to be the envelope of ${named} but does not carry its payload`;
+  return undefined;
 }
 
 /** What the queue should do with a message whose task is already final. */

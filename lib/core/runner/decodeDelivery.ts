@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { MAX_JSON_DEPTH, readMaybeJson } from '../boundedJson.js';
 import { TASK_ID_ATTRIBUTE } from '../ports/TaskDispatcher.js';
 import type { Payload } from '../task/Payload.js';
-import { isTaskId, queueMessageTaskId } from '../task/taskIds.js';
+import { dispatchedPayloadHash, parseTaskEnvelope } from '../task/taskEnvelopeCodec.js';
+import { queueMessageTaskId } from '../task/taskIds.js';
 import type { Delivery } from './TaskRunner.js';
 
 /** A message as both queue consumers see it (embedded receive, SQS Lambda record). */
@@ -15,65 +15,27 @@ export interface InboundMessage {
   sentAt: string;
 }
 
-const triggerSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('http'), method: z.string(), path: z.string(), route: z.string() }),
-  z.object({ type: z.literal('api') }),
-  z.object({ type: z.literal('queue'), queue: z.string(), messageId: z.string() }),
-  z.object({ type: z.literal('schedule'), rule: z.string(), scheduledTime: z.string() }),
-]);
-
-const envelopeSchema = z.object({
-  taskId: z.string().min(1).max(64),
-  process: z.string(),
-  trigger: triggerSchema,
-  createdAt: z.string(),
-  payload: z.discriminatedUnion('type', [
-    z.object({ type: z.literal('api'), body: z.unknown().optional() }),
-    z.object({ type: z.literal('schedule'), rule: z.string(), scheduledTime: z.string(), input: z.unknown().optional() }),
-  ]),
-  maxAttempts: z.number().int().positive().optional(),
-});
-
 /**
- * Turns a task-queue message into a {@link Delivery}. A message carrying the
- * `sluice-task-id` attribute and a well-formed envelope for this process is
- * a platform task (async submission, schedule); anything else is a streaming
- * message, whose task id derives from its message id so that every
- * redelivery is the same task.
+ * Turns a task-queue message into a {@link Delivery}:
+ *
+ * - no `sluice-task-id` attribute: a streaming message, whose task id
+ *   derives from its queue and message id, so that every redelivery is the
+ *   same task;
+ * - the attribute and a well-formed envelope for that task and this
+ *   process: a platform task (async submission, schedule), with a
+ *   {@link Delivery.claim}: `TaskRunner.deliver` accepts it only if the
+ *   task's record holds the same payload hash;
+ * - the attribute with anything else (garbage, another task's id in the
+ *   body, another process): a poison message that fails as ITS OWN task
+ *   (the streaming id). Anyone who can send to the queue can set the
+ *   attribute, so it alone never acts on the task it names.
  *
  * @param maxReceiveCount the queue's redrive limit; undefined = no DLQ (retries until retention ends)
  */
 export function decodeDelivery(process: string, message: InboundMessage, maxReceiveCount: number | undefined): Delivery {
   const limit = maxReceiveCount ?? Number.POSITIVE_INFINITY;
-  const markedTaskId = message.attributes[TASK_ID_ATTRIBUTE];
-  if (markedTaskId !== undefined) {
-    const envelope = parseEnvelope(message.body);
-    if (envelope && envelope.taskId === markedTaskId && envelope.process === process) {
-      return {
-        taskId: envelope.taskId,
-        trigger: envelope.trigger,
-        payload: envelope.payload as Payload,
-        createdAt: envelope.createdAt,
-        receiveCount: message.receiveCount,
-        maxAttempts: Math.min(limit, envelope.maxAttempts ?? limit),
-      };
-    }
-    // Marked as a platform task but unreadable (or for another process): a
-    // poison message. Fail its task for good rather than guess what it meant.
-    if (isTaskId(markedTaskId)) {
-      return {
-        taskId: markedTaskId,
-        trigger: { type: 'queue', queue: message.queue, messageId: message.messageId },
-        payload: queuePayload(message),
-        createdAt: message.sentAt,
-        receiveCount: message.receiveCount,
-        maxAttempts: limit,
-        poison: `the message carries ${TASK_ID_ATTRIBUTE} but its body is not a task envelope for process '${process}'`,
-      };
-    }
-  }
   const body = readMaybeJson(message.body);
-  return {
+  const own: Delivery = {
     taskId: queueMessageTaskId(message.queue, message.messageId, Date.parse(message.sentAt)),
     trigger: { type: 'queue', queue: message.queue, messageId: message.messageId },
     payload: queuePayload(message, body),
@@ -82,6 +44,24 @@ export function decodeDelivery(process: string, message: InboundMessage, maxRece
     maxAttempts: limit,
     // JSON nested past the limit would overflow every later walk of it (storing, validating): dead-letter it.
     ...(body.kind === 'too-deep' ? { poison: `the message body is JSON nested deeper than ${MAX_JSON_DEPTH} levels` } : {}),
+  };
+  const markedTaskId = message.attributes[TASK_ID_ATTRIBUTE];
+  if (markedTaskId === undefined) return own;
+  const envelope = parseTaskEnvelope(message.body);
+  if (!envelope || envelope.taskId !== markedTaskId || envelope.process !== process) {
+    return {
+      ...own,
+      poison: `the message carries ${TASK_ID_ATTRIBUTE} ${JSON.stringify(markedTaskId.slice(0, 64))} but its body is not that task's envelope for process '${process}'`,
+    };
+  }
+  return {
+    taskId: envelope.taskId,
+    trigger: envelope.trigger,
+    payload: envelope.payload,
+    createdAt: envelope.createdAt,
+    receiveCount: message.receiveCount,
+    maxAttempts: Math.min(limit, envelope.maxAttempts ?? limit),
+    claim: { payloadHash: dispatchedPayloadHash(envelope.payload), own },
   };
 }
 
@@ -96,12 +76,4 @@ function queuePayload(message: InboundMessage, body = readMaybeJson(message.body
     receiveCount: message.receiveCount,
     sentAt: message.sentAt,
   };
-}
-
-function parseEnvelope(body: string): z.infer<typeof envelopeSchema> | undefined {
-  // The envelope's own levels (envelope, payload) come on top of the payload's.
-  const read = readMaybeJson(body, MAX_JSON_DEPTH + 2);
-  if (read.kind !== 'json') return undefined;
-  const parsed = envelopeSchema.safeParse(read.value);
-  return parsed.success ? parsed.data : undefined;
 }

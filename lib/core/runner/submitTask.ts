@@ -6,7 +6,8 @@ import type { ProcessDefinition } from '../process/types.js';
 import { validateInput } from '../process/validateInput.js';
 import type { Payload } from '../task/Payload.js';
 import type { TaskRecord } from '../task/TaskRecord.js';
-import { idempotentTaskId, newTaskId, payloadHash, scheduleTaskId } from '../task/taskIds.js';
+import { dispatchedPayloadHash } from '../task/taskEnvelopeCodec.js';
+import { idempotentTaskId, newTaskId, scheduleTaskId } from '../task/taskIds.js';
 
 /** A process as the submit path needs it. */
 export interface SubmittableProcess {
@@ -15,6 +16,12 @@ export interface SubmittableProcess {
   taskQueue: string | undefined;
   /** When present, the payload is validated before the task is accepted (400 at the edge). */
   definition?: Pick<ProcessDefinition, 'input'>;
+  /**
+   * Without a definition (the AWS platform function has no process code):
+   * a check of the payload against the process's input JSON Schema.
+   * @throws {ValidationError}
+   */
+  validatePayload?: (payload: unknown) => void;
 }
 
 export interface SubmitDeps {
@@ -51,10 +58,14 @@ export async function submitTask(process: SubmittableProcess, request: SubmitReq
     throw new ValidationError('Idempotency-Key must be 1-255 visible ASCII characters', [{ path: 'Idempotency-Key', message: 'invalid' }]);
   }
   if (process.definition) validateInput(process.definition.input, request.payload);
+  else process.validatePayload?.(request.payload);
 
   const now = deps.clock.now();
-  // Only an idempotent submission is ever compared with an earlier one.
-  const hash = idempotencyKey ? payloadHash(request.payload) : undefined;
+  const payload: Payload = { type: 'api', body: request.payload };
+  // Every dispatched record keeps the hash of what its envelope carries: the
+  // worker accepts a message as this task's only if it carries that payload,
+  // and an idempotent retry with another payload is a conflict.
+  const hash = dispatchedPayloadHash(payload);
   const record: TaskRecord = {
     taskId: idempotencyKey ? idempotentTaskId(process.name, idempotencyKey) : newTaskId(),
     process: process.name,
@@ -64,9 +75,9 @@ export async function submitTask(process: SubmittableProcess, request: SubmitReq
     attempts: 0,
     logs: [],
     expiresAt: Math.floor(now / 1000) + deps.retentionSeconds,
-    ...(idempotencyKey ? { idempotencyKey, payloadHash: hash } : {}),
+    payloadHash: hash,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
   };
-  const payload: Payload = { type: 'api', body: request.payload };
   const outcome = await deps.dispatcher.dispatch(record, envelopeOf(record, payload), { queue: process.taskQueue });
   if (outcome.created) return { created: true, record };
   if (outcome.existing.payloadHash !== hash) throw new IdempotencyConflictError(idempotencyKey ?? '', outcome.existing.taskId);
@@ -87,6 +98,7 @@ export async function dispatchScheduledTask(
   if (!process.taskQueue) throw new AsyncDisabledError(process.name);
   const scheduledTime = isoTime(firing.scheduledTimeMs);
   const now = deps.clock.now();
+  const payload: Payload = { type: 'schedule', rule: firing.rule, scheduledTime, input: firing.input };
   const record: TaskRecord = {
     taskId: scheduleTaskId(process.name, firing.rule, scheduledTime),
     process: process.name,
@@ -96,8 +108,8 @@ export async function dispatchScheduledTask(
     attempts: 0,
     logs: [],
     expiresAt: Math.floor(now / 1000) + deps.retentionSeconds,
+    payloadHash: dispatchedPayloadHash(payload),
   };
-  const payload: Payload = { type: 'schedule', rule: firing.rule, scheduledTime, input: firing.input };
   const envelope = { ...envelopeOf(record, payload), maxAttempts: SCHEDULE_MAX_ATTEMPTS };
   const outcome = await deps.dispatcher.dispatch(record, envelope, { queue: process.taskQueue });
   return outcome.created ? { created: true, record } : { created: false, record: outcome.existing };

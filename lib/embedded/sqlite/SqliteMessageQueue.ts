@@ -6,6 +6,7 @@ import { UnknownQueueError, ValidationError } from '../../core/errors.js';
 import { type Clock, isoTime, systemClock } from '../../core/ports/Clock.js';
 import type { MessageQueue, OutgoingMessage, QueueSpec, QueueStats, ReceivedMessage, ReceiveOptions } from '../../core/ports/MessageQueue.js';
 import { TASK_ID_ATTRIBUTE } from '../../core/ports/TaskDispatcher.js';
+import { checkOutgoingMessage, SQS_MAX_RECEIVE_MESSAGES } from '../../core/queue/sqsRules.js';
 import { GroupCommit } from './GroupCommit.js';
 import { type MessageQueueSql, type PeekRow, prepareMessageQueueSql, type QueueRow, type ReadyRow } from './messageQueueSql.js';
 import { decodeCursor, encodeCursor } from '../../core/pageCursor.js';
@@ -13,7 +14,6 @@ import {
   checkSeconds,
   type DeadLetterEvent,
   type DeadLetterOutcome,
-  MAX_DELAY_SECONDS,
   MAX_VISIBILITY_SECONDS,
   MAX_WAIT_SECONDS,
   type MessageState,
@@ -158,8 +158,9 @@ export class SqliteMessageQueue implements MessageQueue {
 
   #sendNow(queue: string, message: OutgoingMessage): { messageId: string } {
     const state = this.#state(queue);
+    // The same rules as SQS itself (characters, attributes, size, delay), from the one shared module.
+    checkOutgoingMessage(message);
     const delaySeconds = message.delaySeconds ?? 0;
-    checkSeconds('delaySeconds', delaySeconds, MAX_DELAY_SECONDS);
     const now = this.#clock.now();
     const messageId = randomUUID();
     const attributes = message.attributes;
@@ -182,8 +183,8 @@ export class SqliteMessageQueue implements MessageQueue {
   async receive(queue: string, options: ReceiveOptions): Promise<ReceivedMessage[]> {
     const state = this.#state(queue);
     const { maxMessages, waitTimeSeconds = 0 } = options;
-    if (!Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > 10) {
-      throw new ValidationError('invalid receive options', [{ path: 'maxMessages', message: 'must be an integer from 1 to 10' }]);
+    if (!Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > SQS_MAX_RECEIVE_MESSAGES) {
+      throw new ValidationError('invalid receive options', [{ path: 'maxMessages', message: `must be an integer from 1 to ${SQS_MAX_RECEIVE_MESSAGES}` }]);
     }
     checkSeconds('waitTimeSeconds', waitTimeSeconds, MAX_WAIT_SECONDS);
     const visibilitySeconds = options.visibilityTimeoutSeconds;

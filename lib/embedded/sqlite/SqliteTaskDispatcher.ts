@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { TASK_ID_ATTRIBUTE, type TaskDispatcher, type TaskEnvelope } from '../../core/ports/TaskDispatcher.js';
+import type { TaskDispatcher, TaskEnvelope } from '../../core/ports/TaskDispatcher.js';
+import { taskMessageOf } from '../../core/task/taskEnvelopeCodec.js';
 import type { CreateOutcome } from '../../core/ports/TaskStore.js';
 import type { TaskRecord } from '../../core/task/TaskRecord.js';
 import { GroupCommit } from './GroupCommit.js';
@@ -26,9 +27,11 @@ export class SqliteTaskDispatcher implements TaskDispatcher {
   constructor(db: Database.Database, tasks: SqliteTaskStore, queues: SqliteMessageQueue) {
     this.#commits = GroupCommit.for(db);
     this.#dispatch = db.transaction((record: TaskRecord, envelope: TaskEnvelope, queue: string): CreateOutcome => {
+      // Encoded (and checked against SQS's rules) before any write, as on AWS.
+      const message = taskMessageOf(envelope);
       const outcome = tasks.createSync(record);
       // Throws UnknownQueueError for an undeclared queue, which rolls the record back.
-      if (outcome.created) queues.sendSync(queue, { body: JSON.stringify(envelope), attributes: { [TASK_ID_ATTRIBUTE]: record.taskId } });
+      if (outcome.created) queues.sendSync(queue, message);
       return outcome;
     });
   }

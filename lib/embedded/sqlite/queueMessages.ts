@@ -1,5 +1,12 @@
 import * as z from 'zod';
 import { ValidationError } from '../../core/errors.js';
+import {
+  SQS_MAX_RECEIVE_COUNT,
+  SQS_MAX_RETENTION_SECONDS,
+  SQS_MAX_VISIBILITY_TIMEOUT_SECONDS,
+  SQS_MIN_RETENTION_SECONDS,
+  SQS_QUEUE_NAME,
+} from '../../core/queue/sqsRules.js';
 import type { PeekedMessage as ConsolePeekedMessage } from '../../platform/QueueConsole.js';
 
 /*
@@ -37,16 +44,14 @@ export interface DeadLetterEvent {
 /** What {@link SqliteMessageQueue.deadLetter} did: moved the message, deleted it (no dead-letter queue), or nothing (stale handle). */
 export type DeadLetterOutcome = 'moved' | 'deleted' | 'stale';
 
-export const MAX_VISIBILITY_SECONDS = 43_200;
-export const MAX_DELAY_SECONDS = 900;
-export const MAX_WAIT_SECONDS = 20;
+export { SQS_MAX_VISIBILITY_TIMEOUT_SECONDS as MAX_VISIBILITY_SECONDS, SQS_MAX_WAIT_SECONDS as MAX_WAIT_SECONDS } from '../../core/queue/sqsRules.js';
 
 /** A {@link QueueSpec} within SQS's limits. */
 export const queueSpecSchema = z.object({
-  name: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, '1..80 letters, digits, - or _ (as SQS)'),
-  visibilityTimeoutSeconds: z.int().min(0).max(MAX_VISIBILITY_SECONDS),
-  messageRetentionSeconds: z.int().min(60).max(1_209_600),
-  deadLetter: z.object({ queue: z.string().min(1), maxReceiveCount: z.int().min(1).max(1000) }).optional(),
+  name: z.string().regex(SQS_QUEUE_NAME, '1..80 letters, digits, - or _ (as SQS)'),
+  visibilityTimeoutSeconds: z.int().min(0).max(SQS_MAX_VISIBILITY_TIMEOUT_SECONDS),
+  messageRetentionSeconds: z.int().min(SQS_MIN_RETENTION_SECONDS).max(SQS_MAX_RETENTION_SECONDS),
+  deadLetter: z.object({ queue: z.string().min(1), maxReceiveCount: z.int().min(1).max(SQS_MAX_RECEIVE_COUNT) }).optional(),
 });
 
 export const peekCursor = z.int().min(0);

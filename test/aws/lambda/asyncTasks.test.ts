@@ -220,7 +220,7 @@ describe('failures in a batch', () => {
 
   it('fails a poison message at once and leaves it to the redrive, which moves it to the DLQ intact', async () => {
     const submitted = await submit('strict', { orderId: 42 });
-    expect(submitted.statusCode).toBe(202); // the platform knows the catalog only: the worker validates
+    expect(submitted.statusCode).toBe(202); // no input schema file (SLUICE_INPUT_SCHEMAS) in this stack: the worker validates
     const taskId = submitted.json.taskId as string;
     const queue = stack.queues.strict!;
 

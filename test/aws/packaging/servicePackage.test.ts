@@ -5,10 +5,11 @@
  * emulators as the Lambda runtime would run them.
  */
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INPUT_SCHEMAS_FILE } from '../../../lib/aws/config/inputSchemaCatalog.js';
 import { SLUICE_ENV } from '../../../lib/aws/config/sluiceEnv.js';
 import { DynamoTaskStore } from '../../../lib/aws/DynamoTaskStore.js';
 import { classifyProcessEvent } from '../../../lib/aws/lambda/processEvent.js';
@@ -335,6 +336,28 @@ describe('the packaged bundles, run as Lambda runs them', () => {
     const status = okValue<{ statusCode: number; body: string }>(polled!);
     expect(status.statusCode).toBe(200);
     expect(JSON.parse(status.body)).toMatchObject({ taskId, status: 'succeeded', result: { day: '2026-11-26' } });
+  });
+
+  it('sluice-api answers 400 to an invalid async payload, from the input JSON Schemas bundled with it (and only with it)', async () => {
+    const platformEnv = lambdaOf(PLATFORM_FUNCTION)[1].Properties.Environment.Variables as Record<string, unknown>;
+    expect(platformEnv[SLUICE_ENV.inputSchemas]).toBe(INPUT_SCHEMAS_FILE);
+    const bundled = JSON.parse(readFileSync(path.join(bundles[PLATFORM_FUNCTION]!, INPUT_SCHEMAS_FILE), 'utf8')) as { schemas: Record<string, unknown> };
+    expect(Object.keys(bundled.schemas).sort()).toEqual(manifest.processes.filter((p) => p.taskQueue !== undefined).map((p) => p.name).sort());
+    for (const key of manifest.processes.map((p) => p.name)) expect(existsSync(path.join(bundles[key]!, INPUT_SCHEMAS_FILE)), key).toBe(false);
+
+    const submit = (payload: unknown) =>
+      httpApiEvent(
+        { method: 'POST', path: '/sluice/tasks', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ process: 'sales-rollup', payload }) },
+        'platform',
+      );
+    const [bad, unknownKey] = await invoke(PLATFORM_FUNCTION, [submit({ day: 'yesterday' }), submit({ day: '2026-11-26', extra: 1 })]);
+    for (const result of [bad!, unknownKey!]) {
+      const reply = okValue<{ statusCode: number; body: string }>(result);
+      expect(reply.statusCode).toBe(400);
+      expect(JSON.parse(reply.body)).toMatchObject({ error: 'ValidationError', message: expect.stringMatching(/^input does not match the schema/), issues: [expect.any(Object)] });
+    }
+    const rollup = manifest.processes.find((p) => p.name === 'sales-rollup')!;
+    expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrls[rollup.taskQueue!], WaitTimeSeconds: 1 }))).Messages ?? []).toEqual([]);
   });
 
   it('fails loudly, naming the variable, when the environment is not what the plugin sets', async () => {
