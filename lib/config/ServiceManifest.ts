@@ -33,7 +33,26 @@ export interface SluiceSettings {
    * DynamoDB write.
    */
   trackRunning?: boolean;
+  /**
+   * Embedded runtime only: what to do at start-up with schedule firings that
+   * fell due while the runtime was down. Unset: `latest`. See
+   * {@link ScheduleCatchUp}.
+   */
+  scheduleCatchUp?: ScheduleCatchUp;
 }
+
+/**
+ * Catch-up policy for firings missed while the embedded runtime was down
+ * (EventBridge never misses any, so AWS has no such setting):
+ * - `latest`: run the latest missed firing once, skip the older ones;
+ * - `all`: run every missed firing, oldest first, at most {@link MAX_SCHEDULE_CATCH_UP} per rule (the latest ones);
+ * - `none`: run none.
+ * Every start-up that finds missed firings logs how many it ran and skipped.
+ */
+export type ScheduleCatchUp = 'latest' | 'all' | 'none';
+
+/** The most missed firings one rule runs at start-up under `scheduleCatchUp: all`. */
+export const MAX_SCHEDULE_CATCH_UP = 100;
 
 export interface ProcessManifest {
   /** The function key in `serverless.yml`; also the process name in the platform API. */

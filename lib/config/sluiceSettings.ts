@@ -32,6 +32,8 @@ export const sluiceSettingsSchema = z.strictObject({
   maxReceiveCount: integer(1, 1000).optional(),
   /** Record `running` when tasks start (see SluiceSettings.trackRunning). */
   trackRunning: z.boolean().optional(),
+  /** Embedded runtime: firings missed while it was down (see ScheduleCatchUp). */
+  scheduleCatchUp: z.enum(['latest', 'all', 'none']).optional(),
   /** AWS only: handler of the platform API function; the embedded runtime ignores it. */
   platformHandler: z.string().min(1).optional(),
 });

@@ -150,9 +150,9 @@ export class EmbeddedRuntime {
       const byName = new Map(processes.map((p) => [p.manifest.name, p]));
       const scheduler = new ScheduleRunner(
         rules,
-        async (rule, scheduledTimeMs) => {
+        async (rule, scheduledTimeMs, catchUp) => {
           const target = byName.get(rule.process)!;
-          const firing = { rule: rule.manifest.rule, scheduledTimeMs, input: rule.manifest.input };
+          const firing = { rule: rule.manifest.rule, scheduledTimeMs, input: rule.manifest.input, catchUp };
           if (target.manifest.taskQueue) {
             await dispatchScheduledTask(target.platform, firing, submitDeps);
             return;
@@ -171,6 +171,7 @@ export class EmbeddedRuntime {
         },
         clock,
         log,
+        { state: storage.schedules, catchUp: manifest.settings.scheduleCatchUp ?? 'latest' },
       );
       const longestTimeout = Math.max(...processes.map((p) => p.manifest.timeoutSeconds), 1) * 1000;
       runtime = new EmbeddedRuntime(manifest, processes, storage, listener, apiToken, consumers, scheduler, slots, stopping, {
