@@ -15,6 +15,11 @@ export interface ServiceManifest {
   /** Every queue the runtime must provide: task queues, their DLQs and queues declared under `resources`. */
   queues: QueueSpec[];
   settings: SluiceSettings;
+  /**
+   * Keys set on processes that only configure Lambda (`functions.<name>.memorySize`, ...):
+   * the embedded runtime warns once that they have no effect there.
+   */
+  lambdaOnlyKeys?: string[];
 }
 
 /** `custom.sluice` in `serverless.yml`. */

@@ -92,7 +92,16 @@ export function buildServiceManifest(
   }
 
   const { platformHandler: _awsOnly, ...sluiceSettings } = settings;
-  return { service, stage, region: options.region, serviceDir: options.serviceDir, processes, queues, settings: sluiceSettings };
+  return {
+    service,
+    stage,
+    region: options.region,
+    serviceDir: options.serviceDir,
+    processes,
+    queues,
+    settings: sluiceSettings,
+    ...(expanded.lambdaOnlyKeys.length > 0 ? { lambdaOnlyKeys: expanded.lambdaOnlyKeys } : {}),
+  };
 }
 
 /**

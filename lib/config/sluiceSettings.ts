@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { assertKnownKeys } from './knownKeys.js';
 import type { SluiceSettings } from './ServiceManifest.js';
+import { isPlainObject } from './VariableResolver.js';
 
 /**
  * Schemas of what Sluice adds to `serverless.yml`: `custom.sluice` and the
@@ -69,6 +71,7 @@ export type FunctionSluice = { process: false } | { process: true; taskQueue: Ta
 
 /** Validates `custom.sluice` (undefined means all defaults). @throws {ConfigError} */
 export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
+  if (isPlainObject(raw)) assertKnownKeys(raw, { used: Object.keys(sluiceSettingsSchema.shape) }, 'custom.sluice');
   const parsed = sluiceSettingsSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     throw new ConfigError(`custom.sluice is invalid:\n${z.prettifyError(parsed.error)}`, { cause: parsed.error });
@@ -83,6 +86,11 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
 
 /** Validates a function's `sluice` property. @throws {ConfigError} naming the function */
 export function parseFunctionSluice(raw: unknown, functionName: string, settings: SluiceSettings): FunctionSluice {
+  const place = `functions.${functionName}.sluice`;
+  if (isPlainObject(raw)) {
+    assertKnownKeys(raw, { used: ['queue'] }, place);
+    if (isPlainObject(raw.queue)) assertKnownKeys(raw.queue, { used: Object.keys(queueSettingsSchema.shape) }, `${place}.queue`);
+  }
   const parsed = functionSluiceSchema.safeParse(raw ?? true);
   if (!parsed.success) {
     throw new ConfigError(`functions.${functionName}.sluice is invalid:\n${z.prettifyError(parsed.error)}`, {

@@ -85,6 +85,7 @@ export class EmbeddedRuntime {
     const log = options.log ?? consoleRuntimeLog();
     const env = options.env ?? process.env;
     const manifest = await loadServiceManifest({ configPath: options.configPath, env, ...(options.stage ? { stage: options.stage } : {}) });
+    if (manifest.lambdaOnlyKeys) log.warn(`these keys configure Lambda on AWS and have no effect on the embedded runtime: ${manifest.lambdaOnlyKeys.join(', ')}`);
     applyProcessEnvironment(manifest, env, log);
     const processes = await loadProcesses(manifest);
     const rules = parseSchedules(processes, clock.now());
