@@ -88,3 +88,12 @@ describe('closestName / editDistance', () => {
     expect(closestName('evnets', ['events', 'event'])).toBe('events');
   });
 });
+
+describe('schedule rule names', () => {
+  it('are unique across the service, as EventBridge requires', async () => {
+    const two = `${fn('    events:\n      - schedule: { rate: rate(5 minutes), name: nightly }')}\n  b:\n    handler: functions/a.handler\n    events:\n      - schedule: { rate: rate(1 hour), name: nightly }`;
+    expect(await loadError(two)).toContain("functions.b: schedule rule name 'nightly' is also used by functions.a; EventBridge rule names are unique");
+    const same = fn('    events:\n      - schedule: { rate: rate(5 minutes), name: nightly }\n      - eventBridge: { schedule: rate(1 hour), name: nightly }');
+    expect(await loadError(same)).toContain("schedule rule name 'nightly' is also used by another of its schedules");
+  });
+});
