@@ -47,6 +47,8 @@ export interface KeyCatalog {
   readonly framework?: readonly string[];
   /** Why a framework key is refused (completes "'timezone' is not supported on Sluice processes: ..."). */
   readonly unsupported?: string;
+  /** Framework keys refused one by one, each with its reason (the others in `framework` stay accepted). */
+  readonly refused?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -70,6 +72,10 @@ export function assertKnownKeys(value: Record<string, unknown>, catalog: KeyCata
       return `'${key}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`;
     });
     throw new ConfigError(`${place}: unknown key${unknown.length > 1 ? 's' : ''} ${described.join(', ')}; valid keys: ${valid.join(', ')}`);
+  }
+  const refused = Object.keys(value).filter((key) => catalog.refused !== undefined && Object.hasOwn(catalog.refused, key));
+  if (refused.length > 0) {
+    throw new ConfigError(`${place}: ${refused.map((key) => `'${key}' is not supported on Sluice processes: ${catalog.refused![key]}`).join('; ')}`);
   }
   const unread = Object.keys(value).filter((key) => framework.includes(key));
   if (unread.length > 0 && catalog.unsupported !== undefined) {

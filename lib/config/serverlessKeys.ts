@@ -17,6 +17,12 @@ export const FUNCTION_KEYS: KeyCatalog = {
     'logRetentionInDays', 'logDataProtectionPolicy', 'fileSystemConfig', 'snapStart', 'runtimeManagement',
     'recursiveLoop', 'durableConfig', 'url', 'versionFunction', 'httpApi',
   ],
+  refused: {
+    // An EventBridge firing's retries are Lambda's asynchronous retries: fewer (or an event age
+    // that drops them) would leave a failed firing's task `queued` on AWS while the embedded runtime retries it.
+    maximumRetryAttempts: "schedule firings get Lambda's default 2 retries (3 attempts) on both runtimes",
+    maximumEventAge: "schedule firings get Lambda's default 2 retries (3 attempts) within its default 6 hours, on both runtimes",
+  },
 };
 
 /** Event types Sluice runs on both runtimes. */

@@ -97,3 +97,9 @@ describe('schedule rule names', () => {
     expect(await loadError(same)).toContain("schedule rule name 'nightly' is also used by another of its schedules");
   });
 });
+
+describe('function keys that would make the runtimes disagree', () => {
+  it.each(['maximumRetryAttempts: 0', 'maximumEventAge: 60'])('%s is refused on a process, saying why', async (line) => {
+    expect(await loadError(fn(`    ${line}`))).toMatch(/functions\.a: 'maximum(RetryAttempts|EventAge)' is not supported on Sluice processes: schedule firings get Lambda's default 2 retries/);
+  });
+});
