@@ -15,6 +15,11 @@ export interface ServiceManifest {
   /** Every queue the runtime must provide: task queues, their DLQs and queues declared under `resources`. */
   queues: QueueSpec[];
   settings: SluiceSettings;
+  /**
+   * Keys set on processes that only configure Lambda (`functions.<name>.memorySize`, ...):
+   * the embedded runtime warns once that they have no effect there.
+   */
+  lambdaOnlyKeys?: string[];
 }
 
 /** `custom.sluice` in `serverless.yml`. */
@@ -33,7 +38,26 @@ export interface SluiceSettings {
    * DynamoDB write.
    */
   trackRunning?: boolean;
+  /**
+   * Embedded runtime only: what to do at start-up with schedule firings that
+   * fell due while the runtime was down. Unset: `latest`. See
+   * {@link ScheduleCatchUp}.
+   */
+  scheduleCatchUp?: ScheduleCatchUp;
 }
+
+/**
+ * Catch-up policy for firings missed while the embedded runtime was down
+ * (EventBridge never misses any, so AWS has no such setting):
+ * - `latest`: run the latest missed firing once, skip the older ones;
+ * - `all`: run every missed firing, oldest first, at most {@link MAX_SCHEDULE_CATCH_UP} per rule (the latest ones);
+ * - `none`: run none.
+ * Every start-up that finds missed firings logs how many it ran and skipped.
+ */
+export type ScheduleCatchUp = 'latest' | 'all' | 'none';
+
+/** The most missed firings one rule runs at start-up under `scheduleCatchUp: all`. */
+export const MAX_SCHEDULE_CATCH_UP = 100;
 
 export interface ProcessManifest {
   /** The function key in `serverless.yml`; also the process name in the platform API. */

@@ -44,6 +44,8 @@ export function buildServiceManifest(
   const queues = buildQueueSpecs(scope);
   const queuesByName = new Map(queues.map((queue) => [queue.name, queue]));
   const routes = new Map<string, string>();
+  /** EventBridge rule names are unique per region and bus (CloudFormation fails the second). */
+  const rules = new Map<string, string>();
   const processes: ProcessManifest[] = [];
 
   for (const expandedProcess of expanded.processes) {
@@ -62,6 +64,14 @@ export function buildServiceManifest(
         throw new ConfigError(`functions.${name}: route '${key}' is also declared by functions.${owner}`);
       }
       routes.set(key, name);
+    }
+
+    for (const schedule of events.schedules) {
+      const owner = rules.get(schedule.rule);
+      if (owner !== undefined) {
+        throw new ConfigError(`functions.${name}: schedule rule name '${schedule.rule}' is also used by ${owner === name ? 'another of its schedules' : `functions.${owner}`}; EventBridge rule names are unique`);
+      }
+      rules.set(schedule.rule, name);
     }
 
     for (const trigger of events.queues) {
@@ -92,7 +102,16 @@ export function buildServiceManifest(
   }
 
   const { platformHandler: _awsOnly, ...sluiceSettings } = settings;
-  return { service, stage, region: options.region, serviceDir: options.serviceDir, processes, queues, settings: sluiceSettings };
+  return {
+    service,
+    stage,
+    region: options.region,
+    serviceDir: options.serviceDir,
+    processes,
+    queues,
+    settings: sluiceSettings,
+    ...(expanded.lambdaOnlyKeys.length > 0 ? { lambdaOnlyKeys: expanded.lambdaOnlyKeys } : {}),
+  };
 }
 
 /**

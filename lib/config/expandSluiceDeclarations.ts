@@ -1,4 +1,6 @@
 import { ConfigError } from '../core/errors.js';
+import { assertKnownKeys } from './knownKeys.js';
+import { FUNCTION_KEYS } from './serverlessKeys.js';
 import { functionTimeout, type CloudFormationResource, type ServerlessConfig } from './serverlessConfig.js';
 import { parseFunctionSluice, parseSluiceSettings, type ResolvedSluiceSettings } from './sluiceSettings.js';
 import {
@@ -42,7 +44,16 @@ export interface ExpandedDeclarations {
   settings: ResolvedSluiceSettings;
   /** Every Sluice process (functions without `sluice: false`), in declaration order. */
   processes: ExpandedProcess[];
+  /**
+   * Keys of Sluice processes that configure Lambda on AWS but have no effect
+   * on the embedded runtime, as `functions.<name>.<key>` (labels such as
+   * `name`, `description`, `tags` and `package` are left out).
+   */
+  lambdaOnlyKeys: string[];
 }
+
+/** Framework function keys that change nothing at run time, so not worth a warning. */
+const LABEL_KEYS = new Set(['name', 'description', 'tags', 'package']);
 
 /**
  * Expands Sluice's concise declaration into plain Serverless configuration,
@@ -58,7 +69,8 @@ export interface ExpandedDeclarations {
  * plugin, not here.
  *
  * @param config a configuration whose variables are resolved
- * @throws {ConfigError} on invalid `custom.sluice` / `sluice` settings, names
+ * @throws {ConfigError} on unknown keys in a process or in `custom.sluice` /
+ *   `sluice` (naming the closest valid key), invalid settings, names
  *   SQS would reject, or a clash with a user resource or function
  */
 export function expandSluiceDeclarations(config: ServerlessConfig, context: { stage: string }): ExpandedDeclarations {
@@ -74,10 +86,14 @@ export function expandSluiceDeclarations(config: ServerlessConfig, context: { st
   expanded.resources ??= {};
   const resources: Record<string, CloudFormationResource> = (expanded.resources.Resources ??= {});
   const processes: ExpandedProcess[] = [];
+  const lambdaOnlyKeys: string[] = [];
 
   for (const [name, fn] of Object.entries(expanded.functions)) {
     const sluice = parseFunctionSluice(fn.sluice, name, settings);
     if (!sluice.process) continue;
+    for (const key of assertKnownKeys(fn, FUNCTION_KEYS, `functions.${name}`)) {
+      if (!LABEL_KEYS.has(key)) lambdaOnlyKeys.push(`functions.${name}.${key}`);
+    }
     const timeoutSeconds = functionTimeout(expanded, name);
     if (sluice.taskQueue === false) {
       processes.push({ name, timeoutSeconds });
@@ -134,5 +150,5 @@ export function expandSluiceDeclarations(config: ServerlessConfig, context: { st
     processes.push({ name, timeoutSeconds, taskQueue });
   }
 
-  return { config: expanded, service, stage, settings, processes };
+  return { config: expanded, service, stage, settings, processes, lambdaOnlyKeys };
 }

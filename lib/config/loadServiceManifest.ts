@@ -4,6 +4,7 @@ import { ConfigError } from '../core/errors.js';
 import type { ServiceManifest } from './ServiceManifest.js';
 import { buildServiceManifest } from './buildServiceManifest.js';
 import { expandSluiceDeclarations } from './expandSluiceDeclarations.js';
+import { FUNCTION_KEYS } from './serverlessKeys.js';
 import { parseServerlessYaml } from './parseServerlessYaml.js';
 import { assertServerlessConfig } from './serverlessConfig.js';
 import { isPlainObject, VariableResolver, type PathKey } from './VariableResolver.js';
@@ -20,7 +21,6 @@ export interface LoadServiceManifestOptions {
 }
 
 /** The function properties the embedded runtime reads; others (vpc, layers...) stay unresolved. */
-const FUNCTION_KEYS = ['handler', 'runtime', 'timeout', 'reservedConcurrency', 'environment', 'events', 'sluice'];
 const PROVIDER_KEYS = ['name', 'stage', 'region', 'runtime', 'timeout', 'environment', 'stackName'];
 
 /**
@@ -69,12 +69,17 @@ export async function loadServiceManifest(options: LoadServiceManifestOptions): 
 
 /** The resolved parts of the configuration that Sluice reads, in the shape of `serverless.yml`. */
 function resolvedSubset(resolver: VariableResolver): unknown {
-  const pick = (path: PathKey[], keys: readonly string[]): Record<string, unknown> | undefined => {
+  /**
+   * Resolves `keys` of the map at `path`; with `keepOthers`, the other keys
+   * stay, unresolved (their variables may need AWS), so that key checks see them.
+   */
+  const pick = (path: PathKey[], keys: readonly string[], keepOthers = false): Record<string, unknown> | undefined => {
     const node = resolver.node(path);
     if (!isPlainObject(node)) return node as undefined;
     const out: Record<string, unknown> = {};
-    for (const key of keys) {
-      if (Object.hasOwn(node, key)) out[key] = resolver.resolve([...path, key]);
+    for (const key of Object.keys(node)) {
+      if (keys.includes(key)) out[key] = resolver.resolve([...path, key]);
+      else if (keepOthers) out[key] = null;
     }
     return out;
   };
@@ -86,7 +91,7 @@ function resolvedSubset(resolver: VariableResolver): unknown {
     provider: pick(['provider'], PROVIDER_KEYS),
     custom: { sluice: resolver.resolve(['custom', 'sluice']) },
     functions: isPlainObject(functions)
-      ? Object.fromEntries(Object.keys(functions).map((name) => [name, pick(['functions', name], FUNCTION_KEYS)]))
+      ? Object.fromEntries(Object.keys(functions).map((name) => [name, pick(['functions', name], FUNCTION_KEYS.used, true)]))
       : functions,
     resources: {
       Resources: isPlainObject(resources)

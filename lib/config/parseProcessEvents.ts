@@ -1,6 +1,8 @@
 import { ConfigError } from '../core/errors.js';
 import type { HttpMethod, HttpRouteManifest, QueueTriggerManifest, ScheduleManifest } from './ServiceManifest.js';
 import { queueFromArn, type CloudFormationScope } from './cloudFormationValues.js';
+import { assertKnownKeys, closestName } from './knownKeys.js';
+import { EVENT_BRIDGE_EVENT_KEYS, FRAMEWORK_EVENT_TYPES, HTTP_API_EVENT_KEYS, SCHEDULE_EVENT_KEYS, SQS_EVENT_KEYS } from './serverlessKeys.js';
 import { assertBatchingWindow } from './sluiceSettings.js';
 import { isPlainObject } from './VariableResolver.js';
 
@@ -14,10 +16,6 @@ export interface ProcessEvents {
 const HTTP_METHODS = new Set<HttpMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY']);
 const SUPPORTED = 'httpApi, sqs, schedule (and eventBridge with schedule)';
 
-const SQS_KEYS = new Set(['arn', 'batchSize', 'maximumBatchingWindow', 'enabled', 'functionResponseType', 'maximumConcurrency']);
-const SCHEDULE_KEYS = new Set(['rate', 'enabled', 'input', 'name', 'description']);
-const EVENT_BRIDGE_SCHEDULE_KEYS = new Set(['schedule', 'enabled', 'input', 'name', 'description']);
-const HTTP_API_KEYS = new Set(['method', 'path', 'authorizer']);
 
 /**
  * Reads the `events` of a Sluice process. Every event must be one Sluice can
@@ -59,11 +57,16 @@ export function parseProcessEvents(functionName: string, events: readonly unknow
       case 'eventBridge':
         out.schedules.push(eventBridgeSchedule(value, `${place}.eventBridge`, nextRule));
         return;
-      default:
+      default: {
+        if (!(FRAMEWORK_EVENT_TYPES as readonly string[]).includes(type)) {
+          const suggestion = closestName(type, FRAMEWORK_EVENT_TYPES);
+          throw new ConfigError(`${place}: unknown event type '${type}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}; Sluice processes support ${SUPPORTED}`);
+        }
         throw new ConfigError(
           `${place}: '${type}' events are not supported on Sluice processes (supported: ${SUPPORTED}); ` +
             `set 'sluice: false' on functions.${functionName} to deploy it as a plain function`,
         );
+      }
     }
   });
   return out;
@@ -81,7 +84,7 @@ function httpRoutes(value: unknown, place: string): HttpRouteManifest[] {
       [, method, path] = match;
     }
   } else if (isPlainObject(value)) {
-    assertKeys(value, HTTP_API_KEYS, place);
+    assertKnownKeys(value, HTTP_API_EVENT_KEYS, place);
     ({ method, path } = value);
     if (path === undefined) throw new ConfigError(`${place}.path is required`);
   } else {
@@ -118,12 +121,7 @@ function queueTrigger(value: unknown, place: string, scope: CloudFormationScope)
     // The Serverless Framework only takes a CloudFormation function under `arn`.
     throw new ConfigError(`${place}: write a CloudFormation ARN as { arn: ${JSON.stringify(settings)} }`);
   }
-  if ('filterPatterns' in settings) {
-    throw new ConfigError(
-      `${place}.filterPatterns is not supported on Sluice processes: the embedded runtime cannot apply it, and on AWS filtered-out messages are deleted unprocessed`,
-    );
-  }
-  assertKeys(settings, SQS_KEYS, place);
+  assertKnownKeys(settings, SQS_EVENT_KEYS, place);
   if (settings.functionResponseType !== undefined && settings.functionResponseType !== 'ReportBatchItemFailures') {
     throw new ConfigError(`${place}.functionResponseType: only ReportBatchItemFailures is allowed (Sluice reports failed messages one by one)`);
   }
@@ -145,7 +143,7 @@ function queueTrigger(value: unknown, place: string, scope: CloudFormationScope)
 function schedules(value: unknown, place: string, nextRule: (name: unknown, place: string) => string): ScheduleManifest[] {
   if (typeof value === 'string') return [{ rule: nextRule(undefined, place), expression: value, enabled: true }];
   if (!isPlainObject(value)) throw new ConfigError(`${place}: expected 'rate(...)', 'cron(...)' or { rate, ... }`);
-  assertKeys(value, SCHEDULE_KEYS, place);
+  assertKnownKeys(value, SCHEDULE_EVENT_KEYS, place);
   const rates = Array.isArray(value.rate) ? value.rate : [value.rate];
   if (rates.length === 0 || rates.some((rate) => typeof rate !== 'string' || rate.trim() === '')) {
     throw new ConfigError(`${place}.rate: expected a 'rate(...)' / 'cron(...)' expression or a non-empty list of them`);
@@ -169,7 +167,7 @@ function eventBridgeSchedule(value: unknown, place: string, nextRule: (name: unk
       `${place}: only scheduled eventBridge events (with 'schedule') are supported on Sluice processes; event patterns and buses are not`,
     );
   }
-  assertKeys(value, EVENT_BRIDGE_SCHEDULE_KEYS, place);
+  assertKnownKeys(value, EVENT_BRIDGE_EVENT_KEYS, place);
   const input = scheduleInput(value.input, `${place}.input`);
   return {
     rule: nextRule(value.name, place),
@@ -216,13 +214,4 @@ function integer(raw: unknown, place: string, min: number, max: number, fallback
     throw new ConfigError(`${place}: ${JSON.stringify(raw)} is not a whole number from ${min} to ${max}`);
   }
   return value;
-}
-
-function assertKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>, place: string): void {
-  const unknown = Object.keys(value).filter((key) => !allowed.has(key));
-  if (unknown.length > 0) {
-    throw new ConfigError(
-      `${place}: ${unknown.map((key) => `'${key}'`).join(', ')} not supported on Sluice processes (allowed: ${[...allowed].join(', ')})`,
-    );
-  }
 }

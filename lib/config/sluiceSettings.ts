@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { SQS_MAX_RECEIVE_COUNT } from '../core/queue/sqsRules.js';
+import { assertKnownKeys } from './knownKeys.js';
 import type { SluiceSettings } from './ServiceManifest.js';
+import { isPlainObject } from './VariableResolver.js';
 
 /**
  * Schemas of what Sluice adds to `serverless.yml`: `custom.sluice` and the
@@ -33,6 +35,8 @@ export const sluiceSettingsSchema = z.strictObject({
   maxReceiveCount: integer(1, SQS_MAX_RECEIVE_COUNT).optional(),
   /** Record `running` when tasks start (see SluiceSettings.trackRunning). */
   trackRunning: z.boolean().optional(),
+  /** Embedded runtime: firings missed while it was down (see ScheduleCatchUp). */
+  scheduleCatchUp: z.enum(['latest', 'all', 'none']).optional(),
   /** AWS only: handler of the platform API function; the embedded runtime ignores it. */
   platformHandler: z.string().min(1).optional(),
 });
@@ -68,6 +72,7 @@ export type FunctionSluice = { process: false } | { process: true; taskQueue: Ta
 
 /** Validates `custom.sluice` (undefined means all defaults). @throws {ConfigError} */
 export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
+  if (isPlainObject(raw)) assertKnownKeys(raw, { used: Object.keys(sluiceSettingsSchema.shape) }, 'custom.sluice');
   const parsed = sluiceSettingsSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     throw new ConfigError(`custom.sluice is invalid:\n${z.prettifyError(parsed.error)}`, { cause: parsed.error });
@@ -82,6 +87,11 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
 
 /** Validates a function's `sluice` property. @throws {ConfigError} naming the function */
 export function parseFunctionSluice(raw: unknown, functionName: string, settings: SluiceSettings): FunctionSluice {
+  const place = `functions.${functionName}.sluice`;
+  if (isPlainObject(raw)) {
+    assertKnownKeys(raw, { used: ['queue'] }, place);
+    if (isPlainObject(raw.queue)) assertKnownKeys(raw.queue, { used: Object.keys(queueSettingsSchema.shape) }, `${place}.queue`);
+  }
   const parsed = functionSluiceSchema.safeParse(raw ?? true);
   if (!parsed.success) {
     throw new ConfigError(`functions.${functionName}.sluice is invalid:\n${z.prettifyError(parsed.error)}`, {

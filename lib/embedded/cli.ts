@@ -5,48 +5,27 @@
  *   node --import tsx lib/embedded/cli.ts [--config serverless.yml] [--port 3000]
  *     [--host 127.0.0.1] [--data-dir .sluice] [--stage dev] [--durability normal|full]
  *
- * Environment: PORT, HOST, SLUICE_DATA_DIR, SLUICE_STAGE, SLUICE_API_TOKEN.
+ * Environment: PORT, HOST, SLUICE_DATA_DIR, SLUICE_STAGE, SLUICE_API_TOKEN
+ * (flags win). See parseCliOptions.ts for the rules.
  */
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { ConfigError } from '../core/errors.js';
 import { EmbeddedRuntime } from './runtime/EmbeddedRuntime.js';
 import { API_TOKEN_FILE } from './runtime/resolveApiToken.js';
 import { consoleRuntimeLog } from './runtime/RuntimeLog.js';
-
-const USAGE = 'usage: sluice [--config serverless.yml] [--port N] [--host 127.0.0.1] [--data-dir .sluice] [--stage dev] [--durability normal|full]';
+import { CliUsageError, parseCliOptions, USAGE } from './parseCliOptions.js';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      config: { type: 'string', default: 'serverless.yml' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'data-dir': { type: 'string' },
-      stage: { type: 'string' },
-      durability: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help) {
+  const options = parseCliOptions(process.argv.slice(2), process.env, process.cwd());
+  if (options.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const portText = values.port ?? process.env.PORT ?? '3000';
-  // Decimal digits only: `Number()` would read '' as 0 (a random port) and '0x10' as 16.
-  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`invalid port '${portText}' (from ${values.port ? '--port' : 'PORT'})`);
-  const durability = values.durability ?? 'normal';
-  if (durability !== 'normal' && durability !== 'full') throw new ConfigError(`--durability must be 'normal' or 'full', got '${durability}'`);
-  const dataDir = resolve(values['data-dir'] ?? process.env.SLUICE_DATA_DIR ?? '.sluice');
-  const stage = values.stage ?? process.env.SLUICE_STAGE;
+  const { configPath, dataDir, host, port, durability, stage } = options;
 
   const log = consoleRuntimeLog();
   const runtime = await EmbeddedRuntime.start({
-    configPath: resolve(values.config),
+    configPath,
     dataDir,
-    host: values.host ?? process.env.HOST ?? '127.0.0.1',
+    host,
     port,
     durability,
     log,
@@ -97,5 +76,10 @@ function printBanner(runtime: EmbeddedRuntime, dataDir: string): void {
 
 main().catch((error: unknown) => {
   process.stderr.write(`sluice: ${error instanceof Error ? error.message : String(error)}\n`);
+  // A command line it cannot use: exit 2 with the usage, as command-line tools do.
+  if (error instanceof CliUsageError) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(2);
+  }
   process.exit(1);
 });

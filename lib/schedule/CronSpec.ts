@@ -20,6 +20,11 @@ export type DayRule =
   | { readonly kind: 'daysOfMonth'; readonly days: readonly number[] }
   /** Day-of-month `L`: the last day of the month. */
   | { readonly kind: 'lastDayOfMonth' }
+  /**
+   * Day-of-month `L-n`: n days before the last day (`L-2` in a 28-day
+   * February is the 26th); no fire in a month with fewer than n + 1 days.
+   */
+  | { readonly kind: 'daysBeforeLastDayOfMonth'; readonly offset: number }
   /** Day-of-month `LW`: the last Monday-to-Friday day of the month. */
   | { readonly kind: 'lastWeekdayOfMonth' }
   /** Day-of-month `15W`: the Monday-to-Friday day nearest the 15th, never leaving the month. */

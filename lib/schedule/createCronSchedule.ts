@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import type { CronSpec } from './CronSpec.js';
 import { assertInstant } from './assertInstant.js';
 import { InvalidScheduleError } from './InvalidScheduleError.js';
+import { nextDayBeforeLastDay } from './nextDayBeforeLastDay.js';
 import type { Schedule } from './parseScheduleExpression.js';
 import { CRONER_OPTIONS, toCronerPattern } from './toCronerPattern.js';
 
@@ -12,9 +13,22 @@ const AFTER_LAST_POSSIBLE_MS = Date.UTC(2200, 0, 1);
 /**
  * A {@link Schedule} for a validated cron expression; croner finds the fire
  * times. croner's answers were checked against an independent reference
- * (test/unit/schedule/cronReference.ts) for every day-rule kind.
+ * (test/unit/schedule/cronReference.ts) for every day-rule kind; `L-n`,
+ * which croner lacks, is searched by {@link nextDayBeforeLastDay}.
  */
 export function createCronSchedule(expression: string, spec: CronSpec): Schedule {
+  const { day } = spec;
+  if (day.kind === 'daysBeforeLastDayOfMonth') {
+    // croner has no `L-n`: a direct walk over the months.
+    return {
+      expression,
+      kind: 'cron',
+      nextAfter(afterMs) {
+        assertInstant(afterMs);
+        return nextDayBeforeLastDay(spec, day.offset, afterMs);
+      },
+    };
+  }
   const pattern = toCronerPattern(spec);
   let cron: Cron;
   try {

@@ -12,6 +12,14 @@ export interface CronField {
    * A backwards year range has no such reading.
    */
   readonly wraps: boolean;
+  /**
+   * The largest step after `/` EventBridge accepts, or undefined for no
+   * bound. Quartz, whose parser EventBridge uses, refuses an increment above
+   * 59 for minutes, 23 for hours, 31 for day-of-month, 12 for month and 7
+   * for day-of-week ("Increment > 60"), and does not bound year steps.
+   * EventBridge refuses `cron(*\/60 * * * ? *)`.
+   */
+  readonly maxStep?: number;
 }
 
 const WEEKDAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] as const;
@@ -19,12 +27,12 @@ const MONTH_NAMES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SE
 
 /** The six fields, in AWS order, with the values the AWS documentation allows. */
 export const CRON_FIELDS = {
-  minutes: { label: 'minutes', min: 0, max: 59, wraps: true },
-  hours: { label: 'hours', min: 0, max: 23, wraps: true },
-  dayOfMonth: { label: 'day-of-month', min: 1, max: 31, wraps: true },
-  month: { label: 'month', min: 1, max: 12, names: MONTH_NAMES, wraps: true },
+  minutes: { label: 'minutes', min: 0, max: 59, wraps: true, maxStep: 59 },
+  hours: { label: 'hours', min: 0, max: 23, wraps: true, maxStep: 23 },
+  dayOfMonth: { label: 'day-of-month', min: 1, max: 31, wraps: true, maxStep: 31 },
+  month: { label: 'month', min: 1, max: 12, names: MONTH_NAMES, wraps: true, maxStep: 12 },
   // AWS numbering: 1 = SUN ... 7 = SAT.
-  dayOfWeek: { label: 'day-of-week', min: 1, max: 7, names: WEEKDAY_NAMES, wraps: true },
+  dayOfWeek: { label: 'day-of-week', min: 1, max: 7, names: WEEKDAY_NAMES, wraps: true, maxStep: 7 },
   year: { label: 'year', min: 1970, max: 2199, wraps: false },
 } as const satisfies Record<string, CronField>;
 
@@ -50,7 +58,7 @@ function parseItem(field: CronField, item: string, reject: Reject): number[] {
   const parts = item.split('/');
   if (parts.length > 2) reject(`'${item}' has more than one '/'`);
   const [base = '', stepText] = parts;
-  const step = stepText === undefined ? 1 : parseStep(stepText, reject);
+  const step = stepText === undefined ? 1 : parseStep(field, stepText, reject);
   let start: number;
   let end: number;
   if (base === '*') {
@@ -66,9 +74,12 @@ function parseItem(field: CronField, item: string, reject: Reject): number[] {
   return inclusiveRun(field, start, end, reject).filter((_, index) => index % step === 0);
 }
 
-function parseStep(text: string, reject: Reject): number {
+function parseStep(field: CronField, text: string, reject: Reject): number {
   const step = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!(step >= 1)) reject(`the step after '/' must be a positive integer, not '${text}'`);
+  if (field.maxStep !== undefined && step > field.maxStep) {
+    reject(`the step ${step} is larger than ${field.maxStep}, the largest ${field.label} step EventBridge accepts`);
+  }
   return step;
 }
 
@@ -106,6 +117,6 @@ function misplacedSpecialCharacter(token: string): string | undefined {
   if (token.includes('?')) return "'?' is only allowed alone, in day-of-month or day-of-week";
   if (token.includes('#')) return "'#' is only allowed in day-of-week, alone, as in '3#2'";
   if (/^(\d+|L)?W$/.test(token)) return "'W' is only allowed in day-of-month, alone, as in '15W' or 'LW'";
-  if (/^(\d+|[A-Z]{3})?L$|^L-/.test(token)) return "'L' is only allowed alone in day-of-month ('L', 'LW') or day-of-week ('L', '6L')";
+  if (/^(\d+|[A-Z]{3})?L$|^L-/.test(token)) return "'L' is only allowed alone in day-of-month ('L', 'L-2', 'LW') or day-of-week ('L', '6L')";
   return undefined;
 }

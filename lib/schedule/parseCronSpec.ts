@@ -7,7 +7,7 @@ import { CRON_FIELDS, parseValueList, type CronField, type Reject } from './cron
  *
  * EventBridge follows Quartz syntax: six fields (minutes hours day-of-month
  * month day-of-week year), names case-insensitive, day-of-week 1 = SUN.
- * Exactly one day field is `?`. `L`, `LW`, `nW`, `nL` and `n#k` each stand
+ * Exactly one day field is `?`. `L`, `L-n`, `LW`, `nW`, `nL` and `n#k` each stand
  * alone in their field (AWS: "3#1,6#3" is invalid; Quartz warns that `L`
  * with lists or ranges gives unexpected results).
  *
@@ -42,13 +42,21 @@ function inField(field: CronField, text: string, reject: Reject): Reject {
   return (reason) => reject(`${field.label} '${text}': ${reason}`);
 }
 
-/** `L`, `LW`, `15W`, or a plain list. `text` is upper-cased. */
+/**
+ * `L`, `L-n`, `LW`, `15W`, or a plain list. `text` is upper-cased.
+ *
+ * `L-n` (n days before the last day) is missing from the AWS documentation
+ * but EventBridge accepts it (Quartz syntax; AWS support has confirmed it to
+ * users, and the independent aws-croniter library tests `30 9 L-2 * ? *`).
+ * Quartz bounds n to 30; `L-0` is refused as that library refuses it (write
+ * `L`), and so is Quartz's `L-nW`, which no AWS source shows.
+ */
 function parseDayOfMonth(text: string, reject: Reject): DayRule {
   if (text === 'L') return { kind: 'lastDayOfMonth' };
   if (text === 'LW') return { kind: 'lastWeekdayOfMonth' };
   const nearest = /^(\d+)W$/.exec(text);
   if (nearest?.[1] !== undefined) return { kind: 'nearestWeekday', day: single(CRON_FIELDS.dayOfMonth, nearest[1], reject) };
-  if (text.startsWith('L-')) reject("offsets from the last day such as 'L-3' are not supported by EventBridge");
+  if (text.startsWith('L-')) return { kind: 'daysBeforeLastDayOfMonth', offset: lastDayOffset(text.slice(2), reject) };
   if (/[LW]/.test(text)) {
     reject("'L' and 'W' must be the whole field: 'L' (last day), 'LW' (last weekday) or one day such as '15W'");
   }
@@ -74,6 +82,16 @@ function parseDayOfWeek(text: string, reject: Reject): DayRule {
     reject("'L' must be the whole field: 'L' (Saturday) or one day before it such as '6L' (last Friday)");
   }
   return { kind: 'daysOfWeek', days: parseValueList(CRON_FIELDS.dayOfWeek, text, reject) };
+}
+
+/** The `n` of `L-n`: 1-30. */
+function lastDayOffset(text: string, reject: Reject): number {
+  if (/^\d+W$/.test(text)) reject(`'L-${text}' (a weekday near an offset from the last day) is not accepted; use 'L-${text.slice(0, -1)}' or 'LW'`);
+  if (!/^\d+$/.test(text)) reject(`'L-' must be followed by a number of days from 1 to 30, as in 'L-2', not '${text}'`);
+  const offset = Number(text);
+  if (offset === 0) reject("'L-0' is the last day: write 'L'");
+  if (offset > 30) reject(`the offset from the last day must be at most 30 (as in Quartz), not ${offset}`);
+  return offset;
 }
 
 /** One plain value (a number or a name), as `15W`, `6L` and `3#2` take. */

@@ -36,6 +36,9 @@ function dayFields(day: DayRule): [dayOfMonth: string, dayOfWeek: string] {
       return ['L', '*'];
     case 'lastWeekdayOfMonth':
       return ['LW', '*'];
+    case 'daysBeforeLastDayOfMonth':
+      // createCronSchedule searches `L-n` itself; croner cannot express it.
+      throw new RangeError(`croner has no pattern for L-${day.offset}`);
     case 'nearestWeekday':
       return [`${day.day}W`, '*'];
     case 'daysOfWeek':

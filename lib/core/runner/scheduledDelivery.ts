@@ -1,7 +1,7 @@
 import { isoTime } from '../ports/Clock.js';
 import type { SchedulePayload } from '../task/Payload.js';
 import { scheduleTaskId } from '../task/taskIds.js';
-import { SCHEDULE_MAX_ATTEMPTS } from './submitTask.js';
+import { SCHEDULE_MAX_ATTEMPTS, scheduleTrigger, type ScheduleFiring } from './submitTask.js';
 import type { Delivery } from './TaskRunner.js';
 
 /**
@@ -13,7 +13,7 @@ import type { Delivery } from './TaskRunner.js';
  */
 export function scheduledDelivery(
   process: string,
-  firing: { rule: string; scheduledTimeMs: number; input: unknown },
+  firing: ScheduleFiring,
   nowMs: number,
   deadlineMs?: number,
 ): Delivery {
@@ -21,7 +21,7 @@ export function scheduledDelivery(
   const payload: SchedulePayload = { type: 'schedule', rule: firing.rule, scheduledTime, input: firing.input };
   return {
     taskId: scheduleTaskId(process, firing.rule, scheduledTime),
-    trigger: { type: 'schedule', rule: firing.rule, scheduledTime },
+    trigger: scheduleTrigger(firing, scheduledTime),
     payload,
     createdAt: isoTime(nowMs),
     receiveCount: 0,

@@ -92,7 +92,7 @@ export async function submitTask(process: SubmittableProcess, request: SubmitReq
  */
 export async function dispatchScheduledTask(
   process: SubmittableProcess,
-  firing: { rule: string; scheduledTimeMs: number; input: unknown },
+  firing: ScheduleFiring,
   deps: SubmitDeps,
 ): Promise<SubmitResult> {
   if (!process.taskQueue) throw new AsyncDisabledError(process.name);
@@ -103,7 +103,7 @@ export async function dispatchScheduledTask(
     taskId: scheduleTaskId(process.name, firing.rule, scheduledTime),
     process: process.name,
     status: 'queued',
-    trigger: { type: 'schedule', rule: firing.rule, scheduledTime },
+    trigger: scheduleTrigger(firing, scheduledTime),
     createdAt: isoTime(now),
     attempts: 0,
     logs: [],
@@ -113,6 +113,22 @@ export async function dispatchScheduledTask(
   const envelope = { ...envelopeOf(record, payload), maxAttempts: SCHEDULE_MAX_ATTEMPTS };
   const outcome = await deps.dispatcher.dispatch(record, envelope, { queue: process.taskQueue });
   return outcome.created ? { created: true, record } : { created: false, record: outcome.existing };
+}
+
+/** One firing of a schedule rule. */
+export interface ScheduleFiring {
+  rule: string;
+  /** The due time, epoch ms. */
+  scheduledTimeMs: number;
+  /** The event's declared `input`. */
+  input: unknown;
+  /** Run late at start-up because it fell due while the embedded runtime was down. */
+  catchUp?: boolean;
+}
+
+/** The trigger of a firing's task (`catchUp` only when set, so on-time records stay as they were). */
+export function scheduleTrigger(firing: ScheduleFiring, scheduledTime: string): TaskRecord['trigger'] {
+  return { type: 'schedule', rule: firing.rule, scheduledTime, ...(firing.catchUp ? { catchUp: true as const } : {}) };
 }
 
 /** Lambda retries a failed asynchronous invocation twice. */

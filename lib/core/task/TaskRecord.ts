@@ -27,7 +27,11 @@ export type TriggerInfo =
   | { type: 'http'; method: string; path: string; route: string }
   | { type: 'api' }
   | { type: 'queue'; queue: string; messageId: string }
-  | { type: 'schedule'; rule: string; scheduledTime: string };
+  /**
+   * `catchUp`: the embedded runtime ran this firing late, at start-up,
+   * because it fell due while the runtime was down (`custom.sluice.scheduleCatchUp`).
+   */
+  | { type: 'schedule'; rule: string; scheduledTime: string; catchUp?: true };
 
 export type TriggerType = TriggerInfo['type'];
 

@@ -43,7 +43,7 @@ const triggerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('http'), method: z.string(), path: z.string(), route: z.string() }),
   z.object({ type: z.literal('api') }),
   z.object({ type: z.literal('queue'), queue: z.string(), messageId: z.string() }),
-  z.object({ type: z.literal('schedule'), rule: z.string(), scheduledTime: z.string() }),
+  z.object({ type: z.literal('schedule'), rule: z.string(), scheduledTime: z.string(), catchUp: z.literal(true).optional() }),
 ]);
 
 const envelopeSchema = z.object({

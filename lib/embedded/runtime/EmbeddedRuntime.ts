@@ -86,6 +86,7 @@ export class EmbeddedRuntime {
     const log = options.log ?? consoleRuntimeLog();
     const env = options.env ?? process.env;
     const manifest = await loadServiceManifest({ configPath: options.configPath, env, ...(options.stage ? { stage: options.stage } : {}) });
+    if (manifest.lambdaOnlyKeys) log.warn(`these keys configure Lambda on AWS and have no effect on the embedded runtime: ${manifest.lambdaOnlyKeys.join(', ')}`);
     applyProcessEnvironment(manifest, env, log);
     const processes = await loadProcesses(manifest);
     const rules = parseSchedules(processes, clock.now());
@@ -158,9 +159,9 @@ export class EmbeddedRuntime {
       const byName = new Map(processes.map((p) => [p.manifest.name, p]));
       const scheduler = new ScheduleRunner(
         rules,
-        async (rule, scheduledTimeMs) => {
+        async (rule, scheduledTimeMs, catchUp) => {
           const target = byName.get(rule.process)!;
-          const firing = { rule: rule.manifest.rule, scheduledTimeMs, input: rule.manifest.input };
+          const firing = { rule: rule.manifest.rule, scheduledTimeMs, input: rule.manifest.input, catchUp };
           if (target.manifest.taskQueue) {
             await dispatchScheduledTask(target.platform, firing, submitDeps);
             return;
@@ -179,6 +180,7 @@ export class EmbeddedRuntime {
         },
         clock,
         log,
+        { state: storage.schedules, catchUp: manifest.settings.scheduleCatchUp ?? 'latest' },
       );
       const longestTimeout = Math.max(...processes.map((p) => p.manifest.timeoutSeconds), 1) * 1000;
       runtime = new EmbeddedRuntime(manifest, processes, storage, listener, apiToken, consumers, scheduler, slots, stopping, {

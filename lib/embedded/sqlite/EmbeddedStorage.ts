@@ -7,6 +7,7 @@ import { GroupCommit } from './GroupCommit.js';
 import { openDatabase } from './openDatabase.js';
 import { ensurePrivateDirectory, type OnTightened } from './privateFiles.js';
 import { SqliteMessageQueue } from './SqliteMessageQueue.js';
+import { SqliteScheduleState } from './SqliteScheduleState.js';
 import { SqliteTaskDispatcher } from './SqliteTaskDispatcher.js';
 import { SqliteTaskStore } from './SqliteTaskStore.js';
 
@@ -72,6 +73,8 @@ export class EmbeddedStorage {
   readonly tasks: SqliteTaskStore;
   readonly queues: SqliteMessageQueue;
   readonly dispatcher: SqliteTaskDispatcher;
+  /** Per-rule schedule state: rate() anchors and the firings accounted for. */
+  readonly schedules: SqliteScheduleState;
   readonly #clock: Clock;
   readonly #orphans: Database.Statement<unknown[], unknown>;
   #closed = false;
@@ -86,6 +89,7 @@ export class EmbeddedStorage {
       ...(options.onListenerError ? { onListenerError: options.onListenerError } : {}),
     });
     this.dispatcher = new SqliteTaskDispatcher(db, this.tasks, this.queues);
+    this.schedules = new SqliteScheduleState(db);
     // NOT IN (subquery) is evaluated once into a temporary index: one pass over messages, whatever the task count.
     this.#orphans = db.prepare(
       `SELECT summary FROM tasks

@@ -70,6 +70,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX messages_ready ON messages (queue_id, visible_at);
     `,
   },
+  {
+    version: 2,
+    description: 'schedule rule state (rate anchors, firings accounted for)',
+    // One row per (process, rule): `anchor_ms` is when the rule first started
+    // (a rate() counts its periods from it, across restarts); every firing
+    // due at or before `covered_until_ms` was fired or deliberately skipped,
+    // so a restart finds the ones missed while the runtime was down.
+    sql: `
+      CREATE TABLE schedule_rules (
+        process          TEXT NOT NULL,
+        rule             TEXT NOT NULL,
+        expression       TEXT NOT NULL,
+        anchor_ms        INTEGER NOT NULL,
+        covered_until_ms INTEGER NOT NULL,
+        PRIMARY KEY (process, rule)
+      );
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

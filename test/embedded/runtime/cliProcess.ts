@@ -10,9 +10,12 @@ export interface CliRuntime {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `npm start`'s entry point (node --import tsx lib/embedded/cli.ts) and waits for its banner. */
-export async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRuntime> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/embedded/cli.ts', '--port', '0', ...args], {
+/**
+ * Starts `npm start`'s entry point (node --import tsx lib/embedded/cli.ts) and waits for its banner.
+ * `anyPort: false` leaves out the `--port 0` it adds by default (to test PORT).
+ */
+export async function startCli(args: string[], env: NodeJS.ProcessEnv = {}, { anyPort = true } = {}): Promise<CliRuntime> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/embedded/cli.ts', ...(anyPort ? ['--port', '0'] : []), ...args], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -61,6 +61,8 @@ interface FieldShape {
   max: number;
   names?: string[];
   wraps: boolean;
+  /** The largest step EventBridge accepts (Quartz: the field's largest value; none for years). */
+  maxStep?: number;
 }
 
 /** Generates one random AWS field text and the values it means. */
@@ -96,11 +98,12 @@ function randomField(random: () => number, shape: FieldShape, around?: number): 
       return { text: `${show(a)}-${show(b)}`, values: new Set(span(a, b)) };
     }
     case 4: {
-      const [a, step] = [value(), int(1, max - min + 1)];
+      const [a, step] = [value(), int(1, shape.maxStep ?? max - min + 1)];
       return { text: `${a}/${step}`, values: new Set(every(span(a, max), step)) };
     }
     case 5: {
       const step = int(1, Math.max(1, Math.floor((max - min) / 2)));
+      // (always within maxStep: half the range)
       return { text: `*/${step}`, values: new Set(every(span(min, max), step)) };
     }
     default: {
@@ -115,9 +118,9 @@ function randomField(random: () => number, shape: FieldShape, around?: number): 
 /** A random valid AWS cron expression and the reference model of it. */
 export function randomReferenceCron(random: () => number, aroundYear: number): ReferenceCron {
   const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
-  const minutes = randomField(random, { min: 0, max: 59, wraps: true });
-  const hours = randomField(random, { min: 0, max: 23, wraps: true });
-  const months = randomField(random, { min: 1, max: 12, names: MONTH_NAMES, wraps: true });
+  const minutes = randomField(random, { min: 0, max: 59, wraps: true, maxStep: 59 });
+  const hours = randomField(random, { min: 0, max: 23, wraps: true, maxStep: 23 });
+  const months = randomField(random, { min: 1, max: 12, names: MONTH_NAMES, wraps: true, maxStep: 12 });
   const years = random() < 0.5 ? { text: '*', values: new Set(Array.from({ length: 230 }, (_, i) => 1970 + i)) } : randomField(random, { min: 1970, max: 2199, wraps: false }, aroundYear);
   const weekdayText = (d: number) => (random() < 0.5 ? WEEKDAY_NAMES[d - 1]! : String(d));
   let dayOfMonth = '?';
@@ -125,15 +128,23 @@ export function randomReferenceCron(random: () => number, aroundYear: number): R
   let matchesDay: ReferenceCron['matchesDay'];
   switch (int(0, 6)) {
     case 0: {
-      const days = randomField(random, { min: 1, max: 31, wraps: true });
+      const days = randomField(random, { min: 1, max: 31, wraps: true, maxStep: 31 });
       dayOfMonth = days.text;
       matchesDay = (_y, _m, d) => days.values.has(d);
       break;
     }
-    case 1:
-      dayOfMonth = 'L';
-      matchesDay = (y, m, d) => d === daysIn(y, m);
+    case 1: {
+      if (random() < 0.5) {
+        dayOfMonth = 'L';
+        matchesDay = (y, m, d) => d === daysIn(y, m);
+        break;
+      }
+      // `L-n`: n days before the last day; a month shorter than n + 1 days has none.
+      const n = int(1, 30);
+      dayOfMonth = `L-${n}`;
+      matchesDay = (y, m, d) => d === daysIn(y, m) - n;
       break;
+    }
     case 2:
       dayOfMonth = 'LW';
       matchesDay = (y, m, d) => {
@@ -162,7 +173,7 @@ export function randomReferenceCron(random: () => number, aroundYear: number): R
         matchesDay = (y, m, d) => awsWeekday(y, m, d) === 7;
         break;
       }
-      const days = randomField(random, { min: 1, max: 7, names: WEEKDAY_NAMES, wraps: true });
+      const days = randomField(random, { min: 1, max: 7, names: WEEKDAY_NAMES, wraps: true, maxStep: 7 });
       dayOfWeek = days.text;
       matchesDay = (y, m, d) => days.values.has(awsWeekday(y, m, d));
       break;

@@ -131,6 +131,34 @@ describe('cron schedules (hand-checked against the calendar)', () => {
     ]);
   });
 
+  it('L-2 fires two days before the last day of every month (Feb 26 in 2027, Feb 27 in 2028)', () => {
+    const schedule = parseScheduleExpression('cron(30 9 L-2 * ? *)');
+    const fires: string[] = [];
+    for (let t = Date.parse('2027-01-01T00:00:00Z'), i = 0; i < 14; i++) {
+      t = schedule.nextAfter(t)!;
+      fires.push(new Date(t).toISOString());
+    }
+    expect(fires).toEqual([
+      '2027-01-29T09:30:00.000Z', '2027-02-26T09:30:00.000Z', '2027-03-29T09:30:00.000Z', '2027-04-28T09:30:00.000Z',
+      '2027-05-29T09:30:00.000Z', '2027-06-28T09:30:00.000Z', '2027-07-29T09:30:00.000Z', '2027-08-29T09:30:00.000Z',
+      '2027-09-28T09:30:00.000Z', '2027-10-29T09:30:00.000Z', '2027-11-28T09:30:00.000Z', '2027-12-29T09:30:00.000Z',
+      '2028-01-29T09:30:00.000Z', '2028-02-27T09:30:00.000Z',
+    ]);
+  });
+
+  it('L-n honours hours, minutes, months and years, and skips months too short for the offset', () => {
+    // L-29: day 2 of a 31-day month, day 1 of a 30-day month, none in February.
+    const l29 = parseScheduleExpression('cron(0 0 L-29 JAN-MAR ? 2027)');
+    expect(new Date(l29.nextAfter(Date.parse('2027-01-02T00:00:00Z'))!).toISOString()).toBe('2027-03-02T00:00:00.000Z');
+    expect(l29.nextAfter(Date.parse('2027-03-02T00:00:00Z'))).toBeUndefined();
+    const l30 = parseScheduleExpression('cron(0 0 L-30 * ? *)');
+    expect(new Date(l30.nextAfter(Date.parse('2027-01-01T00:00:00Z'))!).toISOString()).toBe('2027-03-01T00:00:00.000Z');
+    const twice = parseScheduleExpression('cron(15,45 8,20 L-1 * ? *)');
+    const fires: string[] = [];
+    for (let t = Date.parse('2027-04-29T08:15:00Z'), i = 0; i < 4; i++) fires.push(new Date((t = twice.nextAfter(t)!)).toISOString());
+    expect(fires).toEqual(['2027-04-29T08:45:00.000Z', '2027-04-29T20:15:00.000Z', '2027-04-29T20:45:00.000Z', '2027-05-30T08:15:00.000Z']);
+  });
+
   it('rejects a non-finite time', () => {
     expect(() => parseScheduleExpression('cron(0 0 * * ? *)').nextAfter(NaN)).toThrow(RangeError);
   });

@@ -22,6 +22,7 @@ type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: unk
 let resources: Record<string, Resource>;
 let packageOutput: string;
 let failedRun: { code: number; output: string };
+let typoRun: { code: number; output: string };
 const scratch = mkdtempSync(join(tmpdir(), 'sluice-plugin-'));
 // Dummy credentials: packaging never calls AWS. TMPDIR: serverless-esbuild leaves
 // its zip staging directories there; keep them in the scratch directory.
@@ -40,13 +41,27 @@ beforeAll(async () => {
     "service: bad\nprovider: { name: aws, runtime: nodejs22.x }\nplugins: [./sluice.cjs]\nfunctions:\n  a:\n    handler: a.handler\n    events:\n      - httpApi: 'GET /sluice/mine'\n",
   );
 
-  const [good, bad] = await Promise.all([
-    run(SLS, ['package', '--package', packageDir], { cwd: FIXTURE, env: AWS_ENV }),
-    run(SLS, ['package', '--package', join(scratch, 'bad-package')], { cwd: badService, env: AWS_ENV }).then(
+  // A misspelled function key (`timout`), and a Lambda-only key that must stay accepted (`memorySize`).
+  // The framework's own validation would refuse `timout` first (without a suggestion); with it off, the plugin must.
+  const typoService = join(scratch, 'typo');
+  mkdirSync(typoService);
+  writeFileSync(join(typoService, 'sluice.cjs'), `module.exports = require(${JSON.stringify(join(REPO, 'lib/serverless/sluicePlugin.cjs'))});\n`);
+  writeFileSync(join(typoService, 'a.js'), 'exports.handler = async () => {};\n');
+  writeFileSync(
+    join(typoService, 'serverless.yml'),
+    "service: typo\nconfigValidationMode: off\nprovider: { name: aws, runtime: nodejs22.x }\nplugins: [./sluice.cjs]\nfunctions:\n  a:\n    handler: a.handler\n    memorySize: 256\n    timout: 3\n",
+  );
+  const outcome = (promise: Promise<{ stdout: string; stderr: string }>) =>
+    promise.then(
       (result) => ({ code: 0, output: result.stdout + result.stderr }),
       (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, output: error.stdout + error.stderr }),
-    ),
+    );
+  const [good, bad, typo] = await Promise.all([
+    run(SLS, ['package', '--package', packageDir], { cwd: FIXTURE, env: AWS_ENV }),
+    outcome(run(SLS, ['package', '--package', join(scratch, 'bad-package')], { cwd: badService, env: AWS_ENV })),
+    outcome(run(SLS, ['package', '--package', join(scratch, 'typo-package')], { cwd: typoService, env: AWS_ENV })),
   ]);
+  typoRun = typo;
   packageOutput = good.stdout + good.stderr;
   failedRun = bad;
   resources = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
@@ -324,6 +339,12 @@ describe('sluicePlugin with serverless package', () => {
   it('fails the package with a clear error on an invalid declaration', () => {
     expect(failedRun.code).not.toBe(0);
     expect(failedRun.output).toContain("Sluice: functions.a: route 'GET /sluice/mine' is under /sluice, which is reserved for the Sluice platform API");
+  });
+
+  it('fails the package on a misspelled function key, naming it and the key meant', () => {
+    expect(typoRun.code).not.toBe(0);
+    expect(typoRun.output).toContain("Sluice: functions.a: unknown key 'timout' (did you mean 'timeout'?)");
+    expect(typoRun.output).not.toContain("'memorySize'");
   });
 });
 

@@ -1,0 +1,58 @@
+import type { KeyCatalog } from './knownKeys.js';
+
+/**
+ * The keys of `serverless.yml` maps that Sluice checks, split into the ones
+ * Sluice reads and the ones the Serverless Framework (osls 4, AWS provider)
+ * also accepts there. Taken from the framework's configuration schema
+ * (`defineFunctionProperties` / `defineFunctionEvent` of the AWS plugins).
+ */
+
+/** A function's keys. The framework-only ones configure Lambda and work on AWS; the embedded runtime ignores them (and says so). */
+export const FUNCTION_KEYS: KeyCatalog = {
+  used: ['handler', 'runtime', 'timeout', 'reservedConcurrency', 'environment', 'events', 'sluice'],
+  framework: [
+    'name', 'description', 'memorySize', 'ephemeralStorageSize', 'architecture', 'layers', 'vpc', 'role', 'tags',
+    'tracing', 'package', 'image', 'provisionedConcurrency', 'onError', 'destinations', 'maximumEventAge',
+    'maximumRetryAttempts', 'kmsKeyArn', 'awsKmsKeyArn', 'condition', 'dependsOn', 'disableLogs', 'logs',
+    'logRetentionInDays', 'logDataProtectionPolicy', 'fileSystemConfig', 'snapStart', 'runtimeManagement',
+    'recursiveLoop', 'durableConfig', 'url', 'versionFunction', 'httpApi',
+  ],
+  refused: {
+    // An EventBridge firing's retries are Lambda's asynchronous retries: fewer (or an event age
+    // that drops them) would leave a failed firing's task `queued` on AWS while the embedded runtime retries it.
+    maximumRetryAttempts: "schedule firings get Lambda's default 2 retries (3 attempts) on both runtimes",
+    maximumEventAge: "schedule firings get Lambda's default 2 retries (3 attempts) within its default 6 hours, on both runtimes",
+  },
+};
+
+/** Event types Sluice runs on both runtimes. */
+export const SLUICE_EVENT_TYPES = ['httpApi', 'sqs', 'schedule', 'eventBridge'] as const;
+
+/** Every event type of the framework's AWS provider (those Sluice does not run need `sluice: false`). */
+export const FRAMEWORK_EVENT_TYPES = [
+  ...SLUICE_EVENT_TYPES,
+  'http', 'sns', 'stream', 'kafka', 'msk', 'activemq', 'rabbitmq', 'alb', 'alexaSkill', 'alexaSmartHome', 'iot',
+  'iotFleetProvisioning', 'cloudwatchEvent', 'cloudwatchLog', 'cognitoUserPool', 'cloudFront', 'websocket', 's3',
+] as const;
+
+export const HTTP_API_EVENT_KEYS: KeyCatalog = {
+  used: ['method', 'path', 'authorizer'],
+};
+
+export const SQS_EVENT_KEYS: KeyCatalog = {
+  used: ['arn', 'batchSize', 'maximumBatchingWindow', 'enabled', 'functionResponseType', 'maximumConcurrency'],
+  framework: ['filterPatterns'],
+  unsupported: 'the embedded runtime cannot apply it, and on AWS filtered-out messages are deleted unprocessed',
+};
+
+export const SCHEDULE_EVENT_KEYS: KeyCatalog = {
+  used: ['rate', 'enabled', 'input', 'name', 'description'],
+  framework: ['inputPath', 'inputTransformer', 'method', 'roleArn', 'groupName', 'timezone'],
+  unsupported: 'Sluice runs EventBridge rules in UTC with the declared input, on both runtimes',
+};
+
+export const EVENT_BRIDGE_EVENT_KEYS: KeyCatalog = {
+  used: ['schedule', 'enabled', 'input', 'name', 'description'],
+  framework: ['eventBus', 'pattern', 'inputPath', 'inputTransformer', 'retryPolicy', 'deadLetterQueueArn'],
+  unsupported: 'only scheduled rules on the default bus, with the declared input and Lambda\'s default retries, run on both runtimes',
+};
