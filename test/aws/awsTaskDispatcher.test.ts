@@ -125,7 +125,7 @@ describe('AwsTaskDispatcher retries', () => {
 
   it('refuses an envelope over SQS\'s message size before writing the record', async () => {
     const record = makeRecord({ payloadHash: 'big' });
-    const envelope = { ...envelopeFor(record), payload: { type: 'api', body: 'x'.repeat(262_144) } };
+    const envelope = { ...envelopeFor(record), payload: { type: 'api', body: 'x'.repeat(1_048_576) } };
     await expect(stack.dispatcher.dispatch(record, envelope, { queue: stack.queueName })).rejects.toBeInstanceOf(PayloadTooLargeError);
     expect(await stack.store.get(record.taskId)).toBeUndefined();
     expect(await drain()).toEqual([]);

@@ -219,15 +219,15 @@ export function describeMessageQueueContract(name: string, createFixture: () => 
       expect((error as ValidationError).issues.map((i) => i.path)).toEqual([path]);
     });
 
-    it('counts attribute names, types and values into the 256 KiB limit, and accepts exactly the limit', async () => {
+    it('counts attribute names, types and values into the 1 MiB limit, and accepts exactly the limit', async () => {
       const q = fresh('size');
       await fx.declare([spec(q)]);
       const attributes = { k: 'v' }; // 1 + 'String' + 1 = 8 bytes
-      const fits = 'x'.repeat(262_144 - 8);
+      const fits = 'x'.repeat(1_048_576 - 8);
       await queue.send(q, { body: fits, attributes });
       const error = await queue.send(q, { body: `${fits}x`, attributes }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PayloadTooLargeError);
-      expect(error).toMatchObject({ size: 262_145, limit: 262_144 });
+      expect(error).toMatchObject({ size: 1_048_577, limit: 1_048_576 });
       const got = await receiveUntil(queue, q, 1);
       expect(got.map((m) => m.body.length)).toEqual([fits.length]);
     });

@@ -44,8 +44,12 @@ export const SQS_MAX_WAIT_SECONDS = 20;
 /** `MaxNumberOfMessages` of a receive: 1..10. */
 export const SQS_MAX_RECEIVE_MESSAGES = 10;
 
-/** Default `MaximumMessageSize` of an SQS queue (256 KiB), which the queues Sluice creates keep. */
-export const SQS_MAX_MESSAGE_BYTES = 262_144;
+/**
+ * Largest SQS message, body and attributes together: 1 MiB since 4 August 2025 (the SQS what's-new
+ * "Amazon SQS increases maximum message payload size to 1 MiB"; also the `MaximumMessageSize` of new
+ * queues, which the queues Sluice creates keep). It was 256 KiB before.
+ */
+export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
 /** Message attributes per message. */
 export const SQS_MAX_ATTRIBUTES = 10;
 /** Characters in a message attribute name. */

@@ -23,8 +23,8 @@ describe('SQS message rules', () => {
 
   it('counts the size in UTF-8 bytes of body and attribute names, types and values', () => {
     expect(sqsMessageBytes({ body: 'é', attributes: { ab: 'ü' } })).toBe(2 + 2 + 6 + 2);
-    expect(() => checkOutgoingMessage({ body: 'é'.repeat(131_072) })).not.toThrow();
-    expect(() => checkOutgoingMessage({ body: `${'é'.repeat(131_072)}x` })).toThrow(PayloadTooLargeError);
+    expect(() => checkOutgoingMessage({ body: 'é'.repeat(524_288) })).not.toThrow();
+    expect(() => checkOutgoingMessage({ body: `${'é'.repeat(524_288)}x` })).toThrow(PayloadTooLargeError);
   });
 
   it('parses delaySeconds as decimal digits only', () => {
