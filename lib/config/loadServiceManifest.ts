@@ -20,8 +20,8 @@ export interface LoadServiceManifestOptions {
 }
 
 /** The function properties the embedded runtime reads; others (vpc, layers...) stay unresolved. */
-const FUNCTION_KEYS = ['handler', 'runtime', 'timeout', 'reservedConcurrency', 'environment', 'events', 'sluice'];
-const PROVIDER_KEYS = ['name', 'stage', 'region', 'runtime', 'timeout', 'environment', 'stackName'];
+const FUNCTION_KEYS = ['handler', 'runtime', 'timeout', 'reservedConcurrency', 'memorySize', 'environment', 'events', 'sluice'];
+const PROVIDER_KEYS = ['name', 'stage', 'region', 'runtime', 'timeout', 'memorySize', 'environment', 'stackName'];
 
 /**
  * Reads `serverless.yml` the way the embedded runtime needs it: variables

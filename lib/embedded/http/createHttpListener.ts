@@ -96,7 +96,7 @@ async function serveSync(req: IncomingMessage, res: ServerResponse, request: Syn
   try {
     if (options.isStopping()) throw new ShuttingDownError('the runtime is shutting down');
     const raw = BODYLESS.has(method) ? (req.resume(), undefined) : await readBody(req, options.maxPayloadBytes);
-    const release = await target.slots.acquire();
+    const release = target.slots.acquireNow(target.process.name); // throttled at once (429), like Lambda
     try {
       const payload: HttpPayload = {
         type: 'http',
