@@ -65,6 +65,8 @@ export class TaskWorker {
   readonly #ready: Promise<void>;
   #isReady = false;
   #nextId = 1;
+  /** Messages of this event-loop turn, sent together by {@link #flush}. */
+  #outbox: ToWorker[] = [];
   /** Tasks handed to run() still waiting for the worker to load. */
   #waiting = 0;
   #retired = false;
@@ -90,13 +92,13 @@ export class TaskWorker {
         this.#end();
       }, options.startTimeoutMs);
       timer.unref();
-      this.#thread.once('message', (message: FromWorker) => {
+      this.#thread.once('message', ([message]: FromWorker[]) => {
         clearTimeout(timer);
-        if (message.type === 'ready') {
+        if (message?.type === 'ready') {
           this.#isReady = true;
           resolve();
         } else {
-          reject(new Error(message.type === 'load-failed' ? message.message : `unexpected first message '${message.type}'`));
+          reject(new Error(message?.type === 'load-failed' ? message.message : `unexpected first message '${message?.type}'`));
           this.#end();
         }
       });
@@ -106,7 +108,9 @@ export class TaskWorker {
       });
     });
     this.#ready.catch(() => undefined);
-    this.#thread.on('message', (message: FromWorker) => this.#onMessage(message));
+    this.#thread.on('message', (messages: FromWorker[]) => {
+      for (const message of messages) this.#onMessage(message);
+    });
     this.#thread.on('error', (error: Error & { code?: string }) => this.#onThreadError(error));
     this.#thread.on('exit', () => this.#onExit());
   }
@@ -144,15 +148,7 @@ export class TaskWorker {
     const id = this.#nextId++;
     return new Promise<ExecutionOutcome>((resolve) => {
       const startedAtMs = clock.now();
-      const message: ToWorker = { type: 'run', id, invocation, timeoutMs: options.timeoutMs, nowMs: startedAtMs, ...(options.logLimits ? { logLimits: options.logLimits } : {}) };
-      try {
-        this.#thread.postMessage(message);
-      } catch (error) {
-        if ((error as Error).name !== 'DataCloneError') throw error;
-        // The validated input holds something structured clone refuses (a zod transform's class instance):
-        // send the payload only, and let the worker validate it again in its own realm.
-        this.#thread.postMessage({ ...message, invocation: { ...invocation, input: undefined }, revalidate: true } satisfies ToWorker);
-      }
+      this.#send({ type: 'run', id, invocation, timeoutMs: options.timeoutMs, nowMs: startedAtMs, ...(options.logLimits ? { logLimits: options.logLimits } : {}) });
       const deadline = clock.setTimeout(() => this.#onDeadline(id), options.timeoutMs);
       this.#pending.set(id, { invocation, timeoutMs: options.timeoutMs, startedAtMs, resolve, deadline });
     });
@@ -198,7 +194,7 @@ export class TaskWorker {
     const pending = this.#pending.get(id);
     if (!pending || this.#gone) return;
     this.#retired = true;
-    this.#thread.postMessage({ type: 'abort', id } satisfies ToWorker);
+    this.#send({ type: 'abort', id });
     pending.grace = setTimeout(() => this.#onUnanswered(id), this.options.graceMs);
     pending.grace.unref();
   }
@@ -231,6 +227,32 @@ export class TaskWorker {
   #onExit(): void {
     this.#failAll((p) => systemFailure(p.startedAtMs, this.options.clock, 'WorkerExited', 'the worker running the task exited (process.exit in process code?) and was replaced'));
     this.#markGone();
+  }
+
+  #send(message: ToWorker): void {
+    if (this.#outbox.push(message) === 1) setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    const batch = this.#outbox;
+    this.#outbox = [];
+    if (this.#gone || batch.length === 0) return;
+    try {
+      this.#thread.postMessage(batch);
+      return;
+    } catch (error) {
+      if ((error as Error).name !== 'DataCloneError') throw error;
+    }
+    for (const message of batch) {
+      try {
+        this.#thread.postMessage([message]);
+      } catch (error) {
+        if ((error as Error).name !== 'DataCloneError' || message.type !== 'run') throw error;
+        // The validated input holds something structured clone refuses (a zod transform's class instance):
+        // send the payload only, and let the worker validate it again in its own realm.
+        this.#thread.postMessage([{ ...message, invocation: { ...message.invocation, input: undefined }, revalidate: true } satisfies ToWorker]);
+      }
+    }
   }
 
   #settle(id: number, pending: Pending, outcome: ExecutionOutcome): void {

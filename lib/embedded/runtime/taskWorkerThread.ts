@@ -21,7 +21,41 @@ import type { FromWorker, TaskWorkerData, ToWorker } from './workerProtocol.js';
 
 const port = parentPort!;
 const data = workerData as TaskWorkerData;
-const post = (message: FromWorker) => port.postMessage(message);
+/** Messages of this event-loop turn, sent together (see workerProtocol.ts). */
+let outbox: FromWorker[] = [];
+function post(message: FromWorker): void {
+  if (outbox.push(message) === 1) setImmediate(flush);
+}
+function flush(): void {
+  const batch = outbox;
+  outbox = [];
+  try {
+    port.postMessage(batch);
+    return;
+  } catch {
+    // One of them does not clone: send them one by one below.
+  }
+  for (const message of batch) {
+    try {
+      port.postMessage([message]);
+    } catch (error) {
+      if (message.type !== 'done') throw error;
+      // Outcomes are JSON by construction; should one still not clone, the task fails rather than hangs.
+      const { outcome } = message;
+      const text = `the task's outcome could not be sent to the runtime: ${(error as Error).message}`;
+      const failed: ExecutionOutcome = {
+        status: 'failed',
+        error: { kind: 'system', name: 'OutcomeNotTransferable', message: text },
+        retriable: false,
+        startedAt: outcome.startedAt,
+        finishedAt: outcome.finishedAt,
+        logs: [{ time: outcome.finishedAt, level: 'error', message: text }],
+        response: { headers: {} },
+      };
+      port.postMessage([{ ...message, outcome: failed }]);
+    }
+  }
+}
 
 interface Running {
   taskId: string;
@@ -89,13 +123,7 @@ async function run(definition: ProcessDefinition, message: Extract<ToWorker, { t
   } finally {
     running.delete(id);
   }
-  try {
-    post({ type: 'done', id, outcome, interrupted: interrupt.signal.aborted });
-  } catch (error) {
-    // Outcomes are JSON by construction; should one still not clone, the task fails rather than hangs.
-    const message = `the task's outcome could not be sent to the runtime: ${(error as Error).message}`;
-    post({ type: 'done', id, outcome: failedOutcome(outcome.startedAt, clock, 'OutcomeNotTransferable', message, false), interrupted: false });
-  }
+  post({ type: 'done', id, outcome, interrupted: interrupt.signal.aborted });
 }
 
 function failedOutcome(startedAt: string, clock: Clock, name: string, message: string, retriable: boolean): ExecutionOutcome {
@@ -120,14 +148,16 @@ async function load(): Promise<ProcessDefinition> {
 
 try {
   const definition = await load();
-  port.on('message', (message: ToWorker) => {
-    switch (message.type) {
-      case 'run':
-        taskOf.run({ id: message.id, taskId: message.invocation.taskId }, () => void run(definition, message));
-        return;
-      case 'abort':
-        running.get(message.id)?.interrupt.abort({ kind: 'timeout' } satisfies TaskInterruption);
-        return;
+  port.on('message', (messages: ToWorker[]) => {
+    for (const message of messages) {
+      switch (message.type) {
+        case 'run':
+          taskOf.run({ id: message.id, taskId: message.invocation.taskId }, () => void run(definition, message));
+          break;
+        case 'abort':
+          running.get(message.id)?.interrupt.abort({ kind: 'timeout' } satisfies TaskInterruption);
+          break;
+      }
     }
   });
   post({ type: 'ready' });

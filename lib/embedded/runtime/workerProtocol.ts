@@ -5,7 +5,10 @@ import type { TaskError } from '../../core/task/TaskRecord.js';
 /**
  * The messages between the embedded runtime (main thread) and a function's
  * worker thread. Only the invocation and the outcome cross (structured
- * clone); the process definition is loaded by the worker itself.
+ * clone); the process definition is loaded by the worker itself. Each side
+ * sends arrays: the messages of one event-loop turn travel together, one
+ * cross-thread wake-up for many tasks (measured: a wake-up per message
+ * halved the sync route's throughput).
  */
 
 /** `workerData` of a task worker: which module to load. */
