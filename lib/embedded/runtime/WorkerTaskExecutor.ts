@@ -33,8 +33,8 @@ export interface WorkerTaskExecutorOptions {
  *
  * A small pool per function, started on first use, each worker running many
  * tasks at once: data-process tasks mostly await I/O, and one thread per
- * running task would cost ~10 MB and a ~100 ms start each at a concurrency
- * of 64. The price is shared fate: a task that blocks its worker past its
+ * running task would cost ~30 MB and a start of 0.3 s or more each (V8 heap,
+ * tsx, the module loaded again) at a concurrency of 64. The price is shared fate: a task that blocks its worker past its
  * deadline takes the tasks sharing that worker with it (they fail with the
  * retriable `WorkerTerminated`). A new worker is started while every ready
  * one is busy, up to `workersPerFunction`; tasks go to the least loaded.
