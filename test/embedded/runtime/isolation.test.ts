@@ -82,16 +82,33 @@ describe('embedded runtime: process code runs isolated in worker threads', () =>
     ['throw', 'UncaughtException', /uncaught exception in process code: Error: callback boom/],
     ['reject', 'UnhandledRejection', /unhandled promise rejection in process code: Error: nobody caught me/],
   ])('fails only the task whose callback crashed (%s), not the tasks sharing its worker', async (mode, name, message) => {
-    const bystander = pending(h.call('/crash', { method: 'POST', json: { mode: 'ok', waitMs: 800 }, auth: false }));
+    const marker = join(scratch, `bystander-${mode}`);
+    const bystander = pending(h.call('/crash', { method: 'POST', json: { mode: 'ok', waitMs: 2500, marker }, auth: false }));
+    await eventually(() => markerLines(marker).length === 1, { what: 'the bystander to run' });
     const crashed = await h.call('/crash', { method: 'POST', json: { mode }, auth: false });
     expect(crashed.status).toBe(500);
     expect(crashed.body.error).toMatchObject({ kind: 'system', name, logic: 'callback' });
     expect(crashed.body.error.message).toMatch(message);
+    expect(bystander.settled()).toBe(false); // it was running in the same worker all along
     const stored = await h.task(crashed.body.taskId);
     expect(stored.status).toBe('failed');
     expect(stored.logs.map((l) => l.message)).toContain(`mode ${mode}`); // the logs so far are kept
     const ok = await bystander.promise;
     expect(ok).toMatchObject({ status: 200, body: { mode: 'ok' } });
+    expect((await h.call('/crash', { method: 'POST', json: { mode: 'ok' }, auth: false })).status).toBe(200);
+  });
+
+  it('fails every task of the worker when a crash cannot be attributed to one task, and replaces the worker', async () => {
+    const marker = join(scratch, 'detached-bystander');
+    const bystander = pending(h.call('/crash', { method: 'POST', json: { mode: 'ok', waitMs: 5000, marker }, auth: false }));
+    await eventually(() => markerLines(marker).length === 1, { what: 'the bystander to run' });
+    const crashed = await h.call('/crash', { method: 'POST', json: { mode: 'detached' }, auth: false });
+    expect(crashed.status).toBe(500);
+    expect(crashed.body.error).toMatchObject({ kind: 'system', name: 'UncaughtException' });
+    expect(crashed.body.error.message).toMatch(/detached boom.*not attributable to one task/);
+    const shared = await bystander.promise;
+    expect(shared.status).toBe(500);
+    expect(shared.body.error.name).toBe('UncaughtException');
     expect((await h.call('/crash', { method: 'POST', json: { mode: 'ok' }, auth: false })).status).toBe(200);
   });
 
