@@ -59,7 +59,9 @@ function flush(): void {
 
 interface Running {
   taskId: string;
-  interrupt: AbortController;
+  /** Ends the task (executeTask's interrupt); set as soon as it starts. */
+  end?: (why: TaskInterruption) => void;
+  interrupted: boolean;
 }
 /** Keyed by the run id; the AsyncLocalStorage store of every callback a task schedules. */
 const running = new Map<number, Running>();
@@ -77,12 +79,17 @@ function onCrash(name: 'UncaughtException' | 'UnhandledRejection', thrown: unkno
   const owner = taskOf.getStore();
   if (!owner) return post({ type: 'fatal', error });
   const task = running.get(owner.id);
-  if (task) task.interrupt.abort({ kind: 'crash', error } satisfies TaskInterruption);
+  if (task) interrupt(task, { kind: 'crash', error });
   else post({ type: 'stray', error, taskId: owner.taskId });
 }
 // Without these, Node ends the worker at the first crash and every task in it fails.
 process.on('uncaughtException', (error) => onCrash('UncaughtException', error));
 process.on('unhandledRejection', (reason) => onCrash('UnhandledRejection', reason));
+
+function interrupt(task: Running, why: TaskInterruption): void {
+  task.interrupted = true;
+  task.end?.(why);
+}
 
 function safeString(value: unknown): string {
   try {
@@ -104,8 +111,8 @@ function clockFrom(mainNowMs: number): Clock {
 
 async function run(definition: ProcessDefinition, message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   const { id, invocation } = message;
-  const interrupt = new AbortController();
-  running.set(id, { taskId: invocation.taskId, interrupt });
+  const task: Running = { taskId: invocation.taskId, interrupted: false };
+  running.set(id, task);
   const clock = clockFrom(message.nowMs);
   const startedAt = new Date(clock.now()).toISOString();
   let outcome: ExecutionOutcome;
@@ -114,7 +121,7 @@ async function run(definition: ProcessDefinition, message: Extract<ToWorker, { t
     outcome = await executeTask(definition, invocation, {
       clock,
       timeoutMs: message.timeoutMs,
-      interrupt: interrupt.signal,
+      interrupt: (end) => (task.end = end),
       ...(message.logLimits ? { logLimits: message.logLimits } : {}),
     });
   } catch (error) {
@@ -123,7 +130,7 @@ async function run(definition: ProcessDefinition, message: Extract<ToWorker, { t
   } finally {
     running.delete(id);
   }
-  post({ type: 'done', id, outcome, interrupted: interrupt.signal.aborted });
+  post({ type: 'done', id, outcome, interrupted: task.interrupted });
 }
 
 function failedOutcome(startedAt: string, clock: Clock, name: string, message: string, retriable: boolean): ExecutionOutcome {
@@ -155,7 +162,10 @@ try {
           taskOf.run({ id: message.id, taskId: message.invocation.taskId }, () => void run(definition, message));
           break;
         case 'abort':
-          running.get(message.id)?.interrupt.abort({ kind: 'timeout' } satisfies TaskInterruption);
+          {
+            const task = running.get(message.id);
+            if (task) interrupt(task, { kind: 'timeout' });
+          }
           break;
       }
     }

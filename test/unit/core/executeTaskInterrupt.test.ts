@@ -26,12 +26,12 @@ function hanging(seen: { aborted?: boolean }) {
 describe('executeTask with an external interrupt (a host that owns the deadline)', () => {
   it('arms no timer of its own and ends timed_out, with the logs so far, when interrupted with a timeout', async () => {
     const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
-    const interrupt = new AbortController();
+    let end: ((why: TaskInterruption) => void) | undefined;
     const seen: { aborted?: boolean } = {};
-    const outcome = executeTask(hanging(seen), invocation, { clock, timeoutMs: 1000, interrupt: interrupt.signal });
+    const outcome = executeTask(hanging(seen), invocation, { clock, timeoutMs: 1000, interrupt: (e) => (end = e) });
     await clock.advance(5000); // far past timeoutMs: only the host decides
     expect(clock.pendingTimers).toBe(0);
-    interrupt.abort({ kind: 'timeout' } satisfies TaskInterruption);
+    end!({ kind: 'timeout' });
     const ended = await outcome;
     expect(ended).toMatchObject({ status: 'timed_out', retriable: true, error: { kind: 'timeout', name: 'TimeoutError', logic: 'stuck' } });
     expect(ended.logs.map((l) => l.message)).toEqual(['first ran', 'waiting', expect.stringMatching(/timed out after 1000 ms in logic 'stuck'/)]);
@@ -40,21 +40,19 @@ describe('executeTask with an external interrupt (a host that owns the deadline)
 
   it('ends failed with the given system error (retriable) when interrupted with a crash', async () => {
     const clock = new ManualClock();
-    const interrupt = new AbortController();
+    let end: ((why: TaskInterruption) => void) | undefined;
     const seen: { aborted?: boolean } = {};
-    const outcome = executeTask(hanging(seen), invocation, { clock, timeoutMs: 1000, interrupt: interrupt.signal });
+    const outcome = executeTask(hanging(seen), invocation, { clock, timeoutMs: 1000, interrupt: (e) => (end = e) });
     await clock.advance(0);
-    interrupt.abort({ kind: 'crash', error: { kind: 'system', name: 'UncaughtException', message: 'uncaught exception in process code: Error: x' } } satisfies TaskInterruption);
+    end!({ kind: 'crash', error: { kind: 'system', name: 'UncaughtException', message: 'uncaught exception in process code: Error: x' } });
     const ended = await outcome;
     expect(ended).toMatchObject({ status: 'failed', retriable: true, error: { kind: 'system', name: 'UncaughtException', logic: 'stuck' } });
     expect(ended.logs.map((l) => l.message)).toContain('waiting');
     expect(seen.aborted).toBe(true);
   });
 
-  it('treats an already aborted signal as the end, and any other reason as a timeout', async () => {
-    const interrupt = new AbortController();
-    interrupt.abort('whatever');
-    const ended = await executeTask(hanging({}), invocation, { clock: new ManualClock(), timeoutMs: 1000, interrupt: interrupt.signal });
+  it('ends a task interrupted at once, before its first await', async () => {
+    const ended = await executeTask(hanging({}), invocation, { clock: new ManualClock(), timeoutMs: 1000, interrupt: (end) => end({ kind: 'timeout' }) });
     expect(ended.status).toBe('timed_out');
   });
 });
