@@ -305,10 +305,14 @@ export class EmbeddedRuntime {
   }
 }
 
-/** The environment as strings only (what a worker's `env` takes), copied before the functions' variables are applied. */
+/**
+ * The shell environment process code may see, as strings (what a worker's
+ * `env` takes), copied before the functions' variables are applied. The
+ * control-plane token stays with the runtime: process code never needs it.
+ */
 function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) out[name] = value;
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && name !== 'SLUICE_API_TOKEN') out[name] = value;
   return out;
 }
 

@@ -23,7 +23,7 @@ describe('embedded runtime: process code runs isolated in worker threads', () =>
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'sluice-iso-'));
     // One worker per function: tasks of a function share it, which is what the crash tests need.
-    h = await startHarness({ configPath: CONFIG, workersPerFunction: 1 });
+    h = await startHarness({ configPath: CONFIG, workersPerFunction: 1, env: { ...process.env, SLUICE_API_TOKEN: 'runtime-only-token-0123456789' } });
   });
   afterAll(async () => {
     await h?.stop();
@@ -44,7 +44,7 @@ describe('embedded runtime: process code runs isolated in worker threads', () =>
     expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });
     const other = await h.call('/other', { auth: false });
     expect(other.status).toBe(200);
-    expect(other.body).toMatchObject({ ok: true, onlyOther: 'mine' }); // its own function's environment
+    expect(other.body).toMatchObject({ ok: true, onlyOther: 'mine', token: null }); // its own function's environment, not the runtime's token
     expect(spin.settled()).toBe(false);
 
     const res = await spin.promise;
