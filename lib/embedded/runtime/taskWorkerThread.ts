@@ -61,7 +61,8 @@ interface Running {
   taskId: string;
   /** Ends the task (executeTask's interrupt); set as soon as it starts. */
   end?: (why: TaskInterruption) => void;
-  interrupted: boolean;
+  /** Set once the task is interrupted; kept should that come before `end` is known. */
+  interrupted?: TaskInterruption;
 }
 /** Keyed by the run id; the AsyncLocalStorage store of every callback a task schedules. */
 const running = new Map<number, Running>();
@@ -87,7 +88,8 @@ process.on('uncaughtException', (error) => onCrash('UncaughtException', error));
 process.on('unhandledRejection', (reason) => onCrash('UnhandledRejection', reason));
 
 function interrupt(task: Running, why: TaskInterruption): void {
-  task.interrupted = true;
+  if (task.interrupted) return;
+  task.interrupted = why;
   task.end?.(why);
 }
 
@@ -111,7 +113,7 @@ function clockFrom(mainNowMs: number): Clock {
 
 async function run(definition: ProcessDefinition, message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   const { id, invocation } = message;
-  const task: Running = { taskId: invocation.taskId, interrupted: false };
+  const task: Running = { taskId: invocation.taskId };
   running.set(id, task);
   const clock = clockFrom(message.nowMs);
   const startedAt = new Date(clock.now()).toISOString();
@@ -121,7 +123,10 @@ async function run(definition: ProcessDefinition, message: Extract<ToWorker, { t
     outcome = await executeTask(definition, invocation, {
       clock,
       timeoutMs: message.timeoutMs,
-      interrupt: (end) => (task.end = end),
+      interrupt: (end) => {
+        task.end = end;
+        if (task.interrupted) end(task.interrupted);
+      },
       ...(message.logLimits ? { logLimits: message.logLimits } : {}),
     });
   } catch (error) {
@@ -130,7 +135,7 @@ async function run(definition: ProcessDefinition, message: Extract<ToWorker, { t
   } finally {
     running.delete(id);
   }
-  post({ type: 'done', id, outcome, interrupted: task.interrupted });
+  post({ type: 'done', id, outcome, interrupted: task.interrupted !== undefined });
 }
 
 function failedOutcome(startedAt: string, clock: Clock, name: string, message: string, retriable: boolean): ExecutionOutcome {
