@@ -74,6 +74,8 @@ export interface ProcessManifest {
   timeoutSeconds: number;
   /** `reservedConcurrency` when set. */
   reservedConcurrency?: number;
+  /** `memorySize` of the function, else `provider.memorySize`, in MB; unset: Lambda's default (1024). */
+  memorySizeMb?: number;
   /**
    * The Sluice-managed queue that carries async submissions, schedules and
    * streaming messages for this process; undefined when the process opted

@@ -97,6 +97,10 @@ export function buildServiceManifest(
     if (fn.reservedConcurrency !== undefined && fn.reservedConcurrency !== null) {
       manifest.reservedConcurrency = integerProperty(fn.reservedConcurrency, `functions.${name}.reservedConcurrency`, 0, 100_000, 0);
     }
+    const memorySize = fn.memorySize ?? config.provider.memorySize;
+    if (memorySize !== undefined && memorySize !== null) {
+      manifest.memorySizeMb = integerProperty(memorySize, `functions.${name}.memorySize`, 128, 10_240, 1024);
+    }
     if (expandedProcess.taskQueue) manifest.taskQueue = expandedProcess.taskQueue.name;
     processes.push(manifest);
   }

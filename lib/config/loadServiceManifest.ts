@@ -21,7 +21,7 @@ export interface LoadServiceManifestOptions {
 }
 
 /** The function properties the embedded runtime reads; others (vpc, layers...) stay unresolved. */
-const PROVIDER_KEYS = ['name', 'stage', 'region', 'runtime', 'timeout', 'environment', 'stackName'];
+const PROVIDER_KEYS = ['name', 'stage', 'region', 'runtime', 'timeout', 'memorySize', 'environment', 'stackName'];
 
 /**
  * Reads `serverless.yml` the way the embedded runtime needs it: variables

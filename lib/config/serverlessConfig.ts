@@ -30,6 +30,7 @@ export interface FunctionConfig {
   runtime?: unknown;
   timeout?: unknown;
   reservedConcurrency?: unknown;
+  memorySize?: unknown;
   environment?: Record<string, unknown>;
   events?: unknown[];
   sluice?: unknown;

@@ -9,9 +9,9 @@ import type { KeyCatalog } from './knownKeys.js';
 
 /** A function's keys. The framework-only ones configure Lambda and work on AWS; the embedded runtime ignores them (and says so). */
 export const FUNCTION_KEYS: KeyCatalog = {
-  used: ['handler', 'runtime', 'timeout', 'reservedConcurrency', 'environment', 'events', 'sluice'],
+  used: ['handler', 'runtime', 'timeout', 'reservedConcurrency', 'memorySize', 'environment', 'events', 'sluice'],
   framework: [
-    'name', 'description', 'memorySize', 'ephemeralStorageSize', 'architecture', 'layers', 'vpc', 'role', 'tags',
+    'name', 'description', 'ephemeralStorageSize', 'architecture', 'layers', 'vpc', 'role', 'tags',
     'tracing', 'package', 'image', 'provisionedConcurrency', 'onError', 'destinations', 'maximumEventAge',
     'maximumRetryAttempts', 'kmsKeyArn', 'awsKmsKeyArn', 'condition', 'dependsOn', 'disableLogs', 'logs',
     'logRetentionInDays', 'logDataProtectionPolicy', 'fileSystemConfig', 'snapStart', 'runtimeManagement',

@@ -39,8 +39,13 @@ export interface SyncHttpContext {
   maxPayloadBytes: number;
   /** Absolute epoch ms by which the invocation must end (Lambda's deadline); none on the embedded runtime. */
   deadlineMs?: number;
-  /** Waits for a concurrency slot of the function and returns its release (embedded runtime). */
-  acquire?(): Promise<() => void>;
+  /**
+   * Takes a concurrency slot of the function now and returns its release, or
+   * throws `ThrottledError` (429) when none is free: like Lambda throttling, a
+   * synchronous request never waits, so it never runs past its timeout
+   * (embedded runtime; Lambda does this itself on AWS).
+   */
+  acquire?(): () => void;
   /** Called with the cause of every 500 the reply itself hides, and what failed (`sync task of 'echo'`). */
   onInternalError(error: unknown, what: string): void;
 }
@@ -64,7 +69,7 @@ export async function runSyncHttpTask(process: RunnableProcess, request: SyncHtt
     let raw: Uint8Array | string | undefined;
     if (BODYLESS.has(request.method)) request.discardBody?.();
     else raw = await request.readBody();
-    const release = ctx.acquire ? await ctx.acquire() : undefined;
+    const release = ctx.acquire ? ctx.acquire() : undefined;
     try {
       const payload = httpPayloadOf(request, raw, ctx.maxPayloadBytes);
       const input = validateInput(process.definition.input, inputOf(payload));

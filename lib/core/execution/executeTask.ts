@@ -33,7 +33,22 @@ export interface ExecuteOptions {
    * in a stored stack is reduced to its file name.
    */
   serviceRoot?: string;
+  /**
+   * Ends the task from outside, for a host that owns the deadline itself (the
+   * embedded runtime's worker threads: the main thread keeps the clock). When
+   * given, no timer is armed here: it is called once, at the start, with the
+   * function that ends the task. Called with a {@link TaskInterruption}:
+   * `timeout` ends the task `timed_out` as the own timer would; `crash` ends it
+   * `failed` with that (retriable, system) error. Either way `ctx.signal`
+   * aborts and the logs so far are kept. (A callback, not an AbortSignal:
+   * an AbortController and a listener per task cost measurably on the sync
+   * route.)
+   */
+  interrupt?: (end: (why: TaskInterruption) => void) => void;
 }
+
+/** Why a host ended a task through {@link ExecuteOptions.interrupt}. */
+export type TaskInterruption = { kind: 'timeout' } | { kind: 'crash'; error: TaskError };
 
 interface OutcomeBase {
   startedAt: string;
@@ -65,7 +80,8 @@ export type ExecutionOutcome =
  * subclass or another copy of the SDK's class) makes the failure final. The process
  * timeout aborts `ctx.signal` and ends the task `timed_out` at once; code
  * that ignores the signal keeps running, but its logs and result are dropped
- * (in-process JavaScript cannot be killed; see ARCHITECTURE.md).
+ * (stopping it is the host's job: Lambda kills the invocation, the embedded
+ * runtime terminates the worker thread; see ARCHITECTURE.md).
  *
  * Pure with respect to storage: persisting the outcome is the runner's job.
  */
@@ -82,14 +98,24 @@ export async function executeTask<I, R>(
   const chain = runChain(definition, contextFor, state, options.serviceRoot);
 
   let timer: ReturnType<Clock['setTimeout']> | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = clock.setTimeout(() => resolve('timeout'), options.timeoutMs);
+  const { interrupt } = options;
+  const ended = new Promise<TaskInterruption>((resolve) => {
+    if (interrupt) interrupt(resolve);
+    else timer = clock.setTimeout(() => resolve({ kind: 'timeout' }), options.timeoutMs);
   });
-  const settled = await Promise.race([chain, timeout]);
+  const settled = await Promise.race([chain, ended]);
   if (timer) clock.clearTimeout(timer);
   const finishedAt = isoTime(clock.now());
 
-  if (settled === 'timeout') {
+  if (settled.kind === 'crash') {
+    state.abort(new Error(settled.error.message));
+    chain.catch(() => undefined);
+    const current = state.currentLogic;
+    logs.append('error', `task failed: ${settled.error.message}${current ? ` (in logic '${current}')` : ''}`);
+    const error: TaskError = { ...settled.error, ...(current && !settled.error.logic ? { logic: current } : {}) };
+    return { status: 'failed', error, retriable: true, startedAt, finishedAt, logs: logs.freeze(), response: response.spec() };
+  }
+  if (settled.kind === 'timeout') {
     state.abort(new Error(`process timeout of ${options.timeoutMs} ms elapsed`));
     const current = state.currentLogic;
     // The chain may still settle later; nothing may observe it any more.

@@ -1,8 +1,10 @@
 import { TaskRecordTooLargeError, ValidationError, assertNever } from '../errors.js';
-import { type ExecuteOptions, type ExecutionOutcome, executeTask } from '../execution/executeTask.js';
+import type { ExecutionOutcome } from '../execution/executeTask.js';
+import { InProcessTaskExecutor } from '../execution/InProcessTaskExecutor.js';
 import type { LogLimits } from '../execution/TaskLogBuffer.js';
 import type { Clock } from '../ports/Clock.js';
 import { isoTime } from '../ports/Clock.js';
+import type { TaskExecutionOptions, TaskExecutor } from '../ports/TaskExecutor.js';
 import type { TaskStore } from '../ports/TaskStore.js';
 import { validateInput } from '../process/validateInput.js';
 import { inputOf, type Payload } from '../task/Payload.js';
@@ -24,8 +26,10 @@ export interface TaskRunnerOptions {
   logLimits?: LogLimits;
   /** Keep this much of a host deadline for storing the outcome. Default 1000 ms. */
   deadlineMarginMs?: number;
-  /** See {@link ExecuteOptions.serviceRoot}: given by each runtime. */
+  /** See {@link ExecuteOptions.serviceRoot}: given by each runtime; used by the default (in-process) executor. */
   serviceRoot?: string;
+  /** Where process code runs. Default: in process ({@link InProcessTaskExecutor}); the embedded runtime passes its worker threads. */
+  executor?: TaskExecutor;
 }
 
 /** A synchronous run: the task starts now and its caller waits. */
@@ -83,8 +87,8 @@ export interface SyncResult {
 }
 
 /**
- * The execution core's orchestrator: runs a process through
- * {@link executeTask} and records every transition in the {@link TaskStore}.
+ * The execution core's orchestrator: runs a process through its
+ * {@link TaskExecutor} and records every transition in the {@link TaskStore}.
  * It knows nothing of HTTP, SQS or SQLite; runners (the embedded runtime, the
  * Lambda handlers) call it and map its results.
  */
@@ -92,7 +96,7 @@ export class TaskRunner {
   readonly #opts: Required<Omit<TaskRunnerOptions, 'logLimits' | 'serviceRoot'>> & Pick<TaskRunnerOptions, 'logLimits' | 'serviceRoot'>;
 
   constructor(options: TaskRunnerOptions) {
-    this.#opts = { deadlineMarginMs: 1000, ...options };
+    this.#opts = { deadlineMarginMs: 1000, executor: new InProcessTaskExecutor(options.clock, options.serviceRoot), ...options };
   }
 
   /** Runs a task now (sync HTTP trigger). Stores it once, when it ends; returns the stored record. */
@@ -110,8 +114,8 @@ export class TaskRunner {
       logs: [],
       expiresAt: this.#expiresAt(now),
     };
-    const outcome = await executeTask(
-      process.definition,
+    const outcome = await this.#opts.executor.execute(
+      process,
       { taskId: run.taskId, process: process.name, attempt: 1, trigger: run.trigger, payload: run.payload, input: run.input },
       this.#executeOptions(process, run.deadlineMs),
     );
@@ -172,8 +176,8 @@ export class TaskRunner {
       const saved = await store.save(base);
       if (!saved.saved) return { decision: decisionFor(saved.current), record: saved.current, ran: false };
     }
-    const outcome = await executeTask(
-      process.definition,
+    const outcome = await this.#opts.executor.execute(
+      process,
       { taskId: delivery.taskId, process: process.name, attempt, trigger: delivery.trigger, payload: delivery.payload, input },
       this.#executeOptions(process, delivery.deadlineMs),
     );
@@ -211,9 +215,9 @@ export class TaskRunner {
     return this.#finish(failed, 'dead-letter');
   }
 
-  #executeOptions(process: RunnableProcess, deadlineMs: number | undefined): ExecuteOptions {
-    const { clock, logLimits, serviceRoot } = this.#opts;
-    return { clock, timeoutMs: this.#timeoutMs(process, deadlineMs), ...(logLimits ? { logLimits } : {}), ...(serviceRoot !== undefined ? { serviceRoot } : {}) };
+  #executeOptions(process: RunnableProcess, deadlineMs: number | undefined): TaskExecutionOptions {
+    const { logLimits } = this.#opts;
+    return { timeoutMs: this.#timeoutMs(process, deadlineMs), ...(logLimits ? { logLimits } : {}) };
   }
 
   async #finish(record: TaskRecord, decision: DeliveryDecision): Promise<DeliveryResult> {

@@ -99,7 +99,7 @@ export function createHttpListener(options: HttpListenerOptions): RequestListene
         readBody: () => readBody(req, options.maxPayloadBytes),
         discardBody: () => req.resume(),
       },
-      { runner: options.runner, maxPayloadBytes: options.maxPayloadBytes, acquire: () => target.slots.acquire(), onInternalError: (e, what) => log?.(e, what) },
+      { runner: options.runner, maxPayloadBytes: options.maxPayloadBytes, acquire: () => target.slots.acquireNow(target.process.name), onInternalError: (e, what) => log?.(e, what) },
     ).then((reply) => write(res, reply));
   };
 }

@@ -22,6 +22,7 @@ import { resolveApiToken } from './resolveApiToken.js';
 import { consoleRuntimeLog, type RuntimeLog } from './RuntimeLog.js';
 import { Semaphore } from './Semaphore.js';
 import { SqliteQueueConsole } from './SqliteQueueConsole.js';
+import { WorkerTaskExecutor } from './WorkerTaskExecutor.js';
 
 export interface EmbeddedRuntimeOptions {
   /** Path of serverless.yml. */
@@ -44,7 +45,12 @@ export interface EmbeddedRuntimeOptions {
   clock?: Clock;
   log?: RuntimeLog;
   env?: NodeJS.ProcessEnv;
+  /** Most worker threads per function. Default: the machine's cores, at most 4. */
+  workersPerFunction?: number;
 }
+
+/** Lambda's (and the Serverless Framework's) `memorySize` when none is declared. */
+const LAMBDA_DEFAULT_MEMORY_MB = 1024;
 
 /** Retention sweeps run this often. */
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
@@ -76,6 +82,7 @@ export class EmbeddedRuntime {
     private readonly consumers: readonly QueueConsumer[],
     private readonly scheduler: ScheduleRunner,
     private readonly slots: ReadonlyMap<string, Semaphore>,
+    private readonly executor: WorkerTaskExecutor,
     private readonly stoppingFlag: { value: boolean },
     private readonly options: Required<Pick<EmbeddedRuntimeOptions, 'host' | 'port' | 'shutdownGraceMs'>> & { clock: Clock; log: RuntimeLog },
   ) {}
@@ -87,6 +94,7 @@ export class EmbeddedRuntime {
     const env = options.env ?? process.env;
     const manifest = await loadServiceManifest({ configPath: options.configPath, env, ...(options.stage ? { stage: options.stage } : {}) });
     if (manifest.lambdaOnlyKeys) log.warn(`these keys configure Lambda on AWS and have no effect on the embedded runtime: ${manifest.lambdaOnlyKeys.join(', ')}`);
+    const shellEnv = stringEnv(env);
     applyProcessEnvironment(manifest, env, log);
     const processes = await loadProcesses(manifest);
     const rules = parseSchedules(processes, clock.now());
@@ -99,16 +107,32 @@ export class EmbeddedRuntime {
       if (recovery.failedTasks.length > 0) log.warn(`marked ${recovery.failedTasks.length} interrupted task(s) failed (no message will deliver them any more)`);
 
       const retentionSeconds = manifest.settings.retentionDays * 86_400;
+      const concurrencyOf = (p: LoadedProcess) => p.manifest.reservedConcurrency ?? manifest.settings.defaultConcurrency;
+      const executor = new WorkerTaskExecutor({
+        functions: processes.map((p) => ({
+          name: p.manifest.name,
+          file: p.manifest.handler.file,
+          exportName: p.manifest.handler.export,
+          // Like Lambda, each function sees its own environment; a variable set in the shell still wins.
+          env: { ...p.manifest.environment, ...shellEnv },
+          memorySizeMb: p.manifest.memorySizeMb ?? LAMBDA_DEFAULT_MEMORY_MB,
+          // Stored stack traces are relative to the service, as on Lambda (/var/task).
+          serviceRoot: manifest.serviceDir,
+          concurrency: concurrencyOf(p),
+        })),
+        clock,
+        log,
+        ...(options.workersPerFunction ? { workersPerFunction: options.workersPerFunction } : {}),
+      });
       const runner = new TaskRunner({
         store: storage.tasks,
         clock,
         retentionSeconds,
         trackRunning: options.trackRunning ?? manifest.settings.trackRunning ?? true,
-        // Stored stack traces are relative to the service, as on Lambda (/var/task).
-        serviceRoot: manifest.serviceDir,
+        executor,
       });
       const submitDeps = { dispatcher: storage.dispatcher, clock, retentionSeconds };
-      const slots = new Map(processes.map((p) => [p.manifest.name, new Semaphore(p.manifest.reservedConcurrency ?? manifest.settings.defaultConcurrency)]));
+      const slots = new Map(processes.map((p) => [p.manifest.name, new Semaphore(concurrencyOf(p))]));
       const apiToken = resolveApiToken({ explicit: options.apiToken, env, dataDir: options.dataDir, onTightened: (message) => log.warn(message) });
 
       let runtime: EmbeddedRuntime | undefined;
@@ -183,7 +207,7 @@ export class EmbeddedRuntime {
         { state: storage.schedules, catchUp: manifest.settings.scheduleCatchUp ?? 'latest' },
       );
       const longestTimeout = Math.max(...processes.map((p) => p.manifest.timeoutSeconds), 1) * 1000;
-      runtime = new EmbeddedRuntime(manifest, processes, storage, listener, apiToken, consumers, scheduler, slots, stopping, {
+      runtime = new EmbeddedRuntime(manifest, processes, storage, listener, apiToken, consumers, scheduler, slots, executor, stopping, {
         host: options.host ?? '127.0.0.1',
         port: options.port ?? 3000,
         shutdownGraceMs: options.shutdownGraceMs ?? Math.min(longestTimeout + 1000, 30_000),
@@ -243,6 +267,9 @@ export class EmbeddedRuntime {
       for (const consumer of this.consumers) released += await consumer.releaseInFlight();
       log.warn(`stopped with tasks still running; released ${released} message(s) for redelivery`);
     }
+    // Stops whatever process code still runs (its tasks end `WorkerTerminated`; their messages were released above).
+    await this.executor.close();
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     // Let the last responses flush: keep closing connections as they go idle, then force.
     const flushDeadline = Date.now() + 2000;
     let isClosed = false;
@@ -282,6 +309,17 @@ export class EmbeddedRuntime {
       if (!this.#stopping) this.#scheduleSweep();
     }, SWEEP_INTERVAL_MS);
   }
+}
+
+/**
+ * The shell environment process code may see, as strings (what a worker's
+ * `env` takes), copied before the functions' variables are applied. The
+ * control-plane token stays with the runtime: process code never needs it.
+ */
+function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && name !== 'SLUICE_API_TOKEN') out[name] = value;
+  return out;
 }
 
 /** Parses every schedule up front: an invalid expression stops the start-up, naming function and expression. */

@@ -1,19 +1,22 @@
 import { ThrottledError } from '../../core/errors.js';
 
 /**
- * Bounds the concurrent executions of one function, as Lambda's
- * `reservedConcurrency` does. Waiters queue in order; past `maxWaiting`
- * an acquire fails fast with {@link ThrottledError} (Lambda answers 429).
+ * The concurrency of one function: how many of its TASKS run at once
+ * (`reservedConcurrency`, else `defaultConcurrency`), whatever started them:
+ * every running task holds one slot, sync requests, queue deliveries (one
+ * per message, not per batch) and in-process schedules alike.
+ *
+ * Two ways in, as on Lambda: a synchronous request takes a slot now or is
+ * throttled at once ({@link acquireNow}, a 429); queue consumers and
+ * schedules, which hold their work already, wait their turn in order
+ * ({@link acquire}).
  */
 export class Semaphore {
   #active = 0;
   readonly #waiting: Array<() => void> = [];
   readonly #idle: Array<() => void> = [];
 
-  constructor(
-    readonly limit: number,
-    private readonly maxWaiting = limit * 64,
-  ) {}
+  constructor(readonly limit: number) {}
 
   get active(): number {
     return this.#active;
@@ -23,18 +26,26 @@ export class Semaphore {
     return Math.max(0, this.limit - this.#active);
   }
 
-  /** Takes a slot, waiting for one if needed. Returns the release function. */
+  /** Takes a slot, waiting (in order) for one if needed. Returns the release function. */
   async acquire(): Promise<() => void> {
-    if (this.#active < this.limit) {
-      this.#active++;
-      return this.#releaser();
-    }
-    if (this.#waiting.length >= this.maxWaiting) throw new ThrottledError(`too many concurrent tasks (limit ${this.limit}, ${this.#waiting.length} waiting)`);
+    const now = this.tryAcquire();
+    if (now) return now;
     await new Promise<void>((resolve) => this.#waiting.push(resolve));
     return this.#releaser();
   }
 
-  /** Takes a slot only if one is free right now. */
+  /**
+   * Takes a slot now or throws {@link ThrottledError} (Lambda's throttling:
+   * an invocation past the function's concurrency fails at once; it never
+   * waits, so it never runs past its timeout).
+   */
+  acquireNow(functionName: string): () => void {
+    const release = this.tryAcquire();
+    if (release) return release;
+    throw new ThrottledError(`function '${functionName}' is at its concurrency limit (${this.limit} running task${this.limit === 1 ? '' : 's'}); retry later`);
+  }
+
+  /** Takes a slot only if one is free right now (and nobody waits for one). */
   tryAcquire(): (() => void) | undefined {
     if (this.#active >= this.limit || this.#waiting.length > 0) return undefined;
     this.#active++;
@@ -43,8 +54,7 @@ export class Semaphore {
 
   /** Resolves when a slot is free (without taking it). */
   async whenAvailable(): Promise<void> {
-    if (this.#active < this.limit) return;
-    await new Promise<void>((resolve) => this.#idle.push(resolve));
+    while (this.#active >= this.limit) await new Promise<void>((resolve) => this.#idle.push(resolve));
   }
 
   /** Resolves when nothing runs. */

@@ -3,8 +3,10 @@ import type { RuntimeLog } from './RuntimeLog.js';
 
 /**
  * Makes the `environment` of serverless.yml visible to process code as
- * `process.env`, as Lambda does. All processes share one Node process here,
- * so a variable set in the shell wins, and two functions that set the same
+ * `process.env` of the main thread, where the runtime imports every process
+ * module once to read its declaration (tasks run in worker threads, each
+ * with its own function's environment). All processes share this one, so a
+ * variable set in the shell wins, and two functions that set the same
  * variable to different values get a warning (the first one's value stays).
  */
 export function applyProcessEnvironment(manifest: ServiceManifest, env: NodeJS.ProcessEnv, log: RuntimeLog): void {

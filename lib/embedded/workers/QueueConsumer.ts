@@ -26,8 +26,9 @@ export interface QueueConsumerOptions {
 
 /**
  * The embedded twin of Lambda's SQS event source mapping: receives batches
- * from a queue while the function has a free concurrency slot, runs one task
- * per message (in parallel within a batch), then deletes the messages whose
+ * from a queue while the function has free concurrency slots (no more
+ * messages than free slots), runs one task per message, each holding a slot
+ * of its own (the limit counts tasks, not batches), then deletes the messages whose
  * task is finished and leaves the others to come back after their
  * visibility timeout, exactly like `ReportBatchItemFailures`. It sleeps on
  * the queue's notifier instead of polling.
@@ -79,20 +80,25 @@ export class QueueConsumer {
         await this.#sleepUntilAvailable();
         continue;
       }
-      const release = slots.tryAcquire() ?? (await slots.acquire());
-      for (const m of batch) this.#inFlight.add(m.receiptHandle);
-      void this.#runBatch(batch).finally(release);
+      for (const m of batch) {
+        this.#inFlight.add(m.receiptHandle);
+        // Taken now, before the next receive looks at the free slots; a sync request may
+        // have taken one meanwhile, then this message waits for its turn.
+        void this.#runOne(m, slots.tryAcquire());
+      }
     }
   }
 
   async #collectBatch(): Promise<ReceivedMessage[]> {
-    const { queues, queue, batchSize, batchingWindowSeconds, clock } = this.options;
+    const { queues, queue, batchSize, batchingWindowSeconds, clock, slots } = this.options;
     const batch: ReceivedMessage[] = [];
     const deadline = clock.now() + batchingWindowSeconds * 1000;
-    while (batch.length < batchSize && !this.#stopped) {
-      const received = await queues.receive(queue, { maxMessages: Math.min(10, batchSize - batch.length) });
+    // Never hold more received messages than the function may run tasks now.
+    const wanted = () => Math.min(batchSize, Math.max(1, slots.available));
+    while (batch.length < wanted() && !this.#stopped) {
+      const received = await queues.receive(queue, { maxMessages: Math.min(10, wanted() - batch.length) });
       batch.push(...received);
-      if (received.length > 0 && batch.length < batchSize) continue;
+      if (received.length > 0 && batch.length < wanted()) continue;
       if (batch.length === 0 || batchingWindowSeconds === 0 || clock.now() >= deadline) break;
       await this.#sleepUntilAvailable(deadline - clock.now());
     }
@@ -117,13 +123,16 @@ export class QueueConsumer {
     }
   }
 
-  async #runBatch(batch: ReceivedMessage[]): Promise<void> {
-    await Promise.all(batch.map((message) => this.#runOne(message)));
-  }
-
-  async #runOne(message: ReceivedMessage): Promise<void> {
-    const { queues, queue, runner, process, maxReceiveCount, log } = this.options;
+  /** Runs one message's task while holding one slot of the function (taken here when `slot` is undefined). */
+  async #runOne(message: ReceivedMessage, slot: (() => void) | undefined): Promise<void> {
+    const { queues, queue, runner, process, maxReceiveCount, log, slots } = this.options;
+    const release = slot ?? (await slots.acquire());
     try {
+      if (this.#stopped && !slot) {
+        // Stopping while it waited for a slot: it never started; hand it back for redelivery.
+        if (this.#inFlight.has(message.receiptHandle)) await queues.changeVisibility(queue, message.receiptHandle, 0);
+        return;
+      }
       const delivery = decodeDelivery(process.name, { queue, ...message }, maxReceiveCount);
       const { decision } = await runner.deliver(process, delivery);
       if (!this.#inFlight.has(message.receiptHandle)) return; // released by shutdown meanwhile
@@ -144,6 +153,7 @@ export class QueueConsumer {
       log.error(`delivery of message ${message.messageId} from '${queue}' failed; it will be retried`, error);
     } finally {
       this.#inFlight.delete(message.receiptHandle);
+      release();
     }
   }
 }

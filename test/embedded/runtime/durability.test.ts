@@ -89,7 +89,7 @@ describe('embedded runtime: durability across kill -9 and SIGTERM', () => {
       second.child.kill('SIGTERM');
       await second.exited;
     }
-  });
+  }, 90_000); // 240 tasks of 120 ms, 4 at a time (reservedConcurrency counts tasks), across two starts
 
   it('drains on SIGTERM: a running sync task finishes and answers; queued work resumes after restart', async () => {
     const dataDir = tempDir();

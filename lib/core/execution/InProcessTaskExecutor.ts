@@ -1,0 +1,28 @@
+import type { Clock } from '../ports/Clock.js';
+import type { TaskExecutionOptions, TaskExecutor } from '../ports/TaskExecutor.js';
+import type { RunnableProcess } from '../runner/RunnableProcess.js';
+import { type ExecuteOptions, type ExecutionOutcome, type TaskInvocation, executeTask } from './executeTask.js';
+
+/**
+ * Runs process code on the calling thread with {@link executeTask}. What the
+ * Lambda handlers use (Lambda itself kills an invocation at its deadline and
+ * gives every function its own sandbox) and what unit tests use. Code that
+ * ignores `ctx.signal` keeps running past the deadline here: its outcome is
+ * `timed_out` all the same and its later logs and result are dropped.
+ */
+export class InProcessTaskExecutor implements TaskExecutor {
+  /** @param serviceRoot see {@link ExecuteOptions.serviceRoot} */
+  constructor(
+    private readonly clock: Clock,
+    private readonly serviceRoot?: string,
+  ) {}
+
+  execute(process: RunnableProcess, invocation: TaskInvocation, options: TaskExecutionOptions): Promise<ExecutionOutcome> {
+    return executeTask(process.definition, invocation, {
+      clock: this.clock,
+      timeoutMs: options.timeoutMs,
+      ...(options.logLimits ? { logLimits: options.logLimits } : {}),
+      ...(this.serviceRoot !== undefined ? { serviceRoot: this.serviceRoot } : {}),
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import type { ExecutionOutcome, TaskInvocation } from '../../core/execution/executeTask.js';
+import type { LogLimits } from '../../core/execution/TaskLogBuffer.js';
+import type { TaskError } from '../../core/task/TaskRecord.js';
+
+/**
+ * The messages between the embedded runtime (main thread) and a function's
+ * worker thread. Only the invocation and the outcome cross (structured
+ * clone); the process definition is loaded by the worker itself. Each side
+ * sends arrays: the messages of one event-loop turn travel together, one
+ * cross-thread wake-up for many tasks (measured: a wake-up per message
+ * halved the sync route's throughput).
+ */
+
+/** `workerData` of a task worker: which module to load. */
+export interface TaskWorkerData {
+  process: string;
+  /** Absolute path of the process module. */
+  file: string;
+  /** The export that holds the `defineProcess` handler. */
+  exportName: string;
+  /** See `ExecuteOptions.serviceRoot`. */
+  serviceRoot?: string;
+}
+
+export type ToWorker =
+  | {
+      type: 'run';
+      /** Per worker; not the task id (a duplicate delivery may run the same task twice at once). */
+      id: number;
+      invocation: TaskInvocation;
+      timeoutMs: number;
+      /** The main thread's clock at dispatch: task times follow it (a ManualClock in tests). */
+      nowMs: number;
+      logLimits?: LogLimits;
+      /** The input could not be cloned (a zod transform made something structured clone refuses): validate again in the worker. */
+      revalidate?: boolean;
+    }
+  /** The deadline passed: end the task `timed_out` now. */
+  | { type: 'abort'; id: number };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'load-failed'; message: string }
+  /** `interrupted`: the task ended by timeout or crash, so its code may still be running: the worker should be retired. */
+  | { type: 'done'; id: number; outcome: ExecutionOutcome; interrupted: boolean }
+  /** A crash attributed to a task that already ended: its code still runs; retire the worker. */
+  | { type: 'stray'; error: TaskError; taskId: string }
+  /** A crash no task can be blamed for: the worker must be replaced. */
+  | { type: 'fatal'; error: TaskError };
