@@ -10,7 +10,7 @@ describe('embedded runtime: keys that only configure Lambda', () => {
     const h = await startHarness({ configPath: resolve(import.meta.dirname, '../../fixtures/schedules/lambda-keys.yml'), log });
     try {
       const about = warnings.filter((w) => w.includes('no effect on the embedded runtime'));
-      expect(about).toEqual(['these keys configure Lambda on AWS and have no effect on the embedded runtime: functions.a.memorySize, functions.a.vpc, functions.b.layers']);
+      expect(about).toEqual(['these keys configure Lambda on AWS and have no effect on the embedded runtime: functions.a.ephemeralStorageSize, functions.a.vpc, functions.b.layers']);
     } finally {
       await h.stop();
     }

@@ -62,9 +62,9 @@ describe('misspelled keys are errors naming the key and the closest valid one', 
 
   it('accepts the framework function keys that only configure Lambda, and lists them for a warning (labels excepted)', async () => {
     const manifest = await load(
-      fn('    memorySize: 512\n    layers: [arn:aws:lambda:us-east-1:123456789012:layer:x:1]\n    description: nightly\n    tags: { team: data }\n    name: svc-a'),
+      fn('    ephemeralStorageSize: 1024\n    layers: [arn:aws:lambda:us-east-1:123456789012:layer:x:1]\n    description: nightly\n    tags: { team: data }\n    name: svc-a'),
     );
-    expect(manifest.lambdaOnlyKeys).toEqual(['functions.a.memorySize', 'functions.a.layers']);
+    expect(manifest.lambdaOnlyKeys).toEqual(['functions.a.ephemeralStorageSize', 'functions.a.layers']);
     expect((await load(fn('    timeout: 3'))).lambdaOnlyKeys).toBeUndefined();
   });
 
