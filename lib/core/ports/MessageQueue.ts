@@ -1,9 +1,4 @@
-/**
- * An SQS-shaped message queue. The embedded runtime implements it on SQLite
- * with SQS semantics (visibility timeout, receive counts, redrive to a
- * dead-letter queue after `maxReceiveCount`); the AWS runtime on SQS itself.
- * Queues are addressed by their logical name (the `QueueName`).
- */
+/** One message to send (SQS `SendMessage`). */
 export interface OutgoingMessage {
   body: string;
   /** String message attributes. */
@@ -42,11 +37,50 @@ export interface QueueStats {
   delayed: number;
 }
 
+/**
+ * An SQS standard queue, addressed by queue name. Implemented by the embedded
+ * runtime (`SqliteMessageQueue`) and by the AWS runtime (`SqsMessageQueue`);
+ * one contract suite (`test/contracts/messageQueueContract.ts`) runs against
+ * both, so what one accepts and how it redelivers, the other does too.
+ *
+ * Semantics (Amazon SQS Developer Guide: visibility timeout, dead-letter
+ * queues, message quotas): at-least-once delivery; a received message is
+ * invisible for the visibility timeout, then visible again unless deleted;
+ * every receive counts (`receiveCount`); once a message has been received
+ * `maxReceiveCount` times, the next receive moves it, intact, to the queue's
+ * dead-letter queue instead. Order is not guaranteed.
+ *
+ * @throws {UnknownQueueError} from every method, for a queue not declared
+ */
 export interface MessageQueue {
+  /**
+   * Enqueues one message, checked by the shared SQS rules
+   * (`lib/core/queue/sqsRules.ts`) before anything is written.
+   *
+   * @returns the queue's message id
+   * @throws {ValidationError} a character, attribute or delay SQS refuses (names the part)
+   * @throws {PayloadTooLargeError} body + attributes over 1 MiB (UTF-8 bytes)
+   */
   send(queue: string, message: OutgoingMessage): Promise<{ messageId: string }>;
+
+  /**
+   * Receives up to `maxMessages` visible messages (fewer, or none, is normal),
+   * making them invisible for the visibility timeout (seconds). With
+   * `waitTimeSeconds` > 0 it long-polls: resolves as soon as a message is
+   * visible, or empty after that many seconds.
+   */
   receive(queue: string, options: ReceiveOptions): Promise<ReceivedMessage[]>;
+
+  /** Deletes a received message for good, by the receipt handle of its latest receive. */
   delete(queue: string, receiptHandle: string): Promise<void>;
+
+  /**
+   * Sets how long (seconds, 0..43200 from now) a received message stays
+   * invisible; 0 makes it visible at once (SQS `ChangeMessageVisibility`).
+   */
   changeVisibility(queue: string, receiptHandle: string, visibilityTimeoutSeconds: number): Promise<void>;
+
+  /** Approximate counts (SQS `ApproximateNumberOfMessages*`); exact on the embedded runtime. */
   stats(queue: string): Promise<QueueStats>;
 }
 
