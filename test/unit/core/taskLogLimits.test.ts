@@ -29,7 +29,7 @@ describe('default task log limits', () => {
     expect(outcome.logs[999]).toMatchObject({ level: 'warn', message: '501 log line(s) dropped: a task keeps at most 1000 lines / 262144 characters' });
   });
 
-  it('keep all 999 lines of a task that logs 999, and drop the 1000th for the marker's reserved line', async () => {
+  it('keep all 999 lines of a task that logs 999, and drop the 1000th for the marker’s reserved line', async () => {
     const outcome = await executeTask(logging(999, (i) => `line ${i}`), invocation, { clock: systemClock, timeoutMs: 5000 });
     expect(outcome.logs).toHaveLength(999);
     expect(outcome.logs.at(-1)?.message).toBe('line 998');
