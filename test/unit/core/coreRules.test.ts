@@ -1,0 +1,88 @@
+/**
+ * Rules of the core that mutation testing (README, "Testing") found unpinned:
+ * each assertion here killed a mutant that every other test let through.
+ */
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { buildProcessDefinition } from '../../../lib/core/process/defineProcess.js';
+import { validateInput } from '../../../lib/core/process/validateInput.js';
+import { isTerminal, TASK_STATUSES } from '../../../lib/core/task/TaskRecord.js';
+import { payloadHash } from '../../../lib/core/task/taskIds.js';
+
+const agg = { name: 'agg', run: () => 1 };
+const logic = { name: 'a', run: () => undefined };
+
+describe('buildProcessDefinition refuses unusable declarations, naming the process and the problem', () => {
+  const refuses = (spec: unknown, message: string) => expect(() => buildProcessDefinition(spec as never)).toThrow(expect.objectContaining({ name: 'ConfigError', message }));
+
+  it('names', () => {
+    refuses({ name: 'bad name', logics: [logic], aggregator: agg }, "process 'bad name': name must be 1-128 letters, digits, '-' or '_', starting with a letter or digit");
+    refuses({ name: '', logics: [logic], aggregator: agg }, "process: name must be 1-128 letters, digits, '-' or '_', starting with a letter or digit");
+    refuses({ name: 'x'.repeat(129), logics: [logic], aggregator: agg }, expect.stringContaining('name must be 1-128') as never);
+    expect(buildProcessDefinition({ name: 'x'.repeat(128), logics: [logic], aggregator: agg }).name).toHaveLength(128);
+    expect(buildProcessDefinition({ logics: [logic], aggregator: agg }).name).toBeUndefined();
+  });
+
+  it('the aggregator', () => {
+    refuses({ name: 'p', logics: [logic] }, "process 'p': needs an 'aggregator' with a run(ctx) function");
+    refuses({ name: 'p', logics: [logic], aggregator: { name: 'agg' } }, "process 'p': needs an 'aggregator' with a run(ctx) function");
+    refuses({ logics: [logic], aggregator: { name: '', run: () => 1 } }, "process: every logic needs a non-empty 'name'");
+  });
+
+  it('logic names, run and handleError', () => {
+    refuses({ name: 'p', logics: [null], aggregator: agg }, "process 'p': every logic needs a non-empty 'name'");
+    refuses({ name: 'p', logics: [{ run: () => 1 }], aggregator: agg }, "process 'p': every logic needs a non-empty 'name'");
+    refuses({ name: 'p', logics: [{ name: 7, run: () => 1 }], aggregator: agg }, "process 'p': every logic needs a non-empty 'name'");
+    refuses({ name: 'p', logics: [{ name: '', run: () => 1 }], aggregator: agg }, "process 'p': every logic needs a non-empty 'name'");
+    refuses({ name: 'p', logics: [{ name: 'a' }], aggregator: agg }, "process 'p': logic 'a' needs a run(ctx) function");
+    refuses({ name: 'p', logics: [{ name: 'a', run: () => 1, handleError: 'no' }], aggregator: agg }, "process 'p': logic 'a' has a handleError that is not a function");
+    refuses({ name: 'p', logics: [logic, { ...logic }], aggregator: agg }, "process 'p': two logics are named 'a'");
+    refuses({ name: 'p', logics: [{ ...logic, name: 'agg' }], aggregator: agg }, "process 'p': two logics are named 'agg'");
+    expect(buildProcessDefinition({ name: 'p', logics: [{ ...logic, handleError: () => undefined }], aggregator: agg }).logics).toHaveLength(1);
+  });
+});
+
+describe('validateInput', () => {
+  it('lists every offending field by dotted path, (root) for the value itself, in the message too', () => {
+    const schema = z.object({ a: z.object({ b: z.number() }), c: z.array(z.string()) });
+    let thrown: unknown;
+    try {
+      validateInput(schema, { a: { b: 'x' }, c: [1] });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ name: 'ValidationError', issues: [{ path: 'a.b' }, { path: 'c.0' }], cause: expect.any(z.ZodError) });
+    expect((thrown as Error).message).toMatch(/^input does not match the schema: a\.b: .+; c\.0: .+$/);
+    expect(() => validateInput(z.string(), 5)).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ path: '(root)' })], message: expect.stringMatching(/^input does not match the schema: \(root\): /) }));
+  });
+
+  it('returns the parsed value, or the value itself without a schema', () => {
+    expect(validateInput(z.object({ n: z.coerce.number() }), { n: '3' })).toEqual({ n: 3 });
+    const value = { any: 'thing' };
+    expect(validateInput(undefined, value)).toBe(value);
+  });
+});
+
+describe('task statuses', () => {
+  it('succeeded, failed and timed_out are terminal; queued and running are not', () => {
+    expect(TASK_STATUSES.filter(isTerminal)).toEqual(['succeeded', 'failed', 'timed_out']);
+    expect(TASK_STATUSES.filter((s) => !isTerminal(s))).toEqual(['queued', 'running']);
+  });
+});
+
+describe('payloadHash (idempotency)', () => {
+  it('tells apart values whose loose JSON forms could collide', () => {
+    const distinct = [[1, 2], { 0: 1, 1: 2 }, '[1,2]', [[1], 2], [1, [2]], { a: [1] }, { a: { 0: 1 } }, null, [], {}, '', 0, false, [null], { a: null }];
+    const hashes = distinct.map(payloadHash);
+    expect(new Set(hashes).size).toBe(distinct.length);
+  });
+
+  it('ignores key order at every depth, and not array order', () => {
+    const keys = 'kjihgfedcba'.split('');
+    const forward = Object.fromEntries(keys.map((k, i) => [k, i]));
+    const backward = Object.fromEntries([...keys].reverse().map((k) => [k, forward[k]]));
+    expect(payloadHash({ x: [forward] })).toBe(payloadHash({ x: [backward] }));
+    expect(payloadHash([1, 2])).not.toBe(payloadHash([2, 1]));
+    expect(payloadHash(undefined)).toBe(payloadHash(null));
+  });
+});
