@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { buildProcessDefinition } from '../../../lib/core/process/defineProcess.js';
 import { validateInput } from '../../../lib/core/process/validateInput.js';
 import { isTerminal, TASK_STATUSES } from '../../../lib/core/task/TaskRecord.js';
-import { payloadHash } from '../../../lib/core/task/taskIds.js';
+import { idempotentTaskId, newTaskId, payloadHash, queueMessageTaskId, scheduleTaskId } from '../../../lib/core/task/taskIds.js';
 
 const agg = { name: 'agg', run: () => 1 };
 const logic = { name: 'a', run: () => undefined };
@@ -84,5 +84,19 @@ describe('payloadHash (idempotency)', () => {
     expect(payloadHash({ x: [forward] })).toBe(payloadHash({ x: [backward] }));
     expect(payloadHash([1, 2])).not.toBe(payloadHash([2, 1]));
     expect(payloadHash(undefined)).toBe(payloadHash(null));
+  });
+});
+
+describe('task ids', () => {
+  it('stay unique past the 256 ids one random pool serves, within one millisecond', () => {
+    const ids = Array.from({ length: 1000 }, () => newTaskId(1_764_410_000_000));
+    expect(new Set(ids).size).toBe(1000);
+    expect(new Set(ids.map((id) => id.slice(8))).size).toBe(1000);
+  });
+
+  it('derive exactly the ids earlier versions derived: a retried submission after an upgrade must find its task', () => {
+    expect(idempotentTaskId('orders', 'key-1')).toBe('--------Rjus81Y5umVOHcTVep_ngk');
+    expect(queueMessageTaskId('q', 'm-1', 1_764_410_000_000)).toBe('-OfE1-9-uvmkZdzbEPLhLL4lQkdUsF');
+    expect(scheduleTaskId('p', 'r', '2026-11-27T02:00:00.000Z')).toBe('-P7Pilo-NaBETD3IT5W6rd99wsJNn-');
   });
 });
