@@ -4,8 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { TaskLogBuffer } from '../../../lib/core/execution/TaskLogBuffer.js';
 import { buildProcessDefinition } from '../../../lib/core/process/defineProcess.js';
 import { validateInput } from '../../../lib/core/process/validateInput.js';
+import { inputOf } from '../../../lib/core/task/Payload.js';
 import { isTerminal, TASK_STATUSES } from '../../../lib/core/task/TaskRecord.js';
 import { idempotentTaskId, newTaskId, payloadHash, queueMessageTaskId, scheduleTaskId } from '../../../lib/core/task/taskIds.js';
 
@@ -98,5 +100,52 @@ describe('task ids', () => {
     expect(idempotentTaskId('orders', 'key-1')).toBe('--------Rjus81Y5umVOHcTVep_ngk');
     expect(queueMessageTaskId('q', 'm-1', 1_764_410_000_000)).toBe('-OfE1-9-uvmkZdzbEPLhLL4lQkdUsF');
     expect(scheduleTaskId('p', 'r', '2026-11-27T02:00:00.000Z')).toBe('-P7Pilo-NaBETD3IT5W6rd99wsJNn-');
+  });
+});
+
+describe('inputOf', () => {
+  it('is the body, the query when an HTTP request has none, and the declared input of a schedule', () => {
+    const http = { type: 'http', method: 'GET', path: '/x', route: '/x', pathParameters: {}, query: { q: '1' }, headers: {} } as const;
+    expect(inputOf({ ...http, body: undefined })).toEqual({ q: '1' });
+    expect(inputOf({ ...http, body: null })).toBeNull();
+    expect(inputOf({ type: 'schedule', rule: 'r', scheduledTime: 't', input: { kind: 'full' } })).toEqual({ kind: 'full' });
+    expect(inputOf({ type: 'api', body: [1] })).toEqual([1]);
+    expect(inputOf({ type: 'queue', queue: 'q', messageId: 'm', body: 'raw', attributes: {}, receiveCount: 1, sentAt: 't' })).toBe('raw');
+  });
+});
+
+describe('task log lines', () => {
+  it('keep every level, text for non-string messages, and JSON-safe data', () => {
+    const buffer = new TaskLogBuffer(() => 0);
+    const log = buffer.loggerFor('extract');
+    log.debug('d');
+    log.info('i');
+    log.warn('w');
+    log.error('e');
+    buffer.append('info', 42 as unknown as string);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    buffer.append('info', 'data', { error: new TypeError('inner'), n: 10n });
+    buffer.append('info', 'cyclic', cyclic);
+    buffer.append('info', 'fn', () => 1);
+    expect(buffer.freeze().map(({ time: _t, ...rest }) => rest)).toEqual([
+      { level: 'debug', logic: 'extract', message: 'd' },
+      { level: 'info', logic: 'extract', message: 'i' },
+      { level: 'warn', logic: 'extract', message: 'w' },
+      { level: 'error', logic: 'extract', message: 'e' },
+      { level: 'info', message: '42' },
+      { level: 'info', message: 'data', data: { error: { name: 'TypeError', message: 'inner' }, n: '10' } },
+      { level: 'info', message: 'cyclic', data: '[object Object]' },
+      { level: 'info', message: 'fn', data: '() => 1' },
+    ]);
+  });
+
+  it('take nothing once frozen, and freeze adds the marker once', () => {
+    const buffer = new TaskLogBuffer(() => 0, { maxLines: 2, maxChars: 100 });
+    buffer.append('info', 'a');
+    buffer.append('info', 'b');
+    expect(buffer.freeze()).toHaveLength(2);
+    buffer.append('info', 'late');
+    expect(buffer.freeze().map((e) => e.message)).toEqual(['a', '1 log line(s) dropped: a task keeps at most 2 lines / 100 characters']);
   });
 });
