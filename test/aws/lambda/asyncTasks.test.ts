@@ -114,31 +114,61 @@ async function deliver(process: string, messages: readonly Message[]): Promise<S
 }
 
 describe('async tasks through the platform and process functions', () => {
-  let taskId: string;
-  let delivered: Message[];
-  const key = `order-o-1-${Date.now()}`;
+  // Every test submits its own task under its own key and leaves the queue empty, so that
+  // each passes alone (`-t`), in any order.
+  let keys = 0;
+  const freshKey = () => `order-${Date.now()}-${keys++}`;
+
+  /** Submits an order; the task stays queued, its message waiting in the queue. */
+  async function submitted(orderId: string, key = freshKey()) {
+    const reply = await submit('orders', { orderId }, key);
+    expect(reply.statusCode).toBe(202);
+    return { taskId: reply.json.taskId as string, key };
+  }
+
+  /** Submits an order and runs it to the end through the worker; returns its delivered message too. */
+  async function ran(orderId: string, key = freshKey()) {
+    const task = await submitted(orderId, key);
+    const delivered = await receiveAll('orders', 1);
+    expect(delivered).toHaveLength(1);
+    expect((await deliver('orders', delivered)).batchItemFailures).toEqual([]);
+    return { ...task, delivered };
+  }
+
+  /** Runs what a test left queued, so that the next test finds an empty queue. */
+  async function drain(count: number) {
+    await deliver('orders', await receiveAll('orders', count));
+  }
 
   it('accepts a submission with one conditional PutItem and one SendMessage', async () => {
+    const key = freshKey();
     const reply = await submit('orders', { orderId: 'o-1' }, key);
 
     expect(reply.statusCode).toBe(202);
     expect(reply.json).toMatchObject({ process: 'orders', status: 'queued' });
-    taskId = reply.json.taskId as string;
+    const taskId = reply.json.taskId as string;
     expect(reply.headers.location).toBe(`/sluice/tasks/${taskId}`);
     expect(stack.counter.snapshot().requests).toEqual({ 'DynamoDB.PutItem': 1, 'SQS.SendMessage': 1 });
+    await drain(1);
   });
 
   it('answers a status poll with one GetItem', async () => {
+    const { taskId, key } = await submitted('o-2');
+    stack.counter.reset();
+
     const reply = await api('GET', `/sluice/tasks/${taskId}`);
     expect(reply.statusCode).toBe(200);
     expect(reply.json).toMatchObject({ taskId, status: 'queued', attempts: 0, idempotencyKey: key });
     expect(stack.counter.snapshot().requests).toEqual({ 'DynamoDB.GetItem': 1 });
+    await drain(1);
   });
 
   it('runs the queued task in the worker with one GetItem and one PutItem', async () => {
-    delivered = await receiveAll('orders', 1);
+    const { taskId } = await submitted('o-3');
+    const delivered = await receiveAll('orders', 1);
     expect(delivered).toHaveLength(1);
     expect(delivered[0]!.MessageAttributes?.[TASK_ID_ATTRIBUTE]?.StringValue).toBe(taskId);
+    stack.counter.reset();
 
     const response = await deliver('orders', delivered);
 
@@ -148,27 +178,35 @@ describe('async tasks through the platform and process functions', () => {
   });
 
   it('shows the task succeeded, with its result, through the platform', async () => {
+    const { taskId } = await ran('o-4');
+
     const reply = await api('GET', `/sluice/tasks/${taskId}`);
     expect(reply.statusCode).toBe(200);
     expect(reply.json).toMatchObject({ taskId, process: 'orders', status: 'succeeded', attempts: 1, trigger: { type: 'api' } });
-    expect(reply.json.result).toEqual({ orderId: 'o-1', attempt: 1, via: 'api' });
+    expect(reply.json.result).toEqual({ orderId: 'o-4', attempt: 1, via: 'api' });
   });
 
   it('returns the same task for a replayed submission, and 409 for the key with another payload', async () => {
-    const replay = await submit('orders', { orderId: 'o-1' }, key);
+    const { taskId, key } = await ran('o-5');
+    stack.counter.reset();
+
+    const replay = await submit('orders', { orderId: 'o-5' }, key);
     expect(replay.statusCode).toBe(202);
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(replay.json).toMatchObject({ taskId, status: 'succeeded' });
     // A finished task is not sent again: the failed conditional put is the whole cost.
     expect(stack.counter.snapshot().requests).toEqual({ 'DynamoDB.PutItem': 1 });
 
-    const conflict = await submit('orders', { orderId: 'o-2' }, key);
+    const conflict = await submit('orders', { orderId: 'o-6' }, key);
     expect(conflict.statusCode).toBe(409);
     expect(conflict.json.error).toBe('IdempotencyConflictError');
     expect(await stack.receive(stack.queues.orders!.url, { waitSeconds: 1 })).toEqual([]);
   });
 
   it('runs nothing for a duplicate delivery of the finished task, and reports no failure', async () => {
+    const { taskId, delivered } = await ran('o-7');
+    stack.counter.reset();
+
     const response = await deliver('orders', delivered);
     expect(response.batchItemFailures).toEqual([]);
     expect(executions.get(taskId)).toBe(1);
