@@ -1,4 +1,6 @@
-import { type Clock, isoTime, systemClock } from '../core/ports/Clock.js';
+import { type Clock } from '../core/ports/Clock.js';
+import { systemClock } from '../core/time/systemClock.js';
+import { isoTime } from '../core/time/isoTime.js';
 import type { MessageQueue } from '../core/ports/MessageQueue.js';
 import type { TaskDispatcher, TaskEnvelope } from '../core/ports/TaskDispatcher.js';
 import type { CreateOutcome, TaskStore } from '../core/ports/TaskStore.js';

@@ -8,7 +8,8 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { SluiceError, TaskRecordTooLargeError, ValidationError } from '../core/errors.js';
-import { systemClock, type Clock } from '../core/ports/Clock.js';
+import { type Clock } from '../core/ports/Clock.js';
+import { systemClock } from '../core/time/systemClock.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../core/ports/TaskStore.js';
 import { TASK_STATUSES, type TaskPage, type TaskQuery, type TaskRecord, type TaskStatus } from '../core/task/TaskRecord.js';
 import { awsErrorName, awsRequestFailed } from './awsErrors.js';

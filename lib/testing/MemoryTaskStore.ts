@@ -2,7 +2,7 @@ import { assertPageLimit } from '../core/pageLimit.js';
 import * as z from 'zod';
 import { decodeCursor, encodeCursor } from '../core/pageCursor.js';
 import type { Clock } from '../core/ports/Clock.js';
-import { systemClock } from '../core/ports/Clock.js';
+import { systemClock } from '../core/time/systemClock.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../core/ports/TaskStore.js';
 import { encodeTaskRecord } from '../core/task/storedRecordSize.js';
 import { isTerminal, toSummary, type TaskPage, type TaskQuery, type TaskRecord } from '../core/task/TaskRecord.js';

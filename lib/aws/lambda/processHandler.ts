@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { ConfigError, assertNever } from '../../core/errors.js';
-import { systemClock, type Clock } from '../../core/ports/Clock.js';
+import { type Clock } from '../../core/ports/Clock.js';
+import { systemClock } from '../../core/time/systemClock.js';
 import type { ProcessDefinition } from '../../core/process/types.js';
 import type { RunnableProcess } from '../../core/runner/RunnableProcess.js';
 import { TaskRunner } from '../../core/runner/TaskRunner.js';

@@ -1,6 +1,6 @@
 import { isNonRetriableError } from '../errors.js';
 import type { Clock } from '../ports/Clock.js';
-import { isoTime } from '../ports/Clock.js';
+import { isoTime } from '../time/isoTime.js';
 import type { LogicContext, ProcessDefinition, RailwayError, TaskInfo } from '../process/types.js';
 import type { Payload } from '../task/Payload.js';
 import type { LogEntry, TaskError, TriggerInfo } from '../task/TaskRecord.js';

@@ -10,28 +10,3 @@ export interface Clock {
 }
 
 export type ClockTimer = { readonly id: unknown };
-
-/** The wall clock. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const handle = setTimeout(fn, Math.max(0, ms));
-    handle.unref?.();
-    return { id: handle };
-  },
-  clearTimeout(timer) {
-    clearTimeout(timer.id as NodeJS.Timeout);
-  },
-};
-
-let lastMs = Number.NaN;
-let lastIso = '';
-
-/** ISO-8601 UTC with milliseconds. Memoised: a busy runtime asks for the same millisecond many times. */
-export function isoTime(ms: number): string {
-  if (ms !== lastMs) {
-    lastIso = new Date(ms).toISOString();
-    lastMs = ms;
-  }
-  return lastIso;
-}

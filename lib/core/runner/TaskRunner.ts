@@ -3,7 +3,7 @@ import type { ExecutionOutcome } from '../execution/executeTask.js';
 import { InProcessTaskExecutor } from '../execution/InProcessTaskExecutor.js';
 import type { LogLimits } from '../execution/TaskLogBuffer.js';
 import type { Clock } from '../ports/Clock.js';
-import { isoTime } from '../ports/Clock.js';
+import { isoTime } from '../time/isoTime.js';
 import type { TaskExecutionOptions, TaskExecutor } from '../ports/TaskExecutor.js';
 import type { TaskStore } from '../ports/TaskStore.js';
 import { validateInput } from '../process/validateInput.js';

@@ -1,4 +1,4 @@
-import { isoTime } from '../ports/Clock.js';
+import { isoTime } from '../time/isoTime.js';
 import type { SchedulePayload } from '../task/Payload.js';
 import { scheduleTaskId } from '../task/taskIds.js';
 import { SCHEDULE_MAX_ATTEMPTS, scheduleTrigger, type ScheduleFiring } from './submitTask.js';

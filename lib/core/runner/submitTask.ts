@@ -1,6 +1,6 @@
 import { AsyncDisabledError, IdempotencyConflictError, ValidationError } from '../errors.js';
 import type { Clock } from '../ports/Clock.js';
-import { isoTime } from '../ports/Clock.js';
+import { isoTime } from '../time/isoTime.js';
 import type { TaskDispatcher, TaskEnvelope } from '../ports/TaskDispatcher.js';
 import type { ProcessDefinition } from '../process/types.js';
 import { validateInput } from '../process/validateInput.js';

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ExecutionOutcome, TaskInvocation } from '../../core/execution/executeTask.js';
 import type { Clock, ClockTimer } from '../../core/ports/Clock.js';
-import { isoTime } from '../../core/ports/Clock.js';
+import { isoTime } from '../../core/time/isoTime.js';
 import type { TaskExecutionOptions } from '../../core/ports/TaskExecutor.js';
 import type { TaskError } from '../../core/task/TaskRecord.js';
 import type { RuntimeLog } from './RuntimeLog.js';

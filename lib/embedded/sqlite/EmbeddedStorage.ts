@@ -1,6 +1,8 @@
 import { join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
-import { type Clock, isoTime, systemClock } from '../../core/ports/Clock.js';
+import { type Clock } from '../../core/ports/Clock.js';
+import { systemClock } from '../../core/time/systemClock.js';
+import { isoTime } from '../../core/time/isoTime.js';
 import type { TaskError, TaskSummary } from '../../core/task/TaskRecord.js';
 import { DataDirectoryInUseError, readLockOwner, removeLockOwner, writeLockOwner } from './dataDirectoryLock.js';
 import { GroupCommit } from './GroupCommit.js';

@@ -1,6 +1,7 @@
 import { MAX_SCHEDULE_CATCH_UP, type ScheduleCatchUp, type ScheduleManifest } from '../../config/ServiceManifest.js';
 import { assertNever } from '../../core/errors.js';
-import { isoTime, type Clock, type ClockTimer } from '../../core/ports/Clock.js';
+import { type Clock, type ClockTimer } from '../../core/ports/Clock.js';
+import { isoTime } from '../../core/time/isoTime.js';
 import { findMissedFirings } from '../../schedule/findMissedFirings.js';
 import { parseScheduleExpression, type Schedule } from '../../schedule/parseScheduleExpression.js';
 import type { RuntimeLog } from '../runtime/RuntimeLog.js';

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LambdaHandler } from '../../../lib/aws/lambda/processHandler.js';
-import { systemClock } from '../../../lib/core/ports/Clock.js';
+import { systemClock } from '../../../lib/core/time/systemClock.js';
 import type { ProcessDefinition } from '../../../lib/core/process/types.js';
 import { TaskRunner } from '../../../lib/core/runner/TaskRunner.js';
 import { createHttpListener } from '../../../lib/embedded/http/createHttpListener.js';

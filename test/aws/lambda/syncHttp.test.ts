@@ -10,7 +10,7 @@ import type { LambdaHandler } from '../../../lib/aws/lambda/processHandler.js';
 import { createHttpListener } from '../../../lib/embedded/http/createHttpListener.js';
 import { Semaphore } from '../../../lib/embedded/runtime/Semaphore.js';
 import { TaskRunner } from '../../../lib/core/runner/TaskRunner.js';
-import { systemClock } from '../../../lib/core/ports/Clock.js';
+import { systemClock } from '../../../lib/core/time/systemClock.js';
 import { MalformedInputError } from '../../../lib/core/errors.js';
 import { defineProcess, NonRetriableError } from '../../../lib/index.js';
 import { MemoryTaskStore } from '../../../lib/testing/MemoryTaskStore.js';

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as errors from '../../../lib/core/errors.js';
 import { NonRetriableError, SLUICE_ERROR_KIND, ValidationError, isNonRetriableError, sluiceErrorKind } from '../../../lib/core/errors.js';
 import { executeTask, type TaskInvocation } from '../../../lib/core/execution/executeTask.js';
-import { systemClock } from '../../../lib/core/ports/Clock.js';
+import { systemClock } from '../../../lib/core/time/systemClock.js';
 import { buildProcessDefinition } from '../../../lib/core/process/defineProcess.js';
 import type { Aggregator, Logic } from '../../../lib/core/process/types.js';
 import { TaskRunner, type Delivery } from '../../../lib/core/runner/TaskRunner.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { NonRetriableError } from '../../../lib/core/errors.js';
 import { executeTask, type TaskInvocation } from '../../../lib/core/execution/executeTask.js';
-import { systemClock } from '../../../lib/core/ports/Clock.js';
+import { systemClock } from '../../../lib/core/time/systemClock.js';
 import { buildProcessDefinition } from '../../../lib/core/process/defineProcess.js';
 import type { Aggregator, Logic } from '../../../lib/core/process/types.js';
 import { ManualClock } from '../../../lib/testing/ManualClock.js';

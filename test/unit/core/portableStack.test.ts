@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { executeTask } from '../../../lib/core/execution/executeTask.js';
 import { portableStack } from '../../../lib/core/execution/portableStack.js';
-import { systemClock } from '../../../lib/core/ports/Clock.js';
+import { systemClock } from '../../../lib/core/time/systemClock.js';
 import { buildProcessDefinition } from '../../../lib/core/process/defineProcess.js';
 
 const ROOT = '/home/alice/projects/shop';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { executeTask, type TaskInvocation } from '../../../lib/core/execution/executeTask.js';
 import { MemorySessionStorage } from '../../../lib/core/execution/MemorySessionStorage.js';
-import { systemClock } from '../../../lib/core/ports/Clock.js';
+import { systemClock } from '../../../lib/core/time/systemClock.js';
 import { buildProcessDefinition } from '../../../lib/core/process/defineProcess.js';
 import type { Aggregator, Logic, SessionStorage } from '../../../lib/core/process/types.js';
 

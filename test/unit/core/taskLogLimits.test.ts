@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { executeTask, type TaskInvocation } from '../../../lib/core/execution/executeTask.js';
 import { DEFAULT_LOG_LIMITS, TaskLogBuffer } from '../../../lib/core/execution/TaskLogBuffer.js';
-import { systemClock } from '../../../lib/core/ports/Clock.js';
+import { systemClock } from '../../../lib/core/time/systemClock.js';
 import { buildProcessDefinition } from '../../../lib/core/process/defineProcess.js';
 import { TaskRunner } from '../../../lib/core/runner/TaskRunner.js';
 import { MemoryTaskStore } from '../../../lib/testing/MemoryTaskStore.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { NonRetriableError, TaskRecordTooLargeError } from '../../../lib/core/errors.js';
-import { systemClock } from '../../../lib/core/ports/Clock.js';
+import { systemClock } from '../../../lib/core/time/systemClock.js';
 import type { TaskStore } from '../../../lib/core/ports/TaskStore.js';
 import { buildProcessDefinition } from '../../../lib/core/process/defineProcess.js';
 import type { RunnableProcess } from '../../../lib/core/runner/RunnableProcess.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecutionOutcome, TaskInvocation } from '../../../lib/core/execution/executeTask.js';
-import { systemClock } from '../../../lib/core/ports/Clock.js';
+import { systemClock } from '../../../lib/core/time/systemClock.js';
 import type { TaskExecutionOptions, TaskExecutor } from '../../../lib/core/ports/TaskExecutor.js';
 import { buildProcessDefinition } from '../../../lib/core/process/defineProcess.js';
 import type { RunnableProcess } from '../../../lib/core/runner/RunnableProcess.js';

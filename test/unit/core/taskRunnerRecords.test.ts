@@ -4,7 +4,7 @@
  * count) and the `running` record written with `trackRunning`.
  */
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../../lib/core/ports/Clock.js';
+import { systemClock } from '../../../lib/core/time/systemClock.js';
 import { buildProcessDefinition } from '../../../lib/core/process/defineProcess.js';
 import type { RunnableProcess } from '../../../lib/core/runner/RunnableProcess.js';
 import { TaskRunner, type Delivery } from '../../../lib/core/runner/TaskRunner.js';
