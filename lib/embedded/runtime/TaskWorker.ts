@@ -141,6 +141,8 @@ export class TaskWorker {
       try {
         await this.#ready;
       } catch (error) {
+        // Terminated while starting (the runtime is stopping) is no start failure of the code.
+        if (this.#gone) return systemFailure(queuedAtMs, clock, 'WorkerTerminated', `the worker of '${this.spec.name}' was stopped before the task started`);
         return systemFailure(queuedAtMs, clock, 'WorkerStartFailed', `the worker of '${this.spec.name}' could not start: ${(error as Error).message}`);
       } finally {
         this.#waiting--;

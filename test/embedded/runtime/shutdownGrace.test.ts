@@ -59,7 +59,8 @@ describe('embedded runtime: stop past the grace period', () => {
     const storage = openEmbeddedStorage({ dataDir });
     try {
       expect(await storage.queues.stats(QUEUE)).toMatchObject({ visible: 1, inFlight: 0 });
-      expect(await storage.tasks.get(taskId)).toMatchObject({ status: 'running', attempts: 1 });
+      // Its code was stopped with its worker: attempt 1 is recorded as interrupted, to be retried.
+      expect(await storage.tasks.get(taskId)).toMatchObject({ status: 'queued', attempts: 1, error: { kind: 'system', name: 'WorkerTerminated' } });
     } finally {
       storage.close();
     }

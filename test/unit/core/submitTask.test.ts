@@ -11,6 +11,7 @@ import type { TaskDispatcher, TaskEnvelope } from '../../../lib/core/ports/TaskD
 import { dispatchScheduledTask, SCHEDULE_MAX_ATTEMPTS, submitTask } from '../../../lib/core/runner/submitTask.js';
 import { ManualClock } from '../../../lib/testing/ManualClock.js';
 import { MemoryTaskStore } from '../../../lib/testing/MemoryTaskStore.js';
+import { dispatchedPayloadHash } from '../../../lib/core/task/taskEnvelopeCodec.js';
 
 // Far ahead: the in-memory store hides records expired by the wall clock.
 const NOW = Date.parse('2030-01-02T03:04:05.678Z');
@@ -31,7 +32,7 @@ function deps() {
 }
 
 describe('submitTask', () => {
-  it('dispatches a queued api task expiring retentionSeconds after now (epoch seconds), without key fields when there is no key', async () => {
+  it('dispatches a queued api task expiring retentionSeconds after now (epoch seconds), without idempotency fields when there is no key', async () => {
     const { sent, deps: d } = deps();
     const { created, record } = await submitTask(process, { payload: { id: 'a' } }, d);
     expect(created).toBe(true);
@@ -44,6 +45,8 @@ describe('submitTask', () => {
       attempts: 0,
       logs: [],
       expiresAt: NOW_S + 86_400,
+      // Every dispatched record keeps its envelope payload's hash: a message claiming this task must carry it.
+      payloadHash: dispatchedPayloadHash({ type: 'api', body: { id: 'a' } }),
     });
     expect(sent).toEqual([
       { queue: 'orders-tasks', envelope: { taskId: record.taskId, process: 'orders', trigger: { type: 'api' }, createdAt: '2030-01-02T03:04:05.678Z', payload: { type: 'api', body: { id: 'a' } } } },
@@ -99,6 +102,7 @@ describe('dispatchScheduledTask', () => {
       attempts: 0,
       logs: [],
       expiresAt: NOW_S + 86_400,
+      payloadHash: dispatchedPayloadHash({ type: 'schedule', rule: 'nightly', scheduledTime: '2030-01-02T02:00:00.000Z', input: { kind: 'full' } }),
     });
     expect(SCHEDULE_MAX_ATTEMPTS).toBe(3);
     expect(sent[0]!.envelope).toMatchObject({ maxAttempts: 3, payload: { type: 'schedule', rule: 'nightly', scheduledTime: '2030-01-02T02:00:00.000Z', input: { kind: 'full' } } });
