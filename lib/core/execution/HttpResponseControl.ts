@@ -10,6 +10,8 @@ export interface HttpResponseSpec {
   cookies?: string[];
 }
 
+/** What node's HTTP writer refuses, and RFC 9110 §5.5 forbids, in a field value. */
+const FIELD_VALUE_INVALID = /[^\t\x20-\x7e\x80-\xff]/u;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Headers the platform owns: framing, and the task id it reports itself.
 const RESERVED = new Set(['content-length', 'transfer-encoding', 'connection', 'x-sluice-task-id']);
@@ -63,14 +65,22 @@ export class HttpResponseControl implements ResponseControl {
    * - any other field: values are joined with `, ` (RFC 9110 §5.3), the one
    *   line both runtimes send.
    *
-   * @throws {TypeError} an invalid name, a platform-owned name, a value with CR, LF or NUL
+   * @throws {TypeError} an invalid name, a platform-owned name, a value with a
+   *   character a header field cannot carry (RFC 9110 §5.5: only HTAB, SP, visible
+   *   ASCII and bytes 0x80-0xFF; so no CR, LF, NUL, other controls or characters
+   *   above U+00FF — percent-encode those, or use RFC 8187's `filename*=UTF-8''…`)
    */
   header(name: string, value: string): ResponseControl {
     const key = String(name).toLowerCase();
     if (!TOKEN.test(key)) throw new TypeError(`invalid response header name '${name}'`);
     if (RESERVED.has(key)) throw new TypeError(`response header '${key}' is set by the platform`);
     const text = String(value);
-    if (/[\r\n\0]/.test(text)) throw new TypeError(`response header '${key}' contains a line break or NUL`);
+    const bad = FIELD_VALUE_INVALID.exec(text);
+    if (bad) {
+      const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+      const what = /[\r\n\0]/.test(bad[0]) ? 'a line break or NUL' : `U+${code}, which a header field cannot carry`;
+      throw new TypeError(`response header '${key}' contains ${what} (at index ${bad.index}); percent-encode it`);
+    }
     if (key === 'set-cookie') this.#cookies.push(text);
     else if (key in this.#headers && !SINGLETONS.has(key)) this.#headers[key] = `${this.#headers[key]}, ${text}`;
     else this.#headers[key] = text;

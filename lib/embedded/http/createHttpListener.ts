@@ -5,7 +5,7 @@ import type { RunnableProcess } from '../../core/runner/RunnableProcess.js';
 import type { TaskRunner } from '../../core/runner/TaskRunner.js';
 import { ClientDisconnectedError } from '../../http/ClientDisconnectedError.js';
 import { failureReply } from '../../http/failureReply.js';
-import { routeNotFoundReply, type HttpReply } from '../../http/httpResponses.js';
+import { errorReply, routeNotFoundReply, type HttpReply } from '../../http/httpResponses.js';
 import { decodeRequestPath, parseQueryString, splitRequestTarget } from '../../http/requestTarget.js';
 import { runSyncHttpTask } from '../../http/runSyncHttpTask.js';
 import type { PlatformIngest } from '../../platform/PlatformIngest.js';
@@ -141,7 +141,16 @@ function write(res: ServerResponse, reply: HttpReply): void {
   const headers: OutgoingHttpHeaders = { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) };
   if (reply.cookies && reply.cookies.length > 0) headers['set-cookie'] = reply.cookies;
   if (reply.status === 413) headers.connection = 'close';
-  res.writeHead(reply.status, headers);
+  try {
+    res.writeHead(reply.status, headers);
+  } catch (error) {
+    // A header node refuses (ctx.response checks values, so this is a bug, not input):
+    // answer 500 rather than let the throw escape the listener and end the runtime.
+    const failure = errorReply(error);
+    res.writeHead(500, { ...failure.headers, 'content-length': Buffer.byteLength(failure.body) });
+    res.end(failure.body);
+    return;
+  }
   res.end(reply.body);
 }
 

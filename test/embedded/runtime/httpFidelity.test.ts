@@ -106,6 +106,16 @@ describe('response headers', () => {
     expect(res.headers.filter(([name]) => name === 'content-type')).toEqual([['content-type', 'text/plain; charset=utf-8']]);
     expect(res.body).toBe('ok');
   });
+
+  it('fails the task (500, the logic named) for a header value HTTP cannot carry, and keeps serving', async () => {
+    const res = await fetch(`${h.url}/unicode-header`);
+    expect(res.status).toBe(500);
+    expect(res.headers.get('x-name')).toBeNull();
+    const body = (await res.json()) as { error: { name: string; message: string; logic: string } };
+    expect(body.error).toMatchObject({ name: 'TypeError', logic: 'reply' });
+    expect(body.error.message).toContain('U+65E5');
+    expect((await fetch(`${h.url}/sluice/health`)).status).toBe(200);
+  });
 });
 
 describe('JSON nested too deep: a 400, never a 500', () => {

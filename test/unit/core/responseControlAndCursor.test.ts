@@ -58,10 +58,20 @@ describe('ctx.response (HttpResponseControl)', () => {
   it('refuses a value with CR, LF or NUL anywhere (header injection), and nothing is kept', () => {
     for (const value of ['a\r\nset-cookie: x', 'a\rb', 'a\nb', 'a\0b', '\n', 'end\r']) {
       const control = new HttpResponseControl();
-      expect(() => control.header('x-v', value)).toThrow(new TypeError(`response header 'x-v' contains a line break or NUL`));
+      expect(() => control.header('x-v', value)).toThrow(/^response header 'x-v' contains a line break or NUL \(at index \d+\); percent-encode it$/);
       expect(control.spec().headers).toEqual({});
     }
     expect(headersAfter('x-v', 'tab\tand spaces ok')).toEqual({ 'x-v': 'tab\tand spaces ok' });
+  });
+
+  it('refuses any character a header field cannot carry (node would throw writing it), naming it; keeps Latin-1', () => {
+    const cases: Array<[string, string]> = [['日本', 'U+65E5'], ['a\u0100', 'U+0100'], ['del\x7f', 'U+007F'], ['bell\x07', 'U+0007'], ['😀', 'U+1F600']];
+    for (const [value, code] of cases) {
+      const control = new HttpResponseControl();
+      expect(() => control.header('x-name', value)).toThrow(`contains ${code}, which a header field cannot carry`);
+      expect(control.spec().headers).toEqual({});
+    }
+    expect(headersAfter('x-name', 'caf\u00e9 \u00ff')).toEqual({ 'x-name': 'caf\u00e9 \u00ff' });
   });
 
   it('hands out copies: changing a spec changes nothing later', () => {
