@@ -48,7 +48,12 @@ function brand(target: abstract new (...args: never[]) => Error, kind: SluiceErr
  */
 export function sluiceErrorKind(error: unknown): SluiceErrorKind | undefined {
   if ((typeof error !== 'object' && typeof error !== 'function') || error === null) return undefined;
-  const kind = (error as { [SLUICE_ERROR_KIND]?: unknown })[SLUICE_ERROR_KIND];
+  let kind: unknown;
+  try {
+    kind = (error as { [SLUICE_ERROR_KIND]?: unknown })[SLUICE_ERROR_KIND];
+  } catch {
+    return undefined; // a Proxy or getter that throws is no brand
+  }
   return typeof kind === 'string' ? (kind as SluiceErrorKind) : undefined;
 }
 

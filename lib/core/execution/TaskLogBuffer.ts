@@ -1,3 +1,4 @@
+import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../boundedJson.js';
 import type { TaskLogger } from '../process/types.js';
 import type { LogEntry, LogLevel } from '../task/TaskRecord.js';
 
@@ -90,11 +91,19 @@ class LogicLogger implements TaskLogger {
 
 /** Errors become `{ name, message }`; anything else goes through a JSON round trip. */
 function toJsonSafe(value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message };
   try {
+    if (value instanceof Error) return { name: value.name, message: value.message };
     const raw = JSON.stringify(value, (_key, v: unknown) => (v instanceof Error ? { name: v.name, message: v.message } : typeof v === 'bigint' ? v.toString() : v));
-    return raw === undefined ? String(value) : JSON.parse(raw);
-  } catch {
-    return String(value);
+    if (raw === undefined) return String(value);
+    // Logs are stored and served as JSON: the same nesting limit as every JSON Sluice carries.
+    if (jsonNestingExceeds(raw, MAX_JSON_DEPTH)) return `[data nested deeper than ${MAX_JSON_DEPTH} levels, not kept]`;
+    return JSON.parse(raw);
+  } catch (error) {
+    if (error instanceof RangeError) return `[data nested deeper than ${MAX_JSON_DEPTH} levels, not kept]`;
+    try {
+      return String(value);
+    } catch {
+      return '[data that cannot be shown]';
+    }
   }
 }

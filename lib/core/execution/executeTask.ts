@@ -1,3 +1,4 @@
+import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../boundedJson.js';
 import { isNonRetriableError } from '../errors.js';
 import type { Clock } from '../ports/Clock.js';
 import { isoTime } from '../time/isoTime.js';
@@ -147,7 +148,12 @@ export async function executeTask<I, R>(
     }
     case 'railway': {
       const outcome: ExecutionOutcome = { ...base, status: 'failed', error: settled.error, retriable: settled.retriable };
-      if (settled.result !== undefined) outcome.result = settled.result;
+      if (settled.result !== undefined) {
+        // What the aggregator's handleError returned is kept as JSON too; if it has none, the failure still stands.
+        const json = toJson(settled.result);
+        if (json.ok) outcome.result = json.value;
+        else outcome.logs = [...outcome.logs, { time: finishedAt, level: 'warn', logic: definition.aggregator.name, message: `the result of handleError was not kept: ${json.reason}` }];
+      }
       return outcome;
     }
     case 'system':
@@ -311,24 +317,55 @@ function toJson(value: unknown): { ok: true; value: unknown } | { ok: false; rea
   try {
     const raw = JSON.stringify(value);
     if (raw === undefined) return { ok: false, reason: `a ${typeof value} has no JSON form` };
+    // Stored, served and passed between threads: the nesting limit of every JSON Sluice carries
+    // (a deeper value would overflow the stack of whatever walks it next).
+    if (jsonNestingExceeds(raw, MAX_JSON_DEPTH)) return { ok: false, reason: `it nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects` };
     return { ok: true, value: JSON.parse(raw) };
   } catch (error) {
+    // A stack overflow here is a value nested far past the limit (or a cycle of getters).
+    if (error instanceof RangeError) return { ok: false, reason: `it nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects` };
     return { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
 }
 
-/** A thrown non-Error value becomes a `CustomError`, as in LOC. */
+/** Longest message and stack kept of a thrown error (characters): a task record must stay storable, and the error is what it is for. */
+export const MAX_ERROR_MESSAGE_CHARS = 8 * 1024;
+export const MAX_ERROR_STACK_CHARS = 16 * 1024;
+
+/**
+ * What the railway keeps of a thrown value. A thrown non-Error value becomes
+ * a `CustomError`, as in LOC. Never throws, whatever was thrown: a Proxy, a
+ * getter that throws on `name`, `message` or `stack`, an object whose
+ * `toString` throws (each read falls back to a neutral value). Message and
+ * stack are cut to {@link MAX_ERROR_MESSAGE_CHARS} / {@link MAX_ERROR_STACK_CHARS}
+ * characters, so that a huge message cannot make the record unstorable and
+ * cost the task its error and its retries.
+ */
 function toRailwayError(thrown: unknown, logic: string, serviceRoot: string | undefined): RailwayError {
-  if (thrown instanceof Error) {
+  if (safely(() => thrown instanceof Error, false)) {
+    const error = thrown as Error;
+    const name = safely(() => (typeof error.name === 'string' && error.name !== '' ? error.name : 'Error'), 'Error');
+    const message = safely(() => String(error.message ?? ''), '(the error\'s message could not be read)');
+    const rawStack = safely(() => (typeof error.stack === 'string' ? error.stack : ''), '');
     // The stack is stored and served: without the machine's file layout.
-    const stack = typeof thrown.stack === 'string' && thrown.stack !== '' ? portableStack(thrown.stack, serviceRoot) : undefined;
-    return { name: thrown.name || 'Error', message: thrown.message, logic, ...(stack ? { stack } : {}), cause: thrown };
+    const stack = rawStack !== '' ? truncate(portableStack(rawStack, serviceRoot), MAX_ERROR_STACK_CHARS) : undefined;
+    return { name: truncate(name, 256), message: truncate(message, MAX_ERROR_MESSAGE_CHARS), logic, ...(stack ? { stack } : {}), cause: thrown };
   }
-  let message: string;
+  const message = safely(
+    () => (typeof thrown === 'string' ? thrown : (JSON.stringify(thrown) ?? String(thrown))),
+    safely(() => String(thrown), '(a thrown value that cannot be shown)'),
+  );
+  return { name: 'CustomError', message: truncate(message, MAX_ERROR_MESSAGE_CHARS), logic, cause: thrown };
+}
+
+function safely<T>(read: () => T, fallback: T): T {
   try {
-    message = typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown);
+    return read();
   } catch {
-    message = String(thrown);
+    return fallback;
   }
-  return { name: 'CustomError', message, logic, cause: thrown };
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters cut)`;
 }
