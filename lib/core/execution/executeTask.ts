@@ -341,7 +341,7 @@ export const MAX_ERROR_STACK_CHARS = 16 * 1024;
  * characters, so that a huge message cannot make the record unstorable and
  * cost the task its error and its retries.
  */
-function toRailwayError(thrown: unknown, logic: string, serviceRoot: string | undefined): RailwayError {
+export function toRailwayError(thrown: unknown, logic: string, serviceRoot: string | undefined): RailwayError {
   if (safely(() => thrown instanceof Error, false)) {
     const error = thrown as Error;
     const name = safely(() => (typeof error.name === 'string' && error.name !== '' ? error.name : 'Error'), 'Error');

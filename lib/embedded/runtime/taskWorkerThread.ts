@@ -10,7 +10,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
-import { type ExecutionOutcome, type TaskInterruption, executeTask } from '../../core/execution/executeTask.js';
+import { type ExecutionOutcome, type TaskInterruption, executeTask, toRailwayError } from '../../core/execution/executeTask.js';
 import type { Clock } from '../../core/ports/Clock.js';
 import type { ProcessDefinition } from '../../core/process/types.js';
 import { validateInput } from '../../core/process/validateInput.js';
@@ -69,9 +69,11 @@ const running = new Map<number, Running>();
 const taskOf = new AsyncLocalStorage<{ id: number; taskId: string }>();
 
 function crashError(name: 'UncaughtException' | 'UnhandledRejection', thrown: unknown): TaskError {
-  const what = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : safeString(thrown);
+  // The railway's reading of a thrown value: never throws, cuts huge messages, stack relative to the service.
+  const read = toRailwayError(thrown, '', data.serviceRoot);
+  const what = read.name === 'CustomError' ? read.message : `${read.name}: ${read.message}`;
   const error: TaskError = { kind: 'system', name, message: `${name === 'UncaughtException' ? 'uncaught exception' : 'unhandled promise rejection'} in process code: ${what}` };
-  if (thrown instanceof Error && thrown.stack) error.stack = thrown.stack;
+  if (read.stack) error.stack = read.stack;
   return error;
 }
 
@@ -91,14 +93,6 @@ function interrupt(task: Running, why: TaskInterruption): void {
   if (task.interrupted) return;
   task.interrupted = why;
   task.end?.(why);
-}
-
-function safeString(value: unknown): string {
-  try {
-    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  } catch {
-    return String(value);
-  }
 }
 
 /** The main thread's clock, carried over: task times agree with the runtime's records (and with a ManualClock in tests). */

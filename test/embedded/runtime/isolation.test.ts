@@ -92,6 +92,9 @@ describe('embedded runtime: process code runs isolated in worker threads', () =>
     expect(bystander.settled()).toBe(false); // it was running in the same worker all along
     const stored = await h.task(crashed.body.taskId);
     expect(stored.status).toBe('failed');
+    // Its stack names files relative to the service, never the machine's layout.
+    expect(stored.error?.stack).toMatch(/functions\/crash\.ts/);
+    expect(JSON.stringify(stored)).not.toContain(process.cwd());
     expect(stored.logs.map((l) => l.message)).toContain(`mode ${mode}`); // the logs so far are kept
     const ok = await bystander.promise;
     expect(ok).toMatchObject({ status: 200, body: { mode: 'ok' } });
