@@ -100,6 +100,8 @@ export class EmbeddedRuntime {
     const processes = await loadProcesses(manifest);
     const rules = parseSchedules(processes, clock.now());
 
+    // Before the database: a token refused (too short) must leave nothing behind.
+    const apiToken = resolveApiToken({ explicit: options.apiToken, env, dataDir: options.dataDir, onTightened: (message) => log.warn(message) });
     const storage = openEmbeddedStorage({ dataDir: options.dataDir, clock, synchronous: options.durability ?? 'normal', onTightened: (message) => log.warn(message) });
     try {
       storage.queues.declare(manifest.queues);
@@ -134,7 +136,6 @@ export class EmbeddedRuntime {
       });
       const submitDeps = { dispatcher: storage.dispatcher, clock, retentionSeconds };
       const slots = new Map(processes.map((p) => [p.manifest.name, new Semaphore(concurrencyOf(p))]));
-      const apiToken = resolveApiToken({ explicit: options.apiToken, env, dataDir: options.dataDir, onTightened: (message) => log.warn(message) });
 
       let runtime: EmbeddedRuntime | undefined;
       const stopping = { value: false };

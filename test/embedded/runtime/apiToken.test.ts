@@ -4,7 +4,7 @@
  * the next; `SLUICE_API_TOKEN` overrides it and must have at least 16
  * characters; the token is never printed.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -123,6 +123,8 @@ describe('embedded runtime: the API token', () => {
       await expect(start(dataDir, { SLUICE_API_TOKEN: short })).rejects.toThrow(
         expect.objectContaining({ name: 'ConfigError', message: expect.stringMatching(new RegExp(`^SLUICE_API_TOKEN must be at least 16 characters \\(it has ${short.length}\\)`)) }),
       );
+      // Refused before anything is written: no database left behind.
+      expect(existsSync(join(dataDir, 'sluice.db'))).toBe(false);
     }
     await expect(start(tempDir(), {}, { apiToken: 'too-short' })).rejects.toThrow(/^the API token must be at least 16 characters \(it has 9\)/);
     const dataDir = tempDir();
