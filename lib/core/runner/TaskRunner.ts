@@ -10,6 +10,7 @@ import { validateInput } from '../process/validateInput.js';
 import { inputOf, type Payload } from '../task/Payload.js';
 import { isTerminal, type TaskError, type TaskRecord, type TriggerInfo } from '../task/TaskRecord.js';
 import type { RunnableProcess } from './RunnableProcess.js';
+import { expiresAtFor, newTaskRecord } from '../task/newTaskRecord.js';
 
 export interface TaskRunnerOptions {
   store: TaskStore;
@@ -103,17 +104,7 @@ export class TaskRunner {
   async runSync(process: RunnableProcess, run: SyncRun): Promise<SyncResult> {
     const { clock } = this.#opts;
     const now = clock.now();
-    let record: TaskRecord = {
-      taskId: run.taskId,
-      process: process.name,
-      status: 'running',
-      trigger: run.trigger,
-      createdAt: isoTime(now),
-      startedAt: isoTime(now),
-      attempts: 1,
-      logs: [],
-      expiresAt: this.#expiresAt(now),
-    };
+    const record = newTaskRecord({ taskId: run.taskId, process: process.name, status: 'running', trigger: run.trigger, nowMs: now, retentionSeconds: this.#opts.retentionSeconds });
     const outcome = await this.#opts.executor.execute(
       process,
       { taskId: run.taskId, process: process.name, attempt: 1, trigger: run.trigger, payload: run.payload, input: run.input },
@@ -254,7 +245,7 @@ export class TaskRunner {
   }
 
   #expiresAt(nowMs: number): number {
-    return Math.floor(nowMs / 1000) + this.#opts.retentionSeconds;
+    return expiresAtFor(nowMs, this.#opts.retentionSeconds);
   }
 
   #timeoutMs(process: RunnableProcess, deadlineMs: number | undefined): number {

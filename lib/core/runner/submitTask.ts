@@ -8,6 +8,7 @@ import type { Payload } from '../task/Payload.js';
 import type { TaskRecord } from '../task/TaskRecord.js';
 import { dispatchedPayloadHash } from '../task/taskEnvelopeCodec.js';
 import { idempotentTaskId, newTaskId, scheduleTaskId } from '../task/taskIds.js';
+import { newTaskRecord } from '../task/newTaskRecord.js';
 
 /** A process as the submit path needs it. */
 export interface SubmittableProcess {
@@ -67,14 +68,14 @@ export async function submitTask(process: SubmittableProcess, request: SubmitReq
   // and an idempotent retry with another payload is a conflict.
   const hash = dispatchedPayloadHash(payload);
   const record: TaskRecord = {
-    taskId: idempotencyKey ? idempotentTaskId(process.name, idempotencyKey) : newTaskId(),
-    process: process.name,
-    status: 'queued',
-    trigger: { type: 'api' },
-    createdAt: isoTime(now),
-    attempts: 0,
-    logs: [],
-    expiresAt: Math.floor(now / 1000) + deps.retentionSeconds,
+    ...newTaskRecord({
+      taskId: idempotencyKey ? idempotentTaskId(process.name, idempotencyKey) : newTaskId(),
+      process: process.name,
+      status: 'queued',
+      trigger: { type: 'api' },
+      nowMs: now,
+      retentionSeconds: deps.retentionSeconds,
+    }),
     payloadHash: hash,
     ...(idempotencyKey ? { idempotencyKey } : {}),
   };
@@ -100,14 +101,14 @@ export async function dispatchScheduledTask(
   const now = deps.clock.now();
   const payload: Payload = { type: 'schedule', rule: firing.rule, scheduledTime, input: firing.input };
   const record: TaskRecord = {
-    taskId: scheduleTaskId(process.name, firing.rule, scheduledTime),
-    process: process.name,
-    status: 'queued',
-    trigger: scheduleTrigger(firing, scheduledTime),
-    createdAt: isoTime(now),
-    attempts: 0,
-    logs: [],
-    expiresAt: Math.floor(now / 1000) + deps.retentionSeconds,
+    ...newTaskRecord({
+      taskId: scheduleTaskId(process.name, firing.rule, scheduledTime),
+      process: process.name,
+      status: 'queued',
+      trigger: scheduleTrigger(firing, scheduledTime),
+      nowMs: now,
+      retentionSeconds: deps.retentionSeconds,
+    }),
     payloadHash: dispatchedPayloadHash(payload),
   };
   const envelope = { ...envelopeOf(record, payload), maxAttempts: SCHEDULE_MAX_ATTEMPTS };
