@@ -1,6 +1,6 @@
 import { ConfigError } from '../core/errors.js';
 import { assertKnownKeys } from './knownKeys.js';
-import { FUNCTION_KEYS } from './serverlessKeys.js';
+import { FUNCTION_KEYS, PROVIDER_KEYS } from './serverlessKeys.js';
 import { functionTimeout, type CloudFormationResource, type ServerlessConfig } from './serverlessConfig.js';
 import { parseFunctionSluice, parseSluiceSettings, type ResolvedSluiceSettings } from './sluiceSettings.js';
 import {
@@ -69,14 +69,16 @@ const LABEL_KEYS = new Set(['name', 'description', 'tags', 'package']);
  * plugin, not here.
  *
  * @param config a configuration whose variables are resolved
- * @throws {ConfigError} on unknown keys in a process or in `custom.sluice` /
- *   `sluice` (naming the closest valid key), invalid settings, names
+ * @throws {ConfigError} on unknown keys in `provider`, a process or in
+ *   `custom.sluice` / `sluice` (naming the closest valid key), invalid settings, names
  *   SQS would reject, or a clash with a user resource or function
  */
 export function expandSluiceDeclarations(config: ServerlessConfig, context: { stage: string }): ExpandedDeclarations {
   const expanded = structuredClone(config);
   const { stage } = context;
   const service = expanded.service;
+  // Provider keys the framework knows but Sluice does not read configure the deployment: accepted silently.
+  assertKnownKeys(expanded.provider, PROVIDER_KEYS, 'provider');
   const settings = parseSluiceSettings(expanded.custom?.sluice);
 
   if (Object.hasOwn(expanded.functions, PLATFORM_FUNCTION)) {

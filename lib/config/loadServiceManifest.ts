@@ -4,7 +4,7 @@ import { ConfigError } from '../core/errors.js';
 import type { ServiceManifest } from './ServiceManifest.js';
 import { buildServiceManifest } from './buildServiceManifest.js';
 import { expandSluiceDeclarations } from './expandSluiceDeclarations.js';
-import { FUNCTION_KEYS } from './serverlessKeys.js';
+import { FUNCTION_KEYS, PROVIDER_KEYS } from './serverlessKeys.js';
 import { parseServerlessYaml } from './parseServerlessYaml.js';
 import { assertServerlessConfig } from './serverlessConfig.js';
 import { isPlainObject, VariableResolver, type PathKey } from './VariableResolver.js';
@@ -19,9 +19,6 @@ export interface LoadServiceManifestOptions {
   /** For `${env:...}`. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
 }
-
-/** The function properties the embedded runtime reads; others (vpc, layers...) stay unresolved. */
-const PROVIDER_KEYS = ['name', 'stage', 'region', 'runtime', 'timeout', 'memorySize', 'environment', 'stackName'];
 
 /**
  * Reads `serverless.yml` the way the embedded runtime needs it: variables
@@ -88,7 +85,7 @@ function resolvedSubset(resolver: VariableResolver): unknown {
   const resources = resolver.node(['resources', 'Resources']);
   return {
     service: resolver.resolve(['service']),
-    provider: pick(['provider'], PROVIDER_KEYS),
+    provider: pick(['provider'], PROVIDER_KEYS.used, true),
     custom: { sluice: resolver.resolve(['custom', 'sluice']) },
     functions: isPlainObject(functions)
       ? Object.fromEntries(Object.keys(functions).map((name) => [name, pick(['functions', name], FUNCTION_KEYS.used, true)]))

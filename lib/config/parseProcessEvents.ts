@@ -1,5 +1,6 @@
 import { ConfigError } from '../core/errors.js';
 import type { HttpMethod, HttpRouteManifest, QueueTriggerManifest, ScheduleManifest } from './ServiceManifest.js';
+import { assertHttpRoutePath } from './assertHttpRoutePath.js';
 import { queueFromArn, type CloudFormationScope } from './cloudFormationValues.js';
 import { assertKnownKeys, closestName } from './knownKeys.js';
 import { EVENT_BRIDGE_EVENT_KEYS, FRAMEWORK_EVENT_TYPES, HTTP_API_EVENT_KEYS, SCHEDULE_EVENT_KEYS, SQS_EVENT_KEYS } from './serverlessKeys.js';
@@ -111,6 +112,7 @@ function httpRoutes(value: unknown, place: string): HttpRouteManifest[] {
   if (typeof path !== 'string' || !path.startsWith('/') || /\s/.test(path)) {
     throw new ConfigError(`${place}: path ${JSON.stringify(path)} must start with '/' and contain no spaces`);
   }
+  assertHttpRoutePath(path, `${resolvedMethod} ${path}`, place);
   return [{ method: resolvedMethod, path }];
 }
 

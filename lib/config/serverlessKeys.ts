@@ -25,6 +25,26 @@ export const FUNCTION_KEYS: KeyCatalog = {
   },
 };
 
+/**
+ * `provider` keys (osls 4's AWS provider schema, `defineProvider('aws')`).
+ * The framework-only ones configure the deployment and are accepted
+ * silently: most have no local meaning at all (deploymentBucket, stackTags).
+ */
+export const PROVIDER_KEYS: KeyCatalog = {
+  used: ['name', 'stage', 'region', 'runtime', 'timeout', 'memorySize', 'environment', 'stackName'],
+  framework: [
+    'alb', 'apiGateway', 'apiName', 'architecture', 'cfnRole', 'cloudFront', 'deletionProtection', 'deploymentBucket',
+    'deploymentPrefix', 'disableRollback', 'endpointType', 'httpApi', 'iam', 'iamManagedPolicies', 'iamRoleStatements',
+    'ecr', 'kmsKeyArn', 'layers', 'logRetentionInDays', 'logDataProtectionPolicy', 'logs', 'notificationArns', 'profile',
+    'role', 'rolePermissionsBoundary', 'rollbackConfiguration', 'runtimeManagement', 'deploymentMethod', 's3', 'stackParameters',
+    'stackPolicy', 'stackTags', 'tags', 'tracing', 'vpc', 'vpcEndpointIds', 'versionFunctions', 'pruneFunctionVersions',
+    'websocket', 'websocketsApiName', 'kinesis', 'websocketsApiRouteSelectionExpression', 'websocketsDescription',
+    // Not a key users write: the AWS provider's `initialize` hook moves an object
+    // `deploymentBucket` here, and it may run before the plugin's (which sees the result).
+    'deploymentBucketObject',
+  ],
+};
+
 /** Event types Sluice runs on both runtimes. */
 export const SLUICE_EVENT_TYPES = ['httpApi', 'sqs', 'schedule', 'eventBridge'] as const;
 

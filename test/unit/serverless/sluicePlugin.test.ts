@@ -23,6 +23,8 @@ let resources: Record<string, Resource>;
 let packageOutput: string;
 let failedRun: { code: number; output: string };
 let typoRun: { code: number; output: string };
+let routeRun: { code: number; output: string };
+let providerRun: { code: number; output: string };
 const scratch = mkdtempSync(join(tmpdir(), 'sluice-plugin-'));
 // Dummy credentials: packaging never calls AWS. TMPDIR: serverless-esbuild leaves
 // its zip staging directories there; keep them in the scratch directory.
@@ -51,17 +53,38 @@ beforeAll(async () => {
     join(typoService, 'serverless.yml'),
     "service: typo\nconfigValidationMode: off\nprovider: { name: aws, runtime: nodejs22.x }\nplugins: [./sluice.cjs]\nfunctions:\n  a:\n    handler: a.handler\n    memorySize: 256\n    timout: 3\n",
   );
+  // A route API Gateway would refuse at deploy, and a misspelled provider key: refused at package time as at start-up.
+  const writeService = (name: string, yaml: string): string => {
+    const dir = join(scratch, name);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'sluice.cjs'), `module.exports = require(${JSON.stringify(join(REPO, 'lib/serverless/sluicePlugin.cjs'))});\n`);
+    writeFileSync(join(dir, 'a.js'), 'exports.handler = async () => {};\n');
+    writeFileSync(join(dir, 'serverless.yml'), yaml);
+    return dir;
+  };
+  const routeService = writeService(
+    'route',
+    "service: route\nprovider: { name: aws, runtime: nodejs22.x }\nplugins: [./sluice.cjs]\nfunctions:\n  a:\n    handler: a.handler\n    events:\n      - httpApi: 'GET /a/{p+}/b'\n",
+  );
+  const providerService = writeService(
+    'provider',
+    'service: provider\nconfigValidationMode: off\nprovider: { name: aws, runtime: nodejs22.x, enviroment: { A: b } }\nplugins: [./sluice.cjs]\nfunctions:\n  a:\n    handler: a.handler\n',
+  );
   const outcome = (promise: Promise<{ stdout: string; stderr: string }>) =>
     promise.then(
       (result) => ({ code: 0, output: result.stdout + result.stderr }),
       (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, output: error.stdout + error.stderr }),
     );
-  const [good, bad, typo] = await Promise.all([
+  const [good, bad, typo, route, provider] = await Promise.all([
     run(SLS, ['package', '--package', packageDir], { cwd: FIXTURE, env: AWS_ENV }),
     outcome(run(SLS, ['package', '--package', join(scratch, 'bad-package')], { cwd: badService, env: AWS_ENV })),
     outcome(run(SLS, ['package', '--package', join(scratch, 'typo-package')], { cwd: typoService, env: AWS_ENV })),
+    outcome(run(SLS, ['package', '--package', join(scratch, 'route-package')], { cwd: routeService, env: AWS_ENV })),
+    outcome(run(SLS, ['package', '--package', join(scratch, 'provider-package')], { cwd: providerService, env: AWS_ENV })),
   ]);
   typoRun = typo;
+  routeRun = route;
+  providerRun = provider;
   packageOutput = good.stdout + good.stderr;
   failedRun = bad;
   resources = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
@@ -345,6 +368,18 @@ describe('sluicePlugin with serverless package', () => {
     expect(typoRun.code).not.toBe(0);
     expect(typoRun.output).toContain("Sluice: functions.a: unknown key 'timout' (did you mean 'timeout'?)");
     expect(typoRun.output).not.toContain("'memorySize'");
+  });
+
+  it('fails the package on a route API Gateway would refuse at deploy, naming the function and the route', () => {
+    expect(routeRun.code).not.toBe(0);
+    expect(routeRun.output).toContain(
+      "Sluice: functions.a.events[0].httpApi: route 'GET /a/{p+}/b' would be refused by API Gateway: the greedy parameter '{p+}' must be the last segment",
+    );
+  });
+
+  it('fails the package on a misspelled provider key (the fixture\'s own provider keys pass), naming it and the key meant', () => {
+    expect(providerRun.code).not.toBe(0);
+    expect(providerRun.output).toContain("Sluice: provider: unknown key 'enviroment' (did you mean 'environment'?)");
   });
 });
 

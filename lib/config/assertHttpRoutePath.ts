@@ -1,0 +1,43 @@
+import { ConfigError } from '../core/errors.js';
+
+/** A whole-segment path parameter: `{name}`, or `{name+}` (greedy). */
+const PARAMETER = /^\{([^{}+]+)(\+)?\}$/;
+
+/**
+ * Checks the path of an `httpApi` route the way API Gateway HTTP API checks
+ * a route key at deploy, so that a route the deploy would refuse stops the
+ * embedded start-up (and `serverless package`) instead of being served
+ * locally. What API Gateway refuses, and so what this refuses:
+ * - an empty path part: `//`, or a trailing `/` (`/` alone is the root);
+ * - a parameter that is not a whole segment (`/{x}y`, `/a/{x`, `/a/x}`) or
+ *   has no name (`/{}`, `/{+}`): "One or more path parts appear to be invalid";
+ * - a greedy parameter (`{proxy+}`) anywhere but the last segment;
+ * - the same parameter name twice (`/a/{x}/{x}`, `/{x}/{x+}`): it would
+ *   have two values in `pathParameters`.
+ * The leading `/` and the absence of spaces are checked by the caller (with
+ * the method). Characters inside static segments are not checked: no rule
+ * for them is documented for HTTP APIs, and refusing a route that deploys
+ * would be the opposite mistake.
+ *
+ * @param route `METHOD /path` as declared, for the message
+ * @param place where the route is declared, e.g. `functions.report.events[0].httpApi`
+ * @throws {ConfigError} `<place>: route '<route>' would be refused by API Gateway: <why>`
+ */
+export function assertHttpRoutePath(path: string, route: string, place: string): void {
+  const refuse = (why: string): never => {
+    throw new ConfigError(`${place}: route '${route}' would be refused by API Gateway: ${why}`);
+  };
+  if (path === '/') return;
+  const segments = path.slice(1).split('/');
+  const names = new Set<string>();
+  segments.forEach((segment, index) => {
+    if (segment === '') refuse(`empty path segment (${index === segments.length - 1 ? "a trailing '/'" : "'//'"})`);
+    if (!segment.includes('{') && !segment.includes('}')) return;
+    const parameter = PARAMETER.exec(segment);
+    if (!parameter) refuse(`'${segment}' is not a path parameter: a parameter is a whole segment, '{name}' or '{name+}'`);
+    const [, name, greedy] = parameter!;
+    if (greedy && index !== segments.length - 1) refuse(`the greedy parameter '${segment}' must be the last segment`);
+    if (names.has(name!)) refuse(`the parameter name '${name}' is used twice`);
+    names.add(name!);
+  });
+}
