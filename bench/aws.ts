@@ -14,7 +14,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { PLATFORM_FUNCTION } from '../lib/config/sluiceNames.js';
 import { SLUICE_ENV } from '../lib/aws/config/sluiceEnv.js';
 import { itemSize, TASK_ITEM } from '../lib/aws/taskItemCodec.js';
@@ -688,7 +688,14 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       ctx.log(`AWS requests per task: ${repetitions} repetition(s) of each step`);
       await stack.purgeQueues();
       const fn = (key: string) => service.functions.find((f) => f.key === key)!;
-      const spec = (f: PackagedFunction): HandlerSpec => ({ key: f.key, logicalId: f.logicalId, handler: f.handler, env: functionEnvironment(stack, service.template, f.environment) });
+      const spec = (f: PackagedFunction): HandlerSpec => {
+        const env = functionEnvironment(stack, service.template, f.environment);
+        // On Lambda the schema file's path is relative to /var/task (the bundle); the handlers
+        // here run in this process, so point it at the packaged service's copy.
+        const schemas = env[SLUICE_ENV.inputSchemas];
+        if (schemas !== undefined && !isAbsolute(schemas)) env[SLUICE_ENV.inputSchemas] = join(service.serviceDir, schemas);
+        return { key: f.key, logicalId: f.logicalId, handler: f.handler, env };
+      };
       const functions = { sync: fn(SYNC_FUNCTION), rollup: fn(ROLLUP_FUNCTION), stream: fn(STREAM_FUNCTION), platform: fn(PLATFORM_FUNCTION) };
       const streamQueue = consumedQueuesOf(service.template, functions.stream.logicalId).find((q) => q !== functions.stream.environment[SLUICE_ENV.taskQueueName])!;
       const counts = await countTaskRequests({
