@@ -13,6 +13,15 @@ import { MalformedInputError } from './errors.js';
 export const MAX_JSON_DEPTH = 64;
 
 /**
+ * The deepest nesting of what process code hands back to be stored and
+ * carried between threads: results and log data. Deeper than inputs, so that
+ * a process may wrap its whole input (`{ received: input }`), but bounded for
+ * the same reason: a 5,000-level result overflowed the structured clone
+ * between a worker and the runtime. A deeper result is `ResultNotSerializable`.
+ */
+export const MAX_STORED_JSON_DEPTH = 256;
+
+/**
  * Whether `text` nests arrays or objects deeper than `maxDepth`, counted
  * outside strings. One linear pass, no allocation; valid or not, the text
  * is not parsed.

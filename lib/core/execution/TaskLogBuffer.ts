@@ -1,4 +1,4 @@
-import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../boundedJson.js';
+import { jsonNestingExceeds, MAX_STORED_JSON_DEPTH } from '../boundedJson.js';
 import type { TaskLogger } from '../process/types.js';
 import type { LogEntry, LogLevel } from '../task/TaskRecord.js';
 
@@ -96,10 +96,10 @@ function toJsonSafe(value: unknown): unknown {
     const raw = JSON.stringify(value, (_key, v: unknown) => (v instanceof Error ? { name: v.name, message: v.message } : typeof v === 'bigint' ? v.toString() : v));
     if (raw === undefined) return String(value);
     // Logs are stored and served as JSON: the same nesting limit as every JSON Sluice carries.
-    if (jsonNestingExceeds(raw, MAX_JSON_DEPTH)) return `[data nested deeper than ${MAX_JSON_DEPTH} levels, not kept]`;
+    if (jsonNestingExceeds(raw, MAX_STORED_JSON_DEPTH)) return `[data nested deeper than ${MAX_STORED_JSON_DEPTH} levels, not kept]`;
     return JSON.parse(raw);
   } catch (error) {
-    if (error instanceof RangeError) return `[data nested deeper than ${MAX_JSON_DEPTH} levels, not kept]`;
+    if (error instanceof RangeError) return `[data nested deeper than ${MAX_STORED_JSON_DEPTH} levels, not kept]`;
     try {
       return String(value);
     } catch {

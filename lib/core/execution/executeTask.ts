@@ -1,4 +1,4 @@
-import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../boundedJson.js';
+import { jsonNestingExceeds, MAX_STORED_JSON_DEPTH } from '../boundedJson.js';
 import { isNonRetriableError } from '../errors.js';
 import type { Clock } from '../ports/Clock.js';
 import { isoTime } from '../time/isoTime.js';
@@ -319,11 +319,11 @@ function toJson(value: unknown): { ok: true; value: unknown } | { ok: false; rea
     if (raw === undefined) return { ok: false, reason: `a ${typeof value} has no JSON form` };
     // Stored, served and passed between threads: the nesting limit of every JSON Sluice carries
     // (a deeper value would overflow the stack of whatever walks it next).
-    if (jsonNestingExceeds(raw, MAX_JSON_DEPTH)) return { ok: false, reason: `it nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects` };
+    if (jsonNestingExceeds(raw, MAX_STORED_JSON_DEPTH)) return { ok: false, reason: `it nests deeper than ${MAX_STORED_JSON_DEPTH} levels of arrays and objects` };
     return { ok: true, value: JSON.parse(raw) };
   } catch (error) {
     // A stack overflow here is a value nested far past the limit (or a cycle of getters).
-    if (error instanceof RangeError) return { ok: false, reason: `it nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects` };
+    if (error instanceof RangeError) return { ok: false, reason: `it nests deeper than ${MAX_STORED_JSON_DEPTH} levels of arrays and objects` };
     return { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
 }

@@ -4,7 +4,7 @@
  * nested past the JSON limit. Each found by trying to break the runtime.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH } from '../../../lib/core/boundedJson.js';
+import { MAX_STORED_JSON_DEPTH as MAX_JSON_DEPTH } from '../../../lib/core/boundedJson.js';
 import { executeTask, MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_STACK_CHARS, type TaskInvocation } from '../../../lib/core/execution/executeTask.js';
 import { buildProcessDefinition } from '../../../lib/core/process/defineProcess.js';
 import type { Aggregator, Logic } from '../../../lib/core/process/types.js';
