@@ -13,18 +13,10 @@ import { parseRequestBody } from './parseRequestBody.js';
  * Gateway payload 2.0 event. Everything is already decoded by API Gateway's
  * rules (see `requestTarget.ts`).
  */
-export interface SyncHttpRequest {
-  /** Upper-case. */
-  method: string;
-  /** Decoded, without the query string. */
-  path: string;
-  /** The route template that matched, e.g. `/files/{name}`. */
-  route: string;
-  pathParameters: Record<string, string>;
-  /** Decoded; repeated keys joined with `,`. */
-  query: Record<string, string>;
-  /** Lower-case names, one value each (repeated headers joined with `,`, cookies with `; `). */
-  headers: Record<string, string>;
+export interface SyncHttpRequest extends Omit<HttpPayload, 'type' | 'body'> {
+  // The payload's fields as the edge decoded them: method upper-case, path and query
+  // decoded (repeated query keys joined with `,`), header names lower-case with one value
+  // each (repeated headers joined with `,`, cookies with `; `).
   /**
    * Reads the body; called only for methods that carry one.
    * @throws {PayloadTooLargeError} over the limit (the edge knows first: a declared length, the bytes as they stream)
