@@ -64,8 +64,10 @@ export interface KeyCatalog {
  */
 export function assertKnownKeys(value: Record<string, unknown>, catalog: KeyCatalog, place: string): string[] {
   const framework = catalog.framework ?? [];
-  const valid = [...catalog.used, ...framework];
-  const unknown = Object.keys(value).filter((key) => !valid.includes(key));
+  const known = [...catalog.used, ...framework];
+  // What may be written here: suggest and list only these (a refused framework key is known, not valid).
+  const valid = catalog.unsupported !== undefined ? [...catalog.used] : [...catalog.used, ...framework.filter((key) => !(catalog.refused && Object.hasOwn(catalog.refused, key)))];
+  const unknown = Object.keys(value).filter((key) => !known.includes(key));
   if (unknown.length > 0) {
     const described = unknown.map((key) => {
       const suggestion = closestName(key, valid);

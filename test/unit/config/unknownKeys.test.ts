@@ -50,6 +50,14 @@ describe('misspelled keys are errors naming the key and the closest valid one', 
     expect(await loadError(functionsYaml, extra)).toContain(fragment);
   });
 
+  it('lists as valid only the keys that may be written there: not the framework keys Sluice refuses', async () => {
+    const message = await loadError(fn('    timout: 3'));
+    expect(message).toContain('valid keys: handler, runtime, timeout');
+    expect(message).toContain('memorySize');
+    expect(message).not.toContain('maximumRetryAttempts');
+    expect(message).not.toContain('maximumEventAge');
+  });
+
   it('refuses event keys the framework knows but Sluice cannot honour on both runtimes, saying why', async () => {
     expect(await loadError(fn("    events:\n      - schedule: { rate: 'cron(0 9 * * ? *)', timezone: Europe/Paris }"))).toContain(
       "functions.a.events[0].schedule: 'timezone' not supported on Sluice processes: Sluice runs EventBridge rules in UTC",
