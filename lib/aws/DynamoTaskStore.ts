@@ -21,6 +21,7 @@ import {
   DYNAMODB_MAX_ITEM_BYTES,
   encodeTaskItem,
   itemExpiresAt,
+  itemSize,
   TASK_ITEM,
   type TaskItem,
 } from './taskItemCodec.js';
@@ -216,8 +217,9 @@ export class DynamoTaskStore implements TaskStore {
     extraNames: Record<string, string>,
     extraValues: Record<string, AttributeValue>,
   ): Promise<TaskRecord | undefined> {
-    const { item, size } = await encodeTaskItem(record, this.compressAboveBytes);
-    if (size > DYNAMODB_MAX_ITEM_BYTES) throw new TaskRecordTooLargeError(size, DYNAMODB_MAX_ITEM_BYTES);
+    // encodeTaskItem refuses a record past the shared limit (396 KiB stored), which leaves room under
+    // DynamoDB's 400 KB for the keys and attribute names: no second measure of the item here.
+    const { item } = await encodeTaskItem(record, this.compressAboveBytes);
     const values: Record<string, AttributeValue> = { ':now': this.nowValue(), ...extraValues };
     try {
       await this.client.send(
@@ -243,7 +245,7 @@ export class DynamoTaskStore implements TaskStore {
       }
       if (awsErrorName(error) === 'ValidationException' && /item size/i.test(String((error as Error).message))) {
         // Our size estimate is an approximation; DynamoDB has the final word.
-        throw new TaskRecordTooLargeError(size, DYNAMODB_MAX_ITEM_BYTES);
+        throw new TaskRecordTooLargeError(itemSize(item), DYNAMODB_MAX_ITEM_BYTES);
       }
       throw awsRequestFailed('DynamoDB', 'PutItem', this.tableName, error);
     }

@@ -56,9 +56,6 @@ export function itemSize(item: TaskItem): number {
 
 export interface EncodedTaskItem {
   item: TaskItem;
-  /** {@link itemSize} of `item`. */
-  size: number;
-  compressed: boolean;
 }
 
 /**
@@ -72,7 +69,6 @@ export async function encodeTaskItem(record: TaskRecord, compressAboveBytes = DE
   // `record` holds only what the summary does not (result and logs): no
   // byte is stored twice, so a small task stays under 1 KB = 1 write unit.
   const encoded = await encodeTaskRecord(record, { compressAboveBytes });
-  const compressed = encoded.detailGz !== undefined;
   const body: TaskItem = encoded.detailGz
     ? { [TASK_ITEM.recordGz]: { B: new Uint8Array(encoded.detailGz) } }
     : { [TASK_ITEM.record]: { S: encoded.detailJson } };
@@ -85,7 +81,7 @@ export async function encodeTaskItem(record: TaskRecord, compressAboveBytes = DE
     [TASK_ITEM.summary]: { S: encoded.summaryJson },
     ...body,
   };
-  return { item, size: itemSize(item), compressed };
+  return { item };
 }
 
 function malformed(item: TaskItem, what: string): SluiceError {

@@ -96,7 +96,7 @@ describe('DynamoTaskStore specifics', () => {
       const exact = { ...base, result: 'x'.repeat(padding) };
       expect((await encodeTaskRecord(exact, unlimited)).size).toBe(MAX_TASK_RECORD_BYTES);
       // The 4 KiB kept below DynamoDB's limit hold the keys and names, even with a 64-character process name.
-      expect((await encodeTaskItem(exact, Number.POSITIVE_INFINITY)).size).toBeLessThanOrEqual(DynamoTaskStore.maxItemBytes);
+      expect(itemSize((await encodeTaskItem(exact, Number.POSITIVE_INFINITY)).item)).toBeLessThanOrEqual(DynamoTaskStore.maxItemBytes);
       expect(await store.save(exact)).toEqual({ saved: true });
       expect((await store.get(exact.taskId))?.result).toBe(exact.result);
       // Same layout, another id of the same length, one more byte.

@@ -2,7 +2,8 @@ import { MAX_JSON_DEPTH, readMaybeJson } from '../boundedJson.js';
 import * as z from 'zod';
 import type { OutgoingMessage } from '../ports/MessageQueue.js';
 import { TASK_ID_ATTRIBUTE, type TaskEnvelope } from '../ports/TaskDispatcher.js';
-import { checkOutgoingMessage, escapeJsonForSqs } from '../queue/sqsRules.js';
+import { PayloadTooLargeError } from '../errors.js';
+import { escapeJsonForSqs, SQS_MAX_MESSAGE_BYTES, sqsMessageBytes } from '../queue/sqsRules.js';
 import type { Payload } from './Payload.js';
 import { payloadHash } from './taskIds.js';
 
@@ -23,7 +24,10 @@ import { payloadHash } from './taskIds.js';
  */
 export function taskMessageOf(envelope: TaskEnvelope): OutgoingMessage {
   const message: OutgoingMessage = { body: escapeJsonForSqs(JSON.stringify(envelope)), attributes: { [TASK_ID_ATTRIBUTE]: envelope.taskId } };
-  checkOutgoingMessage(message);
+  // Only the size can be wrong here: the escaping leaves no character SQS refuses, and the one
+  // attribute is ours. The queue adapter checks the whole message again when it sends it.
+  const size = sqsMessageBytes(message);
+  if (size > SQS_MAX_MESSAGE_BYTES) throw new PayloadTooLargeError(size, SQS_MAX_MESSAGE_BYTES);
   return message;
 }
 
