@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { ValidationError } from '../core/errors.js';
 import { PAGE_LIMIT } from '../core/pageLimit.js';
 
 const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
@@ -20,16 +19,3 @@ export function integerParameter(min: number, max: number) {
 
 /** `limit` of every list route: {@link PAGE_LIMIT}, 20 when absent. */
 export const pageLimitParameter = integerParameter(PAGE_LIMIT.min, PAGE_LIMIT.max).default(PAGE_LIMIT.default);
-
-/**
- * {@link integerParameter} outside a zod object (a single parameter).
- * @returns undefined when absent
- * @throws {ValidationError} naming `name`
- */
-export function parseIntegerParameter(name: string, raw: string | undefined, min: number, max: number): number | undefined {
-  if (raw === undefined) return undefined;
-  const parsed = integerParameter(min, max).safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const message = parsed.error.issues[0]?.message ?? 'invalid';
-  throw new ValidationError(`invalid query: ${name}: ${message}`, [{ path: name, message }], { cause: parsed.error });
-}

@@ -11,6 +11,7 @@
  */
 import type { ServiceManifest } from '../config/ServiceManifest.js';
 import { writeInputSchemas } from './writeInputSchemas.js';
+import { sluiceErrorKind } from '../core/errors.js';
 
 const serviceDir = process.argv[2];
 let input = '';
@@ -21,7 +22,8 @@ try {
   const result = await writeInputSchemas(JSON.parse(input) as ServiceManifest, serviceDir);
   process.stdout.write(JSON.stringify(result));
 } catch (error) {
-  const configError = error instanceof Error && error.name === 'ConfigError';
+  // By brand, not by name, as the plugin does.
+  const configError = sluiceErrorKind(error) === 'ConfigError';
   process.stderr.write(configError ? (error as Error).message : String((error as Error)?.stack ?? error));
   process.exitCode = configError ? 2 : 1;
 }

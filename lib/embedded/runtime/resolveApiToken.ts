@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
-import { ensurePrivateDirectory, PRIVATE_FILE_MODE, tightenIfPresent } from '../sqlite/privateFiles.js';
+import { ensurePrivateDirectory, PRIVATE_FILE_MODE, tightenIfPresent, warnTightened } from '../sqlite/privateFiles.js';
 
 export const API_TOKEN_FILE = 'api-token';
 /** Shortest token accepted: anything shorter is guessable by brute force over HTTP. */
@@ -34,7 +34,7 @@ export function resolveApiToken(options: {
     return given;
   }
   const file = join(options.dataDir, API_TOKEN_FILE);
-  const onTightened = options.onTightened ?? ((message: string) => process.emitWarning(message));
+  const onTightened = options.onTightened ?? warnTightened;
   ensurePrivateDirectory(options.dataDir, onTightened);
   tightenIfPresent(file, onTightened);
   try {

@@ -7,7 +7,7 @@ import type { TaskError, TaskSummary } from '../../core/task/TaskRecord.js';
 import { DataDirectoryInUseError, readLockOwner, removeLockOwner, writeLockOwner } from './dataDirectoryLock.js';
 import { GroupCommit } from './GroupCommit.js';
 import { openDatabase } from './openDatabase.js';
-import { ensurePrivateDirectory, type OnTightened } from './privateFiles.js';
+import { ensurePrivateDirectory, type OnTightened, warnTightened } from './privateFiles.js';
 import { SqliteMessageQueue } from './SqliteMessageQueue.js';
 import { SqliteScheduleState } from './SqliteScheduleState.js';
 import { SqliteTaskDispatcher } from './SqliteTaskDispatcher.js';
@@ -114,7 +114,7 @@ export class EmbeddedStorage {
     }
     const dataDir = resolve(options.dataDir);
     // Tasks, payloads, results and the API token live here: owner only (0700, files 0600).
-    const onTightened = options.onTightened ?? ((message: string) => process.emitWarning(message));
+    const onTightened = options.onTightened ?? warnTightened;
     ensurePrivateDirectory(dataDir, onTightened);
     let db: Database.Database;
     try {

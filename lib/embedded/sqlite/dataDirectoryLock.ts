@@ -2,6 +2,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SluiceError } from '../../core/errors.js';
+import { PRIVATE_FILE_MODE } from './privateFiles.js';
 
 /** What the lock file of a data directory says about its owner. */
 export interface LockOwner {
@@ -53,7 +54,7 @@ export function writeLockOwner(dataDir: string, startedAt: string): void {
   const path = join(dataDir, LOCK_FILE);
   const owner: LockOwner = { pid: process.pid, hostname: hostname(), startedAt };
   // Private like every file of the data directory (the rename keeps the mode).
-  writeFileSync(`${path}.${process.pid}.tmp`, `${JSON.stringify(owner)}\n`, { mode: 0o600 });
+  writeFileSync(`${path}.${process.pid}.tmp`, `${JSON.stringify(owner)}\n`, { mode: PRIVATE_FILE_MODE });
   renameSync(`${path}.${process.pid}.tmp`, path);
 }
 

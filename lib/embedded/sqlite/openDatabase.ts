@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError } from '../../core/errors.js';
-import { ensurePrivateFile, type OnTightened, tightenIfPresent } from './privateFiles.js';
+import { ensurePrivateFile, type OnTightened, tightenIfPresent, warnTightened } from './privateFiles.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 /** How {@link openDatabase} opens a database. */
@@ -69,7 +69,7 @@ export interface OpenDatabaseOptions {
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database.Database {
   const memory = path === ':memory:' || path === '';
-  const onTightened = options.onTightened ?? ((message: string) => process.emitWarning(message));
+  const onTightened = options.onTightened ?? warnTightened;
   if (!memory) {
     mkdirSync(dirname(path), { recursive: true });
     ensurePrivateFile(path, onTightened);

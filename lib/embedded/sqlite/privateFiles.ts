@@ -7,6 +7,9 @@ export const PRIVATE_FILE_MODE = 0o600;
 /** Told when an existing directory or file was more open than its private mode and was tightened. */
 export type OnTightened = (message: string) => void;
 
+/** The default {@link OnTightened}: a process warning, for callers without a runtime log. */
+export const warnTightened: OnTightened = (message) => process.emitWarning(message);
+
 /**
  * Creates the data directory owner-only (0700), or tightens an existing one
  * whose group or others have any access, saying so through `onTightened`.
