@@ -7,7 +7,7 @@ import { ClientDisconnectedError } from '../../http/ClientDisconnectedError.js';
 import { failureReply } from '../../http/failureReply.js';
 import { errorReply, routeNotFoundReply, type HttpReply } from '../../http/httpResponses.js';
 import { decodeRequestPath, parseQueryString, splitRequestTarget } from '../../http/requestTarget.js';
-import { runSyncHttpTask } from '../../http/runSyncHttpTask.js';
+import { runSyncHttpTask, type SyncHttpContext } from '../../http/runSyncHttpTask.js';
 import type { PlatformIngest } from '../../platform/PlatformIngest.js';
 import type { Semaphore } from '../runtime/Semaphore.js';
 import { ProcessRouteTable } from './ProcessRouteTable.js';
@@ -52,6 +52,13 @@ const QUEUE_MESSAGES = /^\/sluice\/queues\/([^/]+)\/messages$/;
 export function createHttpListener(options: HttpListenerOptions): RequestListener {
   const table = new ProcessRouteTable(options.processes.flatMap((p) => p.routes.map((route) => ({ route, target: p }))));
   const log = options.onInternalError;
+  // One pipeline context per function, built once: nothing per request beyond the request itself.
+  const contexts = new Map<RoutedProcess, SyncHttpContext>(
+    options.processes.map((p) => [
+      p,
+      { runner: options.runner, maxPayloadBytes: options.maxPayloadBytes, acquire: () => p.slots.acquireNow(p.process.name), onInternalError: (e, what) => log?.(e, what) },
+    ]),
+  );
   return (req, res) => {
     const method = req.method ?? 'GET';
     const { rawPath, rawQuery } = splitRequestTarget(req.url ?? '/');
@@ -99,7 +106,7 @@ export function createHttpListener(options: HttpListenerOptions): RequestListene
         readBody: () => readBody(req, options.maxPayloadBytes),
         discardBody: () => req.resume(),
       },
-      { runner: options.runner, maxPayloadBytes: options.maxPayloadBytes, acquire: () => target.slots.acquireNow(target.process.name), onInternalError: (e, what) => log?.(e, what) },
+      contexts.get(target)!,
     ).then((reply) => write(res, reply));
   };
 }
