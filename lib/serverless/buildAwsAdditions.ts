@@ -178,9 +178,9 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
       [SLUICE_ENV.processCatalog]: encodeProcessCatalog(manifest.processes),
       // Async payloads are checked against JSON Schemas written at package time, in a bundled file
       // (the 4 KB environment could not hold them).
-      ...(manifest.processes.some((p) => p.taskQueue !== undefined) ? { [SLUICE_ENV.inputSchemas]: INPUT_SCHEMAS_FILE } : {}),
+      ...(acceptsAsyncSubmissions(manifest) ? { [SLUICE_ENV.inputSchemas]: INPUT_SCHEMAS_FILE } : {}),
     },
-    ...(manifest.processes.some((p) => p.taskQueue !== undefined) ? { package: { patterns: [INPUT_SCHEMAS_FILE] } } : {}),
+    ...(acceptsAsyncSubmissions(manifest) ? { package: { patterns: [INPUT_SCHEMAS_FILE] } } : {}),
     events: PLATFORM_ROUTES.map((route) => ({
       httpApi: { method: route.method, path: route.path, ...(route.iam ? { authorizer: { type: 'aws_iam' } } : {}) },
     })),
@@ -349,4 +349,12 @@ function assertEnvironmentSize(name: string, environment: Record<string, unknown
           : ''),
     );
   }
+}
+
+/**
+ * Whether any process takes `POST /sluice/tasks` (has a task queue): only then does the platform
+ * function need the input JSON Schemas, and the plugin load process code at package time to write them.
+ */
+export function acceptsAsyncSubmissions(manifest: Pick<ServiceManifest, 'processes'>): boolean {
+  return manifest.processes.some((p) => p.taskQueue !== undefined);
 }

@@ -19,6 +19,7 @@ const { require: tsxRequire } = require('tsx/cjs/api');
 const { applySluiceToService, sluiceConfigSchemas } = tsxRequire('./applySluiceToService.ts', __filename);
 const { pruneDefaultRoleQueues } = tsxRequire('./pruneDefaultRole.ts', __filename);
 const { sluiceErrorKind } = tsxRequire('../core/errors.ts', __filename);
+const { acceptsAsyncSubmissions } = tsxRequire('./buildAwsAdditions.ts', __filename);
 
 class SluicePlugin {
   /**
@@ -81,7 +82,8 @@ class SluicePlugin {
    * a child Node process with tsx's ESM loader (see `writeInputSchemasCli.ts`).
    */
   async writeInputSchemas() {
-    if (!this.applied || !this.manifest) return;
+    // Nothing to write (and no process code to load) when no process takes async submissions.
+    if (!this.applied || !acceptsAsyncSubmissions(this.manifest)) return;
     const { execFile } = require('node:child_process');
     const { pathToFileURL } = require('node:url');
     const path = require('node:path');
