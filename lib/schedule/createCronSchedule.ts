@@ -20,12 +20,13 @@ export function createCronSchedule(expression: string, spec: CronSpec): Schedule
   const { day } = spec;
   if (day.kind === 'daysBeforeLastDayOfMonth') {
     // croner has no `L-n`: a direct walk over the months.
+    const years = new Set(spec.years);
     return {
       expression,
       kind: 'cron',
       nextAfter(afterMs) {
         assertInstant(afterMs);
-        return nextDayBeforeLastDay(spec, day.offset, afterMs);
+        return nextDayBeforeLastDay(spec, years, day.offset, afterMs);
       },
     };
   }

@@ -10,10 +10,11 @@ const daysInMonth = (year: number, month: number): number => new Date(Date.UTC(y
  * per month (skipped when the month has fewer than n + 1 days), then the
  * first allowed hour and minute after `afterMs`. At most 230 x 12 months.
  *
+ * @param years `spec.years` as a set, built once per schedule (this runs once per firing, up to
+ *   10,000 times when counting firings missed while the runtime was down)
  * @param afterMs epoch ms, UTC
  */
-export function nextDayBeforeLastDay(spec: CronSpec, offset: number, afterMs: number): number | undefined {
-  const years = new Set(spec.years);
+export function nextDayBeforeLastDay(spec: CronSpec, years: ReadonlySet<number>, offset: number, afterMs: number): number | undefined {
   const start = new Date(Math.max(afterMs, Date.UTC(1970, 0, 1) - 1));
   let month = start.getUTCMonth() + 1;
   for (let year = start.getUTCFullYear(); year <= 2199; year++, month = 1) {
