@@ -3,6 +3,20 @@ import { ConfigError } from '../core/errors.js';
 /** A whole-segment path parameter: `{name}`, or `{name+}` (greedy). */
 const PARAMETER = /^\{([^{}+]+)(\+)?\}$/;
 
+/** One segment of a route path, as API Gateway reads it. */
+export type RouteSegment = { kind: 'static'; text: string } | { kind: 'parameter'; name: string; greedy: boolean };
+
+/**
+ * What a route path segment is: the one reading of `{name}` / `{name+}` that
+ * the start-up check, the route table's matcher and its specificity order
+ * share (a segment that is not a whole parameter is static text; the check
+ * below refuses the malformed ones before any table is built).
+ */
+export function routeSegment(segment: string): RouteSegment {
+  const parameter = PARAMETER.exec(segment);
+  return parameter ? { kind: 'parameter', name: parameter[1]!, greedy: parameter[2] !== undefined } : { kind: 'static', text: segment };
+}
+
 /**
  * Checks the path of an `httpApi` route the way API Gateway HTTP API checks
  * a route key at deploy, so that a route the deploy would refuse stops the
@@ -33,11 +47,10 @@ export function assertHttpRoutePath(path: string, route: string, place: string):
   segments.forEach((segment, index) => {
     if (segment === '') refuse(`empty path segment (${index === segments.length - 1 ? "a trailing '/'" : "'//'"})`);
     if (!segment.includes('{') && !segment.includes('}')) return;
-    const parameter = PARAMETER.exec(segment);
-    if (!parameter) refuse(`'${segment}' is not a path parameter: a parameter is a whole segment, '{name}' or '{name+}'`);
-    const [, name, greedy] = parameter!;
-    if (greedy && index !== segments.length - 1) refuse(`the greedy parameter '${segment}' must be the last segment`);
-    if (names.has(name!)) refuse(`the parameter name '${name}' is used twice`);
-    names.add(name!);
+    const parsed = routeSegment(segment);
+    if (parsed.kind !== 'parameter') return refuse(`'${segment}' is not a path parameter: a parameter is a whole segment, '{name}' or '{name+}'`);
+    if (parsed.greedy && index !== segments.length - 1) refuse(`the greedy parameter '${segment}' must be the last segment`);
+    if (names.has(parsed.name)) refuse(`the parameter name '${parsed.name}' is used twice`);
+    names.add(parsed.name);
   });
 }

@@ -1,4 +1,5 @@
 import type { HttpRouteManifest } from '../../config/ServiceManifest.js';
+import { routeSegment } from '../../config/assertHttpRoutePath.js';
 import { ConfigError } from '../../core/errors.js';
 
 /** What a request path and method resolve to. */
@@ -50,17 +51,10 @@ export class ProcessRouteTable<T> {
       const source = route.path
         .split('/')
         .map((segment) => {
-          const greedy = /^\{([A-Za-z0-9_.-]+)\+\}$/.exec(segment);
-          if (greedy) {
-            names.push(greedy[1]!);
-            return '(.+)';
-          }
-          const param = /^\{([A-Za-z0-9_.-]+)\}$/.exec(segment);
-          if (param) {
-            names.push(param[1]!);
-            return '([^/]+)';
-          }
-          return escapeRegExp(segment);
+          const parsed = routeSegment(segment);
+          if (parsed.kind === 'static') return escapeRegExp(segment);
+          names.push(parsed.name);
+          return parsed.greedy ? '(.+)' : '([^/]+)';
         })
         .join('/');
       const compiled = { route, target, pattern: new RegExp(`^${source}$`), names };
@@ -94,10 +88,10 @@ export class ProcessRouteTable<T> {
   }
 }
 
+/** 0 static, 1 parameter, 2 greedy parameter: the order API Gateway prefers them in. */
 function segmentRank(segment: string): number {
-  if (/^\{[^}]+\+\}$/.test(segment)) return 2;
-  if (/^\{[^}]+\}$/.test(segment)) return 1;
-  return 0;
+  const parsed = routeSegment(segment);
+  return parsed.kind === 'static' ? 0 : parsed.greedy ? 2 : 1;
 }
 
 /** Static segments sort before parameters, parameters before greedy ones, segment by segment. */
@@ -130,7 +124,10 @@ export function compareRoutes(a: HttpRouteManifest, b: HttpRouteManifest): numbe
 const shapeOf = (path: string) =>
   path
     .split('/')
-    .map((s) => (segmentRank(s) === 2 ? '{+}' : segmentRank(s) === 1 ? '{}' : s))
+    .map((segment) => {
+      const parsed = routeSegment(segment);
+      return parsed.kind === 'static' ? segment : parsed.greedy ? '{+}' : '{}';
+    })
     .join('/');
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -64,6 +64,13 @@ describe('ProcessRouteTable: API Gateway HTTP API route selection', () => {
     expect(table.match('GET', '/tree')).toEqual({ kind: 'not-found' });
   });
 
+  it('reads a parameter as the start-up check does, whatever its name holds: matched and ranked as a parameter', () => {
+    // `{customer:id}` passes the route check (any name without braces or '+'); it must not be matched as literal text.
+    expect(selectAll(['GET /c/{customer:id}', 'GET /c/{all+}'], 'GET', '/c/42')).toBe('GET /c/{customer:id}');
+    const table = new ProcessRouteTable([{ route: r('GET /c/{customer:id}'), target: 1 }]);
+    expect(table.match('GET', '/c/42')).toMatchObject({ kind: 'route', pathParameters: { 'customer:id': '42' } });
+  });
+
   it("the catch-all ('*' = ANY / and ANY /{proxy+}) takes what no other route does, the root included", () => {
     const routes = ['ANY /', 'ANY /{proxy+}', 'POST /orders', 'GET /orders/{id}'];
     expect(selectAll(routes, 'GET', '/')).toBe('ANY /');
