@@ -5,7 +5,7 @@ import { isoTime } from '../../core/time/isoTime.js';
 import type { TaskExecutionOptions } from '../../core/ports/TaskExecutor.js';
 import type { TaskError } from '../../core/task/TaskRecord.js';
 import type { RuntimeLog } from './RuntimeLog.js';
-import type { FromWorker, TaskWorkerData, ToWorker } from './workerProtocol.js';
+import { systemFailureOutcome, type FromWorker, type TaskWorkerData, type ToWorker } from './workerProtocol.js';
 
 /** What a function's workers are started with. */
 export interface FunctionWorkerSpec {
@@ -299,9 +299,7 @@ function withoutTsxImport(execArgv: readonly string[]): string[] {
 }
 
 function systemFailure(startedAtMs: number, clock: Clock, name: string, message: string): ExecutionOutcome {
-  const finishedAt = isoTime(clock.now());
-  const error: TaskError = { kind: 'system', name, message };
-  return { status: 'failed', error, retriable: true, startedAt: isoTime(startedAtMs), finishedAt, logs: [{ time: finishedAt, level: 'error', message }], response: { headers: {} } };
+  return systemFailureOutcome(name, message, { startedAt: isoTime(startedAtMs), finishedAt: isoTime(clock.now()) }, true);
 }
 
 function timedOut(pending: Pending, clock: Clock, message: string): ExecutionOutcome {

@@ -17,7 +17,8 @@ import { validateInput } from '../../core/process/validateInput.js';
 import { inputOf } from '../../core/task/Payload.js';
 import type { TaskError } from '../../core/task/TaskRecord.js';
 import { processDefinitionOf } from '../../sdk/defineProcess.js';
-import type { FromWorker, TaskWorkerData, ToWorker } from './workerProtocol.js';
+import { systemFailureOutcome, type FromWorker, type TaskWorkerData, type ToWorker } from './workerProtocol.js';
+import { isoTime } from '../../core/time/isoTime.js';
 
 const port = parentPort!;
 const data = workerData as TaskWorkerData;
@@ -43,15 +44,7 @@ function flush(): void {
       // Outcomes are JSON by construction; should one still not clone, the task fails rather than hangs.
       const { outcome } = message;
       const text = `the task's outcome could not be sent to the runtime: ${(error as Error).message}`;
-      const failed: ExecutionOutcome = {
-        status: 'failed',
-        error: { kind: 'system', name: 'OutcomeNotTransferable', message: text },
-        retriable: false,
-        startedAt: outcome.startedAt,
-        finishedAt: outcome.finishedAt,
-        logs: [{ time: outcome.finishedAt, level: 'error', message: text }],
-        response: { headers: {} },
-      };
+      const failed = systemFailureOutcome('OutcomeNotTransferable', text, { startedAt: outcome.startedAt, finishedAt: outcome.finishedAt }, false);
       port.postMessage([{ ...message, outcome: failed }]);
     }
   }
@@ -110,7 +103,7 @@ async function run(definition: ProcessDefinition, message: Extract<ToWorker, { t
   const task: Running = { taskId: invocation.taskId };
   running.set(id, task);
   const clock = clockFrom(message.nowMs);
-  const startedAt = new Date(clock.now()).toISOString();
+  const startedAt = isoTime(clock.now());
   let outcome: ExecutionOutcome;
   try {
     if (message.revalidate) invocation.input = validateInput(definition.input, inputOf(invocation.payload));
@@ -134,16 +127,7 @@ async function run(definition: ProcessDefinition, message: Extract<ToWorker, { t
 }
 
 function failedOutcome(startedAt: string, clock: Clock, name: string, message: string, retriable: boolean): ExecutionOutcome {
-  const finishedAt = new Date(clock.now()).toISOString();
-  return {
-    status: 'failed',
-    error: { kind: 'system', name, message },
-    retriable,
-    startedAt,
-    finishedAt,
-    logs: [{ time: finishedAt, level: 'error', message }],
-    response: { headers: {} },
-  };
+  return systemFailureOutcome(name, message, { startedAt, finishedAt: isoTime(clock.now()) }, retriable);
 }
 
 async function load(): Promise<ProcessDefinition> {

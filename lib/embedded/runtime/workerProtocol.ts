@@ -47,3 +47,19 @@ export type FromWorker =
   | { type: 'stray'; error: TaskError; taskId: string }
   /** A crash no task can be blamed for: the worker must be replaced. */
   | { type: 'fatal'; error: TaskError };
+
+/**
+ * The outcome of a task that failed around its code (the worker, the thread
+ * hop), on either side of it: a `system` error and the one log line saying why.
+ */
+export function systemFailureOutcome(name: string, message: string, times: { startedAt: string; finishedAt: string }, retriable: boolean): ExecutionOutcome {
+  return {
+    status: 'failed',
+    error: { kind: 'system', name, message },
+    retriable,
+    startedAt: times.startedAt,
+    finishedAt: times.finishedAt,
+    logs: [{ time: times.finishedAt, level: 'error', message }],
+    response: { headers: {} },
+  };
+}
