@@ -32,3 +32,12 @@ export function validationErrorOf(error: z.ZodError, where: string, prefix: Read
   const issues = issuesOf(error, prefix);
   return new ValidationError(`invalid ${where}: ${summarizeIssues(issues)}`, issues, { cause: error });
 }
+
+/**
+ * The error of a payload that does not match its process's input schema, the
+ * same on both runtimes whichever checked it (zod in the process, or the
+ * package-time JSON Schema in the AWS platform function).
+ */
+export function inputMismatchError(issues: ValidationIssue[], cause?: unknown): ValidationError {
+  return new ValidationError(`input does not match the schema: ${summarizeIssues(issues)}`, issues, cause === undefined ? undefined : { cause });
+}

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import * as z from 'zod';
-import { ConfigError, ValidationError } from '../../core/errors.js';
+import { ConfigError } from '../../core/errors.js';
+import { inputMismatchError, type ValidationIssue } from '../../core/validationIssues.js';
 
 /**
  * The input schemas of the processes, as JSON Schema (draft-07), for the
@@ -52,10 +53,8 @@ export function compilePayloadValidator(schema: object): PayloadValidator {
   const validate = ajv.compile(schema);
   return (payload) => {
     if (validate(payload)) return;
-    const issues = relevantErrors(validate.errors ?? []).map(issueOf);
-    const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
     // The same message and issue shape as `validateInput` (the embedded runtime's zod check).
-    throw new ValidationError(`input does not match the schema: ${summary}`, issues);
+    throw inputMismatchError(relevantErrors(validate.errors ?? []).map(issueOf));
   };
 }
 
@@ -101,7 +100,7 @@ function relevantErrors(errors: readonly ErrorObject[]): ErrorObject[] {
   return kept.length > 0 ? kept : [...errors];
 }
 
-function issueOf(error: ErrorObject): { path: string; message: string } {
+function issueOf(error: ErrorObject): ValidationIssue {
   const segments = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const params = error.params as { missingProperty?: string; additionalProperty?: string };
   if (error.keyword === 'required' && params.missingProperty !== undefined) segments.push(params.missingProperty);

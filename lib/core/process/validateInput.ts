@@ -1,6 +1,5 @@
 import type { z } from 'zod';
-import { ValidationError } from '../errors.js';
-import { issuesOf, summarizeIssues } from '../validationIssues.js';
+import { inputMismatchError, issuesOf } from '../validationIssues.js';
 
 /**
  * Validates untrusted input against a process's schema.
@@ -11,6 +10,5 @@ export function validateInput<I>(schema: z.ZodType<I> | undefined, value: unknow
   if (!schema) return value as I;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issues = issuesOf(parsed.error);
-  throw new ValidationError(`input does not match the schema: ${summarizeIssues(issues)}`, issues, { cause: parsed.error });
+  throw inputMismatchError(issuesOf(parsed.error), parsed.error);
 }
