@@ -11,10 +11,6 @@ import {
 import { evaluateString, queueFromArn, type CloudFormationScope } from './cloudFormationValues.js';
 import { isPlainObject } from './VariableResolver.js';
 
-/** SQS defaults for a queue whose properties are not declared. */
-export const SQS_DEFAULT_VISIBILITY_TIMEOUT = SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS;
-export const SQS_DEFAULT_RETENTION = SQS_DEFAULT_RETENTION_SECONDS;
-
 /**
  * One {@link QueueSpec} per `AWS::SQS::Queue` in `resources.Resources`
  * (task queues included, once expanded), in declaration order.
@@ -57,13 +53,13 @@ export function buildQueueSpecs(scope: CloudFormationScope): QueueSpec[] {
 
     const spec: QueueSpec = {
       name,
-      visibilityTimeoutSeconds: integerProperty(properties.VisibilityTimeout, `${place}.Properties.VisibilityTimeout`, 0, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS, SQS_DEFAULT_VISIBILITY_TIMEOUT),
+      visibilityTimeoutSeconds: integerProperty(properties.VisibilityTimeout, `${place}.Properties.VisibilityTimeout`, 0, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS, SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS),
       messageRetentionSeconds: integerProperty(
         properties.MessageRetentionPeriod,
         `${place}.Properties.MessageRetentionPeriod`,
         SQS_MIN_RETENTION_SECONDS,
         SQS_MAX_RETENTION_SECONDS,
-        SQS_DEFAULT_RETENTION,
+        SQS_DEFAULT_RETENTION_SECONDS,
       ),
     };
     const deadLetter = redrivePolicy(properties.RedrivePolicy, `${place}.Properties.RedrivePolicy`, scope);
@@ -83,7 +79,7 @@ export function buildQueueSpecs(scope: CloudFormationScope): QueueSpec[] {
 
 /** A queue referenced by ARN but not declared in this file: SQS defaults. */
 export function externalQueueSpec(name: string): QueueSpec {
-  return { name, visibilityTimeoutSeconds: SQS_DEFAULT_VISIBILITY_TIMEOUT, messageRetentionSeconds: SQS_DEFAULT_RETENTION };
+  return { name, visibilityTimeoutSeconds: SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS, messageRetentionSeconds: SQS_DEFAULT_RETENTION_SECONDS };
 }
 
 function redrivePolicy(raw: unknown, place: string, scope: CloudFormationScope): QueueSpec['deadLetter'] {

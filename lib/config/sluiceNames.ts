@@ -1,5 +1,5 @@
 import { ConfigError } from '../core/errors.js';
-import { SQS_MAX_RETENTION_SECONDS, SQS_QUEUE_NAME } from '../core/queue/sqsRules.js';
+import { SQS_DEFAULT_RETENTION_SECONDS, SQS_MAX_RETENTION_SECONDS, SQS_QUEUE_NAME } from '../core/queue/sqsRules.js';
 
 /**
  * Names of what Sluice adds to a service, in one place: the embedded
@@ -64,7 +64,7 @@ export const RESERVED_ENV_PREFIX = 'SLUICE_';
 export const TASK_DLQ_RETENTION_SECONDS = SQS_MAX_RETENTION_SECONDS;
 
 /** Retention of task queues: 4 days (the SQS default). */
-export const TASK_QUEUE_RETENTION_SECONDS = 345_600;
+export const TASK_QUEUE_RETENTION_SECONDS = SQS_DEFAULT_RETENTION_SECONDS;
 
 /** AWS advises a visibility timeout of at least 6 times the consuming function's timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
