@@ -1,3 +1,4 @@
+import type { TaskAgents } from '../agents/TaskAgents.js';
 import type { Clock } from '../ports/Clock.js';
 import type { TaskExecutionOptions, TaskExecutor } from '../ports/TaskExecutor.js';
 import type { RunnableProcess } from '../runner/RunnableProcess.js';
@@ -11,10 +12,14 @@ import { type ExecuteOptions, type ExecutionOutcome, type TaskInvocation, execut
  * `timed_out` all the same and its later logs and result are dropped.
  */
 export class InProcessTaskExecutor implements TaskExecutor {
-  /** @param serviceRoot see {@link ExecuteOptions.serviceRoot} */
+  /**
+   * @param serviceRoot see {@link ExecuteOptions.serviceRoot}
+   * @param agents      the function's connections (see {@link ExecuteOptions.agents})
+   */
   constructor(
     private readonly clock: Clock,
     private readonly serviceRoot?: string,
+    private readonly agents?: TaskAgents,
   ) {}
 
   execute(process: RunnableProcess, invocation: TaskInvocation, options: TaskExecutionOptions): Promise<ExecutionOutcome> {
@@ -23,6 +28,7 @@ export class InProcessTaskExecutor implements TaskExecutor {
       timeoutMs: options.timeoutMs,
       ...(options.logLimits ? { logLimits: options.logLimits } : {}),
       ...(this.serviceRoot !== undefined ? { serviceRoot: this.serviceRoot } : {}),
+      ...(this.agents ? { agents: this.agents } : {}),
     });
   }
 }

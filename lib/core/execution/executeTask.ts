@@ -2,13 +2,16 @@ import { jsonNestingExceeds, MAX_STORED_JSON_DEPTH } from '../boundedJson.js';
 import { isNonRetriableError } from '../errors.js';
 import type { Clock } from '../ports/Clock.js';
 import { isoTime } from '../time/isoTime.js';
-import type { LogicContext, ProcessDefinition, RailwayError, TaskInfo } from '../process/types.js';
+import type { LogicContext, ProcessDefinition, RailwayError, TaskInfo, TaskLogger } from '../process/types.js';
 import type { Payload } from '../task/Payload.js';
 import type { LogEntry, TaskError, TriggerInfo } from '../task/TaskRecord.js';
 import { MemorySessionStorage } from './MemorySessionStorage.js';
 import { HttpResponseControl, type HttpResponseSpec } from './HttpResponseControl.js';
 import { DEFAULT_LOG_LIMITS, type LogLimits, TaskLogBuffer } from './TaskLogBuffer.js';
 import { portableStack } from './portableStack.js';
+import type { AgentKind } from '../agents/AgentConnection.js';
+import type { AgentScope } from '../agents/AgentScope.js';
+import { noAgents, type AgentOfKind, type TaskAgents } from '../agents/TaskAgents.js';
 
 /** One run of a process: what the runner hands to {@link executeTask}. */
 export interface TaskInvocation<I = unknown> {
@@ -46,6 +49,8 @@ export interface ExecuteOptions {
    * route.)
    */
   interrupt?: (end: (why: TaskInterruption) => void) => void;
+  /** The function's connections (`ctx.db(name)`...), built by the runtime's composition root. None: every acquire is refused, naming the connection. */
+  agents?: TaskAgents;
 }
 
 /** Why a host ended a task through {@link ExecuteOptions.interrupt}. */
@@ -92,7 +97,7 @@ export async function executeTask<I, R>(
   options: ExecuteOptions,
 ): Promise<ExecutionOutcome> {
   const { clock } = options;
-  const state = new ExecutionState(invocation, isoTime(clock.now()), new TaskLogBuffer(() => clock.now(), options.logLimits ?? DEFAULT_LOG_LIMITS));
+  const state = new ExecutionState(invocation, isoTime(clock.now()), new TaskLogBuffer(() => clock.now(), options.logLimits ?? DEFAULT_LOG_LIMITS), options);
   const { logs, session, response, startedAt } = state;
   const contextFor = (logic: string): LogicContext<I> => new LogicContextImpl(state, logic);
 
@@ -183,11 +188,17 @@ class ExecutionState implements TaskInfo {
   // Created on first use: most logics never look at the signal.
   #controller: AbortController | undefined;
 
+  readonly #options: ExecuteOptions;
+  readonly #deadlineMs: number;
+
   constructor(
     readonly invocation: TaskInvocation<unknown>,
     readonly startedAt: string,
     readonly logs: TaskLogBuffer,
+    options: ExecuteOptions,
   ) {
+    this.#options = options;
+    this.#deadlineMs = options.clock.now() + options.timeoutMs;
     this.id = invocation.taskId;
     this.process = invocation.process;
     this.attempt = invocation.attempt;
@@ -212,6 +223,13 @@ class ExecutionState implements TaskInfo {
 
   abort(reason: Error): void {
     (this.#controller ??= new AbortController()).abort(reason);
+  }
+
+  /** An agent of this task, its calls logged under `logic`. */
+  agent<K extends AgentKind>(kind: K, connection: string, log: TaskLogger): AgentOfKind[K] {
+    const { clock } = this.#options;
+    const scope: AgentScope = { connection, signal: this.signal, deadlineMs: this.#deadlineMs, log, now: () => clock.now() };
+    return (this.#options.agents ?? noAgents(this.process)).acquire(kind, connection, scope);
   }
 }
 
@@ -240,6 +258,18 @@ class LogicContextImpl<I> implements LogicContext<I> {
   }
   get response() {
     return this.state.response;
+  }
+  db(connection: string) {
+    return this.state.agent('db', connection, this.log);
+  }
+  files(connection: string) {
+    return this.state.agent('files', connection, this.log);
+  }
+  http(connection: string) {
+    return this.state.agent('http', connection, this.log);
+  }
+  mail(connection: string) {
+    return this.state.agent('mail', connection, this.log);
   }
 }
 

@@ -1,6 +1,10 @@
 import type { z } from 'zod';
 import type { Payload } from '../task/Payload.js';
 import type { LogLevel, TriggerType } from '../task/TaskRecord.js';
+import type { DatabaseAgent } from '../agents/DatabaseAgent.js';
+import type { FileStorageAgent } from '../agents/FileStorageAgent.js';
+import type { HttpAgent } from '../agents/HttpAgent.js';
+import type { MailAgent } from '../agents/MailAgent.js';
 
 /** The identity and progress of the running task, as `ctx.task`. */
 export interface TaskInfo {
@@ -53,6 +57,20 @@ export interface LogicContext<I = unknown> {
   /** Aborts when the process timeout elapses; pass it to fetch, database drivers... */
   readonly signal: AbortSignal;
   readonly response: ResponseControl;
+  /**
+   * The agents (LOC's DatabaseAgent, FileStorageAgent, HttpAgent, MailAgent),
+   * each reached through a named connection of `custom.sluice.connections`
+   * that the function is granted (`functions.<fn>.sluice.connections`). The
+   * agent is bound to this task: its calls end at the process timeout
+   * (`signal`) and each writes one line to the task's log.
+   *
+   * @throws {ConnectionNotGrantedError} (not retriable) for a connection that is
+   *   not declared, not granted to this function, or of another kind
+   */
+  db(connection: string): DatabaseAgent;
+  files(connection: string): FileStorageAgent;
+  http(connection: string): HttpAgent;
+  mail(connection: string): MailAgent;
 }
 
 /** The error a `handleError` receives: what failed, and where. */
