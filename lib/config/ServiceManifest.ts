@@ -1,4 +1,5 @@
 import type { QueueSpec } from '../core/ports/MessageQueue.js';
+import type { ConnectionDeclaration } from './connections/parseConnections.js';
 
 /**
  * `serverless.yml`, resolved and expanded, as both runtimes read it: the one
@@ -15,6 +16,8 @@ export interface ServiceManifest {
   /** Every queue the runtime must provide: task queues, their DLQs and queues declared under `resources`. */
   queues: QueueSpec[];
   settings: SluiceSettings;
+  /** `custom.sluice.connections`, validated; secret references are resolved by each runtime where it runs. */
+  connections: ConnectionDeclaration[];
   /**
    * Keys set on processes that only configure Lambda (`functions.<name>.memorySize`, ...):
    * the embedded runtime warns once that they have no effect there.
@@ -87,6 +90,8 @@ export interface ProcessManifest {
   schedules: ScheduleManifest[];
   /** `provider.environment` merged with the function's `environment`, variables resolved. */
   environment: Record<string, string>;
+  /** Names of the connections its logics may use (`sluice.connections`). */
+  connections: string[];
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS' | 'ANY';

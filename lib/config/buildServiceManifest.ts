@@ -93,6 +93,7 @@ export function buildServiceManifest(
       queues: events.queues.map(({ external: _external, ...trigger }) => trigger),
       schedules: events.schedules,
       environment: environment(config, name, scope, options.target ?? 'embedded'),
+      connections: expandedProcess.connections,
     };
     if (fn.reservedConcurrency !== undefined && fn.reservedConcurrency !== null) {
       manifest.reservedConcurrency = integerProperty(fn.reservedConcurrency, `functions.${name}.reservedConcurrency`, 0, 100_000, 0);
@@ -114,6 +115,7 @@ export function buildServiceManifest(
     processes,
     queues,
     settings: sluiceSettings,
+    connections: expanded.connections,
     ...(expanded.lambdaOnlyKeys.length > 0 ? { lambdaOnlyKeys: expanded.lambdaOnlyKeys } : {}),
   };
 }

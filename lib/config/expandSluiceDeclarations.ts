@@ -1,5 +1,8 @@
 import { ConfigError } from '../core/errors.js';
 import { assertKnownKeys } from './knownKeys.js';
+import { CONNECTION_TYPES } from './connections/connectionTypes.js';
+import { assertGrantedConnections, parseConnections, type ConnectionDeclaration } from './connections/parseConnections.js';
+import { isPlainObject } from './VariableResolver.js';
 import { FUNCTION_KEYS, PROVIDER_KEYS } from './serverlessKeys.js';
 import { functionTimeout, type CloudFormationResource, type ServerlessConfig } from './serverlessConfig.js';
 import { parseFunctionSluice, parseSluiceSettings, type ResolvedSluiceSettings } from './sluiceSettings.js';
@@ -32,6 +35,8 @@ export interface ExpandedProcess {
   /** The function key. */
   name: string;
   timeoutSeconds: number;
+  /** The connections its logics may use (`sluice.connections`), each declared. */
+  connections: string[];
   /** Undefined when the process opted out with `sluice: { queue: false }`. */
   taskQueue?: TaskQueueDeclaration;
 }
@@ -42,6 +47,8 @@ export interface ExpandedDeclarations {
   service: string;
   stage: string;
   settings: ResolvedSluiceSettings;
+  /** `custom.sluice.connections`, validated (secret references unresolved). */
+  connections: ConnectionDeclaration[];
   /** Every Sluice process (functions without `sluice: false`), in declaration order. */
   processes: ExpandedProcess[];
   /**
@@ -80,6 +87,7 @@ export function expandSluiceDeclarations(config: ServerlessConfig, context: { st
   // Provider keys the framework knows but Sluice does not read configure the deployment: accepted silently.
   assertKnownKeys(expanded.provider, PROVIDER_KEYS, 'provider');
   const settings = parseSluiceSettings(expanded.custom?.sluice);
+  const connections = parseConnections(isPlainObject(expanded.custom?.sluice) ? expanded.custom.sluice.connections : undefined, CONNECTION_TYPES);
 
   if (Object.hasOwn(expanded.functions, PLATFORM_FUNCTION)) {
     throw new ConfigError(`functions.${PLATFORM_FUNCTION}: this function name is reserved for the Sluice platform API`);
@@ -97,8 +105,10 @@ export function expandSluiceDeclarations(config: ServerlessConfig, context: { st
       if (!LABEL_KEYS.has(key)) lambdaOnlyKeys.push(`functions.${name}.${key}`);
     }
     const timeoutSeconds = functionTimeout(expanded, name);
+    assertGrantedConnections(sluice.connections, connections, name);
+    const granted = sluice.connections;
     if (sluice.taskQueue === false) {
-      processes.push({ name, timeoutSeconds });
+      processes.push({ name, timeoutSeconds, connections: granted });
       continue;
     }
 
@@ -149,8 +159,8 @@ export function expandSluiceDeclarations(config: ServerlessConfig, context: { st
         },
       },
     ];
-    processes.push({ name, timeoutSeconds, taskQueue });
+    processes.push({ name, timeoutSeconds, connections: granted, taskQueue });
   }
 
-  return { config: expanded, service, stage, settings, processes, lambdaOnlyKeys };
+  return { config: expanded, service, stage, settings, connections, processes, lambdaOnlyKeys };
 }

@@ -39,6 +39,8 @@ export const sluiceSettingsSchema = z.strictObject({
   scheduleCatchUp: z.enum(['latest', 'all', 'none']).optional(),
   /** AWS only: handler of the platform API function; the embedded runtime ignores it. */
   platformHandler: z.string().min(1).optional(),
+  /** Named connections of the agents: read by `parseConnections` (each type has its own schema). */
+  connections: z.unknown().optional(),
 });
 
 const queueSettingsSchema = z.strictObject({
@@ -52,6 +54,8 @@ export const functionSluiceSchema = z.union([
   z.strictObject({
     /** `false` opts the process out of its task queue. */
     queue: z.union([z.boolean(), queueSettingsSchema]).optional(),
+    /** The connections of `custom.sluice.connections` this function's logics may use. */
+    connections: z.array(z.string()).optional(),
   }),
 ]);
 
@@ -68,7 +72,7 @@ export interface TaskQueueSettings {
 }
 
 /** What a function's `sluice` property says. */
-export type FunctionSluice = { process: false } | { process: true; taskQueue: TaskQueueSettings | false };
+export type FunctionSluice = { process: false } | { process: true; taskQueue: TaskQueueSettings | false; connections: string[] };
 
 /** Validates `custom.sluice` (undefined means all defaults). @throws {ConfigError} */
 export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
@@ -77,7 +81,7 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
   if (!parsed.success) {
     throw new ConfigError(`custom.sluice is invalid:\n${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   }
-  const { platformHandler, ...rest } = parsed.data;
+  const { platformHandler, connections: _readByParseConnections, ...rest } = parsed.data;
   return {
     ...DEFAULT_SLUICE_SETTINGS,
     ...definedOnly(rest),
@@ -89,7 +93,7 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
 export function parseFunctionSluice(raw: unknown, functionName: string, settings: SluiceSettings): FunctionSluice {
   const place = `functions.${functionName}.sluice`;
   if (isPlainObject(raw)) {
-    assertKnownKeys(raw, { used: ['queue'] }, place);
+    assertKnownKeys(raw, { used: ['queue', 'connections'] }, place);
     if (isPlainObject(raw.queue)) assertKnownKeys(raw.queue, { used: Object.keys(queueSettingsSchema.shape) }, `${place}.queue`);
   }
   const parsed = functionSluiceSchema.safeParse(raw ?? true);
@@ -101,7 +105,8 @@ export function parseFunctionSluice(raw: unknown, functionName: string, settings
   const value = parsed.data;
   if (value === false) return { process: false };
   const queue = value === true ? true : (value.queue ?? true);
-  if (queue === false) return { process: true, taskQueue: false };
+  const connections = value === true ? [] : (value.connections ?? []);
+  if (queue === false) return { process: true, taskQueue: false, connections };
   const overrides = queue === true ? {} : queue;
   const taskQueue: TaskQueueSettings = {
     batchSize: overrides.batchSize ?? 10,
@@ -109,7 +114,7 @@ export function parseFunctionSluice(raw: unknown, functionName: string, settings
     maximumBatchingWindow: overrides.maximumBatchingWindow ?? 0,
   };
   assertBatchingWindow(taskQueue.batchSize, taskQueue.maximumBatchingWindow, `functions.${functionName}.sluice.queue`);
-  return { process: true, taskQueue };
+  return { process: true, taskQueue, connections };
 }
 
 /**

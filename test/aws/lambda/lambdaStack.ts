@@ -115,6 +115,7 @@ export async function createLambdaStack(options: LambdaStackOptions): Promise<La
     queues: [{ queue: queues[p.name]!.name, batchSize: 10, maximumBatchingWindow: 0, enabled: true }],
     schedules: p.schedules ?? [],
     environment: {},
+    connections: [],
   }));
 
   const processEnv = (process: string, overrides: Record<string, string> = {}): Record<string, string> => {

@@ -83,8 +83,9 @@ describe('readAwsConfig', () => {
         queues: [{ queue: 'shop-dev-orders', batchSize: 10, enabled: true, maximumBatchingWindow: 0 }],
         schedules: [{ rule: 'orders-schedule-1', expression: 'cron(0 2 * * ? *)', enabled: false, input: { big: true } }],
         environment: {},
+        connections: [],
       },
-      { name: 'hook', handler: { file: '/h.ts', export: 'handler', declared: 'h.handler' }, timeoutSeconds: 6, http: [], queues: [], schedules: [], environment: {} },
+      { name: 'hook', handler: { file: '/h.ts', export: 'handler', declared: 'h.handler' }, timeoutSeconds: 6, http: [], queues: [], schedules: [], environment: {}, connections: [] },
     ];
     const config = readAwsConfig({
       SLUICE_FUNCTION_KIND: 'platform',
