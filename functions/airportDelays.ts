@@ -75,7 +75,7 @@ type AggregateRow = {
   state: string | null;
   flights: string | number;
   total_delay: string | number;
-  delayed: string | number;
+  late_flights: string | number;
 };
 
 const exportDelays: Logic<Input> = {
@@ -90,7 +90,7 @@ const exportDelays: Logic<Input> = {
       SELECT f.origin AS iata, a.name, a.city, a.state,
              COUNT(*) AS flights,
              SUM(f.delay_minutes) AS total_delay,
-             SUM(CASE WHEN f.delay_minutes > 15 THEN 1 ELSE 0 END) AS delayed
+             SUM(CASE WHEN f.delay_minutes > 15 THEN 1 ELSE 0 END) AS late_flights
         FROM flights f LEFT JOIN airports a ON a.iata = f.origin
        WHERE f.origin LIKE ${iata ?? '%'}
        GROUP BY f.origin, a.name, a.city, a.state
@@ -108,7 +108,7 @@ const exportDelays: Logic<Input> = {
             state: row.state,
             flights,
             avgDelay: Math.round((Number(row.total_delay) / flights) * 100) / 100,
-            delayedShare: Math.round((Number(row.delayed) / flights) * 1000) / 1000,
+            delayedShare: Math.round((Number(row.late_flights) / flights) * 1000) / 1000,
           };
           if (top.length < limit) top.push(delay);
           yield delay;
