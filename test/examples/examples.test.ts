@@ -139,10 +139,17 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
     if (files) rmSync(files, { recursive: true, force: true });
   });
 
+  /** A task's record once it ended (the first warehouse call may wait for the embedded database to open: seconds). */
+  const settled = (taskId: string) =>
+    eventually(async () => {
+      const t = await h.task(taskId);
+      return t && ['succeeded', 'failed', 'timed_out'].includes(t.status) ? t : undefined;
+    }, { timeoutMs: 60_000, what: `task ${taskId}` });
+
   const runLoad = async () => {
     const submitted = await h.call('/sluice/tasks', { method: 'POST', json: { process: 'load-flights', payload: {} } });
     expect(submitted.status).toBe(202);
-    const task = await h.waitForTask(submitted.body.taskId);
+    const task = await settled(submitted.body.taskId);
     expect(task.status, JSON.stringify(task.error)).toBe('succeeded');
     return task.result as {
       airports: number | null;
@@ -174,7 +181,7 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
       const page = await h.call('/sluice/tasks?process=land-flights&limit=10');
       const item = (page.body.items as TaskRecord[]).find((t) => t.trigger.type === 'schedule');
       return item && ['succeeded', 'failed'].includes(item.status) ? h.task(item.taskId) : undefined;
-    });
+    }, { timeoutMs: 30_000, what: 'the scheduled land-flights task' });
     expect(task).toMatchObject({ status: 'succeeded', trigger: { type: 'schedule', scheduledTime: '2026-11-29T10:00:00.000Z' } });
     expect(task.result).toMatchObject({ days: ['2001-01-08'], flights: flightsOn(['2001-01-08']).length, airportsLanded: false });
   });
@@ -247,7 +254,7 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
       const page = await h.call('/sluice/tasks?process=flight-events&limit=10');
       const done = (page.body.items as TaskRecord[]).filter((t) => t.status === 'succeeded' || t.status === 'failed');
       return done.length === 3 ? Promise.all(done.map((t) => h.task(t.taskId))) : undefined;
-    });
+    }, { timeoutMs: 60_000, what: 'the three flight-events tasks' });
     const byMessage = Object.fromEntries(tasks.map((t) => [(t.trigger as { messageId: string }).messageId, t]));
     const id = (f: SourceFlight) => `${day(f)} ${f.date.slice(11)}|${f.origin}|${f.destination}|1`;
     expect(byMessage[sent[0]!.body.messageId]).toMatchObject({ status: 'succeeded', result: { flightId: id(known), loaded: 1 } });
