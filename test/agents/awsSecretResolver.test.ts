@@ -167,6 +167,18 @@ describe('AwsSecretResolver', () => {
       expect(error.message).toBe(`${PLACE}: Secrets Manager secret prod/missing could not be read: ResourceNotFoundException: Secrets Manager can't find the specified secret.`);
     });
 
+    it('concurrent resolutions that share a failed request each name their own place', async () => {
+      const resolver = resolverFor();
+
+      const errors = await Promise.all(['a', 'b'].map((name) => failure(resolver.resolve({ ssm: '/sluice/prod/missing' }, `custom.sluice.connections.${name}.password`))));
+
+      expect(errors.map((error) => error.message)).toEqual([
+        'custom.sluice.connections.a.password: SSM parameter /sluice/prod/missing could not be read: ParameterNotFound',
+        'custom.sluice.connections.b.password: SSM parameter /sluice/prod/missing could not be read: ParameterNotFound',
+      ]);
+      expect(requests).toHaveLength(1);
+    });
+
     it('a secret that is not JSON, or lacks the key, is a ConfigError that does not quote it', async () => {
       const resolver = resolverFor();
       const notJson = await failure(resolver.resolve({ secretsManager: 'prod/plain', json: 'password' }, PLACE));

@@ -170,6 +170,55 @@ describe('smtp mail connection', () => {
     expect(message!.raw).not.toMatch(/^Bcc:/m);
   });
 
+  it('lists the recipients the server rejects, and fails when it rejects them all without showing them', async () => {
+    const picky = await startSmtpServer({
+      onRcptTo(address, _session, callback) {
+        if (address.address.startsWith('nobody')) callback(Object.assign(new Error(`<${address.address}>: Recipient address rejected`), { responseCode: 550 }));
+        else callback();
+      },
+    });
+    try {
+      const scope = scopeFor('alerts');
+      const connection = connect(settingsFor(picky.url, { from: 'sluice@example.com' }));
+
+      const sent = await connection.forTask(scope).send({ to: ['ana@example.com', 'nobody@example.com'], subject: 'Hi', text: 'x' });
+      const error = await connection
+        .forTask(scope)
+        .send({ to: 'nobody@example.com', bcc: 'nobody2@example.com', subject: 'Hi', text: 'x' })
+        .catch((caught: unknown) => caught);
+
+      expect(sent.accepted).toEqual(['ana@example.com']);
+      expect(sent.rejected).toEqual(['nobody@example.com']);
+      expect(picky.received.messages.map((message) => message.rcptTo)).toEqual([['ana@example.com']]);
+      expect(error).toBeInstanceOf(AgentError);
+      expect((error as Error).message).toMatch(/^alerts: send failed: EENVELOPE: .*550/);
+      expect((error as Error).message).not.toContain('nobody');
+      expect(JSON.stringify(scope.lines)).not.toContain('nobody');
+    } finally {
+      await picky.close();
+    }
+  });
+
+  it('resolves a host name and connects to an address it resolves to', async () => {
+    const port = new URL(server.url).port;
+    const mail = connect(settingsFor(`smtp://localhost:${port}`, { from: 'sluice@example.com' })).forTask(scopeFor('alerts'));
+
+    await mail.send({ to: 'ana@example.com', subject: 'Hi', text: 'x' });
+
+    expect(server.received.messages).toHaveLength(1);
+  });
+
+  it('refuses a host name that resolves to a loopback address, without connecting', async () => {
+    const port = new URL(server.url).port;
+    const mail = connect(settingsFor(`smtp://localhost:${port}`, { from: 'sluice@example.com', allowPrivateNetwork: false })).forTask(scopeFor('alerts'));
+
+    const error = await mail.send({ to: 'ana@example.com', subject: 'Hi', text: 'x' }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(AgentRefusedError);
+    expect((error as Error).message).toMatch(/^alerts: send refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address/);
+    expect(server.received.connections).toBe(0);
+  });
+
   describe('refuses before connecting', () => {
     const cases: Array<[string, Parameters<MailAgent['send']>[0], RegExp]> = [
       ['no sender and no default', { to: 'ana@example.com', subject: 'Hi', text: 'x' }, /no sender/],

@@ -29,8 +29,11 @@ type SendResult = Awaited<ReturnType<MailAgent['send']>>;
  * AgentRefusedError too). The task's signal cancels the send (nodemailer
  * closes the connection delivering it): an {@link AgentError} `aborted`,
  * though the server may already have accepted the message. Server and network
- * errors are AgentErrors carrying nodemailer's error (`code`, `responseCode`)
- * as `cause`, both with the credentials redacted from their messages.
+ * errors are AgentErrors carrying nodemailer's error (`code`, `responseCode`,
+ * `rejected`...) as `cause`, both with the credentials redacted from their
+ * messages; the AgentError's message (the log line's too) shows no address.
+ * A recipient the server rejects while others are accepted is not an error:
+ * it is listed in `rejected`.
  *
  * Log line: `<name> send` with `recipients` (a count: no address is logged)
  * and `bytes` (the encoded message's size).
@@ -107,7 +110,7 @@ function translateError(name: string, error: unknown, signal: AbortSignal, secre
   if (signal.aborted || (error as { code?: unknown }).code === 'EABORT') return abortedError(name, signal, error);
   if (error instanceof BlockedSmtpAddressError) return new AgentRefusedError(name, 'send', error.message, { cause: error });
   const code = (error as { code?: unknown }).code;
-  return new AgentError(name, 'send', `${typeof code === 'string' ? `${code}: ` : ''}${error.message}`, { cause: error });
+  return new AgentError(name, 'send', `${typeof code === 'string' ? `${code}: ` : ''}${withoutAddresses(error.message)}`, { cause: error });
 }
 
 function abortedError(name: string, signal: AbortSignal, cause?: Error): AgentError {
@@ -120,6 +123,15 @@ function credentialForms(user: string | undefined, pass: string | undefined): st
   if (!pass) return [];
   const forms = [pass, encodeURIComponent(pass), Buffer.from(pass).toString('base64'), Buffer.from(`\0${user ?? ''}\0${pass}`).toString('base64')];
   return [...new Set(forms)].filter((form) => form.length > 0).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * A server's reply often quotes the address it rejects (`550 <bob@example.com>
+ * unknown`); the agent's message is also the task-log line, which reports
+ * recipients by count only. The driver's error (`cause`) keeps the reply.
+ */
+function withoutAddresses(text: string): string {
+  return text.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+/g, '[address]');
 }
 
 function redact(text: string, secrets: readonly string[]): string {

@@ -58,9 +58,9 @@ export interface AwsSecretResolverOptions {
 export class AwsSecretResolver implements SecretResolver {
   readonly #maxAge: number;
   readonly #options: AwsSecretResolverOptions;
-  #ssm: SSMProvider | undefined;
-  #secrets: SecretsProvider | undefined;
-  readonly #inFlight = new Map<string, Promise<string>>();
+  #ssmProvider: SSMProvider | undefined;
+  #secretsProvider: SecretsProvider | undefined;
+  readonly #inFlight = new Map<string, Promise<unknown>>();
 
   constructor(options: AwsSecretResolverOptions = {}) {
     this.#options = options;
@@ -68,46 +68,46 @@ export class AwsSecretResolver implements SecretResolver {
   }
 
   async resolve(ref: SecretRef, place: string): Promise<string> {
-    const { ssm, secretsManager: name } = ref;
-    if (ssm !== undefined) return this.#shared(`ssm\0${ssm}`, () => this.#readParameter(ssm, place));
-    if (name !== undefined) {
-      const secret = await this.#shared(`secretsManager\0${name}`, () => this.#readSecret(name, place));
-      return ref.json === undefined ? secret : pickJsonKey(secret, ref.json, name, place);
+    const { ssm, secretsManager } = ref;
+    if (ssm !== undefined) {
+      const what = `SSM parameter ${ssm}`;
+      const value = await this.#shared(`ssm\0${ssm}`, () => this.#parameters().get(ssm, { decrypt: true, maxAge: this.#maxAge })).catch((error: unknown) => {
+        throw readError(what, place, error);
+      });
+      if (typeof value === 'string') return value;
+      throw new ConfigError(`${place}: ${what} has no value`);
+    }
+    if (secretsManager !== undefined) {
+      const what = `Secrets Manager secret ${secretsManager}`;
+      const value = await this.#shared(`secretsManager\0${secretsManager}`, () => this.#secrets().get(secretsManager, { maxAge: this.#maxAge })).catch((error: unknown) => {
+        throw readError(what, place, error);
+      });
+      const secret = typeof value === 'string' ? value : value instanceof Uint8Array ? new TextDecoder().decode(value) : undefined;
+      if (secret === undefined) throw new ConfigError(`${place}: ${what} has no value`);
+      return ref.json === undefined ? secret : pickJsonKey(secret, ref.json, what, place);
     }
     throw new ConfigError(`${place}: on AWS a secret reference needs ssm or secretsManager; ${ref.env !== undefined ? `env ${ref.env} is read by the embedded runtime only` : 'it has neither'}`);
   }
 
   /** Empties the cache: the next resolution of every name reads it again. */
   clearCache(): void {
-    this.#ssm?.clearCache();
-    this.#secrets?.clearCache();
+    this.#ssmProvider?.clearCache();
+    this.#secretsProvider?.clearCache();
   }
 
-  async #readParameter(name: string, place: string): Promise<string> {
-    this.#ssm ??= new SSMProvider(this.#options.ssmClient ? { awsSdkV3Client: this.#options.ssmClient } : {});
-    try {
-      const value = await this.#ssm.get(name, { decrypt: true, maxAge: this.#maxAge });
-      if (typeof value === 'string') return value;
-    } catch (error) {
-      throw readError(`SSM parameter ${name}`, place, error);
-    }
-    throw new ConfigError(`${place}: SSM parameter ${name} has no value`);
+  #parameters(): SSMProvider {
+    return (this.#ssmProvider ??= new SSMProvider(this.#options.ssmClient ? { awsSdkV3Client: this.#options.ssmClient } : {}));
   }
 
-  async #readSecret(name: string, place: string): Promise<string> {
-    this.#secrets ??= new SecretsProvider(this.#options.secretsManagerClient ? { awsSdkV3Client: this.#options.secretsManagerClient } : {});
-    try {
-      const value = await this.#secrets.get(name, { maxAge: this.#maxAge });
-      if (typeof value === 'string') return value;
-      if (value instanceof Uint8Array) return new TextDecoder().decode(value);
-    } catch (error) {
-      throw readError(`Secrets Manager secret ${name}`, place, error);
-    }
-    throw new ConfigError(`${place}: Secrets Manager secret ${name} has no value`);
+  #secrets(): SecretsProvider {
+    return (this.#secretsProvider ??= new SecretsProvider(this.#options.secretsManagerClient ? { awsSdkV3Client: this.#options.secretsManagerClient } : {}));
   }
 
-  /** One request per name at a time: Powertools caches a value only once it has it. */
-  #shared(key: string, read: () => Promise<string>): Promise<string> {
+  /**
+   * One request per name at a time (Powertools caches a value only once it
+   * has it). Callers share the raw outcome; each names its own place in its error.
+   */
+  #shared(key: string, read: () => Promise<unknown>): Promise<unknown> {
     const running = this.#inFlight.get(key);
     if (running) return running;
     const reading = read().finally(() => this.#inFlight.delete(key));
@@ -130,16 +130,16 @@ function readError(what: string, place: string, error: unknown): Error {
  * One key of a JSON secret. A parse error is not quoted: V8's message shows
  * the start of the text, which is the secret.
  */
-function pickJsonKey(secret: string, key: string, name: string, place: string): string {
+function pickJsonKey(secret: string, key: string, what: string, place: string): string {
   let parsed: unknown;
   try {
     parsed = JSON.parse(secret);
   } catch {
-    throw new ConfigError(`${place}: Secrets Manager secret ${name} is not JSON, so json: ${key} cannot be read from it`);
+    throw new ConfigError(`${place}: ${what} is not JSON, so json: ${key} cannot be read from it`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`${place}: Secrets Manager secret ${name} is not a JSON object, so json: ${key} cannot be read from it`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`${place}: ${what} is not a JSON object, so json: ${key} cannot be read from it`);
   const value = (parsed as Record<string, unknown>)[key];
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw new ConfigError(`${place}: Secrets Manager secret ${name} has ${value === undefined || value === null ? 'no' : 'a non-text'} value at key ${key}`);
+  throw new ConfigError(`${place}: ${what} has ${value === undefined || value === null ? 'no' : 'a non-text'} value at key ${key}`);
 }
