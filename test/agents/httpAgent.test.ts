@@ -306,3 +306,29 @@ describe('HttpAgent over a local server', () => {
     expect(JSON.stringify(scope.lines)).not.toMatch(/s3cr3t|alice|abc/);
   });
 });
+
+describe('HttpAgent details', () => {
+  it('HEAD is not refused for the Content-Length of the body it does not send; close() is idempotent', async () => {
+    const api = await server((_req, res) => {
+      res.setHeader('content-length', '5000');
+      res.end(_req.method === 'HEAD' ? undefined : 'x'.repeat(5000));
+    });
+    const connection = connect({ baseUrl: api.origin, maxResponseBytes: 100 });
+    const response = await connection.forTask(httpTestScope()).fetch('/', { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('');
+    await connection.close();
+    await connection.close();
+  });
+
+  it('sends a 204 through with a null body and keeps the logic\'s init (method, body, headers)', async () => {
+    const api = await server((req, res) => {
+      res.statusCode = req.method === 'PUT' ? 204 : 200;
+      res.end();
+    });
+    const response = await connect({ baseUrl: api.origin }).forTask(httpTestScope()).fetch('/items/1', { method: 'put', body: JSON.stringify({ a: 1 }), headers: { 'content-type': 'application/json', host: 'elsewhere' } });
+    expect(response.status).toBe(204);
+    expect(response.body).toBeNull();
+    expect(api.requests[0]).toMatchObject({ method: 'PUT', body: '{"a":1}', headers: { 'content-type': 'application/json', host: `127.0.0.1:${api.port}` } });
+  });
+});

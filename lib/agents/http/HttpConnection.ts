@@ -111,7 +111,8 @@ export class HttpConnection implements AgentConnection<HttpAgent> {
       ({ response, attempts }) => ({ status: response.status, bytes: contentLength(response), attempts }),
     );
     const tooLarge = () => new AgentRefusedError(this.name, operation, `the response body exceeds ${this.settings.maxResponseBytes} bytes (maxResponseBytes)`);
-    const declared = contentLength(outcome.response);
+    // A HEAD answer's Content-Length is the size of the body it does not send.
+    const declared = method === 'HEAD' ? undefined : contentLength(outcome.response);
     if (declared !== undefined && declared > this.settings.maxResponseBytes) {
       await outcome.response.body?.cancel().catch(() => undefined);
       throw tooLarge();
@@ -222,6 +223,8 @@ export class HttpConnection implements AgentConnection<HttpAgent> {
     if (!foreign) for (const [name, value] of Object.entries(this.settings.headers ?? {})) headers.set(name, value);
     new Headers(initHeaders as never).forEach((value, name) => headers.set(name, value));
     if (dropBodyHeaders) for (const name of BODY_HEADERS) headers.delete(name);
+    // The URL names the host: a logic's Host header must not point the request at another virtual host.
+    headers.delete('host');
     const auth = this.settings.auth;
     if (foreign) {
       for (const name of CREDENTIAL_HEADERS) headers.delete(name);
