@@ -156,6 +156,16 @@ describe('SSRF guard: other ranges, through a connector that records and throws'
     expect(lookup.asked).toEqual(['api.example']);
   });
 
+  it('tries the next checked address when connecting to one fails, never an unchecked one', async () => {
+    const connector = recordingConnector();
+    const lookup = fakeLookup({ 'api.example': ['2606:4700::1', '93.184.216.34'] });
+    await expect(agent({ baseUrl: 'http://api.example:8080/' }, { connector, lookup }).fetch('/')).rejects.toBeInstanceOf(AgentError);
+    expect(connector.attempts).toEqual([
+      { hostname: '2606:4700::1', port: '8080' },
+      { hostname: '93.184.216.34', port: '8080' },
+    ]);
+  });
+
   it('an unresolvable name is a connection error (retriable), with no socket', async () => {
     const connector = recordingConnector();
     const failure = agent({ baseUrl: 'http://nowhere.example/' }, { connector, lookup: fakeLookup({}) }).fetch('/');

@@ -78,7 +78,7 @@ export class HttpConnection implements AgentConnection<HttpAgent> {
       ...(options.lookup ? { lookup: options.lookup } : {}),
       ...(options.connector ? { connector: options.connector } : {}),
       // A Lambda container is frozen between invocations: a socket idle across a freeze is often
-      // closed by the server, so keep fewer of them for less time.
+      // closed by the server meanwhile, so idle sockets are kept for less time there.
       keepAliveTimeoutMs: host.kind === 'lambda' ? 1_000 : 4_000,
     });
     const auth = settings.auth;

@@ -39,24 +39,25 @@ export class HostResolutionError extends Error {
 const defaultLookup: LookupFunction = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 /**
- * Picks the address a connection to `hostname` may use, or throws:
+ * The addresses a connection to `hostname` may use, or throws:
  * - a literal IP in any notation (undici never calls `connect.lookup` for
  *   those, and inet_aton forms such as `127.1` or `0x7f000001` would be
  *   accepted by the resolver) is judged as it is;
  * - a name is resolved once and EVERY answer is judged: one blocked answer
  *   refuses the host (an attacker's name answering [public, private] must
- *   not win by luck). The caller connects to the returned address, so a
+ *   not win by luck). The caller connects to the returned addresses, so a
  *   second resolution cannot hand the socket another one (DNS rebinding).
  *
+ * @returns the checked addresses, in the resolver's order
  * @throws {SsrfBlockedError} an address the guard blocks
  * @throws {HostResolutionError} no answer
  */
-export async function resolveGuardedAddress(hostname: string, guard: SsrfGuard, lookup: LookupFunction = defaultLookup): Promise<string> {
+export async function resolveGuardedAddresses(hostname: string, guard: SsrfGuard, lookup: LookupFunction = defaultLookup): Promise<string[]> {
   const literal = parseIpAddress(hostname);
   if (literal) {
     const verdict = guard(literal.toString());
     if (!verdict.allowed) throw new SsrfBlockedError(hostname, verdict.address, verdict.range);
-    return literal.toString();
+    return [literal.toString()];
   }
   let answers: ReadonlyArray<{ address: string }>;
   try {
@@ -71,22 +72,28 @@ export async function resolveGuardedAddress(hostname: string, guard: SsrfGuard, 
     const verdict = guard(address);
     if (!verdict.allowed) throw new SsrfBlockedError(hostname, verdict.address, verdict.range);
   }
-  return answers[0]!.address;
+  return answers.map(({ address }) => address);
 }
 
 /**
  * Wraps a connector so every socket goes through the guard: the guard
  * decides (and may refuse) before `connector` is asked for a socket, and
- * the socket is opened to the checked address. TLS still verifies the
- * certificate against the host name (`servername`).
+ * the socket is opened to a checked address (the next one when connecting
+ * to the first fails: an IPv6 answer on a host without IPv6 route). TLS
+ * still verifies the certificate against the host name (`servername`).
  */
 export function guardConnector(guard: SsrfGuard, connector: Connector, lookup?: LookupFunction): Connector {
   return (options, callback) => {
-    resolveGuardedAddress(options.hostname, guard, lookup).then(
-      (address) => {
-        const servername = options.servername ?? (parseIpAddress(options.hostname) ? undefined : options.hostname);
-        connector({ ...options, hostname: address, ...(servername ? { servername } : {}) }, callback);
-      },
+    const servername = options.servername ?? (parseIpAddress(options.hostname) ? undefined : options.hostname);
+    const attempt = (addresses: string[], index: number) => {
+      connector({ ...options, hostname: addresses[index]!, ...(servername ? { servername } : {}) }, (error, socket) => {
+        if (error && index + 1 < addresses.length) attempt(addresses, index + 1);
+        else if (error) callback(error, null);
+        else callback(null, socket!);
+      });
+    };
+    resolveGuardedAddresses(options.hostname, guard, lookup).then(
+      (addresses) => attempt(addresses, 0),
       (error: Error) => callback(error, null),
     );
   };
