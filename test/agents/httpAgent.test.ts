@@ -53,6 +53,8 @@ describe('HttpAgent over a local server', () => {
       await expect(http.fetch(path), path).rejects.toBeInstanceOf(AgentRefusedError);
     }
     expect(api.connections).toBe(0);
+    expect(JSON.stringify(scope.lines)).not.toContain('pw');
+    expect(scope.lines.at(-1)).toMatchObject({ level: 'warn', data: { operation: `GET http://127.0.0.1:${api.port}/v1/x` } });
     // `..` that stays inside the base is fine; a leading `/` is relative to the base path.
     expect((await http.fetch('a/../b')).status).toBe(200);
     expect((await http.fetch('/v1/../c')).status).toBe(200);

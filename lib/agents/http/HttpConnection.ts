@@ -99,8 +99,7 @@ export class HttpConnection implements AgentConnection<HttpAgent> {
     const method = (init.method ?? 'GET').toUpperCase();
     const resolved = resolveRequestUrl(this.base, path);
     if ('refused' in resolved) {
-      // The path may carry a query with credentials: the operation shows what precedes it.
-      const operation = `${method} ${path.split(/[?#]/, 1)[0]}`;
+      const operation = `${method} ${describeRefusedPath(path)}`;
       return traceAgentCall(scope, operation, () => Promise.reject(new AgentRefusedError(this.name, operation, resolved.refused)));
     }
     const operation = describeRequest(method, resolved.url);
@@ -250,6 +249,12 @@ export class HttpConnection implements AgentConnection<HttpAgent> {
   private aborted(scope: AgentScope, operation: string): AgentError {
     return new AgentError(this.name, operation, 'aborted by the task', { cause: scope.signal.reason });
   }
+}
+
+/** A refused path as the log shows it: no query, no userinfo (`https://user:pw@host/` is a refused "path" too). */
+function describeRefusedPath(path: string): string {
+  const beforeQuery = path.split(/[?#]/, 1)[0] ?? '';
+  return beforeQuery.replace(/^([A-Za-z][A-Za-z0-9+.-]*:)?([/\\]{2})[^/\\]*@/, '$1$2');
 }
 
 function contentLength(response: UndiciResponse): number | undefined {
