@@ -279,6 +279,22 @@ describe('HttpAgent over a local server', () => {
     await expect(failure).rejects.toThrow(/timed out after 1000 ms/);
   });
 
+  it('times out, or aborts, while the logic reads a body that stalls', async () => {
+    const api = await server((_req, res) => {
+      res.write('first part');
+      // ...and the rest never comes
+    });
+    const response = await connect({ baseUrl: api.origin, timeoutSeconds: 1 }).forTask(httpTestScope()).fetch('/');
+    expect(response.status).toBe(200);
+    await expect(response.text()).rejects.toThrow(/reading the response body failed: TimeoutError/);
+
+    const controller = new AbortController();
+    const aborted = await connect({ baseUrl: api.origin }).forTask(httpTestScope({ signal: controller.signal })).fetch('/');
+    const reading = aborted.text();
+    controller.abort();
+    await expect(reading).rejects.toThrow(/aborted by the task/);
+  });
+
   it('aborts on the task signal, also while waiting for a retry', async () => {
     const controller = new AbortController();
     const api = await server(() => controller.abort(new Error('process timeout')));

@@ -55,7 +55,9 @@ type Outcome = { response: UndiciResponse; attempts: number; redirected: boolean
  *    asks for more than `retries.maxDelayMs`: the response is returned);
  *    never waiting past `scope.deadlineMs`; aborted by `scope.signal`;
  * 5. the body is capped at `maxResponseBytes` (a larger `Content-Length` is
- *    refused at once; a longer stream errors while read);
+ *    refused at once; a longer stream errors while read); the timeout and
+ *    the task's signal keep applying while the logic reads it (a failed
+ *    read is an AgentError);
  * 6. one log line: `GET /v2/items?page` (query names only), status, bytes
  *    (Content-Length, when sent), attempts.
  */
@@ -117,7 +119,15 @@ export class HttpConnection implements AgentConnection<HttpAgent> {
       throw tooLarge();
     }
     // undici's Response is the WHATWG one (the global Response is undici's too, another copy).
-    return limitResponseBody(outcome.response, this.settings.maxResponseBytes, tooLarge, outcome.redirected) as unknown as Response;
+    return limitResponseBody(outcome.response, {
+      maxBytes: this.settings.maxResponseBytes,
+      tooLarge,
+      failed: (error) =>
+        scope.signal.aborted
+          ? this.aborted(scope, operation)
+          : new AgentError(this.name, operation, `reading the response body failed: ${failureCode(error)}`, { cause: error }),
+      redirected: outcome.redirected,
+    }) as unknown as Response;
   }
 
   /** The attempts of one call: retries, backoff, the error a logic sees. */
