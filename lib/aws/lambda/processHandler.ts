@@ -117,7 +117,7 @@ export function processDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Proces
 export async function composeProcessDeps(env: NodeJS.ProcessEnv = process.env, secrets: SecretResolver = new AwsSecretResolver()): Promise<ProcessHandlerDeps> {
   const deps = processDepsFromEnv(env);
   const { config } = deps;
-  if (config.connections.length === 0) return deps;
+  if (config.declaredConnections.length === 0) return deps;
   const connections = await Promise.all(
     config.connections.map(async (connection) => ({
       ...connection,

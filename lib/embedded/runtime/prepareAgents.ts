@@ -6,7 +6,7 @@ import type { ServiceManifest } from '../../config/ServiceManifest.js';
 
 /** The embedded runtime's side of the agents: what each worker thread composes its agents from. */
 export interface EmbeddedAgents {
-  /** The grants of function `name`; undefined when it is granted no connection. */
+  /** The grants of function `name`; undefined when the service declares no connection at all. */
   grantsFor(name: string): AgentGrants | undefined;
   /** Stops what the main thread serves (the embedded databases). */
   close(): Promise<void>;
@@ -33,8 +33,9 @@ export async function prepareEmbeddedAgents(manifest: ServiceManifest, options: 
   const host = { kind: 'embedded' as const, serviceDir: manifest.serviceDir };
   return {
     grantsFor(name) {
+      // Granted nothing, a function still learns the declared names: "not granted" is a better error than "not declared".
+      if (declared.length === 0) return undefined;
       const granted = manifest.processes.find((process) => process.name === name)?.connections ?? [];
-      if (granted.length === 0) return undefined;
       return { connections: granted.map((connection) => resolved.get(connection)!), declared, host };
     },
     async close() {},
