@@ -1,5 +1,6 @@
 import { INPUT_SCHEMAS_FILE } from '../aws/config/inputSchemaCatalog.js';
-import { encodeProcessCatalog } from '../aws/config/processCatalog.js';
+import { DEPLOYMENT_CATALOG_FILE } from '../aws/config/deploymentCatalog.js';
+import { assertAwsConnections, connectionStatements } from './connectionPolicies.js';
 import { FUNCTION_KIND, LAMBDA_ENV_LIMIT_BYTES, SLUICE_ENV } from '../aws/config/sluiceEnv.js';
 import { TASK_TABLE, taskTableProperties } from '../aws/taskTable.js';
 import { queueFromArn, type CloudFormationScope } from '../config/cloudFormationValues.js';
@@ -101,7 +102,10 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     [SLUICE_ENV.taskTable]: sized({ Ref: SLUICE_LOGICAL_IDS.taskTable }, tableName.length),
     [SLUICE_ENV.retentionDays]: String(settings.retentionDays),
     [SLUICE_ENV.maxPayloadBytes]: String(settings.maxPayloadBytes),
+    // Processes, connections and grants travel in a bundled file, not in the 4 KB environment.
+    [SLUICE_ENV.catalog]: DEPLOYMENT_CATALOG_FILE,
   });
+  warnings.push(...assertAwsConnections(manifest.connections));
 
   const functions: Record<string, FunctionConfig> = {};
   for (const process of manifest.processes) {
@@ -146,6 +150,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
       environment[SLUICE_ENV.taskQueueUrl] = sized({ Ref: declared.taskQueue.logicalId }, queueUrlEstimate.length + declared.taskQueue.name.length);
     }
     fn.environment = environment;
+    fn.package = withPattern(fn.package, DEPLOYMENT_CATALOG_FILE);
 
     const statements: PolicyStatement[] = [
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: [tableArn] },
@@ -157,6 +162,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
         Resource: uniqueResources(consumedArns),
       });
     }
+    statements.push(...connectionStatements(manifest.connections.filter((connection) => process.connections.includes(connection.name))));
     roles.assign(process.name, fn, deployedName, statements, true, add);
     functions[process.name] = fn;
   }
@@ -175,12 +181,11 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
         { 'Fn::Sub': 'https://sqs.${AWS::Region}.${AWS::URLSuffix}/${AWS::AccountId}/' },
         queueUrlEstimate.length,
       ),
-      [SLUICE_ENV.processCatalog]: encodeProcessCatalog(manifest.processes),
       // Async payloads are checked against JSON Schemas written at package time, in a bundled file
       // (the 4 KB environment could not hold them).
       ...(acceptsAsyncSubmissions(manifest) ? { [SLUICE_ENV.inputSchemas]: INPUT_SCHEMAS_FILE } : {}),
     },
-    ...(acceptsAsyncSubmissions(manifest) ? { package: { patterns: [INPUT_SCHEMAS_FILE] } } : {}),
+    package: { patterns: [DEPLOYMENT_CATALOG_FILE, ...(acceptsAsyncSubmissions(manifest) ? [INPUT_SCHEMAS_FILE] : [])] },
     events: PLATFORM_ROUTES.map((route) => ({
       httpApi: { method: route.method, path: route.path, ...(route.iam ? { authorizer: { type: 'aws_iam' } } : {}) },
     })),
@@ -341,13 +346,7 @@ function assertEnvironmentSize(name: string, environment: Record<string, unknown
     else bytes += String(value).length;
   }
   if (bytes > LAMBDA_ENV_LIMIT_BYTES) {
-    const catalog = environment[SLUICE_ENV.processCatalog];
-    throw new ConfigError(
-      `functions.${name}: its environment variables would take about ${bytes} bytes, over Lambda's limit of ${LAMBDA_ENV_LIMIT_BYTES} bytes` +
-        (typeof catalog === 'string'
-          ? ` (the process catalog ${SLUICE_ENV.processCatalog} takes ${catalog.length}: fewer or shorter process names, routes or schedules would fit)`
-          : ''),
-    );
+    throw new ConfigError(`functions.${name}: its environment variables would take about ${bytes} bytes, over Lambda's limit of ${LAMBDA_ENV_LIMIT_BYTES} bytes`);
   }
 }
 
@@ -357,4 +356,11 @@ function assertEnvironmentSize(name: string, environment: Record<string, unknown
  */
 export function acceptsAsyncSubmissions(manifest: Pick<ServiceManifest, 'processes'>): boolean {
   return manifest.processes.some((p) => p.taskQueue !== undefined);
+}
+
+/** A function's `package` with `pattern` added to its patterns (serverless-esbuild copies matching files into the bundle). */
+function withPattern(existing: unknown, pattern: string): Record<string, unknown> {
+  const base = isPlainObject(existing) ? { ...existing } : {};
+  const patterns = Array.isArray(base.patterns) ? base.patterns : [];
+  return { ...base, patterns: [...patterns, pattern] };
 }

@@ -20,6 +20,7 @@ const { applySluiceToService, sluiceConfigSchemas } = tsxRequire('./applySluiceT
 const { pruneDefaultRoleQueues } = tsxRequire('./pruneDefaultRole.ts', __filename);
 const { sluiceErrorKind } = tsxRequire('../core/errors.ts', __filename);
 const { acceptsAsyncSubmissions } = tsxRequire('./buildAwsAdditions.ts', __filename);
+const { writeDeploymentCatalog } = tsxRequire('../aws/config/deploymentCatalog.ts', __filename);
 
 class SluicePlugin {
   /**
@@ -69,6 +70,8 @@ class SluicePlugin {
         region: provider.getRegion(),
       });
       for (const warning of warnings) this.log.warning(`Sluice: ${warning}`);
+      // Bundled with every function (package.patterns): processes, connections (secret references only), grants.
+      writeDeploymentCatalog(this.serverless.serviceDir, manifest);
       this.manifest = manifest;
       this.applied = true;
     } catch (error) {

@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import { ConfigError } from '../../core/errors.js';
 import { SQS_MAX_RECEIVE_COUNT } from '../../core/queue/sqsRules.js';
-import { decodeProcessCatalog, type CatalogProcess } from './processCatalog.js';
+import type { ConnectionDeclaration } from '../../config/connections/parseConnections.js';
+import { readDeploymentCatalog } from './deploymentCatalog.js';
+import type { CatalogProcess } from './processCatalog.js';
 import { FUNCTION_KIND, SLUICE_ENV } from './sluiceEnv.js';
 
 /** What every Sluice Lambda function knows about its deployment. */
@@ -27,6 +29,10 @@ export interface AwsProcessConfig extends AwsCommonConfig {
    * queue name: a message received that many times is on its last attempt.
    */
   maxReceiveCounts: Readonly<Record<string, number>>;
+  /** The connections this process may use, as declared (secret references unresolved). */
+  connections: readonly ConnectionDeclaration[];
+  /** Names of every declared connection (to tell "not granted" from "unknown"). */
+  declaredConnections: readonly string[];
 }
 
 /** Configuration of the platform API function. */
@@ -87,14 +93,11 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     maxPayloadBytes: required(SLUICE_ENV.maxPayloadBytes, integer(1, 1024 * 1024)),
   };
 
+  // Required by the platform API (its process catalog); a process function without one has no connections.
+  const catalogPath = read(SLUICE_ENV.catalog, text, kind === 'process');
+  const catalog = catalogPath === undefined ? { processes: [], connections: [], grants: {} } : readDeploymentCatalog(catalogPath, env.LAMBDA_TASK_ROOT ?? process.cwd(), common);
   if (kind === 'platform') {
-    const catalog = required(SLUICE_ENV.processCatalog, text);
-    let processes: CatalogProcess[];
-    try {
-      processes = decodeProcessCatalog(catalog, common);
-    } catch (cause) {
-      throw new ConfigError(`environment variable ${SLUICE_ENV.processCatalog} is not a valid process catalog`, { cause });
-    }
+    const processes: CatalogProcess[] = catalog.processes;
     const inputSchemas = read(SLUICE_ENV.inputSchemas, text, true);
     return deepFreeze({
       kind,
@@ -111,10 +114,14 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     const missing = queueName === undefined ? SLUICE_ENV.taskQueueName : SLUICE_ENV.taskQueueUrl;
     throw new ConfigError(`environment variable ${missing} is not set, though its task queue counterpart is`);
   }
+  const processName = required(SLUICE_ENV.process, text);
+  const granted = catalog.grants[processName] ?? [];
   const config: AwsProcessConfig = {
     kind,
     ...common,
-    process: required(SLUICE_ENV.process, text),
+    process: processName,
+    connections: catalog.connections.filter((connection) => granted.includes(connection.name)),
+    declaredConnections: catalog.connections.map((connection) => connection.name),
     timeoutSeconds: required(SLUICE_ENV.timeoutSeconds, integer(1, 900)),
     maxReceiveCounts: required(
       SLUICE_ENV.maxReceiveCounts,

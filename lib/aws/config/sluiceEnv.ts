@@ -8,6 +8,8 @@
  * - `SLUICE_TASK_TABLE`: name of the DynamoDB task table.
  * - `SLUICE_RETENTION_DAYS`: how long task records are kept (`custom.sluice.retentionDays`).
  * - `SLUICE_MAX_PAYLOAD_BYTES`: largest accepted body / message (`custom.sluice.maxPayloadBytes`).
+ * - `SLUICE_CATALOG`: path, in the bundle, of the deployment catalog (processes,
+ *   connections with their secret references, grants; see `deploymentCatalog.ts`).
  *
  * Process functions:
  * - `SLUICE_PROCESS`: the process name (the function key).
@@ -21,7 +23,6 @@
  * The platform function:
  * - `SLUICE_QUEUE_URL_PREFIX`: `https://sqs.<region>.<suffix>/<account>/`; a task
  *   queue's URL is this prefix + its name.
- * - `SLUICE_PROCESS_CATALOG`: the processes, compact JSON (see `processCatalog.ts`).
  * - `SLUICE_INPUT_SCHEMAS`: path, in the bundle, of the processes' input JSON
  *   Schemas (see `inputSchemaCatalog.ts`), to answer 400 to invalid async payloads.
  */
@@ -38,7 +39,7 @@ export const SLUICE_ENV = {
   taskQueueUrl: 'SLUICE_TASK_QUEUE_URL',
   maxReceiveCounts: 'SLUICE_MAX_RECEIVE_COUNTS',
   queueUrlPrefix: 'SLUICE_QUEUE_URL_PREFIX',
-  processCatalog: 'SLUICE_PROCESS_CATALOG',
+  catalog: 'SLUICE_CATALOG',
   inputSchemas: 'SLUICE_INPUT_SCHEMAS',
   trackRunning: 'SLUICE_TRACK_RUNNING',
 } as const;

@@ -5,6 +5,7 @@ import { isoTime } from '../../core/time/isoTime.js';
 import type { TaskExecutionOptions } from '../../core/ports/TaskExecutor.js';
 import type { TaskError } from '../../core/task/TaskRecord.js';
 import type { RuntimeLog } from './RuntimeLog.js';
+import type { AgentGrants } from '../../agents/composeAgents.js';
 import { systemFailureOutcome, type FromWorker, type TaskWorkerData, type ToWorker } from './workerProtocol.js';
 
 /** What a function's workers are started with. */
@@ -20,6 +21,8 @@ export interface FunctionWorkerSpec {
   memorySizeMb: number;
   /** Stored stack traces are made relative to it (see `ExecuteOptions.serviceRoot`). */
   serviceRoot?: string;
+  /** The connections it may use, secrets resolved: the worker builds its agents from them (`composeAgents`). */
+  agents?: AgentGrants;
 }
 
 export interface TaskWorkerOptions {
@@ -78,7 +81,13 @@ export class TaskWorker {
     readonly spec: FunctionWorkerSpec,
     private readonly options: TaskWorkerOptions,
   ) {
-    const workerData: TaskWorkerData = { process: spec.name, file: spec.file, exportName: spec.exportName, ...(spec.serviceRoot !== undefined ? { serviceRoot: spec.serviceRoot } : {}) };
+    const workerData: TaskWorkerData = {
+      process: spec.name,
+      file: spec.file,
+      exportName: spec.exportName,
+      ...(spec.serviceRoot !== undefined ? { serviceRoot: spec.serviceRoot } : {}),
+      ...(spec.agents !== undefined ? { agents: spec.agents } : {}),
+    };
     this.#thread = new Worker(ENTRY, {
       workerData,
       env: spec.env,

@@ -19,9 +19,12 @@ import type { TaskError } from '../../core/task/TaskRecord.js';
 import { processDefinitionOf } from '../../sdk/defineProcess.js';
 import { systemFailureOutcome, type FromWorker, type TaskWorkerData, type ToWorker } from './workerProtocol.js';
 import { isoTime } from '../../core/time/isoTime.js';
+import { composeAgents } from '../../agents/composeAgents.js';
 
 const port = parentPort!;
 const data = workerData as TaskWorkerData;
+// This thread's agents, like a Lambda container's: pools and clients shared by the tasks it runs.
+const agents = data.agents ? composeAgents(data.process, data.agents) : undefined;
 /** Messages of this event-loop turn, sent together (see workerProtocol.ts). */
 let outbox: FromWorker[] = [];
 function post(message: FromWorker): void {
@@ -116,6 +119,7 @@ async function run(definition: ProcessDefinition, message: Extract<ToWorker, { t
       },
       ...(message.logLimits ? { logLimits: message.logLimits } : {}),
       ...(data.serviceRoot !== undefined ? { serviceRoot: data.serviceRoot } : {}),
+      ...(agents ? { agents } : {}),
     });
   } catch (error) {
     // executeTask does not throw for process code; this is the worker's own failure.

@@ -1,6 +1,7 @@
 import type { ExecutionOutcome, TaskInvocation } from '../../core/execution/executeTask.js';
 import type { LogLimits } from '../../core/execution/TaskLogBuffer.js';
 import type { TaskError } from '../../core/task/TaskRecord.js';
+import type { AgentGrants } from '../../agents/composeAgents.js';
 
 /**
  * The messages between the embedded runtime (main thread) and a function's
@@ -20,6 +21,8 @@ export interface TaskWorkerData {
   exportName: string;
   /** See `ExecuteOptions.serviceRoot`. */
   serviceRoot?: string;
+  /** The function's connections (see `composeAgents`); none when it is granted none. */
+  agents?: AgentGrants;
 }
 
 export type ToWorker =

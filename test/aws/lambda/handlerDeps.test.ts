@@ -1,3 +1,4 @@
+import { writeTestCatalog } from '../../helpers/deploymentCatalog.js';
 /** How the Lambda entry points build themselves from the environment the plugin sets. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SLUICE_ENV } from '../../../lib/aws/config/sluiceEnv.js';
@@ -24,7 +25,7 @@ const platformEnv = {
   [SLUICE_ENV.functionKind]: 'platform',
   ...common,
   [SLUICE_ENV.queueUrlPrefix]: 'https://sqs.us-east-1.amazonaws.com/123456789012/',
-  [SLUICE_ENV.processCatalog]: '[{"n":"orders","q":1,"t":30}]',
+  [SLUICE_ENV.catalog]: writeTestCatalog({ processes: [{ name: 'orders', taskQueue: 'shop-dev-orders', timeoutSeconds: 30, http: [], queues: [], schedules: [], environment: {}, connections: [], handler: { file: '/f.ts', export: 'handler', declared: 'f.handler' } }] }),
 };
 
 const built: ProcessHandlerDeps[] = [];

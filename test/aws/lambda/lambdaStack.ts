@@ -7,7 +7,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import { encodeProcessCatalog } from '../../../lib/aws/config/processCatalog.js';
+import { writeTestCatalog } from '../../helpers/deploymentCatalog.js';
 import { readAwsConfig, type AwsPlatformConfig, type AwsProcessConfig } from '../../../lib/aws/config/readAwsConfig.js';
 import { FUNCTION_KIND, SLUICE_ENV } from '../../../lib/aws/config/sluiceEnv.js';
 import { DynamoTaskStore } from '../../../lib/aws/DynamoTaskStore.js';
@@ -153,7 +153,7 @@ export async function createLambdaStack(options: LambdaStackOptions): Promise<La
         [SLUICE_ENV.functionKind]: FUNCTION_KIND.platform,
         ...common,
         [SLUICE_ENV.queueUrlPrefix]: queueUrlPrefix,
-        [SLUICE_ENV.processCatalog]: encodeProcessCatalog(manifests),
+        [SLUICE_ENV.catalog]: writeTestCatalog({ processes: manifests }),
         ...overrides,
       }) as AwsPlatformConfig;
       return createPlatformHandler({ config, dynamo: counted(createDynamoClient()), sqs: counted(createSqsClient()) });

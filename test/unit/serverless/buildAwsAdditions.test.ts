@@ -3,16 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { buildServiceManifest } from '../../../lib/config/buildServiceManifest.js';
 import { expandSluiceDeclarations } from '../../../lib/config/expandSluiceDeclarations.js';
 import type { FunctionConfig, ServerlessConfig } from '../../../lib/config/serverlessConfig.js';
-import { ConfigError } from '../../../lib/core/errors.js';
 import { buildAwsAdditions, scheduleInputTemplate } from '../../../lib/serverless/buildAwsAdditions.js';
+import { DEPLOYMENT_CATALOG_FILE, encodeDeploymentCatalog } from '../../../lib/aws/config/deploymentCatalog.js';
 import { pruneDefaultRoleQueues } from '../../../lib/serverless/pruneDefaultRole.js';
 
 const SERVICE_DIR = join(import.meta.dirname, '../../fixtures/serverless/shop-etl');
 
 function additions(config: ServerlessConfig) {
+  return withManifest(config).additions;
+}
+
+function withManifest(config: ServerlessConfig) {
   const expanded = expandSluiceDeclarations(config, { stage: 'dev' });
   const manifest = buildServiceManifest(expanded, { serviceDir: SERVICE_DIR, region: 'us-east-1', target: 'aws' });
-  return buildAwsAdditions(expanded, manifest);
+  return { manifest, additions: buildAwsAdditions(expanded, manifest) };
 }
 
 function service(functions: Record<string, FunctionConfig>, provider: Record<string, unknown> = {}): ServerlessConfig {
@@ -29,10 +33,14 @@ describe('buildAwsAdditions', () => {
     expect(unset.functions.a?.environment).not.toHaveProperty('SLUICE_TRACK_RUNNING');
   });
 
-  it('lists queue triggers in the platform catalog', () => {
-    const result = additions(service({ a: { handler, sluice: { queue: { batchSize: 7 } } } }));
-    const catalog = JSON.parse((result.functions['sluice-api']?.environment as Record<string, string>).SLUICE_PROCESS_CATALOG!);
-    expect(catalog[0].u).toEqual([['shop-dev-a', 7, 1, 0]]);
+  it('lists queue triggers in the platform catalog, a file bundled with every function', () => {
+    const { manifest, additions: result } = withManifest(service({ a: { handler, sluice: { queue: { batchSize: 7 } } } }));
+    const catalog = JSON.parse(encodeDeploymentCatalog(manifest));
+    expect(catalog.processes[0].u).toEqual([['shop-dev-a', 7, 1, 0]]);
+    for (const name of ['a', 'sluice-api']) {
+      expect((result.functions[name]?.environment as Record<string, string>).SLUICE_CATALOG).toBe(DEPLOYMENT_CATALOG_FILE);
+      expect((result.functions[name]?.package as { patterns: string[] }).patterns).toContain(DEPLOYMENT_CATALOG_FILE);
+    }
   });
 
   it('keeps a role the user chose, and warns about what it must allow', () => {
@@ -82,20 +90,14 @@ describe('buildAwsAdditions', () => {
     expect(() => additions(config)).toThrow(/resources.Resources.SluiceTaskTable: this logical id is reserved for Sluice/);
   });
 
-  it('fails when the environment would exceed Lambda 4 KB, naming the process catalog', () => {
+  it('packages 200 processes: the catalog is a bundled file, not an environment variable under 4 KB', () => {
     const functions: Record<string, FunctionConfig> = {};
-    for (let i = 0; i < 40; i += 1) {
+    for (let i = 0; i < 200; i += 1) {
       functions[`process-with-a-rather-long-name-${i}`] = { handler, events: [{ httpApi: `POST /some/long/route/for/process/${i}` }] };
     }
-    let error: unknown;
-    try {
-      additions(service(functions));
-    } catch (caught) {
-      error = caught;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/functions.sluice-api: its environment variables would take about \d+ bytes, over Lambda's limit of 4096 bytes/);
-    expect((error as Error).message).toContain('SLUICE_PROCESS_CATALOG');
+    const { manifest, additions: result } = withManifest(service(functions));
+    expect(JSON.stringify(result.functions['sluice-api']?.environment).length).toBeLessThan(1024);
+    expect(JSON.parse(encodeDeploymentCatalog(manifest)).processes).toHaveLength(200);
   });
 
   it('counts user environment values (intrinsics estimated) against the limit', () => {
@@ -144,5 +146,51 @@ describe('pruneDefaultRoleQueues', () => {
 
     pruneDefaultRoleQueues(resources, { mine: { role: 'SluiceMineRole', events: [] } });
     expect(resources.IamRoleLambdaExecution.Properties.Policies[0]?.PolicyDocument.Statement).toEqual([logs]);
+  });
+});
+
+describe('connections on AWS', () => {
+  const withConnections = (connections: Record<string, unknown>, grants: string[] = Object.keys(connections)) =>
+    withManifest({ ...service({ a: { handler, sluice: { connections: grants } }, b: { handler } }), custom: { sluice: { connections } } });
+  const policy = (result: ReturnType<typeof additions>, role: string) => (result.resources[role]?.Properties?.Policies as any[])[0].PolicyDocument.Statement as any[];
+
+  it("grants each function exactly its connections' parameters and secrets, nothing on *", () => {
+    const { additions: result, manifest } = withConnections({
+      crm: { type: 'http', baseUrl: 'https://crm.example.com', auth: { type: 'bearer', token: { env: 'CRM_TOKEN', ssm: '/shop/crm-token' } } },
+      alerts: { type: 'smtp', url: 'smtp://etl@mail.example.com', password: { secretsManager: 'shop/smtp', json: 'password' } },
+    });
+    const statements = policy(result, 'SluiceARole');
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/shop/crm-token' }] });
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue'],
+      Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:shop/smtp-??????' }],
+    });
+    // b is granted nothing: no secret of a's.
+    expect(JSON.stringify(policy(result, 'SluiceBRole'))).not.toMatch(/ssm|secretsmanager/);
+    for (const role of ['SluiceARole', 'SluiceBRole']) expect(policy(result, role).flatMap((s) => s.Resource)).not.toContain('*');
+    // The catalog carries references, the grants, and nothing resolved.
+    const catalog = JSON.parse(encodeDeploymentCatalog(manifest));
+    expect(catalog.grants).toEqual({ a: ['crm', 'alerts'], b: [] });
+    expect(catalog.connections[0].settings.auth.token).toEqual({ env: 'CRM_TOKEN', ssm: '/shop/crm-token' });
+  });
+
+  it('refuses what would put a credential into the bundle, or cannot work on Lambda, naming the setting', () => {
+    const refused = (connections: Record<string, unknown>) => {
+      try {
+        withConnections(connections);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('packaged');
+    };
+    // `${env:CRM_TOKEN}` resolved by the framework arrives as plain text:
+    expect(refused({ crm: { type: 'http', baseUrl: 'https://crm.example.com', auth: { type: 'bearer', token: 'tok-123' } } })).toMatch(
+      /custom\.sluice\.connections\.crm\.auth\.token: a credential written in plain text would be bundled/,
+    );
+    expect(refused({ alerts: { type: 'smtp', url: 'smtp://etl:hunter2@mail.example.com' } })).toMatch(/custom\.sluice\.connections\.alerts\.url: the URL carries a password/);
+    expect(refused({ crm: { type: 'http', baseUrl: 'https://crm.example.com', auth: { type: 'bearer', token: { env: 'CRM_TOKEN' } } } })).toMatch(
+      /custom\.sluice\.connections\.crm\.auth\.token: this secret reference has only 'env'/,
+    );
   });
 });

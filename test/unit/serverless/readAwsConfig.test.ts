@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decodeProcessCatalog, encodeProcessCatalog } from '../../../lib/aws/config/processCatalog.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeProcessCatalog } from '../../../lib/aws/config/processCatalog.js';
+import { writeTestCatalog } from '../../helpers/deploymentCatalog.js';
 import { readAwsConfig } from '../../../lib/aws/config/readAwsConfig.js';
 import { ConfigError } from '../../../lib/core/errors.js';
 
@@ -42,6 +46,8 @@ describe('readAwsConfig', () => {
       timeoutSeconds: 30,
       maxReceiveCounts: { 'shop-dev-orders': 5 },
       taskQueue: { name: 'shop-dev-orders', url: 'https://sqs.us-east-1.amazonaws.com/1/shop-dev-orders' },
+      connections: [],
+      declaredConnections: [],
     });
     expect(Object.isFrozen(config)).toBe(true);
     if (config.kind !== 'process') throw new Error('expected a process');
@@ -95,7 +101,7 @@ describe('readAwsConfig', () => {
       SLUICE_RETENTION_DAYS: '7',
       SLUICE_MAX_PAYLOAD_BYTES: '1000',
       SLUICE_QUEUE_URL_PREFIX: 'https://sqs.us-east-1.amazonaws.com/1/',
-      SLUICE_PROCESS_CATALOG: encodeProcessCatalog(processes),
+      SLUICE_CATALOG: writeTestCatalog({ processes }),
     });
     expect(config).toEqual({
       kind: 'platform',
@@ -130,8 +136,15 @@ describe('readAwsConfig', () => {
       SLUICE_MAX_PAYLOAD_BYTES: '1000',
       SLUICE_QUEUE_URL_PREFIX: 'https://sqs.us-east-1.amazonaws.com/1/',
     };
-    expect(errorOf({ ...env, SLUICE_PROCESS_CATALOG: '[{"name":"x"}]' })).toContain('SLUICE_PROCESS_CATALOG is not a valid process catalog');
-    expect(errorOf({ ...env, SLUICE_PROCESS_CATALOG: 'not json' })).toContain('SLUICE_PROCESS_CATALOG');
+    const file = (text: string) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'sluice-catalog-')), 'catalog.json');
+      writeFileSync(path, text);
+      return path;
+    };
+    expect(errorOf({ ...env, SLUICE_CATALOG: file('{"version":1,"processes":[{"name":"x"}],"connections":[],"grants":{}}') })).toMatch(/deployment catalog .* is not valid/);
+    expect(errorOf({ ...env, SLUICE_CATALOG: file('not json') })).toMatch(/deployment catalog .* is not valid/);
+    expect(errorOf({ ...env, SLUICE_CATALOG: '/nonexistent/catalog.json' })).toContain('cannot be read');
+    expect(errorOf(env)).toContain('SLUICE_CATALOG is not set');
     expect(() => decodeProcessCatalog('[{"n":"x","t":5,"h":["get /x"]}]', { service: 's', stage: 'd' })).toThrow();
   });
 });

@@ -259,6 +259,7 @@ describe('sluicePlugin with serverless package', () => {
       SLUICE_TASK_TABLE: { Ref: 'SluiceTaskTable' },
       SLUICE_RETENTION_DAYS: '30',
       SLUICE_MAX_PAYLOAD_BYTES: '1048576',
+      SLUICE_CATALOG: '.sluice-build/sluice-catalog.json',
       SLUICE_PROCESS: 'orders-sync',
       SLUICE_TIMEOUT_SECONDS: '30',
       SLUICE_MAX_RECEIVE_COUNTS: '{"shop-etl-dev-orders-sync":5}',
@@ -272,9 +273,11 @@ describe('sluicePlugin with serverless package', () => {
     expect(variables('WebhookLambdaFunction')).not.toHaveProperty('SLUICE_TASK_QUEUE_URL');
     expect(resource('ReportDashmailerLambdaFunction').Properties.Environment.Variables).toEqual({ LOG_LEVEL: 'info' });
 
-    // What Lambda would see once CloudFormation has resolved the references.
-    const deployed = (functionId: string): NodeJS.ProcessEnv =>
-      Object.fromEntries(Object.entries(variables(functionId)).map(([key, value]) => [key, materialize(value)]));
+    // What Lambda would see once CloudFormation has resolved the references, the bundle unpacked where the service is.
+    const deployed = (functionId: string): NodeJS.ProcessEnv => ({
+      ...Object.fromEntries(Object.entries(variables(functionId)).map(([key, value]) => [key, materialize(value)])),
+      LAMBDA_TASK_ROOT: FIXTURE,
+    });
 
     const worker = readAwsConfig(deployed('LegacyDashingestLambdaFunction'));
     expect(worker).toEqual({
@@ -288,6 +291,8 @@ describe('sluicePlugin with serverless package', () => {
       timeoutSeconds: 6,
       taskQueue: { name: 'shop-etl-dev-legacy-ingest', url: 'https://sqs.us-east-1.amazonaws.com/123456789012/shop-etl-dev-legacy-ingest' },
       maxReceiveCounts: { 'shop-etl-dev-ingest': 5, 'shop-etl-dev-legacy-ingest': 5 },
+      connections: [],
+      declaredConnections: [],
     });
 
     const platform = readAwsConfig(deployed('SluiceDashapiLambdaFunction'));

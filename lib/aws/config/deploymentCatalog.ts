@@ -1,0 +1,84 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import * as z from 'zod';
+import type { ConnectionDeclaration } from '../../config/connections/parseConnections.js';
+import type { ServiceManifest } from '../../config/ServiceManifest.js';
+import { ConfigError } from '../../core/errors.js';
+import { decodeProcessCatalog, encodeProcessCatalog, type CatalogProcess } from './processCatalog.js';
+
+/**
+ * The deployment catalog: what every Sluice function needs to know about the
+ * service beyond its own environment, in one JSON file written at package
+ * time and bundled with each function (`package.patterns`), its path in
+ * `SLUICE_CATALOG`. A file, not environment variables: Lambda allows 4 KB for
+ * a function's whole environment, which held about 20 processes.
+ *
+ * - `processes`: the process catalog of the platform API (wire form of
+ *   `processCatalog.ts`);
+ * - `connections`: `custom.sluice.connections` as declared — secret
+ *   references (`{ ssm | secretsManager }`), never secret values, which the
+ *   functions resolve at run time;
+ * - `grants`: the connections each process may use.
+ */
+export interface DeploymentCatalog {
+  processes: CatalogProcess[];
+  connections: ConnectionDeclaration[];
+  grants: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Where the plugin writes the catalog, relative to the service directory (and so to `LAMBDA_TASK_ROOT` once bundled). */
+export const DEPLOYMENT_CATALOG_FILE = '.sluice-build/sluice-catalog.json';
+
+const fileSchema = z.strictObject({
+  version: z.literal(1),
+  processes: z.unknown(),
+  connections: z.array(z.strictObject({ name: z.string().min(1), type: z.string().min(1), kind: z.enum(['db', 'files', 'http', 'mail']), settings: z.record(z.string(), z.unknown()) })),
+  grants: z.record(z.string(), z.array(z.string())),
+});
+
+/** The catalog file's text for `manifest`. */
+export function encodeDeploymentCatalog(manifest: Pick<ServiceManifest, 'processes' | 'connections'>): string {
+  return `${JSON.stringify({
+    version: 1,
+    processes: JSON.parse(encodeProcessCatalog(manifest.processes)) as unknown,
+    connections: manifest.connections,
+    grants: Object.fromEntries(manifest.processes.map((process) => [process.name, process.connections])),
+  })}\n`;
+}
+
+/**
+ * Writes the catalog of `manifest` to {@link DEPLOYMENT_CATALOG_FILE} under
+ * `serviceDir` (the plugin, at package time), private to its owner like the
+ * rest of `.sluice-build`.
+ *
+ * @returns the absolute path written
+ */
+export function writeDeploymentCatalog(serviceDir: string, manifest: Pick<ServiceManifest, 'processes' | 'connections'>): string {
+  const file = resolve(serviceDir, DEPLOYMENT_CATALOG_FILE);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, encodeDeploymentCatalog(manifest), { mode: 0o600 });
+  return file;
+}
+
+/**
+ * Reads the bundled catalog (once per container).
+ *
+ * @param path  as in `SLUICE_CATALOG`: relative to `root`
+ * @param root  the function's code directory (`LAMBDA_TASK_ROOT`)
+ * @throws {ConfigError} naming the file when it is missing or not a catalog
+ */
+export function readDeploymentCatalog(path: string, root: string, names: { service: string; stage: string }): DeploymentCatalog {
+  const file = isAbsolute(path) ? path : resolve(root, path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`the deployment catalog ${file} cannot be read (was this function packaged with the Sluice plugin?)`, { cause });
+  }
+  try {
+    const parsed = fileSchema.parse(JSON.parse(text));
+    return { processes: decodeProcessCatalog(JSON.stringify(parsed.processes), names), connections: parsed.connections, grants: parsed.grants };
+  } catch (cause) {
+    throw new ConfigError(`the deployment catalog ${file} is not valid`, { cause });
+  }
+}
