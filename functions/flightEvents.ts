@@ -11,7 +11,7 @@
  *   load      -> merged into `flights` on `flight_id`: a message delivered
  *                twice, or a flight the batch also lands, stays one row
  *
- * Feed it locally:  POST /sluice/queues/sluice-examples-dev-flight-events/messages
+ * Feed it locally:  POST /sluice/queues/sluice-examples-dev-flight-feed/messages
  */
 import { defineProcess, type Aggregator, type Logic } from '../lib/index.js';
 import { flightRecordSchema, toFlightRow, type FlightRecord, type FlightRow } from './shared/flights.js';

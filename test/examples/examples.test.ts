@@ -21,7 +21,7 @@ import { eventually } from '../helpers/time.js';
 import { EXAMPLES_CONFIG, startHarness, type Harness } from '../embedded/runtime/runtimeHarness.js';
 
 const DATA = resolve(import.meta.dirname, '../../node_modules/vega-datasets/data');
-const QUEUE = 'sluice-examples-dev-flight-events';
+const QUEUE = 'sluice-examples-dev-flight-feed';
 
 // ---- The source, read independently of Sluice ------------------------------------------------
 
