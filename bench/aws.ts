@@ -690,10 +690,12 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       const fn = (key: string) => service.functions.find((f) => f.key === key)!;
       const spec = (f: PackagedFunction): HandlerSpec => {
         const env = functionEnvironment(stack, service.template, f.environment);
-        // On Lambda the schema file's path is relative to /var/task (the bundle); the handlers
-        // here run in this process, so point it at the packaged service's copy.
-        const schemas = env[SLUICE_ENV.inputSchemas];
-        if (schemas !== undefined && !isAbsolute(schemas)) env[SLUICE_ENV.inputSchemas] = join(service.serviceDir, schemas);
+        // On Lambda the schema and catalog files' paths are relative to /var/task (the bundle); the
+        // handlers here run in this process, so point them at the packaged service's copy.
+        for (const name of [SLUICE_ENV.inputSchemas, SLUICE_ENV.catalog]) {
+          const file = env[name];
+          if (file !== undefined && !isAbsolute(file)) env[name] = join(service.serviceDir, file);
+        }
         return { key: f.key, logicalId: f.logicalId, handler: f.handler, env };
       };
       const functions = { sync: fn(SYNC_FUNCTION), rollup: fn(ROLLUP_FUNCTION), stream: fn(STREAM_FUNCTION), platform: fn(PLATFORM_FUNCTION) };
