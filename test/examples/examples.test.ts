@@ -139,6 +139,7 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
     if (files) rmSync(files, { recursive: true, force: true });
   });
 
+  let loadTask: TaskRecord;
   /** A task's record once it ended (the first warehouse call may wait for the embedded database to open: seconds). */
   const settled = (taskId: string) =>
     eventually(async () => {
@@ -151,6 +152,7 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
     expect(submitted.status).toBe(202);
     const task = await settled(submitted.body.taskId);
     expect(task.status, JSON.stringify(task.error)).toBe('succeeded');
+    loadTask = task;
     return task.result as {
       airports: number | null;
       files: Array<{ path: string; status: string; rows: number; reason?: string }>;
@@ -196,6 +198,9 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
     expect(existsSync(join(files, 'landing/flights/2001-01-01.csv'))).toBe(false);
     expect(existsSync(join(files, 'landing/processed/flights/2001-01-01.csv'))).toBe(true);
     expect(existsSync(join(files, 'landing/processed/airports.csv'))).toBe(true);
+    // One task-log line per agent call: a load per landed file, plus the airports'.
+    const loads = loadTask.logs.filter((l) => (l.data as { connection?: string; operation?: string } | undefined)?.operation === 'load');
+    expect(loads.map((l) => (l.data as { connection: string }).connection)).toEqual(Array(LANDED.length + 1).fill('warehouse'));
     if (warehouse.count) {
       expect(await warehouse.count('SELECT COUNT(*) AS n FROM flights')).toBe(expected.length);
       expect(await warehouse.count('SELECT SUM(delay_minutes) AS n FROM flights')).toBe(expected.reduce((sum, f) => sum + f.delay, 0));
