@@ -1,5 +1,6 @@
-import { addAbortSignal, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { AgentScope } from '../../core/agents/AgentScope.js';
+import { abortableStream } from './abortableStream.js';
 import { AgentError, AgentRefusedError } from '../../core/agents/agentErrors.js';
 import type { CsvReadOptions, FileInfo, FileStorageAgent, PutOptions } from '../../core/agents/FileStorageAgent.js';
 import { traceAgentCall, type CallMeasure } from '../../core/agents/traceAgentCall.js';
@@ -29,14 +30,14 @@ export class TracedFileStorage implements FileStorageAgent {
   async get(path: string): Promise<Uint8Array> {
     return this.traced('get', { path }, async (call, file) => {
       const { stream } = await this.store.getStream(file, call);
-      return readAll(addAbortSignal(call.signal, stream));
+      return readAll(abortableStream(stream, call.signal));
     }, (bytes) => ({ bytes: bytes.byteLength }));
   }
 
   async getText(path: string): Promise<string> {
     return this.traced('getText', { path }, async (call, file) => {
       const { stream } = await this.store.getStream(file, call);
-      return Buffer.from(await readAll(addAbortSignal(call.signal, stream))).toString('utf8');
+      return Buffer.from(await readAll(abortableStream(stream, call.signal))).toString('utf8');
     }, (text) => ({ bytes: Buffer.byteLength(text) }));
   }
 
@@ -48,7 +49,7 @@ export class TracedFileStorage implements FileStorageAgent {
   async getStream(path: string): Promise<Readable> {
     const opened = await this.traced('getStream', { path }, (call, file) => this.store.getStream(file, call), ({ size }) => (size === undefined ? {} : { bytes: size }));
     // The stream outlives the call: it is destroyed (AbortError) when the task's signal fires.
-    return addAbortSignal(this.scope.signal, opened.stream);
+    return abortableStream(opened.stream, this.scope.signal);
   }
 
   async putStream(path: string, data: Readable | AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<{ bytes: number }> {
@@ -147,7 +148,7 @@ export class TracedFileStorage implements FileStorageAgent {
         try {
           if (agent.scope.signal.aborted) throw agent.aborted(operation);
           const { stream } = await agent.store.getStream(file, { operation, signal: agent.scope.signal });
-          for await (const record of records(addAbortSignal(agent.scope.signal, stream))) {
+          for await (const record of records(abortableStream(stream, agent.scope.signal))) {
             count++;
             yield record;
           }
