@@ -4,6 +4,7 @@ import { AgentError, AgentRefusedError } from '../../lib/core/agents/agentErrors
 import type { AgentConnection } from '../../lib/core/agents/AgentConnection.js';
 import type { FileStorageAgent } from '../../lib/core/agents/FileStorageAgent.js';
 import { fileTestScope, type FileTestScope } from '../agents/fileTestScope.js';
+import { parquetTestFile } from '../agents/parquetTestFile.js';
 
 export interface FileStorageFixture {
   connection: AgentConnection<FileStorageAgent>;
@@ -238,6 +239,32 @@ export function describeFileStorageContract(name: string, createFixture: () => P
       await expect(collect(files.readJsonArray(`${dir}/broken.json`))).rejects.toBeInstanceOf(AgentRefusedError);
     });
 
+    it('reads the rows of a Parquet file, row group by row group', async () => {
+      const dir = fresh('parquet');
+      const rows = Array.from({ length: 2500 }, (_, index) => ({ id: index, total: BigInt(index) * 10_000_000_000n, ratio: index / 8, city: ['東京', 'Zürich', 'a, "quoted"\nvalue'][index % 3]! }));
+      const columns = [
+        { name: 'id', type: 'int32' },
+        { name: 'total', type: 'int64' },
+        { name: 'ratio', type: 'double' },
+        { name: 'city', type: 'utf8' },
+      ] as const;
+      await files.put(`${dir}/rows.parquet`, parquetTestFile([...columns], rows, 1000));
+      newTask();
+      expect(await collect(files.readParquet(`${dir}/rows.parquet`))).toEqual(rows);
+      expect(task.lines).toEqual([expect.objectContaining({ level: 'info', data: expect.objectContaining({ operation: 'readParquet', rows: 2500 }) })]);
+
+      await files.put(`${dir}/gzipped.parquet`, parquetTestFile([...columns], rows.slice(0, 50), 20, 'GZIP'));
+      expect(await collect(files.readParquet(`${dir}/gzipped.parquet`))).toEqual(rows.slice(0, 50));
+
+      const firstTwo: unknown[] = [];
+      for await (const row of files.readParquet(`${dir}/rows.parquet`)) if (firstTwo.push(row) === 2) break;
+      expect(firstTwo).toEqual(rows.slice(0, 2));
+
+      await files.put(`${dir}/not.parquet`, 'id,name\n1,x\n');
+      await expect(collect(files.readParquet(`${dir}/not.parquet`))).rejects.toBeInstanceOf(AgentRefusedError);
+      await expect(collect(files.readParquet(`${dir}/missing.parquet`))).rejects.toMatchObject({ name: 'FileNotFoundError' });
+    });
+
     it('stops reading when the consumer breaks out, and logs the records read', async () => {
       const path = `${fresh('early')}/many.jsonl`;
       await files.writeJsonLines(path, Array.from({ length: 1000 }, (_, index) => ({ index })));
@@ -338,6 +365,7 @@ export function describeFileStorageContract(name: string, createFixture: () => P
           ['readCsv', () => collect(files.readCsv(attack))],
           ['readJsonLines', () => collect(files.readJsonLines(attack))],
           ['readJsonArray', () => collect(files.readJsonArray(attack))],
+          ['readParquet', () => collect(files.readParquet(attack))],
         ];
         if (attack !== '') calls.push(['list', () => files.list(attack, { recursive: true })]);
         for (const [operation, call] of calls) {

@@ -24,6 +24,8 @@ export interface FileStore {
   readonly secrets: readonly string[];
   /** A stream of the file's bytes, and its size when known without reading. */
   getStream(path: string, call: FileCall): Promise<{ stream: Readable; size?: number }>;
+  /** The file opened for reads at any offset (Parquet's footer first); closed by the caller. */
+  openRandomAccess(path: string, call: FileCall): Promise<RandomAccessFile>;
   /** Writes the whole stream atomically (replacing a file already there), creating parent directories. */
   putStream(path: string, data: AsyncIterable<Uint8Array>, options: PutOptions, call: FileCall): Promise<void>;
   /** Files (not directories) under `prefix` ('' = root), in any order. */
@@ -33,5 +35,14 @@ export interface FileStore {
   delete(path: string, call: FileCall): Promise<void>;
   /** Replaces `to`; throws {@link FileNotFoundError} when `from` is missing. */
   move(from: string, to: string, call: FileCall): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A file read by byte ranges. */
+export interface RandomAccessFile {
+  /** Bytes. */
+  readonly size: number;
+  /** Bytes `[start, end)`; fewer only past the end of the file. */
+  read(start: number, end: number): Promise<Uint8Array>;
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { AgentRefusedError } from '../../core/agents/agentErrors.js';
 import type { FileInfo, PutOptions } from '../../core/agents/FileStorageAgent.js';
 import { FileNotFoundError } from './FileNotFoundError.js';
-import type { FileCall, FileStore } from './FileStore.js';
+import type { FileCall, FileStore, RandomAccessFile } from './FileStore.js';
 import { baseName, joinPath } from './relativePath.js';
 import { isTemporary, temporaryName } from './temporaryName.js';
 
@@ -48,6 +48,35 @@ export class FsFileStorage implements FileStore {
       await handle.close();
       throw error;
     }
+  }
+
+  async openRandomAccess(path: string, call: FileCall): Promise<RandomAccessFile> {
+    const real = await this.resolve(path, call);
+    const handle = await open(real, 'r').catch((error: unknown) => {
+      throw this.notFound(error, path, call);
+    });
+    const info = await handle.stat().catch(async (error: unknown) => {
+      await handle.close();
+      throw error;
+    });
+    if (!info.isFile()) {
+      await handle.close();
+      throw new FileNotFoundError(this.connection, call.operation, path);
+    }
+    return {
+      size: info.size,
+      async read(start, end) {
+        const buffer = Buffer.alloc(Math.max(0, Math.min(end, info.size) - start));
+        let filled = 0;
+        while (filled < buffer.length) {
+          const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, start + filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        return buffer.subarray(0, filled);
+      },
+      close: () => handle.close(),
+    };
   }
 
   async putStream(path: string, data: AsyncIterable<Uint8Array>, _options: PutOptions, call: FileCall): Promise<void> {

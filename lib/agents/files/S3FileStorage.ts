@@ -3,7 +3,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import type { FileInfo, PutOptions } from '../../core/agents/FileStorageAgent.js';
 import { FileNotFoundError } from './FileNotFoundError.js';
-import type { FileCall, FileStore } from './FileStore.js';
+import type { FileCall, FileStore, RandomAccessFile } from './FileStore.js';
 import { checkRelativePath } from './relativePath.js';
 
 /** lib-storage part size: S3's minimum (5 MiB); a stream smaller than one part is one PutObject. */
@@ -55,6 +55,31 @@ export class S3FileStorage implements FileStore {
     } catch (error) {
       throw this.notFound(error, path, call);
     }
+  }
+
+  /** `HeadObject` for the size, then ranged `GetObject`s pinned to that version's ETag (`If-Match`): a file replaced mid-read fails instead of mixing versions. */
+  async openRandomAccess(path: string, call: FileCall): Promise<RandomAccessFile> {
+    let head;
+    try {
+      head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path) }), { abortSignal: call.signal });
+    } catch (error) {
+      throw this.notFound(error, path, call);
+    }
+    const size = head.ContentLength ?? 0;
+    const etag = head.ETag;
+    return {
+      size,
+      read: async (start, end) => {
+        const last = Math.min(end, size) - 1;
+        if (last < start) return new Uint8Array(0);
+        const object = await this.client.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: this.key(path), Range: `bytes=${start}-${last}`, ...(etag === undefined ? {} : { IfMatch: etag }) }),
+          { abortSignal: call.signal },
+        );
+        return object.Body ? object.Body.transformToByteArray() : new Uint8Array(0);
+      },
+      close: async () => {},
+    };
   }
 
   async putStream(path: string, data: AsyncIterable<Uint8Array>, options: PutOptions, call: FileCall): Promise<void> {

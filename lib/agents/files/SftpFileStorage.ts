@@ -6,11 +6,12 @@ import SftpClient from 'ssh2-sftp-client';
 import { AgentError } from '../../core/agents/agentErrors.js';
 import type { FileInfo, PutOptions } from '../../core/agents/FileStorageAgent.js';
 import { FileNotFoundError } from './FileNotFoundError.js';
-import type { FileCall, FileStore } from './FileStore.js';
+import type { FileCall, FileStore, RandomAccessFile } from './FileStore.js';
 import { baseName, joinPath, parentOf } from './relativePath.js';
 import { isTemporary, temporaryName } from './temporaryName.js';
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02 §7). */
+const EOF = 1;
 const NO_SUCH_FILE = 2;
 const DEFAULT_TIMEOUT_SECONDS = 20;
 const S_IFMT = 0o170000;
@@ -78,6 +79,39 @@ export class SftpFileStorage implements FileStore {
       sftp.close(handle, () => {});
       throw error;
     }
+  }
+
+  async openRandomAccess(path: string, call: FileCall): Promise<RandomAccessFile> {
+    const sftp = await this.sftp(call);
+    const handle = await this.request<Buffer>(call, (done) => sftp.open(this.remote(path), 'r', done)).catch((error: unknown) => {
+      throw this.notFound(error, path, call);
+    });
+    let size: number;
+    try {
+      const info = await this.request<Stats>(call, (done) => sftp.fstat(handle, done));
+      if (!isRegular(info.mode)) throw new FileNotFoundError(this.name, call.operation, path);
+      size = info.size;
+    } catch (error) {
+      sftp.close(handle, () => {});
+      throw error;
+    }
+    return {
+      size,
+      read: async (start, end) => {
+        const buffer = Buffer.alloc(Math.max(0, Math.min(end, size) - start));
+        let filled = 0;
+        while (filled < buffer.length) {
+          // ssh2 splits a long read into requests the server accepts; a short answer (or EOF) ends the file.
+          const bytesRead = await this.request<number>(call, (done) =>
+            sftp.read(handle, buffer, filled, buffer.length - filled, start + filled, (error, read) => done(sftpCode(error) === EOF ? undefined : error, sftpCode(error) === EOF ? 0 : read)),
+          );
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        return buffer.subarray(0, filled);
+      },
+      close: () => this.request<void>(call, (done) => sftp.close(handle, done)).catch(() => {}),
+    };
   }
 
   async putStream(path: string, data: AsyncIterable<Uint8Array>, _options: PutOptions, call: FileCall): Promise<void> {

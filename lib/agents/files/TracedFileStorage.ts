@@ -5,6 +5,7 @@ import { AgentError, AgentRefusedError } from '../../core/agents/agentErrors.js'
 import type { CsvReadOptions, FileInfo, FileStorageAgent, PutOptions } from '../../core/agents/FileStorageAgent.js';
 import { traceAgentCall, type CallMeasure } from '../../core/agents/traceAgentCall.js';
 import { csvBytes, csvRecords, jsonArrayElements, jsonLinesBytes, jsonLinesRecords, MalformedRecordsError } from './fileRecords.js';
+import { parquetRows } from './parquetRows.js';
 import type { FileCall, FileStore } from './FileStore.js';
 import { byPath, checkRelativePath } from './relativePath.js';
 
@@ -99,6 +100,17 @@ export class TracedFileStorage implements FileStorageAgent {
     return this.tracedRead('readJsonArray', path, (bytes) => jsonArrayElements<T>(bytes));
   }
 
+  readParquet<T = Record<string, unknown>>(path: string): AsyncIterable<T> {
+    return this.tracedRecords('readParquet', path, async function* (store, file, call) {
+      const opened = await store.openRandomAccess(file, call);
+      try {
+        yield* parquetRows<T>(opened, call.signal);
+      } finally {
+        await opened.close();
+      }
+    });
+  }
+
   /** One call on one file path: checked, then run and traced. */
   private traced<T>(operation: string, measure: { path: string }, call: (call: FileCall, path: string) => Promise<T>, result?: (value: T) => CallMeasure): Promise<T> {
     const file = this.check(operation, measure.path, 'file');
@@ -126,11 +138,19 @@ export class TracedFileStorage implements FileStorageAgent {
     }, ({ records, bytes: written }) => ({ rows: records, bytes: written }));
   }
 
+  /** A reader of the file's byte stream as one traced call (see {@link tracedRecords}). */
+  private tracedRead<T>(operation: string, path: string, records: (bytes: Readable) => AsyncGenerator<T>): AsyncIterable<T> {
+    return this.tracedRecords(operation, path, async function* (store, file, call) {
+      const { stream } = await store.getStream(file, call);
+      yield* records(abortableStream(stream, call.signal));
+    });
+  }
+
   /**
    * A reader as one traced call: the log line is written when the iteration
    * ends — read to the end, stopped early by the consumer (`break`), or failed.
    */
-  private tracedRead<T>(operation: string, path: string, records: (bytes: Readable) => AsyncGenerator<T>): AsyncIterable<T> {
+  private tracedRecords<T>(operation: string, path: string, records: (store: FileStore, file: string, call: FileCall) => AsyncGenerator<T>): AsyncIterable<T> {
     const agent = this;
     return {
       async *[Symbol.asyncIterator]() {
@@ -147,8 +167,7 @@ export class TracedFileStorage implements FileStorageAgent {
         let count = 0;
         try {
           if (agent.scope.signal.aborted) throw agent.aborted(operation);
-          const { stream } = await agent.store.getStream(file, { operation, signal: agent.scope.signal });
-          for await (const record of records(abortableStream(stream, agent.scope.signal))) {
+          for await (const record of records(agent.store, file, { operation, signal: agent.scope.signal })) {
             count++;
             yield record;
           }
