@@ -1,5 +1,6 @@
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -187,6 +188,19 @@ describe('sftp: connections', () => {
     await connection.close();
     await connection.close();
     await expect(files.getText('a.txt')).rejects.toBeInstanceOf(AgentError);
+  });
+
+  it('gives up connecting after timeoutSeconds when the server never answers', async () => {
+    // Accepts the TCP connection and says nothing: the hang ssh2 can get into (ssh2-sftp-client#591).
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const connection = createFileConnection('partner', { type: 'sftp', url: `sftp://sluice@127.0.0.1:${port}/`, password: 'x', timeoutSeconds: 1 }, host('/nowhere'));
+    await expect(connection.forTask(fileTestScope('partner').scope).stat('a.txt')).rejects.toThrow(/timed out/i);
+    await connection.close();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
   });
 
   it('refuses a server whose host key is not the pinned one, and a wrong password, never logging the password', async () => {

@@ -349,6 +349,7 @@ export function describeFileStorageContract(name: string, createFixture: () => P
     it('refuses path-jail attacks with AgentRefusedError, touching nothing outside', async () => {
       const before = await fx.outside();
       newTask();
+      let refusals = 0;
       for (const attack of PATH_ATTACKS) {
         const calls: Array<[string, () => Promise<unknown>]> = [
           ['get', () => files.get(attack)],
@@ -374,8 +375,12 @@ export function describeFileStorageContract(name: string, createFixture: () => P
             (error: unknown) => error,
           );
           expect(outcome, `${operation} ${JSON.stringify(attack)}`).toBeInstanceOf(AgentRefusedError);
+          refusals++;
         }
       }
+      // Each refusal is one warn line, like any failed call.
+      expect(task.lines).toHaveLength(refusals);
+      expect(task.lines.every((line) => line.level === 'warn' && /refused/.test(String((line.data as { error?: unknown }).error)))).toBe(true);
       expect(await fx.outside()).toEqual(before);
       expect(await files.stat('jail-target.txt')).toBeUndefined();
     });

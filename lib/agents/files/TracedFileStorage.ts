@@ -1,12 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { AgentScope } from '../../core/agents/AgentScope.js';
-import { abortableStream } from './abortableStream.js';
 import { AgentError, AgentRefusedError } from '../../core/agents/agentErrors.js';
 import type { CsvReadOptions, FileInfo, FileStorageAgent, PutOptions } from '../../core/agents/FileStorageAgent.js';
 import { traceAgentCall, type CallMeasure } from '../../core/agents/traceAgentCall.js';
+import { abortableStream } from './abortableStream.js';
 import { csvBytes, csvRecords, jsonArrayElements, jsonLinesBytes, jsonLinesRecords, MalformedRecordsError } from './fileRecords.js';
-import { parquetRows } from './parquetRows.js';
 import type { FileCall, FileStore } from './FileStore.js';
+import { parquetRows } from './parquetRows.js';
 import { byPath, checkRelativePath } from './relativePath.js';
 
 /** Writes reach the store in chunks of about this many bytes (an SFTP WRITE request each). */
@@ -29,14 +29,14 @@ export class TracedFileStorage implements FileStorageAgent {
   ) {}
 
   async get(path: string): Promise<Uint8Array> {
-    return this.traced('get', { path }, async (call, file) => {
+    return this.traced('get', path, async (call, file) => {
       const { stream } = await this.store.getStream(file, call);
       return readAll(abortableStream(stream, call.signal));
     }, (bytes) => ({ bytes: bytes.byteLength }));
   }
 
   async getText(path: string): Promise<string> {
-    return this.traced('getText', { path }, async (call, file) => {
+    return this.traced('getText', path, async (call, file) => {
       const { stream } = await this.store.getStream(file, call);
       return Buffer.from(await readAll(abortableStream(stream, call.signal))).toString('utf8');
     }, (text) => ({ bytes: Buffer.byteLength(text) }));
@@ -44,17 +44,17 @@ export class TracedFileStorage implements FileStorageAgent {
 
   async put(path: string, data: string | Uint8Array, options: PutOptions = {}): Promise<void> {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    await this.traced('put', { path }, (call, file) => this.store.putStream(file, oneChunk(bytes), options, call), () => ({ bytes: bytes.byteLength }));
+    await this.traced('put', path, (call, file) => this.store.putStream(file, oneChunk(bytes), options, call), () => ({ bytes: bytes.byteLength }));
   }
 
   async getStream(path: string): Promise<Readable> {
-    const opened = await this.traced('getStream', { path }, (call, file) => this.store.getStream(file, call), ({ size }) => (size === undefined ? {} : { bytes: size }));
+    const opened = await this.traced('getStream', path, (call, file) => this.store.getStream(file, call), ({ size }) => (size === undefined ? {} : { bytes: size }));
     // The stream outlives the call: it is destroyed (AbortError) when the task's signal fires.
     return abortableStream(opened.stream, this.scope.signal);
   }
 
   async putStream(path: string, data: Readable | AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<{ bytes: number }> {
-    return this.traced('putStream', { path }, async (call, file) => {
+    return this.traced('putStream', path, async (call, file) => {
       const counter = { bytes: 0 };
       await this.store.putStream(file, chunked(data, counter, call.signal), options, call);
       return { bytes: counter.bytes };
@@ -62,22 +62,28 @@ export class TracedFileStorage implements FileStorageAgent {
   }
 
   async list(prefix = '', options: { recursive?: boolean } = {}): Promise<FileInfo[]> {
-    const checked = this.check('list', prefix, 'directory');
-    return this.run('list', { path: checked }, async (call) => (await this.store.list(checked, options.recursive === true, call)).sort(byPath), (files) => ({ items: files.length }));
+    return this.run(
+      'list',
+      () => ({ path: this.check('list', prefix, 'directory') }),
+      async (call, { path }) => (await this.store.list(path, options.recursive === true, call)).sort(byPath),
+      (files) => ({ items: files.length }),
+    );
   }
 
   async stat(path: string): Promise<FileInfo | undefined> {
-    return this.traced('stat', { path }, (call, file) => this.store.stat(file, call), (info) => (info ? { bytes: info.size } : { found: false }));
+    return this.traced('stat', path, (call, file) => this.store.stat(file, call), (info) => (info ? { bytes: info.size } : { found: false }));
   }
 
   async delete(path: string): Promise<void> {
-    await this.traced('delete', { path }, (call, file) => this.store.delete(file, call));
+    await this.traced('delete', path, (call, file) => this.store.delete(file, call));
   }
 
   async move(from: string, to: string): Promise<void> {
-    const source = this.check('move', from, 'file');
-    const target = this.check('move', to, 'file');
-    await this.run('move', { path: source, to: target }, (call) => (source === target ? Promise.resolve() : this.store.move(source, target, call)));
+    await this.run(
+      'move',
+      () => ({ path: this.check('move', from, 'file'), to: this.check('move', to, 'file') }),
+      (call, paths) => (paths.path === paths.to ? Promise.resolve() : this.store.move(paths.path, paths.to, call)),
+    );
   }
 
   readCsv(path: string, options: CsvReadOptions = {}): AsyncIterable<Record<string, string>> {
@@ -111,31 +117,45 @@ export class TracedFileStorage implements FileStorageAgent {
     });
   }
 
-  /** One call on one file path: checked, then run and traced. */
-  private traced<T>(operation: string, measure: { path: string }, call: (call: FileCall, path: string) => Promise<T>, result?: (value: T) => CallMeasure): Promise<T> {
-    const file = this.check(operation, measure.path, 'file');
-    return this.run(operation, { path: file }, (fileCall) => call(fileCall, file), result);
+  /** One call on one file path (see {@link run}). */
+  private traced<T>(operation: string, path: string, call: (call: FileCall, path: string) => Promise<T>, result?: (value: T) => CallMeasure): Promise<T> {
+    return this.run(operation, () => ({ path: this.check(operation, path, 'file') }), (fileCall, paths) => call(fileCall, paths.path), result);
   }
 
-  private async run<T>(operation: string, fixed: CallMeasure, call: (call: FileCall) => Promise<T>, result?: (value: T) => CallMeasure): Promise<T> {
-    return traceAgentCall(this.scope, operation, async () => {
-      const fileCall: FileCall = { operation, signal: this.scope.signal };
-      if (this.scope.signal.aborted) throw this.aborted(operation);
-      try {
-        return await call(fileCall);
-      } catch (error) {
-        throw this.translate(operation, error);
-      }
-    }, (value) => ({ ...fixed, ...(result ? result(value) : {}) }));
+  /**
+   * One traced call: `paths` checks the call's paths (a refusal is logged
+   * and thrown before the store is touched), an aborted signal stops it,
+   * then `call` runs; the log line reports the paths and `result`'s measure.
+   */
+  private async run<P extends { path: string }, T>(operation: string, paths: () => P, call: (call: FileCall, paths: P) => Promise<T>, result?: (value: T) => CallMeasure): Promise<T> {
+    let checked: P | undefined;
+    return traceAgentCall(
+      this.scope,
+      operation,
+      async () => {
+        checked = paths();
+        if (this.scope.signal.aborted) throw this.aborted(operation);
+        try {
+          return await call({ operation, signal: this.scope.signal }, checked);
+        } catch (error) {
+          throw this.translate(operation, error);
+        }
+      },
+      (value) => ({ ...checked, ...(result ? result(value) : {}) }),
+    );
   }
 
   private async tracedWrite(operation: string, path: string, bytes: (counted: () => void) => AsyncIterable<Uint8Array>, contentType: string): Promise<{ records: number; bytes: number }> {
-    const file = this.check(operation, path, 'file');
-    return this.run(operation, { path: file }, async (call) => {
-      const counter = { bytes: 0, records: 0 };
-      await this.store.putStream(file, chunked(bytes(() => counter.records++), counter, call.signal), { contentType }, call);
-      return { records: counter.records, bytes: counter.bytes };
-    }, ({ records, bytes: written }) => ({ rows: records, bytes: written }));
+    return this.traced(
+      operation,
+      path,
+      async (call, file) => {
+        const counter = { bytes: 0, records: 0 };
+        await this.store.putStream(file, chunked(bytes(() => counter.records++), counter, call.signal), { contentType }, call);
+        return { records: counter.records, bytes: counter.bytes };
+      },
+      ({ records, bytes: written }) => ({ rows: records, bytes: written }),
+    );
   }
 
   /** A reader of the file's byte stream as one traced call (see {@link tracedRecords}). */
@@ -154,19 +174,34 @@ export class TracedFileStorage implements FileStorageAgent {
     const agent = this;
     return {
       async *[Symbol.asyncIterator]() {
-        const file = agent.check(operation, path, 'file');
         let finish!: (count: number) => void;
         let fail!: (error: unknown) => void;
         const done = new Promise<number>((resolve, reject) => {
           finish = resolve;
           fail = reject;
         });
-        done.catch(() => {}); // when run() fails before awaiting it (an aborted signal)
-        const logged = agent.run(operation, { path: file }, () => done, (count) => ({ rows: count }));
+        done.catch(() => {}); // when run() fails before awaiting it (a refused path, an aborted signal)
+        let file = '';
+        let refusal: unknown;
+        try {
+          file = agent.check(operation, path, 'file');
+        } catch (error) {
+          refusal = error;
+        }
+        const logged = agent.run(
+          operation,
+          () => {
+            if (refusal !== undefined) throw refusal;
+            return { path: file };
+          },
+          () => done,
+          (count) => ({ rows: count }),
+        );
         logged.catch(() => {}); // the error reaches the consumer through the iteration
         let count = 0;
         try {
-          if (agent.scope.signal.aborted) throw agent.aborted(operation);
+          // run() refuses these before starting the call: its error (logged already) is the reader's.
+          if (refusal !== undefined || agent.scope.signal.aborted) await logged;
           for await (const record of records(agent.store, file, { operation, signal: agent.scope.signal })) {
             count++;
             yield record;
