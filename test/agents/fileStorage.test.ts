@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFileConnection } from '../../lib/agents/files/createFileConnection.js';
+import { parseSftpUrl } from '../../lib/agents/files/SftpFileStorage.js';
 import { fileConnectionSchemas, fileSettingsSchema } from '../../lib/config/connections/fileSettings.js';
 import { AgentError, AgentRefusedError } from '../../lib/core/agents/agentErrors.js';
 import type { AgentHost } from '../../lib/core/agents/AgentHost.js';
@@ -223,6 +224,12 @@ describe('sftp: connections', () => {
 });
 
 describe('file connection settings', () => {
+  it('read an sftp:// URL: absolute path, /~/ under the login directory, none = the login directory', () => {
+    expect(parseSftpUrl('sftp://acme@files.example/outbox/')).toEqual({ host: 'files.example', port: 22, username: 'acme', basePath: '/outbox' });
+    expect(parseSftpUrl('sftp://a%40b@files.example:2222/~/in%20box')).toEqual({ host: 'files.example', port: 2222, username: 'a@b', basePath: 'in box' });
+    expect(parseSftpUrl('sftp://acme@[::1]:2200')).toEqual({ host: '::1', port: 2200, username: 'acme', basePath: '.' });
+  });
+
   it('accept each type and refuse unknown keys, bad URLs and passwords in URLs', () => {
     expect(fileSettingsSchema.parse({ type: 'fs', root: './data' })).toEqual({ type: 'fs', root: './data' });
     expect(fileConnectionSchemas.s3.parse({ type: 's3', bucket: 'acme-exports', prefix: 'daily/', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true })).toMatchObject({ bucket: 'acme-exports' });

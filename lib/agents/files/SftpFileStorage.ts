@@ -48,8 +48,9 @@ export interface SftpTarget {
  *   rename onto the target (ssh2-sftp-client#388: readers must never see a
  *   partial upload). The rename is `posix-rename@openssh.com` when the server
  *   offers it (atomic replace); plain SFTPv3 `RENAME` refuses an existing
- *   target, so then the old file is removed first (a reader may briefly see
- *   no file, never a partial one).
+ *   target, so then the old file is renamed aside first and removed after
+ *   (a reader may briefly see no file, never a partial one; when the second
+ *   rename fails, the old file is put back).
  * - Every request races the task's signal; a transfer is destroyed on it.
  */
 export class SftpFileStorage implements FileStore {
@@ -278,8 +279,17 @@ export class SftpFileStorage implements FileStore {
     } catch (error) {
       const existing = await this.request<Stats>(call, (done) => sftp.stat(to, done)).catch(() => undefined);
       if (!existing) throw error;
-      await this.request<void>(call, (done) => sftp.unlink(to, done));
-      await this.request<void>(call, (done) => sftp.rename(from, to, done));
+      // Move the old file aside rather than deleting it first, so a failing second rename can put it back.
+      const slash = to.lastIndexOf('/');
+      const aside = to.slice(0, slash + 1) + temporaryName(to.slice(slash + 1));
+      await this.request<void>(call, (done) => sftp.rename(to, aside, done));
+      try {
+        await this.request<void>(call, (done) => sftp.rename(from, to, done));
+      } catch (renameError) {
+        sftp.rename(aside, to, () => {});
+        throw renameError;
+      }
+      sftp.unlink(aside, () => {});
     }
   }
 
@@ -325,7 +335,7 @@ export function parseSftpUrl(url: string): Pick<SftpTarget, 'host' | 'port' | 'u
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: parsed.port === '' ? 22 : Number(parsed.port),
     username: decodeURIComponent(parsed.username),
-    basePath: basePath === '' ? '/' : basePath,
+    basePath,
   };
 }
 

@@ -31,10 +31,10 @@ export const s3FileSettingsSchema = z.strictObject({
     .min(3)
     .max(63)
     .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, 'is not an S3 bucket name'),
-  /** Key prefix every path lives under (`daily/` or `daily`: a `/` is added). */
+  /** Key prefix every path lives under (`daily/` or `daily`: a `/` is added). At most 120 characters: with a path's 900 bytes, a key stays within S3's 1024. */
   prefix: z
     .string()
-    .max(512)
+    .max(120)
     .refine((prefix) => !prefix.startsWith('/') && !prefix.split('/').some((segment) => segment === '..' || segment === '.'), 'must be a relative key prefix without . or .. segments')
     .optional(),
   region: z.string().min(1).optional(),
