@@ -18,7 +18,7 @@ const WRITE_CHUNK_BYTES = 64 * 1024;
  * before the store is touched), stops at once when the task's signal has
  * fired, aborts its transfer when it fires later, and writes one task-log
  * line through `traceAgentCall` — `{ connection, operation, path, bytes }`
- * (records for the record helpers; a reader's line is written when its
+ * (`rows` for the record helpers; a reader's line is written when its
  * iteration ends). Store errors other than the agent's own become
  * `AgentError` with the credentials blanked out.
  */
