@@ -5,6 +5,8 @@ import type { ConnectionDeclaration } from '../config/connections/parseConnectio
 import type { Resolved } from '../config/connections/secretRef.js';
 import type { HttpSettings } from '../config/connections/httpSettings.js';
 import type { MailSettings } from '../config/connections/mailSettings.js';
+import type { FileSettings } from '../config/connections/fileSettings.js';
+import { createFileConnection } from './files/createFileConnection.js';
 import { createHttpConnection } from './http/createHttpConnection.js';
 import { createMailConnection } from './mail/createMailConnection.js';
 
@@ -19,6 +21,8 @@ import { createMailConnection } from './mail/createMailConnection.js';
 export function openConnection(connection: ConnectionDeclaration, host: AgentHost, _pgliteUrl?: string): AgentConnection<unknown> {
   const { name, settings } = connection;
   switch (connection.kind) {
+    case 'files':
+      return createFileConnection(name, settings as Resolved<FileSettings>, host);
     case 'http':
       return createHttpConnection(name, settings as Resolved<HttpSettings>, host);
     case 'mail':

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { AgentKind } from '../../core/agents/AgentConnection.js';
+import { fileConnectionSchemas } from './fileSettings.js';
 import { httpConnectionSchemas } from './httpSettings.js';
 import { mailConnectionSchemas } from './mailSettings.js';
 import type { ConnectionType } from './parseConnections.js';
@@ -14,6 +15,7 @@ function ofKind(kind: AgentKind, schemas: Record<string, z.ZodType>): Record<str
  * file). The one list both runtimes and the packager read.
  */
 export const CONNECTION_TYPES: Readonly<Record<string, ConnectionType>> = Object.freeze({
+  ...ofKind('files', fileConnectionSchemas),
   ...ofKind('http', httpConnectionSchemas),
   ...ofKind('mail', mailConnectionSchemas),
 });
