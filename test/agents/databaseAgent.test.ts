@@ -50,6 +50,7 @@ describeDatabaseAgentContract('pglite', {
 describeDatabaseAgentContract('postgres', {
   ...postgresSql,
   sleep: 'SELECT pg_sleep(10)',
+  runningSleeps: "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(10)' AND state = 'active'",
   async open() {
     return { connection: createDatabaseConnection('postgres', { type: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/test' }, host), stop: async () => {} };
   },
@@ -64,6 +65,7 @@ describeDatabaseAgentContract('mariadb', {
   nativeSum: 'SELECT ? + ? AS s',
   series: (n) => `SELECT seq AS id FROM seq_1_to_${n}`,
   sleep: 'SELECT SLEEP(10)',
+  runningSleeps: "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE info = 'SELECT SLEEP(10)'",
   types: { bigint: 'BIGINT', numeric: 'DECIMAL(10, 4)', date: 'DATE', timestamp: 'DATETIME(3)', json: 'JSON', bytes: 'VARBINARY(16)', text: 'TEXT' },
   async open() {
     return { connection: createDatabaseConnection('mariadb', { type: 'mysql', url: 'mysql://root@127.0.0.1:3306/test' }, host), stop: async () => {} };

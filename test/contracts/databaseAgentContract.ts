@@ -5,6 +5,7 @@ import type { AgentConnection } from '../../lib/core/agents/AgentConnection.js';
 import { AgentError, AgentRefusedError } from '../../lib/core/agents/agentErrors.js';
 import { sql, type DatabaseAgent } from '../../lib/core/agents/DatabaseAgent.js';
 import { agentScope } from '../agents/agentScope.js';
+import { eventually } from '../helpers/time.js';
 
 /** One engine the contract runs against, and the little SQL that differs between engines. */
 export interface DatabaseContractTarget {
@@ -20,6 +21,8 @@ export interface DatabaseContractTarget {
   series(n: number): string;
   /** A statement running for a while (cancelled by the test). */
   sleep: string;
+  /** Counts (as `n`) the server's sessions still running `sleep`; absent when the engine cannot cancel (PGlite). */
+  runningSleeps?: string;
   /** Column types of the type-mapping table. */
   types: { bigint: string; numeric: string; date: string; timestamp: string; json: string; bytes: string; text: string };
 }
@@ -126,6 +129,22 @@ export function describeDatabaseAgentContract(name: string, target: DatabaseCont
         }
       }
       expect(Number((await db.query<{ s: unknown }>(target.nativeSum, [1, 1])).rows[0]!.s)).toBe(2);
+    });
+
+    it('loads what it streams, batch by batch, in the loop body', async () => {
+      const db = agent();
+      const source = await createTable('src', `id INTEGER PRIMARY KEY, v ${target.types.text}`);
+      const copy = await createTable('dst', `id INTEGER PRIMARY KEY, v ${target.types.text}`);
+      await db.load(
+        source,
+        Array.from({ length: 3_000 }, (_, i) => ({ id: i, v: `v${i}` })),
+      );
+      let moved = 0;
+      for await (const batch of db.stream<{ id: number; v: string }>(`SELECT id, v FROM ${source} ORDER BY id`, [], { batchSize: 500 })) {
+        moved += (await db.load(copy, batch)).rowCount;
+      }
+      expect(moved).toBe(3_000);
+      expect(Number((await db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${copy}`)).rows[0]!.n)).toBe(3_000);
     });
 
     it('loads rows: append, merge updating existing keys, replace', async () => {
@@ -245,6 +264,11 @@ export function describeDatabaseAgentContract(name: string, target: DatabaseCont
       expect(error).toBeInstanceOf(AgentError);
       expect((error as AgentError).message).toContain(name);
       await expect(db.query('SELECT 1 AS one')).rejects.toBeInstanceOf(AgentRefusedError);
+      if (target.runningSleeps !== undefined) {
+        // Cancelled on the server too, not only given up by the client.
+        const probe = agent();
+        await eventually(async () => Number((await probe.query<{ n: unknown }>(target.runningSleeps!)).rows[0]!.n) === 0, { what: 'the cancelled statement to stop', timeoutMs: 3_000 });
+      }
       expect(Number((await agent().query<{ s: unknown }>(target.nativeSum, [20, 22])).rows[0]!.s)).toBe(42);
     });
 

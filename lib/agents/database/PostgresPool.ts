@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -125,6 +126,7 @@ class PostgresSession implements SqlSession {
   }
 
   async cursor(text: string, values: readonly unknown[], batchSize: number): Promise<SqlCursor> {
+    if (!this.cancellable) return this.#holdCursor(text, values, batchSize);
     const cursor = this.client.query(new Cursor<Record<string, unknown>>(text, values.map(toPostgresValue), { types: postgresTypeParsers }));
     return {
       read: () => cursor.read(batchSize),
@@ -132,6 +134,37 @@ class PostgresSession implements SqlSession {
         await cursor.close();
         return true;
       },
+    };
+  }
+
+  /**
+   * PGlite is one session shared by every connection: another connection's
+   * COMMIT ends the implicit transaction pg-cursor's portal lives in (the
+   * portal vanishes), and an explicit transaction would hold back every other
+   * connection until the stream ends (a loop that loads what it reads would
+   * wait for itself). A `WITH HOLD` cursor outlives transactions: PostgreSQL
+   * materializes the result when its DECLARE commits (in its own memory and
+   * temporary files, not in this process) and FETCH reads it batch by batch.
+   */
+  async #holdCursor(text: string, values: readonly unknown[], batchSize: number): Promise<SqlCursor> {
+    const name = `sluice_cursor_${randomBytes(8).toString('hex')}`;
+    await this.run(`DECLARE ${name} NO SCROLL CURSOR WITH HOLD FOR ${text}`, values);
+    let open = true;
+    const close = async () => {
+      if (open) {
+        open = false;
+        await this.run(`CLOSE ${name}`, []);
+      }
+      return true;
+    };
+    return {
+      read: async () => {
+        if (!open) return [];
+        const { rows } = await this.run(`FETCH FORWARD ${batchSize} FROM ${name}`, []);
+        if (rows.length === 0) await close();
+        return rows;
+      },
+      close,
     };
   }
 

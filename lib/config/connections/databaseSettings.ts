@@ -42,7 +42,7 @@ function engineOfUrl(url: string): { engine: DatabaseEngine } | { problem: strin
 }
 
 const poolSchema = z.strictObject({
-  /** Most connections the pool opens. @default 5 (embedded), 1 (Lambda) */
+  /** Most connections the pool opens. @default 5 (embedded), 2 (Lambda: also the most allowed there) */
   max: z.int().min(1).max(100),
 });
 
