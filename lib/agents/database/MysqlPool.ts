@@ -17,6 +17,7 @@ export interface MysqlPoolOptions {
 }
 
 const PING_TIMEOUT_MS = 2_000;
+const CLOSE_TIMEOUT_MS = 5_000;
 
 type Row = Record<string, unknown>;
 /** The callback connection under mysql2's promise wrapper: its query() can stream. */
@@ -34,7 +35,8 @@ export class MysqlPool implements SqlPool {
   readonly dialect: SqlDialect = { engine: 'mysql', placeholder: '?', quote: '`', copy: false };
   readonly #pool: mysql.Pool;
   readonly #config: mysql.ConnectionOptions;
-  readonly #idleSince = new WeakMap<mysql.PoolConnection, number>();
+  /** Keyed by the core connection: getConnection() wraps it in a new promise object every time. */
+  readonly #idleSince = new WeakMap<object, number>();
   #closed: Promise<void> | undefined;
 
   constructor(private readonly options: MysqlPoolOptions) {
@@ -64,7 +66,7 @@ export class MysqlPool implements SqlPool {
 
   async acquire(): Promise<SqlSession> {
     const connection = await this.#pool.getConnection();
-    const idleSince = this.#idleSince.get(connection);
+    const idleSince = this.#idleSince.get(coreOf(connection));
     if (idleSince !== undefined && Date.now() - idleSince > this.options.policy.validateAfterMs) {
       try {
         await withTimeout(connection.ping(), PING_TIMEOUT_MS, 'the ping');
@@ -80,7 +82,7 @@ export class MysqlPool implements SqlPool {
     const mysqlSession = session as MysqlSession;
     if (mysqlSession.destroyed) return;
     if (healthy) {
-      this.#idleSince.set(mysqlSession.connection, Date.now());
+      this.#idleSince.set(coreOf(mysqlSession.connection), Date.now());
       mysqlSession.connection.release();
     } else {
       mysqlSession.connection.destroy();
@@ -92,7 +94,8 @@ export class MysqlPool implements SqlPool {
   }
 
   close(): Promise<void> {
-    this.#closed ??= this.#pool.end();
+    // end() waits for every connection's QUIT: a dead one (frozen container) never answers.
+    this.#closed ??= withTimeout(this.#pool.end(), CLOSE_TIMEOUT_MS, 'closing the pool').catch(() => {});
     return this.#closed;
   }
 }
@@ -116,8 +119,7 @@ class MysqlSession implements SqlSession {
 
   async cursor(text: string, values: readonly unknown[], batchSize: number): Promise<SqlCursor> {
     // The promise wrapper has no stream(): the core connection's query does.
-    const core = (this.connection as unknown as { connection: CoreConnection }).connection;
-    const rows = core.query(text, values.map(toMysqlValue)).stream({ highWaterMark: batchSize });
+    const rows = coreOf(this.connection).query(text, values.map(toMysqlValue)).stream({ highWaterMark: batchSize });
     const iterator = rows[Symbol.asyncIterator]() as AsyncIterator<Row>;
     return {
       read: async () => {
@@ -158,6 +160,11 @@ class MysqlSession implements SqlSession {
     const { fatal, sqlState } = (error ?? {}) as { fatal?: boolean; sqlState?: string };
     return fatal !== true && typeof sqlState === 'string';
   }
+}
+
+/** The callback connection under mysql2's promise wrapper. */
+function coreOf(connection: mysql.PoolConnection): CoreConnection {
+  return (connection as unknown as { connection: CoreConnection }).connection;
 }
 
 function columnsOf(fields: FieldPacket[] | undefined): SqlResult['columns'] {

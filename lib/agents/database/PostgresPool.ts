@@ -29,6 +29,7 @@ export interface PostgresPoolOptions {
 
 /** How long a validation ping of an idle connection may take before the connection counts as dead. */
 const PING_TIMEOUT_MS = 2_000;
+const CLOSE_TIMEOUT_MS = 5_000;
 
 /**
  * A node-postgres pool as the database agent's {@link SqlPool}: type parsers
@@ -97,7 +98,8 @@ export class PostgresPool implements SqlPool {
   }
 
   close(): Promise<void> {
-    this.#closed ??= this.#pool.end();
+    // end() waits for every connection's Terminate: a dead one (frozen container) never answers.
+    this.#closed ??= withTimeout(this.#pool.end(), CLOSE_TIMEOUT_MS, 'closing the pool').catch(() => {});
     return this.#closed;
   }
 }
