@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabaseConnection } from '../../lib/agents/database/createDatabaseConnection.js';
 import type { DatabaseSettings } from '../../lib/config/connections/databaseSettings.js';
+import type { Resolved } from '../../lib/config/connections/secretRef.js';
 import type { AgentHost } from '../../lib/core/agents/AgentHost.js';
 import { agentScope } from './agentScope.js';
 
@@ -50,13 +51,13 @@ afterEach(async () => {
 });
 
 describe.each([
-  { engine: 'postgres', serverPort: 5432, settings: (port: number): DatabaseSettings => ({ type: 'postgres', url: `postgres://postgres@127.0.0.1:${port}/test` }) },
-  { engine: 'mariadb', serverPort: 3306, settings: (port: number): DatabaseSettings => ({ type: 'mysql', url: `mysql://root@127.0.0.1:${port}/test` }) },
+  { engine: 'postgres', serverPort: 5432, settings: (port: number): Resolved<DatabaseSettings> => ({ type: 'postgres', url: `postgres://postgres@127.0.0.1:${port}/test` }) },
+  { engine: 'mariadb', serverPort: 3306, settings: (port: number): Resolved<DatabaseSettings> => ({ type: 'mysql', url: `mysql://root@127.0.0.1:${port}/test` }) },
 ])('database pool on Lambda ($engine)', ({ engine, serverPort, settings }) => {
   it('replaces a pooled connection that died while the container was frozen', async () => {
     const relay = await freezableRelay(serverPort);
     cleanups.push(() => relay.close());
-    const connection = createDatabaseConnection(engine, settings(relay.port) as never, lambda);
+    const connection = createDatabaseConnection(engine, settings(relay.port), lambda);
     cleanups.push(() => connection.close());
     const db = connection.forTask(agentScope(engine).scope);
     expect((await db.query<{ one: unknown }>('SELECT 1 AS one')).rows.map((row) => Number(row.one))).toEqual([1]);

@@ -172,8 +172,9 @@ class PostgresSession implements SqlSession {
 
   async copyRows(table: string, columns: readonly string[], rows: ReadonlyArray<Record<string, unknown>>): Promise<void> {
     const names = columns.map((column) => column.slice(1, -1));
-    const lines = rows.map((row) => `${names.map((name) => copyTextValue(row[name])).join('\t')}\n`);
-    await pipeline(Readable.from(lines), this.client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
+    // One chunk per batch: pg-copy-streams sends each chunk as its own CopyData message.
+    const text = rows.map((row) => `${names.map((name) => copyTextValue(row[name])).join('\t')}\n`).join('');
+    await pipeline(Readable.from([text]), this.client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
   }
 
   abort(): void {
