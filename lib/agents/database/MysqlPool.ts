@@ -11,7 +11,7 @@ export interface MysqlPoolOptions {
   /** `mysql://user:password@host:port/db` or `mariadb://...` (the password already in it). */
   url: string;
   policy: PoolPolicy;
-  /** mysql2's per-statement `timeout`: the client gives up, the statement is killed. */
+  /** The server's statement time limit: MariaDB `max_statement_time` (every statement), MySQL `max_execution_time` (SELECT only). */
   statementTimeoutSeconds?: number;
   ssl?: boolean | 'require';
 }
@@ -58,9 +58,16 @@ export class MysqlPool implements SqlPool {
       idleTimeout: options.policy.idleTimeoutMs,
       enableKeepAlive: true,
     });
-    // TIMESTAMP columns are converted to the session's time zone: UTC, so they read like DATETIME.
+    const timeout = options.statementTimeoutSeconds;
     this.#pool.pool.on('connection', (connection) => {
+      // TIMESTAMP columns are converted to the session's time zone: UTC, so they read like DATETIME.
       connection.query("SET time_zone = '+00:00'", () => {});
+      if (timeout === undefined) return;
+      // The server stops a statement running longer: MariaDB's max_statement_time (seconds, every
+      // statement); MySQL has only max_execution_time (milliseconds, SELECT only).
+      connection.query(`SET SESSION max_statement_time = ${timeout}`, (error: unknown) => {
+        if (error) connection.query(`SET SESSION max_execution_time = ${Math.round(timeout * 1000)}`, () => {});
+      });
     });
   }
 
@@ -75,7 +82,7 @@ export class MysqlPool implements SqlPool {
         return this.acquire();
       }
     }
-    return new MysqlSession(connection, this.#config, this.options.statementTimeoutSeconds);
+    return new MysqlSession(connection, this.#config);
   }
 
   release(session: SqlSession, healthy: boolean): void {
@@ -106,11 +113,10 @@ class MysqlSession implements SqlSession {
   constructor(
     readonly connection: mysql.PoolConnection,
     private readonly config: mysql.ConnectionOptions,
-    private readonly statementTimeoutSeconds: number | undefined,
   ) {}
 
   async run(text: string, values: readonly unknown[]): Promise<SqlResult> {
-    const options = { sql: text, ...(this.statementTimeoutSeconds !== undefined ? { timeout: Math.round(this.statementTimeoutSeconds * 1000) } : {}) };
+    const options = { sql: text };
     // Some statements cannot be prepared (on MariaDB among others): without parameters, the text protocol runs anything.
     const [result, fields] = values.length > 0 ? await this.connection.execute(options, values.map(toMysqlValue) as never) : await this.connection.query(options);
     if (!Array.isArray(result)) return { columns: [], rows: [], rowCount: (result as ResultSetHeader).affectedRows };

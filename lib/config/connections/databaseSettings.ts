@@ -51,7 +51,7 @@ const serverSettings = {
   /** Overrides the url's password: keep the url plain and the password a secret reference. */
   password: secretable(z.string().min(1)).optional(),
   pool: poolSchema.optional(),
-  /** The server cancels a statement running longer (PostgreSQL `statement_timeout`; MySQL: the client gives up and kills the query). */
+  /** The server stops a statement running longer: PostgreSQL `statement_timeout`; MariaDB `max_statement_time`; MySQL `max_execution_time` (SELECT only). Not on PGlite. */
   statementTimeoutSeconds: z.number().positive().max(86_400).optional(),
   /** `true`: TLS, the server's certificate verified; `'require'`: TLS without verification (libpq's `sslmode=require`). */
   ssl: z.union([z.boolean(), z.literal('require')]).optional(),
