@@ -41,9 +41,11 @@ const ENTRY = new URL('./pgliteServerWorker.mjs', import.meta.url);
  * - no COPY FROM STDIN through the socket (the adapter loads with INSERTs);
  * - `statement_timeout` is not enforced.
  *
- * @throws Error  PGlite could not open the database (a corrupt or locked directory) or did not start in time
+ * @throws Error  a name that is not a plain file name; PGlite could not open the database (a corrupt or locked directory) or did not start in time
  */
 export function startPgliteServer(options: PgliteServerOptions): Promise<PgliteServer> {
+  // The name becomes a path under dataDir: never a separator or a dot-dot.
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$/.test(options.name)) return Promise.reject(new Error(`'${options.name}' is not a PGlite database name (letters, digits, '_' and '-')`));
   const thread = new Worker(ENTRY, {
     workerData: { dataDir: options.dataDir, name: options.name, maxConnections: options.maxConnections ?? 64 },
     name: `sluice:pglite:${options.name}`,

@@ -1,7 +1,7 @@
 import type { AgentScope } from '../../core/agents/AgentScope.js';
 import { AgentError, AgentRefusedError } from '../../core/agents/agentErrors.js';
 import type { DatabaseAgent, DatabaseTransaction, LoadOptions, QueryResult, SqlStatement } from '../../core/agents/DatabaseAgent.js';
-import { traceAgentCall } from '../../core/agents/traceAgentCall.js';
+import { traceAgentCall, type CallMeasure } from '../../core/agents/traceAgentCall.js';
 import { loadRows } from './loadRows.js';
 import { renderSql } from './renderSql.js';
 import type { SqlPool, SqlSession } from './SqlPool.js';
@@ -59,21 +59,14 @@ export class SqlDatabaseAgent implements DatabaseAgent {
       this.#withSession('transaction', async (session) => {
         let open = true;
         const tx: DatabaseTransaction = {
-          query: async <R extends Row = Row>(statement: string | SqlStatement, params?: readonly unknown[]) => {
-            this.#assertOpen(open, 'query');
-            return traceAgentCall(this.scope, 'transaction.query', () => this.#query<R>(session, statement, params).catch((error: unknown) => Promise.reject(this.#wrap('transaction.query', error))), (result) => ({ rows: result.rows.length }));
-          },
-          execute: async (statement, params) => {
-            this.#assertOpen(open, 'execute');
-            return traceAgentCall(this.scope, 'transaction.execute', () => this.#execute(session, statement, params).catch((error: unknown) => Promise.reject(this.#wrap('transaction.execute', error))), (result) => ({ rows: result.rowCount }));
-          },
+          query: <R extends Row = Row>(statement: string | SqlStatement, params?: readonly unknown[]) =>
+            this.#inTransaction(open, 'transaction.query', () => this.#query<R>(session, statement, params), (result) => ({ rows: result.rows.length })),
+          execute: (statement, params) => this.#inTransaction(open, 'transaction.execute', () => this.#execute(session, statement, params), (result) => ({ rows: result.rowCount })),
         };
         await session.run('BEGIN', []);
+        let result: T;
         try {
-          const result = await work(tx);
-          open = false;
-          await session.run('COMMIT', []);
-          return result;
+          result = await work(tx);
         } catch (error) {
           open = false;
           // A failed ROLLBACK (the connection is gone) must not hide why the work failed.
@@ -83,8 +76,17 @@ export class SqlDatabaseAgent implements DatabaseAgent {
           );
           throw new WorkFailure(error, rolledBack);
         }
+        open = false;
+        await session.run('COMMIT', []);
+        return result;
       }),
     );
+  }
+
+  /** A statement of a transaction's work: its own log line, its driver error wrapped, refused once the transaction ended. */
+  async #inTransaction<T>(open: boolean, operation: string, call: () => Promise<T>, measure: (result: T) => CallMeasure): Promise<T> {
+    if (!open) throw new AgentRefusedError(this.scope.connection, operation, 'the transaction has ended: use tx only inside its callback');
+    return traceAgentCall(this.scope, operation, () => call().catch((error: unknown) => Promise.reject(this.#wrap(operation, error))), measure);
   }
 
   stream<R extends Row = Row>(statement: string | SqlStatement, params?: readonly unknown[], options?: { batchSize?: number }): AsyncIterable<R[]> {
@@ -122,10 +124,6 @@ export class SqlDatabaseAgent implements DatabaseAgent {
     } catch (error) {
       throw new AgentRefusedError(this.scope.connection, operation, (error as Error).message);
     }
-  }
-
-  #assertOpen(open: boolean, operation: string): void {
-    if (!open) throw new AgentRefusedError(this.scope.connection, operation, 'the transaction has ended: use tx only inside its callback');
   }
 
   /**
