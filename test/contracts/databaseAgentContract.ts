@@ -272,6 +272,31 @@ export function describeDatabaseAgentContract(name: string, target: DatabaseCont
       expect(Number((await agent().query<{ s: unknown }>(target.nativeSum, [20, 22])).rows[0]!.s)).toBe(42);
     });
 
+    it('reports a failed statement as an AgentError and keeps the session usable', async () => {
+      const db = agent();
+      const error = await db.query('SELECT * FROM sluice_no_such_table_anywhere').catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(AgentError);
+      expect((error as AgentError).message).toMatch(new RegExp(`^${name}: query failed: .*sluice_no_such_table_anywhere`));
+      expect((error as AgentError).cause).toBeInstanceOf(Error);
+      expect(Number((await db.query<{ s: unknown }>(target.nativeSum, [1, 2])).rows[0]!.s)).toBe(3);
+    });
+
+    it('stops a stream when the task signal aborts between batches', async () => {
+      const { scope, controller, lines } = agentScope(name);
+      const db = connection.forTask(scope);
+      let batches = 0;
+      const error = await (async () => {
+        for await (const batch of db.stream(target.series(50_000), [], { batchSize: 100 })) {
+          expect(batch).toHaveLength(100);
+          if (++batches === 3) controller.abort(new Error('process timeout'));
+        }
+      })().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(AgentError);
+      expect(batches).toBe(3);
+      expect(lines.map((line) => [line.level, line.message])).toEqual([['warn', `${name} stream failed`]]);
+      expect(Number((await agent().query<{ s: unknown }>(target.nativeSum, [2, 2])).rows[0]!.s)).toBe(4);
+    });
+
     it('writes one log line per call, without parameters', async () => {
       const { scope, lines } = agentScope(name);
       const db = connection.forTask(scope);
