@@ -84,7 +84,16 @@ export class PostgresPool implements SqlPool {
         return this.acquire();
       }
     }
-    return new PostgresSession(client, this.#server, this.options.pglite !== true);
+    return new PostgresSession(client, this.#server, this.options.pglite !== true, (cursor) => this.#closeOrphan(cursor));
+  }
+
+  /**
+   * PGlite's session outlives the connection an aborted stream closed, and
+   * so does its WITH HOLD cursor (a materialized result): close it from
+   * another connection. Best effort, after the aborted statement ends.
+   */
+  #closeOrphan(cursor: string): void {
+    void this.#pool.query(`CLOSE ${cursor}`).catch(() => {});
   }
 
   release(session: SqlSession, healthy: boolean): void {
@@ -114,7 +123,11 @@ class PostgresSession implements SqlSession {
     readonly client: pg.PoolClient,
     private readonly server: { host: string; port: number },
     private readonly cancellable: boolean,
+    private readonly closeOrphan: (cursor: string) => void,
   ) {}
+
+  /** The WITH HOLD cursor this session has open (PGlite streams). */
+  #holdCursorName: string | undefined;
 
   async run(text: string, values: readonly unknown[]): Promise<SqlResult> {
     const results = (await this.client.query({ text, values: values.map(toPostgresValue) })) as pg.QueryResult | pg.QueryResult[];
@@ -145,17 +158,20 @@ class PostgresSession implements SqlSession {
    * portal vanishes), and an explicit transaction would hold back every other
    * connection until the stream ends (a loop that loads what it reads would
    * wait for itself). A `WITH HOLD` cursor outlives transactions: PostgreSQL
-   * materializes the result when its DECLARE commits (in its own memory and
-   * temporary files, not in this process) and FETCH reads it batch by batch.
+   * materializes the result when its DECLARE commits and FETCH reads it batch
+   * by batch: the caller's memory stays bounded, PGlite holds the whole result
+   * (in its WASM memory and temporary files) until the cursor closes.
    */
   async #holdCursor(text: string, values: readonly unknown[], batchSize: number): Promise<SqlCursor> {
     const name = `sluice_cursor_${randomBytes(8).toString('hex')}`;
+    this.#holdCursorName = name;
     await this.run(`DECLARE ${name} NO SCROLL CURSOR WITH HOLD FOR ${text}`, values);
     let open = true;
     const close = async () => {
       if (open) {
         open = false;
         await this.run(`CLOSE ${name}`, []);
+        this.#holdCursorName = undefined;
       }
       return true;
     };
@@ -181,6 +197,7 @@ class PostgresSession implements SqlSession {
     const { processID, secretKey } = this.client as unknown as { processID: number | null; secretKey: number | null };
     if (this.cancellable && processID !== null && secretKey !== null) void sendCancelRequest(this.server.host, this.server.port, processID, secretKey);
     destroy(this.client);
+    if (this.#holdCursorName !== undefined) this.closeOrphan(this.#holdCursorName);
   }
 
   usableAfter(error: unknown): boolean {
