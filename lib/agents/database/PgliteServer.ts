@@ -49,6 +49,8 @@ export function startPgliteServer(options: PgliteServerOptions): Promise<PgliteS
   const thread = new Worker(ENTRY, {
     workerData: { dataDir: options.dataDir, name: options.name, maxConnections: options.maxConnections ?? 64 },
     name: `sluice:pglite:${options.name}`,
+    // Plain JavaScript: the parent's loaders (`--import tsx`) would only slow the start.
+    execArgv: [],
   });
   return new Promise<PgliteServer>((resolve, reject) => {
     const timer = setTimeout(() => {
