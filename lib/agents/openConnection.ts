@@ -5,7 +5,9 @@ import type { ConnectionDeclaration } from '../config/connections/parseConnectio
 import type { Resolved } from '../config/connections/secretRef.js';
 import type { HttpSettings } from '../config/connections/httpSettings.js';
 import type { MailSettings } from '../config/connections/mailSettings.js';
+import type { DatabaseSettings } from '../config/connections/databaseSettings.js';
 import type { FileSettings } from '../config/connections/fileSettings.js';
+import { createDatabaseConnection } from './database/createDatabaseConnection.js';
 import { createFileConnection } from './files/createFileConnection.js';
 import { createHttpConnection } from './http/createHttpConnection.js';
 import { createMailConnection } from './mail/createMailConnection.js';
@@ -18,9 +20,11 @@ import { createMailConnection } from './mail/createMailConnection.js';
  * @param pgliteUrl the embedded database's URL, for a `pglite` connection
  * @throws {ConfigError} for a kind without an adapter
  */
-export function openConnection(connection: ConnectionDeclaration, host: AgentHost, _pgliteUrl?: string): AgentConnection<unknown> {
+export function openConnection(connection: ConnectionDeclaration, host: AgentHost, pgliteUrl?: string): AgentConnection<unknown> {
   const { name, settings } = connection;
   switch (connection.kind) {
+    case 'db':
+      return createDatabaseConnection(name, settings as Resolved<DatabaseSettings>, host, pgliteUrl !== undefined ? { pgliteUrl } : {});
     case 'files':
       return createFileConnection(name, settings as Resolved<FileSettings>, host);
     case 'http':
@@ -28,6 +32,10 @@ export function openConnection(connection: ConnectionDeclaration, host: AgentHos
     case 'mail':
       return createMailConnection(name, settings as Resolved<MailSettings>, host);
     default:
-      throw new ConfigError(`connection '${name}': type '${connection.type}' has no adapter`);
+      return assertNoAdapter(connection);
   }
+}
+
+function assertNoAdapter(connection: ConnectionDeclaration): never {
+  throw new ConfigError(`connection '${connection.name}': type '${connection.type}' has no adapter`);
 }

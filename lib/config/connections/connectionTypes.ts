@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { AgentKind } from '../../core/agents/AgentConnection.js';
+import { databaseConnectionSchemas } from './databaseSettings.js';
 import { fileConnectionSchemas } from './fileSettings.js';
 import { httpConnectionSchemas } from './httpSettings.js';
 import { mailConnectionSchemas } from './mailSettings.js';
@@ -15,6 +16,7 @@ function ofKind(kind: AgentKind, schemas: Record<string, z.ZodType>): Record<str
  * file). The one list both runtimes and the packager read.
  */
 export const CONNECTION_TYPES: Readonly<Record<string, ConnectionType>> = Object.freeze({
+  ...ofKind('db', databaseConnectionSchemas),
   ...ofKind('files', fileConnectionSchemas),
   ...ofKind('http', httpConnectionSchemas),
   ...ofKind('mail', mailConnectionSchemas),

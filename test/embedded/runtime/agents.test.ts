@@ -71,6 +71,15 @@ describe('agents on the embedded runtime', () => {
     expect(JSON.stringify(task)).not.toContain(CRM_TOKEN);
   });
 
+  it('the database agent loads and queries the embedded database (PGlite) from a worker thread, with exact numerics', async () => {
+    const first = await h.call('/tally', { method: 'POST', json: { rows: [{ id: 1, label: 'a', amount: '10.10' }, { id: 2, label: 'b', amount: '0.20' }] }, auth: false });
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ n: '2', total: '10.30' });
+    // Merge: id 2 is updated, id 3 added.
+    const second = await h.call('/tally', { method: 'POST', json: { rows: [{ id: 2, label: 'b', amount: '5.00' }, { id: 3, label: 'c', amount: '1.01' }] }, auth: false });
+    expect(second.body).toEqual({ n: '3', total: '16.11' });
+  });
+
   it('a connection the function is not granted fails the task for good, naming it', async () => {
     const res = await h.call('/sneaky', { auth: false });
     expect(res.status).toBe(500);
