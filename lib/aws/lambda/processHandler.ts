@@ -15,7 +15,6 @@ import { handleScheduleEvent } from './handleScheduleEvent.js';
 import { handleSqsBatch } from './handleSqsBatch.js';
 import { classifyProcessEvent } from './processEvent.js';
 import { composeAgents } from '../../agents/composeAgents.js';
-import { AwsSecretResolver } from '../../agents/secrets/AwsSecretResolver.js';
 import { resolveSecretRefs } from '../../agents/secrets/resolveSecretRefs.js';
 import type { SecretResolver } from '../../core/agents/SecretResolver.js';
 import type { TaskAgents } from '../../core/agents/TaskAgents.js';
@@ -114,18 +113,20 @@ export function processDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Proces
  * @throws {ConfigError} naming the setting whose secret cannot be read (the
  *   invocation fails; the next one tries again)
  */
-export async function composeProcessDeps(env: NodeJS.ProcessEnv = process.env, secrets: SecretResolver = new AwsSecretResolver()): Promise<ProcessHandlerDeps> {
+export async function composeProcessDeps(env: NodeJS.ProcessEnv = process.env, resolver?: SecretResolver): Promise<ProcessHandlerDeps> {
   const deps = processDepsFromEnv(env);
   const { config } = deps;
   if (config.declaredConnections.length === 0) return deps;
+  // Powertools Parameters and the SSM / Secrets Manager clients load only where a connection is granted.
+  const secrets = resolver ?? (config.connections.length > 0 ? new (await import('../../agents/secrets/AwsSecretResolver.js')).AwsSecretResolver() : undefined);
   const connections = await Promise.all(
     config.connections.map(async (connection) => ({
       ...connection,
-      settings: (await resolveSecretRefs(connection.settings, secrets, `custom.sluice.connections.${connection.name}`)) as unknown as Record<string, unknown>,
+      settings: (await resolveSecretRefs(connection.settings, secrets!, `custom.sluice.connections.${connection.name}`)) as unknown as Record<string, unknown>,
     })),
   );
   const host = { kind: 'lambda' as const, serviceDir: deps.serviceRoot ?? '/var/task' };
-  return { ...deps, agents: composeAgents(config.process, { connections, declared: config.declaredConnections, host }) };
+  return { ...deps, agents: await composeAgents(config.process, { connections, declared: config.declaredConnections, host }) };
 }
 
 // Per container: built on the first event (not at import, so the embedded
