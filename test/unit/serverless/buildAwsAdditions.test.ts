@@ -175,6 +175,23 @@ describe('connections on AWS', () => {
     expect(catalog.connections[0].settings.auth.token).toEqual({ env: 'CRM_TOKEN', ssm: '/shop/crm-token' });
   });
 
+  it('grants an s3 connection its bucket, listed only under its prefix, and objects under the prefix only', () => {
+    const { additions: result } = withConnections({ landing: { type: 's3', bucket: 'acme-landing', prefix: 'flights/' } });
+    const statements = policy(result, 'SluiceARole');
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::acme-landing' }],
+      Condition: { StringLike: { 's3:prefix': ['flights/*'] } },
+    });
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+      Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::acme-landing/flights/*' }],
+    });
+    expect(JSON.stringify(policy(result, 'SluiceBRole'))).not.toContain('s3:');
+  });
+
   it('refuses what would put a credential into the bundle, or cannot work on Lambda, naming the setting', () => {
     const refused = (connections: Record<string, unknown>) => {
       try {
