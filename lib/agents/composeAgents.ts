@@ -1,7 +1,7 @@
 import type { AgentHost } from '../core/agents/AgentHost.js';
 import { ConnectionSet, type GrantedConnection, type TaskAgents } from '../core/agents/TaskAgents.js';
 import type { ConnectionDeclaration } from '../config/connections/parseConnections.js';
-import { openConnection } from './openConnection.js';
+import { loadConnectionOpener } from './openConnection.js';
 
 /**
  * What a function's agents are built from: its granted connections with
@@ -25,9 +25,11 @@ export interface AgentGrants {
  * The composition root of a function's agents, shared by both runtimes: each
  * worker thread calls it once (embedded), each Lambda container once (AWS).
  * Connections open on first use (`ctx.db(name)`), so a function that never
- * uses one opens no pool.
+ * uses one opens no pool; the adapters of the kinds it is granted are
+ * loaded here (see {@link loadConnectionOpener}).
  */
-export function composeAgents(functionName: string, grants: AgentGrants): TaskAgents {
+export async function composeAgents(functionName: string, grants: AgentGrants): Promise<TaskAgents> {
+  const openConnection = await loadConnectionOpener(grants.connections.map((connection) => connection.kind));
   const granted = new Map<string, GrantedConnection>();
   for (const connection of grants.connections) {
     granted.set(connection.name, {

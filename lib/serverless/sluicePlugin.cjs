@@ -21,6 +21,7 @@ const { pruneDefaultRoleQueues } = tsxRequire('./pruneDefaultRole.ts', __filenam
 const { sluiceErrorKind } = tsxRequire('../core/errors.ts', __filename);
 const { acceptsAsyncSubmissions } = tsxRequire('./buildAwsAdditions.ts', __filename);
 const { writeDeploymentCatalog } = tsxRequire('../aws/config/deploymentCatalog.ts', __filename);
+const { withAgentExclusions } = tsxRequire('./bundleExclusions.ts', __filename);
 
 class SluicePlugin {
   /**
@@ -72,6 +73,9 @@ class SluicePlugin {
       for (const warning of warnings) this.log.warning(`Sluice: ${warning}`);
       // Bundled with every function (package.patterns): processes, connections (secret references only), grants.
       writeDeploymentCatalog(this.serverless.serviceDir, manifest);
+      // serverless-esbuild (listed after this plugin) reads custom.esbuild later: leave out the drivers of agents this service does not use.
+      const esbuild = withAgentExclusions(this.serverless.service.custom && this.serverless.service.custom.esbuild, this.serverless.service.plugins, manifest.connections);
+      if (esbuild) this.serverless.service.custom = { ...this.serverless.service.custom, esbuild };
       this.manifest = manifest;
       this.applied = true;
     } catch (error) {

@@ -14,6 +14,11 @@ import { handleHttpEvent } from './handleHttpEvent.js';
 import { handleScheduleEvent } from './handleScheduleEvent.js';
 import { handleSqsBatch } from './handleSqsBatch.js';
 import { classifyProcessEvent } from './processEvent.js';
+import { composeAgents } from '../../agents/composeAgents.js';
+import { resolveSecretRefs } from '../../agents/secrets/resolveSecretRefs.js';
+import type { SecretResolver } from '../../core/agents/SecretResolver.js';
+import type { TaskAgents } from '../../core/agents/TaskAgents.js';
+import { InProcessTaskExecutor } from '../../core/execution/InProcessTaskExecutor.js';
 
 /** A Lambda handler as Sluice's entry points expose it. */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -40,6 +45,8 @@ export interface ProcessHandlerDeps {
    * directory of `serverless.yml`) is unpacked.
    */
   serviceRoot?: string;
+  /** The function's connections (`ctx.db(name)`...), secrets resolved; see {@link composeProcessDeps}. */
+  agents?: TaskAgents;
 }
 
 /**
@@ -67,6 +74,7 @@ export function createProcessHandler(definition: ProcessDefinition, deps: Proces
     retentionSeconds: config.retentionDays * 86_400,
     trackRunning: deps.trackRunning ?? false,
     ...(deps.serviceRoot !== undefined ? { serviceRoot: deps.serviceRoot } : {}),
+    executor: new InProcessTaskExecutor(clock, deps.serviceRoot, deps.agents),
   });
   const target: RunnableProcess = { name: config.process, definition, timeoutMs: config.timeoutSeconds * 1000 };
 
@@ -95,6 +103,32 @@ export function processDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Proces
   return { config, dynamo: new DynamoDBClient({}), trackRunning: env[TRACK_RUNNING_ENV] === 'true', serviceRoot: env.LAMBDA_TASK_ROOT ?? '/var/task' };
 }
 
+/**
+ * The composition root of a process function: {@link processDepsFromEnv}
+ * plus its agents — the connections it is granted in the bundled deployment
+ * catalog, their `ssm` / `secretsManager` references resolved here, once per
+ * container (the SSM and Secrets Manager clients are created only when a
+ * connection has a reference; values live in memory only).
+ *
+ * @throws {ConfigError} naming the setting whose secret cannot be read (the
+ *   invocation fails; the next one tries again)
+ */
+export async function composeProcessDeps(env: NodeJS.ProcessEnv = process.env, resolver?: SecretResolver): Promise<ProcessHandlerDeps> {
+  const deps = processDepsFromEnv(env);
+  const { config } = deps;
+  if (config.declaredConnections.length === 0) return deps;
+  // Powertools Parameters and the SSM / Secrets Manager clients load only where a connection is granted.
+  const secrets = resolver ?? (config.connections.length > 0 ? new (await import('../../agents/secrets/AwsSecretResolver.js')).AwsSecretResolver() : undefined);
+  const connections = await Promise.all(
+    config.connections.map(async (connection) => ({
+      ...connection,
+      settings: (await resolveSecretRefs(connection.settings, secrets!, `custom.sluice.connections.${connection.name}`)) as unknown as Record<string, unknown>,
+    })),
+  );
+  const host = { kind: 'lambda' as const, serviceDir: deps.serviceRoot ?? '/var/task' };
+  return { ...deps, agents: await composeAgents(config.process, { connections, declared: config.declaredConnections, host }) };
+}
+
 // Per container: built on the first event (not at import, so the embedded
 // runtime, which imports the same modules, never builds it), then reused.
 const handlers = new WeakMap<ProcessDefinition, LambdaHandler>();
@@ -107,7 +141,7 @@ const handlers = new WeakMap<ProcessDefinition, LambdaHandler>();
 export async function handleProcessEvent(definition: ProcessDefinition, event: unknown, context: Context): Promise<unknown> {
   let handler = handlers.get(definition);
   if (handler === undefined) {
-    handler = createProcessHandler(definition, processDepsFromEnv());
+    handler = createProcessHandler(definition, await composeProcessDeps());
     handlers.set(definition, handler);
   }
   return handler(event, context);

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { SecretRef as CoreSecretRef } from '../../core/agents/SecretResolver.js';
 
 /**
  * A credential in a connection's settings, by reference: never its value.
@@ -33,7 +34,13 @@ export const secretRefSchema = z
   .refine((ref) => ref.ssm === undefined || ref.secretsManager === undefined, { message: 'a secret reference takes ssm or secretsManager, not both' })
   .refine((ref) => ref.json === undefined || ref.secretsManager !== undefined, { message: 'json picks a key of a secretsManager secret' });
 
-export type SecretRef = z.output<typeof secretRefSchema>;
+/** The core's shape (`SecretResolver` takes it); the schema's output is the same type, checked below. */
+export type SecretRef = CoreSecretRef;
+
+// Compile-time: the schema's output and the core's interface stay one shape.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const _schemaMatchesCore: Same<z.output<typeof secretRefSchema>, CoreSecretRef> = true;
+void _schemaMatchesCore;
 
 /** A string setting that may also be given as a {@link SecretRef}. */
 export function secretable<S extends z.ZodType<string>>(schema: S) {

@@ -35,6 +35,13 @@ export interface FileStorageAgent {
   writeJsonLines(path: string, records: Iterable<unknown> | AsyncIterable<unknown>): Promise<{ records: number; bytes: number }>;
   /** The elements of a file holding one JSON array, streamed. */
   readJsonArray<T = unknown>(path: string): AsyncIterable<T>;
+  /**
+   * The rows of a Parquet file as objects keyed by column (hyparquet: INT64
+   * as bigint, timestamps as Date, UTF-8 byte arrays as strings), one row
+   * group in memory at a time, read by byte ranges (the footer first).
+   * Pages uncompressed, Snappy, Gzip or Brotli (Zstandard where Node has it: 22.15+).
+   */
+  readParquet<T = Record<string, unknown>>(path: string): AsyncIterable<T>;
 }
 
 export interface PutOptions {

@@ -24,6 +24,7 @@ import { consoleRuntimeLog, type RuntimeLog } from './RuntimeLog.js';
 import { Semaphore } from './Semaphore.js';
 import { SqliteQueueConsole } from './SqliteQueueConsole.js';
 import { WorkerTaskExecutor } from './WorkerTaskExecutor.js';
+import { prepareEmbeddedAgents, type EmbeddedAgents } from './prepareAgents.js';
 
 export interface EmbeddedRuntimeOptions {
   /** Path of serverless.yml. */
@@ -84,6 +85,7 @@ export class EmbeddedRuntime {
     private readonly scheduler: ScheduleRunner,
     private readonly slots: ReadonlyMap<string, Semaphore>,
     private readonly executor: WorkerTaskExecutor,
+    private readonly agents: EmbeddedAgents,
     private readonly stoppingFlag: { value: boolean },
     private readonly options: Required<Pick<EmbeddedRuntimeOptions, 'host' | 'port' | 'shutdownGraceMs'>> & { clock: Clock; log: RuntimeLog },
   ) {}
@@ -103,12 +105,15 @@ export class EmbeddedRuntime {
     // Before the database: a token refused (too short) must leave nothing behind.
     const apiToken = resolveApiToken({ explicit: options.apiToken, env, dataDir: options.dataDir, onTightened: (message) => log.warn(message) });
     const storage = openEmbeddedStorage({ dataDir: options.dataDir, clock, synchronous: options.durability ?? 'normal', onTightened: (message) => log.warn(message) });
+    let agents: EmbeddedAgents | undefined;
     try {
       storage.queues.declare(manifest.queues);
       const recovery = storage.recover();
       if (recovery.releasedMessages > 0) log.warn(`released ${recovery.releasedMessages} message(s) left in flight by a previous run; they will be delivered again`);
       if (recovery.failedTasks.length > 0) log.warn(`marked ${recovery.failedTasks.length} interrupted task(s) failed (no message will deliver them any more)`);
 
+      agents = await prepareEmbeddedAgents(manifest, { env, dataDir: options.dataDir });
+      const grants = agents;
       const retentionSeconds = manifest.settings.retentionDays * 86_400;
       const concurrencyOf = (p: LoadedProcess) => p.manifest.reservedConcurrency ?? manifest.settings.defaultConcurrency;
       const executor = new WorkerTaskExecutor({
@@ -122,6 +127,7 @@ export class EmbeddedRuntime {
           // Stored stack traces are relative to the service, as on Lambda (/var/task).
           serviceRoot: manifest.serviceDir,
           concurrency: concurrencyOf(p),
+          ...(grants.grantsFor(p.manifest.name) ? { agents: grants.grantsFor(p.manifest.name)! } : {}),
         })),
         clock,
         log,
@@ -209,7 +215,7 @@ export class EmbeddedRuntime {
         { state: storage.schedules, catchUp: manifest.settings.scheduleCatchUp ?? 'latest' },
       );
       const longestTimeout = Math.max(...processes.map((p) => p.manifest.timeoutSeconds), 1) * 1000;
-      runtime = new EmbeddedRuntime(manifest, processes, storage, listener, apiToken, consumers, scheduler, slots, executor, stopping, {
+      runtime = new EmbeddedRuntime(manifest, processes, storage, listener, apiToken, consumers, scheduler, slots, executor, agents, stopping, {
         host: options.host ?? '127.0.0.1',
         port: options.port ?? 3000,
         shutdownGraceMs: options.shutdownGraceMs ?? Math.min(longestTimeout + 1000, 30_000),
@@ -222,6 +228,7 @@ export class EmbeddedRuntime {
       runtime.#scheduleSweep();
       return runtime;
     } catch (error) {
+      await agents?.close();
       storage.close();
       throw error;
     }
@@ -271,6 +278,8 @@ export class EmbeddedRuntime {
     }
     // Stops whatever process code still runs (its tasks end `WorkerTerminated`; their messages were released above).
     await this.executor.close();
+    // After the workers: their pools held connections to the embedded databases.
+    await this.agents.close();
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     // Let the last responses flush: keep closing connections as they go idle, then force.
     const flushDeadline = Date.now() + 2000;

@@ -20,11 +20,12 @@ import { processDefinitionOf } from '../../sdk/defineProcess.js';
 import { systemFailureOutcome, type FromWorker, type TaskWorkerData, type ToWorker } from './workerProtocol.js';
 import { isoTime } from '../../core/time/isoTime.js';
 import { composeAgents } from '../../agents/composeAgents.js';
+import type { TaskAgents } from '../../core/agents/TaskAgents.js';
 
 const port = parentPort!;
 const data = workerData as TaskWorkerData;
-// This thread's agents, like a Lambda container's: pools and clients shared by the tasks it runs.
-const agents = data.agents ? composeAgents(data.process, data.agents) : undefined;
+// This thread's agents, like a Lambda container's: pools and clients shared by the tasks it runs (composed with the module, below).
+let agents: TaskAgents | undefined;
 /** Messages of this event-loop turn, sent together (see workerProtocol.ts). */
 let outbox: FromWorker[] = [];
 function post(message: FromWorker): void {
@@ -142,6 +143,7 @@ async function load(): Promise<ProcessDefinition> {
 }
 
 try {
+  if (data.agents) agents = await composeAgents(data.process, data.agents);
   const definition = await load();
   port.on('message', (messages: ToWorker[]) => {
     for (const message of messages) {

@@ -148,3 +148,49 @@ describe('pruneDefaultRoleQueues', () => {
     expect(resources.IamRoleLambdaExecution.Properties.Policies[0]?.PolicyDocument.Statement).toEqual([logs]);
   });
 });
+
+describe('connections on AWS', () => {
+  const withConnections = (connections: Record<string, unknown>, grants: string[] = Object.keys(connections)) =>
+    withManifest({ ...service({ a: { handler, sluice: { connections: grants } }, b: { handler } }), custom: { sluice: { connections } } });
+  const policy = (result: ReturnType<typeof additions>, role: string) => (result.resources[role]?.Properties?.Policies as any[])[0].PolicyDocument.Statement as any[];
+
+  it("grants each function exactly its connections' parameters and secrets, nothing on *", () => {
+    const { additions: result, manifest } = withConnections({
+      crm: { type: 'http', baseUrl: 'https://crm.example.com', auth: { type: 'bearer', token: { env: 'CRM_TOKEN', ssm: '/shop/crm-token' } } },
+      alerts: { type: 'smtp', url: 'smtp://etl@mail.example.com', password: { secretsManager: 'shop/smtp', json: 'password' } },
+    });
+    const statements = policy(result, 'SluiceARole');
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/shop/crm-token' }] });
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue'],
+      Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:shop/smtp-??????' }],
+    });
+    // b is granted nothing: no secret of a's.
+    expect(JSON.stringify(policy(result, 'SluiceBRole'))).not.toMatch(/ssm|secretsmanager/);
+    for (const role of ['SluiceARole', 'SluiceBRole']) expect(policy(result, role).flatMap((s) => s.Resource)).not.toContain('*');
+    // The catalog carries references, the grants, and nothing resolved.
+    const catalog = JSON.parse(encodeDeploymentCatalog(manifest));
+    expect(catalog.grants).toEqual({ a: ['crm', 'alerts'], b: [] });
+    expect(catalog.connections[0].settings.auth.token).toEqual({ env: 'CRM_TOKEN', ssm: '/shop/crm-token' });
+  });
+
+  it('refuses what would put a credential into the bundle, or cannot work on Lambda, naming the setting', () => {
+    const refused = (connections: Record<string, unknown>) => {
+      try {
+        withConnections(connections);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('packaged');
+    };
+    // `${env:CRM_TOKEN}` resolved by the framework arrives as plain text:
+    expect(refused({ crm: { type: 'http', baseUrl: 'https://crm.example.com', auth: { type: 'bearer', token: 'tok-123' } } })).toMatch(
+      /custom\.sluice\.connections\.crm\.auth\.token: a credential written in plain text would be bundled/,
+    );
+    expect(refused({ alerts: { type: 'smtp', url: 'smtp://etl:hunter2@mail.example.com' } })).toMatch(/custom\.sluice\.connections\.alerts\.url: the URL carries a password/);
+    expect(refused({ crm: { type: 'http', baseUrl: 'https://crm.example.com', auth: { type: 'bearer', token: { env: 'CRM_TOKEN' } } } })).toMatch(
+      /custom\.sluice\.connections\.crm\.auth\.token: this secret reference has only 'env'/,
+    );
+  });
+});

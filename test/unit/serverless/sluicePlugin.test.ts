@@ -25,6 +25,10 @@ let failedRun: { code: number; output: string };
 let typoRun: { code: number; output: string };
 let routeRun: { code: number; output: string };
 let providerRun: { code: number; output: string };
+let secretsRun: { code: number; output: string };
+let plainRun: { code: number; output: string };
+let secretsService: string;
+const CRM_TOKEN_VALUE = 'crm-token-value-5d1f0b';
 const scratch = mkdtempSync(join(tmpdir(), 'sluice-plugin-'));
 // Dummy credentials: packaging never calls AWS. TMPDIR: serverless-esbuild leaves
 // its zip staging directories there; keep them in the scratch directory.
@@ -70,18 +74,29 @@ beforeAll(async () => {
     'provider',
     'service: provider\nconfigValidationMode: off\nprovider: { name: aws, runtime: nodejs22.x, enviroment: { A: b } }\nplugins: [./sluice.cjs]\nfunctions:\n  a:\n    handler: a.handler\n',
   );
+  // Connections: one with its token by reference (the variable is set while packaging: its value must go nowhere),
+  // one with the token written through ${env:...} (plain text once the framework resolves it: refused).
+  const connectionsYaml = (token: string) =>
+    `service: secrets\nprovider: { name: aws, runtime: nodejs22.x }\nplugins: [./sluice.cjs]\ncustom:\n  sluice:\n    connections:\n      crm:\n        type: http\n        baseUrl: https://crm.example.com\n        auth: { type: bearer, token: ${token} }\nfunctions:\n  a:\n    handler: a.handler\n    sluice: { connections: [crm] }\n`;
+  secretsService = writeService('secrets', connectionsYaml('{ env: CRM_TOKEN, ssm: /secrets/crm-token }'));
+  const plainService = writeService('plain', connectionsYaml("'${env:CRM_TOKEN}'"));
+  const SECRET_ENV = { ...AWS_ENV, CRM_TOKEN: CRM_TOKEN_VALUE };
   const outcome = (promise: Promise<{ stdout: string; stderr: string }>) =>
     promise.then(
       (result) => ({ code: 0, output: result.stdout + result.stderr }),
       (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, output: error.stdout + error.stderr }),
     );
-  const [good, bad, typo, route, provider] = await Promise.all([
+  const [good, bad, typo, route, provider, secrets, plain] = await Promise.all([
     run(SLS, ['package', '--package', packageDir], { cwd: FIXTURE, env: AWS_ENV }),
     outcome(run(SLS, ['package', '--package', join(scratch, 'bad-package')], { cwd: badService, env: AWS_ENV })),
     outcome(run(SLS, ['package', '--package', join(scratch, 'typo-package')], { cwd: typoService, env: AWS_ENV })),
     outcome(run(SLS, ['package', '--package', join(scratch, 'route-package')], { cwd: routeService, env: AWS_ENV })),
     outcome(run(SLS, ['package', '--package', join(scratch, 'provider-package')], { cwd: providerService, env: AWS_ENV })),
+    outcome(run(SLS, ['package', '--package', join(scratch, 'secrets-package')], { cwd: secretsService, env: SECRET_ENV })),
+    outcome(run(SLS, ['package', '--package', join(scratch, 'plain-package')], { cwd: plainService, env: SECRET_ENV })),
   ]);
+  secretsRun = secrets;
+  plainRun = plain;
   typoRun = typo;
   routeRun = route;
   providerRun = provider;
@@ -380,6 +395,28 @@ describe('sluicePlugin with serverless package', () => {
     expect(routeRun.output).toContain(
       "Sluice: functions.a.events[0].httpApi: route 'GET /a/{p+}/b' would be refused by API Gateway: the greedy parameter '{p+}' must be the last segment",
     );
+  });
+
+  it('packages a connection secret by reference: its value is in neither the template nor the bundled catalog, and the role may read exactly that parameter', () => {
+    expect(secretsRun.code, secretsRun.output).toBe(0);
+    const template = readFileSync(join(scratch, 'secrets-package', 'cloudformation-template-update-stack.json'), 'utf8');
+    const catalog = readFileSync(join(secretsService, '.sluice-build', 'sluice-catalog.json'), 'utf8');
+    for (const text of [template, catalog]) expect(text).not.toContain(CRM_TOKEN_VALUE);
+    expect(JSON.parse(catalog).connections[0].settings.auth.token).toEqual({ env: 'CRM_TOKEN', ssm: '/secrets/crm-token' });
+    const statements = Object.values(JSON.parse(template).Resources as Record<string, Resource>)
+      .filter((candidate) => candidate.Type === 'AWS::IAM::Role')
+      .flatMap((role) => role.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement));
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['ssm:GetParameter'],
+      Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/secrets/crm-token' }],
+    });
+  });
+
+  it('refuses to package a credential written in plain text (a variable the framework resolved), naming the setting, without showing it', () => {
+    expect(plainRun.code).not.toBe(0);
+    expect(plainRun.output).toContain('Sluice: custom.sluice.connections.crm.auth.token: a credential written in plain text would be bundled');
+    expect(plainRun.output).not.toContain(CRM_TOKEN_VALUE);
   });
 
   it('fails the package on a misspelled provider key (the fixture\'s own provider keys pass), naming it and the key meant', () => {

@@ -1,0 +1,29 @@
+/**
+ * A row value as `load` writes it, the same on every engine and path (COPY or
+ * INSERT): plain objects and arrays as JSON text (for JSON columns; the port
+ * reads JSON back parsed), bigint as its decimal text, bytes as a Buffer,
+ * `undefined` (a column the row lacks) as null. Dates, numbers, booleans and
+ * strings go to the driver as they are.
+ */
+export function loadValue(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof Date) return value;
+  if (typeof value === 'object') return JSON.stringify(value);
+  return value;
+}
+
+/**
+ * One value in PostgreSQL's COPY text format: `\N` for null, backslash,
+ * newline, carriage return and tab escaped; bytes as bytea hex (`\\x..`,
+ * its backslash escaped too); dates as ISO-8601 UTC.
+ */
+export function copyTextValue(value: unknown): string {
+  const loaded = loadValue(value);
+  if (loaded === null) return '\\N';
+  if (Buffer.isBuffer(loaded)) return `\\\\x${loaded.toString('hex')}`;
+  if (loaded instanceof Date) return loaded.toISOString();
+  if (typeof loaded === 'boolean') return loaded ? 't' : 'f';
+  return String(loaded).replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
+}

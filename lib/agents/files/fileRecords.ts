@@ -1,0 +1,120 @@
+import { parse } from 'csv-parse';
+import { stringify } from 'csv-stringify';
+import { createInterface } from 'node:readline';
+import { pipeline, Readable } from 'node:stream';
+import streamArray from 'stream-json/streamers/stream-array.js';
+
+/**
+ * The record formats of the file storage agent as stream transforms, shared
+ * by every store: readers take the file's byte stream, writers yield the
+ * file's bytes. Nothing is held in memory beyond one record (and the parsers'
+ * buffers).
+ */
+
+/** Thrown for a file that does not hold what the reader expects (not retriable: the file stays the same). */
+export class MalformedRecordsError extends Error {
+  override name = 'MalformedRecordsError';
+}
+
+/**
+ * CSV records: the header row gives the keys, every value is a string
+ * (csv-parse: RFC 4180 quoting, a UTF-8 BOM is skipped, `\r\n` or `\n`).
+ */
+export async function* csvRecords(bytes: Readable, delimiter: string): AsyncGenerator<Record<string, string>> {
+  const parser = parse({ columns: true, bom: true, delimiter, relax_column_count: false });
+  const records = pipeline(bytes, parser, () => {});
+  try {
+    for await (const record of records) yield record as Record<string, string>;
+  } catch (error) {
+    throw asMalformed(error, 'CSV');
+  } finally {
+    bytes.destroy();
+  }
+}
+
+/**
+ * CSV text of `records`: the header row is the first record's keys, and
+ * later records are written in that column order (a key the first record
+ * lacks is dropped). Strings as they are; numbers and bigints in decimal;
+ * booleans `true`/`false`; dates ISO-8601; other objects JSON; null and
+ * undefined empty. Values holding the delimiter, quotes or newlines are quoted.
+ *
+ * @param counted  called once per record read from `records`
+ */
+export async function* csvBytes(records: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, delimiter: string, counted: () => void): AsyncGenerator<Uint8Array> {
+  const iterator = countRecords(records, counted);
+  const first = await iterator.next();
+  if (first.done) return;
+  const stringifier = stringify({
+    header: true,
+    columns: Object.keys(first.value),
+    delimiter,
+    cast: {
+      boolean: (value) => (value ? 'true' : 'false'),
+      date: (value) => value.toISOString(),
+      bigint: (value) => value.toString(),
+      object: (value) => JSON.stringify(value),
+    },
+  });
+  const rows = pipeline(Readable.from(prepend(first.value, iterator), { objectMode: true }), stringifier, () => {});
+  for await (const chunk of rows) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
+}
+
+/** JSON Lines values: one JSON value per line, blank lines skipped, `\r\n` accepted. */
+export async function* jsonLinesRecords<T>(bytes: Readable): AsyncGenerator<T> {
+  const lines = createInterface({ input: bytes, crlfDelay: Infinity });
+  let number = 0;
+  try {
+    for await (const line of lines) {
+      number++;
+      if (line.trim() === '') continue;
+      let value: T;
+      try {
+        value = JSON.parse(line) as T;
+      } catch {
+        throw new MalformedRecordsError(`line ${number} is not JSON`);
+      }
+      yield value;
+    }
+  } finally {
+    lines.close();
+    bytes.destroy();
+  }
+}
+
+/** JSON Lines text of `records`: `JSON.stringify` per record (undefined → `null`), `\n` after each. */
+export async function* jsonLinesBytes(records: Iterable<unknown> | AsyncIterable<unknown>, counted: () => void): AsyncGenerator<Uint8Array> {
+  for await (const record of countRecords(records, counted)) {
+    yield Buffer.from(`${JSON.stringify(record) ?? 'null'}\n`);
+  }
+}
+
+/** The elements of a file holding one JSON array (stream-json's `streamArray`). */
+export async function* jsonArrayElements<T>(bytes: Readable): AsyncGenerator<T> {
+  const elements = pipeline(bytes, streamArray.withParserAsStream(), () => {});
+  try {
+    for await (const item of elements) yield (item as { value: T }).value;
+  } catch (error) {
+    throw asMalformed(error, 'a JSON array');
+  } finally {
+    bytes.destroy();
+  }
+}
+
+async function* countRecords<T>(records: Iterable<T> | AsyncIterable<T>, counted: () => void): AsyncGenerator<T> {
+  for await (const record of records) {
+    counted();
+    yield record;
+  }
+}
+
+async function* prepend<T>(first: T, rest: AsyncIterable<T>): AsyncGenerator<T> {
+  yield first;
+  yield* rest;
+}
+
+function asMalformed(error: unknown, what: string): unknown {
+  // Parser errors (not I/O errors, which keep their class) mean the file is not what it should be.
+  const parserError = error instanceof Error && (String((error as { code?: unknown }).code).startsWith('CSV_') || /^Parser |^Top-level /.test(error.message));
+  return parserError ? new MalformedRecordsError(`the file is not ${what}: ${error.message}`) : error;
+}
