@@ -12,7 +12,7 @@
  * Reported: rows/s, the Sluice / plain-driver ratio, peak RSS at N and 10N.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -192,6 +192,19 @@ async function runPsql(_ctx: BenchContext, input: PreparedInput, file: FlightsCs
   return { measurement: { rows: file.rows, ms, peakRss: peakKb * 1024 } };
 }
 
+/** `pg 8.23.1, ...`: the installed versions of the packages the loads go through. */
+function packageVersions(repoRoot: string, names: readonly string[]): string {
+  return names
+    .map((name) => {
+      try {
+        return `${name} ${(JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version}`;
+      } catch {
+        return `${name} (version unknown)`;
+      }
+    })
+    .join(', ');
+}
+
 /** The worker threads' profiles of a `--cpu-prof` run (the task runs in one of them), largest first. */
 function workerProfiles(profileDir: string): string[] {
   let files: string[];
@@ -214,7 +227,10 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   const [warmup, ...files] = await writeFlightsCsv(ctx.repoRoot, dir, [WARMUP_ROWS, ...sizes]);
   const input: PreparedInput = { dir, warmup: warmup!, gnuTime: existsSync('/usr/bin/time') };
   ctx.log(`  input: ${files.map((f) => `${f.name} (${formatMb(f.bytes)})`).join(', ')} from ${FLIGHTS_PARQUET}, written in ${((performance.now() - preparing) / 1000).toFixed(1)} s`);
-  await withDatabase((client) => client.query(`DROP TABLE IF EXISTS ${TABLE}; CREATE TABLE ${TABLE} ${FLIGHTS_TABLE_DDL}`));
+  const server = await withDatabase(async (client) => {
+    await client.query(`DROP TABLE IF EXISTS ${TABLE}; CREATE TABLE ${TABLE} ${FLIGHTS_TABLE_DDL}`);
+    return (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
+  });
 
   const results = new Map<string, Measurement[]>();
   const key = (variant: VariantKey, rows: number) => `${variant}:${rows}`;
@@ -306,7 +322,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   lines.push(`- Inside the Sluice task (the \`readCsv\` + \`load\` calls alone, timed by the process): ${inner.join(', ')}; the rest of the end-to-end time is the task's submission, dispatch to a worker thread, its records and the ${POLL_MS} ms polling.`);
 
   const markdown = [
-    `Input: the first ${formatNumber(sizes[0]!)} and ${formatNumber(sizes[1]!)} US flights of \`${FLIGHTS_PARQUET}\` (date, delay, distance, origin, destination), written once as CSV files with a header row (not measured), loaded into a PostgreSQL table \`${TABLE} ${FLIGHTS_TABLE_DDL}\` on 127.0.0.1 (no index; \`TRUNCATE\` and \`CHECKPOINT\` before every load; after every load the table is checked to hold exactly the file's rows: count and the sums of two columns). ${rounds} interleaved rounds per size (the order rotates every round), medians; the ratio to the plain driver is taken per round. Clocks: **Sluice** from \`POST /sluice/tasks\` until a poll (every ${POLL_MS} ms) sees the task succeeded, on a fresh runtime (own process, default settings) already warmed up by a ${formatNumber(WARMUP_ROWS)}-row load of the same process; **plain driver** inside the script, from before connecting until COPY has finished (Node's start excluded); **psql** from spawn to exit. Peak RSS is VmHWM of the loading process (the runtime's includes its worker threads and everything since it started${input.gnuTime ? "; psql's from `/usr/bin/time`" : ''}).${background.length ? ` Machine CPU in use during a 1 s pause before each load (nothing of the benchmark running): at most ${formatPercent(Math.max(...background))} (median ${formatPercent(median(background))}).` : ''}`,
+    `Input: the first ${formatNumber(sizes[0]!)} and ${formatNumber(sizes[1]!)} US flights of \`${FLIGHTS_PARQUET}\` (date, delay, distance, origin, destination), written once as CSV files with a header row (not measured), loaded into a PostgreSQL table \`${TABLE} ${FLIGHTS_TABLE_DDL}\` on 127.0.0.1 (PostgreSQL ${server}; ${packageVersions(ctx.repoRoot, ['pg', 'pg-copy-streams', 'csv-parse', 'hyparquet'])}; no index; \`TRUNCATE\` and \`CHECKPOINT\` before every load; after every load the table is checked to hold exactly the file's rows: count and the sums of two columns). ${rounds} interleaved rounds per size (the order rotates every round), medians; the ratio to the plain driver is taken per round. Clocks: **Sluice** from \`POST /sluice/tasks\` until a poll (every ${POLL_MS} ms) sees the task succeeded, on a fresh runtime (own process, default settings) already warmed up by a ${formatNumber(WARMUP_ROWS)}-row load of the same process; **plain driver** inside the script, from before connecting until COPY has finished (Node's start excluded); **psql** from spawn to exit. Peak RSS is VmHWM of the loading process (the runtime's includes its worker threads and everything since it started${input.gnuTime ? "; psql's from `/usr/bin/time`" : ''}).${background.length ? ` Machine CPU in use during a 1 s pause before each load (nothing of the benchmark running): at most ${formatPercent(Math.max(...background))} (median ${formatPercent(median(background))}).` : ''}`,
     '',
     markdownTable(header, rows, [...align]),
     '',
