@@ -20,7 +20,7 @@ import { SLUICE_ENV } from '../lib/aws/config/sluiceEnv.js';
 import { itemSize, TASK_ITEM } from '../lib/aws/taskItemCodec.js';
 import { taskTableProperties } from '../lib/aws/taskTable.js';
 import { httpApiEvent, sqsEventOf } from '../test/aws/lambda/lambdaEvents.js';
-import { sdkOnlyModules } from '../test/aws/packaging/packagedService.js';
+import { DEMO_SHOP, sdkOnlyModules } from '../test/aws/packaging/packagedService.js';
 import type { BenchContext, BenchModule, BenchResult, SummaryRow } from './lib/BenchModule.js';
 import { costPerMillionTasks, SQS_BILLING_CHUNK_BYTES, US_EAST_1, type TaskUsage } from './lib/aws/awsPrices.js';
 import { coldStart, writeInvoker, type ColdStartSample } from './lib/aws/coldStart.js';
@@ -51,7 +51,7 @@ const TARGET_INIT_RATIO = 2;
 const LAMBDA_DURATION_MS = 50;
 const COLD_SHARE = 0.01;
 
-/** The service's functions this benchmark knows how to drive (the example service of serverless.yml). */
+/** The service's functions this benchmark knows how to drive (the demo shop, test/fixtures/demo-shop). */
 const SYNC_FUNCTION = 'customer-sync';
 const ROLLUP_FUNCTION = 'sales-rollup';
 const STREAM_FUNCTION = 'clickstream';
@@ -690,16 +690,19 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       const fn = (key: string) => service.functions.find((f) => f.key === key)!;
       const spec = (f: PackagedFunction): HandlerSpec => {
         const env = functionEnvironment(stack, service.template, f.environment);
-        // On Lambda the schema file's path is relative to /var/task (the bundle); the handlers
-        // here run in this process, so point it at the packaged service's copy.
-        const schemas = env[SLUICE_ENV.inputSchemas];
-        if (schemas !== undefined && !isAbsolute(schemas)) env[SLUICE_ENV.inputSchemas] = join(service.serviceDir, schemas);
+        // On Lambda the schema and catalog files' paths are relative to /var/task (the bundle); the
+        // handlers here run in this process, so point them at the packaged service's copy.
+        for (const name of [SLUICE_ENV.inputSchemas, SLUICE_ENV.catalog]) {
+          const file = env[name];
+          if (file !== undefined && !isAbsolute(file)) env[name] = join(service.serviceDir, file);
+        }
         return { key: f.key, logicalId: f.logicalId, handler: f.handler, env };
       };
       const functions = { sync: fn(SYNC_FUNCTION), rollup: fn(ROLLUP_FUNCTION), stream: fn(STREAM_FUNCTION), platform: fn(PLATFORM_FUNCTION) };
       const streamQueue = consumedQueuesOf(service.template, functions.stream.logicalId).find((q) => q !== functions.stream.environment[SLUICE_ENV.taskQueueName])!;
       const counts = await countTaskRequests({
-        repoRoot: ctx.repoRoot,
+        // The handlers are imported from the fixture itself (the same lib/ as this process), not from the packaged copy.
+        repoRoot: join(ctx.repoRoot, DEMO_SHOP),
         stack,
         template: service.template,
         functions: { sync: spec(functions.sync), rollup: spec(functions.rollup), stream: spec(functions.stream), platform: spec(functions.platform) },
@@ -712,7 +715,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
 
       const tools = ['esbuild', 'serverless-esbuild', 'fauxqs', '@aws-sdk/client-dynamodb'].map((name) => `${name} ${versionOf(ctx.repoRoot, name)}`).join(', ');
       const markdown = [
-        `The repository's \`serverless.yml\` (service \`${service.resolved.service}\`, stage \`${STAGE}\`), packaged by \`npm run package\` (osls \`serverless package\`, offline) on a copy in a temp dir, as the packaging test does, in ${(service.packagingMs / 1000).toFixed(1)} s; ${tools}. Functions: ${service.functions.map((f) => f.key).join(', ')} (${functions.sync.memoryMb} MB, ${functions.sync.architecture}, ${service.resolved.provider.runtime}). Emulators: DynamoDB Local and fauxqs from \`startAwsEmulators()\`, in a process of their own.`,
+        `The demo shop's \`serverless.yml\` (\`${DEMO_SHOP}\`, service \`${service.resolved.service}\`, stage \`${STAGE}\`), packaged by \`npm run package\` (osls \`serverless package\`, offline) on a copy in a temp dir, as the packaging test does, in ${(service.packagingMs / 1000).toFixed(1)} s; ${tools}. Functions: ${service.functions.map((f) => f.key).join(', ')} (${functions.sync.memoryMb} MB, ${functions.sync.architecture}, ${service.resolved.provider.runtime}). Emulators: DynamoDB Local and fauxqs from \`startAwsEmulators()\`, in a process of their own.`,
         '',
         bundleSection,
         '',

@@ -11,6 +11,7 @@
 import { EmbeddedRuntime } from './runtime/EmbeddedRuntime.js';
 import { API_TOKEN_FILE } from './runtime/resolveApiToken.js';
 import { consoleRuntimeLog } from './runtime/RuntimeLog.js';
+import { describeConnection } from '../config/connections/describeConnection.js';
 import { CliUsageError, parseCliOptions, USAGE } from './parseCliOptions.js';
 
 async function main(): Promise<void> {
@@ -61,9 +62,11 @@ function printBanner(runtime: EmbeddedRuntime, dataDir: string): void {
   out.push(`Sluice embedded runtime: service '${manifest.service}' (stage ${manifest.stage}) on ${runtime.url}`);
   out.push(`  data: ${dataDir}`);
   out.push(`  control plane: ${runtime.url}/sluice  (Authorization: Bearer <token>; token in ${process.env.SLUICE_API_TOKEN ? 'SLUICE_API_TOKEN' : `${dataDir}/${API_TOKEN_FILE}`})`);
+  for (const connection of manifest.connections) out.push(`  connection ${connection.name}  (${connection.type})  ${describeConnection(connection)}`);
   const upcoming = new Map(runtime.upcomingSchedules().map((u) => [u.rule, u.next]));
   for (const p of runtime.processes) {
     out.push(`  process ${p.manifest.name}  (timeout ${p.manifest.timeoutSeconds}s${p.manifest.taskQueue ? `, task queue ${p.manifest.taskQueue}` : ''})`);
+    if (p.manifest.connections.length > 0) out.push(`    uses      ${p.manifest.connections.join(', ')}`);
     for (const r of p.manifest.http) out.push(`    http      ${r.method.padEnd(6)} ${runtime.url}${r.path}`);
     for (const q of p.manifest.queues) out.push(`    queue     ${q.queue} (batch ${q.batchSize}${q.enabled ? '' : ', disabled'})  feed: POST ${runtime.url}/sluice/queues/${q.queue}/messages`);
     for (const s of p.manifest.schedules) {

@@ -58,7 +58,8 @@ function treeSize(dir: string): { bytes: number; files: number } {
 }
 
 /**
- * Copies the repository into `workDir/service`, packages it there for
+ * Copies the repository, with the demo shop service in place of its own
+ * (see copyService), into `workDir/service`, packages it there for
  * `stage` into `workDir/package` (no AWS credentials from the environment:
  * the script supplies dummy ones), and unpacks every function's zip into
  * `workDir/bundles/<key>`.

@@ -1,6 +1,6 @@
 /**
- * Realistic Lambda events for the functions of the repository's
- * serverless.yml (the example service: customer-sync behind a route,
+ * Realistic Lambda events for the functions of the demo shop
+ * (test/fixtures/demo-shop/serverless.yml: customer-sync behind a route,
  * sales-rollup on a schedule and its task queue, clickstream on a queue of
  * its own, the platform API), built from the fixtures of the Lambda tests
  * (test/fixtures/aws-events) and from the packaged template itself.

@@ -2,7 +2,7 @@
  * How tasks fail on the AWS runtime, through the Lambda handlers on the
  * emulators (DynamoDB Local, fauxqs): the twin of
  * test/embedded/runtime/failuresAndLimits.test.ts, with the same fixture
- * processes and the shipped customer-sync. The test plays the event source
+ * processes and the demo shop's customer-sync. The test plays the event source
  * mapping (deletes what the handler did not report as failed) and SQS redrive.
  */
 import { resolve } from 'node:path';
@@ -15,7 +15,7 @@ import { TASK_ID_ATTRIBUTE } from '../../../lib/core/ports/TaskDispatcher.js';
 import type { TaskRecord } from '../../../lib/core/task/TaskRecord.js';
 import { MAX_TASK_RECORD_BYTES } from '../../../lib/core/task/storedRecordSize.js';
 import { processDefinitionOf } from '../../../lib/sdk/defineProcess.js';
-import { handler as customerSync } from '../../../functions/customerSync.js';
+import { handler as customerSync } from '../../fixtures/demo-shop/functions/customerSync.js';
 import { handler as bigResult } from '../../fixtures/errors/functions/bigResult.js';
 import { handler as gone } from '../../fixtures/errors/functions/gone.js';
 import { handler as handlerThrows } from '../../fixtures/errors/functions/handlerThrows.js';
@@ -125,7 +125,7 @@ function expectNoMachinePaths(record: TaskRecord): void {
 }
 
 describe('AWS runtime: how tasks fail', () => {
-  it('the shipped customer-sync submitted with {} fails after one attempt (CustomerNotFound extends NonRetriableError) and is dead-lettered', async () => {
+  it('the demo shop customer-sync submitted with {} fails after one attempt (CustomerNotFound extends NonRetriableError) and is dead-lettered', async () => {
     const taskId = await submit('customer-sync', {});
     const records = await deliverUntilDeadLettered('customer-sync', taskId);
     for (const record of records) {

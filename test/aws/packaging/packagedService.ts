@@ -4,7 +4,7 @@
  * bundle in a fresh Node process the way Lambda would.
  */
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -17,21 +17,60 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const NOT_COPIED = new Set(['node_modules', '.git', '.serverless', '.esbuild', '.cache', '.sluice', 'coverage', 'test', 'bench']);
 
 /**
+ * The service the AWS tests and benchmarks package: the demo shop, whose
+ * functions need nothing but the task table and queues (the repository's own
+ * examples need a warehouse and file connections).
+ */
+export const DEMO_SHOP = 'test/fixtures/demo-shop';
+
+/**
  * Copies the service (what `serverless package` reads) into `dir`, with
  * node_modules linked. Packaging a copy keeps serverless-esbuild's work
  * folder (`.esbuild/` next to serverless.yml) away from anyone packaging
  * the repository itself at the same moment.
+ *
+ * @param service a directory of the repository holding `serverless.yml` and
+ *   `functions/` that take the place of the root's in the copy (default
+ *   {@link DEMO_SHOP}); `.` packages the repository's own service
  */
-export function copyService(dir: string): void {
+export function copyService(dir: string, service: string = DEMO_SHOP): void {
+  const overlay = path.resolve(REPO, service);
+  const replaced = overlay === REPO ? new Set<string>() : new Set(['functions', 'serverless.yml']);
   cpSync(REPO, dir, {
     recursive: true,
     filter: (source) => {
       const relative = path.relative(REPO, source);
       const top = relative.split(path.sep)[0]!;
-      return relative === '' || (!NOT_COPIED.has(top) && !top.endsWith('.log'));
+      return relative === '' || (!NOT_COPIED.has(top) && !replaced.has(top) && !top.endsWith('.log'));
     },
   });
+  if (replaced.size > 0) {
+    cpSync(path.join(overlay, 'serverless.yml'), path.join(dir, 'serverless.yml'));
+    copyFunctions(path.join(overlay, 'functions'), path.join(dir, 'functions'), dir);
+  }
   symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+}
+
+/**
+ * Copies a fixture's function files to the service root of the copy, their
+ * relative imports of the repository (`../../../../lib/index.js`) rewritten to
+ * the same files from the new place (`../lib/index.js`).
+ */
+function copyFunctions(from: string, to: string, copyRoot: string): void {
+  for (const entry of readdirSync(from, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const source = path.join(entry.parentPath, entry.name);
+    const target = path.join(to, path.relative(from, source));
+    mkdirSync(path.dirname(target), { recursive: true });
+    const text = readFileSync(source, 'utf8').replace(/(from\s+['"])(\.{1,2}\/[^'"]+)(['"])/g, (whole, open: string, specifier: string, close: string) => {
+      const imported = path.resolve(path.dirname(source), specifier);
+      if (!path.relative(from, imported).startsWith('..')) return whole;
+      const moved = path.join(copyRoot, path.relative(REPO, imported));
+      const relative = path.relative(path.dirname(target), moved).split(path.sep).join('/');
+      return `${open}${relative.startsWith('.') ? relative : `./${relative}`}${close}`;
+    });
+    writeFileSync(target, text);
+  }
 }
 
 /**

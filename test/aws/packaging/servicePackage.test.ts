@@ -1,5 +1,6 @@
 /**
- * `npm run package` on the repository's serverless.yml, for real: the
+ * `npm run package` on the demo shop service (test/fixtures/demo-shop, in
+ * place of the repository's serverless.yml: see copyService), for real: the
  * CloudFormation it produces (what a deploy would create), and the function
  * bundles themselves, unpacked and run in a fresh Node process against the
  * emulators as the Lambda runtime would run them.
@@ -23,7 +24,7 @@ import { PLATFORM_ROUTES } from '../../../lib/serverless/buildAwsAdditions.js';
 import { createTaskTable, declareQueues, deleteQueues, deleteTable } from '../../setup/awsResources.js';
 import { awsEndpoints, createDynamoClient, createSqsClient } from '../awsTestEnv.js';
 import { httpApiEvent, sqsEventOf } from '../lambda/lambdaEvents.js';
-import { copyService, emulatorEnvironment, invokeBundle, readTemplate, REPO, runPackageScript, sdkOnlyModules, type Template, unzip } from './packagedService.js';
+import { copyService, DEMO_SHOP, emulatorEnvironment, invokeBundle, readTemplate, REPO, runPackageScript, sdkOnlyModules, type Template, unzip } from './packagedService.js';
 
 /** A stage of its own: every name in the stack (queues, table) is this run's. */
 const STAGE = `pkg${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
@@ -64,7 +65,7 @@ beforeAll(async () => {
   copyService(serviceDir);
   ({ output } = await runPackageScript(serviceDir, ['--stage', STAGE, '--package', packageDir]));
   template = readTemplate(packageDir);
-  manifest = await loadServiceManifest({ configPath: path.join(REPO, 'serverless.yml'), stage: STAGE });
+  manifest = await loadServiceManifest({ configPath: path.join(REPO, DEMO_SHOP, 'serverless.yml'), stage: STAGE });
 }, 240_000);
 
 afterAll(() => {

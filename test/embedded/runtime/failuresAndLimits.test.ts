@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../../lib/core/task/TaskRecord.js';
 import { MAX_TASK_RECORD_BYTES } from '../../../lib/core/task/storedRecordSize.js';
 import { eventually } from '../../helpers/time.js';
-import { EXAMPLES_CONFIG, startHarness, type Harness } from './runtimeHarness.js';
+import { DEMO_SHOP_CONFIG, startHarness, type Harness } from './runtimeHarness.js';
 
 const CONFIG = resolve(import.meta.dirname, '../../fixtures/errors/serverless.yml');
 const REPO = resolve(import.meta.dirname, '../../..');
@@ -107,10 +107,10 @@ describe('embedded runtime: how tasks fail', () => {
   });
 });
 
-describe('embedded runtime: the shipped customer-sync', () => {
+describe('embedded runtime: the demo shop customer-sync', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ configPath: EXAMPLES_CONFIG });
+    h = await startHarness({ configPath: DEMO_SHOP_CONFIG });
   });
   afterAll(async () => {
     await h?.stop();

@@ -7,7 +7,10 @@ import type { TaskRecord } from '../../../lib/core/task/TaskRecord.js';
 import { eventually } from '../../helpers/time.js';
 
 export const FIXTURE_CONFIG = resolve(import.meta.dirname, '../../fixtures/embedded/serverless.yml');
+/** The repository's examples (they need their connections: a warehouse and file roots). */
 export const EXAMPLES_CONFIG = resolve(import.meta.dirname, '../../../serverless.yml');
+/** The demo shop: processes that need no connection (see its serverless.yml). */
+export const DEMO_SHOP_CONFIG = resolve(import.meta.dirname, '../../fixtures/demo-shop/serverless.yml');
 export const TOKEN = 'test-token-0123456789abcdef';
 
 export interface Harness {

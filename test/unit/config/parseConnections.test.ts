@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { describe, expect, it } from 'vitest';
 import { assertGrantedConnections, parseConnections, type ConnectionType } from '../../../lib/config/connections/parseConnections.js';
 import { secretable } from '../../../lib/config/connections/secretRef.js';
+import { describeConnection } from '../../../lib/config/connections/describeConnection.js';
 import { ConfigError } from '../../../lib/core/errors.js';
 
 /** Two small types: the parser is under test here, each real type's schema has its own tests. */
@@ -58,5 +59,18 @@ describe('custom.sluice.connections', () => {
       "functions.load.sluice.connections: no connection 'warehous' in custom.sluice.connections (did you mean 'warehouse'?); declared: warehouse, landing",
     );
     expect(message(() => assertGrantedConnections(['landing', 'landing'], declared, 'load'))).toContain("'landing' is listed twice");
+  });
+});
+
+describe('describeConnection (the start-up banner)', () => {
+  it('shows where a connection points, never a credential', () => {
+    const describe_ = (settings: Record<string, unknown>) => describeConnection({ name: 'c', type: String(settings.type), kind: 'db', settings });
+    expect(describe_({ type: 'postgres', url: 'postgres://etl:hunter2@db.example.com:5432/dw' })).toBe('postgres://db.example.com:5432/dw');
+    expect(describe_({ type: 'database', url: { env: 'WAREHOUSE_URL' } })).toBe('(secret)');
+    expect(describe_({ type: 'database', url: 'pglite:warehouse' })).toBe('pglite:warehouse (embedded)');
+    expect(describe_({ type: 'pglite' })).toBe('pglite:c (embedded)');
+    expect(describe_({ type: 's3', bucket: 'landing', prefix: 'flights/' })).toBe('s3://landing/flights/');
+    expect(describe_({ type: 'smtp', url: 'smtps://etl:pw@mail.example.com:465' })).toBe('smtps://mail.example.com:465');
+    expect(describe_({ type: 'http', baseUrl: 'https://crm.example.com/api', auth: { type: 'bearer', token: 'x' } })).toBe('https://crm.example.com/api');
   });
 });

@@ -1,0 +1,124 @@
+/**
+ * Batch extract: lands days of flights from the source data set as one CSV
+ * file per day, the way a partner's daily feed would arrive.
+ *
+ *   plan    -> the days to land: the input's range, else (schedule) the day
+ *              after the last one landed, so each firing lands the next day
+ *   extract -> the source's flights of those days, streamed from
+ *              `datasets:flights-20k.json`
+ *   land    -> `landing:flights/<day>.csv` per day, and `landing:airports.csv`
+ *              (the reference data) when it was never landed
+ *
+ * Triggers (serverless.yml): every 10 minutes, and `POST /flights/landings`
+ * with `{ "from": "2001-01-01", "to": "2001-01-07" }` to land a range now.
+ * `load-flights` picks the files up.
+ */
+import * as z from 'zod';
+import { defineProcess, type Aggregator, type Logic } from '../lib/index.js';
+import { AIRPORTS_FILE, dayOf, daySchema, daysBetween, FIRST_DAY, FLIGHTS_FILE, LAST_DAY, type FlightRecord } from './shared/flights.js';
+
+const input = z
+  .strictObject({
+    from: daySchema.optional(),
+    to: daySchema.optional(),
+    /** Land airports.csv again even when it was landed before. */
+    refreshAirports: z.boolean().default(false),
+  })
+  .refine((i) => (i.from === undefined) === (i.to === undefined), { message: 'give both from and to, or neither' })
+  .refine((i) => i.from === undefined || i.to === undefined || (i.from <= i.to && daysBetween(i.from, i.to).length <= 92), {
+    message: 'from must not be after to, and a range has at most 92 days',
+  })
+  .nullish();
+type Input = z.infer<typeof input>;
+
+export interface Landing {
+  days: string[];
+  files: Array<{ path: string; flights: number }>;
+  flights: number;
+  airportsLanded: boolean;
+}
+
+/** Every landed day's file, wherever `load-flights` has moved it since. */
+const LANDED_DIRS = ['flights', 'processed/flights', 'rejected/flights'];
+
+const plan: Logic<Input> = {
+  name: 'plan',
+  async run(ctx) {
+    if (ctx.input?.from && ctx.input.to) {
+      ctx.session.set('days', daysBetween(ctx.input.from, ctx.input.to));
+      return;
+    }
+    const landing = ctx.files('landing');
+    const landed = (await Promise.all(LANDED_DIRS.map((dir) => landing.list(dir)))).flat().map((f) => /(\d{4}-\d{2}-\d{2})\.csv$/.exec(f.path)?.[1]);
+    const last = landed.filter((d): d is string => d !== undefined).sort().at(-1);
+    const next = last === undefined ? FIRST_DAY : daysBetween(last, LAST_DAY)[1];
+    if (next === undefined) ctx.log.info(`every day of ${FLIGHTS_FILE} is landed (last ${last})`);
+    ctx.session.set('days', next === undefined ? [] : [next]);
+  },
+};
+
+const extractAndLand: Logic<Input> = {
+  name: 'extract-and-land',
+  async run(ctx) {
+    const days = new Set(ctx.session.get<string[]>('days'));
+    const byDay = new Map<string, FlightRecord[]>();
+    const seen = new Map<string, number>();
+    if (days.size > 0) {
+      // One pass over the source (it is not sorted by anything we rely on).
+      for await (const r of ctx.files('datasets').readJsonArray<Omit<FlightRecord, 'seq'>>(FLIGHTS_FILE)) {
+        const day = dayOf(r.date);
+        if (!days.has(day)) continue;
+        const same = `${r.date}|${r.origin}|${r.destination}`;
+        const seq = (seen.get(same) ?? 0) + 1;
+        seen.set(same, seq);
+        const records = byDay.get(day) ?? [];
+        records.push({ date: r.date, delay: r.delay, distance: r.distance, origin: r.origin, destination: r.destination, seq });
+        byDay.set(day, records);
+      }
+    }
+    const landing = ctx.files('landing');
+    const files: Landing['files'] = [];
+    for (const [day, records] of [...byDay].sort(([a], [b]) => a.localeCompare(b))) {
+      const path = `flights/${day}.csv`;
+      await landing.writeCsv(path, records);
+      files.push({ path, flights: records.length });
+    }
+    ctx.session.set('files', files);
+  },
+};
+
+const landAirports: Logic<Input> = {
+  name: 'land-airports',
+  async run(ctx) {
+    const landing = ctx.files('landing');
+    const already = (await landing.stat(AIRPORTS_FILE)) ?? (await landing.stat(`processed/${AIRPORTS_FILE}`));
+    if (already && !ctx.input?.refreshAirports) return;
+    await landing.putStream(AIRPORTS_FILE, await ctx.files('datasets').getStream(AIRPORTS_FILE), { contentType: 'text/csv' });
+    ctx.session.set('airportsLanded', true);
+  },
+};
+
+const report: Aggregator<Input, Landing> = {
+  name: 'report',
+  run(ctx) {
+    const files = ctx.session.get<Landing['files']>('files') ?? [];
+    const landing: Landing = {
+      days: ctx.session.get<string[]>('days') ?? [],
+      files,
+      flights: files.reduce((sum, f) => sum + f.flights, 0),
+      airportsLanded: ctx.session.get<boolean>('airportsLanded') ?? false,
+    };
+    ctx.log.info(`landed ${landing.flights} flights in ${files.length} file(s)`, { days: landing.days.length });
+    return landing;
+  },
+};
+
+const landFlights = defineProcess({
+  name: 'land-flights',
+  description: 'Batch extract: days of flights landed as one CSV file per day',
+  input,
+  logics: [plan, extractAndLand, landAirports],
+  aggregator: report,
+});
+
+export const handler = landFlights.handler;

@@ -1,0 +1,139 @@
+/**
+ * Scheduled batch ETL: merges the landed flight files into the warehouse.
+ *
+ *   discover      -> the warehouse tables (created when missing) and the
+ *                    files waiting in `landing:flights/`
+ *   load-airports -> `landing:airports.csv`, when there, replaces the
+ *                    `airports` table (atomically: readers never see it half loaded)
+ *   load-flights  -> each file streamed through readCsv, validated and
+ *                    transformed (shared/flights.ts), merged into `flights` on
+ *                    `flight_id`, then moved to `processed/`; a file with a bad
+ *                    record is loaded not at all (one transaction per file)
+ *                    and moved to `rejected/`
+ *   summary       -> what was loaded, and the warehouse's row count
+ *
+ * Merging on a stable key makes a re-run harmless: a file loaded twice (the
+ * task retried between its load and its move) leaves the same rows.
+ *
+ * Triggers (serverless.yml): every 5 minutes, and async runs through
+ * `POST /sluice/tasks` with `{ "process": "load-flights", "payload": {} }`.
+ */
+import * as z from 'zod';
+import { defineProcess, type Aggregator, type FileStorageAgent, type Logic } from '../lib/index.js';
+import { AIRPORTS_FILE, flightCsvRowSchema, toAirportRow, toFlightRow, type FlightRow } from './shared/flights.js';
+import { ensureWarehouse } from './shared/warehouse.js';
+
+const input = z.strictObject({ maxFiles: z.int().min(1).max(1000).default(100) }).nullish();
+type Input = z.infer<typeof input>;
+
+export interface FileLoad {
+  path: string;
+  status: 'loaded' | 'rejected';
+  rows: number;
+  /** Why a rejected file was rejected (its first bad record). */
+  reason?: string;
+}
+
+export interface LoadSummary {
+  airports: number | null;
+  files: FileLoad[];
+  flightsLoaded: number;
+  /** Rows in `flights` after the load. */
+  warehouseFlights: number;
+}
+
+/** A landed record that does not validate: the file it is in is rejected. */
+class BadRecord extends Error {
+  override name = 'BadRecord';
+}
+
+/** The records of a landed flight file as warehouse rows; throws {@link BadRecord} at the first invalid one. */
+async function* flightRowsOf(landing: FileStorageAgent, path: string): AsyncIterable<FlightRow> {
+  let line = 1;
+  for await (const record of landing.readCsv(path)) {
+    line++;
+    const parsed = flightCsvRowSchema.safeParse(record);
+    if (!parsed.success) throw new BadRecord(`line ${line}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    yield toFlightRow(parsed.data, path.slice(path.lastIndexOf('/') + 1));
+  }
+}
+
+const discover: Logic<Input> = {
+  name: 'discover',
+  async run(ctx) {
+    await ensureWarehouse(ctx.db('warehouse'));
+    const waiting = (await ctx.files('landing').list('flights')).filter((f) => f.path.endsWith('.csv'));
+    ctx.session.set('pending', waiting.slice(0, ctx.input?.maxFiles ?? 100).map((f) => f.path));
+    ctx.log.info(`${waiting.length} flight file(s) waiting`);
+  },
+};
+
+const loadAirports: Logic<Input> = {
+  name: 'load-airports',
+  async run(ctx) {
+    const landing = ctx.files('landing');
+    if (!(await landing.stat(AIRPORTS_FILE))) return;
+    const rows = async function* () {
+      for await (const record of landing.readCsv(AIRPORTS_FILE)) yield toAirportRow(record);
+    };
+    const { rowCount } = await ctx.db('warehouse').load('airports', rows(), { mode: 'replace' });
+    await landing.move(AIRPORTS_FILE, `processed/${AIRPORTS_FILE}`);
+    ctx.session.set('airports', rowCount);
+  },
+};
+
+const loadFlights: Logic<Input> = {
+  name: 'load-flights',
+  async run(ctx) {
+    const landing = ctx.files('landing');
+    const warehouse = ctx.db('warehouse');
+    const files: FileLoad[] = [];
+    for (const path of ctx.session.get<string[]>('pending') ?? []) {
+      let bad: BadRecord | undefined;
+      const rows = async function* () {
+        try {
+          yield* flightRowsOf(landing, path);
+        } catch (error) {
+          if (error instanceof BadRecord) bad = error;
+          throw error;
+        }
+      };
+      try {
+        const { rowCount } = await warehouse.load('flights', rows(), { mode: 'merge', key: 'flight_id' });
+        await landing.move(path, `processed/${path}`);
+        files.push({ path, status: 'loaded', rows: rowCount });
+      } catch (error) {
+        // Only a bad record rejects the file; anything else (the database is down) fails the task, to be retried.
+        if (bad === undefined) throw error;
+        await landing.move(path, `rejected/${path}`);
+        files.push({ path, status: 'rejected', rows: 0, reason: bad.message });
+        ctx.log.warn(`rejected ${path}`, { reason: bad.message });
+      }
+    }
+    ctx.session.set('files', files);
+  },
+};
+
+const summary: Aggregator<Input, LoadSummary> = {
+  name: 'summary',
+  async run(ctx) {
+    const files = ctx.session.get<FileLoad[]>('files') ?? [];
+    const { rows } = await ctx.db('warehouse').query<{ n: string | number }>('SELECT COUNT(*) AS n FROM flights');
+    return {
+      airports: ctx.session.get<number>('airports') ?? null,
+      files,
+      flightsLoaded: files.reduce((sum, f) => sum + f.rows, 0),
+      warehouseFlights: Number(rows[0]?.n ?? 0),
+    };
+  },
+};
+
+const loadFlightsProcess = defineProcess({
+  name: 'load-flights',
+  description: 'Scheduled batch ETL: landed flight files merged into the warehouse',
+  input,
+  logics: [discover, loadAirports, loadFlights],
+  aggregator: summary,
+});
+
+export const handler = loadFlightsProcess.handler;
