@@ -3,7 +3,7 @@
  * results section of BENCHMARKS.md.
  *
  *   npm run bench [-- --only sync,async] [--rounds 3] [--duration 10] [--warmup 3]
- *                 [--tasks 10000] [--quick] [--cpu-prof] [--no-write]
+ *                 [--tasks 10000] [--rows 300000] [--quick] [--cpu-prof] [--no-write]
  *
  * Every server under test runs in its own child process on a free port of
  * 127.0.0.1; children are stopped and temp data dirs removed on every way
@@ -22,10 +22,11 @@ import { ChildProcesses } from './lib/ChildProcesses.js';
 import { describeMachine, machineInfo, type MachineInfo } from './lib/machineInfo.js';
 import { markdownTable, textTable } from './lib/markdownTable.js';
 import { TempDirs } from './lib/TempDirs.js';
+import { loadBenchmark } from './load.js';
 import { syncBenchmark } from './sync.js';
 
 /** The benchmarks, in run order. Adding one is one line here (and its module). */
-const BENCHMARKS: readonly BenchModule[] = [syncBenchmark, asyncBenchmark, awsBenchmark];
+const BENCHMARKS: readonly BenchModule[] = [syncBenchmark, asyncBenchmark, awsBenchmark, loadBenchmark];
 
 const USAGE = `usage: npm run bench [-- options]
   --only <names>   run only these benchmarks (comma-separated or repeated): ${BENCHMARKS.map((b) => b.name).join(', ')}
@@ -33,7 +34,8 @@ const USAGE = `usage: npm run bench [-- options]
   --duration S     seconds per sync measurement (default 10)
   --warmup S       seconds of warm-up per sync server (default 3)
   --tasks N        tasks / messages per async run (default 10000)
-  --quick          a smoke run: 1 round, 3 s, 1 s warm-up, 2000 tasks (BENCHMARKS.md not written)
+  --rows N         rows of the bulk load's smaller input; the larger has 10x, at most 3,000,000 (default 300000)
+  --quick          a smoke run: 1 round, 3 s, 1 s warm-up, 2000 tasks, 30000 rows (BENCHMARKS.md not written)
   --cpu-prof       profile the runtime under test (node --cpu-prof into bench/.profiles) and print
                    where its time goes (BENCHMARKS.md not written: profiled numbers are slower)
   --no-write       do not rewrite BENCHMARKS.md`;
@@ -62,6 +64,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; selected: BenchM
       duration: { type: 'string' },
       warmup: { type: 'string' },
       tasks: { type: 'string' },
+      rows: { type: 'string' },
       quick: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
@@ -83,6 +86,8 @@ function parseOptions(argv: string[]): { options: BenchOptions; selected: BenchM
     durationSeconds: positiveInteger(values.duration, quick ? 3 : 10, '--duration'),
     warmupSeconds: positiveInteger(values.warmup, quick ? 1 : 3, '--warmup'),
     tasks: positiveInteger(values.tasks, quick ? 2_000 : 10_000, '--tasks'),
+    rows: positiveInteger(values.rows, quick ? 30_000 : 300_000, '--rows'),
+    quick,
     cpuProf: values['cpu-prof'],
     profileDir: join(repoRoot, 'bench', '.profiles'),
   };

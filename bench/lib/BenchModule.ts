@@ -12,6 +12,10 @@ export interface BenchOptions {
   warmupSeconds: number;
   /** Tasks / messages per async run. */
   tasks: number;
+  /** Rows of the bulk load's smaller input (the larger one has 10x). */
+  rows: number;
+  /** `--quick`: a smoke run (modules may pick smaller inputs). */
+  quick: boolean;
   /** Start the runtime under test with `--cpu-prof` and summarize where its time goes. */
   cpuProf: boolean;
   /** Where `--cpu-prof` writes (bench/.profiles). */

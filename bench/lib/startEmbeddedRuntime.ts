@@ -26,6 +26,8 @@ export interface StartEmbeddedOptions {
   /** serverless.yml of the service, relative to the repository. */
   config: string;
   durability?: 'normal' | 'full';
+  /** Added to the runner's environment (e.g. what the service's `${env:...}` variables read). */
+  env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -58,7 +60,7 @@ export async function startEmbeddedRuntime(ctx: BenchContext, options: StartEmbe
       dataDir,
       ...(options.durability ? ['--durability', options.durability] : []),
     ],
-    env,
+    env: { ...env, ...options.env },
   });
   const url = `http://127.0.0.1:${port}`;
   const spawnedAt = Date.now();

@@ -186,11 +186,24 @@ class PostgresSession implements SqlSession {
     };
   }
 
-  async copyRows(table: string, columns: readonly string[], rows: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+  async copyRows(table: string, columns: readonly string[], batches: AsyncIterable<ReadonlyArray<Record<string, unknown>>>): Promise<void> {
     const names = columns.map((column) => column.slice(1, -1));
+    let failure: { error: unknown } | undefined;
     // One chunk per batch: pg-copy-streams sends each chunk as its own CopyData message.
-    const text = rows.map((row) => `${names.map((name) => copyTextValue(row[name])).join('\t')}\n`).join('');
-    await pipeline(Readable.from([text]), this.client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
+    const text = async function* () {
+      try {
+        for await (const rows of batches) yield rows.map((row) => `${names.map((name) => copyTextValue(row[name])).join('\t')}\n`).join('');
+      } catch (error) {
+        failure = { error };
+        // What the server logs with the COPY's failure: not the rows' error, which may quote data.
+        throw new Error('the rows to load failed');
+      }
+    };
+    try {
+      await pipeline(Readable.from(text()), this.client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
+    } catch (error) {
+      throw failure ? failure.error : error;
+    }
   }
 
   abort(): void {

@@ -22,10 +22,12 @@ export interface SqlSession {
   run(text: string, values: readonly unknown[]): Promise<SqlResult>;
   cursor(text: string, values: readonly unknown[], batchSize: number): Promise<SqlCursor>;
   /**
-   * PostgreSQL's COPY FROM STDIN of rows into `table` (quoted) — only when
-   * {@link SqlDialect.copy} is true.
+   * PostgreSQL's COPY FROM STDIN of every batch of rows into `table`
+   * (quoted), as one COPY statement — only when {@link SqlDialect.copy} is
+   * true. An error thrown by `batches` fails the COPY (the server discards
+   * it) and is rethrown.
    */
-  copyRows?(table: string, columns: readonly string[], rows: ReadonlyArray<Record<string, unknown>>): Promise<void>;
+  copyRows?(table: string, columns: readonly string[], batches: AsyncIterable<ReadonlyArray<Record<string, unknown>>>): Promise<void>;
   /**
    * The task's signal fired during a call: cancels the running statement on
    * the server (best effort, not awaited) and closes the connection, so the

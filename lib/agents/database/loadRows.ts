@@ -22,7 +22,9 @@ interface LoadPlan {
 
 /**
  * DatabaseAgent.load on one session, in one transaction (all rows or none):
- * - append: COPY FROM STDIN when the engine has it, else multi-row INSERTs;
+ * - append: COPY FROM STDIN when the engine has it (one COPY for the whole
+ *   load, a CopyData message per batch: the server stores a batch while the
+ *   next one is read), else multi-row INSERTs;
  * - replace: DELETE of every row, then the append — readers see the old rows
  *   until COMMIT (a DELETE, not TRUNCATE: TRUNCATE takes an ACCESS EXCLUSIVE
  *   lock on PostgreSQL and commits implicitly on MySQL);
@@ -42,21 +44,31 @@ export async function loadRows(session: SqlSession, dialect: SqlDialect, connect
   await session.run('BEGIN', []);
   try {
     if (plan.mode === 'replace') await session.run(`DELETE FROM ${plan.table}`, []);
-    for await (const batch of batches(rows, plan.batchSize)) {
-      if (columns === undefined) {
-        columns = Object.keys(batch[0]!);
-        quotedColumns = columns.map((column) => quoteColumn(dialect, connection, column));
-        if (plan.mode === 'merge') checkKey(connection, plan.key, columns);
-        if (plan.mode === 'merge' && dialect.copy) {
-          staging = `sluice_load_${randomBytes(6).toString('hex')}`;
-          await session.run(`CREATE TEMPORARY TABLE ${staging} (LIKE ${plan.table} INCLUDING DEFAULTS) ON COMMIT DROP`, []);
-        }
+    const pending = batches(rows, plan.batchSize)[Symbol.asyncIterator]();
+    const first = await pending.next();
+    if (!first.done) {
+      columns = Object.keys(first.value[0]!);
+      quotedColumns = columns.map((column) => quoteColumn(dialect, connection, column));
+      if (plan.mode === 'merge') checkKey(connection, plan.key, columns);
+      if (plan.mode === 'merge' && dialect.copy) {
+        staging = `sluice_load_${randomBytes(6).toString('hex')}`;
+        await session.run(`CREATE TEMPORARY TABLE ${staging} (LIKE ${plan.table} INCLUDING DEFAULTS) ON COMMIT DROP`, []);
       }
-      checkColumns(connection, columns, batch);
-      if (plan.mode !== 'merge' && dialect.copy) await session.copyRows!(plan.table, quotedColumns, batch);
-      else if (staging !== undefined) await session.copyRows!(staging, quotedColumns, batch);
-      else await insertBatch(session, dialect, plan, columns, quotedColumns, batch);
-      rowCount += batch.length;
+      const checked = columns;
+      // Every batch checked and counted as it goes by; the first one is already read.
+      const all = async function* (): AsyncGenerator<Row[]> {
+        for (let next: IteratorResult<Row[]> = first; !next.done; next = await pending.next()) {
+          checkColumns(connection, checked, next.value);
+          rowCount += next.value.length;
+          yield next.value;
+        }
+      };
+      if (dialect.copy) {
+        // One COPY for the whole load: the server stores a batch while the next one is read and encoded.
+        await session.copyRows!(staging ?? plan.table, quotedColumns, all());
+      } else {
+        for await (const batch of all()) await insertBatch(session, dialect, plan, checked, quotedColumns, batch);
+      }
     }
     if (staging !== undefined && columns !== undefined) {
       const list = quotedColumns.join(', ');

@@ -14,12 +14,16 @@ export function loadValue(value: unknown): unknown {
   return value;
 }
 
+const COPY_SPECIAL = /[\\\n\r\t]/;
+
 /**
  * One value in PostgreSQL's COPY text format: `\N` for null, backslash,
  * newline, carriage return and tab escaped; bytes as bytea hex (`\\x..`,
  * its backslash escaped too); dates as ISO-8601 UTC.
  */
 export function copyTextValue(value: unknown): string {
+  // The common case first (every value of a CSV record is a string): nothing to escape, nothing to convert.
+  if (typeof value === 'string' && !COPY_SPECIAL.test(value)) return value;
   const loaded = loadValue(value);
   if (loaded === null) return '\\N';
   if (Buffer.isBuffer(loaded)) return `\\\\x${loaded.toString('hex')}`;
