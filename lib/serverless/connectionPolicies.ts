@@ -38,6 +38,9 @@ export function assertAwsConnections(connections: readonly ConnectionDeclaration
       if (CREDENTIAL_KEY.test(key)) {
         throw new ConfigError(`${path}: a credential written in plain text would be bundled with the function; give a secret reference instead ({ ssm: <parameter> } or { secretsManager: <secret id> }), resolved at run time`);
       }
+      if (/[?&][^=&]*(password|passwd|secret|token|key|signature)[^=&]*=/i.test(value) && /^[a-z][a-z0-9+.-]*:/i.test(value)) {
+        throw new ConfigError(`${path}: the URL's query string carries a credential, which would be bundled with the function; give it as a secret reference setting instead ({ ssm: ... } or { secretsManager: ... })`);
+      }
       if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(value)) {
         throw new ConfigError(`${path}: the URL carries a password, which would be bundled with the function; remove it from the URL and give 'password' as a secret reference ({ ssm: ... } or { secretsManager: ... })`);
       }

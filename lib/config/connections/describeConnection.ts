@@ -3,7 +3,7 @@ import { isSecretRef } from './secretRef.js';
 
 /**
  * Where a connection points, for people (the start-up banner): the URL, root
- * or bucket of its settings with any user and password removed; a setting
+ * or bucket of its settings with any user, password and query string removed; a setting
  * given as a secret reference shows as `(secret)`. Never a credential.
  */
 export function describeConnection(connection: ConnectionDeclaration): string {
@@ -13,11 +13,12 @@ export function describeConnection(connection: ConnectionDeclaration): string {
     if (typeof value !== 'string') return '';
     try {
       const url = new URL(value);
-      if (url.username !== '' || url.password !== '') {
-        url.username = '';
-        url.password = '';
-      }
-      return url.protocol === 'pglite:' ? `${value.split('?')[0]} (embedded)` : url.toString();
+      url.username = '';
+      url.password = '';
+      // A query string can carry credentials too (`?password=`, `?api_key=`): never shown.
+      const hadQuery = url.search !== '';
+      url.search = '';
+      return url.protocol === 'pglite:' ? `${value.split('?')[0]} (embedded)` : `${url.toString()}${hadQuery ? '?…' : ''}`;
     } catch {
       return value;
     }

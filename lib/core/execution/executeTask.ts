@@ -136,6 +136,9 @@ export async function executeTask<I, R>(
     return { status: 'timed_out', error, retriable: true, startedAt, finishedAt, logs: logs.freeze(), response: response.spec() };
   }
   session.clear();
+  // The task is over: whatever an agent still holds for it (a stream left half-read, a body
+  // never consumed) is released through the signal every agent call honours.
+  state.end();
   const base = { startedAt, finishedAt, logs: logs.freeze(), response: response.spec() };
   switch (settled.kind) {
     case 'ok': {
@@ -223,6 +226,11 @@ class ExecutionState implements TaskInfo {
 
   abort(reason: Error): void {
     (this.#controller ??= new AbortController()).abort(reason);
+  }
+
+  /** Aborts the signal once the task has ended, if anyone (an agent, a logic) took it. */
+  end(): void {
+    this.#controller?.abort(new Error('the task has ended'));
   }
 
   /** An agent of this task, its calls logged under `logic`. */

@@ -54,7 +54,11 @@ export interface LogicContext<I = unknown> {
   readonly input: I;
   readonly session: SessionStorage;
   readonly log: TaskLogger;
-  /** Aborts when the process timeout elapses; pass it to fetch, database drivers... */
+  /**
+   * Aborts when the process timeout elapses, and once the task has ended
+   * (whatever its outcome: what an agent still holds for the task is then
+   * released); pass it to fetch, database drivers...
+   */
   readonly signal: AbortSignal;
   readonly response: ResponseControl;
   /**

@@ -66,6 +66,8 @@ describe('describeConnection (the start-up banner)', () => {
   it('shows where a connection points, never a credential', () => {
     const describe_ = (settings: Record<string, unknown>) => describeConnection({ name: 'c', type: String(settings.type), kind: 'db', settings });
     expect(describe_({ type: 'postgres', url: 'postgres://etl:hunter2@db.example.com:5432/dw' })).toBe('postgres://db.example.com:5432/dw');
+    expect(describe_({ type: 'postgres', url: 'postgres://etl@db.example.com/dw?password=S3CRET&sslmode=require' })).toBe('postgres://db.example.com/dw?…');
+    expect(describe_({ type: 'http', baseUrl: 'https://api.example.com/v1?api_key=K' })).not.toContain('K');
     expect(describe_({ type: 'database', url: { env: 'WAREHOUSE_URL' } })).toBe('(secret)');
     expect(describe_({ type: 'database', url: 'pglite:warehouse' })).toBe('pglite:warehouse (embedded)');
     expect(describe_({ type: 'pglite' })).toBe('pglite:c (embedded)');

@@ -66,10 +66,14 @@ describe('ConnectionSet (the agents a function is granted)', () => {
 });
 
 describe('ctx.db / ctx.files / ctx.http / ctx.mail', () => {
-  it('binds the agent to the task: connection name, signal aborted at the timeout, deadline, logger of the logic', async () => {
+  it('binds the agent to the task: connection name, a signal aborted once the task ends, deadline', async () => {
     const clock = new ManualClock(Date.parse('2026-11-29T12:00:00Z'));
     const seen: AgentScope[] = [];
-    const agents = new ConnectionSet('p', new Map([['warehouse', { kind: 'db' as const, type: 'postgres', open: () => ({ forTask: (s: AgentScope) => (seen.push(s), {}), close: async () => {} }) }]]));
+    const abortedWhileRunning: boolean[] = [];
+    const agents = new ConnectionSet(
+      'p',
+      new Map([['warehouse', { kind: 'db' as const, type: 'postgres', open: () => ({ forTask: (s: AgentScope) => (seen.push(s), abortedWhileRunning.push(s.signal.aborted), {}), close: async () => {} }) }]]),
+    );
     const definition = buildProcessDefinition({
       logics: [{ name: 'extract', run: (ctx) => void ctx.db('warehouse') }],
       aggregator: { name: 'done', run: () => 'ok' },
@@ -79,7 +83,9 @@ describe('ctx.db / ctx.files / ctx.http / ctx.mail', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]!.connection).toBe('warehouse');
     expect(seen[0]!.deadlineMs).toBe(clock.now() + 5000);
-    expect(seen[0]!.signal.aborted).toBe(false);
+    expect(abortedWhileRunning).toEqual([false]);
+    // Once the task has ended, the signal releases whatever an agent still holds for it.
+    expect(seen[0]!.signal.aborted).toBe(true);
   });
 
   it('a logic asking for an ungranted connection fails the task for good, naming it', async () => {

@@ -206,6 +206,9 @@ describe('connections on AWS', () => {
       /custom\.sluice\.connections\.crm\.auth\.token: a credential written in plain text would be bundled/,
     );
     expect(refused({ alerts: { type: 'smtp', url: 'smtp://etl:hunter2@mail.example.com' } })).toMatch(/custom\.sluice\.connections\.alerts\.url: the URL carries a password/);
+    expect(refused({ warehouse: { type: 'postgres', url: 'postgres://etl@db.example.com/dw?password=hunter2' } })).toMatch(
+      /custom\.sluice\.connections\.warehouse\.url: the URL's query string carries a credential/,
+    );
     expect(refused({ crm: { type: 'http', baseUrl: 'https://crm.example.com', auth: { type: 'bearer', token: { env: 'CRM_TOKEN' } } } })).toMatch(
       /custom\.sluice\.connections\.crm\.auth\.token: this secret reference has only 'env'/,
     );
