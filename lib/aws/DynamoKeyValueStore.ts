@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { AgentError } from '../core/agents/agentErrors.js';
 import type { KeyValueStore, KeyValueStoreOptions, KvEntry, KvListOptions, KvPage, KvValue, KvWriteOptions } from '../core/agents/KeyValueStore.js';
-import { KvNotANumberError } from '../core/agents/kvErrors.js';
+import { describeKey, KvNotANumberError, KvRefusedError } from '../core/agents/kvErrors.js';
 import {
   assertIncrementBy,
   assertKvKey,
@@ -228,6 +228,10 @@ export class DynamoKeyValueStore implements KeyValueStore {
 
   #refuseNonNumber(key: string, item: Item): never {
     const value = decodeValue(item[A.value]);
+    if (typeof value === 'number') {
+      // Stored as JSON text because DynamoDB numbers cannot hold it (see storableAsNumber).
+      throw new KvRefusedError('increment', 'notANumber', `the value of ${describeKey(key)} (${value}) is outside the range DynamoDB can add to (below 1E+126, above 1E-130)`, key);
+    }
     throw new KvNotANumberError(key, value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
   }
 

@@ -7,6 +7,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoKeyValueStore } from '../../lib/aws/DynamoKeyValueStore.js';
 import { KV_TABLE, kvTableProperties } from '../../lib/aws/kvTable.js';
+import { AgentError, AgentRefusedError } from '../../lib/core/agents/agentErrors.js';
+import { KvRefusedError } from '../../lib/core/agents/kvErrors.js';
 import { ConfigError } from '../../lib/core/errors.js';
 import { kvDatabasePath, prefixUpperBound, SqliteKeyValueStore } from '../../lib/embedded/sqlite/SqliteKeyValueStore.js';
 import { ManualClock } from '../../lib/testing/ManualClock.js';
@@ -164,6 +166,27 @@ describe('SqliteKeyValueStore specifics', () => {
     }
   });
 
+  it('turns a write lock held past busyTimeoutMs into a retriable AgentError, and works once it is released', async () => {
+    const path = join(dir, 'busy.sqlite');
+    const kv = new SqliteKeyValueStore({ path, maxTtlSeconds: 60, busyTimeoutMs: 50 });
+    const holder = new Database(path);
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      const error = await kv.set('k', 1).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AgentError);
+      expect(error).not.toBeInstanceOf(AgentRefusedError);
+      expect((error as Error).message).toMatch(/^kv: set failed: SQLite .*SQLITE_BUSY/);
+      // Reads are not blocked by a writer (WAL).
+      expect(await kv.get('k')).toBeUndefined();
+      holder.exec('COMMIT');
+      await kv.set('k', 1);
+      expect((await kv.get('k'))?.value).toBe(1);
+    } finally {
+      holder.close();
+      kv.close();
+    }
+  });
+
   it('bounds a prefix by incrementing its last code point (skipping surrogates, dropping U+10FFFF)', () => {
     expect(prefixUpperBound('')).toBeUndefined();
     expect(prefixUpperBound('a/')).toBe('a0');
@@ -233,6 +256,16 @@ describe('DynamoKeyValueStore specifics', () => {
       ['stale/a', 'fresh'],
       ['stale/n', 3],
     ]);
+  });
+
+  it('stores a number DynamoDB cannot hold as JSON text: it reads back, but increment refuses it by name', async () => {
+    const kv = new DynamoKeyValueStore({ client, tableName, maxTtlSeconds: 3600 });
+    await kv.set('range/huge', 1e300);
+    expect(await rawItem('range/huge')).toMatchObject({ value: { S: '1e+300' } });
+    expect((await kv.get('range/huge'))?.value).toBe(1e300);
+    const error = await kv.increment('range/huge').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KvRefusedError);
+    expect((error as Error).message).toMatch(/"range\/huge" \(1e\+300\) is outside the range DynamoDB can add to/);
   });
 
   it('returns a short page with a cursor when expired items use up the Query budget, and the cursor continues', async () => {

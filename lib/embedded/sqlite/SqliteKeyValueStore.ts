@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { KeyValueStore, KeyValueStoreOptions, KvEntry, KvListOptions, KvPage, KvWriteOptions } from '../../core/agents/KeyValueStore.js';
-import { KvNotANumberError } from '../../core/agents/kvErrors.js';
+import { AgentError } from '../../core/agents/agentErrors.js';
+import { KvNotANumberError, KvRefusedError } from '../../core/agents/kvErrors.js';
 import {
   assertIncrementBy,
   assertKvKey,
@@ -104,25 +105,25 @@ export class SqliteKeyValueStore implements KeyValueStore {
 
   async get(key: string): Promise<KvEntry | undefined> {
     assertKvKey('get', key);
-    const row = this.#stmt.get.get(key, this.#clock.now()) as Row | undefined;
+    const row = this.#run('get', () => this.#stmt.get.get(key, this.#clock.now()) as Row | undefined);
     return row && toEntry(row);
   }
 
   async set(key: string, value: unknown, options: KvWriteOptions = {}): Promise<void> {
     const write = this.#prepareWrite('set', key, value, options);
-    this.#stmt.upsert.run(write);
+    this.#run('set', () => this.#stmt.upsert.run(write));
   }
 
   async delete(key: string): Promise<boolean> {
     assertKvKey('delete', key);
-    const row = this.#stmt.deleteReturning.get(key) as Pick<Row, 'expires_at_ms'> | undefined;
+    const row = this.#run('delete', () => this.#stmt.deleteReturning.get(key) as Pick<Row, 'expires_at_ms'> | undefined);
     return row !== undefined && !kvExpired(row.expires_at_ms, this.#clock.now());
   }
 
   async setIfAbsent(key: string, value: unknown, options: KvWriteOptions = {}): Promise<boolean> {
     const write = this.#prepareWrite('setIfAbsent', key, value, options);
     // One statement is atomic; the WHERE lets the upsert replace only an expired row.
-    return this.#stmt.insertIfAbsent.run({ ...write, now: write.updated_at_ms }).changes === 1;
+    return this.#run('setIfAbsent', () => this.#stmt.insertIfAbsent.run({ ...write, now: write.updated_at_ms }).changes === 1);
   }
 
   async increment(key: string, by = 1, options: KvWriteOptions = {}): Promise<number> {
@@ -147,7 +148,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
       return next;
     });
     // IMMEDIATE: take the write lock before reading, so that no other connection writes in between.
-    return run.immediate();
+    return this.#run('increment', () => run.immediate());
   }
 
   async list(prefix: string, options: KvListOptions = {}): Promise<KvPage> {
@@ -155,7 +156,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
     const { limit, after } = kvListPosition(prefix, options);
     const upper = prefixUpperBound(prefix);
     const statement = this.#stmt.list[`${after === undefined ? 'from' : 'after'}${upper === undefined ? '' : 'Below'}`];
-    const rows = statement.all({ lower: after ?? prefix, upper, now: this.#clock.now(), take: limit + 1 }) as Row[];
+    const rows = this.#run('list', () => statement.all({ lower: after ?? prefix, upper, now: this.#clock.now(), take: limit + 1 }) as Row[]);
     const items = rows.slice(0, limit).map(toEntry);
     return rows.length > limit ? { items, nextCursor: encodeKvCursor(items[items.length - 1]!.key) } : { items };
   }
@@ -169,7 +170,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
     const now = this.#clock.now();
     let deleted = 0;
     for (;;) {
-      const changes = this.#stmt.purge.run(now, PURGE_BATCH).changes;
+      const changes = this.#run('purgeExpired', () => this.#stmt.purge.run(now, PURGE_BATCH).changes);
       deleted += changes;
       if (changes < PURGE_BATCH) return deleted;
     }
@@ -200,6 +201,20 @@ export class SqliteKeyValueStore implements KeyValueStore {
 
   close(): void {
     this.#db.close();
+  }
+
+  /**
+   * Runs a statement, a driver failure (SQLITE_BUSY past the timeout, a full
+   * disk) becoming a retriable {@link AgentError}; refusals pass through.
+   */
+  #run<T>(operation: string, statement: () => T): T {
+    try {
+      return statement();
+    } catch (error) {
+      if (error instanceof KvRefusedError) throw error;
+      const detail = error instanceof Error ? `${(error as { code?: string }).code ?? error.name}: ${error.message}` : String(error);
+      throw new AgentError('kv', operation, `SQLite ${this.#db.name}: ${detail}`, { cause: error });
+    }
   }
 
   #prepareWrite(operation: string, key: string, value: unknown, options: KvWriteOptions): Row {
