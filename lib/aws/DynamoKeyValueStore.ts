@@ -15,6 +15,7 @@ import {
   assertIncrementBy,
   assertKvKey,
   assertKvPrefix,
+  assertKvTaskId,
   checkKvOptions,
   decodeKvValue,
   encodeKvCursor,
@@ -116,6 +117,7 @@ export class DynamoKeyValueStore implements KeyValueStore {
   async increment(key: string, by = 1, options: KvWriteOptions = {}): Promise<number> {
     assertKvKey('increment', key);
     assertIncrementBy(key, by);
+    assertKvTaskId('increment', key, options.taskId);
     const now = this.#clock.now();
     const expiry = kvExpiryMs('increment', key, now, options.ttlSeconds, this.#options);
     const taskId = options.taskId;
@@ -167,7 +169,8 @@ export class DynamoKeyValueStore implements KeyValueStore {
           TableName: this.#table,
           KeyConditionExpression: prefix === '' ? '#pk = :pk' : '#pk = :pk AND begins_with(#k, :prefix)',
           FilterExpression: LIVE,
-          ExpressionAttributeNames: { '#pk': A.pk, '#k': A.key, '#expMs': A.expiresAtMs },
+          // DynamoDB refuses unused names: `#k` only with a prefix.
+          ExpressionAttributeNames: { '#pk': A.pk, '#expMs': A.expiresAtMs, ...(prefix === '' ? {} : { '#k': A.key }) },
           ExpressionAttributeValues: { ':pk': { S: KV_TABLE.partition }, ':now': { N: String(now) }, ...(prefix === '' ? {} : { ':prefix': { S: prefix } }) },
           ConsistentRead: true,
           // Limit counts items examined before the filter.
@@ -191,6 +194,7 @@ export class DynamoKeyValueStore implements KeyValueStore {
 
   #prepareWrite(operation: string, key: string, value: unknown, options: KvWriteOptions): { item: Item; now: number } {
     assertKvKey(operation, key);
+    assertKvTaskId(operation, key, options.taskId);
     const json = encodeKvValue(operation, key, value);
     const now = this.#clock.now();
     const expiry = kvExpiryMs(operation, key, now, options.ttlSeconds, this.#options);

@@ -110,9 +110,14 @@ describe('SqliteKeyValueStore specifics', () => {
       expect(count()).toBe(0);
       stop();
       expect(clock.pendingTimers).toBe(0);
+      // Closing stops a schedule nobody stopped.
+      kv.startPurging(60_000);
+      expect(clock.pendingTimers).toBe(1);
+      kv.close();
+      expect(clock.pendingTimers).toBe(0);
     } finally {
       raw.close();
-      kv.close();
+      kv.close(); // again: closing is idempotent
     }
   });
 

@@ -325,6 +325,16 @@ export function describeKeyValueStoreContract(name: string, createFixture: () =>
         expect(keys).toEqual([`${p}00`, `${p}03`, `${p}06`, `${p}09`]);
       });
 
+      it("lists every key under the empty prefix, in byte order, without repeats", async () => {
+        const p = fresh('everything');
+        await kv.set(`${p}a`, 1);
+        await kv.set(`${p}b`, 1);
+        const { keys } = await listAll(kv, '', 100);
+        expect(keys).toEqual(byteOrder(keys));
+        expect(new Set(keys).size).toBe(keys.length);
+        expect(keys).toEqual(expect.arrayContaining([`${p}a`, `${p}b`]));
+      });
+
       it('refuses a bad limit, a malformed cursor and a cursor from another prefix', async () => {
         const p = fresh('list-bad');
         await kv.set(`${p}a`, 1);
@@ -399,7 +409,7 @@ export function describeKeyValueStoreContract(name: string, createFixture: () =>
         expect((await refusal(kv.list(`${p}\0`))).reason).toBe('key');
       });
 
-      it('refuses a TTL of zero, below zero, fractional or above the maximum, on every write', async () => {
+      it('refuses a TTL of zero, below zero, fractional or above the maximum, and an empty or non-string taskId, on every write', async () => {
         const key = `${fresh('ttl-bad')}k`;
         for (const ttlSeconds of [0, -1, 1.5, MAX_TTL + 1, Number.NaN]) {
           expect((await refusal(kv.set(key, 1, { ttlSeconds }))).reason).toBe('ttl');
@@ -407,6 +417,10 @@ export function describeKeyValueStoreContract(name: string, createFixture: () =>
           expect((await refusal(kv.increment(key, 1, { ttlSeconds }))).reason).toBe('ttl');
         }
         expect(await kv.get(key)).toBeUndefined();
+        for (const taskId of ['', 42 as unknown as string]) {
+          expect((await refusal(kv.set(key, 1, { taskId }))).reason).toBe('taskId');
+          expect((await refusal(kv.increment(key, 1, { taskId }))).reason).toBe('taskId');
+        }
         await kv.set(key, 1, { ttlSeconds: MAX_TTL });
         expect((await kv.get(key))?.expiresAt).toBe(new Date(clock.now() + MAX_TTL * 1000).toISOString());
       });

@@ -1,7 +1,7 @@
 import { AgentRefusedError } from './agentErrors.js';
 
 /** What a {@link KvRefusedError} refused. */
-export type KvRefusal = 'key' | 'value' | 'valueTooLarge' | 'ttl' | 'by' | 'notANumber' | 'limit' | 'cursor';
+export type KvRefusal = 'key' | 'value' | 'valueTooLarge' | 'ttl' | 'taskId' | 'by' | 'notANumber' | 'limit' | 'cursor';
 
 /**
  * A key-value call refused before anything was written (an invalid key,

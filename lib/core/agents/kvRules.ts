@@ -47,6 +47,16 @@ export function assertKvKey(operation: string, key: unknown): asserts key is str
   if (bytes > KV_LIMITS.maxKeyBytes) throw new KvRefusedError(operation, 'key', `${describeKey(key)} is ${bytes} bytes; the limit is ${KV_LIMITS.maxKeyBytes} bytes (UTF-8)`, key);
 }
 
+/**
+ * The writer's task id, when given: a non-empty string.
+ * @throws {KvRefusedError} reason `taskId`
+ */
+export function assertKvTaskId(operation: string, key: string, taskId: unknown): asserts taskId is string | undefined {
+  if (taskId !== undefined && (typeof taskId !== 'string' || taskId.length === 0)) {
+    throw new KvRefusedError(operation, 'taskId', `the taskId writing ${describeKey(key)} must be a non-empty string`, key);
+  }
+}
+
 /** A list prefix: '' or what could start a key. */
 export function assertKvPrefix(prefix: unknown): asserts prefix is string {
   if (prefix === '') return;

@@ -8,6 +8,7 @@ import {
   assertIncrementBy,
   assertKvKey,
   assertKvPrefix,
+  assertKvTaskId,
   checkKvOptions,
   decodeKvValue,
   encodeKvCursor,
@@ -95,6 +96,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
   readonly #clock: Clock;
   readonly #options: KeyValueStoreOptions;
   readonly #stmt: ReturnType<typeof prepare>;
+  #stopPurging: (() => void) | undefined;
 
   constructor(options: SqliteKeyValueStoreOptions) {
     this.#options = checkKvOptions(options);
@@ -129,6 +131,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
   async increment(key: string, by = 1, options: KvWriteOptions = {}): Promise<number> {
     assertKvKey('increment', key);
     assertIncrementBy(key, by);
+    assertKvTaskId('increment', key, options.taskId);
     const now = this.#clock.now();
     const newExpiry = kvExpiryMs('increment', key, now, options.ttlSeconds, this.#options);
     const run = this.#db.transaction((): number => {
@@ -180,8 +183,10 @@ export class SqliteKeyValueStore implements KeyValueStore {
    * Runs {@link purgeExpired} every `everyMs` on the store's clock until the
    * returned function is called. One connection (the runtime's main thread)
    * is enough; a purge that fails (the database busy) is tried again next time.
+   * Calling it again replaces the previous schedule; {@link close} stops it.
    */
   startPurging(everyMs: number): () => void {
+    this.#stopPurging?.();
     let timer: ClockTimer | undefined;
     let stopped = false;
     const tick = () => {
@@ -193,13 +198,17 @@ export class SqliteKeyValueStore implements KeyValueStore {
       if (!stopped) timer = this.#clock.setTimeout(tick, everyMs);
     };
     timer = this.#clock.setTimeout(tick, everyMs);
-    return () => {
+    const stop = () => {
       stopped = true;
       if (timer) this.#clock.clearTimeout(timer);
     };
+    this.#stopPurging = stop;
+    return stop;
   }
 
+  /** Stops purging (see {@link startPurging}) and closes the connection. */
   close(): void {
+    this.#stopPurging?.();
     this.#db.close();
   }
 
@@ -219,6 +228,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
 
   #prepareWrite(operation: string, key: string, value: unknown, options: KvWriteOptions): Row {
     assertKvKey(operation, key);
+    assertKvTaskId(operation, key, options.taskId);
     const json = encodeKvValue(operation, key, value);
     const now = this.#clock.now();
     const expiry = kvExpiryMs(operation, key, now, options.ttlSeconds, this.#options);
