@@ -123,31 +123,12 @@ export class DynamoKeyValueStore implements KeyValueStore {
     const taskId = options.taskId;
     for (let round = 0; round < MAX_INCREMENT_ROUNDS; round++) {
       // 1. The common case: a live numeric counter, one request.
-      const set = taskId === undefined ? 'SET #u = :u REMOVE #t' : 'SET #u = :u, #t = :t';
-      try {
-        const out = await this.#client.send(
-          new UpdateItemCommand({
-            TableName: this.#table,
-            Key: keyOf(key),
-            UpdateExpression: `${set} ADD #v :by`,
-            ConditionExpression: `attribute_exists(#k) AND ${LIVE} AND attribute_type(#v, :n)`,
-            ExpressionAttributeNames: NAMES,
-            ExpressionAttributeValues: { ':u': { S: isoTime(now) }, ...(taskId === undefined ? {} : { ':t': { S: taskId } }), ':by': { N: String(by) }, ':now': { N: String(now) }, ':n': { S: 'N' } },
-            ReturnValues: 'UPDATED_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        );
-        const total = out.Attributes?.[A.value]?.N;
-        if (total === undefined) throw new AgentError('kv', 'increment', `DynamoDB UpdateItem on '${this.#table}' returned no value`);
-        return Number(total);
-      } catch (error) {
-        if (!isConditionFailed(error)) throw this.#failed('increment', 'UpdateItem', error);
-        const current = await this.#failedItem('increment', key, error);
-        if (current !== undefined && !this.#expired(current)) {
-          if (current[A.value]?.N === undefined) this.#refuseNonNumber(key, current);
-          // A live counter now: another writer created it after our update failed (read without ALL_OLD). Add again.
-          continue;
-        }
+      const added = await this.#addToLiveCounter(key, by, now, taskId);
+      if (added.done) return added.total;
+      if (added.current !== undefined && !this.#expired(added.current)) {
+        if (added.current[A.value]?.N === undefined) this.#refuseNonNumber(key, added.current);
+        // A live counter after all: another writer created it after our update failed (read without ALL_OLD). Add again.
+        continue;
       }
       // 2. Missing or expired: start the counter at `by`, with a new entry's expiry.
       const item = buildItem(key, String(by), true, now, taskId, expiry);
@@ -165,19 +146,19 @@ export class DynamoKeyValueStore implements KeyValueStore {
     const items: KvEntry[] = [];
     let startKey: Item | undefined = after === undefined ? undefined : keyOf(after);
     for (let page = 0; page < this.#maxPages; page++) {
-      const out = await this.#call('list', 'Query', (c) => c.send(new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression: prefix === '' ? '#pk = :pk' : '#pk = :pk AND begins_with(#k, :prefix)',
-          FilterExpression: LIVE,
-          // DynamoDB refuses unused names: `#k` only with a prefix.
-          ExpressionAttributeNames: { '#pk': A.pk, '#expMs': A.expiresAtMs, ...(prefix === '' ? {} : { '#k': A.key }) },
-          ExpressionAttributeValues: { ':pk': { S: KV_TABLE.partition }, ':now': { N: String(now) }, ...(prefix === '' ? {} : { ':prefix': { S: prefix } }) },
-          ConsistentRead: true,
-          // Limit counts items examined before the filter.
-          Limit: want - items.length,
-          ExclusiveStartKey: startKey,
-        })),
-      );
+      const query = new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: prefix === '' ? '#pk = :pk' : '#pk = :pk AND begins_with(#k, :prefix)',
+        FilterExpression: LIVE,
+        // DynamoDB refuses unused names: `#k` only with a prefix.
+        ExpressionAttributeNames: { '#pk': A.pk, '#expMs': A.expiresAtMs, ...(prefix === '' ? {} : { '#k': A.key }) },
+        ExpressionAttributeValues: { ':pk': { S: KV_TABLE.partition }, ':now': { N: String(now) }, ...(prefix === '' ? {} : { ':prefix': { S: prefix } }) },
+        ConsistentRead: true,
+        // Limit counts items examined before the filter.
+        Limit: want - items.length,
+        ExclusiveStartKey: startKey,
+      });
+      const out = await this.#call('list', 'Query', (c) => c.send(query));
       for (const item of out.Items ?? []) items.push(toEntry(item));
       if (items.length >= want) {
         const pageItems = items.slice(0, limit);
@@ -199,6 +180,40 @@ export class DynamoKeyValueStore implements KeyValueStore {
     const now = this.#clock.now();
     const expiry = kvExpiryMs(operation, key, now, options.ttlSeconds, this.#options);
     return { item: buildItem(key, json, storableAsNumber(json), now, options.taskId, expiry), now };
+  }
+
+  /**
+   * UpdateItem `ADD value :by` on a present, live, numeric entry: the new
+   * total, or the entry that failed the condition (`undefined`: none).
+   */
+  async #addToLiveCounter(key: string, by: number, now: number, taskId: string | undefined): Promise<{ done: true; total: number } | { done: false; current: Item | undefined }> {
+    let out;
+    try {
+      out = await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: keyOf(key),
+          UpdateExpression: `${taskId === undefined ? 'SET #u = :u REMOVE #t' : 'SET #u = :u, #t = :t'} ADD #v :by`,
+          ConditionExpression: `attribute_exists(#k) AND ${LIVE} AND attribute_type(#v, :n)`,
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: {
+            ':u': { S: isoTime(now) },
+            ...(taskId === undefined ? {} : { ':t': { S: taskId } }),
+            ':by': { N: String(by) },
+            ':now': { N: String(now) },
+            ':n': { S: 'N' },
+          },
+          ReturnValues: 'UPDATED_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw this.#failed('increment', 'UpdateItem', error);
+      return { done: false, current: await this.#failedItem('increment', key, error) };
+    }
+    const total = out.Attributes?.[A.value]?.N;
+    if (total === undefined) throw new AgentError('kv', 'increment', `DynamoDB UpdateItem on '${this.#table}' returned no value`);
+    return { done: true, total: Number(total) };
   }
 
   /** PutItem on `absent or expired`; `false` when a live entry is there. */
@@ -236,7 +251,7 @@ export class DynamoKeyValueStore implements KeyValueStore {
       // Stored as JSON text because DynamoDB numbers cannot hold it (see storableAsNumber).
       throw new KvRefusedError('increment', 'notANumber', `the value of ${describeKey(key)} (${value}) is outside the range DynamoDB can add to (below 1E+126, above 1E-130)`, key);
     }
-    throw new KvNotANumberError(key, value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
+    throw new KvNotANumberError(key, value);
   }
 
   #expired(item: Item): boolean {

@@ -40,13 +40,14 @@ export class KvValueTooLargeError extends KvRefusedError {
 
 /** `increment` on a live entry whose value is not a number. */
 export class KvNotANumberError extends KvRefusedError {
-  constructor(
-    key: string,
-    /** `typeof` the stored value ('string', 'object', ...; 'null' for null). */
-    readonly valueType: string,
-  ) {
+  /** What the stored value is: 'string', 'boolean', 'object', 'array' or 'null'. */
+  readonly valueType: string;
+
+  constructor(key: string, storedValue: unknown) {
+    const valueType = storedValue === null ? 'null' : Array.isArray(storedValue) ? 'array' : typeof storedValue;
     super('increment', 'notANumber', `the value of ${describeKey(key)} is not a number (${valueType})`, key);
     this.name = 'KvNotANumberError';
+    this.valueType = valueType;
   }
 }
 

@@ -78,9 +78,10 @@ const PURGE_BATCH = 1000;
  *
  * - Keys are TEXT with SQLite's BINARY collation (UTF-8 byte order); a prefix
  *   is a key range, not LIKE, so `%` and `_` are plain characters.
- * - `setIfAbsent` and `increment` read and write in one `BEGIN IMMEDIATE`
- *   transaction: the write lock is taken first, so concurrent callers on any
- *   connection or thread run one after the other.
+ * - `setIfAbsent` is one upsert statement that replaces only an expired
+ *   row; `increment` reads and writes in one `BEGIN IMMEDIATE` transaction.
+ *   Both hold SQLite's single write lock throughout, so concurrent callers on
+ *   any connection or thread run one after the other.
  * - Expired rows stay until {@link purgeExpired} (or a write to their key);
  *   every read filters them.
  *
@@ -96,6 +97,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
   readonly #clock: Clock;
   readonly #options: KeyValueStoreOptions;
   readonly #stmt: ReturnType<typeof prepare>;
+  readonly #increment: Database.Transaction<(key: string, by: number, now: number, newExpiry: number | undefined, taskId: string | undefined) => number>;
   #stopPurging: (() => void) | undefined;
 
   constructor(options: SqliteKeyValueStoreOptions) {
@@ -103,6 +105,9 @@ export class SqliteKeyValueStore implements KeyValueStore {
     this.#clock = options.clock ?? systemClock;
     this.#db = openKvDatabase(options.path, options.busyTimeoutMs ?? 5000, options.onTightened ?? warnTightened);
     this.#stmt = prepare(this.#db);
+    this.#increment = this.#db.transaction((key: string, by: number, now: number, newExpiry: number | undefined, taskId: string | undefined) =>
+      this.#addToCounter(key, by, now, newExpiry, taskId),
+    );
   }
 
   async get(key: string): Promise<KvEntry | undefined> {
@@ -134,24 +139,25 @@ export class SqliteKeyValueStore implements KeyValueStore {
     assertKvTaskId('increment', key, options.taskId);
     const now = this.#clock.now();
     const newExpiry = kvExpiryMs('increment', key, now, options.ttlSeconds, this.#options);
-    const run = this.#db.transaction((): number => {
-      const current = this.#stmt.getAny.get(key) as Pick<Row, 'value' | 'expires_at_ms'> | undefined;
-      let next: number;
-      let expiry: number | undefined | null;
-      if (current === undefined || kvExpired(current.expires_at_ms, now)) {
-        next = by;
-        expiry = newExpiry;
-      } else {
-        const value = decodeKvValue(current.value);
-        if (typeof value !== 'number') throw new KvNotANumberError(key, value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
-        next = value + by;
-        expiry = current.expires_at_ms;
-      }
-      this.#stmt.upsert.run({ key, value: JSON.stringify(next), updated_at_ms: now, task_id: options.taskId ?? null, expires_at_ms: expiry ?? null });
-      return next;
-    });
-    // IMMEDIATE: take the write lock before reading, so that no other connection writes in between.
-    return this.#run('increment', () => run.immediate());
+    return this.#run('increment', () => this.#increment.immediate(key, by, now, newExpiry, options.taskId));
+  }
+
+  /** Read, check and write a counter: run `.immediate()`, so the write lock is taken before the read and no other connection writes in between. */
+  #addToCounter(key: string, by: number, now: number, newExpiry: number | undefined, taskId: string | undefined): number {
+    const current = this.#stmt.getAny.get(key) as Pick<Row, 'value' | 'expires_at_ms'> | undefined;
+    let next: number;
+    let expiry: number | undefined | null;
+    if (current === undefined || kvExpired(current.expires_at_ms, now)) {
+      next = by;
+      expiry = newExpiry;
+    } else {
+      const value = decodeKvValue(current.value);
+      if (typeof value !== 'number') throw new KvNotANumberError(key, value);
+      next = value + by;
+      expiry = current.expires_at_ms;
+    }
+    this.#stmt.upsert.run({ key, value: JSON.stringify(next), updated_at_ms: now, task_id: taskId ?? null, expires_at_ms: expiry ?? null });
+    return next;
   }
 
   async list(prefix: string, options: KvListOptions = {}): Promise<KvPage> {
