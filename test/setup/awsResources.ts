@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueSpec } from '../../lib/core/ports/MessageQueue.js';
+import { kvTableProperties } from '../../lib/aws/kvTable.js';
 import { taskTableProperties } from '../../lib/aws/taskTable.js';
 
 export interface CreateTaskTableOptions {
@@ -86,4 +87,28 @@ export async function declareQueues(client: SQSClient, specs: readonly QueueSpec
 
 export async function deleteQueues(client: SQSClient, urls: Iterable<string>): Promise<void> {
   await Promise.all([...urls].map((url) => client.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined)));
+}
+
+/**
+ * Creates the key-value table from `kvTableProperties()`, as deployed
+ * (CreateTable, then UpdateTimeToLive unless `timeToLive: false`, for tests
+ * that need an expired item to stay put). An unknown property fails loudly.
+ */
+export async function createKvTable(client: DynamoDBClient, tableName: string, options: CreateTaskTableOptions = {}): Promise<void> {
+  const { BillingMode: billing, AttributeDefinitions, KeySchema, SSESpecification: sse, TimeToLiveSpecification, PointInTimeRecoverySpecification: _pitr, ...rest } = kvTableProperties();
+  if (Object.keys(rest).length > 0) throw new Error(`createKvTable does not know the table properties ${Object.keys(rest).join(', ')}`);
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: billing as BillingMode,
+      AttributeDefinitions: AttributeDefinitions as AttributeDefinition[],
+      KeySchema: KeySchema as KeySchemaElement[],
+      SSESpecification: sse as SSESpecification,
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: tableName });
+  const ttl = TimeToLiveSpecification as { AttributeName: string; Enabled: boolean } | undefined;
+  if (ttl && (options.timeToLive ?? true)) {
+    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: ttl }));
+  }
 }
