@@ -27,6 +27,8 @@ export interface ServiceManifest {
 
 /** `custom.sluice` in `serverless.yml`. */
 export interface SluiceSettings {
+  /** The key-value store (`ctx.kv`), TTLs in seconds: `maxTtlSeconds` default one year; no `defaultTtlSeconds`: entries do not expire. */
+  kv: { defaultTtlSeconds?: number; maxTtlSeconds: number };
   /** How long task records are kept. Default 30. */
   retentionDays: number;
   /** Largest accepted request body / message, in bytes. Default 1 MiB (SQS's limit). */

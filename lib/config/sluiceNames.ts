@@ -24,6 +24,11 @@ export function taskTableName(service: string, stage: string): string {
   return `${service}-${stage}-tasks`;
 }
 
+/** DynamoDB key-value table (`ctx.kv`): `${service}-${stage}-kv`. */
+export function kvTableName(service: string, stage: string): string {
+  return `${service}-${stage}-kv`;
+}
+
 /** @throws {ConfigError} when SQS would reject the name */
 export function assertQueueName(name: string, what: string): void {
   if (!QUEUE_NAME.test(name)) {
@@ -46,6 +51,7 @@ export function normalizedFunctionName(functionName: string): string {
 /** CloudFormation logical ids of the resources Sluice adds. */
 export const SLUICE_LOGICAL_IDS = {
   taskTable: 'SluiceTaskTable',
+  kvTable: 'SluiceKvTable',
   taskQueue: (functionName: string) => `Sluice${normalizedFunctionName(functionName)}TaskQueue`,
   taskDeadLetterQueue: (functionName: string) => `Sluice${normalizedFunctionName(functionName)}TaskDlq`,
   role: (functionName: string) => `Sluice${normalizedFunctionName(functionName)}Role`,

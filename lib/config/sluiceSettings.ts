@@ -16,7 +16,11 @@ import { isPlainObject } from './VariableResolver.js';
 const integer = (min: number, max: number) =>
   z.preprocess((value) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value), z.number().int().min(min).max(max));
 
+/** `custom.sluice.kv.maxTtlSeconds` when unset: one year. */
+export const DEFAULT_KV_MAX_TTL_SECONDS = 365 * 86_400;
+
 export const DEFAULT_SLUICE_SETTINGS: Readonly<SluiceSettings> = Object.freeze({
+  kv: Object.freeze({ maxTtlSeconds: DEFAULT_KV_MAX_TTL_SECONDS }),
   retentionDays: 30,
   maxPayloadBytes: 1024 * 1024,
   defaultConcurrency: 64,
@@ -41,6 +45,15 @@ export const sluiceSettingsSchema = z.strictObject({
   platformHandler: z.string().min(1).optional(),
   /** Named connections of the agents: read by `parseConnections` (each type has its own schema). */
   connections: z.unknown().optional(),
+  /** The key-value store (`ctx.kv`): TTLs in seconds. */
+  kv: z
+    .strictObject({
+      /** Applied when a write gives none. Unset: entries do not expire. */
+      defaultTtlSeconds: integer(1, 10 * 365 * 86_400).optional(),
+      /** The longest TTL a write may ask for. Default one year. */
+      maxTtlSeconds: integer(1, 10 * 365 * 86_400).optional(),
+    })
+    .optional(),
 });
 
 const queueSettingsSchema = z.strictObject({
@@ -76,15 +89,23 @@ export type FunctionSluice = { process: false } | { process: true; taskQueue: Ta
 
 /** Validates `custom.sluice` (undefined means all defaults). @throws {ConfigError} */
 export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
-  if (isPlainObject(raw)) assertKnownKeys(raw, { used: Object.keys(sluiceSettingsSchema.shape) }, 'custom.sluice');
+  if (isPlainObject(raw)) {
+    assertKnownKeys(raw, { used: Object.keys(sluiceSettingsSchema.shape) }, 'custom.sluice');
+    if (isPlainObject(raw.kv)) assertKnownKeys(raw.kv, { used: ['defaultTtlSeconds', 'maxTtlSeconds'] }, 'custom.sluice.kv');
+  }
   const parsed = sluiceSettingsSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     throw new ConfigError(`custom.sluice is invalid:\n${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   }
-  const { platformHandler, connections: _readByParseConnections, ...rest } = parsed.data;
+  const { platformHandler, connections: _readByParseConnections, kv, ...rest } = parsed.data;
+  const maxTtlSeconds = kv?.maxTtlSeconds ?? DEFAULT_KV_MAX_TTL_SECONDS;
+  if (kv?.defaultTtlSeconds !== undefined && kv.defaultTtlSeconds > maxTtlSeconds) {
+    throw new ConfigError(`custom.sluice.kv.defaultTtlSeconds (${kv.defaultTtlSeconds}) is above maxTtlSeconds (${maxTtlSeconds})`);
+  }
   return {
     ...DEFAULT_SLUICE_SETTINGS,
     ...definedOnly(rest),
+    kv: { maxTtlSeconds, ...(kv?.defaultTtlSeconds !== undefined ? { defaultTtlSeconds: kv.defaultTtlSeconds } : {}) },
     platformHandler: platformHandler ?? DEFAULT_PLATFORM_HANDLER,
   };
 }

@@ -11,6 +11,8 @@ import { errorReply, jsonReply, methodNotAllowedReply, notFoundReply, type HttpR
 import { PlatformIngest, type PlatformIngestOptions } from './PlatformIngest.js';
 import type { PlatformProcess } from './PlatformProcess.js';
 import type { QueueConsole } from './QueueConsole.js';
+import type { KeyValueStore } from '../core/agents/KeyValueStore.js';
+import { mountKvRoutes } from './kvRoutes.js';
 
 export interface PlatformAppOptions extends PlatformIngestOptions {
   store: TaskStore;
@@ -18,6 +20,8 @@ export interface PlatformAppOptions extends PlatformIngestOptions {
   onInternalError?(error: unknown, request: { method: string; path: string }): void;
   /** The ingestion routes' implementation, when the caller shares it with another edge. */
   ingest?: PlatformIngest;
+  /** The key-value store, for `/sluice/kv` (not mounted without one). */
+  kv?: KeyValueStore;
 }
 
 const listQuery = z
@@ -62,6 +66,8 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
     if (declared > options.maxPayloadBytes) throw new PayloadTooLargeError(declared, options.maxPayloadBytes);
     await next();
   };
+
+  if (options.kv) mountKvRoutes(app as unknown as Parameters<typeof mountKvRoutes>[0], { kv: options.kv, maxPayloadBytes: options.maxPayloadBytes, send });
 
   app.get('/sluice/processes', (c) => send(c, jsonReply(200, { items: options.processes.map(describeProcess) })));
   app.all('/sluice/processes', (c) => methodNotAllowed(c, ['GET']));

@@ -3,11 +3,12 @@ import { DEPLOYMENT_CATALOG_FILE } from '../aws/config/deploymentCatalog.js';
 import { assertAwsConnections, connectionStatements } from './connectionPolicies.js';
 import { FUNCTION_KIND, LAMBDA_ENV_LIMIT_BYTES, SLUICE_ENV } from '../aws/config/sluiceEnv.js';
 import { TASK_TABLE, taskTableProperties } from '../aws/taskTable.js';
+import { kvTableProperties } from '../aws/kvTable.js';
 import { queueFromArn, type CloudFormationScope } from '../config/cloudFormationValues.js';
 import type { ExpandedDeclarations, ExpandedProcess } from '../config/expandSluiceDeclarations.js';
 import type { CloudFormationResource, FunctionConfig } from '../config/serverlessConfig.js';
 import type { ProcessManifest, ScheduleManifest, ServiceManifest } from '../config/ServiceManifest.js';
-import { PLATFORM_FUNCTION, SLUICE_LOGICAL_IDS, taskTableName, VISIBILITY_TIMEOUT_FACTOR } from '../config/sluiceNames.js';
+import { kvTableName, PLATFORM_FUNCTION, SLUICE_LOGICAL_IDS, taskTableName, VISIBILITY_TIMEOUT_FACTOR } from '../config/sluiceNames.js';
 import { isPlainObject } from '../config/VariableResolver.js';
 import { ConfigError } from '../core/errors.js';
 import { lambdaRole, logGroupArn, uniqueResources, VPC_ACCESS_POLICY_ARN, type PolicyStatement } from './awsIam.js';
@@ -29,6 +30,10 @@ export const PLATFORM_ROUTES: ReadonlyArray<{ method: string; path: string; iam:
   { method: 'POST', path: '/sluice/tasks', iam: true },
   { method: 'GET', path: '/sluice/tasks', iam: true },
   { method: 'GET', path: '/sluice/tasks/{taskId}', iam: true },
+  { method: 'GET', path: '/sluice/kv', iam: true },
+  { method: 'GET', path: '/sluice/kv/{key+}', iam: true },
+  { method: 'PUT', path: '/sluice/kv/{key+}', iam: true },
+  { method: 'DELETE', path: '/sluice/kv/{key+}', iam: true },
 ];
 
 /** Timeout of the platform function: its work is a few DynamoDB / SQS calls, well under HTTP API's 30 s. */
@@ -92,6 +97,14 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     Properties: { TableName: tableName, ...taskTableProperties() },
   });
   const tableArn = { 'Fn::GetAtt': [SLUICE_LOGICAL_IDS.taskTable, 'Arn'] };
+  // ctx.kv and /sluice/kv: one table per service and stage.
+  const kvName = kvTableName(service, stage);
+  add(SLUICE_LOGICAL_IDS.kvTable, { Type: 'AWS::DynamoDB::Table', Properties: { TableName: kvName, ...kvTableProperties() } });
+  const kvStatement: PolicyStatement = {
+    Effect: 'Allow',
+    Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+    Resource: [{ 'Fn::GetAtt': [SLUICE_LOGICAL_IDS.kvTable, 'Arn'] }],
+  };
   const indexArn = { 'Fn::Join': ['', [tableArn, `/index/${TASK_TABLE.byProcessIndex}`]] };
   const queueUrlEstimate = `https://sqs.${manifest.region}.amazonaws.com/123456789012/`;
 
@@ -104,6 +117,9 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     [SLUICE_ENV.maxPayloadBytes]: String(settings.maxPayloadBytes),
     // Processes, connections and grants travel in a bundled file, not in the 4 KB environment.
     [SLUICE_ENV.catalog]: DEPLOYMENT_CATALOG_FILE,
+    [SLUICE_ENV.kvTable]: sized({ Ref: SLUICE_LOGICAL_IDS.kvTable }, kvName.length),
+    [SLUICE_ENV.kvMaxTtlSeconds]: String(settings.kv.maxTtlSeconds),
+    ...(settings.kv.defaultTtlSeconds !== undefined ? { [SLUICE_ENV.kvDefaultTtlSeconds]: String(settings.kv.defaultTtlSeconds) } : {}),
   });
   warnings.push(...assertAwsConnections(manifest.connections));
 
@@ -162,6 +178,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
         Resource: uniqueResources(consumedArns),
       });
     }
+    statements.push(kvStatement);
     statements.push(...connectionStatements(manifest.connections.filter((connection) => process.connections.includes(connection.name))));
     roles.assign(process.name, fn, deployedName, statements, true, add);
     functions[process.name] = fn;
@@ -197,6 +214,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], Resource: [tableArn, indexArn] },
   ];
   if (taskQueueArns.length > 0) platformStatements.push({ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: taskQueueArns });
+  platformStatements.push(kvStatement);
   roles.assign(PLATFORM_FUNCTION, platform, platformName, platformStatements, false, add);
   functions[PLATFORM_FUNCTION] = platform;
 

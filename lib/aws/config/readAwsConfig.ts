@@ -14,6 +14,8 @@ interface AwsCommonConfig {
   taskTable: string;
   retentionDays: number;
   maxPayloadBytes: number;
+  /** The key-value store (`ctx.kv`); absent when the function was not given one. */
+  kv?: { table: string; maxTtlSeconds: number; defaultTtlSeconds?: number };
 }
 
 /** Configuration of a process function (a worker of one Sluice process). */
@@ -92,6 +94,11 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     retentionDays: required(SLUICE_ENV.retentionDays, integer(1, 3650)),
     maxPayloadBytes: required(SLUICE_ENV.maxPayloadBytes, integer(1, 1024 * 1024)),
   };
+  const kvTable = read(SLUICE_ENV.kvTable, text, true);
+  if (kvTable !== undefined) {
+    const defaultTtlSeconds = read(SLUICE_ENV.kvDefaultTtlSeconds, integer(1, 10 * 365 * 86_400), true);
+    common.kv = { table: kvTable, maxTtlSeconds: required(SLUICE_ENV.kvMaxTtlSeconds, integer(1, 10 * 365 * 86_400)), ...(defaultTtlSeconds !== undefined ? { defaultTtlSeconds } : {}) };
+  }
 
   // Required by the platform API (its process catalog); a process function without one has no connections.
   const catalogPath = read(SLUICE_ENV.catalog, text, kind === 'process');

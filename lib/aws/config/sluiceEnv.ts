@@ -8,6 +8,8 @@
  * - `SLUICE_TASK_TABLE`: name of the DynamoDB task table.
  * - `SLUICE_RETENTION_DAYS`: how long task records are kept (`custom.sluice.retentionDays`).
  * - `SLUICE_MAX_PAYLOAD_BYTES`: largest accepted body / message (`custom.sluice.maxPayloadBytes`).
+ * - `SLUICE_KV_TABLE`: the key-value table (`ctx.kv`, `/sluice/kv`); `SLUICE_KV_MAX_TTL_SECONDS`
+ *   and, when set, `SLUICE_KV_DEFAULT_TTL_SECONDS` (`custom.sluice.kv`).
  * - `SLUICE_CATALOG`: path, in the bundle, of the deployment catalog (processes,
  *   connections with their secret references, grants; see `deploymentCatalog.ts`).
  *
@@ -40,6 +42,9 @@ export const SLUICE_ENV = {
   maxReceiveCounts: 'SLUICE_MAX_RECEIVE_COUNTS',
   queueUrlPrefix: 'SLUICE_QUEUE_URL_PREFIX',
   catalog: 'SLUICE_CATALOG',
+  kvTable: 'SLUICE_KV_TABLE',
+  kvMaxTtlSeconds: 'SLUICE_KV_MAX_TTL_SECONDS',
+  kvDefaultTtlSeconds: 'SLUICE_KV_DEFAULT_TTL_SECONDS',
   inputSchemas: 'SLUICE_INPUT_SCHEMAS',
   trackRunning: 'SLUICE_TRACK_RUNNING',
 } as const;

@@ -7,6 +7,7 @@ import { type Clock } from '../../core/ports/Clock.js';
 import { systemClock } from '../../core/time/systemClock.js';
 import { submitTask } from '../../core/runner/submitTask.js';
 import { createPlatformApp } from '../../platform/createPlatformApp.js';
+import { keyValueStoreOf } from './keyValueStoreOf.js';
 import type { PlatformProcess } from '../../platform/PlatformProcess.js';
 import { AwsTaskDispatcher } from '../AwsTaskDispatcher.js';
 import { loadPayloadValidators, type PayloadValidator } from '../config/inputSchemaCatalog.js';
@@ -64,12 +65,14 @@ export function createPlatformHandler(deps: PlatformHandlerDeps): LambdaHandler 
       ...(validatePayload ? { validatePayload } : {}),
     };
   });
+  const kv = keyValueStoreOf(config, deps.dynamo, clock);
   const app = createPlatformApp({
     processes,
     store,
     submit: (process, request) => submitTask(process, request, { dispatcher, clock, retentionSeconds }),
     auth: { kind: 'gateway' },
     maxPayloadBytes: config.maxPayloadBytes,
+    ...(kv ? { kv } : {}),
     // A failing DynamoDB or SQS call would otherwise leave no trace in CloudWatch.
     onInternalError: (error, request) => console.error(`${request.method} ${request.path} failed`, error),
   });

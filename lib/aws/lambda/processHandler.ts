@@ -19,6 +19,7 @@ import { resolveSecretRefs } from '../../agents/secrets/resolveSecretRefs.js';
 import type { SecretResolver } from '../../core/agents/SecretResolver.js';
 import type { TaskAgents } from '../../core/agents/TaskAgents.js';
 import { InProcessTaskExecutor } from '../../core/execution/InProcessTaskExecutor.js';
+import { keyValueStoreOf } from './keyValueStoreOf.js';
 
 /** A Lambda handler as Sluice's entry points expose it. */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -74,7 +75,7 @@ export function createProcessHandler(definition: ProcessDefinition, deps: Proces
     retentionSeconds: config.retentionDays * 86_400,
     trackRunning: deps.trackRunning ?? false,
     ...(deps.serviceRoot !== undefined ? { serviceRoot: deps.serviceRoot } : {}),
-    executor: new InProcessTaskExecutor(clock, deps.serviceRoot, deps.agents),
+    executor: new InProcessTaskExecutor(clock, deps.serviceRoot, deps.agents, keyValueStoreOf(config, dynamo, clock)),
   });
   const target: RunnableProcess = { name: config.process, definition, timeoutMs: config.timeoutSeconds * 1000 };
 

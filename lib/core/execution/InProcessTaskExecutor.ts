@@ -1,4 +1,5 @@
 import type { TaskAgents } from '../agents/TaskAgents.js';
+import type { KeyValueStore } from '../agents/KeyValueStore.js';
 import type { Clock } from '../ports/Clock.js';
 import type { TaskExecutionOptions, TaskExecutor } from '../ports/TaskExecutor.js';
 import type { RunnableProcess } from '../runner/RunnableProcess.js';
@@ -15,11 +16,13 @@ export class InProcessTaskExecutor implements TaskExecutor {
   /**
    * @param serviceRoot see {@link ExecuteOptions.serviceRoot}
    * @param agents      the function's connections (see {@link ExecuteOptions.agents})
+   * @param kv          the service's key-value store (`ctx.kv`)
    */
   constructor(
     private readonly clock: Clock,
     private readonly serviceRoot?: string,
     private readonly agents?: TaskAgents,
+    private readonly kv?: KeyValueStore,
   ) {}
 
   execute(process: RunnableProcess, invocation: TaskInvocation, options: TaskExecutionOptions): Promise<ExecutionOutcome> {
@@ -29,6 +32,7 @@ export class InProcessTaskExecutor implements TaskExecutor {
       ...(options.logLimits ? { logLimits: options.logLimits } : {}),
       ...(this.serviceRoot !== undefined ? { serviceRoot: this.serviceRoot } : {}),
       ...(this.agents ? { agents: this.agents } : {}),
+      ...(this.kv ? { kv: this.kv } : {}),
     });
   }
 }

@@ -12,6 +12,8 @@ import { portableStack } from './portableStack.js';
 import type { AgentKind } from '../agents/AgentConnection.js';
 import type { AgentScope } from '../agents/AgentScope.js';
 import { noAgents, type AgentOfKind, type TaskAgents } from '../agents/TaskAgents.js';
+import { keyValueAgent, missingKeyValueAgent, type KeyValueAgent } from '../agents/KeyValueAgent.js';
+import type { KeyValueStore } from '../agents/KeyValueStore.js';
 
 /** One run of a process: what the runner hands to {@link executeTask}. */
 export interface TaskInvocation<I = unknown> {
@@ -51,6 +53,8 @@ export interface ExecuteOptions {
   interrupt?: (end: (why: TaskInterruption) => void) => void;
   /** The function's connections (`ctx.db(name)`...), built by the runtime's composition root. None: every acquire is refused, naming the connection. */
   agents?: TaskAgents;
+  /** The service's key-value store (`ctx.kv`). None: every `ctx.kv` call is refused. */
+  kv?: KeyValueStore;
 }
 
 /** Why a host ended a task through {@link ExecuteOptions.interrupt}. */
@@ -233,6 +237,13 @@ class ExecutionState implements TaskInfo {
     this.#controller?.abort(new Error('the task has ended'));
   }
 
+  #kv: KeyValueAgent | undefined;
+  /** `ctx.kv`, made on first use. */
+  get kv(): KeyValueAgent {
+    const store = this.#options.kv;
+    return (this.#kv ??= store ? keyValueAgent(store, this.id) : missingKeyValueAgent());
+  }
+
   /** An agent of this task, its calls logged under `logic`. */
   agent<K extends AgentKind>(kind: K, connection: string, log: TaskLogger): AgentOfKind[K] {
     const { clock } = this.#options;
@@ -269,6 +280,9 @@ class LogicContextImpl<I> implements LogicContext<I> {
   }
   db(connection: string) {
     return this.state.agent('db', connection, this.log);
+  }
+  get kv() {
+    return this.state.kv;
   }
   files(connection: string) {
     return this.state.agent('files', connection, this.log);

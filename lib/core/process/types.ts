@@ -5,6 +5,7 @@ import type { DatabaseAgent } from '../agents/DatabaseAgent.js';
 import type { FileStorageAgent } from '../agents/FileStorageAgent.js';
 import type { HttpAgent } from '../agents/HttpAgent.js';
 import type { MailAgent } from '../agents/MailAgent.js';
+import type { KeyValueAgent } from '../agents/KeyValueAgent.js';
 
 /** The identity and progress of the running task, as `ctx.task`. */
 export interface TaskInfo {
@@ -72,6 +73,8 @@ export interface LogicContext<I = unknown> {
    *   not declared, not granted to this function, or of another kind
    */
   db(connection: string): DatabaseAgent;
+  /** The service's key-value store with TTL (LOC's local storage), shared by every task; see {@link KeyValueAgent}. */
+  readonly kv: KeyValueAgent;
   files(connection: string): FileStorageAgent;
   http(connection: string): HttpAgent;
   mail(connection: string): MailAgent;

@@ -25,6 +25,7 @@ import { Semaphore } from './Semaphore.js';
 import { SqliteQueueConsole } from './SqliteQueueConsole.js';
 import { WorkerTaskExecutor } from './WorkerTaskExecutor.js';
 import { prepareEmbeddedAgents, type EmbeddedAgents } from './prepareAgents.js';
+import { kvDatabasePath, SqliteKeyValueStore } from '../sqlite/SqliteKeyValueStore.js';
 
 export interface EmbeddedRuntimeOptions {
   /** Path of serverless.yml. */
@@ -86,6 +87,7 @@ export class EmbeddedRuntime {
     private readonly slots: ReadonlyMap<string, Semaphore>,
     private readonly executor: WorkerTaskExecutor,
     private readonly agents: EmbeddedAgents,
+    private readonly kv: SqliteKeyValueStore,
     private readonly stoppingFlag: { value: boolean },
     private readonly options: Required<Pick<EmbeddedRuntimeOptions, 'host' | 'port' | 'shutdownGraceMs'>> & { clock: Clock; log: RuntimeLog },
   ) {}
@@ -106,6 +108,7 @@ export class EmbeddedRuntime {
     const apiToken = resolveApiToken({ explicit: options.apiToken, env, dataDir: options.dataDir, onTightened: (message) => log.warn(message) });
     const storage = openEmbeddedStorage({ dataDir: options.dataDir, clock, synchronous: options.durability ?? 'normal', onTightened: (message) => log.warn(message) });
     let agents: EmbeddedAgents | undefined;
+    let kv: SqliteKeyValueStore | undefined;
     try {
       storage.queues.declare(manifest.queues);
       const recovery = storage.recover();
@@ -114,6 +117,10 @@ export class EmbeddedRuntime {
 
       agents = await prepareEmbeddedAgents(manifest, { env, dataDir: options.dataDir });
       const grants = agents;
+      // ctx.kv: one SQLite file every worker thread opens its own connection to; this one serves /sluice/kv and purges.
+      const kvSettings = { path: kvDatabasePath(options.dataDir), ...manifest.settings.kv };
+      kv = new SqliteKeyValueStore({ ...kvSettings, clock, onTightened: (message) => log.warn(message) });
+      kv.startPurging(SWEEP_INTERVAL_MS); // stopped by kv.close()
       const retentionSeconds = manifest.settings.retentionDays * 86_400;
       const concurrencyOf = (p: LoadedProcess) => p.manifest.reservedConcurrency ?? manifest.settings.defaultConcurrency;
       const executor = new WorkerTaskExecutor({
@@ -128,6 +135,7 @@ export class EmbeddedRuntime {
           serviceRoot: manifest.serviceDir,
           concurrency: concurrencyOf(p),
           ...(grants.grantsFor(p.manifest.name) ? { agents: grants.grantsFor(p.manifest.name)! } : {}),
+          kv: kvSettings,
         })),
         clock,
         log,
@@ -155,6 +163,7 @@ export class EmbeddedRuntime {
       const ingest = new PlatformIngest(platformOptions);
       const platform = createPlatformApp({
         ...platformOptions,
+        kv,
         ingest,
         store: storage.tasks,
         onInternalError: (error, request) => log.error(`${request.method} ${request.path} failed`, error),
@@ -215,7 +224,7 @@ export class EmbeddedRuntime {
         { state: storage.schedules, catchUp: manifest.settings.scheduleCatchUp ?? 'latest' },
       );
       const longestTimeout = Math.max(...processes.map((p) => p.manifest.timeoutSeconds), 1) * 1000;
-      runtime = new EmbeddedRuntime(manifest, processes, storage, listener, apiToken, consumers, scheduler, slots, executor, agents, stopping, {
+      runtime = new EmbeddedRuntime(manifest, processes, storage, listener, apiToken, consumers, scheduler, slots, executor, agents, kv, stopping, {
         host: options.host ?? '127.0.0.1',
         port: options.port ?? 3000,
         shutdownGraceMs: options.shutdownGraceMs ?? Math.min(longestTimeout + 1000, 30_000),
@@ -229,6 +238,7 @@ export class EmbeddedRuntime {
       return runtime;
     } catch (error) {
       await agents?.close();
+      kv?.close();
       storage.close();
       throw error;
     }
@@ -280,6 +290,7 @@ export class EmbeddedRuntime {
     await this.executor.close();
     // After the workers: their pools held connections to the embedded databases.
     await this.agents.close();
+    this.kv.close();
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     // Let the last responses flush: keep closing connections as they go idle, then force.
     const flushDeadline = Date.now() + 2000;

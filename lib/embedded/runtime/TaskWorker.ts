@@ -6,6 +6,7 @@ import type { TaskExecutionOptions } from '../../core/ports/TaskExecutor.js';
 import type { TaskError } from '../../core/task/TaskRecord.js';
 import type { RuntimeLog } from './RuntimeLog.js';
 import type { AgentGrants } from '../../agents/composeAgents.js';
+import type { WorkerKvSettings } from './workerProtocol.js';
 import { systemFailureOutcome, type FromWorker, type TaskWorkerData, type ToWorker } from './workerProtocol.js';
 
 /** What a function's workers are started with. */
@@ -23,6 +24,8 @@ export interface FunctionWorkerSpec {
   serviceRoot?: string;
   /** The connections it may use, secrets resolved: the worker builds its agents from them (`composeAgents`). */
   agents?: AgentGrants;
+  /** The key-value store (`ctx.kv`). */
+  kv?: WorkerKvSettings;
 }
 
 export interface TaskWorkerOptions {
@@ -87,6 +90,7 @@ export class TaskWorker {
       exportName: spec.exportName,
       ...(spec.serviceRoot !== undefined ? { serviceRoot: spec.serviceRoot } : {}),
       ...(spec.agents !== undefined ? { agents: spec.agents } : {}),
+      ...(spec.kv !== undefined ? { kv: spec.kv } : {}),
     };
     this.#thread = new Worker(ENTRY, {
       workerData,

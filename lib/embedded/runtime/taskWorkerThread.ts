@@ -21,11 +21,35 @@ import { systemFailureOutcome, type FromWorker, type TaskWorkerData, type ToWork
 import { isoTime } from '../../core/time/isoTime.js';
 import { composeAgents } from '../../agents/composeAgents.js';
 import type { TaskAgents } from '../../core/agents/TaskAgents.js';
+import type { KeyValueStore } from '../../core/agents/KeyValueStore.js';
+import { SqliteKeyValueStore } from '../sqlite/SqliteKeyValueStore.js';
 
 const port = parentPort!;
 const data = workerData as TaskWorkerData;
 // This thread's agents, like a Lambda container's: pools and clients shared by the tasks it runs (composed with the module, below).
 let agents: TaskAgents | undefined;
+/** The main thread's clock offset as of the latest task (a ManualClock in tests): what the key-value store's TTLs follow. */
+let mainClockOffsetMs = 0;
+const workerClock: Clock = {
+  now: () => Date.now() + mainClockOffsetMs,
+  setTimeout: (fn, ms) => ({ id: setTimeout(fn, Math.max(0, ms)) }),
+  clearTimeout: (timer) => clearTimeout(timer.id as NodeJS.Timeout),
+};
+/** This thread's connection to the key-value store, opened on first use of `ctx.kv`. */
+const kv: KeyValueStore | undefined = data.kv ? lazyKeyValueStore(data.kv) : undefined;
+
+function lazyKeyValueStore(settings: NonNullable<TaskWorkerData['kv']>): KeyValueStore {
+  let store: SqliteKeyValueStore | undefined;
+  const open = () => (store ??= new SqliteKeyValueStore({ ...settings, clock: workerClock }));
+  return {
+    get: (key) => open().get(key),
+    set: (key, value, options) => open().set(key, value, options),
+    delete: (key) => open().delete(key),
+    setIfAbsent: (key, value, options) => open().setIfAbsent(key, value, options),
+    increment: (key, by, options) => open().increment(key, by, options),
+    list: (prefix, options) => open().list(prefix, options),
+  };
+}
 /** Messages of this event-loop turn, sent together (see workerProtocol.ts). */
 let outbox: FromWorker[] = [];
 function post(message: FromWorker): void {
@@ -107,6 +131,7 @@ async function run(definition: ProcessDefinition, message: Extract<ToWorker, { t
   const task: Running = { taskId: invocation.taskId };
   running.set(id, task);
   const clock = clockFrom(message.nowMs);
+  mainClockOffsetMs = message.nowMs - Date.now();
   const startedAt = isoTime(clock.now());
   let outcome: ExecutionOutcome;
   try {
@@ -121,6 +146,7 @@ async function run(definition: ProcessDefinition, message: Extract<ToWorker, { t
       ...(message.logLimits ? { logLimits: message.logLimits } : {}),
       ...(data.serviceRoot !== undefined ? { serviceRoot: data.serviceRoot } : {}),
       ...(agents ? { agents } : {}),
+      ...(kv ? { kv } : {}),
     });
   } catch (error) {
     // executeTask does not throw for process code; this is the worker's own failure.

@@ -23,6 +23,16 @@ export interface TaskWorkerData {
   serviceRoot?: string;
   /** The function's connections (see `composeAgents`); none when it is granted none. */
   agents?: AgentGrants;
+  /** The service's key-value store (`ctx.kv`): each worker opens its own connection to the file. */
+  kv?: WorkerKvSettings;
+}
+
+/** Where and how a worker opens the key-value store (SQLite, shared by threads through WAL). */
+export interface WorkerKvSettings {
+  /** `<dataDir>/kv.sqlite` */
+  path: string;
+  maxTtlSeconds: number;
+  defaultTtlSeconds?: number;
 }
 
 export type ToWorker =

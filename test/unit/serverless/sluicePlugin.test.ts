@@ -203,7 +203,17 @@ describe('sluicePlugin with serverless package', () => {
         .map(([, route]) => [route.Properties.RouteKey, route.Properties]),
     );
     expect(Object.keys(routes).sort()).toEqual(
-      ['GET /sluice/health', 'GET /sluice/processes', 'GET /sluice/tasks', 'GET /sluice/tasks/{taskId}', 'POST /sluice/tasks'].sort(),
+      [
+        'GET /sluice/health',
+        'GET /sluice/processes',
+        'GET /sluice/tasks',
+        'GET /sluice/tasks/{taskId}',
+        'POST /sluice/tasks',
+        'GET /sluice/kv',
+        'GET /sluice/kv/{key+}',
+        'PUT /sluice/kv/{key+}',
+        'DELETE /sluice/kv/{key+}',
+      ].sort(),
     );
     for (const [key, route] of Object.entries(routes) as Array<[string, { Target: { 'Fn::Join': [string, unknown[]] }; AuthorizationType?: string }]>) {
       expect(route.Target['Fn::Join'][1][1]).toEqual({ Ref: 'HttpApiIntegrationSluiceDashapi' });
@@ -223,6 +233,8 @@ describe('sluicePlugin with serverless package', () => {
         Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
         Resource: [getAtt('SluiceOrdersDashsyncTaskQueue')],
       },
+      // ctx.kv
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'], Resource: [getAtt('SluiceKvTable')] },
       // provider.iam.role.statements: the user's own grants for their process code.
       { Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::shop-exports/*' },
     ]);
@@ -244,6 +256,8 @@ describe('sluicePlugin with serverless package', () => {
         Action: ['sqs:SendMessage'],
         Resource: [getAtt('SluiceOrdersDashsyncTaskQueue'), getAtt('SluiceClickstreamTaskQueue'), getAtt('SluiceLegacyDashingestTaskQueue')],
       },
+      // /sluice/kv
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'], Resource: [getAtt('SluiceKvTable')] },
     ]);
     for (const [, role] of ofType('AWS::IAM::Role')) {
       expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
@@ -275,6 +289,8 @@ describe('sluicePlugin with serverless package', () => {
       SLUICE_RETENTION_DAYS: '30',
       SLUICE_MAX_PAYLOAD_BYTES: '1048576',
       SLUICE_CATALOG: '.sluice-build/sluice-catalog.json',
+      SLUICE_KV_TABLE: { Ref: 'SluiceKvTable' },
+      SLUICE_KV_MAX_TTL_SECONDS: '31536000',
       SLUICE_PROCESS: 'orders-sync',
       SLUICE_TIMEOUT_SECONDS: '30',
       SLUICE_MAX_RECEIVE_COUNTS: '{"shop-etl-dev-orders-sync":5}',
@@ -308,6 +324,7 @@ describe('sluicePlugin with serverless package', () => {
       maxReceiveCounts: { 'shop-etl-dev-ingest': 5, 'shop-etl-dev-legacy-ingest': 5 },
       connections: [],
       declaredConnections: [],
+      kv: { table: 'shop-etl-dev-kv', maxTtlSeconds: 31536000 },
     });
 
     const platform = readAwsConfig(deployed('SluiceDashapiLambdaFunction'));
