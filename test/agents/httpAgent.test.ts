@@ -270,6 +270,40 @@ describe('HttpAgent over a local server', () => {
     await expect(failure).rejects.toThrow(/token endpoint answered 401 \(invalid_client\)/);
   });
 
+  it('oauth2: one task aborted while the shared token request runs does not fail the others waiting for it', async () => {
+    const controller = new AbortController();
+    let issued = 0;
+    const auth = await server((_req, res) => {
+      issued++;
+      controller.abort(new Error('task A timed out')); // task A gives up while its token request is on the wire
+      setTimeout(() => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ access_token: 'tok', expires_in: 3600 }));
+      }, 50);
+    });
+    const api = await server((req, res) => res.end(req.headers.authorization));
+    const connection = connect({ baseUrl: api.origin, retries: { attempts: 1 }, auth: { type: 'oauth2', tokenUrl: `${auth.origin}/token`, clientId: 'app', clientSecret: 'ok' } });
+    const a = connection.forTask(httpTestScope({ signal: controller.signal })).fetch('/a');
+    const b = connection.forTask(httpTestScope()).fetch('/b');
+    await expect(a).rejects.toThrow(/aborted by the task/);
+    expect(await (await b).text()).toBe('Bearer tok');
+    expect(issued).toBe(1);
+  });
+
+  it('oauth2: a token response over 64 KiB is refused, not read whole', async () => {
+    const auth = await server((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.write(`{"access_token":"${'x'.repeat(200 * 1024)}`); // chunked: no Content-Length to refuse up front
+      res.end('"}');
+    });
+    const api = await server((_req, res) => res.end('data'));
+    const failure = connect({ baseUrl: api.origin, retries: { attempts: 1 }, auth: { type: 'oauth2', tokenUrl: `${auth.origin}/token`, clientId: 'app', clientSecret: 'ok' } })
+      .forTask(httpTestScope())
+      .fetch('/x');
+    await expect(failure).rejects.toThrow(/the token response exceeds 65536 bytes/);
+    expect(api.requests).toHaveLength(0);
+  });
+
   it('times out a request that gets no answer', async () => {
     const api = await server(() => {
       /* never answers */

@@ -84,7 +84,7 @@ export class HttpConnection implements AgentConnection<HttpAgent> {
       keepAliveTimeoutMs: host.kind === 'lambda' ? 1_000 : 4_000,
     });
     const auth = settings.auth;
-    this.tokens = auth?.type === 'oauth2' ? new OAuth2TokenCache(auth, this.dispatcher) : undefined;
+    this.tokens = auth?.type === 'oauth2' ? new OAuth2TokenCache(auth, this.dispatcher, settings.timeoutSeconds * 1000) : undefined;
     this.random = options.random ?? Math.random;
   }
 
