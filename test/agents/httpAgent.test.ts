@@ -383,4 +383,45 @@ describe('HttpAgent details', () => {
     expect(response.body).toBeNull();
     expect(api.requests[0]).toMatchObject({ method: 'PUT', body: '{"a":1}', headers: { 'content-type': 'application/json', host: `127.0.0.1:${api.port}` } });
   });
+
+  it('refuses an invalid header or a header undici rejects at once, without a retry and without the value in the message', async () => {
+    const api = await server((_req, res) => res.end('ok'));
+    const http = connect({ baseUrl: api.origin }).forTask(httpTestScope());
+    const injected = http.fetch('/', { headers: { 'x-token': 'S3CR3T\r\nInjected: 1' } });
+    await expect(injected).rejects.toBeInstanceOf(AgentRefusedError);
+    await expect(injected).rejects.toThrow(/a header name or value is not valid/);
+    await expect(injected).rejects.not.toThrow(/S3CR3T/);
+    const chunked = http.fetch('/', { headers: { 'transfer-encoding': 'chunked' } });
+    await expect(chunked).rejects.toBeInstanceOf(AgentRefusedError);
+    await expect(chunked).rejects.toThrow(/invalid transfer-encoding header \(UND_ERR_INVALID_ARG\)/);
+    expect(api.requests).toHaveLength(0);
+    expect(api.connections).toBe(0);
+  });
+
+  it('does not retry response headers over undici\'s limit', async () => {
+    const api = await server((_req, res) => {
+      res.writeHead(200, { 'x-big': 'a'.repeat(100_000) });
+      res.end();
+    });
+    const failure = connect({ baseUrl: api.origin }).forTask(httpTestScope()).fetch('/');
+    await expect(failure).rejects.toBeInstanceOf(AgentError);
+    await expect(failure).rejects.toThrow(/UND_ERR_HEADERS_OVERFLOW\) \(not retried\)/);
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it('refuses a method that is not an RFC 9110 token (no line break reaches the log) and the methods Fetch forbids', async () => {
+    const api = await server((_req, res) => res.end('ok'));
+    const scope = httpTestScope();
+    const http = connect({ baseUrl: api.origin }).forTask(scope);
+    const split = http.fetch('/x', { method: 'get\r\nX: y' });
+    await expect(split).rejects.toBeInstanceOf(AgentRefusedError);
+    await expect(split).rejects.toThrow(/the method is not an RFC 9110 token/);
+    await expect(split).rejects.not.toThrow(/[\r\n]/);
+    await expect(http.fetch('/x', { method: 'TRACE' })).rejects.toThrow(/Fetch forbids the TRACE method/);
+    await expect(http.fetch('http://elsewhere\r\nX: y/')).rejects.toBeInstanceOf(AgentRefusedError);
+    expect(scope.lines.map((line) => line.message).join('')).not.toMatch(/[\r\n]/);
+    expect(api.requests).toHaveLength(0);
+    expect((await http.fetch('/x', { method: 'PROPFIND' })).status).toBe(200);
+    expect(api.requests[0]?.method).toBe('PROPFIND');
+  });
 });
