@@ -47,8 +47,10 @@ type Outcome = { response: UndiciResponse; attempts: number; redirected: boolean
  * 3. redirects (unless `init.redirect` is `manual`/`error`) are followed by
  *    hand, at most 5: each hop's socket passes the guard; a hop to another
  *    origin carries neither the auth nor the default headers nor
- *    Authorization/Cookie; https→http is refused; 303 (and 301/302 after a
- *    POST) become a GET without body;
+ *    Authorization/Cookie, nor is it opened by `allowPrivateNetwork` (only
+ *    `allowCidrs` lets it reach a loopback/private/link-local address);
+ *    https→http is refused; 303 (and 301/302 after a POST) become a GET
+ *    without body;
  * 4. 429/502/503/504 and connection errors/timeouts are retried (GET, HEAD,
  *    OPTIONS, PUT, DELETE with a replayable body only) with full-jitter
  *    backoff, or after `Retry-After` when the server sends one (not when it
@@ -68,6 +70,8 @@ type Outcome = { response: UndiciResponse; attempts: number; redirected: boolean
 export class HttpConnection implements AgentConnection<HttpAgent> {
   private readonly base: URL;
   private readonly dispatcher: Agent;
+  /** For redirect hops outside the base origin: the guard without allowPrivateNetwork (the same dispatcher when it is off). */
+  private readonly foreignDispatcher: Agent;
   private readonly tokens: OAuth2TokenCache | undefined;
   private readonly random: () => number;
   private closing: Promise<void> | undefined;
@@ -79,14 +83,18 @@ export class HttpConnection implements AgentConnection<HttpAgent> {
     options: HttpConnectionOptions = {},
   ) {
     this.base = new URL(settings.baseUrl);
-    const guard = createSsrfGuard({ allowPrivateNetwork: settings.allowPrivateNetwork, allowCidrs: settings.allowCidrs });
-    this.dispatcher = createGuardedDispatcher(guard, {
+    const dispatcherOptions = {
       ...(options.lookup ? { lookup: options.lookup } : {}),
       ...(options.connector ? { connector: options.connector } : {}),
       // A Lambda container is frozen between invocations: a socket idle across a freeze is often
       // closed by the server meanwhile, so idle sockets are kept for less time there.
       keepAliveTimeoutMs: host.kind === 'lambda' ? 1_000 : 4_000,
-    });
+    };
+    this.dispatcher = createGuardedDispatcher(createSsrfGuard({ allowPrivateNetwork: settings.allowPrivateNetwork, allowCidrs: settings.allowCidrs }), dispatcherOptions);
+    // allowPrivateNetwork opens the private ranges for the configured origins (baseUrl, tokenUrl) only:
+    // a redirect to another origin must not reach loopback (on Lambda, the Runtime API at
+    // 127.0.0.1:9001) or the VPC unless allowCidrs lists the range.
+    this.foreignDispatcher = settings.allowPrivateNetwork ? createGuardedDispatcher(createSsrfGuard({ allowCidrs: settings.allowCidrs }), dispatcherOptions) : this.dispatcher;
     const auth = settings.auth;
     this.tokens = auth?.type === 'oauth2' ? new OAuth2TokenCache(auth, this.dispatcher, settings.timeoutSeconds * 1000) : undefined;
     this.random = options.random ?? Math.random;
@@ -97,7 +105,7 @@ export class HttpConnection implements AgentConnection<HttpAgent> {
   }
 
   close(): Promise<void> {
-    this.closing ??= this.dispatcher.close();
+    this.closing ??= Promise.all([this.dispatcher.close(), this.foreignDispatcher === this.dispatcher ? undefined : this.foreignDispatcher.close()]).then(() => undefined);
     return this.closing;
   }
 
@@ -211,7 +219,7 @@ export class HttpConnection implements AgentConnection<HttpAgent> {
         body: body as never,
         redirect: 'manual',
         signal,
-        dispatcher: this.dispatcher,
+        dispatcher: current.origin === this.base.origin ? this.dispatcher : this.foreignDispatcher,
         ...(isStreamBody(body) ? { duplex: 'half' } : {}),
       });
       const location = response.headers.get('location');
