@@ -138,6 +138,23 @@ describe('fs path jail: symlinks', () => {
     expect(listed).toEqual(['inside/ok.txt', 'inside/via-link.txt']);
   });
 
+  it('names paths relative to the root in its errors, never the host\'s absolute paths', async () => {
+    const files = agent();
+    await files.put('inside/plain.txt', 'a file');
+    const failures = [files.put('inside/plain.txt/x', 'y'), files.put(`inside/${'a'.repeat(300)}`, 'x')].map((call) => call.then(() => undefined, (error: unknown) => error as Error));
+    const [underFile, tooLong] = await Promise.all(failures);
+    expect(underFile).toBeInstanceOf(AgentError);
+    expect(underFile?.message).toMatch(/'inside\/plain\.txt'/);
+    expect(tooLong?.message).toMatch(/ENAMETOOLONG.*'inside\/a{300}'/);
+    await writeFile(join(base, 'a-file'), 'x');
+    const noRoot = await createFileConnection('fresh', { type: 'fs', root: join(base, 'a-file', 'root') }, host('/nowhere')).forTask(fileTestScope('fresh').scope).put('x.txt', 'x').catch((error: unknown) => error as Error);
+    expect(noRoot?.message).toMatch(/ENOTDIR/);
+    for (const error of [underFile, tooLong, noRoot]) {
+      expect(error?.message).not.toContain(base);
+      expect(JSON.stringify(error?.cause)).not.toContain(base);
+    }
+  });
+
   it('creates a missing root on first use', async () => {
     const files = createFileConnection('fresh', { type: 'fs', root: join(base, 'not-yet', 'root') }, host('/nowhere')).forTask(fileTestScope('fresh').scope);
     await files.put('x.txt', 'x');

@@ -270,6 +270,40 @@ describe('HttpAgent over a local server', () => {
     await expect(failure).rejects.toThrow(/token endpoint answered 401 \(invalid_client\)/);
   });
 
+  it('oauth2: one task aborted while the shared token request runs does not fail the others waiting for it', async () => {
+    const controller = new AbortController();
+    let issued = 0;
+    const auth = await server((_req, res) => {
+      issued++;
+      controller.abort(new Error('task A timed out')); // task A gives up while its token request is on the wire
+      setTimeout(() => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ access_token: 'tok', expires_in: 3600 }));
+      }, 50);
+    });
+    const api = await server((req, res) => res.end(req.headers.authorization));
+    const connection = connect({ baseUrl: api.origin, retries: { attempts: 1 }, auth: { type: 'oauth2', tokenUrl: `${auth.origin}/token`, clientId: 'app', clientSecret: 'ok' } });
+    const a = connection.forTask(httpTestScope({ signal: controller.signal })).fetch('/a');
+    const b = connection.forTask(httpTestScope()).fetch('/b');
+    await expect(a).rejects.toThrow(/aborted by the task/);
+    expect(await (await b).text()).toBe('Bearer tok');
+    expect(issued).toBe(1);
+  });
+
+  it('oauth2: a token response over 64 KiB is refused, not read whole', async () => {
+    const auth = await server((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.write(`{"access_token":"${'x'.repeat(200 * 1024)}`); // chunked: no Content-Length to refuse up front
+      res.end('"}');
+    });
+    const api = await server((_req, res) => res.end('data'));
+    const failure = connect({ baseUrl: api.origin, retries: { attempts: 1 }, auth: { type: 'oauth2', tokenUrl: `${auth.origin}/token`, clientId: 'app', clientSecret: 'ok' } })
+      .forTask(httpTestScope())
+      .fetch('/x');
+    await expect(failure).rejects.toThrow(/the token response exceeds 65536 bytes/);
+    expect(api.requests).toHaveLength(0);
+  });
+
   it('times out a request that gets no answer', async () => {
     const api = await server(() => {
       /* never answers */
@@ -348,5 +382,46 @@ describe('HttpAgent details', () => {
     expect(response.status).toBe(204);
     expect(response.body).toBeNull();
     expect(api.requests[0]).toMatchObject({ method: 'PUT', body: '{"a":1}', headers: { 'content-type': 'application/json', host: `127.0.0.1:${api.port}` } });
+  });
+
+  it('refuses an invalid header or a header undici rejects at once, without a retry and without the value in the message', async () => {
+    const api = await server((_req, res) => res.end('ok'));
+    const http = connect({ baseUrl: api.origin }).forTask(httpTestScope());
+    const injected = http.fetch('/', { headers: { 'x-token': 'S3CR3T\r\nInjected: 1' } });
+    await expect(injected).rejects.toBeInstanceOf(AgentRefusedError);
+    await expect(injected).rejects.toThrow(/a header name or value is not valid/);
+    await expect(injected).rejects.not.toThrow(/S3CR3T/);
+    const chunked = http.fetch('/', { headers: { 'transfer-encoding': 'chunked' } });
+    await expect(chunked).rejects.toBeInstanceOf(AgentRefusedError);
+    await expect(chunked).rejects.toThrow(/invalid transfer-encoding header \(UND_ERR_INVALID_ARG\)/);
+    expect(api.requests).toHaveLength(0);
+    expect(api.connections).toBe(0);
+  });
+
+  it('does not retry response headers over undici\'s limit', async () => {
+    const api = await server((_req, res) => {
+      res.writeHead(200, { 'x-big': 'a'.repeat(100_000) });
+      res.end();
+    });
+    const failure = connect({ baseUrl: api.origin }).forTask(httpTestScope()).fetch('/');
+    await expect(failure).rejects.toBeInstanceOf(AgentError);
+    await expect(failure).rejects.toThrow(/UND_ERR_HEADERS_OVERFLOW\) \(not retried\)/);
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it('refuses a method that is not an RFC 9110 token (no line break reaches the log) and the methods Fetch forbids', async () => {
+    const api = await server((_req, res) => res.end('ok'));
+    const scope = httpTestScope();
+    const http = connect({ baseUrl: api.origin }).forTask(scope);
+    const split = http.fetch('/x', { method: 'get\r\nX: y' });
+    await expect(split).rejects.toBeInstanceOf(AgentRefusedError);
+    await expect(split).rejects.toThrow(/the method is not an RFC 9110 token/);
+    await expect(split).rejects.not.toThrow(/[\r\n]/);
+    await expect(http.fetch('/x', { method: 'TRACE' })).rejects.toThrow(/Fetch forbids the TRACE method/);
+    await expect(http.fetch('http://elsewhere\r\nX: y/')).rejects.toBeInstanceOf(AgentRefusedError);
+    expect(scope.lines.map((line) => line.message).join('')).not.toMatch(/[\r\n]/);
+    expect(api.requests).toHaveLength(0);
+    expect((await http.fetch('/x', { method: 'PROPFIND' })).status).toBe(200);
+    expect(api.requests[0]?.method).toBe('PROPFIND');
   });
 });

@@ -44,8 +44,23 @@ describe('httpSettingsSchema', () => {
     ['a bad CIDR', { baseUrl: 'https://a.example', allowCidrs: ['10.0.0.0/40'] }],
     ['zero attempts', { baseUrl: 'https://a.example', retries: { attempts: 0 } }],
     ['a secret reference without a source', { baseUrl: 'https://a.example', auth: { type: 'bearer', token: {} } }],
+    ['a baseUrl with an empty query', { baseUrl: 'https://a.example/v1?' }],
+    ['a baseUrl with a fragment', { baseUrl: 'https://a.example/v1#top' }],
   ])('refuses %s', (_what, raw) => {
     expect(httpSettingsSchema.safeParse({ type: 'http', ...raw }).success).toBe(false);
+  });
+
+  it('refuses a query string in baseUrl (it would be dropped from every request), saying where it goes instead', () => {
+    const result = httpSettingsSchema.safeParse({ type: 'http', baseUrl: 'https://api.example.com/v1?api_key=k' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]).toMatchObject({ path: ['baseUrl'], message: expect.stringMatching(/must not have a query string.*auth.*paths/) });
+  });
+
+  it.each(['env', 'ssm', 'secretsManager', 'json'])('refuses a default header named %s: it cannot be told from a secret reference', (name) => {
+    const result = httpSettingsSchema.safeParse({ type: 'http', baseUrl: 'https://a.example', headers: { [name]: 'HOME' } });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]).toMatchObject({ path: ['headers', name], message: expect.stringMatching(/cannot be told from a secret reference/) });
+    expect(httpSettingsSchema.parse({ type: 'http', baseUrl: 'https://a.example', headers: { [`X-${name}`]: 'HOME' } }).headers).toEqual({ [`X-${name}`]: 'HOME' });
   });
 });
 

@@ -216,6 +216,29 @@ describe('SSRF guard on redirects', () => {
     expect(start.requests[1]?.headers).toMatchObject({ 'x-api-key': 'k', 'x-tenant': 't1', authorization: 'Bearer from-logic' });
   });
 
+  it('allowPrivateNetwork opens the connection\'s origin only: a redirect to another loopback origin needs allowCidrs', async () => {
+    // Stands for the Lambda Runtime API at 127.0.0.1:9001, one redirect away from an allowed private base.
+    const runtimeApi = await server();
+    const start = await server((req, res) => {
+      if (req.url === '/landing') {
+        res.end('home');
+        return;
+      }
+      res.writeHead(302, { location: req.url === '/home' ? '/landing' : `http://127.0.0.1:${runtimeApi.port}/2018-06-01/runtime/invocation/next` });
+      res.end();
+    });
+    const failure = agent({ baseUrl: start.origin, allowPrivateNetwork: true }).fetch('/away');
+    await expect(failure).rejects.toBeInstanceOf(AgentRefusedError);
+    await expect(failure).rejects.toThrow(/127\.0\.0\.1 is a loopback address/);
+    expect(runtimeApi.connections).toBe(0);
+    // A same-origin redirect stays open...
+    expect(await (await agent({ baseUrl: start.origin, allowPrivateNetwork: true }).fetch('/home')).text()).toBe('home');
+    expect(start.requests.map((request) => request.url)).toEqual(['/away', '/home', '/landing']);
+    // ...and an exact allowCidrs entry opens the other origin.
+    expect(await (await agent({ baseUrl: start.origin, allowPrivateNetwork: true, allowCidrs: ['127.0.0.1/32'] }).fetch('/away')).text()).toBe('reached');
+    expect(runtimeApi.requests).toHaveLength(1);
+  });
+
   it('refuses a redirect to a non-http(s) scheme', async () => {
     const target = await server((_req, res) => {
       res.writeHead(302, { location: 'file:///etc/passwd' });

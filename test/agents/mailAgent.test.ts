@@ -233,6 +233,10 @@ describe('smtp mail connection', () => {
       ['a line break in a bcc of a list', { from: 'a@example.com', to: 'ana@example.com', bcc: ['b@example.com', 'c@example.com\nX: y'], subject: 'Hi', text: 'x' }, /bcc holds a line break/],
       ['a line break in the sender', { from: 'a@example.com\r\nBcc: victim@example.org', to: 'ana@example.com', subject: 'Hi', text: 'x' }, /from holds a line break/],
       ['a line break in reply-to', { from: 'a@example.com', replyTo: 'r@example.com\nBcc: v@example.org', to: 'ana@example.com', subject: 'Hi', text: 'x' }, /replyTo holds a line break/],
+      ['a NUL in a recipient (nodemailer would send to what follows it)', { from: 'a@example.com', to: ['ana@example.com\u0000rcpt to:<evil@example.org>'], subject: 'Hi', text: 'x' }, /to holds a control character \(U\+0000\)/],
+      ['a tab in a cc', { from: 'a@example.com', to: 'ana@example.com', cc: 'b@example.com\tc@example.org', subject: 'Hi', text: 'x' }, /cc holds a control character \(U\+0009\)/],
+      ['a DEL in the sender', { from: 'a@example.com\u007f', to: 'ana@example.com', subject: 'Hi', text: 'x' }, /from holds a control character \(U\+007F\)/],
+      ['an escape in reply-to', { from: 'a@example.com', replyTo: 'r@example.com\u001b', to: 'ana@example.com', subject: 'Hi', text: 'x' }, /replyTo holds a control character \(U\+001B\)/],
     ];
     it.each(cases)('%s', async (_case, message, reason) => {
       const scope = scopeFor('alerts');
@@ -372,6 +376,7 @@ describe('smtp settings', () => {
     ['an unknown key', { url: 'smtp://smtp.example.com', tls: {} }],
     ['a password without a user', { url: 'smtp://smtp.example.com', password: 'x' }],
     ['a sender with a line break', { url: 'smtp://smtp.example.com', from: 'a@example.com\nBcc: b@example.com' }],
+    ['a sender with a NUL', { url: 'smtp://smtp.example.com', from: 'a@example.com\u0000b@example.org' }],
   ])('refuses %s', (_case, settings) => {
     expect(smtpSettingsSchema.safeParse({ type: 'smtp', ...settings }).success).toBe(false);
   });

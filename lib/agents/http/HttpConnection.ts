@@ -47,13 +47,19 @@ type Outcome = { response: UndiciResponse; attempts: number; redirected: boolean
  * 3. redirects (unless `init.redirect` is `manual`/`error`) are followed by
  *    hand, at most 5: each hop's socket passes the guard; a hop to another
  *    origin carries neither the auth nor the default headers nor
- *    Authorization/Cookie; https→http is refused; 303 (and 301/302 after a
- *    POST) become a GET without body;
+ *    Authorization/Cookie, nor is it opened by `allowPrivateNetwork` (only
+ *    `allowCidrs` lets it reach a loopback/private/link-local address);
+ *    https→http is refused; 303 (and 301/302 after a POST) become a GET
+ *    without body;
  * 4. 429/502/503/504 and connection errors/timeouts are retried (GET, HEAD,
  *    OPTIONS, PUT, DELETE with a replayable body only) with full-jitter
  *    backoff, or after `Retry-After` when the server sends one (not when it
  *    asks for more than `retries.maxDelayMs`: the response is returned);
  *    never waiting past `scope.deadlineMs`; aborted by `scope.signal`;
+ *    what a retry cannot fix is thrown at once: a method that is not an
+ *    RFC 9110 token (or CONNECT/TRACE/TRACK), an invalid header, a request
+ *    undici refuses (AgentRefusedError), response headers over undici's
+ *    limit (AgentError);
  * 5. the body is capped at `maxResponseBytes` (a larger `Content-Length` is
  *    refused at once; a longer stream errors while read); the timeout and
  *    the task's signal keep applying while the logic reads it (a failed
@@ -64,6 +70,8 @@ type Outcome = { response: UndiciResponse; attempts: number; redirected: boolean
 export class HttpConnection implements AgentConnection<HttpAgent> {
   private readonly base: URL;
   private readonly dispatcher: Agent;
+  /** For redirect hops outside the base origin: the guard without allowPrivateNetwork (the same dispatcher when it is off). */
+  private readonly foreignDispatcher: Agent;
   private readonly tokens: OAuth2TokenCache | undefined;
   private readonly random: () => number;
   private closing: Promise<void> | undefined;
@@ -75,16 +83,20 @@ export class HttpConnection implements AgentConnection<HttpAgent> {
     options: HttpConnectionOptions = {},
   ) {
     this.base = new URL(settings.baseUrl);
-    const guard = createSsrfGuard({ allowPrivateNetwork: settings.allowPrivateNetwork, allowCidrs: settings.allowCidrs });
-    this.dispatcher = createGuardedDispatcher(guard, {
+    const dispatcherOptions = {
       ...(options.lookup ? { lookup: options.lookup } : {}),
       ...(options.connector ? { connector: options.connector } : {}),
       // A Lambda container is frozen between invocations: a socket idle across a freeze is often
       // closed by the server meanwhile, so idle sockets are kept for less time there.
       keepAliveTimeoutMs: host.kind === 'lambda' ? 1_000 : 4_000,
-    });
+    };
+    this.dispatcher = createGuardedDispatcher(createSsrfGuard({ allowPrivateNetwork: settings.allowPrivateNetwork, allowCidrs: settings.allowCidrs }), dispatcherOptions);
+    // allowPrivateNetwork opens the private ranges for the configured origins (baseUrl, tokenUrl) only:
+    // a redirect to another origin must not reach loopback (on Lambda, the Runtime API at
+    // 127.0.0.1:9001) or the VPC unless allowCidrs lists the range.
+    this.foreignDispatcher = settings.allowPrivateNetwork ? createGuardedDispatcher(createSsrfGuard({ allowCidrs: settings.allowCidrs }), dispatcherOptions) : this.dispatcher;
     const auth = settings.auth;
-    this.tokens = auth?.type === 'oauth2' ? new OAuth2TokenCache(auth, this.dispatcher) : undefined;
+    this.tokens = auth?.type === 'oauth2' ? new OAuth2TokenCache(auth, this.dispatcher, settings.timeoutSeconds * 1000) : undefined;
     this.random = options.random ?? Math.random;
   }
 
@@ -93,12 +105,18 @@ export class HttpConnection implements AgentConnection<HttpAgent> {
   }
 
   close(): Promise<void> {
-    this.closing ??= this.dispatcher.close();
+    this.closing ??= Promise.all([this.dispatcher.close(), this.foreignDispatcher === this.dispatcher ? undefined : this.foreignDispatcher.close()]).then(() => undefined);
     return this.closing;
   }
 
   private async fetch(scope: AgentScope, path: string, init: RequestInit = {}): Promise<Response> {
     const method = (init.method ?? 'GET').toUpperCase();
+    const badMethod = methodRefusal(method);
+    if (badMethod !== undefined) {
+      // The method is quoted (JSON-escaped): a line break in it must not split the log line.
+      const operation = `${JSON.stringify(method.slice(0, 32))} ${describeRefusedPath(path)}`;
+      return traceAgentCall(scope, operation, () => Promise.reject(new AgentRefusedError(this.name, operation, badMethod)));
+    }
     const resolved = resolveRequestUrl(this.base, path);
     if ('refused' in resolved) {
       const operation = `${method} ${describeRefusedPath(path)}`;
@@ -150,6 +168,8 @@ export class HttpConnection implements AgentConnection<HttpAgent> {
         if (init.signal?.aborted) throw new AgentError(this.name, operation, 'aborted by the caller', { cause: init.signal.reason });
         const refusal = refusalOf(error);
         if (refusal) throw new AgentRefusedError(this.name, operation, refusal.message, { cause: refusal });
+        const permanent = permanentFailureOf(error);
+        if (permanent) throw permanent.refused ? new AgentRefusedError(this.name, operation, permanent.reason, { cause: error }) : new AgentError(this.name, operation, `${permanent.reason} (not retried)`, { cause: error });
         const reason = timeout.aborted ? `timed out after ${timeoutMs} ms` : failureCode(error);
         const delay = backoffDelayMs(attempt, { baseDelayMs, maxDelayMs }, this.random);
         if (attempt >= attemptsAllowed || scope.now() + delay >= scope.deadlineMs) {
@@ -185,7 +205,13 @@ export class HttpConnection implements AgentConnection<HttpAgent> {
     let dropBodyHeaders = false;
     let foreign = false;
     for (let hop = 0; ; hop++) {
-      const headers = this.headersFor(init.headers, foreign, token, dropBodyHeaders);
+      let headers: Headers;
+      try {
+        headers = this.headersFor(init.headers, foreign, token, dropBodyHeaders);
+      } catch (error) {
+        // WHATWG Headers' TypeError quotes the value: it may be a credential, so only the rule is told.
+        throw new AgentRefusedError(this.name, operation, 'a header name or value is not valid (RFC 9110: a name is a token; a value has no CR, LF or NUL)', { cause: error });
+      }
       const response = await undiciFetch(current, {
         ...(init as object),
         method: currentMethod,
@@ -193,7 +219,7 @@ export class HttpConnection implements AgentConnection<HttpAgent> {
         body: body as never,
         redirect: 'manual',
         signal,
-        dispatcher: this.dispatcher,
+        dispatcher: current.origin === this.base.origin ? this.dispatcher : this.foreignDispatcher,
         ...(isStreamBody(body) ? { duplex: 'half' } : {}),
       });
       const location = response.headers.get('location');
@@ -261,10 +287,46 @@ export class HttpConnection implements AgentConnection<HttpAgent> {
   }
 }
 
-/** A refused path as the log shows it: no query, no userinfo (`https://user:pw@host/` is a refused "path" too). */
+/** A refused path as the log shows it: no query, no userinfo (`https://user:pw@host/` is a refused "path" too), control characters escaped. */
 function describeRefusedPath(path: string): string {
   const beforeQuery = path.split(/[?#]/, 1)[0] ?? '';
-  return beforeQuery.replace(/^([A-Za-z][A-Za-z0-9+.-]*:)?([/\\]{2})[^/\\]*@/, '$1$2');
+  return beforeQuery
+    .replace(/^([A-Za-z][A-Za-z0-9+.-]*:)?([/\\]{2})[^/\\]*@/, '$1$2')
+    .replace(/[\u0000-\u001f\u007f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** RFC 9110 §9.1: a method is a token. */
+const METHOD_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Fetch forbids these methods (CONNECT opens a tunnel; TRACE/TRACK echo the request's credentials). */
+const FORBIDDEN_METHODS: ReadonlySet<string> = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/** Why a method is refused before sending, or `undefined` when it may be sent. */
+function methodRefusal(method: string): string | undefined {
+  if (!METHOD_TOKEN.test(method)) return 'the method is not an RFC 9110 token';
+  if (FORBIDDEN_METHODS.has(method)) return `Fetch forbids the ${method} method`;
+  return undefined;
+}
+
+/**
+ * undici errors a retry cannot fix: the request itself is invalid (refused
+ * before sending), or the server's answer breaks a limit it will break again.
+ */
+const PERMANENT_UNDICI_ERRORS: Readonly<Record<string, { refused: boolean; reason: string }>> = {
+  UND_ERR_INVALID_ARG: { refused: true, reason: 'undici refused the request' },
+  UND_ERR_NOT_SUPPORTED: { refused: true, reason: 'undici does not support the request' },
+  UND_ERR_INVALID_RETURN_VALUE: { refused: true, reason: 'undici refused the request' },
+  UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: { refused: false, reason: 'the request body does not match its Content-Length' },
+  UND_ERR_HEADERS_OVERFLOW: { refused: false, reason: 'the response headers exceed undici\'s limit' },
+};
+
+/** A failure in an error's cause chain that fails the same way on every attempt; the reason names undici's code and message (undici's messages carry no values). */
+function permanentFailureOf(error: unknown): { refused: boolean; reason: string } | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    const known = typeof code === 'string' ? PERMANENT_UNDICI_ERRORS[code] : undefined;
+    if (known) return { refused: known.refused, reason: `${known.reason}: ${current.message} (${code as string})` };
+  }
+  return undefined;
 }
 
 function contentLength(response: UndiciResponse): number | undefined {

@@ -9,11 +9,19 @@ export interface CheckedMailMessage {
 }
 
 /**
+ * C0 controls and DEL: CR/LF would write headers or SMTP commands; a NUL
+ * ends the address for some parsers and not for others (nodemailer's
+ * parser dropped it, turning `a@x\0rcpt to:<b@y>` into a mail for b@y).
+ */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/**
  * Checks a message before any connection is made: returns the reason it is
  * refused, or the fields to send.
  *
  * Refused: no sender (after the connection's default), a sender or address
- * field holding CR or LF (it would write its own headers: header injection),
+ * field holding a control character (CR or LF would write its own headers:
+ * header injection; NUL, tab and the other C0 controls and DEL too),
  * no recipient across to/cc/bcc, a blank subject, no text and no html body.
  * An address field may list several addresses (`a@x, B <b@y>`), as in a
  * header; each counts.
@@ -21,10 +29,14 @@ export interface CheckedMailMessage {
 export function checkMailMessage(message: MailMessage, defaultFrom: string | undefined): CheckedMailMessage | { refused: string } {
   const from = message.from ?? defaultFrom;
   if (from === undefined || from.trim() === '') return { refused: 'the message has no sender (from) and the connection no default' };
-  const lineBreakIn = [['from', from] as const, ['replyTo', message.replyTo] as const, ...(['to', 'cc', 'bcc'] as const).flatMap((field) => listOf(message[field]).map((value) => [field, value] as const))].find(
-    ([, value]) => value !== undefined && /[\r\n]/.test(value),
-  );
-  if (lineBreakIn) return { refused: `${lineBreakIn[0]} holds a line break` };
+  const addressFields = [['from', from] as const, ['replyTo', message.replyTo] as const, ...(['to', 'cc', 'bcc'] as const).flatMap((field) => listOf(message[field]).map((value) => [field, value] as const))];
+  for (const [field, value] of addressFields) {
+    const control = typeof value === 'string' ? CONTROL_CHARACTER.exec(value) : null;
+    if (control === null) continue;
+    const char = control[0];
+    if (char === '\r' || char === '\n') return { refused: `${field} holds a line break` };
+    return { refused: `${field} holds a control character (U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})` };
+  }
   const to = listOf(message.to);
   const cc = listOf(message.cc);
   const bcc = listOf(message.bcc);

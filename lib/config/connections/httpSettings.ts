@@ -8,7 +8,7 @@ import { secretable } from './secretRef.js';
  * ```yaml
  * crm:
  *   type: http
- *   baseUrl: https://api.example.com/v2/   # logic paths resolve under /v2/
+ *   baseUrl: https://api.example.com/v2/   # logic paths resolve under /v2/ (no query string)
  *   headers: { Accept: application/json, X-Tenant: { env: CRM_TENANT } }
  *   auth: { type: oauth2, tokenUrl: https://auth.example.com/token, clientId: sluice, clientSecret: { ssm: /crm/secret } }
  *   timeoutSeconds: 30           # per attempt
@@ -20,7 +20,8 @@ import { secretable } from './secretRef.js';
  *
  * Credentials (`auth`, header values) may be secret references; the auth
  * and the default headers are sent to `baseUrl`'s origin only (dropped on a
- * redirect to another origin).
+ * redirect to another origin). A default header may not be named `env`,
+ * `ssm`, `secretsManager` or `json` (a secret reference's keys).
  */
 
 /** Integers written through a variable (`${env:N}`) arrive as strings. */
@@ -35,6 +36,25 @@ const httpUrl = (what: string) =>
 
 /** RFC 9110 token: what a header name may be. */
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a header name');
+
+/** The keys of a secret reference (`secretRef.ts`): a headers map with only these keys reads as one reference. */
+const SECRET_REF_KEYS: ReadonlySet<string> = new Set(['env', 'ssm', 'secretsManager', 'json']);
+
+/**
+ * Default headers: none may be named after a secret reference's key
+ * (`headers: { env: X }` cannot be told from a reference to the variable X:
+ * the secret resolver would replace the whole map by its value).
+ */
+const defaultHeaders = z.record(headerName, secretable(z.string())).superRefine((headers, context) => {
+  for (const name of Object.keys(headers)) {
+    if (!SECRET_REF_KEYS.has(name)) continue;
+    context.addIssue({
+      code: 'custom',
+      path: [name],
+      message: `a default header may not be named ${name}: it cannot be told from a secret reference ({ env | ssm | secretsManager | json }); send it from the logic's fetch() instead`,
+    });
+  }
+});
 
 const authSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('bearer'), token: secretable(z.string().min(1)) }),
@@ -55,8 +75,11 @@ const authSchema = z.discriminatedUnion('type', [
 
 export const httpSettingsSchema = z.strictObject({
   type: z.literal('http'),
-  baseUrl: httpUrl('baseUrl'),
-  headers: z.record(headerName, secretable(z.string())).optional(),
+  /** No query or fragment: logic paths resolve under it, which would drop them from every request. */
+  baseUrl: httpUrl('baseUrl')
+    .refine((text) => new URL(text).search === '' && !text.includes('?'), 'baseUrl must not have a query string: it would be dropped from every request (put credentials in auth, constant parameters in the paths the logic fetches)')
+    .refine((text) => !text.includes('#'), 'baseUrl must not have a fragment'),
+  headers: defaultHeaders.optional(),
   auth: authSchema.optional(),
   /** Per attempt, the whole exchange (connect, headers, body). @default 30 */
   timeoutSeconds: integer(1, 900).default(30),

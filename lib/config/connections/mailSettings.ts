@@ -3,6 +3,8 @@ import { secretable } from './secretRef.js';
 
 /** What a mail address, a sender or the url may never hold: a line break would let a value write its own headers or SMTP commands. */
 const NO_LINE_BREAK = /^[^\r\n]*$/;
+/** A sender holds no C0 control character nor DEL (a NUL splits an address differently for each parser). */
+const NO_CONTROL_CHARACTER = /^[^\u0000-\u001f\u007f]*$/;
 
 /**
  * `smtp://` (STARTTLS when the server offers it, port 587 by default) or
@@ -46,7 +48,7 @@ export const smtpSettingsSchema = z
     type: z.literal('smtp'),
     url: smtpUrlSchema,
     password: secretable(z.string().min(1)).optional(),
-    from: z.string().min(1).regex(NO_LINE_BREAK, 'must be on one line').optional(),
+    from: z.string().min(1).regex(NO_LINE_BREAK, 'must be on one line').regex(NO_CONTROL_CHARACTER, 'must not hold a control character').optional(),
     timeoutSeconds: z.number().positive().max(900).optional(),
     allowPrivateNetwork: z.boolean().optional(),
   })
