@@ -36,12 +36,15 @@ export function isCalendarDay(value: string): boolean {
 }
 
 /**
- * A calendar day, `YYYY-MM-DD`. One check, so a bad value gets one issue:
- * its format, or (well formed) that the calendar has no such day.
+ * A calendar day, `YYYY-MM-DD`. A bad value gets one issue: its format (the
+ * regex aborts, so the calendar is not asked), or that the calendar has no
+ * such day. The regex also stays in the input's JSON Schema (AWS checks it
+ * before the worker; a refinement has no JSON form).
  */
-export const daySchema = z.string().refine(isCalendarDay, {
-  error: (issue) => (typeof issue.input === 'string' && DAY.test(issue.input) ? `${issue.input} is not a day of the calendar` : 'expected a day as YYYY-MM-DD'),
-});
+export const daySchema = z
+  .string()
+  .regex(DAY, { message: 'expected a day as YYYY-MM-DD', abort: true })
+  .refine(isCalendarDay, { error: (issue) => `${String(issue.input)} is not a day of the calendar` });
 const airportCode = z.string().regex(/^[A-Z0-9]{3,4}$/, 'expected an airport code (3-4 capital letters or digits)');
 
 /**
