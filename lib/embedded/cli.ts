@@ -7,6 +7,10 @@
  *
  * Environment: PORT, HOST, SLUICE_DATA_DIR, SLUICE_STAGE, SLUICE_API_TOKEN
  * (flags win). See parseCliOptions.ts for the rules.
+ *
+ * SIGTERM or SIGINT drains (running tasks finish or are released) and exits 0;
+ * another signal more than 1 s after the first exits at once (1). package.json's
+ * start script `exec`s this, so npm's forwarded signals reach it directly.
  */
 import { EmbeddedRuntime } from './runtime/EmbeddedRuntime.js';
 import { API_TOKEN_FILE } from './runtime/resolveApiToken.js';
