@@ -3,8 +3,9 @@
  * per airport, exported as a CSV file for the people who plan around them.
  *
  *   POST /exports/airport-delays          every origin with at least `minFlights` flights
- *   POST /exports/airport-delays/{iata}   one airport (404 if the warehouse does not know it)
- *   body (optional): { "minFlights"?: 100, "top"?: 10 }
+ *   POST /exports/airport-delays/{iata}   one airport (400 InvalidAirportCode for a code that is not
+ *                                         3-4 letters or digits; 404 UnknownAirport if the warehouse does not know it)
+ *   body (optional, JSON): { "minFlights"?: 100, "top"?: 10 }   integers (a string, boolean or array is a 400)
  *
  *   lookup -> the airport of the path, checked against the warehouse
  *   export -> the aggregates, streamed from the warehouse (server-side
@@ -15,10 +16,11 @@ import * as z from 'zod';
 import { defineProcess, NonRetriableError, sql, type Aggregator, type Logic } from '../lib/index.js';
 import { ensureWarehouse } from './shared/warehouse.js';
 
+// Strict numbers, not z.coerce: a JSON body's `true`, `[5]` or `"abc"` is a 400 naming the type it got, never a number.
 const input = z
   .strictObject({
-    minFlights: z.coerce.number().int().min(1).default(100),
-    top: z.coerce.number().int().min(1).max(100).default(10),
+    minFlights: z.number().int().min(1).default(100),
+    top: z.number().int().min(1).max(100).default(10),
   })
   .nullish();
 type Input = z.infer<typeof input>;
@@ -41,28 +43,44 @@ export interface DelayExport {
   top: AirportDelay[];
 }
 
+/** 404: a well-formed code the warehouse's `airports` does not hold. */
 class UnknownAirport extends NonRetriableError {
   override name = 'UnknownAirport';
 }
 
+/** 400: the path's code is not an airport code at all. */
+class InvalidAirportCode extends NonRetriableError {
+  override name = 'InvalidAirportCode';
+}
+
+/** IATA codes are 3 letters or digits; the warehouse's airports also hold 42 four-character FAA codes (`1ND3`). */
 const IATA = /^[A-Za-z0-9]{3,4}$/;
+/** The most characters of a bad code an error message repeats. */
+const ECHOED = 8;
+
+/** A bad code as an error message shows it: quoted, at most {@link ECHOED} characters, its length when cut. */
+function shown(code: string): string {
+  return code.length <= ECHOED ? JSON.stringify(code) : `${JSON.stringify(code.slice(0, ECHOED))}... (${code.length} characters)`;
+}
 
 const lookup: Logic<Input> = {
   name: 'lookup',
   async run(ctx) {
+    const raw = ctx.payload.type === 'http' ? ctx.payload.pathParameters.iata : undefined;
+    // The code's format first: a malformed one is the caller's mistake, whatever the warehouse holds.
+    if (raw !== undefined && !IATA.test(raw)) {
+      ctx.response.status(400);
+      throw new InvalidAirportCode(`iata: expected an airport code of 3-4 letters or digits, got ${shown(raw)}`);
+    }
     const warehouse = ctx.db('warehouse');
     await ensureWarehouse(warehouse);
-    const raw = ctx.payload.type === 'http' ? ctx.payload.pathParameters.iata : undefined;
     if (raw === undefined) return;
-    if (!IATA.test(raw)) {
-      ctx.response.status(400);
-      throw new UnknownAirport(`'${raw}' is not an airport code (3-4 letters or digits)`);
-    }
     const iata = raw.toUpperCase();
     const { rows } = await warehouse.query(sql`SELECT iata FROM airports WHERE iata = ${iata}`);
     if (rows.length === 0) {
+      const any = await warehouse.query('SELECT iata FROM airports LIMIT 1');
       ctx.response.status(404);
-      throw new UnknownAirport(`no airport '${iata}' in the warehouse`);
+      throw new UnknownAirport(`no airport '${iata}' in the warehouse${any.rows.length === 0 ? ' (it has no airports yet: load-flights loads them)' : ''}`);
     }
     ctx.session.set('iata', iata);
   },

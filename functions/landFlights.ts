@@ -7,27 +7,36 @@
  *   extract -> the source's flights of those days, streamed from
  *              `datasets:flights-20k.json`
  *   land    -> `landing:flights/<day>.csv` per day, and `landing:airports.csv`
- *              (the reference data) when it was never landed
+ *              (the reference data) when it was never landed, or again when
+ *              the input says `"refreshAirports": true`
  *
  * Triggers (serverless.yml): every 10 minutes, and `POST /flights/landings`
- * with `{ "from": "2001-01-01", "to": "2001-01-07" }` to land a range now.
- * `load-flights` picks the files up.
+ * with `{ "from": "2001-01-01", "to": "2001-01-07" }` to land a range now
+ * (both calendar days, at most 92 of them; 400 otherwise), optionally with
+ * `"refreshAirports": true`. `load-flights` picks the files up (and reloads
+ * the airports from its processed copy into a warehouse that has none).
  */
 import * as z from 'zod';
 import { defineProcess, type Aggregator, type Logic } from '../lib/index.js';
-import { AIRPORTS_FILE, dayOf, daySchema, daysBetween, FIRST_DAY, FLIGHTS_FILE, LAST_DAY, type FlightRecord } from './shared/flights.js';
+import { AIRPORTS_FILE, dayOf, daySchema, daysBetween, FIRST_DAY, FLIGHTS_FILE, isCalendarDay, LAST_DAY, type FlightRecord } from './shared/flights.js';
+
+/** The most days one request lands (a quarter). */
+const MAX_DAYS = 92;
+/** Whether both ends of the range are given and are calendar days. */
+const isRange = (i: { from?: string; to?: string }): i is { from: string; to: string } =>
+  i.from !== undefined && i.to !== undefined && isCalendarDay(i.from) && isCalendarDay(i.to);
 
 const input = z
   .strictObject({
     from: daySchema.optional(),
     to: daySchema.optional(),
-    /** Land airports.csv again even when it was landed before. */
+    /** Land airports.csv again even when it was landed before (e.g. after the source's airports changed). */
     refreshAirports: z.boolean().default(false),
   })
   .refine((i) => (i.from === undefined) === (i.to === undefined), { message: 'give both from and to, or neither' })
-  .refine((i) => i.from === undefined || i.to === undefined || (i.from <= i.to && daysBetween(i.from, i.to).length <= 92), {
-    message: 'from must not be after to, and a range has at most 92 days',
-  })
+  // Only between two real days: a malformed one already has its own issue, and comparing it would add a misleading second.
+  .refine((i) => !isRange(i) || i.from <= i.to, { message: 'from must not be after to', path: ['to'] })
+  .refine((i) => !isRange(i) || Date.parse(i.to) - Date.parse(i.from) < MAX_DAYS * 86_400_000, { message: `a range has at most ${MAX_DAYS} days`, path: ['to'] })
   .nullish();
 type Input = z.infer<typeof input>;
 

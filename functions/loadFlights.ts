@@ -4,7 +4,10 @@
  *   discover      -> the warehouse tables (created when missing) and the
  *                    files waiting in `landing:flights/`
  *   load-airports -> `landing:airports.csv`, when there, replaces the
- *                    `airports` table (atomically: readers never see it half loaded)
+ *                    `airports` table (atomically: readers never see it half
+ *                    loaded) and moves to `processed/`; a warehouse whose
+ *                    `airports` is empty (a new one, after SLUICE_WAREHOUSE_URL
+ *                    changed) is loaded from `processed/airports.csv` instead
  *   load-flights  -> each file streamed through readCsv, validated and
  *                    transformed (shared/flights.ts), merged into `flights` on
  *                    `flight_id`, then moved to `processed/`; a file with a bad
@@ -68,16 +71,33 @@ const discover: Logic<Input> = {
   },
 };
 
+const PROCESSED_AIRPORTS = `processed/${AIRPORTS_FILE}`;
+
 const loadAirports: Logic<Input> = {
   name: 'load-airports',
   async run(ctx) {
     const landing = ctx.files('landing');
-    if (!(await landing.stat(AIRPORTS_FILE))) return;
+    const warehouse = ctx.db('warehouse');
+    let source: string;
+    if (await landing.stat(AIRPORTS_FILE)) {
+      source = AIRPORTS_FILE;
+    } else {
+      // Self-healing: a warehouse without airports (a new one: SLUICE_WAREHOUSE_URL switched) gets them
+      // from the copy loaded before, which land-flights will not land again.
+      const { rows } = await warehouse.query('SELECT iata FROM airports LIMIT 1');
+      if (rows.length > 0) return;
+      if (!(await landing.stat(PROCESSED_AIRPORTS))) {
+        ctx.log.warn(`the warehouse has no airports and ${AIRPORTS_FILE} is not landed: land-flights lands it on its next run`);
+        return;
+      }
+      source = PROCESSED_AIRPORTS;
+      ctx.log.info(`the warehouse has no airports: reloading them from ${PROCESSED_AIRPORTS}`);
+    }
     const rows = async function* () {
-      for await (const record of landing.readCsv(AIRPORTS_FILE)) yield toAirportRow(record);
+      for await (const record of landing.readCsv(source)) yield toAirportRow(record);
     };
-    const { rowCount } = await ctx.db('warehouse').load('airports', rows(), { mode: 'replace' });
-    await landing.move(AIRPORTS_FILE, `processed/${AIRPORTS_FILE}`);
+    const { rowCount } = await warehouse.load('airports', rows(), { mode: 'replace' });
+    if (source === AIRPORTS_FILE) await landing.move(AIRPORTS_FILE, PROCESSED_AIRPORTS);
     ctx.session.set('airports', rowCount);
   },
 };

@@ -21,8 +21,30 @@ export const AIRPORTS_FILE = 'airports.csv';
 export const FIRST_DAY = '2001-01-01';
 export const LAST_DAY = '2001-03-31';
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-export const daySchema = z.string().regex(DAY, 'expected YYYY-MM-DD');
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Whether `value` is a day of the (proleptic Gregorian) calendar written `YYYY-MM-DD`: `2001-02-30` and `2001-13-01` are not. */
+export function isCalendarDay(value: string): boolean {
+  const match = DAY.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  // setUTCFullYear rolls an impossible day over (Feb 30 -> Mar 2): a real day comes back unchanged.
+  // (Not Date.UTC: it reads years 0-99 as 1900-1999.)
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/**
+ * A calendar day, `YYYY-MM-DD`. A bad value gets one issue: its format (the
+ * regex aborts, so the calendar is not asked), or that the calendar has no
+ * such day. The regex also stays in the input's JSON Schema (AWS checks it
+ * before the worker; a refinement has no JSON form).
+ */
+export const daySchema = z
+  .string()
+  .regex(DAY, { message: 'expected a day as YYYY-MM-DD', abort: true })
+  .refine(isCalendarDay, { error: (issue) => `${String(issue.input)} is not a day of the calendar` });
 const airportCode = z.string().regex(/^[A-Z0-9]{3,4}$/, 'expected an airport code (3-4 capital letters or digits)');
 
 /**

@@ -7,12 +7,19 @@
  *
  * Environment: PORT, HOST, SLUICE_DATA_DIR, SLUICE_STAGE, SLUICE_API_TOKEN
  * (flags win). See parseCliOptions.ts for the rules.
+ *
+ * SIGTERM or SIGINT drains (running tasks finish or are released) and exits 0;
+ * another signal more than 1 s after the first exits at once (1). package.json's
+ * start script `exec`s this, so npm's forwarded signals reach it directly.
  */
 import { EmbeddedRuntime } from './runtime/EmbeddedRuntime.js';
 import { API_TOKEN_FILE } from './runtime/resolveApiToken.js';
 import { consoleRuntimeLog } from './runtime/RuntimeLog.js';
 import { describeConnection } from '../config/connections/describeConnection.js';
 import { CliUsageError, parseCliOptions, USAGE } from './parseCliOptions.js';
+
+/** Signals closer together than this (ms) are one request to stop, delivered twice (see main's shutdown). */
+const SAME_SIGNAL_MS = 1000;
 
 async function main(): Promise<void> {
   const options = parseCliOptions(process.argv.slice(2), process.env, process.cwd());
@@ -34,12 +41,16 @@ async function main(): Promise<void> {
   });
   printBanner(runtime, dataDir);
 
-  let signals = 0;
+  // A second signal exits at once, unless it is the first one delivered twice: `npm start` execs this
+  // process and forwards the signals it gets, so a Ctrl-C arrives from the terminal and from npm together.
+  let firstSignalAt: number | undefined;
   const shutdown = (signal: string) => {
-    if (++signals > 1) {
+    if (firstSignalAt !== undefined) {
+      if (Date.now() - firstSignalAt < SAME_SIGNAL_MS) return;
       log.warn(`${signal} again: exiting now`);
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     log.info(`${signal}: draining (running tasks finish or are released for retry)`);
     runtime.stop().then(
       () => {
