@@ -11,6 +11,7 @@ import { defineProcess, processDefinitionOf } from '../../../lib/index.js';
 import { writeTestCatalog } from '../../helpers/deploymentCatalog.js';
 import { httpApiEvent, lambdaContext } from './lambdaEvents.js';
 import { createLambdaStack, type LambdaStack } from './lambdaStack.js';
+import { createKvTable } from '../../setup/awsResources.js';
 
 const TOKEN = 'ssm-held-token-4b8e21';
 const PARAMETER = '/agents-test/crm-token';
@@ -88,6 +89,28 @@ describe('agents on the Lambda runtime', () => {
     }
     expect(crmHeaders.map((headers) => headers.authorization)).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
     expect(ssmCalls).toBe(1);
+  });
+
+  it('ctx.kv is the DynamoDB table of the function, and /sluice/kv on the platform API reads the same entries', async () => {
+    const table = `${stack.tableName}-kv`;
+    await createKvTable(stack.dynamo, table);
+    const kvEnv = { [SLUICE_ENV.kvTable]: table, [SLUICE_ENV.kvMaxTtlSeconds]: '3600' };
+    const counter = defineProcess({
+      name: 'push',
+      logics: [{ name: 'count', run: async (ctx) => ctx.session.set('n', await ctx.kv.increment('runs')) }],
+      aggregator: { name: 'done', run: (ctx) => ({ n: ctx.session.get('n') }) },
+    });
+    const handler = stack.processHandler(processDefinitionOf(counter.handler)!, kvEnv);
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const reply = (await handler(httpApiEvent({ method: 'POST', path: '/push' }), lambdaContext())) as { statusCode: number; body: string };
+      counts.push(JSON.parse(reply.body).n);
+    }
+    expect(counts).toEqual([1, 2, 3]);
+    const platform = stack.platformHandler(kvEnv);
+    const read = (await platform(httpApiEvent({ method: 'GET', path: '/sluice/kv/runs', route: '/sluice/kv/{key+}', pathParameters: { key: 'runs' } }, 'platform'), lambdaContext())) as { statusCode: number; body: string };
+    expect(read.statusCode).toBe(200);
+    expect(JSON.parse(read.body)).toMatchObject({ key: 'runs', value: 3 });
   });
 
   it('a parameter that cannot be read fails the container start, naming the setting and the parameter, never a value', async () => {
