@@ -186,7 +186,6 @@ describe('the CloudFormation template', () => {
     }
 
     const taskQueueIds = new Set(manifest.processes.map((p) => ofType('AWS::SQS::Queue').find(([, q]) => q.Properties.QueueName === p.taskQueue)![0]));
-    const table = { 'Fn::GetAtt': ['SluiceTaskTable', 'Arn'] };
     const sqsResourcesByProcess = new Map<string, Set<string>>();
     for (const process of manifest.processes) {
       const [lambdaId, fn] = lambdaOf(process.name);
@@ -201,8 +200,11 @@ describe('the CloudFormation template', () => {
       expect(granted, process.name).toEqual(consumed);
       expect(sqs.flatMap(actionsOf).sort()).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage']);
       const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-      expect(dynamo.flatMap(actionsOf).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
-      expect(dynamo.flatMap(resourcesOf)).toEqual([table]);
+      // The task table: read and write its own records; the key-value table (ctx.kv): its item operations.
+      expect(dynamo.map((s) => [resourcesOf(s).map((r) => getAtt(r) ?? r), actionsOf(s).sort()])).toEqual([
+        [['SluiceTaskTable'], ['dynamodb:GetItem', 'dynamodb:PutItem']],
+        [['SluiceKvTable'], ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+      ]);
       sqsResourcesByProcess.set(process.name, granted);
     }
     // No function can act on another function's queue.
@@ -215,7 +217,10 @@ describe('the CloudFormation template', () => {
     const platformSqs = platform.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
     expect(platformSqs.flatMap(actionsOf)).toEqual(['sqs:SendMessage']);
     expect(new Set(platformSqs.flatMap((s) => resourcesOf(s).map((r) => getAtt(r)!)))).toEqual(taskQueueIds);
-    expect(platform.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    expect(platform.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:'))).map((s) => [resourcesOf(s).map((r) => getAtt(r) ?? r), actionsOf(s).sort()])).toEqual([
+      [['SluiceTaskTable', { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['SluiceTaskTable', 'Arn'] }, '/index/byProcess']] }], ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']],
+      [['SluiceKvTable'], ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+    ]);
 
     // The framework's shared default role, if any, holds no data access.
     const shared = template.Resources.IamRoleLambdaExecution;
