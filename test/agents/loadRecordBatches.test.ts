@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batches } from '../../lib/agents/database/batches.js';
 import { createDatabaseConnection } from '../../lib/agents/database/createDatabaseConnection.js';
 import { startPgliteServer } from '../../lib/agents/database/PgliteServer.js';
 import { createFileConnection } from '../../lib/agents/files/createFileConnection.js';
@@ -212,5 +213,34 @@ describe('the readers in batches and record by record', () => {
     expect(arrays.map((batch) => batch.length)).toEqual([100, 100, 50]);
     expect(arrays.flat()).toEqual(records);
     expect(records).toEqual(rows);
+  });
+});
+
+describe("load's batches", () => {
+  const collect = async <T>(source: AsyncIterable<T[]>) => {
+    const out: T[][] = [];
+    for await (const batch of source) out.push(batch);
+    return out;
+  };
+  const batched = (arrays: number[][]): BatchedRecords<number> => ({
+    [Symbol.asyncIterator]: () => {
+      throw new Error('read record by record');
+    },
+    [RECORD_BATCHES]: async function* () {
+      yield* arrays;
+    },
+  });
+
+  it("regroups a reader's arrays into batches of the batch size, in order", async () => {
+    expect(await collect(batches(batched([[1, 2, 3], [4], [5, 6, 7, 8, 9], [10, 11]]), 2))).toEqual([[1, 2], [3, 4], [5, 6], [7, 8], [9, 10], [11]]);
+    expect(await collect(batches(batched([[1], [2], [3]]), 5))).toEqual([[1, 2, 3]]);
+    expect(await collect(batches(batched([[1, 2], [3, 4]]), 2))).toEqual([[1, 2], [3, 4]]);
+    expect(await collect(batches(batched([]), 2))).toEqual([]);
+  });
+
+  it('slices an array; reads any other iterable one row at a time', async () => {
+    expect(await collect(batches([1, 2, 3, 4, 5], 2))).toEqual([[1, 2], [3, 4], [5]]);
+    expect(await collect(batches(new Set([1, 2, 3]), 2))).toEqual([[1, 2], [3]]);
+    expect(await collect(batches(oneAtATime(batched([[1, 2, 3]])[RECORD_BATCHES]()), 2))).toEqual([[[1, 2, 3]]]);
   });
 });

@@ -28,21 +28,20 @@ export async function* batches<T>(rows: Iterable<T> | AsyncIterable<T>, size: nu
   if (batch.length > 0) yield batch;
 }
 
-/** `arrays`' items in arrays of exactly `size` (the last one shorter): an array of that size passes as it is. */
+/** `arrays`' items in arrays of exactly `size` (the last one shorter), sliced, not copied item by item: an array of that size passes as it is. */
 async function* regrouped<T>(arrays: AsyncIterable<T[]>, size: number): AsyncGenerator<T[]> {
   let batch: T[] = [];
   for await (const array of arrays) {
-    if (batch.length === 0 && array.length === size) {
-      yield array;
-      continue;
+    let start = 0;
+    if (batch.length > 0) {
+      // Top up the batch left from the arrays before.
+      start = Math.min(size - batch.length, array.length);
+      for (let i = 0; i < start; i++) batch.push(array[i]!);
+      if (batch.length < size) continue;
+      yield batch;
     }
-    for (let i = 0; i < array.length; i++) {
-      batch.push(array[i]!);
-      if (batch.length === size) {
-        yield batch;
-        batch = [];
-      }
-    }
+    for (; start + size <= array.length; start += size) yield start === 0 && array.length === size ? array : array.slice(start, start + size);
+    batch = array.slice(start);
   }
   if (batch.length > 0) yield batch;
 }
