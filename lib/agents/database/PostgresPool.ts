@@ -192,7 +192,7 @@ class PostgresSession implements SqlSession {
     // One chunk per batch: pg-copy-streams sends each chunk as its own CopyData message.
     const text = async function* () {
       try {
-        for await (const rows of batches) yield rows.map((row) => `${names.map((name) => copyTextValue(row[name])).join('\t')}\n`).join('');
+        for await (const rows of batches) yield copyText(rows, names);
       } catch (error) {
         failure = { error };
         // What the server logs with the COPY's failure: not the rows' error, which may quote data.
@@ -226,4 +226,16 @@ function toPostgresValue(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? value : value.toISOString();
   return value;
+}
+
+/** `rows` in COPY text format, a line each (concatenated: no array per row or per value). */
+function copyText(rows: ReadonlyArray<Record<string, unknown>>, names: readonly string[]): string {
+  const last = names.length - 1;
+  if (last < 0) return '\n'.repeat(rows.length);
+  let text = '';
+  for (const row of rows) {
+    for (let i = 0; i < last; i++) text += `${copyTextValue(row[names[i]!])}\t`;
+    text += `${copyTextValue(row[names[last]!])}\n`;
+  }
+  return text;
 }

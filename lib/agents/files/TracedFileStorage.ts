@@ -2,9 +2,10 @@ import type { Readable } from 'node:stream';
 import type { AgentScope } from '../../core/agents/AgentScope.js';
 import { AgentError, AgentRefusedError } from '../../core/agents/agentErrors.js';
 import type { CsvReadOptions, FileInfo, FileStorageAgent, PutOptions } from '../../core/agents/FileStorageAgent.js';
+import { RECORD_BATCHES, type BatchedRecords } from '../../core/agents/recordBatches.js';
 import { traceAgentCall, type CallMeasure } from '../../core/agents/traceAgentCall.js';
 import { abortableStream } from './abortableStream.js';
-import { csvBytes, csvRecords, jsonArrayElements, jsonLinesBytes, jsonLinesRecords, MalformedRecordsError } from './fileRecords.js';
+import { csvBytes, csvRecordBatches, jsonArrayElements, jsonLinesBytes, jsonLinesRecords, MalformedRecordsError } from './fileRecords.js';
 import type { FileCall, FileStore } from './FileStore.js';
 import { parquetRows } from './parquetRows.js';
 import { byPath, checkRelativePath } from './relativePath.js';
@@ -21,6 +22,12 @@ const WRITE_CHUNK_BYTES = 64 * 1024;
  * (`rows` for the record helpers; a reader's line is written when its
  * iteration ends). Store errors other than the agent's own become
  * `AgentError` with the credentials blanked out.
+ *
+ * The record readers return {@link BatchedRecords}: iterated with
+ * `for await`, one record at a time; through `[RECORD_BATCHES]()` (what
+ * `load` uses), the same records in arrays as the parser gives them. Each
+ * read of the file is one call and one log line; a reader's result is read
+ * either way, not both (the second way throws `AgentRefusedError`).
  */
 export class TracedFileStorage implements FileStorageAgent {
   constructor(
@@ -86,27 +93,27 @@ export class TracedFileStorage implements FileStorageAgent {
     );
   }
 
-  readCsv(path: string, options: CsvReadOptions = {}): AsyncIterable<Record<string, string>> {
-    return this.tracedRead('readCsv', path, (bytes) => csvRecords(bytes, options.delimiter ?? ','));
+  readCsv(path: string, options: CsvReadOptions = {}): BatchedRecords<Record<string, string>> {
+    return this.tracedRead('readCsv', path, (bytes) => csvRecordBatches(bytes, options.delimiter ?? ','));
   }
 
   async writeCsv(path: string, records: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, options: { delimiter?: string } = {}): Promise<{ records: number; bytes: number }> {
     return this.tracedWrite('writeCsv', path, (counted) => csvBytes(records, options.delimiter ?? ',', counted), 'text/csv; charset=utf-8');
   }
 
-  readJsonLines<T = unknown>(path: string): AsyncIterable<T> {
-    return this.tracedRead('readJsonLines', path, (bytes) => jsonLinesRecords<T>(bytes));
+  readJsonLines<T = unknown>(path: string): BatchedRecords<T> {
+    return this.tracedRead('readJsonLines', path, (bytes) => oneEach(jsonLinesRecords<T>(bytes)));
   }
 
   async writeJsonLines(path: string, records: Iterable<unknown> | AsyncIterable<unknown>): Promise<{ records: number; bytes: number }> {
     return this.tracedWrite('writeJsonLines', path, (counted) => jsonLinesBytes(records, counted), 'application/x-ndjson');
   }
 
-  readJsonArray<T = unknown>(path: string): AsyncIterable<T> {
-    return this.tracedRead('readJsonArray', path, (bytes) => jsonArrayElements<T>(bytes));
+  readJsonArray<T = unknown>(path: string): BatchedRecords<T> {
+    return this.tracedRead('readJsonArray', path, (bytes) => oneEach(jsonArrayElements<T>(bytes)));
   }
 
-  readParquet<T = Record<string, unknown>>(path: string): AsyncIterable<T> {
+  readParquet<T = Record<string, unknown>>(path: string): BatchedRecords<T> {
     return this.tracedRecords('readParquet', path, async function* (store, file, call) {
       const opened = await store.openRandomAccess(file, call);
       try {
@@ -159,64 +166,92 @@ export class TracedFileStorage implements FileStorageAgent {
   }
 
   /** A reader of the file's byte stream as one traced call (see {@link tracedRecords}). */
-  private tracedRead<T>(operation: string, path: string, records: (bytes: Readable) => AsyncGenerator<T>): AsyncIterable<T> {
+  private tracedRead<T>(operation: string, path: string, batches: (bytes: Readable) => AsyncGenerator<T[]>): BatchedRecords<T> {
     return this.tracedRecords(operation, path, async function* (store, file, call) {
       const { stream } = await store.getStream(file, call);
-      yield* records(abortableStream(stream, call.signal));
+      yield* batches(abortableStream(stream, call.signal));
     });
   }
 
   /**
-   * A reader as one traced call: the log line is written when the iteration
-   * ends — read to the end, stopped early by the consumer (`break`), or failed.
+   * A reader whose every iteration is one traced call, read record by record
+   * (`for await`) or in the source's arrays (`[RECORD_BATCHES]()`), not both.
    */
-  private tracedRecords<T>(operation: string, path: string, records: (store: FileStore, file: string, call: FileCall) => AsyncGenerator<T>): AsyncIterable<T> {
-    const agent = this;
+  private tracedRecords<T>(operation: string, path: string, batches: (store: FileStore, file: string, call: FileCall) => AsyncGenerator<T[]>): BatchedRecords<T> {
+    let way: 'records' | 'batches' | undefined;
+    const claim = (wanted: 'records' | 'batches'): void => {
+      if (way !== undefined && way !== wanted) {
+        throw new AgentRefusedError(this.scope.connection, operation, `this ${operation} result was already read ${way === 'records' ? 'record by record' : 'in batches'}: read each result one way (call ${operation} again for another read)`);
+      }
+      way = wanted;
+    };
     return {
-      async *[Symbol.asyncIterator]() {
-        let finish!: (count: number) => void;
-        let fail!: (error: unknown) => void;
-        const done = new Promise<number>((resolve, reject) => {
-          finish = resolve;
-          fail = reject;
-        });
-        done.catch(() => {}); // when run() fails before awaiting it (a refused path, an aborted signal)
-        let file = '';
-        let refusal: unknown;
-        try {
-          file = agent.check(operation, path, 'file');
-        } catch (error) {
-          refusal = error;
-        }
-        const logged = agent.run(
-          operation,
-          () => {
-            if (refusal !== undefined) throw refusal;
-            return { path: file };
-          },
-          () => done,
-          (count) => ({ rows: count }),
-        );
-        logged.catch(() => {}); // the error reaches the consumer through the iteration
-        let count = 0;
-        try {
-          // run() refuses these before starting the call: its error (logged already) is the reader's.
-          if (refusal !== undefined || agent.scope.signal.aborted) await logged;
-          for await (const record of records(agent.store, file, { operation, signal: agent.scope.signal })) {
-            count++;
-            yield record;
-          }
-          finish(count);
-        } catch (error) {
-          const translated = agent.translate(operation, error);
-          fail(translated);
-          throw translated;
-        } finally {
-          finish(count); // stopped early: settles once, the first call wins
-          await logged.catch(() => {});
-        }
+      [Symbol.asyncIterator]: () => {
+        claim('records');
+        return this.tracedIteration<T, T>(operation, path, batches, true);
+      },
+      [RECORD_BATCHES]: () => {
+        claim('batches');
+        return this.tracedIteration<T, T[]>(operation, path, batches, false);
       },
     };
+  }
+
+  /**
+   * One read as one traced call: the log line (`rows`: the records handed
+   * to the consumer) is written when the iteration ends — read to the end,
+   * stopped early by the consumer (`break`), or failed. `each`: yield the
+   * records one at a time, else the source's arrays.
+   */
+  private async *tracedIteration<T, Y extends T | T[]>(operation: string, path: string, batches: (store: FileStore, file: string, call: FileCall) => AsyncGenerator<T[]>, each: boolean): AsyncGenerator<Y> {
+    let finish!: (count: number) => void;
+    let fail!: (error: unknown) => void;
+    const done = new Promise<number>((resolve, reject) => {
+      finish = resolve;
+      fail = reject;
+    });
+    done.catch(() => {}); // when run() fails before awaiting it (a refused path, an aborted signal)
+    let file = '';
+    let refusal: unknown;
+    try {
+      file = this.check(operation, path, 'file');
+    } catch (error) {
+      refusal = error;
+    }
+    const logged = this.run(
+      operation,
+      () => {
+        if (refusal !== undefined) throw refusal;
+        return { path: file };
+      },
+      () => done,
+      (count) => ({ rows: count }),
+    );
+    logged.catch(() => {}); // the error reaches the consumer through the iteration
+    let count = 0;
+    try {
+      // run() refuses these before starting the call: its error (logged already) is the reader's.
+      if (refusal !== undefined || this.scope.signal.aborted) await logged;
+      for await (const batch of batches(this.store, file, { operation, signal: this.scope.signal })) {
+        if (each) {
+          for (const record of batch) {
+            count++;
+            yield record as Y;
+          }
+        } else {
+          count += batch.length;
+          yield batch as Y;
+        }
+      }
+      finish(count);
+    } catch (error) {
+      const translated = this.translate(operation, error);
+      fail(translated);
+      throw translated;
+    } finally {
+      finish(count); // stopped early: settles once, the first call wins
+      await logged.catch(() => {});
+    }
   }
 
   private check(operation: string, path: unknown, kind: 'file' | 'directory'): string {
@@ -244,6 +279,11 @@ export class TracedFileStorage implements FileStorageAgent {
     for (const secret of this.store.secrets) if (secret !== '') redacted = redacted.split(secret).join('***');
     return redacted;
   }
+}
+
+/** A record at a time as arrays of one, for readers whose parser gives no more (streamed JSON). */
+async function* oneEach<T>(records: AsyncIterable<T>): AsyncGenerator<T[]> {
+  for await (const record of records) yield [record];
 }
 
 async function* oneChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {

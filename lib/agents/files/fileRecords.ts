@@ -16,33 +16,56 @@ export class MalformedRecordsError extends Error {
   override name = 'MalformedRecordsError';
 }
 
+/** csv-parse's parser core (`Parser#api`, what its stream and sync APIs drive): parses a chunk synchronously, pushing each record. */
+interface CsvParserCore {
+  parse(chunk: Buffer | undefined, end: boolean, push: (fields: string[]) => void, close: () => void): Error | undefined;
+}
+
 /**
- * CSV records: the header row gives the keys, every value is a string
- * (csv-parse: RFC 4180 quoting, a UTF-8 BOM is skipped, `\r\n` or `\n`).
+ * CSV records in arrays, one per chunk of the byte stream (its records; a
+ * chunk ending mid-record gives that record to the next array): the header
+ * row gives the keys, every value is a string (csv-parse: RFC 4180 quoting,
+ * a UTF-8 BOM is skipped, `\r\n` or `\n`, every record must have the header's
+ * field count). The arrays are never empty. A malformed record throws
+ * {@link MalformedRecordsError} after the array of the records before it.
  */
-export async function* csvRecords(bytes: Readable, delimiter: string): AsyncGenerator<Record<string, string>> {
-  // Arrays, keyed here: csv-parse's `columns: true` defines every field with
-  // Object.defineProperty, which made it ~1.6x slower per record (bench/load.ts).
-  // Its checks stay: every record must have the header's field count.
-  const parser = parse({ bom: true, delimiter, relax_column_count: false });
-  const records = pipeline(bytes, parser, () => {});
+export async function* csvRecordBatches(bytes: Readable, delimiter: string): AsyncGenerator<Record<string, string>[]> {
+  // csv-parse's core, driven directly with the stream's chunks: its Transform stream
+  // and async iterator cost a promise per record (bench/load.ts). Arrays, keyed here:
+  // `columns: true` defines every field with Object.defineProperty, ~1.6x slower per record.
+  const parser = (parse({ bom: true, delimiter, relax_column_count: false }) as unknown as { api: CsvParserCore }).api;
   let header: string[] | undefined;
   // Plain assignment would set the prototype for a `__proto__` column: such a header keeps csv-parse's way.
   let define = false;
-  try {
-    for await (const fields of records as AsyncIterable<string[]>) {
-      if (header === undefined) {
-        header = fields;
-        define = header.includes('__proto__');
-        continue;
-      }
-      const record: Record<string, string> = {};
-      for (let i = 0; i < header.length; i++) {
-        if (define) Object.defineProperty(record, header[i]!, { value: fields[i], enumerable: true, writable: true, configurable: true });
-        else record[header[i]!] = fields[i]!;
-      }
-      yield record;
+  let batch: Record<string, string>[] = [];
+  const push = (fields: string[]): void => {
+    if (header === undefined) {
+      header = fields;
+      define = header.includes('__proto__');
+      return;
     }
+    const record: Record<string, string> = {};
+    for (let i = 0; i < header.length; i++) {
+      if (define) Object.defineProperty(record, header[i]!, { value: fields[i], enumerable: true, writable: true, configurable: true });
+      else record[header[i]!] = fields[i]!;
+    }
+    batch.push(record);
+  };
+  const close = (): void => {};
+  let failure: Error | undefined;
+  try {
+    for await (const chunk of bytes) {
+      failure = parser.parse(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer), false, push, close);
+      if (batch.length > 0) {
+        const out = batch;
+        batch = [];
+        yield out;
+      }
+      if (failure !== undefined) throw failure;
+    }
+    failure = parser.parse(undefined, true, push, close);
+    if (batch.length > 0) yield batch;
+    if (failure !== undefined) throw failure;
   } catch (error) {
     throw asMalformed(error, 'CSV');
   } finally {

@@ -23,11 +23,12 @@ function zstd(): Compressors {
 
 /**
  * The rows of a Parquet file as objects (hyparquet's `parquetReadObjects`),
- * one row group at a time: only one row group's column chunks are in memory.
+ * in one array per row group (empty groups skipped): only one row group's
+ * column chunks and rows are in memory.
  * A file that is not Parquet, or uses a codec not available here, throws
  * {@link MalformedRecordsError}.
  */
-export async function* parquetRows<T>(file: RandomAccessFile, signal: AbortSignal): AsyncGenerator<T> {
+export async function* parquetRows<T>(file: RandomAccessFile, signal: AbortSignal): AsyncGenerator<T[]> {
   const buffer: AsyncBuffer = {
     byteLength: file.size,
     async slice(start, end) {
@@ -51,7 +52,7 @@ export async function* parquetRows<T>(file: RandomAccessFile, signal: AbortSigna
     } catch (error) {
       throw malformed(error);
     }
-    for (const row of rows) yield row as T;
+    if (rows.length > 0) yield rows as T[];
     rowStart = rowEnd;
   }
 }
