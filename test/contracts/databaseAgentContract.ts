@@ -107,6 +107,28 @@ export function describeDatabaseAgentContract(name: string, target: DatabaseCont
       await expect(leaked!.execute(`INSERT INTO ${table} (id) VALUES (3)`)).rejects.toBeInstanceOf(AgentRefusedError);
     });
 
+    it('rolls back, and rejects, a transaction whose statement failed although the work caught the error', async () => {
+      const db = agent();
+      const table = await createTable('txfail', 'id INTEGER PRIMARY KEY');
+      let caught: unknown;
+      const error = await db
+        .transaction(async (tx) => {
+          await tx.execute(`INSERT INTO ${table} (id) VALUES (1)`);
+          // The "insert or ignore" pattern: the duplicate's error is caught and the work goes on.
+          await tx.execute(`INSERT INTO ${table} (id) VALUES (1)`).catch((failure: unknown) => (caught = failure));
+          return 'done';
+        })
+        .catch((failure: unknown) => failure);
+      expect(caught).toBeInstanceOf(AgentError);
+      expect(error).toBeInstanceOf(AgentError);
+      expect((error as AgentError).message).toMatch(new RegExp(`^${name}: transaction failed: the transaction was rolled back: a statement in it failed`));
+      expect((error as AgentError).cause).toBe(caught);
+      expect(Number((await db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0]!.n)).toBe(0);
+      // The session went back to the pool usable.
+      await db.transaction(async (tx) => void (await tx.execute(`INSERT INTO ${table} (id) VALUES (2)`)));
+      expect(Number((await db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0]!.n)).toBe(1);
+    });
+
     it('streams more rows than a batch in bounded batches, and frees the session when the loop breaks', async () => {
       const db = agent();
       let total = 0;

@@ -137,6 +137,7 @@ class PostgresSession implements SqlSession {
       columns: (result.fields ?? []).map((field) => ({ name: field.name, type: postgresTypeName(field.dataTypeID) })),
       rows: result.rows,
       rowCount: result.rowCount ?? result.rows.length,
+      ...(typeof result.command === 'string' ? { command: result.command } : {}),
     };
   }
 

@@ -17,6 +17,12 @@ class WorkFailure {
   ) {}
 }
 
+/** A transaction in progress: whether `tx` may still be used, and its first failed statement. */
+interface TransactionState {
+  open: boolean;
+  failure?: { error: unknown };
+}
+
 /** Rows per stream batch when the caller gives none. */
 const DEFAULT_BATCH_SIZE = 1_000;
 
@@ -57,36 +63,63 @@ export class SqlDatabaseAgent implements DatabaseAgent {
   transaction<T>(work: (tx: DatabaseTransaction) => Promise<T>): Promise<T> {
     return traceAgentCall(this.scope, 'transaction', () =>
       this.#withSession('transaction', async (session) => {
-        let open = true;
+        const state: TransactionState = { open: true };
         const tx: DatabaseTransaction = {
           query: <R extends Row = Row>(statement: string | SqlStatement, params?: readonly unknown[]) =>
-            this.#inTransaction(open, 'transaction.query', () => this.#query<R>(session, statement, params), (result) => ({ rows: result.rows.length })),
-          execute: (statement, params) => this.#inTransaction(open, 'transaction.execute', () => this.#execute(session, statement, params), (result) => ({ rows: result.rowCount })),
+            this.#inTransaction(state, 'transaction.query', () => this.#query<R>(session, statement, params), (result) => ({ rows: result.rows.length })),
+          execute: (statement, params) => this.#inTransaction(state, 'transaction.execute', () => this.#execute(session, statement, params), (result) => ({ rows: result.rowCount })),
         };
         await session.run('BEGIN', []);
         let result: T;
         try {
           result = await work(tx);
         } catch (error) {
-          open = false;
-          // A failed ROLLBACK (the connection is gone) must not hide why the work failed.
-          const rolledBack = await session.run('ROLLBACK', []).then(
-            () => true,
-            () => false,
-          );
-          throw new WorkFailure(error, rolledBack);
+          state.open = false;
+          throw new WorkFailure(error, await this.#rollback(session));
         }
-        open = false;
-        await session.run('COMMIT', []);
+        state.open = false;
+        // A statement failed and the work caught its error: PostgreSQL has aborted the transaction
+        // (its COMMIT would answer ROLLBACK), MySQL would commit the other statements. Both roll back.
+        if (state.failure !== undefined) throw new WorkFailure(this.#rolledBack(state.failure.error), await this.#rollback(session));
+        const commit = await session.run('COMMIT', []);
+        // Belt and braces: PostgreSQL turns the COMMIT of a failed transaction into a ROLLBACK.
+        if (commit.command === 'ROLLBACK') throw new WorkFailure(this.#rolledBack(undefined), true);
         return result;
       }),
     );
   }
 
+  /** ROLLBACK; false when it failed (the connection is gone), which must not hide why the work failed. */
+  #rollback(session: SqlSession): Promise<boolean> {
+    return session.run('ROLLBACK', []).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  #rolledBack(cause: unknown): AgentError {
+    return new AgentError(
+      this.scope.connection,
+      'transaction',
+      'the transaction was rolled back: a statement in it failed; nothing of it was committed (a failed statement aborts the whole transaction: let its error propagate, or run what may fail outside the transaction)',
+      cause === undefined ? undefined : { cause },
+    );
+  }
+
   /** A statement of a transaction's work: its own log line, its driver error wrapped, refused once the transaction ended. */
-  async #inTransaction<T>(open: boolean, operation: string, call: () => Promise<T>, measure: (result: T) => CallMeasure): Promise<T> {
-    if (!open) throw new AgentRefusedError(this.scope.connection, operation, 'the transaction has ended: use tx only inside its callback');
-    return traceAgentCall(this.scope, operation, () => call().catch((error: unknown) => Promise.reject(this.#wrap(operation, error))), measure);
+  async #inTransaction<T>(state: TransactionState, operation: string, call: () => Promise<T>, measure: (result: T) => CallMeasure): Promise<T> {
+    if (!state.open) throw new AgentRefusedError(this.scope.connection, operation, 'the transaction has ended: use tx only inside its callback');
+    return traceAgentCall(
+      this.scope,
+      operation,
+      () =>
+        call().catch((error: unknown) => {
+          const wrapped = this.#wrap(operation, error);
+          state.failure ??= { error: wrapped };
+          return Promise.reject(wrapped);
+        }),
+      measure,
+    );
   }
 
   stream<R extends Row = Row>(statement: string | SqlStatement, params?: readonly unknown[], options?: { batchSize?: number }): AsyncIterable<R[]> {

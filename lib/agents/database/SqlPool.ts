@@ -7,6 +7,8 @@ export interface SqlResult {
   rows: Array<Record<string, unknown>>;
   /** Rows the statement returned or changed. */
   rowCount: number;
+  /** The command tag PostgreSQL reported (`COMMIT` answers `ROLLBACK` when the transaction had failed); absent on MySQL. */
+  command?: string;
 }
 
 /** A server-side cursor (or a socket-paced row stream) over one statement's rows. */

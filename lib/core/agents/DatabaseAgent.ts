@@ -28,6 +28,14 @@ export interface DatabaseAgent {
    * Runs `work` in one transaction on one connection: commits when it
    * resolves, rolls back when it throws (and rethrows). `tx` is only valid
    * inside `work`.
+   *
+   * A statement of `tx` that fails dooms the transaction, even when `work`
+   * catches its error and resolves: it is rolled back and `transaction`
+   * rejects with an AgentError ("the transaction was rolled back: a statement
+   * in it failed", `cause`: the first failed statement's error). PostgreSQL
+   * aborts a transaction at its first error (its COMMIT becomes a ROLLBACK);
+   * MySQL would keep the other statements: the adapter rolls back on both,
+   * so no engine commits half of the work.
    */
   transaction<T>(work: (tx: DatabaseTransaction) => Promise<T>): Promise<T>;
   /**
