@@ -180,6 +180,8 @@ export class SqlDatabaseAgent implements DatabaseAgent {
       if (healthy && !session.usableAfter(error)) healthy = false;
       throw this.#wrap(operation, error);
     } finally {
+      // A transaction the caller left open (execute('BEGIN')) must not carry over to the next task.
+      if (healthy) healthy = await session.endTransaction();
       this.pool.release(session, healthy);
     }
   }
@@ -231,7 +233,10 @@ export class SqlDatabaseAgent implements DatabaseAgent {
       failure = this.#wrap('stream', error);
       throw failure;
     } finally {
-      if (session !== undefined) this.pool.release(session, healthy);
+      if (session !== undefined) {
+        if (healthy) healthy = await session.endTransaction();
+        this.pool.release(session, healthy);
+      }
       this.#logStream(started, rows, failure);
     }
   }

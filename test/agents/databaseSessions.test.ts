@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabaseConnection } from '../../lib/agents/database/createDatabaseConnection.js';
+import type { AgentConnection } from '../../lib/core/agents/AgentConnection.js';
+import type { AgentHost } from '../../lib/core/agents/AgentHost.js';
+import type { DatabaseAgent } from '../../lib/core/agents/DatabaseAgent.js';
+import { agentScope } from './agentScope.js';
+
+// What one task leaves on a pooled session must not reach the next task. One connection per pool:
+// the next task gets the very session the previous one released. Real servers (.ci/run starts them).
+const host: AgentHost = { kind: 'embedded', serviceDir: process.cwd() };
+
+const engines = {
+  postgres: {
+    open: () => createDatabaseConnection('postgres', { type: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/test', pool: { max: 1 } }, host),
+    series: (n: number) => `SELECT g AS id FROM generate_series(1, ${n}) AS g`,
+  },
+  mariadb: {
+    open: () => createDatabaseConnection('mariadb', { type: 'mysql', url: 'mysql://root@127.0.0.1:3306/test', pool: { max: 1 } }, host),
+    series: (n: number) => `SELECT seq AS id FROM seq_1_to_${n}`,
+  },
+};
+
+for (const [name, engine] of Object.entries(engines)) {
+  describe(`database sessions back in the pool: ${name}`, () => {
+    let connection: AgentConnection<DatabaseAgent>;
+    const table = `sluice_sessions_${randomBytes(4).toString('hex')}`;
+    const task = () => connection.forTask(agentScope(name).scope);
+    const count = async () => Number((await task().query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0]!.n);
+
+    beforeAll(async () => {
+      connection = engine.open();
+      await task().execute(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY)`);
+    });
+
+    afterAll(async () => {
+      await task().execute(`DROP TABLE IF EXISTS ${table}`);
+      await connection.close();
+    });
+
+    it('rolls back a transaction a task opened with execute, so the next task commits its own writes', async () => {
+      await task().execute('BEGIN');
+      await task().execute(`INSERT INTO ${table} (id) VALUES (1)`);
+      // Inside a leaked transaction this ROLLBACK would undo the other task's insert.
+      await task().execute('ROLLBACK');
+      expect(await count()).toBe(1);
+      await task().execute(`DELETE FROM ${table}`);
+    });
+  });
+}
+
+describe('database sessions back in the pool: postgres failed transaction', () => {
+  it('rolls back a failed transaction a task left open, so later tasks do not get 25P02', async () => {
+    const connection = engines.postgres.open();
+    try {
+      await expect(connection.forTask(agentScope('postgres').scope).execute('BEGIN; SELECT 1/0')).rejects.toThrow(/division by zero/);
+      for (let i = 0; i < 2; i++) {
+        expect((await connection.forTask(agentScope('postgres').scope).query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      }
+    } finally {
+      await connection.close();
+    }
+  });
+});
