@@ -46,6 +46,17 @@ for (const [name, engine] of Object.entries(engines)) {
       expect(await count()).toBe(1);
       await task().execute(`DELETE FROM ${table}`);
     });
+
+    it('frees a stream left paused when the task signal aborts', async () => {
+      const { scope, controller } = agentScope(name);
+      const iterator = connection.forTask(scope).stream(engine.series(10), [], { batchSize: 2 })[Symbol.asyncIterator]();
+      expect((await iterator.next()).value).toHaveLength(2);
+      // The task ends (any outcome aborts its signal) with the generator paused at its yield.
+      controller.abort(new Error('the task ended'));
+      const next = task();
+      expect((await next.query<{ one: unknown }>('SELECT 1 AS one')).rows.map((row) => Number(row.one))).toEqual([1]);
+      await expect(iterator.next()).rejects.toThrow(/cancelled by the task signal/);
+    });
   });
 }
 

@@ -203,15 +203,38 @@ export class SqlDatabaseAgent implements DatabaseAgent {
     const started = this.scope.now();
     let session: SqlSession | undefined;
     let healthy = true;
+    let released = false;
+    let logged = false;
     let rows = 0;
     let failure: unknown;
     const abort = () => {
+      if (!healthy) return;
       healthy = false;
       session?.abort();
+    };
+    const release = () => {
+      if (released || session === undefined) return;
+      released = true;
+      this.pool.release(session, healthy);
+    };
+    const log = () => {
+      if (logged) return;
+      logged = true;
+      this.#logStream(started, rows, failure);
+    };
+    // A generator paused at its yield never hears the signal: a stream its consumer neither finished
+    // nor broke out of would hold its session past the task's end. The task's signal (aborted when
+    // the task ends, whatever its outcome) closes the cursor and the connection, and frees the session.
+    const onTaskEnd = () => {
+      abort();
+      release();
+      failure ??= this.#wrap('stream', new CallAbortedError('cancelled by the task signal'));
+      log();
     };
     try {
       const { text, values } = this.#render('stream', statement, params);
       session = await this.#acquire('stream');
+      this.scope.signal.addEventListener('abort', onTaskEnd, { once: true });
       const cursor = await untilAborted(this.scope.signal, session.cursor(text, values, batchSize), abort);
       let done = false;
       try {
@@ -230,14 +253,13 @@ export class SqlDatabaseAgent implements DatabaseAgent {
       }
     } catch (error) {
       if (healthy && session !== undefined && !session.usableAfter(error)) healthy = false;
-      failure = this.#wrap('stream', error);
-      throw failure;
+      failure ??= this.#wrap('stream', error);
+      throw this.#wrap('stream', error);
     } finally {
-      if (session !== undefined) {
-        if (healthy) healthy = await session.endTransaction();
-        this.pool.release(session, healthy);
-      }
-      this.#logStream(started, rows, failure);
+      if (session !== undefined && !released && healthy) healthy = await session.endTransaction();
+      this.scope.signal.removeEventListener('abort', onTaskEnd);
+      release();
+      log();
     }
   }
 

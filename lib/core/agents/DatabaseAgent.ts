@@ -41,7 +41,9 @@ export interface DatabaseAgent {
   /**
    * Reads a large result in batches of at most `batchSize` rows (default
    * 1,000) through a server-side cursor: memory is bounded whatever the
-   * table size. Breaking out of the loop closes the cursor.
+   * table size. Breaking out of the loop closes the cursor; so does the
+   * task's signal, even while the loop is paused between batches (a stream
+   * left unfinished is closed when the task ends).
    */
   stream<Row extends Record<string, unknown> = Record<string, unknown>>(
     statement: string | SqlStatement,
