@@ -194,6 +194,29 @@ export function describeDatabaseAgentContract(name: string, target: DatabaseCont
       expect(replaced.rows.map((row) => Number(row.id))).toEqual([7]);
     });
 
+    it('merges a key the rows repeat into its last row, whatever the batches', async () => {
+      const db = agent();
+      const table = await createTable('mergedup', `id INTEGER PRIMARY KEY, name ${target.types.text}`);
+      await db.load(table, [{ id: 1, name: 'old' }]);
+      const rows = [
+        { id: 1, name: 'a' },
+        { id: 2, name: 'b' },
+        { id: 1, name: 'c' },
+        { id: 3, name: 'd' },
+        { id: 2, name: 'e' },
+        { id: 1, name: 'f' },
+      ];
+      for (const batchSize of [1_000, 2]) {
+        expect(await db.load(table, rows, { mode: 'merge', key: 'id', batchSize })).toEqual({ rowCount: 6 });
+        const merged = await db.query<{ id: unknown; name: string }>(`SELECT id, name FROM ${table} ORDER BY id`);
+        expect(merged.rows.map((row) => [Number(row.id), row.name])).toEqual([
+          [1, 'f'],
+          [2, 'e'],
+          [3, 'd'],
+        ]);
+      }
+    });
+
     it('replaces atomically: a concurrent reader sees the old count or the new one, never a partial table', async () => {
       const db = agent();
       const table = await createTable('replace', 'id INTEGER PRIMARY KEY');

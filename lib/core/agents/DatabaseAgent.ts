@@ -55,7 +55,8 @@ export interface DatabaseAgent {
    * - `append` (default): inserts;
    * - `replace`: the table's rows become exactly these, atomically (readers
    *   see the old rows until the load commits, never a half-loaded table);
-   * - `merge`: upsert on `key` (one column or several: a unique key the table has).
+   * - `merge`: upsert on `key` (one column or several: a unique key the table has);
+   *   a key the rows repeat keeps its last row (dlt's merge), on every engine.
    * Columns are the keys of the first row. Returns the rows written.
    */
   load(table: string, rows: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, options?: LoadOptions): Promise<{ rowCount: number }>;
