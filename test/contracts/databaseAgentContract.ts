@@ -253,6 +253,8 @@ export function describeDatabaseAgentContract(name: string, target: DatabaseCont
       await expect(db.load('a.b.c', [{ id: 1 }])).rejects.toBeInstanceOf(AgentRefusedError);
       await expect(db.load('valid_name', [{ 'id) VALUES (1); --': 1 }])).rejects.toBeInstanceOf(AgentRefusedError);
       await expect(db.load('valid_name', [{ id: 1 }], { mode: 'merge' })).rejects.toBeInstanceOf(AgentRefusedError);
+      const table = await createTable('nocolumns', 'id INTEGER');
+      await expect(db.load(table, [{}])).rejects.toThrow(new AgentRefusedError(name, 'load', "the first row has no columns (columns are the first row's keys)"));
     });
 
     it('maps types the same way on every engine', async () => {

@@ -51,6 +51,7 @@ export async function loadRows(session: SqlSession, dialect: SqlDialect, connect
     const first = await pending.next();
     if (!first.done) {
       columns = Object.keys(first.value[0]!);
+      if (columns.length === 0) throw new AgentRefusedError(connection, 'load', 'the first row has no columns (columns are the first row\'s keys)');
       quotedColumns = columns.map((column) => quoteColumn(dialect, connection, column));
       if (plan.mode === 'merge') checkKey(connection, plan.key, columns);
       if (plan.mode === 'merge' && dialect.copy) {
