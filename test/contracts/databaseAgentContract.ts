@@ -303,6 +303,29 @@ export function describeDatabaseAgentContract(name: string, target: DatabaseCont
       expect(result.columns.every((column) => column.type === column.type.toLowerCase() && column.type.length > 0)).toBe(true);
     });
 
+    it('refuses an invalid or out-of-range Date naming its column or parameter, and reads year 0001 as ISO-8601', async () => {
+      const db = agent();
+      const table = await createTable('dates', `id INTEGER PRIMARY KEY, note ${target.types.text}, at ${target.types.timestamp}`);
+      for (const [column, row] of [
+        ['note', { id: 1, note: new Date('x'), at: null }],
+        ['at', { id: 2, note: null, at: new Date(Number.NaN) }],
+        ['at', { id: 3, note: null, at: new Date(8.64e15) }],
+      ] as const) {
+        const error = await db.load(table, [row]).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(AgentRefusedError);
+        expect((error as Error).message).toContain(`column '${column}'`);
+      }
+      const error = await db.execute(`INSERT INTO ${table} (id, at) VALUES (${target.placeholder(1)}, ${target.placeholder(2)})`, [4, new Date('x')]).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(AgentRefusedError);
+      expect((error as Error).message).toContain('parameter 2 is an invalid Date');
+      expect(Number((await db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0]!.n)).toBe(0);
+
+      await db.load(table, [{ id: 5, note: 'first', at: new Date('0001-01-01T00:00:00.000Z') }]);
+      await db.execute(`INSERT INTO ${table} (id, note, at) VALUES (6, 'last', ${target.placeholder(1)})`, [new Date('9999-12-31T23:59:59.999Z')]);
+      const read = await db.query<{ at: unknown }>(`SELECT at FROM ${table} ORDER BY id`);
+      expect(read.rows.map((row) => row.at)).toEqual(['0001-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z']);
+    });
+
     it('cancels a running query when the task signal aborts, and the pool still works', async () => {
       const { scope, controller } = agentScope(name);
       const db = connection.forTask(scope);

@@ -3,6 +3,7 @@ import { AgentError, AgentRefusedError } from '../../core/agents/agentErrors.js'
 import type { DatabaseAgent, DatabaseTransaction, LoadOptions, QueryResult, SqlStatement } from '../../core/agents/DatabaseAgent.js';
 import { traceAgentCall, type CallMeasure } from '../../core/agents/traceAgentCall.js';
 import { loadRows } from './loadRows.js';
+import { invalidDateReason } from './loadValue.js';
 import { renderSql } from './renderSql.js';
 import type { SqlPool, SqlSession } from './SqlPool.js';
 import { CallAbortedError, untilAborted } from './untilAborted.js';
@@ -152,11 +153,17 @@ export class SqlDatabaseAgent implements DatabaseAgent {
   }
 
   #render(operation: string, statement: string | SqlStatement, params: readonly unknown[] | undefined) {
+    let rendered: ReturnType<typeof renderSql>;
     try {
-      return renderSql(statement, params, this.pool.dialect.placeholder);
+      rendered = renderSql(statement, params, this.pool.dialect.placeholder);
     } catch (error) {
       throw new AgentRefusedError(this.scope.connection, operation, (error as Error).message);
     }
+    for (const [index, value] of rendered.values.entries()) {
+      const invalid = invalidDateReason(value);
+      if (invalid !== undefined) throw new AgentRefusedError(this.scope.connection, operation, `parameter ${index + 1} is ${invalid}`);
+    }
+    return rendered;
   }
 
   /**

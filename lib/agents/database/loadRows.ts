@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AgentRefusedError } from '../../core/agents/agentErrors.js';
 import type { LoadMode, LoadOptions } from '../../core/agents/DatabaseAgent.js';
 import { batches } from './batches.js';
-import { loadValue } from './loadValue.js';
+import { invalidDateReason, loadValue } from './loadValue.js';
 import { quoteIdentifier } from './quoteIdentifier.js';
 import type { SqlDialect, SqlSession } from './SqlPool.js';
 
@@ -122,6 +122,8 @@ function checkColumns(connection: string, columns: readonly string[], batch: rea
   for (const row of batch) {
     for (const name of Object.keys(row)) {
       if (!columns.includes(name)) throw new AgentRefusedError(connection, 'load', `a row has column '${name}' the first row lacks (columns are the first row's keys)`);
+      const invalid = invalidDateReason(row[name]);
+      if (invalid !== undefined) throw new AgentRefusedError(connection, 'load', `column '${name}' of a row is ${invalid}`);
     }
   }
 }

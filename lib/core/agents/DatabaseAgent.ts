@@ -16,7 +16,10 @@
  * - REAL/DOUBLE → number; BOOLEAN (MySQL TINYINT(1) stays a number);
  * - DATE → 'YYYY-MM-DD' string; TIMESTAMP/TIMESTAMPTZ/DATETIME → ISO-8601
  *   UTC string (`2026-11-29T12:00:00.000Z`; a timestamp without time zone is
- *   read as UTC);
+ *   read as UTC); years 0001-9999 (a date outside them comes back as the
+ *   engine's text). A `Date` value (parameter or loaded row) must be valid
+ *   and in years 0001-9999: anything else is refused (AgentRefusedError
+ *   naming the parameter or column) before sending;
  * - JSON/JSONB → parsed value; BYTEA/BLOB → Uint8Array; NULL → null.
  */
 export interface DatabaseAgent {
