@@ -27,7 +27,6 @@ const postgresSql = {
   types: postgresTypes,
 };
 
-let port = 0;
 describeDatabaseAgentContract('pglite', {
   ...postgresSql,
   // PGlite cannot cancel: the statement runs to its end, holding the database (a short one keeps the suite fast).
@@ -35,7 +34,6 @@ describeDatabaseAgentContract('pglite', {
   async open() {
     const dataDir = await mkdtemp(join(tmpdir(), 'sluice-pglite-'));
     const server = await startPgliteServer({ dataDir, name: 'contract' });
-    port = Number(new URL(server.url).port);
     return {
       connection: createDatabaseConnection('pglite', { type: 'pglite' }, host, { pgliteUrl: server.url }),
       async stop() {
@@ -44,7 +42,9 @@ describeDatabaseAgentContract('pglite', {
       },
     };
   },
-  openBroken: (secret) => createDatabaseConnection('broken', { type: 'database', url: 'pglite:broken' }, host, { pgliteUrl: `postgres://postgres:${secret}@127.0.0.1:${port + 1}/postgres` }),
+  // No socket in that directory.
+  openBroken: (secret) =>
+    createDatabaseConnection('broken', { type: 'database', url: 'pglite:broken' }, host, { pgliteUrl: `postgres://postgres:${secret}@localhost/postgres?host=${encodeURIComponent(join(tmpdir(), 'sluice-no-such-socket-dir'))}` }),
 });
 
 describeDatabaseAgentContract('postgres', {

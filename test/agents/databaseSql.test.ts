@@ -30,7 +30,11 @@ describe('isoTimestamp', () => {
     expect(isoTimestamp('2026-11-29 12:00:00.123456')).toBe('2026-11-29T12:00:00.123Z');
     expect(isoTimestamp('2026-11-29 12:00:00.5+05:30')).toBe('2026-11-29T06:30:00.500Z');
     expect(isoTimestamp('2026-11-29 01:00:00-02')).toBe('2026-11-29T03:00:00.000Z');
-    for (const text of ['infinity', '-infinity', '0000-00-00 00:00:00', '2026-11-29 12:00:00 BC', '0044-03-15 12:00:00']) expect(isoTimestamp(text)).toBe(text);
+    for (const text of ['infinity', '-infinity', '0000-00-00 00:00:00', '2026-00-01 00:00:00', '2026-11-29 12:00:00 BC', '10000-01-01 00:00:00', '0001-01-01 00:00:00+01']) expect(isoTimestamp(text)).toBe(text);
+    // Years 0001-0099 too (Date.UTC would read them as 1900-1999).
+    expect(isoTimestamp('0044-03-15 12:00:00')).toBe('0044-03-15T12:00:00.000Z');
+    expect(isoTimestamp('0001-01-01 00:00:00+00')).toBe('0001-01-01T00:00:00.000Z');
+    expect(isoTimestamp('9999-12-31 23:59:59.999')).toBe('9999-12-31T23:59:59.999Z');
   });
 });
 

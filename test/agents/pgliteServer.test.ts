@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ describe('startPgliteServer', () => {
     await connection.close();
     await server.close();
     await server.close(); // idempotent
+    // The socket's directory went with the server.
     expect(await readdir(dataDir)).toEqual(['orders']);
 
     server = await startPgliteServer({ dataDir, name: 'orders' });
@@ -33,6 +34,24 @@ describe('startPgliteServer', () => {
     try {
       const { rows } = await connection.forTask(agentScope('orders').scope).query<{ n: string }>('SELECT COUNT(*) AS n FROM kept');
       expect(rows).toEqual([{ n: '2' }]);
+    } finally {
+      await connection.close();
+      await server.close();
+    }
+  });
+
+  it('serves on a Unix socket in a directory only its user can enter, never on TCP', async () => {
+    const server = await startPgliteServer({ dataDir, name: 'private' });
+    const connection = createDatabaseConnection('private', { type: 'pglite' }, host, { pgliteUrl: server.url });
+    try {
+      const url = new URL(server.url);
+      expect(url.port).toBe('');
+      const socketDir = url.searchParams.get('host')!;
+      expect(socketDir).toBe(join(dataDir, '.private.socket'));
+      expect((await stat(socketDir)).mode & 0o777).toBe(0o700);
+      expect((await stat(join(socketDir, '.s.PGSQL.5432'))).isSocket()).toBe(true);
+      const { rows } = await connection.forTask(agentScope('private').scope).query<{ one: number }>('SELECT 1 AS one');
+      expect(rows).toEqual([{ one: 1 }]);
     } finally {
       await connection.close();
       await server.close();

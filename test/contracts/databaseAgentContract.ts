@@ -107,6 +107,28 @@ export function describeDatabaseAgentContract(name: string, target: DatabaseCont
       await expect(leaked!.execute(`INSERT INTO ${table} (id) VALUES (3)`)).rejects.toBeInstanceOf(AgentRefusedError);
     });
 
+    it('rolls back, and rejects, a transaction whose statement failed although the work caught the error', async () => {
+      const db = agent();
+      const table = await createTable('txfail', 'id INTEGER PRIMARY KEY');
+      let caught: unknown;
+      const error = await db
+        .transaction(async (tx) => {
+          await tx.execute(`INSERT INTO ${table} (id) VALUES (1)`);
+          // The "insert or ignore" pattern: the duplicate's error is caught and the work goes on.
+          await tx.execute(`INSERT INTO ${table} (id) VALUES (1)`).catch((failure: unknown) => (caught = failure));
+          return 'done';
+        })
+        .catch((failure: unknown) => failure);
+      expect(caught).toBeInstanceOf(AgentError);
+      expect(error).toBeInstanceOf(AgentError);
+      expect((error as AgentError).message).toMatch(new RegExp(`^${name}: transaction failed: the transaction was rolled back: a statement in it failed`));
+      expect((error as AgentError).cause).toBe(caught);
+      expect(Number((await db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0]!.n)).toBe(0);
+      // The session went back to the pool usable.
+      await db.transaction(async (tx) => void (await tx.execute(`INSERT INTO ${table} (id) VALUES (2)`)));
+      expect(Number((await db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0]!.n)).toBe(1);
+    });
+
     it('streams more rows than a batch in bounded batches, and frees the session when the loop breaks', async () => {
       const db = agent();
       let total = 0;
@@ -172,6 +194,29 @@ export function describeDatabaseAgentContract(name: string, target: DatabaseCont
       expect(replaced.rows.map((row) => Number(row.id))).toEqual([7]);
     });
 
+    it('merges a key the rows repeat into its last row, whatever the batches', async () => {
+      const db = agent();
+      const table = await createTable('mergedup', `id INTEGER PRIMARY KEY, name ${target.types.text}`);
+      await db.load(table, [{ id: 1, name: 'old' }]);
+      const rows = [
+        { id: 1, name: 'a' },
+        { id: 2, name: 'b' },
+        { id: 1, name: 'c' },
+        { id: 3, name: 'd' },
+        { id: 2, name: 'e' },
+        { id: 1, name: 'f' },
+      ];
+      for (const batchSize of [1_000, 2]) {
+        expect(await db.load(table, rows, { mode: 'merge', key: 'id', batchSize })).toEqual({ rowCount: 6 });
+        const merged = await db.query<{ id: unknown; name: string }>(`SELECT id, name FROM ${table} ORDER BY id`);
+        expect(merged.rows.map((row) => [Number(row.id), row.name])).toEqual([
+          [1, 'f'],
+          [2, 'e'],
+          [3, 'd'],
+        ]);
+      }
+    });
+
     it('replaces atomically: a concurrent reader sees the old count or the new one, never a partial table', async () => {
       const db = agent();
       const table = await createTable('replace', 'id INTEGER PRIMARY KEY');
@@ -208,6 +253,8 @@ export function describeDatabaseAgentContract(name: string, target: DatabaseCont
       await expect(db.load('a.b.c', [{ id: 1 }])).rejects.toBeInstanceOf(AgentRefusedError);
       await expect(db.load('valid_name', [{ 'id) VALUES (1); --': 1 }])).rejects.toBeInstanceOf(AgentRefusedError);
       await expect(db.load('valid_name', [{ id: 1 }], { mode: 'merge' })).rejects.toBeInstanceOf(AgentRefusedError);
+      const table = await createTable('nocolumns', 'id INTEGER');
+      await expect(db.load(table, [{}])).rejects.toThrow(new AgentRefusedError(name, 'load', "the first row has no columns (columns are the first row's keys)"));
     });
 
     it('maps types the same way on every engine', async () => {
@@ -254,6 +301,29 @@ export function describeDatabaseAgentContract(name: string, target: DatabaseCont
       }
       expect(result.columns.map((column) => column.name)).toEqual(['big', 'num', 'day', 'at', 'doc', 'note', 'bytes']);
       expect(result.columns.every((column) => column.type === column.type.toLowerCase() && column.type.length > 0)).toBe(true);
+    });
+
+    it('refuses an invalid or out-of-range Date naming its column or parameter, and reads year 0001 as ISO-8601', async () => {
+      const db = agent();
+      const table = await createTable('dates', `id INTEGER PRIMARY KEY, note ${target.types.text}, at ${target.types.timestamp}`);
+      for (const [column, row] of [
+        ['note', { id: 1, note: new Date('x'), at: null }],
+        ['at', { id: 2, note: null, at: new Date(Number.NaN) }],
+        ['at', { id: 3, note: null, at: new Date(8.64e15) }],
+      ] as const) {
+        const error = await db.load(table, [row]).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(AgentRefusedError);
+        expect((error as Error).message).toContain(`column '${column}'`);
+      }
+      const error = await db.execute(`INSERT INTO ${table} (id, at) VALUES (${target.placeholder(1)}, ${target.placeholder(2)})`, [4, new Date('x')]).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(AgentRefusedError);
+      expect((error as Error).message).toContain('parameter 2 is an invalid Date');
+      expect(Number((await db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0]!.n)).toBe(0);
+
+      await db.load(table, [{ id: 5, note: 'first', at: new Date('0001-01-01T00:00:00.000Z') }]);
+      await db.execute(`INSERT INTO ${table} (id, note, at) VALUES (6, 'last', ${target.placeholder(1)})`, [new Date('9999-12-31T23:59:59.999Z')]);
+      const read = await db.query<{ at: unknown }>(`SELECT at FROM ${table} ORDER BY id`);
+      expect(read.rows.map((row) => row.at)).toEqual(['0001-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z']);
     });
 
     it('cancels a running query when the task signal aborts, and the pool still works', async () => {

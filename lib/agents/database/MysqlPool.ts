@@ -18,6 +18,11 @@ export interface MysqlPoolOptions {
 
 const PING_TIMEOUT_MS = 2_000;
 const CLOSE_TIMEOUT_MS = 5_000;
+/** How long the ROLLBACK of a transaction left open may take before the connection is closed instead. */
+const ROLLBACK_TIMEOUT_MS = 2_000;
+/** The OK packet's server status flags (MySQL's SERVER_STATUS_IN_TRANS, SERVER_STATUS_AUTOCOMMIT). */
+const SERVER_STATUS_IN_TRANS = 0x0001;
+const SERVER_STATUS_AUTOCOMMIT = 0x0002;
 
 type Row = Record<string, unknown>;
 /** The callback connection under mysql2's promise wrapper: its query() can stream. */
@@ -109,6 +114,12 @@ export class MysqlPool implements SqlPool {
 
 class MysqlSession implements SqlSession {
   destroyed = false;
+  /**
+   * The server status flags of the last OK packet (a statement without a
+   * result set): only those can open or end a transaction or turn autocommit
+   * off (mysql2 does not expose a result set's EOF status; a SELECT changes neither).
+   */
+  #serverStatus = SERVER_STATUS_AUTOCOMMIT;
 
   constructor(
     readonly connection: mysql.PoolConnection,
@@ -119,7 +130,10 @@ class MysqlSession implements SqlSession {
     const options = { sql: text };
     // Some statements cannot be prepared (on MariaDB among others): without parameters, the text protocol runs anything.
     const [result, fields] = values.length > 0 ? await this.connection.execute(options, values.map(toMysqlValue) as never) : await this.connection.query(options);
-    if (!Array.isArray(result)) return { columns: [], rows: [], rowCount: (result as ResultSetHeader).affectedRows };
+    if (!Array.isArray(result)) {
+      this.#serverStatus = (result as ResultSetHeader).serverStatus ?? this.#serverStatus;
+      return { columns: [], rows: [], rowCount: (result as ResultSetHeader).affectedRows };
+    }
     return { columns: columnsOf(fields as FieldPacket[] | undefined), rows: result as Row[], rowCount: result.length };
   }
 
@@ -143,6 +157,16 @@ class MysqlSession implements SqlSession {
         return false;
       },
     };
+  }
+
+  async endTransaction(): Promise<boolean> {
+    // `SET autocommit = 0` makes every later statement open a transaction: that session is not reused.
+    if ((this.#serverStatus & SERVER_STATUS_AUTOCOMMIT) === 0) return false;
+    if ((this.#serverStatus & SERVER_STATUS_IN_TRANS) === 0) return true;
+    return withTimeout(this.run('ROLLBACK', []), ROLLBACK_TIMEOUT_MS, 'the rollback').then(
+      () => (this.#serverStatus & SERVER_STATUS_IN_TRANS) === 0,
+      () => false,
+    );
   }
 
   abort(): void {

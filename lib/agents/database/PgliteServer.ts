@@ -15,7 +15,11 @@ export interface PgliteServerOptions {
 }
 
 export interface PgliteServer {
-  /** `postgres://postgres@127.0.0.1:<port>/postgres`: the url the pg adapter connects to (`createDatabaseConnection`'s `pgliteUrl`). */
+  /**
+   * `postgres://postgres@localhost/postgres?host=<socket directory>`: the url
+   * the pg adapter connects to (`createDatabaseConnection`'s `pgliteUrl`),
+   * through the Unix socket `<socket directory>/.s.PGSQL.5432`.
+   */
   url: string;
   /** Stops the server and closes the database (its files stay). Idempotent. */
   close(): Promise<void>;
@@ -24,12 +28,20 @@ export interface PgliteServer {
 const ENTRY = new URL('./pgliteServerWorker.mjs', import.meta.url);
 
 /**
- * Serves one file-backed PGlite database (PostgreSQL compiled to WASM) on
- * 127.0.0.1:<random port> through pglite-socket's PGLiteSocketServer, so
+ * Serves one file-backed PGlite database (PostgreSQL compiled to WASM) on a
+ * Unix domain socket through pglite-socket's PGLiteSocketServer, so
  * worker threads reach it with the same pg adapter, driver and type mapping
  * as a PostgreSQL server. It runs in a thread of its own: PGlite executes a
  * statement synchronously, and a long one would otherwise block the caller's
  * event loop.
+ *
+ * Access: PGlite takes any user name and password as its superuser, so the
+ * socket is the access control. It lives in a directory only the runtime's
+ * user can enter (mode 0700): `<dataDir>/.<name>.socket/`, or a fresh
+ * `sluice-pglite-*` directory under the temporary directory when that path
+ * is too long for a socket (about 100 bytes). Never TCP: any local process
+ * could connect to a port on 127.0.0.1. Processes of the same user (and
+ * root) can still connect, as they can read the database's files.
  *
  * Limits, from PGlite being one PostgreSQL session multiplexed over the
  * connections:
@@ -61,7 +73,7 @@ export function startPgliteServer(options: PgliteServerOptions): Promise<PgliteS
       clearTimeout(timer);
       reject(error);
     });
-    thread.once('message', (message: { type: 'ready'; port: number } | { type: 'failed'; message: string }) => {
+    thread.once('message', (message: { type: 'ready'; socketDir: string } | { type: 'failed'; message: string }) => {
       clearTimeout(timer);
       if (message.type === 'failed') {
         reject(new Error(`PGlite '${options.name}' did not start: ${message.message}`));
@@ -70,7 +82,8 @@ export function startPgliteServer(options: PgliteServerOptions): Promise<PgliteS
       }
       let closed: Promise<void> | undefined;
       resolve({
-        url: `postgres://postgres@127.0.0.1:${message.port}/postgres`,
+        // pg reads a host that is an absolute path as a Unix socket directory.
+        url: `postgres://postgres@localhost/postgres?host=${encodeURIComponent(message.socketDir)}`,
         close: () => (closed ??= stop(thread)),
       });
     });

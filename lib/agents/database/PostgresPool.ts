@@ -30,6 +30,8 @@ export interface PostgresPoolOptions {
 /** How long a validation ping of an idle connection may take before the connection counts as dead. */
 const PING_TIMEOUT_MS = 2_000;
 const CLOSE_TIMEOUT_MS = 5_000;
+/** How long the ROLLBACK of a transaction left open may take before the connection is closed instead. */
+const ROLLBACK_TIMEOUT_MS = 2_000;
 
 /**
  * A node-postgres pool as the database agent's {@link SqlPool}: type parsers
@@ -129,18 +131,29 @@ class PostgresSession implements SqlSession {
   /** The WITH HOLD cursor this session has open (PGlite streams). */
   #holdCursorName: string | undefined;
 
+  /**
+   * Whether the client's transaction status may be out of date: pg settles a
+   * failed statement at its ErrorResponse, before the ReadyForQuery that
+   * carries the status, and a cursor's statement ends after its last read.
+   */
+  #statusStale = false;
+
   async run(text: string, values: readonly unknown[]): Promise<SqlResult> {
+    this.#statusStale = true;
     const results = (await this.client.query({ text, values: values.map(toPostgresValue) })) as pg.QueryResult | pg.QueryResult[];
+    this.#statusStale = false;
     // Several statements in one text without parameters: the last one's result.
     const result = Array.isArray(results) ? results[results.length - 1]! : results;
     return {
       columns: (result.fields ?? []).map((field) => ({ name: field.name, type: postgresTypeName(field.dataTypeID) })),
       rows: result.rows,
       rowCount: result.rowCount ?? result.rows.length,
+      ...(typeof result.command === 'string' ? { command: result.command } : {}),
     };
   }
 
   async cursor(text: string, values: readonly unknown[], batchSize: number): Promise<SqlCursor> {
+    this.#statusStale = true;
     if (!this.cancellable) return this.#holdCursor(text, values, batchSize);
     const cursor = this.client.query(new Cursor<Record<string, unknown>>(text, values.map(toPostgresValue), { types: postgresTypeParsers }));
     return {
@@ -206,6 +219,18 @@ class PostgresSession implements SqlSession {
     }
   }
 
+  async endTransaction(): Promise<boolean> {
+    // The transaction status of the last ReadyForQuery: I idle, T in a transaction, E in a failed one.
+    const status = this.client.getTransactionStatus();
+    if (status === 'I' && !this.#statusStale) return true;
+    if (status !== 'I' && status !== 'T' && status !== 'E') return false;
+    // Out of date, or in a transaction: ROLLBACK (only a warning outside a transaction) settles it.
+    return withTimeout(this.client.query('ROLLBACK'), ROLLBACK_TIMEOUT_MS, 'the rollback').then(
+      () => this.client.getTransactionStatus() === 'I',
+      () => false,
+    );
+  }
+
   abort(): void {
     const { processID, secretKey } = this.client as unknown as { processID: number | null; secretKey: number | null };
     if (this.cancellable && processID !== null && secretKey !== null) void sendCancelRequest(this.server.host, this.server.port, processID, secretKey);
@@ -217,7 +242,8 @@ class PostgresSession implements SqlSession {
     // A statement's error leaves the session usable; a broken connection or a server shutting down does not.
     if (!(error instanceof pg.DatabaseError)) return false;
     const code = error.code ?? '';
-    return error.severity !== 'FATAL' && error.severity !== 'PANIC' && !code.startsWith('08') && !code.startsWith('57P');
+    // 25P02: the session sits in a failed transaction; endTransaction() would roll it back, but a session that got there is not trusted.
+    return error.severity !== 'FATAL' && error.severity !== 'PANIC' && !code.startsWith('08') && !code.startsWith('57P') && code !== '25P02';
   }
 }
 

@@ -3,6 +3,7 @@ import { AgentError, AgentRefusedError } from '../../core/agents/agentErrors.js'
 import type { DatabaseAgent, DatabaseTransaction, LoadOptions, QueryResult, SqlStatement } from '../../core/agents/DatabaseAgent.js';
 import { traceAgentCall, type CallMeasure } from '../../core/agents/traceAgentCall.js';
 import { loadRows } from './loadRows.js';
+import { invalidDateReason } from './loadValue.js';
 import { renderSql } from './renderSql.js';
 import type { SqlPool, SqlSession } from './SqlPool.js';
 import { CallAbortedError, untilAborted } from './untilAborted.js';
@@ -15,6 +16,12 @@ class WorkFailure {
     readonly error: unknown,
     readonly rolledBack: boolean,
   ) {}
+}
+
+/** A transaction in progress: whether `tx` may still be used, and its first failed statement. */
+interface TransactionState {
+  open: boolean;
+  failure?: { error: unknown };
 }
 
 /** Rows per stream batch when the caller gives none. */
@@ -57,36 +64,63 @@ export class SqlDatabaseAgent implements DatabaseAgent {
   transaction<T>(work: (tx: DatabaseTransaction) => Promise<T>): Promise<T> {
     return traceAgentCall(this.scope, 'transaction', () =>
       this.#withSession('transaction', async (session) => {
-        let open = true;
+        const state: TransactionState = { open: true };
         const tx: DatabaseTransaction = {
           query: <R extends Row = Row>(statement: string | SqlStatement, params?: readonly unknown[]) =>
-            this.#inTransaction(open, 'transaction.query', () => this.#query<R>(session, statement, params), (result) => ({ rows: result.rows.length })),
-          execute: (statement, params) => this.#inTransaction(open, 'transaction.execute', () => this.#execute(session, statement, params), (result) => ({ rows: result.rowCount })),
+            this.#inTransaction(state, 'transaction.query', () => this.#query<R>(session, statement, params), (result) => ({ rows: result.rows.length })),
+          execute: (statement, params) => this.#inTransaction(state, 'transaction.execute', () => this.#execute(session, statement, params), (result) => ({ rows: result.rowCount })),
         };
         await session.run('BEGIN', []);
         let result: T;
         try {
           result = await work(tx);
         } catch (error) {
-          open = false;
-          // A failed ROLLBACK (the connection is gone) must not hide why the work failed.
-          const rolledBack = await session.run('ROLLBACK', []).then(
-            () => true,
-            () => false,
-          );
-          throw new WorkFailure(error, rolledBack);
+          state.open = false;
+          throw new WorkFailure(error, await this.#rollback(session));
         }
-        open = false;
-        await session.run('COMMIT', []);
+        state.open = false;
+        // A statement failed and the work caught its error: PostgreSQL has aborted the transaction
+        // (its COMMIT would answer ROLLBACK), MySQL would commit the other statements. Both roll back.
+        if (state.failure !== undefined) throw new WorkFailure(this.#rolledBack(state.failure.error), await this.#rollback(session));
+        const commit = await session.run('COMMIT', []);
+        // Belt and braces: PostgreSQL turns the COMMIT of a failed transaction into a ROLLBACK.
+        if (commit.command === 'ROLLBACK') throw new WorkFailure(this.#rolledBack(undefined), true);
         return result;
       }),
     );
   }
 
+  /** ROLLBACK; false when it failed (the connection is gone), which must not hide why the work failed. */
+  #rollback(session: SqlSession): Promise<boolean> {
+    return session.run('ROLLBACK', []).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  #rolledBack(cause: unknown): AgentError {
+    return new AgentError(
+      this.scope.connection,
+      'transaction',
+      'the transaction was rolled back: a statement in it failed; nothing of it was committed (a failed statement aborts the whole transaction: let its error propagate, or run what may fail outside the transaction)',
+      cause === undefined ? undefined : { cause },
+    );
+  }
+
   /** A statement of a transaction's work: its own log line, its driver error wrapped, refused once the transaction ended. */
-  async #inTransaction<T>(open: boolean, operation: string, call: () => Promise<T>, measure: (result: T) => CallMeasure): Promise<T> {
-    if (!open) throw new AgentRefusedError(this.scope.connection, operation, 'the transaction has ended: use tx only inside its callback');
-    return traceAgentCall(this.scope, operation, () => call().catch((error: unknown) => Promise.reject(this.#wrap(operation, error))), measure);
+  async #inTransaction<T>(state: TransactionState, operation: string, call: () => Promise<T>, measure: (result: T) => CallMeasure): Promise<T> {
+    if (!state.open) throw new AgentRefusedError(this.scope.connection, operation, 'the transaction has ended: use tx only inside its callback');
+    return traceAgentCall(
+      this.scope,
+      operation,
+      () =>
+        call().catch((error: unknown) => {
+          const wrapped = this.#wrap(operation, error);
+          state.failure ??= { error: wrapped };
+          return Promise.reject(wrapped);
+        }),
+      measure,
+    );
   }
 
   stream<R extends Row = Row>(statement: string | SqlStatement, params?: readonly unknown[], options?: { batchSize?: number }): AsyncIterable<R[]> {
@@ -119,11 +153,17 @@ export class SqlDatabaseAgent implements DatabaseAgent {
   }
 
   #render(operation: string, statement: string | SqlStatement, params: readonly unknown[] | undefined) {
+    let rendered: ReturnType<typeof renderSql>;
     try {
-      return renderSql(statement, params, this.pool.dialect.placeholder);
+      rendered = renderSql(statement, params, this.pool.dialect.placeholder);
     } catch (error) {
       throw new AgentRefusedError(this.scope.connection, operation, (error as Error).message);
     }
+    for (const [index, value] of rendered.values.entries()) {
+      const invalid = invalidDateReason(value);
+      if (invalid !== undefined) throw new AgentRefusedError(this.scope.connection, operation, `parameter ${index + 1} is ${invalid}`);
+    }
+    return rendered;
   }
 
   /**
@@ -147,6 +187,8 @@ export class SqlDatabaseAgent implements DatabaseAgent {
       if (healthy && !session.usableAfter(error)) healthy = false;
       throw this.#wrap(operation, error);
     } finally {
+      // A transaction the caller left open (execute('BEGIN')) must not carry over to the next task.
+      if (healthy) healthy = await session.endTransaction();
       this.pool.release(session, healthy);
     }
   }
@@ -168,15 +210,38 @@ export class SqlDatabaseAgent implements DatabaseAgent {
     const started = this.scope.now();
     let session: SqlSession | undefined;
     let healthy = true;
+    let released = false;
+    let logged = false;
     let rows = 0;
     let failure: unknown;
     const abort = () => {
+      if (!healthy) return;
       healthy = false;
       session?.abort();
+    };
+    const release = () => {
+      if (released || session === undefined) return;
+      released = true;
+      this.pool.release(session, healthy);
+    };
+    const log = () => {
+      if (logged) return;
+      logged = true;
+      this.#logStream(started, rows, failure);
+    };
+    // A generator paused at its yield never hears the signal: a stream its consumer neither finished
+    // nor broke out of would hold its session past the task's end. The task's signal (aborted when
+    // the task ends, whatever its outcome) closes the cursor and the connection, and frees the session.
+    const onTaskEnd = () => {
+      abort();
+      release();
+      failure ??= this.#wrap('stream', new CallAbortedError('cancelled by the task signal'));
+      log();
     };
     try {
       const { text, values } = this.#render('stream', statement, params);
       session = await this.#acquire('stream');
+      this.scope.signal.addEventListener('abort', onTaskEnd, { once: true });
       const cursor = await untilAborted(this.scope.signal, session.cursor(text, values, batchSize), abort);
       let done = false;
       try {
@@ -195,11 +260,13 @@ export class SqlDatabaseAgent implements DatabaseAgent {
       }
     } catch (error) {
       if (healthy && session !== undefined && !session.usableAfter(error)) healthy = false;
-      failure = this.#wrap('stream', error);
-      throw failure;
+      failure ??= this.#wrap('stream', error);
+      throw this.#wrap('stream', error);
     } finally {
-      if (session !== undefined) this.pool.release(session, healthy);
-      this.#logStream(started, rows, failure);
+      if (session !== undefined && !released && healthy) healthy = await session.endTransaction();
+      this.scope.signal.removeEventListener('abort', onTaskEnd);
+      release();
+      log();
     }
   }
 

@@ -7,6 +7,8 @@ export interface SqlResult {
   rows: Array<Record<string, unknown>>;
   /** Rows the statement returned or changed. */
   rowCount: number;
+  /** The command tag PostgreSQL reported (`COMMIT` answers `ROLLBACK` when the transaction had failed); absent on MySQL. */
+  command?: string;
 }
 
 /** A server-side cursor (or a socket-paced row stream) over one statement's rows. */
@@ -34,6 +36,14 @@ export interface SqlSession {
    * call's promise settles at once. The session is then released as broken.
    */
   abort(): void;
+  /**
+   * Before the session goes back to the pool: rolls back a transaction the
+   * caller's statements left open (`execute('BEGIN')`, or a failed statement
+   * after it), so the next task never runs inside it. `false` when the
+   * session cannot be reused (the ROLLBACK failed, or the session state is
+   * unknown).
+   */
+  endTransaction(): Promise<boolean>;
   /** Whether the connection is still usable after `error` (a SQL error is; a network error is not). */
   usableAfter(error: unknown): boolean;
 }

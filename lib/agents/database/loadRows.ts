@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AgentRefusedError } from '../../core/agents/agentErrors.js';
 import type { LoadMode, LoadOptions } from '../../core/agents/DatabaseAgent.js';
 import { batches } from './batches.js';
-import { loadValue } from './loadValue.js';
+import { invalidDateReason, loadValue } from './loadValue.js';
 import { quoteIdentifier } from './quoteIdentifier.js';
 import type { SqlDialect, SqlSession } from './SqlPool.js';
 
@@ -10,6 +10,8 @@ type Row = Record<string, unknown>;
 
 const MODES: readonly LoadMode[] = ['append', 'replace', 'merge'];
 const DEFAULT_BATCH_SIZE = 1_000;
+/** The staging table's column numbering the rows of a merge in load order. */
+const ROW_ORDER = 'sluice_row_order';
 /** Both protocols count a statement's parameters in 16 bits: an INSERT binds at most 65,535 values. */
 const MAX_PARAMETERS = 65_535;
 
@@ -30,7 +32,8 @@ interface LoadPlan {
  *   lock on PostgreSQL and commits implicitly on MySQL);
  * - merge: PostgreSQL COPY into a temporary table then one
  *   `INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE`; without COPY,
- *   `INSERT ... ON CONFLICT` / MySQL `ON DUPLICATE KEY UPDATE` per batch.
+ *   `INSERT ... ON CONFLICT` / MySQL `ON DUPLICATE KEY UPDATE` per batch;
+ *   a key the load repeats keeps its last row (dlt's merge), on every engine.
  * Columns are the first row's keys; a later row with another key is refused.
  *
  * @throws AgentRefusedError  an invalid table, column or key name, mode or batch size
@@ -48,11 +51,14 @@ export async function loadRows(session: SqlSession, dialect: SqlDialect, connect
     const first = await pending.next();
     if (!first.done) {
       columns = Object.keys(first.value[0]!);
+      if (columns.length === 0) throw new AgentRefusedError(connection, 'load', 'the first row has no columns (columns are the first row\'s keys)');
       quotedColumns = columns.map((column) => quoteColumn(dialect, connection, column));
       if (plan.mode === 'merge') checkKey(connection, plan.key, columns);
       if (plan.mode === 'merge' && dialect.copy) {
         staging = `sluice_load_${randomBytes(6).toString('hex')}`;
         await session.run(`CREATE TEMPORARY TABLE ${staging} (LIKE ${plan.table} INCLUDING DEFAULTS) ON COMMIT DROP`, []);
+        // The rows' order, to keep the last row of a key the load repeats (COPY leaves it out: numbered as it stores).
+        await session.run(`ALTER TABLE ${staging} ADD COLUMN ${ROW_ORDER} bigint GENERATED ALWAYS AS IDENTITY`, []);
       }
       const checked = columns;
       // Every batch checked and counted as it goes by; the first one is already read.
@@ -72,7 +78,12 @@ export async function loadRows(session: SqlSession, dialect: SqlDialect, connect
     }
     if (staging !== undefined && columns !== undefined) {
       const list = quotedColumns.join(', ');
-      await session.run(`INSERT INTO ${plan.table} (${list}) SELECT ${list} FROM ${staging} WHERE true${upsertClause(dialect, plan, columns, quotedColumns)}`, []);
+      const key = plan.key.map((column) => quoteIdentifier(column, dialect.quote, false)).join(', ');
+      // One row per key, the last loaded: ON CONFLICT cannot update a row twice in one statement.
+      await session.run(
+        `INSERT INTO ${plan.table} (${list}) SELECT DISTINCT ON (${key}) ${list} FROM ${staging} ORDER BY ${key}, ${ROW_ORDER} DESC${upsertClause(dialect, plan, columns, quotedColumns)}`,
+        [],
+      );
     }
     await session.run('COMMIT', []);
     return { rowCount };
@@ -114,12 +125,17 @@ function checkColumns(connection: string, columns: readonly string[], batch: rea
     if (names.length <= columns.length && names.every((name, i) => name === columns[i])) continue;
     for (const name of names) {
       if (!columns.includes(name)) throw new AgentRefusedError(connection, 'load', `a row has column '${name}' the first row lacks (columns are the first row's keys)`);
+      const invalid = invalidDateReason(row[name]);
+      if (invalid !== undefined) throw new AgentRefusedError(connection, 'load', `column '${name}' of a row is ${invalid}`);
     }
   }
 }
 
 /** Multi-row INSERTs of `batch`, split to stay under the parameter limit. */
-async function insertBatch(session: SqlSession, dialect: SqlDialect, plan: LoadPlan, columns: readonly string[], quotedColumns: readonly string[], batch: readonly Row[]): Promise<void> {
+async function insertBatch(session: SqlSession, dialect: SqlDialect, plan: LoadPlan, columns: readonly string[], quotedColumns: readonly string[], rows: readonly Row[]): Promise<void> {
+  // PostgreSQL's ON CONFLICT cannot update a row twice in one statement; the batch keeps each key's last row
+  // (later batches are later statements: their rows update the earlier ones).
+  const batch = plan.mode === 'merge' ? lastPerKey(rows, plan.key) : rows;
   const rowsPerStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
   for (let start = 0; start < batch.length; start += rowsPerStatement) {
     const chunk = batch.slice(start, start + rowsPerStatement);
@@ -146,4 +162,24 @@ function upsertClause(dialect: SqlDialect, plan: LoadPlan, columns: readonly str
   }
   const key = plan.key.map((column) => quoteIdentifier(column, dialect.quote, false)).join(', ');
   return updated.length > 0 ? ` ON CONFLICT (${key}) DO UPDATE SET ${updated.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}` : ` ON CONFLICT (${key}) DO NOTHING`;
+}
+
+/** The last row of each key, in the order of those last rows (dlt's merge: the last row of a key wins). */
+function lastPerKey(rows: readonly Row[], key: readonly string[]): Row[] {
+  const last = new Map<string, Row>();
+  for (const [index, row] of rows.entries()) {
+    const id = JSON.stringify(key.map((column) => keyText(row[column], index)));
+    last.delete(id);
+    last.set(id, row);
+  }
+  return [...last.values()];
+}
+
+/** A key value as the database compares it, near enough: 1 and '1' are one key; NULLs never conflict. */
+function keyText(value: unknown, index: number): string {
+  const loaded = loadValue(value);
+  if (loaded === null) return `null:${index}`;
+  if (Buffer.isBuffer(loaded)) return `bytes:${loaded.toString('hex')}`;
+  if (loaded instanceof Date) return loaded.toISOString();
+  return String(loaded);
 }

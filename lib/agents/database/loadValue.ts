@@ -31,3 +31,18 @@ export function copyTextValue(value: unknown): string {
   if (typeof loaded === 'boolean') return loaded ? 't' : 'f';
   return String(loaded).replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
 }
+
+/**
+ * Why a `Date` value cannot be sent, or undefined: an invalid Date
+ * (`new Date('x')`: MySQL would store the zero date), or a year outside
+ * 0001-9999 (ISO-8601's four digits: PostgreSQL refuses the six-digit form,
+ * mysql2 cannot encode it).
+ */
+export function invalidDateReason(value: unknown): string | undefined {
+  if (!(value instanceof Date)) return undefined;
+  const time = value.getTime();
+  if (Number.isNaN(time)) return 'an invalid Date';
+  const year = value.getUTCFullYear();
+  if (year < 1 || year > 9999) return `a Date in year ${year} (years 0001-9999 only)`;
+  return undefined;
+}

@@ -16,7 +16,10 @@
  * - REAL/DOUBLE → number; BOOLEAN (MySQL TINYINT(1) stays a number);
  * - DATE → 'YYYY-MM-DD' string; TIMESTAMP/TIMESTAMPTZ/DATETIME → ISO-8601
  *   UTC string (`2026-11-29T12:00:00.000Z`; a timestamp without time zone is
- *   read as UTC);
+ *   read as UTC); years 0001-9999 (a date outside them comes back as the
+ *   engine's text). A `Date` value (parameter or loaded row) must be valid
+ *   and in years 0001-9999: anything else is refused (AgentRefusedError
+ *   naming the parameter or column) before sending;
  * - JSON/JSONB → parsed value; BYTEA/BLOB → Uint8Array; NULL → null.
  */
 export interface DatabaseAgent {
@@ -28,12 +31,22 @@ export interface DatabaseAgent {
    * Runs `work` in one transaction on one connection: commits when it
    * resolves, rolls back when it throws (and rethrows). `tx` is only valid
    * inside `work`.
+   *
+   * A statement of `tx` that fails dooms the transaction, even when `work`
+   * catches its error and resolves: it is rolled back and `transaction`
+   * rejects with an AgentError ("the transaction was rolled back: a statement
+   * in it failed", `cause`: the first failed statement's error). PostgreSQL
+   * aborts a transaction at its first error (its COMMIT becomes a ROLLBACK);
+   * MySQL would keep the other statements: the adapter rolls back on both,
+   * so no engine commits half of the work.
    */
   transaction<T>(work: (tx: DatabaseTransaction) => Promise<T>): Promise<T>;
   /**
    * Reads a large result in batches of at most `batchSize` rows (default
    * 1,000) through a server-side cursor: memory is bounded whatever the
-   * table size. Breaking out of the loop closes the cursor.
+   * table size. Breaking out of the loop closes the cursor; so does the
+   * task's signal, even while the loop is paused between batches (a stream
+   * left unfinished is closed when the task ends).
    */
   stream<Row extends Record<string, unknown> = Record<string, unknown>>(
     statement: string | SqlStatement,
@@ -45,7 +58,8 @@ export interface DatabaseAgent {
    * - `append` (default): inserts;
    * - `replace`: the table's rows become exactly these, atomically (readers
    *   see the old rows until the load commits, never a half-loaded table);
-   * - `merge`: upsert on `key` (one column or several: a unique key the table has).
+   * - `merge`: upsert on `key` (one column or several: a unique key the table has);
+   *   a key the rows repeat keeps its last row (dlt's merge), on every engine.
    * Columns are the keys of the first row. Returns the rows written.
    */
   load(table: string, rows: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, options?: LoadOptions): Promise<{ rowCount: number }>;
