@@ -122,10 +122,12 @@ function checkColumns(connection: string, columns: readonly string[], batch: rea
   for (const row of batch) {
     const names = Object.keys(row);
     // The common case, rows of one reader: the first row's keys in its order, one comparison per key.
-    if (names.length <= columns.length && names.every((name, i) => name === columns[i])) continue;
+    const sameColumns = names.length <= columns.length && names.every((name, i) => name === columns[i]);
     for (const name of names) {
-      if (!columns.includes(name)) throw new AgentRefusedError(connection, 'load', `a row has column '${name}' the first row lacks (columns are the first row's keys)`);
-      const invalid = invalidDateReason(row[name]);
+      if (!sameColumns && !columns.includes(name)) throw new AgentRefusedError(connection, 'load', `a row has column '${name}' the first row lacks (columns are the first row's keys)`);
+      // Dates are checked on every path (MySQL would store an invalid one as the zero date).
+      const value = row[name];
+      const invalid = value instanceof Date ? invalidDateReason(value) : undefined;
       if (invalid !== undefined) throw new AgentRefusedError(connection, 'load', `column '${name}' of a row is ${invalid}`);
     }
   }
