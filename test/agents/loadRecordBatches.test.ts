@@ -2,12 +2,15 @@ import { parse } from 'csv-parse/sync';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batches } from '../../lib/agents/database/batches.js';
 import { createDatabaseConnection } from '../../lib/agents/database/createDatabaseConnection.js';
 import { startPgliteServer } from '../../lib/agents/database/PgliteServer.js';
 import { createFileConnection } from '../../lib/agents/files/createFileConnection.js';
+import { jsonLinesBatches } from '../../lib/agents/files/fileRecords.js';
 import type { AgentConnection } from '../../lib/core/agents/AgentConnection.js';
 import { AgentError, AgentRefusedError } from '../../lib/core/agents/agentErrors.js';
 import type { DatabaseAgent } from '../../lib/core/agents/DatabaseAgent.js';
@@ -202,6 +205,20 @@ describe('the readers in batches and record by record', () => {
     expect(() => other[Symbol.asyncIterator]()).toThrow(/already read in batches/);
   });
 
+  it('readJsonLines gives the lines of a chunk per array, the same values as record by record', async () => {
+    const values = Array.from({ length: 5_000 }, (_, i) => ({ id: i, text: `value ${i} é` }));
+    writeFileSync(join(root, 'rows.jsonl'), `${values.map((value) => JSON.stringify(value)).join('\r\n')}\n\n`);
+    const { files: agent, fileLines } = files();
+    const arrays: unknown[][] = [];
+    for await (const batch of recordBatchesOf(agent.readJsonLines('rows.jsonl'))!) arrays.push(batch);
+    const records: unknown[] = [];
+    for await (const record of agent.readJsonLines('rows.jsonl')) records.push(record);
+    expect(arrays.length).toBeGreaterThan(1);
+    expect(arrays.flat()).toEqual(values);
+    expect(records).toEqual(values);
+    expect(fileLines.map((line) => (line.data as { rows: number }).rows)).toEqual([5_000, 5_000]);
+  });
+
   it('readParquet gives a row group per array, the same rows as record by record', async () => {
     const rows = Array.from({ length: 250 }, (_, i) => ({ id: i, name: `n${i}` }));
     writeFileSync(join(root, 'rows.parquet'), parquetTestFile([{ name: 'id', type: 'int32' }, { name: 'name', type: 'utf8' }], rows, 100));
@@ -242,5 +259,56 @@ describe("load's batches", () => {
     expect(await collect(batches([1, 2, 3, 4, 5], 2))).toEqual([[1, 2], [3, 4], [5]]);
     expect(await collect(batches(new Set([1, 2, 3]), 2))).toEqual([[1, 2], [3]]);
     expect(await collect(batches(oneAtATime(batched([[1, 2, 3]])[RECORD_BATCHES]()), 2))).toEqual([[[1, 2, 3]]]);
+  });
+});
+
+describe('JSON Lines in arrays', () => {
+  /** What readJsonLines gave when it read node:readline's lines: the values, then the error's message. */
+  async function viaReadline(chunks: Buffer[]) {
+    const values: unknown[] = [];
+    let number = 0;
+    for await (const line of createInterface({ input: Readable.from(chunks), crlfDelay: Infinity })) {
+      number++;
+      if (line.trim() === '') continue;
+      try {
+        values.push(JSON.parse(line));
+      } catch {
+        return { values, error: `line ${number} is not JSON` };
+      }
+    }
+    return { values, error: undefined };
+  }
+  async function viaBatches(chunks: Buffer[]) {
+    const values: unknown[] = [];
+    try {
+      for await (const batch of jsonLinesBatches(Readable.from(chunks))) values.push(...batch);
+    } catch (error) {
+      return { values, error: (error as Error).message };
+    }
+    return { values, error: undefined };
+  }
+
+  it("splits lines as node:readline does, whatever the chunks (\\r, \\r\\n split between chunks, UTF-8 split mid-character)", async () => {
+    const pieces = ['{"a":1}', '"é☃"', '', '  ', '[1,2]', 'null', 'bad', '\r', '\n', '\r\n', '\n', '\r', '"x"'];
+    let seed = 7; // a fixed pseudo-random sequence: the same cases every run
+    const next = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    for (let round = 0; round < 500; round++) {
+      let text = '';
+      for (let i = next(12); i > 0; i--) {
+        const piece = pieces[next(pieces.length)]!;
+        if (piece !== 'bad' || next(3) === 0) text += piece;
+      }
+      const bytes = Buffer.from(text);
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < bytes.length; ) {
+        const size = 1 + next(6);
+        chunks.push(bytes.subarray(at, at + size));
+        at += size;
+      }
+      expect(await viaBatches(chunks), JSON.stringify(text)).toEqual(await viaReadline(chunks));
+    }
   });
 });

@@ -5,7 +5,7 @@ import type { CsvReadOptions, FileInfo, FileStorageAgent, PutOptions } from '../
 import { RECORD_BATCHES, type BatchedRecords } from '../../core/agents/recordBatches.js';
 import { traceAgentCall, type CallMeasure } from '../../core/agents/traceAgentCall.js';
 import { abortableStream } from './abortableStream.js';
-import { csvBytes, csvRecordBatches, jsonArrayElements, jsonLinesBytes, jsonLinesRecords, MalformedRecordsError } from './fileRecords.js';
+import { csvBytes, csvRecordBatches, jsonArrayElements, jsonLinesBatches, jsonLinesBytes, MalformedRecordsError } from './fileRecords.js';
 import type { FileCall, FileStore } from './FileStore.js';
 import { parquetRows } from './parquetRows.js';
 import { byPath, checkRelativePath } from './relativePath.js';
@@ -102,7 +102,7 @@ export class TracedFileStorage implements FileStorageAgent {
   }
 
   readJsonLines<T = unknown>(path: string): BatchedRecords<T> {
-    return this.tracedRead('readJsonLines', path, (bytes) => oneEach(jsonLinesRecords<T>(bytes)));
+    return this.tracedRead('readJsonLines', path, (bytes) => jsonLinesBatches<T>(bytes));
   }
 
   async writeJsonLines(path: string, records: Iterable<unknown> | AsyncIterable<unknown>): Promise<{ records: number; bytes: number }> {
@@ -281,7 +281,7 @@ export class TracedFileStorage implements FileStorageAgent {
   }
 }
 
-/** A record at a time as arrays of one, for readers whose parser gives no more (streamed JSON). */
+/** A record at a time as arrays of one, for a reader whose parser gives no more (stream-json's elements). */
 async function* oneEach<T>(records: AsyncIterable<T>): AsyncGenerator<T[]> {
   for await (const record of records) yield [record];
 }

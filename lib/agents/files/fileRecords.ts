@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
-import { createInterface } from 'node:readline';
 import { pipeline, Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import streamArray from 'stream-json/streamers/stream-array.js';
 
 /**
@@ -10,6 +10,9 @@ import streamArray from 'stream-json/streamers/stream-array.js';
  * file's bytes. Nothing is held in memory beyond one record (and the parsers'
  * buffers).
  */
+
+/** Where node:readline ends a line. */
+const LINE_END = /\r\n|\n|\r/;
 
 /** Thrown for a file that does not hold what the reader expects (not retriable: the file stays the same). */
 export class MalformedRecordsError extends Error {
@@ -101,24 +104,54 @@ export async function* csvBytes(records: Iterable<Record<string, unknown>> | Asy
   for await (const chunk of rows) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
 }
 
-/** JSON Lines values: one JSON value per line, blank lines skipped, `\r\n` accepted. */
-export async function* jsonLinesRecords<T>(bytes: Readable): AsyncGenerator<T> {
-  const lines = createInterface({ input: bytes, crlfDelay: Infinity });
+/**
+ * JSON Lines values in arrays, one per chunk of the byte stream (the lines
+ * it completes; never empty): one JSON value per line, blank lines skipped,
+ * lines end at `\n`, `\r\n` or a lone `\r` (as node:readline splits them).
+ * A line that is not JSON throws {@link MalformedRecordsError} (`line N is
+ * not JSON`) after the array of the values before it.
+ */
+export async function* jsonLinesBatches<T>(bytes: Readable): AsyncGenerator<T[]> {
+  // Split here, not with node:readline: its async iterator costs a promise per line.
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
   let number = 0;
-  try {
-    for await (const line of lines) {
-      number++;
-      if (line.trim() === '') continue;
-      let value: T;
-      try {
-        value = JSON.parse(line) as T;
-      } catch {
-        throw new MalformedRecordsError(`line ${number} is not JSON`);
-      }
-      yield value;
+  // A chunk ending in `\r`: a `\n` starting the next one ends no other line.
+  let afterCr = false;
+  let batch: T[] = [];
+  let failure: MalformedRecordsError | undefined;
+  const take = (line: string): void => {
+    number++;
+    if (failure !== undefined || line.trim() === '') return;
+    try {
+      batch.push(JSON.parse(line) as T);
+    } catch {
+      failure = new MalformedRecordsError(`line ${number} is not JSON`);
     }
+  };
+  const split = (text: string, end: boolean): void => {
+    if (afterCr && text.startsWith('\n')) text = text.slice(1);
+    afterCr = text.endsWith('\r');
+    const lines = (rest + text).split(LINE_END);
+    rest = end ? '' : lines.pop()!;
+    for (const line of lines) take(line);
+  };
+  try {
+    for await (const chunk of bytes) {
+      split(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer), false);
+      if (batch.length > 0) {
+        const out = batch;
+        batch = [];
+        yield out;
+      }
+      if (failure !== undefined) throw failure;
+    }
+    const last = rest + decoder.end();
+    rest = '';
+    if (last !== '') split(last, true);
+    if (batch.length > 0) yield batch;
+    if (failure !== undefined) throw failure;
   } finally {
-    lines.close();
     bytes.destroy();
   }
 }
