@@ -102,3 +102,22 @@ describe('database sessions back in the pool: postgres failed transaction', () =
     }
   });
 });
+
+describe('database sessions back in the pool: mariadb autocommit', () => {
+  it('closes a session a task turned autocommit off on, so the next task does not run in an implicit transaction', async () => {
+    const { connection } = await engines.mariadb!.open();
+    const table = `sluice_sessions_${randomBytes(4).toString('hex')}`;
+    const task = () => connection.forTask(agentScope('mariadb').scope);
+    try {
+      await task().execute(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY)`);
+      await task().execute('SET autocommit = 0');
+      await task().execute(`INSERT INTO ${table} (id) VALUES (1)`);
+      // With autocommit still off, this ROLLBACK would undo the other task's insert.
+      await task().execute('ROLLBACK');
+      expect((await task().query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}`)).rows.map((row) => Number(row.n))).toEqual([1]);
+    } finally {
+      await task().execute(`DROP TABLE IF EXISTS ${table}`);
+      await connection.close();
+    }
+  });
+});

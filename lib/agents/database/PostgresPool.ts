@@ -157,9 +157,16 @@ class PostgresSession implements SqlSession {
     if (!this.cancellable) return this.#holdCursor(text, values, batchSize);
     const cursor = this.client.query(new Cursor<Record<string, unknown>>(text, values.map(toPostgresValue), { types: postgresTypeParsers }));
     return {
-      read: () => cursor.read(batchSize),
+      read: async () => {
+        const rows = await cursor.read(batchSize);
+        // The end comes after the statement's ReadyForQuery: the status is current (no ROLLBACK needed).
+        if (rows.length === 0) this.#statusStale = false;
+        return rows;
+      },
       close: async () => {
         await cursor.close();
+        // close() settles at the ReadyForQuery of its Sync, after the client read its status.
+        this.#statusStale = false;
         return true;
       },
     };

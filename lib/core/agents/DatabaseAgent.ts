@@ -25,7 +25,11 @@
 export interface DatabaseAgent {
   /** Runs a statement that returns rows. */
   query<Row extends Record<string, unknown> = Record<string, unknown>>(statement: string | SqlStatement, params?: readonly unknown[]): Promise<QueryResult<Row>>;
-  /** Runs a statement for its effect. `rowCount`: rows inserted/updated/deleted. */
+  /**
+   * Runs a statement for its effect. `rowCount`: rows inserted/updated/deleted.
+   * Each call runs on a pooled connection of its own: a transaction a call
+   * opens (`BEGIN`) is rolled back when the call returns — use `transaction`.
+   */
   execute(statement: string | SqlStatement, params?: readonly unknown[]): Promise<{ rowCount: number }>;
   /**
    * Runs `work` in one transaction on one connection: commits when it
