@@ -106,7 +106,7 @@ export function buildServiceManifest(
     processes.push(manifest);
   }
 
-  const { platformHandler: _awsOnly, ...sluiceSettings } = settings;
+  const { platformHandler: _awsOnly, retainData: _awsOnlyToo, ...sluiceSettings } = settings;
   return {
     service,
     stage,

@@ -43,6 +43,12 @@ export const sluiceSettingsSchema = z.strictObject({
   scheduleCatchUp: z.enum(['latest', 'all', 'none']).optional(),
   /** AWS only: handler of the platform API function; the embedded runtime ignores it. */
   platformHandler: z.string().min(1).optional(),
+  /**
+   * AWS only: keep the task table, the key-value table and the task dead-letter queues when the
+   * stack is deleted or a resource replaced (DeletionPolicy / UpdateReplacePolicy Retain, DynamoDB
+   * deletion protection). Default true; `false` for throwaway stages.
+   */
+  retainData: z.boolean().optional(),
   /** Named connections of the agents: read by `parseConnections` (each type has its own schema). */
   connections: z.unknown().optional(),
   /** The key-value store (`ctx.kv`): TTLs in seconds. */
@@ -75,6 +81,8 @@ export const functionSluiceSchema = z.union([
 /** `custom.sluice`, validated, with defaults applied. */
 export interface ResolvedSluiceSettings extends SluiceSettings {
   platformHandler: string;
+  /** AWS only: see `custom.sluice.retainData`. */
+  retainData: boolean;
 }
 
 /** The task-queue part of a function's `sluice` property, with defaults applied. */
@@ -97,7 +105,7 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
   if (!parsed.success) {
     throw new ConfigError(`custom.sluice is invalid:\n${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   }
-  const { platformHandler, connections: _readByParseConnections, kv, ...rest } = parsed.data;
+  const { platformHandler, connections: _readByParseConnections, kv, retainData, ...rest } = parsed.data;
   const maxTtlSeconds = kv?.maxTtlSeconds ?? DEFAULT_KV_MAX_TTL_SECONDS;
   if (kv?.defaultTtlSeconds !== undefined && kv.defaultTtlSeconds > maxTtlSeconds) {
     throw new ConfigError(`custom.sluice.kv.defaultTtlSeconds (${kv.defaultTtlSeconds}) is above maxTtlSeconds (${maxTtlSeconds})`);
@@ -107,6 +115,7 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
     ...definedOnly(rest),
     kv: { maxTtlSeconds, ...(kv?.defaultTtlSeconds !== undefined ? { defaultTtlSeconds: kv.defaultTtlSeconds } : {}) },
     platformHandler: platformHandler ?? DEFAULT_PLATFORM_HANDLER,
+    retainData: retainData ?? true,
   };
 }
 

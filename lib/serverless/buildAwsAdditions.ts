@@ -221,7 +221,25 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
   for (const [name, fn] of Object.entries(functions)) {
     assertEnvironmentSize(name, { ...(config.provider.environment ?? {}), ...(fn.environment ?? {}) }, knownSizes);
   }
+  if (settings.retainData) {
+    const retained = [SLUICE_LOGICAL_IDS.taskTable, SLUICE_LOGICAL_IDS.kvTable, ...expanded.processes.flatMap((process) => (process.taskQueue ? [process.taskQueue.deadLetterLogicalId] : []))];
+    for (const logicalId of retained) resources[logicalId] = retainedResource(resources[logicalId]!);
+  }
   return { functions, resources, warnings };
+}
+
+/**
+ * A data resource kept when the stack is deleted or the resource replaced
+ * (task history, key-value entries, dead letters): `DeletionPolicy` and
+ * `UpdateReplacePolicy` Retain, and DynamoDB's deletion protection (which
+ * also refuses a `DeleteTable` from the console or the CLI). To really delete
+ * one: set `custom.sluice.retainData: false` and deploy (this lifts the
+ * protection and the policies), then delete the stack — or delete the
+ * retained resources by hand afterwards.
+ */
+function retainedResource(resource: CloudFormationResource): CloudFormationResource {
+  const properties = resource.Type === 'AWS::DynamoDB::Table' ? { ...resource.Properties, DeletionProtectionEnabled: true } : resource.Properties;
+  return { ...resource, ...(properties ? { Properties: properties } : {}), DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' };
 }
 
 /**

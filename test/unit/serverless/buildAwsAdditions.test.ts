@@ -214,3 +214,23 @@ describe('connections on AWS', () => {
     );
   });
 });
+
+describe('data kept on AWS', () => {
+  it('retains the task table, the key-value table and the task dead-letter queues by default, tables protected from deletion', () => {
+    const { resources } = additions(service({ a: { handler }, b: { handler, sluice: { queue: false } } }));
+    for (const id of ['SluiceTaskTable', 'SluiceKvTable', 'SluiceATaskDlq']) {
+      const resource = resources[id];
+      expect(resource, id).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+    expect(resources.SluiceTaskTable?.Properties).toMatchObject({ DeletionProtectionEnabled: true });
+    expect(resources.SluiceKvTable?.Properties).toMatchObject({ DeletionProtectionEnabled: true });
+    // The task queue itself holds nothing worth keeping once the stack is gone.
+    expect(resources.SluiceATaskQueue).not.toHaveProperty('DeletionPolicy');
+  });
+
+  it('keeps nothing with custom.sluice.retainData: false (a throwaway stage)', () => {
+    const { resources } = additions({ ...service({ a: { handler } }), custom: { sluice: { retainData: false } } });
+    for (const resource of Object.values(resources)) expect(resource).not.toHaveProperty('DeletionPolicy');
+    expect(resources.SluiceTaskTable?.Properties).not.toHaveProperty('DeletionProtectionEnabled');
+  });
+});

@@ -184,10 +184,12 @@ describe('sluicePlugin with serverless package', () => {
     expect(packageOutput).toContain('Sluice: functions.clickstream: maxReceiveCount 3 is below 5');
   });
 
-  it('adds the task table from taskTableProperties', () => {
+  it('adds the task table from taskTableProperties, retained and protected from deletion', () => {
     expect(resource('SluiceTaskTable')).toEqual({
       Type: 'AWS::DynamoDB::Table',
-      Properties: { TableName: 'shop-etl-dev-tasks', ...taskTableProperties() },
+      Properties: { TableName: 'shop-etl-dev-tasks', ...taskTableProperties(), DeletionProtectionEnabled: true },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
     });
   });
 
