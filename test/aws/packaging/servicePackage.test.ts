@@ -158,9 +158,10 @@ describe('the CloudFormation template', () => {
     }
   });
 
-  it('declares the task table: on demand, TTL on expiresAt, PITR, SSE, the byProcess index', () => {
-    const [[, table]] = ofType('AWS::DynamoDB::Table') as [[string, Template['Resources'][string]]];
-    expect(table.Properties).toEqual({ TableName: `${manifest.service}-${STAGE}-tasks`, ...taskTableProperties() });
+  it('declares the task table: on demand, TTL on expiresAt, PITR, SSE, the byProcess index, retained and deletion-protected', () => {
+    const table = template.Resources.SluiceTaskTable!;
+    expect(table.Properties).toEqual({ TableName: `${manifest.service}-${STAGE}-tasks`, ...taskTableProperties(), DeletionProtectionEnabled: true });
+    expect(table).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     expect(table.Properties).toMatchObject({
       BillingMode: 'PAY_PER_REQUEST',
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
