@@ -35,16 +35,25 @@ export interface CreateTaskTableOptions {
  * definition and this translation cannot drift apart silently.
  */
 export async function createTaskTable(client: DynamoDBClient, tableName: string, options: CreateTaskTableOptions = {}): Promise<void> {
-  const { BillingMode: billing, AttributeDefinitions, KeySchema, GlobalSecondaryIndexes, SSESpecification: sse, TimeToLiveSpecification, PointInTimeRecoverySpecification: _pitr, ...rest } =
-    taskTableProperties();
-  if (Object.keys(rest).length > 0) throw new Error(`createTaskTable does not know the table properties ${Object.keys(rest).join(', ')}`);
+  await createTableAsDeployed(client, tableName, taskTableProperties(), options);
+}
+
+/**
+ * CreateTable from a table's CloudFormation `Properties`, then
+ * UpdateTimeToLive (unless `timeToLive: false`). Point-in-time recovery is a
+ * backup setting with no effect on behaviour and is not applied; any other
+ * property this translation does not know fails loudly.
+ */
+async function createTableAsDeployed(client: DynamoDBClient, tableName: string, properties: Record<string, unknown>, options: CreateTaskTableOptions): Promise<void> {
+  const { BillingMode: billing, AttributeDefinitions, KeySchema, GlobalSecondaryIndexes, SSESpecification: sse, TimeToLiveSpecification, PointInTimeRecoverySpecification: _pitr, ...rest } = properties;
+  if (Object.keys(rest).length > 0) throw new Error(`creating ${tableName}: unknown table properties ${Object.keys(rest).join(', ')}`);
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: billing as BillingMode,
       AttributeDefinitions: AttributeDefinitions as AttributeDefinition[],
       KeySchema: KeySchema as KeySchemaElement[],
-      GlobalSecondaryIndexes: GlobalSecondaryIndexes as GlobalSecondaryIndex[],
+      ...(GlobalSecondaryIndexes !== undefined ? { GlobalSecondaryIndexes: GlobalSecondaryIndexes as GlobalSecondaryIndex[] } : {}),
       SSESpecification: sse as SSESpecification,
     }),
   );
@@ -95,20 +104,5 @@ export async function deleteQueues(client: SQSClient, urls: Iterable<string>): P
  * that need an expired item to stay put). An unknown property fails loudly.
  */
 export async function createKvTable(client: DynamoDBClient, tableName: string, options: CreateTaskTableOptions = {}): Promise<void> {
-  const { BillingMode: billing, AttributeDefinitions, KeySchema, SSESpecification: sse, TimeToLiveSpecification, PointInTimeRecoverySpecification: _pitr, ...rest } = kvTableProperties();
-  if (Object.keys(rest).length > 0) throw new Error(`createKvTable does not know the table properties ${Object.keys(rest).join(', ')}`);
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: billing as BillingMode,
-      AttributeDefinitions: AttributeDefinitions as AttributeDefinition[],
-      KeySchema: KeySchema as KeySchemaElement[],
-      SSESpecification: sse as SSESpecification,
-    }),
-  );
-  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: tableName });
-  const ttl = TimeToLiveSpecification as { AttributeName: string; Enabled: boolean } | undefined;
-  if (ttl && (options.timeToLive ?? true)) {
-    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: ttl }));
-  }
+  await createTableAsDeployed(client, tableName, kvTableProperties(), options);
 }
