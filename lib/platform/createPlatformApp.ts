@@ -67,7 +67,7 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
     await next();
   };
 
-  if (options.kv) mountKvRoutes(app as unknown as Parameters<typeof mountKvRoutes>[0], { kv: options.kv, maxPayloadBytes: options.maxPayloadBytes, send });
+  if (options.kv) mountKvRoutes(app, { kv: options.kv, maxPayloadBytes: options.maxPayloadBytes, send });
 
   app.get('/sluice/processes', (c) => send(c, jsonReply(200, { items: options.processes.map(describeProcess) })));
   app.all('/sluice/processes', (c) => methodNotAllowed(c, ['GET']));

@@ -1,4 +1,5 @@
-import type { Context, Hono } from 'hono';
+import type { Context } from 'hono';
+import type { Hono } from 'hono/tiny';
 import * as z from 'zod';
 import type { KeyValueStore } from '../core/agents/KeyValueStore.js';
 import { KvRefusedError } from '../core/agents/kvErrors.js';

@@ -1,6 +1,6 @@
 import { resolveDatabaseEngine, type DatabaseSettings } from '../config/connections/databaseSettings.js';
 import type { ConnectionDeclaration } from '../config/connections/parseConnections.js';
-import { isSecretRef, type Resolved } from '../config/connections/secretRef.js';
+import { isSecretRef, secretRefsIn, type Resolved } from '../config/connections/secretRef.js';
 
 /**
  * Driver packages of the agents, by what needs them. A service that declares
@@ -34,7 +34,7 @@ const NEVER_BUNDLED = ['@electric-sql/pglite', '@electric-sql/pglite-socket', 'c
 export function unusedAgentPackages(connections: readonly ConnectionDeclaration[]): string[] {
   const used = new Set<keyof typeof DRIVERS>();
   for (const connection of connections) {
-    if (JSON.stringify(connection.settings).includes('"ssm"') || JSON.stringify(connection.settings).includes('"secretsManager"')) used.add('secrets');
+    if (secretRefsIn(connection.settings).some((ref) => ref.ssm !== undefined || ref.secretsManager !== undefined)) used.add('secrets');
     switch (connection.kind) {
       case 'db': {
         const url = connection.settings.url;

@@ -1,7 +1,7 @@
 import type { ConnectionDeclaration } from '../config/connections/parseConnections.js';
-import { isSecretRef, type SecretRef } from '../config/connections/secretRef.js';
+import { isSecretRef, secretRefsIn } from '../config/connections/secretRef.js';
 import { ConfigError } from '../core/errors.js';
-import type { PolicyStatement } from './awsIam.js';
+import { uniqueResources, type PolicyStatement } from './awsIam.js';
 
 /** Settings that hold credentials: written in plain text they would be bundled with the function. */
 const CREDENTIAL_KEY = /(password|passphrase|secret|token|privatekey|apikey|credentials?)$/i;
@@ -67,13 +67,10 @@ export function connectionStatements(connections: readonly ConnectionDeclaration
   const parameters: unknown[] = [];
   const secrets: unknown[] = [];
   for (const connection of connections) {
-    walk(connection.settings, '', (value) => {
-      if (!isSecretRef(value)) return true;
-      const ref = value as SecretRef;
+    for (const ref of secretRefsIn(connection.settings)) {
       if (ref.ssm !== undefined) parameters.push(ssmParameterArn(ref.ssm));
       if (ref.secretsManager !== undefined) secrets.push(secretArn(ref.secretsManager));
-      return false;
-    });
+    }
     if (connection.type === 's3') {
       const bucket = String(connection.settings.bucket);
       const prefix = typeof connection.settings.prefix === 'string' ? connection.settings.prefix.replace(/^\/+/, '') : '';
@@ -87,8 +84,8 @@ export function connectionStatements(connections: readonly ConnectionDeclaration
       );
     }
   }
-  if (parameters.length > 0) statements.push({ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: dedupe(parameters) });
-  if (secrets.length > 0) statements.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: dedupe(secrets) });
+  if (parameters.length > 0) statements.push({ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: uniqueResources(parameters) });
+  if (secrets.length > 0) statements.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: uniqueResources(secrets) });
   return statements;
 }
 
@@ -102,14 +99,6 @@ function ssmParameterArn(name: string): unknown {
 function secretArn(id: string): unknown {
   if (id.startsWith('arn:')) return id;
   return { 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${id}-??????` };
-}
-
-function dedupe(values: unknown[]): unknown[] {
-  const seen = new Set<string>();
-  return values.filter((value) => {
-    const key = JSON.stringify(value);
-    return seen.has(key) ? false : (seen.add(key), true);
-  });
 }
 
 /** Visits every value under `value` (depth first); `visit` returns false to skip a value's children. */

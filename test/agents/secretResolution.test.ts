@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EnvSecretResolver } from '../../lib/agents/secrets/EnvSecretResolver.js';
-import { looksLikeSecretRef, resolveSecretRefs } from '../../lib/agents/secrets/resolveSecretRefs.js';
+import { resolveSecretRefs } from '../../lib/agents/secrets/resolveSecretRefs.js';
+import { isSecretRef } from '../../lib/config/connections/secretRef.js';
 import { smtpSettingsSchema } from '../../lib/config/connections/mailSettings.js';
 import type { SecretRef, SecretResolver } from '../../lib/core/agents/SecretResolver.js';
 import { ConfigError } from '../../lib/core/errors.js';
@@ -35,7 +36,7 @@ describe('EnvSecretResolver', () => {
   });
 });
 
-describe('looksLikeSecretRef', () => {
+describe('isSecretRef (by shape)', () => {
   it.each([
     [{ env: 'X' }, true],
     [{ ssm: '/a' }, true],
@@ -48,7 +49,7 @@ describe('looksLikeSecretRef', () => {
     ['plain', false],
     [null, false],
   ])('%j → %s', (value, expected) => {
-    expect(looksLikeSecretRef(value)).toBe(expected);
+    expect(isSecretRef(value)).toBe(expected);
   });
 });
 

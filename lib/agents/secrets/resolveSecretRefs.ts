@@ -1,24 +1,6 @@
-import type { Resolved } from '../../config/connections/secretRef.js';
+import { isSecretRef, type Resolved } from '../../config/connections/secretRef.js';
 import type { SecretRef, SecretResolver } from '../../core/agents/SecretResolver.js';
 import { ConfigError } from '../../core/errors.js';
-
-const REF_KEYS = new Set(['env', 'ssm', 'secretsManager', 'json']);
-
-/**
- * Whether a settings value is a secret reference, by shape: a plain object
- * whose keys are all among `env`, `ssm`, `secretsManager`, `json`, with at
- * least one of the first three, each a string. (The settings were checked by
- * their zod schema already; this only finds the references in them.)
- */
-export function looksLikeSecretRef(value: unknown): value is SecretRef {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const entries = Object.entries(value);
-  return (
-    entries.length > 0 &&
-    entries.every(([key, item]) => REF_KEYS.has(key) && (typeof item === 'string' || item === undefined)) &&
-    entries.some(([key, item]) => key !== 'json' && typeof item === 'string')
-  );
-}
 
 /**
  * A copy of `settings` with every secret reference replaced by its value,
@@ -34,7 +16,7 @@ export function looksLikeSecretRef(value: unknown): value is SecretRef {
  *   {@link ConfigError} listing every failure when several do (never a value)
  */
 export async function resolveSecretRefs<T>(settings: T, resolver: SecretResolver, place: string): Promise<Resolved<T>> {
-  if (looksLikeSecretRef(settings)) return (await resolver.resolve(settings, place)) as Resolved<T>;
+  if (isSecretRef(settings)) return (await resolver.resolve(settings, place)) as Resolved<T>;
   const pending: Array<Promise<void>> = [];
   const copy = walk(settings, place, resolver, pending);
   const outcomes = await Promise.allSettled(pending);
@@ -52,16 +34,16 @@ function walk(value: unknown, path: string, resolver: SecretResolver, pending: A
     const copy: unknown[] = [];
     value.forEach((item, index) => {
       copy[index] = walk(item, `${path}[${index}]`, resolver, pending);
-      if (looksLikeSecretRef(item)) pending.push(resolveAt(resolver, item, `${path}[${index}]`).then((secret) => void (copy[index] = secret)));
+      if (isSecretRef(item)) pending.push(resolveAt(resolver, item, `${path}[${index}]`).then((secret) => void (copy[index] = secret)));
     });
     return copy;
   }
-  if (!isPlainObject(value) || looksLikeSecretRef(value)) return value;
+  if (!isPlainObject(value) || isSecretRef(value)) return value;
   const copy: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     const itemPath = `${path}.${key}`;
     copy[key] = walk(item, itemPath, resolver, pending);
-    if (looksLikeSecretRef(item)) pending.push(resolveAt(resolver, item, itemPath).then((secret) => void (copy[key] = secret)));
+    if (isSecretRef(item)) pending.push(resolveAt(resolver, item, itemPath).then((secret) => void (copy[key] = secret)));
   }
   return copy;
 }

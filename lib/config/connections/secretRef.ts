@@ -50,6 +50,29 @@ export function secretable<S extends z.ZodType<string>>(schema: S) {
 /** A settings type with every secret reference replaced by the string it resolves to. */
 export type Resolved<T> = T extends SecretRef ? string : T extends readonly (infer U)[] ? Resolved<U>[] : T extends object ? { [K in keyof T]: Resolved<T[K]> } : T;
 
+const REF_KEYS = new Set(['env', 'ssm', 'secretsManager', 'json']);
+
+/**
+ * Whether a value of settings already validated by their schema is a secret
+ * reference, by shape: a plain object whose keys are all among `env`, `ssm`,
+ * `secretsManager`, `json`, with at least one of the first three, each a
+ * string. The one test every reader of references uses (the resolvers, the
+ * packager's IAM and checks, the start-up banner).
+ */
 export function isSecretRef(value: unknown): value is SecretRef {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && secretRefSchema.safeParse(value).success;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const entries = Object.entries(value);
+  return (
+    entries.length > 0 &&
+    entries.every(([key, item]) => REF_KEYS.has(key) && (typeof item === 'string' || item === undefined)) &&
+    entries.some(([key, item]) => key !== 'json' && typeof item === 'string')
+  );
+}
+
+/** Every secret reference in `settings` (validated settings), depth first. */
+export function secretRefsIn(settings: unknown): SecretRef[] {
+  if (isSecretRef(settings)) return [settings];
+  if (Array.isArray(settings)) return settings.flatMap(secretRefsIn);
+  if (typeof settings === 'object' && settings !== null) return Object.values(settings).flatMap(secretRefsIn);
+  return [];
 }

@@ -116,7 +116,7 @@ export class EmbeddedRuntime {
       if (recovery.failedTasks.length > 0) log.warn(`marked ${recovery.failedTasks.length} interrupted task(s) failed (no message will deliver them any more)`);
 
       agents = await prepareEmbeddedAgents(manifest, { env, dataDir: options.dataDir });
-      const grants = agents;
+      const embeddedAgents = agents;
       // ctx.kv: one SQLite file every worker thread opens its own connection to; this one serves /sluice/kv and purges.
       const kvSettings = { path: kvDatabasePath(options.dataDir), ...manifest.settings.kv };
       kv = new SqliteKeyValueStore({ ...kvSettings, clock, onTightened: (message) => log.warn(message) });
@@ -124,19 +124,22 @@ export class EmbeddedRuntime {
       const retentionSeconds = manifest.settings.retentionDays * 86_400;
       const concurrencyOf = (p: LoadedProcess) => p.manifest.reservedConcurrency ?? manifest.settings.defaultConcurrency;
       const executor = new WorkerTaskExecutor({
-        functions: processes.map((p) => ({
-          name: p.manifest.name,
-          file: p.manifest.handler.file,
-          exportName: p.manifest.handler.export,
-          // Like Lambda, each function sees its own environment; a variable set in the shell still wins.
-          env: { ...p.manifest.environment, ...shellEnv },
-          memorySizeMb: p.manifest.memorySizeMb ?? LAMBDA_DEFAULT_MEMORY_MB,
-          // Stored stack traces are relative to the service, as on Lambda (/var/task).
-          serviceRoot: manifest.serviceDir,
-          concurrency: concurrencyOf(p),
-          ...(grants.grantsFor(p.manifest.name) ? { agents: grants.grantsFor(p.manifest.name)! } : {}),
-          kv: kvSettings,
-        })),
+        functions: processes.map((p) => {
+          const grants = embeddedAgents.grantsFor(p.manifest.name);
+          return {
+            name: p.manifest.name,
+            file: p.manifest.handler.file,
+            exportName: p.manifest.handler.export,
+            // Like Lambda, each function sees its own environment; a variable set in the shell still wins.
+            env: { ...p.manifest.environment, ...shellEnv },
+            memorySizeMb: p.manifest.memorySizeMb ?? LAMBDA_DEFAULT_MEMORY_MB,
+            // Stored stack traces are relative to the service, as on Lambda (/var/task).
+            serviceRoot: manifest.serviceDir,
+            concurrency: concurrencyOf(p),
+            ...(grants ? { agents: grants } : {}),
+            kv: kvSettings,
+          };
+        }),
         clock,
         log,
         ...(options.workersPerFunction ? { workersPerFunction: options.workersPerFunction } : {}),

@@ -30,26 +30,9 @@ const data = workerData as TaskWorkerData;
 let agents: TaskAgents | undefined;
 /** The main thread's clock offset as of the latest task (a ManualClock in tests): what the key-value store's TTLs follow. */
 let mainClockOffsetMs = 0;
-const workerClock: Clock = {
-  now: () => Date.now() + mainClockOffsetMs,
-  setTimeout: (fn, ms) => ({ id: setTimeout(fn, Math.max(0, ms)) }),
-  clearTimeout: (timer) => clearTimeout(timer.id as NodeJS.Timeout),
-};
-/** This thread's connection to the key-value store, opened on first use of `ctx.kv`. */
-const kv: KeyValueStore | undefined = data.kv ? lazyKeyValueStore(data.kv) : undefined;
-
-function lazyKeyValueStore(settings: NonNullable<TaskWorkerData['kv']>): KeyValueStore {
-  let store: SqliteKeyValueStore | undefined;
-  const open = () => (store ??= new SqliteKeyValueStore({ ...settings, clock: workerClock }));
-  return {
-    get: (key) => open().get(key),
-    set: (key, value, options) => open().set(key, value, options),
-    delete: (key) => open().delete(key),
-    setIfAbsent: (key, value, options) => open().setIfAbsent(key, value, options),
-    increment: (key, by, options) => open().increment(key, by, options),
-    list: (prefix, options) => open().list(prefix, options),
-  };
-}
+const workerClock = offsetClock(() => mainClockOffsetMs);
+/** This thread's connection to the key-value store (`ctx.kv`), opened with the module, below. */
+let kv: KeyValueStore | undefined;
 /** Messages of this event-loop turn, sent together (see workerProtocol.ts). */
 let outbox: FromWorker[] = [];
 function post(message: FromWorker): void {
@@ -119,8 +102,13 @@ function interrupt(task: Running, why: TaskInterruption): void {
 /** The main thread's clock, carried over: task times agree with the runtime's records (and with a ManualClock in tests). */
 function clockFrom(mainNowMs: number): Clock {
   const offset = mainNowMs - Date.now();
+  return offsetClock(() => offset);
+}
+
+/** This thread's timers, reading the time `offsetMs()` ahead of its own clock. */
+function offsetClock(offsetMs: () => number): Clock {
   return {
-    now: () => Date.now() + offset,
+    now: () => Date.now() + offsetMs(),
     setTimeout: (fn, ms) => ({ id: setTimeout(fn, Math.max(0, ms)) }),
     clearTimeout: (timer) => clearTimeout(timer.id as NodeJS.Timeout),
   };
@@ -170,6 +158,8 @@ async function load(): Promise<ProcessDefinition> {
 
 try {
   if (data.agents) agents = await composeAgents(data.process, data.agents);
+  // One connection per thread, like the pools of its agents (the main thread created the file).
+  if (data.kv) kv = new SqliteKeyValueStore({ ...data.kv, clock: workerClock });
   const definition = await load();
   port.on('message', (messages: ToWorker[]) => {
     for (const message of messages) {
