@@ -6,7 +6,8 @@ import { KvRefusedError } from '../core/agents/kvErrors.js';
 import { parseBoundedJson } from '../core/boundedJson.js';
 import { PayloadTooLargeError, ValidationError } from '../core/errors.js';
 import { validationErrorOf } from '../core/validationIssues.js';
-import { jsonReply, type HttpReply } from '../http/httpResponses.js';
+import { jsonReply, methodNotAllowedReply, type HttpReply } from '../http/httpResponses.js';
+import { decodeRequestPath, parseQueryString } from '../http/requestTarget.js';
 import { pageLimitParameter } from '../http/queryParameters.js';
 
 const PREFIX = '/sluice/kv/';
@@ -23,7 +24,8 @@ const putBody = z.strictObject({ value: z.unknown().refine((value) => value !== 
  * - `PUT /sluice/kv/{key}` `{ value, ttlSeconds? }` → 200 the entry (written without a task id)
  * - `DELETE /sluice/kv/{key}` → 204, 404 when absent
  *
- * The key is the rest of the path, percent-decoded (`/` allowed). Refusals
+ * The key is the rest of the path, decoded like every route's path (`/`
+ * allowed; see `keyOf`). Refusals
  * of the store (a key or value over its limit, a TTL over the maximum) are
  * 400s naming the reason.
  */
@@ -34,7 +36,8 @@ export function mountKvRoutes(app: Hono, options: { kv: KeyValueStore; maxPayloa
     throw error;
   };
   app.get('/sluice/kv', async (c) => {
-    const parsed = listQuery.safeParse(Object.fromEntries(new URL(c.req.url).searchParams));
+    // The query as every other route reads it (repeated keys joined: `limit=2&limit=3` is refused, not the last one taken).
+    const parsed = listQuery.safeParse(parseQueryString(new URL(c.req.url).search.slice(1)));
     if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     const { prefix = '', limit, cursor } = parsed.data;
     const page = await kv.list(prefix, { ...(limit !== undefined ? { limit } : {}), ...(cursor !== undefined ? { cursor } : {}) }).catch(refusal);
@@ -54,18 +57,25 @@ export function mountKvRoutes(app: Hono, options: { kv: KeyValueStore; maxPayloa
     await kv.set(key, parsed.data.value, { ...(parsed.data.ttlSeconds !== undefined ? { ttlSeconds: parsed.data.ttlSeconds } : {}) }).catch(refusal);
     return send(c, jsonReply(200, await kv.get(key)));
   });
+  app.all('/sluice/kv', (c) => send(c, methodNotAllowedReply(c.req.method, c.req.path, ['GET'])));
   app.delete(`${PREFIX}*`, async (c) => {
     const key = keyOf(c);
     const deleted = await kv.delete(key).catch(refusal);
     return send(c, deleted ? { status: 204, headers: {}, body: '' } : jsonReply(404, { error: 'NotFound', message: `no key '${shorten(key)}'` }));
   });
+  app.all(`${PREFIX}*`, (c) => send(c, methodNotAllowedReply(c.req.method, c.req.path, ['GET', 'PUT', 'DELETE'])));
 }
 
-/** The key: the path after `/sluice/kv/`, percent-decoded (a path API Gateway already decoded is used as it is). */
+/**
+ * The key: the path after `/sluice/kv/`, decoded as every route's path is
+ * (API Gateway's rule, `decodeRequestPath`: twice, so `%2540` is `@` and a
+ * literal `%` is written `%2525`). A path API Gateway already decoded that
+ * does not decode again is used as it is.
+ */
 function keyOf(c: Context): string {
   const raw = new URL(c.req.url).pathname.slice(PREFIX.length);
   try {
-    return decodeURIComponent(raw);
+    return decodeRequestPath(raw);
   } catch {
     return raw;
   }

@@ -53,5 +53,16 @@ describe('the key-value store on the embedded runtime', () => {
     expect((await h.call('/sluice/kv/x', { method: 'PUT', body: '{not json', headers: { 'content-type': 'application/json' } })).status).toBe(400);
     expect((await h.call('/sluice/kv?limit=1000')).status).toBe(400);
     expect((await h.call('/sluice/kv', { auth: false })).status).toBe(401);
+    expect((await h.call('/sluice/kv?limit=2&limit=3')).status).toBe(400);
+    expect((await h.call('/sluice/kv/x', { method: 'POST', json: { value: 1 } })).status).toBe(405);
+    expect((await h.call('/sluice/kv', { method: 'DELETE' })).status).toBe(405);
+  });
+
+  it('decodes a key like every route path (API Gateway decodes twice): %2540 is @, %2525 a literal %', async () => {
+    await h.call('/sluice/kv/at%2540home', { method: 'PUT', json: { value: 1 } });
+    expect((await h.call('/sluice/kv/at@home')).body).toMatchObject({ key: 'at@home', value: 1 });
+    await h.call('/sluice/kv/pct/100%2525', { method: 'PUT', json: { value: 'p' } });
+    expect((await h.call('/sluice/kv?prefix=pct/')).body.items.map((item: { key: string }) => item.key)).toEqual(['pct/100%']);
+    expect((await h.call('/sluice/kv/pct/100%2525')).body).toMatchObject({ key: 'pct/100%', value: 'p' });
   });
 });
