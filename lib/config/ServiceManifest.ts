@@ -1,3 +1,4 @@
+import type { EventSubscription } from '../core/events/EventSubscription.js';
 import type { QueueSpec } from '../core/ports/MessageQueue.js';
 import type { ConnectionDeclaration } from './connections/parseConnections.js';
 
@@ -29,6 +30,8 @@ export interface ServiceManifest {
 export interface SluiceSettings {
   /** The key-value store (`ctx.kv`), TTLs in seconds: `maxTtlSeconds` default one year; no `defaultTtlSeconds`: entries do not expire. */
   kv: { defaultTtlSeconds?: number; maxTtlSeconds: number };
+  /** Data events (`ctx.events`): `maxChainDepth`, the longest chain of event-triggered tasks (default 16). */
+  events: { maxChainDepth: number };
   /** How long task records are kept. Default 30. */
   retentionDays: number;
   /** Largest accepted request body / message, in bytes. Default 1 MiB (SQS's limit). */
@@ -90,6 +93,8 @@ export interface ProcessManifest {
   http: HttpRouteManifest[];
   queues: QueueTriggerManifest[];
   schedules: ScheduleManifest[];
+  /** Its `dataEvent` subscriptions: each matching published event becomes a task (needs the task queue). */
+  subscriptions: EventSubscription[];
   /** `provider.environment` merged with the function's `environment`, variables resolved. */
   environment: Record<string, string>;
   /** Names of the connections its logics may use (`sluice.connections`). */

@@ -92,6 +92,7 @@ export function buildServiceManifest(
       http: events.http,
       queues: events.queues.map(({ external: _external, ...trigger }) => trigger),
       schedules: events.schedules,
+      subscriptions: events.subscriptions,
       environment: environment(config, name, scope, options.target ?? 'embedded'),
       connections: expandedProcess.connections,
     };
@@ -103,6 +104,9 @@ export function buildServiceManifest(
       manifest.memorySizeMb = integerProperty(memorySize, `functions.${name}.memorySize`, 128, 10_240, 1024);
     }
     if (expandedProcess.taskQueue) manifest.taskQueue = expandedProcess.taskQueue.name;
+    else if (events.subscriptions.length > 0) {
+      throw new ConfigError(`functions.${name}: a process with dataEvent subscriptions needs its task queue (remove 'sluice: { queue: false }'): event-triggered tasks are queued`);
+    }
     processes.push(manifest);
   }
 

@@ -3,7 +3,8 @@ import type { HttpMethod, HttpRouteManifest, QueueTriggerManifest, ScheduleManif
 import { assertHttpRoutePath } from './assertHttpRoutePath.js';
 import { queueFromArn, type CloudFormationScope } from './cloudFormationValues.js';
 import { assertKnownKeys, closestName } from './knownKeys.js';
-import { EVENT_BRIDGE_EVENT_KEYS, FRAMEWORK_EVENT_TYPES, HTTP_API_EVENT_KEYS, SCHEDULE_EVENT_KEYS, SQS_EVENT_KEYS } from './serverlessKeys.js';
+import { assertLabelPattern, subscriptionId, type EventSubscription } from '../core/events/EventSubscription.js';
+import { DATA_EVENT_KEYS, EVENT_BRIDGE_EVENT_KEYS, FRAMEWORK_EVENT_TYPES, HTTP_API_EVENT_KEYS, SCHEDULE_EVENT_KEYS, SQS_EVENT_KEYS } from './serverlessKeys.js';
 import { assertBatchingWindow } from './sluiceSettings.js';
 import { isPlainObject } from './VariableResolver.js';
 
@@ -12,10 +13,11 @@ export interface ProcessEvents {
   http: HttpRouteManifest[];
   queues: Array<QueueTriggerManifest & { external: boolean }>;
   schedules: ScheduleManifest[];
+  subscriptions: EventSubscription[];
 }
 
 const HTTP_METHODS = new Set<HttpMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY']);
-const SUPPORTED = 'httpApi, sqs, schedule (and eventBridge with schedule)';
+const SUPPORTED = 'httpApi, sqs, schedule (and eventBridge with schedule), dataEvent';
 
 
 /**
@@ -28,7 +30,7 @@ const SUPPORTED = 'httpApi, sqs, schedule (and eventBridge with schedule)';
  * with lib/schedule.
  */
 export function parseProcessEvents(functionName: string, events: readonly unknown[], scope: CloudFormationScope): ProcessEvents {
-  const out: ProcessEvents = { http: [], queues: [], schedules: [] };
+  const out: ProcessEvents = { http: [], queues: [], schedules: [], subscriptions: [] };
   let scheduleNumber = 0;
   const nextRule = (name: unknown, place: string): string => {
     scheduleNumber += 1;
@@ -58,6 +60,12 @@ export function parseProcessEvents(functionName: string, events: readonly unknow
       case 'eventBridge':
         out.schedules.push(eventBridgeSchedule(value, `${place}.eventBridge`, nextRule));
         return;
+      case 'dataEvent': {
+        const subscription = dataEventSubscription(functionName, value, `${place}.dataEvent`);
+        if (out.subscriptions.some((s) => s.id === subscription.id)) throw new ConfigError(`${place}.dataEvent: the same subscription is declared twice for functions.${functionName}`);
+        out.subscriptions.push(subscription);
+        return;
+      }
       default: {
         if (!(FRAMEWORK_EVENT_TYPES as readonly string[]).includes(type)) {
           const suggestion = closestName(type, FRAMEWORK_EVENT_TYPES);
@@ -71,6 +79,22 @@ export function parseProcessEvents(functionName: string, events: readonly unknow
     }
   });
   return out;
+}
+
+/** `- dataEvent: { label, source?, target? }` (or `- dataEvent: label`). */
+function dataEventSubscription(process: string, value: unknown, place: string): EventSubscription {
+  const spec = typeof value === 'string' ? { label: value } : value;
+  if (!isPlainObject(spec)) throw new ConfigError(`${place}: expected { label, source?, target? } or a label`);
+  assertKnownKeys(spec, DATA_EVENT_KEYS, place);
+  assertLabelPattern(spec.label, `${place}.label`);
+  const filters: { label: string; source?: string; target?: string } = { label: spec.label };
+  for (const key of ['source', 'target'] as const) {
+    const filter = spec[key];
+    if (filter === undefined) continue;
+    if (typeof filter !== 'string' || filter.length === 0 || filter.length > 1024) throw new ConfigError(`${place}.${key}: expected a data identity (1 to 1024 characters)`);
+    filters[key] = filter;
+  }
+  return { id: subscriptionId(process, filters), process, ...filters };
 }
 
 function httpRoutes(value: unknown, place: string): HttpRouteManifest[] {

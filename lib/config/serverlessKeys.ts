@@ -46,7 +46,7 @@ export const PROVIDER_KEYS: KeyCatalog = {
 };
 
 /** Event types Sluice runs on both runtimes. */
-export const SLUICE_EVENT_TYPES = ['httpApi', 'sqs', 'schedule', 'eventBridge'] as const;
+export const SLUICE_EVENT_TYPES = ['httpApi', 'sqs', 'schedule', 'eventBridge', 'dataEvent'] as const;
 
 /** Every event type of the framework's AWS provider (those Sluice does not run need `sluice: false`). */
 export const FRAMEWORK_EVENT_TYPES = [
@@ -54,6 +54,11 @@ export const FRAMEWORK_EVENT_TYPES = [
   'http', 'sns', 'stream', 'kafka', 'msk', 'activemq', 'rabbitmq', 'alb', 'alexaSkill', 'alexaSmartHome', 'iot',
   'iotFleetProvisioning', 'cloudwatchEvent', 'cloudwatchLog', 'cognitoUserPool', 'cloudFront', 'websocket', 's3',
 ] as const;
+
+/** `- dataEvent: { label, source?, target? }`: Sluice's own event type (the plugin registers it with the framework's schema). */
+export const DATA_EVENT_KEYS: KeyCatalog = {
+  used: ['label', 'source', 'target'],
+};
 
 export const HTTP_API_EVENT_KEYS: KeyCatalog = {
   used: ['method', 'path', 'authorizer'],

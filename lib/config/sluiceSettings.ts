@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { SQS_MAX_RECEIVE_COUNT } from '../core/queue/sqsRules.js';
 import { assertKnownKeys } from './knownKeys.js';
+import { DEFAULT_MAX_CHAIN_DEPTH } from '../core/events/EventSubscription.js';
 import type { SluiceSettings } from './ServiceManifest.js';
 import { isPlainObject } from './VariableResolver.js';
 
@@ -21,6 +22,7 @@ export const DEFAULT_KV_MAX_TTL_SECONDS = 365 * 86_400;
 
 export const DEFAULT_SLUICE_SETTINGS: Readonly<SluiceSettings> = Object.freeze({
   kv: Object.freeze({ maxTtlSeconds: DEFAULT_KV_MAX_TTL_SECONDS }),
+  events: Object.freeze({ maxChainDepth: DEFAULT_MAX_CHAIN_DEPTH }),
   retentionDays: 30,
   maxPayloadBytes: 1024 * 1024,
   defaultConcurrency: 64,
@@ -58,6 +60,13 @@ export const sluiceSettingsSchema = z.strictObject({
       defaultTtlSeconds: integer(1, 10 * 365 * 86_400).optional(),
       /** The longest TTL a write may ask for. Default one year. */
       maxTtlSeconds: integer(1, 10 * 365 * 86_400).optional(),
+    })
+    .optional(),
+  /** Data events (`ctx.events`). */
+  events: z
+    .strictObject({
+      /** Longest chain of event-triggered tasks; a task at this depth emits events that trigger nothing. Default 16. */
+      maxChainDepth: integer(1, 100).optional(),
     })
     .optional(),
 });
@@ -100,12 +109,13 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
   if (isPlainObject(raw)) {
     assertKnownKeys(raw, { used: Object.keys(sluiceSettingsSchema.shape) }, 'custom.sluice');
     if (isPlainObject(raw.kv)) assertKnownKeys(raw.kv, { used: ['defaultTtlSeconds', 'maxTtlSeconds'] }, 'custom.sluice.kv');
+    if (isPlainObject(raw.events)) assertKnownKeys(raw.events, { used: ['maxChainDepth'] }, 'custom.sluice.events');
   }
   const parsed = sluiceSettingsSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     throw new ConfigError(`custom.sluice is invalid:\n${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   }
-  const { platformHandler, connections: _readByParseConnections, kv, retainData, ...rest } = parsed.data;
+  const { platformHandler, connections: _readByParseConnections, kv, events, retainData, ...rest } = parsed.data;
   const maxTtlSeconds = kv?.maxTtlSeconds ?? DEFAULT_KV_MAX_TTL_SECONDS;
   if (kv?.defaultTtlSeconds !== undefined && kv.defaultTtlSeconds > maxTtlSeconds) {
     throw new ConfigError(`custom.sluice.kv.defaultTtlSeconds (${kv.defaultTtlSeconds}) is above maxTtlSeconds (${maxTtlSeconds})`);
@@ -114,6 +124,7 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
     ...DEFAULT_SLUICE_SETTINGS,
     ...definedOnly(rest),
     kv: { maxTtlSeconds, ...(kv?.defaultTtlSeconds !== undefined ? { defaultTtlSeconds: kv.defaultTtlSeconds } : {}) },
+    events: { maxChainDepth: events?.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH },
     platformHandler: platformHandler ?? DEFAULT_PLATFORM_HANDLER,
     retainData: retainData ?? true,
   };

@@ -2,6 +2,8 @@ import { assertPageLimit } from '../core/pageLimit.js';
 import * as z from 'zod';
 import { decodeCursor, encodeCursor } from '../core/pageCursor.js';
 import type { Clock } from '../core/ports/Clock.js';
+import type { DataEvent } from '../core/events/DataEvent.js';
+import { MemoryEventStore } from './MemoryEventStore.js';
 import { systemClock } from '../core/time/systemClock.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../core/ports/TaskStore.js';
 import { encodeTaskRecord } from '../core/task/storedRecordSize.js';
@@ -15,8 +17,12 @@ import { isTerminal, toSummary, type TaskPage, type TaskQuery, type TaskRecord }
  */
 export class MemoryTaskStore implements TaskStore {
   readonly #records = new Map<string, string>();
+  /** Where `save(record, events)` publishes. */
+  readonly events: MemoryEventStore;
 
-  constructor(private readonly clock: Clock = systemClock) {}
+  constructor(private readonly clock: Clock = systemClock) {
+    this.events = new MemoryEventStore(clock);
+  }
 
   async create(record: TaskRecord): Promise<CreateOutcome> {
     await encodeTaskRecord(record);
@@ -26,11 +32,12 @@ export class MemoryTaskStore implements TaskStore {
     return { created: true };
   }
 
-  async save(record: TaskRecord): Promise<SaveOutcome> {
+  async save(record: TaskRecord, events: readonly DataEvent[] = []): Promise<SaveOutcome> {
     await encodeTaskRecord(record);
     const existing = this.#read(record.taskId);
     if (existing && isTerminal(existing.status)) return { saved: false, current: existing };
     this.#records.set(record.taskId, JSON.stringify(record));
+    this.events.publish(events, record.expiresAt);
     return { saved: true };
   }
 

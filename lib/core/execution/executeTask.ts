@@ -14,6 +14,10 @@ import type { AgentScope } from '../agents/AgentScope.js';
 import { noAgents, type AgentOfKind, type TaskAgents } from '../agents/TaskAgents.js';
 import { keyValueAgent, missingKeyValueAgent, type KeyValueAgent } from '../agents/KeyValueAgent.js';
 import type { KeyValueStore } from '../agents/KeyValueStore.js';
+import { EmittedEvents, type DataEventAgent } from '../agents/DataEventAgent.js';
+import type { DataEvent } from '../events/DataEvent.js';
+import { DEFAULT_MAX_CHAIN_DEPTH } from '../events/EventSubscription.js';
+import type { EventStore } from '../ports/EventStore.js';
 
 /** One run of a process: what the runner hands to {@link executeTask}. */
 export interface TaskInvocation<I = unknown> {
@@ -55,6 +59,10 @@ export interface ExecuteOptions {
   agents?: TaskAgents;
   /** The service's key-value store (`ctx.kv`). None: every `ctx.kv` call is refused. */
   kv?: KeyValueStore;
+  /** Where `ctx.events.search` reads published events. None: only the task's own events can be searched. */
+  events?: EventStore;
+  /** `custom.sluice.events.maxChainDepth` (default 16): a task at this depth is warned that its events trigger nothing. */
+  maxChainDepth?: number;
 }
 
 /** Why a host ended a task through {@link ExecuteOptions.interrupt}. */
@@ -64,6 +72,8 @@ interface OutcomeBase {
   startedAt: string;
   finishedAt: string;
   logs: LogEntry[];
+  /** The data events this attempt emitted (`ctx.events.emit`), in order: the runner publishes them with the final record. */
+  events: DataEvent[];
   /** Status and headers a synchronous HTTP route answers with. */
   response: HttpResponseSpec;
 }
@@ -123,7 +133,7 @@ export async function executeTask<I, R>(
     const current = state.currentLogic;
     logs.append('error', `task failed: ${settled.error.message}${current ? ` (in logic '${current}')` : ''}`);
     const error: TaskError = { ...settled.error, ...(current && !settled.error.logic ? { logic: current } : {}) };
-    return { status: 'failed', error, retriable: true, startedAt, finishedAt, logs: logs.freeze(), response: response.spec() };
+    return { status: 'failed', error, retriable: true, startedAt, finishedAt, logs: logs.freeze(), events: state.emittedSoFar(), response: response.spec() };
   }
   if (settled.kind === 'timeout') {
     state.abort(new Error(`process timeout of ${options.timeoutMs} ms elapsed`));
@@ -137,13 +147,13 @@ export async function executeTask<I, R>(
       message: `the process timeout of ${options.timeoutMs / 1000} s elapsed`,
       ...(current ? { logic: current } : {}),
     };
-    return { status: 'timed_out', error, retriable: true, startedAt, finishedAt, logs: logs.freeze(), response: response.spec() };
+    return { status: 'timed_out', error, retriable: true, startedAt, finishedAt, logs: logs.freeze(), events: state.emittedSoFar(), response: response.spec() };
   }
   session.clear();
   // The task is over: whatever an agent still holds for it (a stream left half-read, a body
   // never consumed) is released through the signal every agent call honours.
   state.end();
-  const base = { startedAt, finishedAt, logs: logs.freeze(), response: response.spec() };
+  const base = { startedAt, finishedAt, logs: logs.freeze(), events: state.emittedSoFar(), response: response.spec() };
   switch (settled.kind) {
     case 'ok': {
       // Results are stored and returned as JSON: normalise now (Dates become
@@ -237,6 +247,23 @@ class ExecutionState implements TaskInfo {
     this.#controller?.abort(new Error('the task has ended'));
   }
 
+  #emitted: EmittedEvents | undefined;
+  /** What this attempt emitted (`ctx.events`), made on first use. */
+  get emitted(): EmittedEvents {
+    const { clock, events, maxChainDepth } = this.#options;
+    const trigger = this.invocation.trigger;
+    const depth = trigger.type === 'event' ? trigger.depth : 0;
+    return (this.#emitted ??= new EmittedEvents(
+      { taskId: this.id, process: this.process, attempt: this.attempt, depth },
+      { now: () => clock.now(), maxChainDepth: maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH, ...(events ? { store: events } : {}) },
+    ));
+  }
+
+  /** A copy of the events emitted so far (none allocated for a task that never used `ctx.events`). */
+  emittedSoFar(): DataEvent[] {
+    return this.#emitted ? this.#emitted.events.slice() : [];
+  }
+
   #kv: KeyValueAgent | undefined;
   /** `ctx.kv`, made on first use. */
   get kv(): KeyValueAgent {
@@ -256,7 +283,7 @@ class LogicContextImpl<I> implements LogicContext<I> {
   readonly log: LogicContext<I>['log'];
   constructor(
     private readonly state: ExecutionState,
-    logic: string,
+    private readonly logic: string,
   ) {
     this.log = state.logs.loggerFor(logic);
   }
@@ -283,6 +310,10 @@ class LogicContextImpl<I> implements LogicContext<I> {
   }
   get kv() {
     return this.state.kv;
+  }
+  #events: DataEventAgent | undefined;
+  get events(): DataEventAgent {
+    return (this.#events ??= this.state.emitted.agentFor(this.logic, this.log));
   }
   files(connection: string) {
     return this.state.agent('files', connection, this.log);

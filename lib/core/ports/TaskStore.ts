@@ -1,3 +1,4 @@
+import type { DataEvent } from '../events/DataEvent.js';
 import type { TaskPage, TaskQuery, TaskRecord } from '../task/TaskRecord.js';
 
 /** Result of {@link TaskStore.create}. */
@@ -26,9 +27,16 @@ export interface TaskStore {
    * terminal record is never overwritten: a result, once written, is final.
    * Inserts when absent.
    *
+   * `events` (a final record's data events, see `ctx.events`) are **published
+   * in the same atomic write**: stored (expiring with the record) and handed
+   * to their subscribers only if the record is saved — no final record
+   * without its events, no event without its record. Embedded: one SQLite
+   * transaction that also dispatches the subscribers' tasks; AWS: one
+   * `TransactWriteItems` (the events table's stream fans out).
+   *
    * @throws {TaskRecordTooLargeError} when the record cannot fit the store
    */
-  save(record: TaskRecord): Promise<SaveOutcome>;
+  save(record: TaskRecord, events?: readonly DataEvent[]): Promise<SaveOutcome>;
 
   /** A strongly consistent read; `undefined` when absent or expired. */
   get(taskId: string): Promise<TaskRecord | undefined>;

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Payload } from '../task/Payload.js';
 import type { LogLevel, TriggerType } from '../task/TaskRecord.js';
+import type { DataEventAgent } from '../agents/DataEventAgent.js';
 import type { DatabaseAgent } from '../agents/DatabaseAgent.js';
 import type { FileStorageAgent } from '../agents/FileStorageAgent.js';
 import type { HttpAgent } from '../agents/HttpAgent.js';
@@ -75,6 +76,8 @@ export interface LogicContext<I = unknown> {
   db(connection: string): DatabaseAgent;
   /** The service's key-value store with TTL (LOC's local storage), shared by every task; see {@link KeyValueAgent}. */
   readonly kv: KeyValueAgent;
+  /** LOC's event store: data events published with the task's outcome, searchable, forming the lineage graph; see {@link DataEventAgent}. */
+  readonly events: DataEventAgent;
   files(connection: string): FileStorageAgent;
   http(connection: string): HttpAgent;
   mail(connection: string): MailAgent;

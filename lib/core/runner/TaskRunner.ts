@@ -10,6 +10,7 @@ import { validateInput } from '../process/validateInput.js';
 import { inputOf, type Payload } from '../task/Payload.js';
 import { isTerminal, type TaskError, type TaskRecord, type TriggerInfo } from '../task/TaskRecord.js';
 import type { RunnableProcess } from './RunnableProcess.js';
+import type { DataEvent } from '../events/DataEvent.js';
 import { expiresAtFor, newTaskRecord } from '../task/newTaskRecord.js';
 
 export interface TaskRunnerOptions {
@@ -112,14 +113,16 @@ export class TaskRunner {
     );
     const final = finalRecord(record, outcome, 1);
     // The id is fresh and only this caller knows it: a plain insert (create)
-    // is enough, and is the cheaper write in every store.
-    try {
-      const created = await this.#opts.store.create(final);
-      if (created.created) return { record: final, outcome };
-    } catch (error) {
-      if (!(error instanceof TaskRecordTooLargeError)) throw error;
+    // is enough, and is the cheaper write in every store. Events go with a save.
+    if (outcome.events.length === 0) {
+      try {
+        const created = await this.#opts.store.create(final);
+        if (created.created) return { record: final, outcome };
+      } catch (error) {
+        if (!(error instanceof TaskRecordTooLargeError)) throw error;
+      }
     }
-    const { stored } = await this.#saveFinal(final);
+    const { stored } = await this.#saveFinal(final, outcome.events);
     return { record: stored, outcome };
   }
 
@@ -157,7 +160,7 @@ export class TaskRunner {
     }
     let input: unknown;
     try {
-      input = validateInput(process.definition.input, inputOf(delivery.payload));
+      input = validateInput(process.definition.input, inputOf(delivery.payload, process.definition.input !== undefined));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return this.#reject(base, now, { kind: 'validation', name: error.name, message: error.message, issues: error.issues });
@@ -174,11 +177,12 @@ export class TaskRunner {
     );
     switch (outcome.status) {
       case 'succeeded':
-        return this.#finish(finalRecord(base, outcome, attempt), 'ack');
+        return this.#finish(finalRecord(base, outcome, attempt), 'ack', outcome.events);
       case 'failed':
       case 'timed_out': {
         const last = !outcome.retriable || attempt >= delivery.maxAttempts;
-        if (last) return this.#finish(finalRecord(base, outcome, attempt), 'dead-letter');
+        // The attempt is final: its events are published with the record. A retried one publishes nothing.
+        if (last) return this.#finish(finalRecord(base, outcome, attempt), 'dead-letter', outcome.events);
         // Not final: back to `queued`, keeping this attempt's error and logs for inspection.
         const retry = finalRecord(base, outcome, attempt);
         retry.status = 'queued';
@@ -211,8 +215,8 @@ export class TaskRunner {
     return { timeoutMs: this.#timeoutMs(process, deadlineMs), ...(logLimits ? { logLimits } : {}) };
   }
 
-  async #finish(record: TaskRecord, decision: DeliveryDecision): Promise<DeliveryResult> {
-    const { stored, mine } = await this.#saveFinal(record);
+  async #finish(record: TaskRecord, decision: DeliveryDecision, events: readonly DataEvent[] = []): Promise<DeliveryResult> {
+    const { stored, mine } = await this.#saveFinal(record, events);
     if (!mine) {
       // A concurrent duplicate finished it first: follow the stored truth.
       return { decision: decisionFor(stored), record: stored, ran: true };
@@ -223,12 +227,13 @@ export class TaskRunner {
   /**
    * Saves a final (or retry) record. A record too large for the store is
    * replaced by a failure that says so, without the result, rather than
-   * being lost. Returns the record as stored, and whether it is this write's.
+   * being lost (its events are still published: the attempt is over for
+   * good). Returns the record as stored, and whether it is this write's.
    */
-  async #saveFinal(record: TaskRecord): Promise<{ stored: TaskRecord; mine: boolean }> {
+  async #saveFinal(record: TaskRecord, events: readonly DataEvent[] = []): Promise<{ stored: TaskRecord; mine: boolean }> {
     const { store } = this.#opts;
     try {
-      const outcome = await store.save(record);
+      const outcome = await store.save(record, events);
       return outcome.saved ? { stored: record, mine: true } : { stored: outcome.current, mine: false };
     } catch (error) {
       if (!(error instanceof TaskRecordTooLargeError)) throw error;
@@ -239,7 +244,7 @@ export class TaskRunner {
         logs: record.logs.slice(-20),
       };
       delete replaced.result;
-      const outcome = await store.save(replaced);
+      const outcome = await store.save(replaced, events);
       return outcome.saved ? { stored: replaced, mine: true } : { stored: outcome.current, mine: false };
     }
   }

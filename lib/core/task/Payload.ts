@@ -47,14 +47,26 @@ export interface ApiPayload {
   body: unknown;
 }
 
-export type Payload = HttpPayload | QueuePayload | SchedulePayload | ApiPayload;
+/** A task of a process subscribed to data events: the published event that matched. */
+export interface EventPayload {
+  type: 'event';
+  /** The id of the subscription that matched (see `EventSubscription.id`). */
+  subscription: string;
+  event: DataEvent;
+}
+
+export type Payload = HttpPayload | QueuePayload | SchedulePayload | ApiPayload | EventPayload;
+
+import type { DataEvent } from '../events/DataEvent.js';
 
 /**
  * The part of a payload that the process's `input` schema validates and that
  * logics get as `ctx.input`: the body for HTTP (or the query when there is no
- * body), API and queue triggers, the declared input for schedules.
+ * body), API and queue triggers, the declared input for schedules; for a
+ * data event, the event — or its `meta` when the process declares an input
+ * schema (`declaresInput`), which then validates it.
  */
-export function inputOf(payload: Payload): unknown {
+export function inputOf(payload: Payload, declaresInput = false): unknown {
   switch (payload.type) {
     case 'http':
       return payload.body === undefined ? payload.query : payload.body;
@@ -63,5 +75,7 @@ export function inputOf(payload: Payload): unknown {
       return payload.body;
     case 'schedule':
       return payload.input;
+    case 'event':
+      return declaresInput ? payload.event.meta : payload.event;
   }
 }

@@ -31,7 +31,13 @@ export type TriggerInfo =
    * `catchUp`: the embedded runtime ran this firing late, at start-up,
    * because it fell due while the runtime was down (`custom.sluice.scheduleCatchUp`).
    */
-  | { type: 'schedule'; rule: string; scheduledTime: string; catchUp?: true };
+  | { type: 'schedule'; rule: string; scheduledTime: string; catchUp?: true }
+  /**
+   * A published data event matched a subscription (`subscription`: its id).
+   * `depth`: the task's place in an event chain (1 for a subscriber of a task
+   * that no event started), bounded by `custom.sluice.events.maxChainDepth`.
+   */
+  | { type: 'event'; eventId: string; label: string; subscription: string; depth: number };
 
 export type TriggerType = TriggerInfo['type'];
 

@@ -48,7 +48,24 @@ const triggerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('api') }),
   z.object({ type: z.literal('queue'), queue: z.string(), messageId: z.string() }),
   z.object({ type: z.literal('schedule'), rule: z.string(), scheduledTime: z.string(), catchUp: z.literal(true).optional() }),
+  z.object({ type: z.literal('event'), eventId: z.string(), label: z.string(), subscription: z.string(), depth: z.number().int().positive() }),
 ]);
+
+const dataEventSchema = z.object({
+  eventId: z.string(),
+  label: z.string(),
+  source: z.string(),
+  target: z.string(),
+  meta: z.unknown().optional(),
+  type: z.string().optional(),
+  sequence: z.number().int().nonnegative(),
+  createdAt: z.string(),
+  taskId: z.string(),
+  process: z.string(),
+  logic: z.string(),
+  attempt: z.number().int().positive(),
+  depth: z.number().int().nonnegative(),
+});
 
 const envelopeSchema = z.object({
   taskId: z.string().min(1).max(64),
@@ -58,6 +75,7 @@ const envelopeSchema = z.object({
   payload: z.discriminatedUnion('type', [
     z.object({ type: z.literal('api'), body: z.unknown().optional() }),
     z.object({ type: z.literal('schedule'), rule: z.string(), scheduledTime: z.string(), input: z.unknown().optional() }),
+    z.object({ type: z.literal('event'), subscription: z.string(), event: dataEventSchema }),
   ]),
   maxAttempts: z.number().int().positive().optional(),
 });

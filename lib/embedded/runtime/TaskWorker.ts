@@ -318,5 +318,5 @@ function systemFailure(startedAtMs: number, clock: Clock, name: string, message:
 function timedOut(pending: Pending, clock: Clock, message: string): ExecutionOutcome {
   const finishedAt = isoTime(clock.now());
   const error: TaskError = { kind: 'timeout', name: 'TimeoutError', message: `the process timeout of ${pending.timeoutMs / 1000} s elapsed` };
-  return { status: 'timed_out', error, retriable: true, startedAt: isoTime(pending.startedAtMs), finishedAt, logs: [{ time: finishedAt, level: 'error', message }], response: { headers: {} } };
+  return { status: 'timed_out', error, retriable: true, startedAt: isoTime(pending.startedAtMs), finishedAt, logs: [{ time: finishedAt, level: 'error', message }], events: [], response: { headers: {} } };
 }

@@ -123,7 +123,7 @@ async function run(definition: ProcessDefinition, message: Extract<ToWorker, { t
   const startedAt = isoTime(clock.now());
   let outcome: ExecutionOutcome;
   try {
-    if (message.revalidate) invocation.input = validateInput(definition.input, inputOf(invocation.payload));
+    if (message.revalidate) invocation.input = validateInput(definition.input, inputOf(invocation.payload, definition.input !== undefined));
     outcome = await executeTask(definition, invocation, {
       clock,
       timeoutMs: message.timeoutMs,

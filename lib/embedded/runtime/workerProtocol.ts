@@ -73,6 +73,7 @@ export function systemFailureOutcome(name: string, message: string, times: { sta
     startedAt: times.startedAt,
     finishedAt: times.finishedAt,
     logs: [{ time: times.finishedAt, level: 'error', message }],
+    events: [],
     response: { headers: {} },
   };
 }

@@ -64,7 +64,7 @@ describe('agents on the Lambda runtime', () => {
 
   const catalogWith = (token: unknown) =>
     writeTestCatalog({
-      processes: [{ name: 'push', handler: { file: '/f.ts', export: 'handler', declared: 'f.handler' }, timeoutSeconds: 10, http: [], queues: [], schedules: [], environment: {}, connections: ['crm'] }],
+      processes: [{ name: 'push', handler: { file: '/f.ts', export: 'handler', declared: 'f.handler' }, timeoutSeconds: 10, http: [], queues: [], schedules: [], subscriptions: [], environment: {}, connections: ['crm'] }],
       connections: parseConnections(
         { crm: { type: 'http', baseUrl: `http://127.0.0.1:${(crm.address() as AddressInfo).port}`, allowCidrs: ['127.0.0.1/32'], auth: { type: 'bearer', token } } },
         CONNECTION_TYPES,

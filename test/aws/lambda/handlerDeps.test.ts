@@ -25,7 +25,7 @@ const platformEnv = {
   [SLUICE_ENV.functionKind]: 'platform',
   ...common,
   [SLUICE_ENV.queueUrlPrefix]: 'https://sqs.us-east-1.amazonaws.com/123456789012/',
-  [SLUICE_ENV.catalog]: writeTestCatalog({ processes: [{ name: 'orders', taskQueue: 'shop-dev-orders', timeoutSeconds: 30, http: [], queues: [], schedules: [], environment: {}, connections: [], handler: { file: '/f.ts', export: 'handler', declared: 'f.handler' } }] }),
+  [SLUICE_ENV.catalog]: writeTestCatalog({ processes: [{ name: 'orders', taskQueue: 'shop-dev-orders', timeoutSeconds: 30, http: [], queues: [], schedules: [], subscriptions: [], environment: {}, connections: [], handler: { file: '/f.ts', export: 'handler', declared: 'f.handler' } }] }),
 };
 
 const built: ProcessHandlerDeps[] = [];

@@ -114,6 +114,7 @@ export async function createLambdaStack(options: LambdaStackOptions): Promise<La
     http: [],
     queues: [{ queue: queues[p.name]!.name, batchSize: 10, maximumBatchingWindow: 0, enabled: true }],
     schedules: p.schedules ?? [],
+    subscriptions: [],
     environment: {},
     connections: [],
   }));

@@ -39,7 +39,7 @@ describe('loadServiceManifest: the shop-etl fixture', () => {
     // Assess
     expect(manifest).toMatchObject({ service: 'shop-etl', stage: 'prod', region: 'us-east-1', serviceDir: FIXTURE_DIR });
     expect(manifest.processes.map((process) => process.name)).toEqual(['orders-sync', 'clickstream', 'legacy-ingest', 'webhook']);
-    expect(manifest.settings).toEqual({ retentionDays: 30, maxPayloadBytes: 1048576, defaultConcurrency: 64, maxReceiveCount: 5, kv: { maxTtlSeconds: 365 * 86_400 } });
+    expect(manifest.settings).toEqual({ retentionDays: 30, maxPayloadBytes: 1048576, defaultConcurrency: 64, maxReceiveCount: 5, kv: { maxTtlSeconds: 365 * 86_400 }, events: { maxChainDepth: 16 } });
 
     const ordersSync = processNamed(manifest, 'orders-sync');
     expect(ordersSync.handler).toEqual({
@@ -372,7 +372,7 @@ describe('loadServiceManifest: settings and functions', () => {
       ),
       ['functions/a.ts', 'functions/b.ts'],
     );
-    expect(manifest.settings).toEqual({ retentionDays: 7, maxPayloadBytes: 1048576, defaultConcurrency: 8, maxReceiveCount: 6, kv: { maxTtlSeconds: 365 * 86_400 } });
+    expect(manifest.settings).toEqual({ retentionDays: 7, maxPayloadBytes: 1048576, defaultConcurrency: 8, maxReceiveCount: 6, kv: { maxTtlSeconds: 365 * 86_400 }, events: { maxChainDepth: 16 } });
     const deadLetters = Object.fromEntries(manifest.queues.map((queue) => [queue.name, queue.deadLetter?.maxReceiveCount]));
     expect(deadLetters['svc-dev-a']).toBe(9);
     expect(deadLetters['svc-dev-b']).toBe(6);

@@ -19,7 +19,7 @@ class CrashingExecutor implements TaskExecutor {
   async execute(_process: RunnableProcess, invocation: TaskInvocation, options: TaskExecutionOptions): Promise<ExecutionOutcome> {
     this.calls.push({ invocation, options });
     const now = new Date().toISOString();
-    return { status: 'failed', error: { kind: 'system', name: 'WorkerTerminated', message: 'gone' }, retriable: true, startedAt: now, finishedAt: now, logs: [], response: { headers: {} } };
+    return { status: 'failed', error: { kind: 'system', name: 'WorkerTerminated', message: 'gone' }, retriable: true, startedAt: now, finishedAt: now, logs: [], events: [], response: { headers: {} } };
   }
 }
 

@@ -88,10 +88,11 @@ describe('readAwsConfig', () => {
         http: [{ method: 'POST' as const, path: '/orders/{id}' }],
         queues: [{ queue: 'shop-dev-orders', batchSize: 10, enabled: true, maximumBatchingWindow: 0 }],
         schedules: [{ rule: 'orders-schedule-1', expression: 'cron(0 2 * * ? *)', enabled: false, input: { big: true } }],
+        subscriptions: [],
         environment: {},
         connections: [],
       },
-      { name: 'hook', handler: { file: '/h.ts', export: 'handler', declared: 'h.handler' }, timeoutSeconds: 6, http: [], queues: [], schedules: [], environment: {}, connections: [] },
+      { name: 'hook', handler: { file: '/h.ts', export: 'handler', declared: 'h.handler' }, timeoutSeconds: 6, http: [], queues: [], schedules: [], subscriptions: [], environment: {}, connections: [] },
     ];
     const config = readAwsConfig({
       SLUICE_FUNCTION_KIND: 'platform',
