@@ -13,6 +13,8 @@ import type { PlatformProcess } from './PlatformProcess.js';
 import type { QueueConsole } from './QueueConsole.js';
 import type { KeyValueStore } from '../core/agents/KeyValueStore.js';
 import { mountKvRoutes } from './kvRoutes.js';
+import { mountEventRoutes } from './eventRoutes.js';
+import type { EventStore } from '../core/ports/EventStore.js';
 
 export interface PlatformAppOptions extends PlatformIngestOptions {
   store: TaskStore;
@@ -22,6 +24,8 @@ export interface PlatformAppOptions extends PlatformIngestOptions {
   ingest?: PlatformIngest;
   /** The key-value store, for `/sluice/kv` (not mounted without one). */
   kv?: KeyValueStore;
+  /** The data events, for `/sluice/events` and `/sluice/lineage` (not mounted without them). */
+  events?: EventStore;
 }
 
 const listQuery = z
@@ -68,6 +72,7 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
   };
 
   if (options.kv) mountKvRoutes(app, { kv: options.kv, maxPayloadBytes: options.maxPayloadBytes, send });
+  if (options.events) mountEventRoutes(app, { events: options.events, send });
 
   app.get('/sluice/processes', (c) => send(c, jsonReply(200, { items: options.processes.map(describeProcess) })));
   app.all('/sluice/processes', (c) => methodNotAllowed(c, ['GET']));

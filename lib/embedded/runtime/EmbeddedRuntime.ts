@@ -138,12 +138,19 @@ export class EmbeddedRuntime {
             concurrency: concurrencyOf(p),
             ...(grants ? { agents: grants } : {}),
             kv: kvSettings,
+            maxChainDepth: manifest.settings.events.maxChainDepth,
           };
         }),
         clock,
         log,
+        events: storage.events,
         ...(options.workersPerFunction ? { workersPerFunction: options.workersPerFunction } : {}),
       });
+      // Data events published by a task's final save start their subscribers' tasks in the same transaction.
+      storage.subscribe(
+        processes.flatMap((p) => p.manifest.subscriptions.map((subscription) => ({ subscription, queue: p.manifest.taskQueue! }))),
+        { retentionSeconds, maxChainDepth: manifest.settings.events.maxChainDepth },
+      );
       const runner = new TaskRunner({
         store: storage.tasks,
         clock,
@@ -167,6 +174,7 @@ export class EmbeddedRuntime {
       const platform = createPlatformApp({
         ...platformOptions,
         kv,
+        events: storage.events,
         ingest,
         store: storage.tasks,
         onInternalError: (error, request) => log.error(`${request.method} ${request.path} failed`, error),
@@ -327,7 +335,8 @@ export class EmbeddedRuntime {
       try {
         const tasks = this.storage.tasks.purgeExpired();
         const messages = this.storage.queues.purgeExpired();
-        if (tasks + messages > 0) log.info(`retention: removed ${tasks} expired task(s) and ${messages} expired message(s)`);
+        const events = this.storage.events.purgeExpired();
+        if (tasks + messages + events > 0) log.info(`retention: removed ${tasks} expired task(s), ${messages} expired message(s) and ${events} expired data event(s)`);
       } catch (error) {
         log.error('retention sweep failed', error);
       }

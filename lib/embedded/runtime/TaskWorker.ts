@@ -6,7 +6,9 @@ import type { TaskExecutionOptions } from '../../core/ports/TaskExecutor.js';
 import type { TaskError } from '../../core/task/TaskRecord.js';
 import type { RuntimeLog } from './RuntimeLog.js';
 import type { AgentGrants } from '../../agents/composeAgents.js';
-import type { WorkerKvSettings } from './workerProtocol.js';
+import type { EventStoreCall, WorkerKvSettings } from './workerProtocol.js';
+import type { EventStore } from '../../core/ports/EventStore.js';
+import { SluiceError, ValidationError } from '../../core/errors.js';
 import { systemFailureOutcome, type FromWorker, type TaskWorkerData, type ToWorker } from './workerProtocol.js';
 
 /** What a function's workers are started with. */
@@ -26,6 +28,8 @@ export interface FunctionWorkerSpec {
   agents?: AgentGrants;
   /** The key-value store (`ctx.kv`). */
   kv?: WorkerKvSettings;
+  /** `custom.sluice.events.maxChainDepth`. */
+  maxChainDepth?: number;
 }
 
 export interface TaskWorkerOptions {
@@ -37,6 +41,8 @@ export interface TaskWorkerOptions {
   startTimeoutMs: number;
   /** Called once, when the worker is gone (terminated, crashed or retired and idle). */
   onGone(worker: TaskWorker): void;
+  /** Answers the worker's reads of published events (`ctx.events.search`); none: they fail saying so. */
+  events?: EventStore;
 }
 
 interface Pending {
@@ -91,6 +97,7 @@ export class TaskWorker {
       ...(spec.serviceRoot !== undefined ? { serviceRoot: spec.serviceRoot } : {}),
       ...(spec.agents !== undefined ? { agents: spec.agents } : {}),
       ...(spec.kv !== undefined ? { kv: spec.kv } : {}),
+      ...(spec.maxChainDepth !== undefined ? { maxChainDepth: spec.maxChainDepth } : {}),
     };
     this.#thread = new Worker(ENTRY, {
       workerData,
@@ -196,6 +203,9 @@ export class TaskWorker {
         else if (this.#retired && this.#pending.size === 0) this.#end();
         return;
       }
+      case 'events-request':
+        void this.#answerEvents(message);
+        return;
       case 'stray':
         this.options.log.warn(`function '${this.spec.name}': code of the finished task ${message.taskId} crashed (${message.error.message}); its worker is replaced`);
         this.retire();
@@ -204,6 +214,20 @@ export class TaskWorker {
         this.#failAll((p) => systemFailure(p.startedAtMs, this.options.clock, message.error.name, `${message.error.message} (not attributable to one task: every task of the worker fails; task ${p.invocation.taskId} was one)`));
         void this.#end();
         return;
+    }
+  }
+
+  async #answerEvents(request: Extract<FromWorker, { type: 'events-request' }>): Promise<void> {
+    const { requestId } = request;
+    try {
+      const store = this.options.events;
+      if (!store) throw new SluiceError('no event store is configured for this runtime (ctx.events.search)');
+      const value = await callEventStore(store, request);
+      this.#send({ type: 'events-reply', requestId, ok: true, value });
+    } catch (error) {
+      const { name, message } = error instanceof Error ? error : new Error(String(error));
+      const issues = error instanceof ValidationError ? error.issues : undefined;
+      this.#send({ type: 'events-reply', requestId, ok: false, error: { name, message, ...(issues ? { issues } : {}) } });
     }
   }
 
@@ -319,4 +343,15 @@ function timedOut(pending: Pending, clock: Clock, message: string): ExecutionOut
   const finishedAt = isoTime(clock.now());
   const error: TaskError = { kind: 'timeout', name: 'TimeoutError', message: `the process timeout of ${pending.timeoutMs / 1000} s elapsed` };
   return { status: 'timed_out', error, retriable: true, startedAt: isoTime(pending.startedAtMs), finishedAt, logs: [{ time: finishedAt, level: 'error', message }], events: [], response: { headers: {} } };
+}
+
+function callEventStore(store: EventStore, call: EventStoreCall): Promise<unknown> {
+  switch (call.op) {
+    case 'search':
+      return store.search(...call.args);
+    case 'get':
+      return store.get(...call.args);
+    case 'edges':
+      return store.edges(...call.args);
+  }
 }

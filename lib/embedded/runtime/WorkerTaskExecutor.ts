@@ -5,6 +5,7 @@ import type { Clock } from '../../core/ports/Clock.js';
 import type { TaskExecutionOptions, TaskExecutor } from '../../core/ports/TaskExecutor.js';
 import type { RunnableProcess } from '../../core/runner/RunnableProcess.js';
 import type { RuntimeLog } from './RuntimeLog.js';
+import type { EventStore } from '../../core/ports/EventStore.js';
 import { type FunctionWorkerSpec, TaskWorker } from './TaskWorker.js';
 
 export interface WorkerPoolSpec extends FunctionWorkerSpec {
@@ -22,6 +23,8 @@ export interface WorkerTaskExecutorOptions {
   graceMs?: number;
   /** Real ms a worker has to load its process module (Lambda's init phase is bounded at 10 s). Default 10 000. */
   startTimeoutMs?: number;
+  /** Answers `ctx.events.search` of every worker. */
+  events?: EventStore;
 }
 
 /**
@@ -52,6 +55,7 @@ export class WorkerTaskExecutor implements TaskExecutor {
           log: options.log,
           graceMs: options.graceMs ?? 1000,
           startTimeoutMs: options.startTimeoutMs ?? 10_000,
+          ...(options.events ? { events: options.events } : {}),
         }),
       );
     }
@@ -80,7 +84,7 @@ class FunctionWorkerPool {
   constructor(
     private readonly spec: FunctionWorkerSpec,
     private readonly maxWorkers: number,
-    private readonly options: { clock: Clock; log: RuntimeLog; graceMs: number; startTimeoutMs: number },
+    private readonly options: { clock: Clock; log: RuntimeLog; graceMs: number; startTimeoutMs: number; events?: EventStore },
   ) {}
 
   get size(): number {

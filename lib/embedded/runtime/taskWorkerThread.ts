@@ -23,6 +23,7 @@ import { composeAgents } from '../../agents/composeAgents.js';
 import type { TaskAgents } from '../../core/agents/TaskAgents.js';
 import type { KeyValueStore } from '../../core/agents/KeyValueStore.js';
 import { SqliteKeyValueStore } from '../sqlite/SqliteKeyValueStore.js';
+import { WorkerEventStore } from './WorkerEventStore.js';
 
 const port = parentPort!;
 const data = workerData as TaskWorkerData;
@@ -33,6 +34,8 @@ let mainClockOffsetMs = 0;
 const workerClock = offsetClock(() => mainClockOffsetMs);
 /** This thread's connection to the key-value store (`ctx.kv`), opened with the module, below. */
 let kv: KeyValueStore | undefined;
+/** `ctx.events.search`: answered by the main thread, which owns the database. */
+const events = new WorkerEventStore((message) => post(message));
 /** Messages of this event-loop turn, sent together (see workerProtocol.ts). */
 let outbox: FromWorker[] = [];
 function post(message: FromWorker): void {
@@ -135,6 +138,8 @@ async function run(definition: ProcessDefinition, message: Extract<ToWorker, { t
       ...(data.serviceRoot !== undefined ? { serviceRoot: data.serviceRoot } : {}),
       ...(agents ? { agents } : {}),
       ...(kv ? { kv } : {}),
+      events,
+      ...(data.maxChainDepth !== undefined ? { maxChainDepth: data.maxChainDepth } : {}),
     });
   } catch (error) {
     // executeTask does not throw for process code; this is the worker's own failure.
@@ -166,6 +171,9 @@ try {
       switch (message.type) {
         case 'run':
           taskOf.run({ id: message.id, taskId: message.invocation.taskId }, () => void run(definition, message));
+          break;
+        case 'events-reply':
+          events.settle(message);
           break;
         case 'abort':
           {

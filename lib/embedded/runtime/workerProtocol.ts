@@ -2,6 +2,8 @@ import type { ExecutionOutcome, TaskInvocation } from '../../core/execution/exec
 import type { LogLimits } from '../../core/execution/TaskLogBuffer.js';
 import type { TaskError } from '../../core/task/TaskRecord.js';
 import type { AgentGrants } from '../../agents/composeAgents.js';
+import type { EventQuery } from '../../core/events/DataEvent.js';
+import type { LineageDirection } from '../../core/ports/EventStore.js';
 
 /**
  * The messages between the embedded runtime (main thread) and a function's
@@ -25,7 +27,19 @@ export interface TaskWorkerData {
   agents?: AgentGrants;
   /** The service's key-value store (`ctx.kv`): each worker opens its own connection to the file. */
   kv?: WorkerKvSettings;
+  /** `custom.sluice.events.maxChainDepth`. */
+  maxChainDepth?: number;
 }
+
+/**
+ * A read of the event store asked by process code (`ctx.events.search`):
+ * the store lives in the main thread's database (opened exclusively), so
+ * the worker asks and the main thread answers.
+ */
+export type EventStoreCall =
+  | { op: 'search'; args: [query: EventQuery] }
+  | { op: 'get'; args: [eventId: string] }
+  | { op: 'edges'; args: [node: string, direction: LineageDirection, limit: number] };
 
 /** Where and how a worker opens the key-value store (SQLite, shared by threads through WAL). */
 export interface WorkerKvSettings {
@@ -49,11 +63,15 @@ export type ToWorker =
       revalidate?: boolean;
     }
   /** The deadline passed: end the task `timed_out` now. */
-  | { type: 'abort'; id: number };
+  | { type: 'abort'; id: number }
+  /** The answer to an {@link EventStoreCall}: its value, or the error it threw (name, message, field issues). */
+  | { type: 'events-reply'; requestId: number; ok: true; value: unknown }
+  | { type: 'events-reply'; requestId: number; ok: false; error: { name: string; message: string; issues?: ReadonlyArray<{ path: string; message: string }> } };
 
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'load-failed'; message: string }
+  | ({ type: 'events-request'; requestId: number } & EventStoreCall)
   /** `interrupted`: the task ended by timeout or crash, so its code may still be running: the worker should be retired. */
   | { type: 'done'; id: number; outcome: ExecutionOutcome; interrupted: boolean }
   /** A crash attributed to a task that already ended: its code still runs; retire the worker. */

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { type Clock } from '../../core/ports/Clock.js';
 import { systemClock } from '../../core/time/systemClock.js';
 import { isoTime } from '../../core/time/isoTime.js';
-import type { TaskError, TaskSummary } from '../../core/task/TaskRecord.js';
+import type { TaskError, TaskRecord, TaskSummary } from '../../core/task/TaskRecord.js';
 import { DataDirectoryInUseError, readLockOwner, removeLockOwner, writeLockOwner } from './dataDirectoryLock.js';
 import { GroupCommit } from './GroupCommit.js';
 import { openDatabase } from './openDatabase.js';
@@ -12,6 +12,9 @@ import { SqliteMessageQueue } from './SqliteMessageQueue.js';
 import { SqliteScheduleState } from './SqliteScheduleState.js';
 import { SqliteTaskDispatcher } from './SqliteTaskDispatcher.js';
 import { SqliteTaskStore } from './SqliteTaskStore.js';
+import { SqliteEventStore } from './SqliteEventStore.js';
+import type { DataEvent } from '../../core/events/DataEvent.js';
+import { eventTasks, type EventTaskOptions, type Subscriber } from '../../core/events/eventTasks.js';
 
 /** Options of {@link EmbeddedStorage.open}. */
 export interface EmbeddedStorageOptions {
@@ -73,6 +76,8 @@ export class EmbeddedStorage {
   readonly dataDir: string;
   readonly db: Database.Database;
   readonly tasks: SqliteTaskStore;
+  /** Data events, published by `tasks.save(record, events)` (see {@link EmbeddedStorage.subscribe}). */
+  readonly events: SqliteEventStore;
   readonly queues: SqliteMessageQueue;
   readonly dispatcher: SqliteTaskDispatcher;
   /** Per-rule schedule state: rate() anchors and the firings accounted for. */
@@ -80,12 +85,16 @@ export class EmbeddedStorage {
   readonly #clock: Clock;
   readonly #orphans: Database.Statement<unknown[], unknown>;
   #closed = false;
+  #fanOut: { subscribers: readonly Subscriber[]; options: Omit<EventTaskOptions, 'nowMs'> } | undefined;
 
   private constructor(dataDir: string, db: Database.Database, options: EmbeddedStorageOptions) {
     this.dataDir = dataDir;
     this.db = db;
     this.#clock = options.clock ?? systemClock;
-    this.tasks = new SqliteTaskStore(db, { clock: this.#clock });
+    this.events = new SqliteEventStore(db, { clock: this.#clock });
+    // A final record's events are stored, and their subscribers' tasks dispatched, in the record's
+    // own transaction: a crash leaves all three or none (no outbox to replay).
+    this.tasks = new SqliteTaskStore(db, { clock: this.#clock, publish: (record, events) => this.#publish(record, events) });
     this.queues = new SqliteMessageQueue(db, {
       clock: this.#clock,
       ...(options.onListenerError ? { onListenerError: options.onListenerError } : {}),
@@ -127,6 +136,28 @@ export class EmbeddedStorage {
     // Holding the lock proves any previous lock file stale: overwrite it.
     writeLockOwner(dataDir, isoTime(Date.now()));
     return new EmbeddedStorage(dataDir, db, options);
+  }
+
+  /**
+   * Sets the data-event subscriptions: from now on every published event
+   * that matches one dispatches a task of its process, in the transaction
+   * that publishes the event (at most one task per event and subscription:
+   * the task id derives from both).
+   */
+  subscribe(subscribers: readonly Subscriber[], options: Omit<EventTaskOptions, 'nowMs'>): void {
+    this.#fanOut = { subscribers, options };
+  }
+
+  #publish(record: TaskRecord, events: readonly DataEvent[]): void {
+    this.events.insertSync(events, record.expiresAt);
+    const fanOut = this.#fanOut;
+    if (!fanOut || fanOut.subscribers.length === 0) return;
+    const nowMs = this.#clock.now();
+    for (const event of events) {
+      for (const task of eventTasks(event, fanOut.subscribers, { ...fanOut.options, nowMs })) {
+        this.dispatcher.dispatchWithin(task.record, task.envelope, task.queue);
+      }
+    }
   }
 
   /**

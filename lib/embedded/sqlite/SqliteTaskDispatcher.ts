@@ -41,6 +41,15 @@ export class SqliteTaskDispatcher implements TaskDispatcher {
     return this.#commits.run(() => this.#dispatch(record, envelope, target.queue));
   }
 
+  /**
+   * {@link TaskDispatcher.dispatch} inside an enclosing transaction (a
+   * savepoint of it): durable when that commits. For the subscribers' tasks
+   * of events published by a task's final save.
+   */
+  dispatchWithin(record: TaskRecord, envelope: TaskEnvelope, queue: string): CreateOutcome {
+    return this.#dispatch(record, envelope, queue);
+  }
+
   /** {@link TaskDispatcher.dispatch}, synchronously; durable on return. */
   dispatchSync(record: TaskRecord, envelope: TaskEnvelope, target: { queue: string }): CreateOutcome {
     return this.#commits.runNow(() => this.#dispatch(record, envelope, target.queue));

@@ -9,12 +9,20 @@ import type { CreateOutcome, SaveOutcome, TaskStore } from '../../core/ports/Tas
 import { isTerminal, type TaskError, type TaskPage, type TaskQuery, type TaskRecord, type TaskSummary } from '../../core/task/TaskRecord.js';
 import { type EncodedTaskRecord, encodeTaskRecord, encodeTaskRecordSync } from '../../core/task/storedRecordSize.js';
 import { GroupCommit } from './GroupCommit.js';
+import type { DataEvent } from '../../core/events/DataEvent.js';
 import { decodeCursor, encodeCursor } from '../../core/pageCursor.js';
 
 /** Options of {@link SqliteTaskStore}. */
 export interface SqliteTaskStoreOptions {
   /** Decides which records have expired. @default systemClock */
   clock?: Clock;
+  /**
+   * Publishes a saved final record's data events, inside the save's
+   * transaction (see `EmbeddedStorage`: stores them and dispatches their
+   * subscribers' tasks). Without it, a save with events is refused: events
+   * are never dropped silently.
+   */
+  publish?: (record: TaskRecord, events: readonly DataEvent[]) => void;
 }
 
 interface TaskRow {
@@ -78,11 +86,20 @@ export class SqliteTaskStore implements TaskStore {
   readonly #purge: Statement;
   readonly #unfinished: Statement;
   readonly #lists = new Map<string, Statement>();
+  readonly #saveAndPublish: (record: TaskRecord, encoded: EncodedTaskRecord, events: readonly DataEvent[]) => SaveOutcome;
 
   constructor(db: Database.Database, options: SqliteTaskStoreOptions = {}) {
     this.#db = db;
     this.#clock = options.clock ?? systemClock;
     this.#commits = GroupCommit.for(db);
+    const { publish } = options;
+    // A savepoint inside the group: the record and its events (and their subscribers' tasks) commit together or not at all.
+    this.#saveAndPublish = db.transaction((record: TaskRecord, encoded: EncodedTaskRecord, events: readonly DataEvent[]): SaveOutcome => {
+      if (!publish) throw new SluiceError(`task ${record.taskId} has ${events.length} data event(s) but this task store publishes none`);
+      const outcome = this.#saveNow(record, encoded);
+      if (outcome.saved) publish(record, events);
+      return outcome;
+    });
     // An upsert whose DO UPDATE is guarded: `changes` is 0 when the guard keeps the stored row.
     this.#create = db.prepare(
       `INSERT INTO tasks ${COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -111,8 +128,10 @@ export class SqliteTaskStore implements TaskStore {
     return this.#encoded(record, (encoded) => this.#commits.run(() => this.#createNow(record, encoded)));
   }
 
-  save(record: TaskRecord): Promise<SaveOutcome> {
-    return this.#encoded(record, (encoded) => this.#commits.run(() => this.#saveNow(record, encoded)));
+  save(record: TaskRecord, events: readonly DataEvent[] = []): Promise<SaveOutcome> {
+    return this.#encoded(record, (encoded) =>
+      this.#commits.run(() => (events.length === 0 ? this.#saveNow(record, encoded) : this.#saveAndPublish(record, encoded, events))),
+    );
   }
 
   /** Measures the record, then writes it; a large record is compressed (to be measured) off the event loop. */

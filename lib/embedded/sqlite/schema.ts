@@ -88,6 +88,33 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'data events (ctx.events), published with their task',
+    // The filtered columns beside the event's JSON; each search filter has an
+    // index ordered like the answer (newest first), so a page reads only its
+    // rows. Lineage walks use events_by_source / events_by_target.
+    sql: `
+      CREATE TABLE events (
+        event_id   TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        label      TEXT NOT NULL,
+        source     TEXT NOT NULL,
+        target     TEXT NOT NULL,
+        process    TEXT NOT NULL,
+        task_id    TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        body       TEXT NOT NULL
+      );
+      CREATE INDEX events_by_created ON events (created_at, event_id);
+      CREATE INDEX events_by_label ON events (label, created_at, event_id);
+      CREATE INDEX events_by_source ON events (source, created_at, event_id);
+      CREATE INDEX events_by_target ON events (target, created_at, event_id);
+      CREATE INDEX events_by_process ON events (process, created_at, event_id);
+      CREATE INDEX events_by_task ON events (task_id);
+      CREATE INDEX events_by_expiry ON events (expires_at);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */
