@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DataEvent } from '../../../lib/core/events/DataEvent.js';
+import { subscriptionId } from '../../../lib/core/events/EventSubscription.js';
+import { eventTasks } from '../../../lib/core/events/eventTasks.js';
+import { UnknownQueueError } from '../../../lib/core/errors.js';
+import { EmbeddedStorage } from '../../../lib/embedded/sqlite/EmbeddedStorage.js';
+import { ManualClock } from '../../../lib/testing/ManualClock.js';
+import { taskRecordFactory } from '../../helpers/taskRecords.js';
+import { tempDir } from './tempDir.js';
+
+const START = Date.parse('2026-11-29T12:00:00.000Z');
+const record = taskRecordFactory({ startMs: START, prefix: 'pub' });
+const subscription = { id: subscriptionId('refresh', { label: 'orders.*' }), process: 'refresh', label: 'orders.*' };
+
+function eventOf(taskId: string, n = 0): DataEvent {
+  return { eventId: `ev-${taskId}-${n}`, label: 'orders.loaded', source: 's3://landing/o.csv', target: 'pg://wh/orders', sequence: n, createdAt: new Date(START + n).toISOString(), taskId, process: 'load', logic: 'land', attempt: 1, depth: 0 };
+}
+
+/** The embedded publication: a final record, its events and its subscribers' tasks in one transaction. */
+describe('EmbeddedStorage: publishing data events with the final record', () => {
+  const cleanups: Array<() => void> = [];
+  const open = (dir: string) => {
+    const storage = EmbeddedStorage.open({ dataDir: dir, clock: new ManualClock(START) });
+    cleanups.unshift(() => storage.close());
+    return storage;
+  };
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+  const fresh = () => {
+    const dir = tempDir('events');
+    cleanups.push(dir.remove);
+    return join(dir.path, 'data');
+  };
+
+  it('writes record, events, subscriber tasks and their messages together, durable across reopen', async () => {
+    const dir = fresh();
+    const storage = open(dir);
+    storage.queues.declare([{ name: 'tasks-refresh', visibilityTimeoutSeconds: 30, messageRetentionSeconds: 3600 }]);
+    storage.subscribe([{ subscription, queue: 'tasks-refresh' }], { retentionSeconds: 3600, maxChainDepth: 16 });
+    const final = record({ process: 'load', status: 'succeeded' });
+    const event = eventOf(final.taskId);
+    expect(await storage.tasks.save(final, [event])).toEqual({ saved: true });
+    storage.close();
+    cleanups.shift();
+
+    const reopened = open(dir);
+    expect((await reopened.tasks.get(final.taskId))?.status).toBe('succeeded');
+    expect(await reopened.events.get(event.eventId)).toEqual(event);
+    const [task] = eventTasks(event, [{ subscription, queue: 'tasks-refresh' }], { nowMs: START, retentionSeconds: 3600, maxChainDepth: 16 });
+    expect(await reopened.tasks.get(task!.record.taskId)).toMatchObject({ status: 'queued', process: 'refresh', trigger: { type: 'event', eventId: event.eventId, depth: 1 } });
+    expect(reopened.queues.statsSync('tasks-refresh')).toMatchObject({ visible: 1 });
+  });
+
+  it('keeps nothing when any part fails: no record without its events, no event without its record', async () => {
+    const storage = open(fresh());
+    // The subscriber's queue is not declared: dispatching its task fails inside the transaction.
+    storage.subscribe([{ subscription, queue: 'missing-queue' }], { retentionSeconds: 3600, maxChainDepth: 16 });
+    const final = record({ process: 'load', status: 'succeeded' });
+    await expect(storage.tasks.save(final, [eventOf(final.taskId)])).rejects.toThrow(UnknownQueueError);
+    expect(await storage.tasks.get(final.taskId)).toBeUndefined();
+    expect((await storage.events.search({ limit: 10 })).items).toEqual([]);
+  });
+
+  it('publishes nothing when the save is refused (the task already finished), and a second dispatch of an event\'s task adds nothing', async () => {
+    const storage = open(fresh());
+    storage.queues.declare([{ name: 'tasks-refresh', visibilityTimeoutSeconds: 30, messageRetentionSeconds: 3600 }]);
+    storage.subscribe([{ subscription, queue: 'tasks-refresh' }], { retentionSeconds: 3600, maxChainDepth: 16 });
+    const final = record({ process: 'load', status: 'succeeded' });
+    await storage.tasks.save(final, [eventOf(final.taskId, 0)]);
+    const duplicate = await storage.tasks.save({ ...final, status: 'failed' }, [eventOf(final.taskId, 1)]);
+    expect(duplicate.saved).toBe(false);
+    expect((await storage.events.search({ taskId: final.taskId, limit: 10 })).items.map((e) => e.sequence)).toEqual([0]);
+    // The same event delivered again (AWS redelivers stream records; here, a second fan-out): one task, one message.
+    const [task] = eventTasks(eventOf(final.taskId, 0), [{ subscription, queue: 'tasks-refresh' }], { nowMs: START + 5000, retentionSeconds: 3600, maxChainDepth: 16 });
+    expect((await storage.dispatcher.dispatch(task!.record, task!.envelope, { queue: task!.queue })).created).toBe(false);
+    expect(storage.queues.statsSync('tasks-refresh')).toMatchObject({ visible: 1 });
+  });
+
+  it('refuses events on a store that cannot publish them, rather than dropping them', async () => {
+    const { SqliteTaskStore } = await import('../../../lib/embedded/sqlite/SqliteTaskStore.js');
+    const storage = open(fresh());
+    const bare = new SqliteTaskStore(storage.db);
+    const final = record({ process: 'load', status: 'succeeded' });
+    await expect(bare.save(final, [eventOf(final.taskId)])).rejects.toThrow(/publishes none/);
+    expect(await bare.get(final.taskId)).toBeUndefined();
+  });
+});

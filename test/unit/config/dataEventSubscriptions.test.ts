@@ -1,0 +1,54 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadServiceManifest } from '../../../lib/config/loadServiceManifest.js';
+import { ConfigError } from '../../../lib/core/errors.js';
+import { serviceYaml, TempServices } from './tempService.js';
+
+const temp = new TempServices();
+afterAll(() => temp.removeAll());
+
+const load = (yaml: string) => loadServiceManifest({ configPath: temp.create(yaml), env: {} });
+const withEvents = (events: string, sluice = '') => serviceYaml(`  a:\n    handler: functions/a.handler\n${sluice}    events:\n${events}`);
+
+async function loadError(yaml: string): Promise<string> {
+  try {
+    await load(yaml);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('dataEvent subscriptions in serverless.yml', () => {
+  it('reads exact labels, prefix patterns and source/target filters into stable subscriptions', async () => {
+    const manifest = await load(withEvents("      - dataEvent: orders.loaded\n      - dataEvent: { label: 'flights.*', target: 'pg://wh/flights' }"));
+    const [process] = manifest.processes;
+    expect(process!.subscriptions).toEqual([
+      { id: 'a:orders.loaded::', process: 'a', label: 'orders.loaded' },
+      { id: 'a:flights.*::pg%3A%2F%2Fwh%2Fflights', process: 'a', label: 'flights.*', target: 'pg://wh/flights' },
+    ]);
+    expect(manifest.settings.events).toEqual({ maxChainDepth: 16 });
+  });
+
+  it('reads custom.sluice.events.maxChainDepth and refuses typos and values out of range', async () => {
+    expect((await load(serviceYaml('  a:\n    handler: functions/a.handler', 'custom:\n  sluice:\n    events:\n      maxChainDepth: 3\n'))).settings.events).toEqual({ maxChainDepth: 3 });
+    expect(await loadError(serviceYaml('  a:\n    handler: functions/a.handler', 'custom:\n  sluice:\n    events:\n      maxChainDept: 3\n'))).toContain('custom.sluice.events');
+    expect(await loadError(serviceYaml('  a:\n    handler: functions/a.handler', 'custom:\n  sluice:\n    events:\n      maxChainDepth: 0\n'))).toContain('maxChainDepth');
+  });
+
+  it.each([
+    ["      - dataEvent: { label: 'a*' }", 'functions.a.events[0].dataEvent.label'],
+    ["      - dataEvent: { label: 'a.*.b' }", 'is not a label pattern'],
+    ['      - dataEvent: { source: x }', 'functions.a.events[0].dataEvent.label'],
+    ["      - dataEvent: { label: a, colour: red }", 'colour'],
+    ["      - dataEvent: { label: a, target: '' }", 'functions.a.events[0].dataEvent.target'],
+    ['      - dataEvent: [a]', 'expected { label, source?, target? }'],
+    ['      - dataEvent: a\n      - dataEvent: { label: a }', 'declared twice'],
+  ])('refuses %s, naming the key', async (events, message) => {
+    expect(await loadError(withEvents(events))).toContain(message);
+  });
+
+  it('refuses a subscriber without a task queue: its tasks are queued', async () => {
+    expect(await loadError(withEvents('      - dataEvent: a', '    sluice: { queue: false }\n'))).toMatch(/needs its task queue/);
+  });
+});
