@@ -35,7 +35,9 @@ export type SluiceErrorKind =
   | 'ThrottledError'
   | 'ShuttingDownError'
   | 'UnknownQueueError'
-  | 'AsyncDisabledError';
+  | 'AsyncDisabledError'
+  | 'NotFoundError'
+  | 'ConflictError';
 
 function brand(target: abstract new (...args: never[]) => Error, kind: SluiceErrorKind): void {
   Object.defineProperty(target.prototype, SLUICE_ERROR_KIND, { value: kind, enumerable: false, writable: false, configurable: false });
@@ -216,4 +218,20 @@ export class AsyncDisabledError extends SluiceError {
   constructor(readonly process: string) {
     super(`process '${process}' has no task queue (sluice.queue is false), so it cannot run asynchronously`);
   }
+}
+
+/** A named resource of the platform API (a trigger, an event) does not exist: 404. */
+export class NotFoundError extends SluiceError {
+  static {
+    brand(this, 'NotFoundError');
+  }
+  override name = 'NotFoundError';
+}
+
+/** The request conflicts with the current state (a route already taken, a static trigger edited, a stale version): 409. */
+export class ConflictError extends SluiceError {
+  static {
+    brand(this, 'ConflictError');
+  }
+  override name = 'ConflictError';
 }

@@ -62,6 +62,8 @@ const STATUS_BY_ERROR: Partial<Record<SluiceErrorKind, number>> = {
   UnknownQueueError: 404,
   IdempotencyConflictError: 409,
   AsyncDisabledError: 409,
+  NotFoundError: 404,
+  ConflictError: 409,
   ThrottledError: 429,
   ShuttingDownError: 503,
 };

@@ -115,6 +115,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_by_expiry ON events (expires_at);
     `,
   },
+  {
+    version: 5,
+    description: 'trigger registry: runtime triggers, static triggers\' state, audit log',
+    // A record row per trigger (runtime ones, and static ones once paused or
+    // noted); every change appends to trigger_history in the same
+    // transaction. The history outlives a deleted trigger.
+    sql: `
+      CREATE TABLE triggers (
+        trigger_id TEXT PRIMARY KEY,
+        version    INTEGER NOT NULL,
+        record     TEXT NOT NULL
+      );
+      CREATE TABLE trigger_history (
+        seq        INTEGER PRIMARY KEY,
+        trigger_id TEXT NOT NULL,
+        change     TEXT NOT NULL
+      );
+      CREATE INDEX trigger_history_by_trigger ON trigger_history (trigger_id, seq);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */
