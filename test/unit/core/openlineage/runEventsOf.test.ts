@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { datasetOf } from '../../../../lib/core/openlineage/datasetOf.js';
 import { RUN_EVENT_SCHEMA_URL, type OpenLineageRunEvent } from '../../../../lib/core/openlineage/OpenLineageRunEvent.js';
 import { runEventsOf } from '../../../../lib/core/openlineage/runEventsOf.js';
+import { jobNamespaceOf } from '../../../../lib/core/openlineage/jobNamespaceOf.js';
 import { runIdOf } from '../../../../lib/core/openlineage/runIdOf.js';
 import { idempotentTaskId, newTaskId, taskIdTimeMs } from '../../../../lib/core/task/taskIds.js';
 import { dataEvent, runEventValidator, SOURCE, task } from './openLineageFixtures.js';
@@ -169,5 +170,12 @@ describe('the RunEvent schema notices broken events', () => {
     expect(validate(event)).toBe(true);
     breakIt(event);
     expect(validate(event)).toBe(false);
+  });
+});
+
+describe('jobNamespaceOf', () => {
+  it('is the service, with its stage when given', () => {
+    expect(jobNamespaceOf('shop')).toBe('shop');
+    expect(jobNamespaceOf('shop', 'prod')).toBe('shop-prod');
   });
 });
