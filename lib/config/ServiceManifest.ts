@@ -1,3 +1,4 @@
+import type { SecretRef } from '../core/agents/SecretResolver.js';
 import type { EventSubscription } from '../core/events/EventSubscription.js';
 import type { QueueSpec } from '../core/ports/MessageQueue.js';
 import type { ConnectionDeclaration } from './connections/parseConnections.js';
@@ -52,6 +53,30 @@ export interface SluiceSettings {
    * {@link ScheduleCatchUp}.
    */
   scheduleCatchUp?: ScheduleCatchUp;
+  /** Where finished tasks are pushed as OpenLineage run events (see {@link OpenLineageSettings}); unset: not pushed. */
+  openlineage?: OpenLineageSettings;
+}
+
+/**
+ * `custom.sluice.openlineage`: an OpenLineage HTTP endpoint (Marquez, or any
+ * backend that takes `POST` of run events,
+ * https://openlineage.io/docs/client/python#http-transport), e.g.
+ *
+ * ```yaml
+ * openlineage:
+ *   url: http://marquez:5000     # events go to {url}/{endpoint}
+ *   apiKey: { env: OPENLINEAGE_API_KEY }   # sent as `Authorization: Bearer`; a secret reference only
+ * ```
+ */
+export interface OpenLineageSettings {
+  /** http(s) base URL, without credentials. */
+  url: string;
+  /** Path under `url` the events are posted to. Default `api/v1/lineage` (OpenLineage's HTTP transport and Marquez). */
+  endpoint?: string;
+  /** The API key, by reference (`{ env }`, `{ ssm }`, `{ secretsManager }`), never its value. */
+  apiKey?: SecretRef;
+  /** The job namespace of the events. Default: the service name, `<service>-<stage>` on a stage. */
+  namespace?: string;
 }
 
 /**

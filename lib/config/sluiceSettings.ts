@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { SQS_MAX_RECEIVE_COUNT } from '../core/queue/sqsRules.js';
 import { assertKnownKeys } from './knownKeys.js';
+import { secretRefSchema } from './connections/secretRef.js';
 import { DEFAULT_MAX_CHAIN_DEPTH } from '../core/events/EventSubscription.js';
 import type { SluiceSettings } from './ServiceManifest.js';
 import { isPlainObject } from './VariableResolver.js';
@@ -62,6 +63,15 @@ export const sluiceSettingsSchema = z.strictObject({
       maxTtlSeconds: integer(1, 10 * 365 * 86_400).optional(),
     })
     .optional(),
+  /** OpenLineage push (see OpenLineageSettings). */
+  openlineage: z
+    .strictObject({
+      url: z.string().max(2048).refine(isHttpUrlWithoutCredentials, 'must be an http(s) URL without credentials (put the key in apiKey)'),
+      endpoint: z.string().min(1).max(1024).regex(/^[^?#\s]*$/, 'must be a path').optional(),
+      apiKey: secretRefSchema.optional(),
+      namespace: z.string().min(1).max(256).optional(),
+    })
+    .optional(),
   /** Data events (`ctx.events`). */
   events: z
     .strictObject({
@@ -110,6 +120,7 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
     assertKnownKeys(raw, { used: Object.keys(sluiceSettingsSchema.shape) }, 'custom.sluice');
     if (isPlainObject(raw.kv)) assertKnownKeys(raw.kv, { used: ['defaultTtlSeconds', 'maxTtlSeconds'] }, 'custom.sluice.kv');
     if (isPlainObject(raw.events)) assertKnownKeys(raw.events, { used: ['maxChainDepth'] }, 'custom.sluice.events');
+    if (isPlainObject(raw.openlineage)) assertKnownKeys(raw.openlineage, { used: ['url', 'endpoint', 'apiKey', 'namespace'] }, 'custom.sluice.openlineage');
   }
   const parsed = sluiceSettingsSchema.safeParse(raw ?? {});
   if (!parsed.success) {
@@ -168,6 +179,12 @@ export function assertBatchingWindow(batchSize: number, maximumBatchingWindow: n
       `${place}: a batchSize above 10 (${batchSize}) needs maximumBatchingWindow of at least 1 second (AWS Lambda requires it)`,
     );
   }
+}
+
+function isHttpUrlWithoutCredentials(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
 }
 
 function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {

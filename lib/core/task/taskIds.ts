@@ -39,6 +39,18 @@ const TASK_ID = /^[A-Za-z0-9_-]{30}$/;
 export const isTaskId = (value: string) => TASK_ID.test(value);
 
 /**
+ * The creation time (epoch ms) written in a task id's first 6 bytes (its
+ * first 8 digits), or `undefined` for a string that is not a task id. Ids
+ * derived from an idempotency key carry 0 (no time: the key alone decides).
+ */
+export function taskIdTimeMs(taskId: string): number | undefined {
+  if (!isTaskId(taskId)) return undefined;
+  let ms = 0;
+  for (let i = 0; i < 8; i++) ms = ms * 64 + SORTED.indexOf(taskId[i]!);
+  return ms;
+}
+
+/**
  * base64url with its 64 digits reordered into ASCII order, so that ids
  * compare as strings (SQLite's BINARY collation, DynamoDB sort keys) in the
  * order of their bytes. Still URL-safe.
