@@ -14,6 +14,8 @@ import type { QueueConsole } from './QueueConsole.js';
 import type { KeyValueStore } from '../core/agents/KeyValueStore.js';
 import { mountKvRoutes } from './kvRoutes.js';
 import { mountEventRoutes } from './eventRoutes.js';
+import { mountOpenLineageRoutes } from './openLineageRoutes.js';
+import type { OpenLineageSource } from '../core/openlineage/runEventsOf.js';
 import type { EventStore } from '../core/ports/EventStore.js';
 
 export interface PlatformAppOptions extends PlatformIngestOptions {
@@ -26,6 +28,8 @@ export interface PlatformAppOptions extends PlatformIngestOptions {
   kv?: KeyValueStore;
   /** The data events, for `/sluice/events` and `/sluice/lineage` (not mounted without them). */
   events?: EventStore;
+  /** Who the OpenLineage export names as job namespace and producer; with `events`, mounts `/sluice/openlineage/events`. */
+  openLineage?: OpenLineageSource;
 }
 
 const listQuery = z
@@ -73,6 +77,7 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
 
   if (options.kv) mountKvRoutes(app, { kv: options.kv, maxPayloadBytes: options.maxPayloadBytes, send });
   if (options.events) mountEventRoutes(app, { events: options.events, send });
+  if (options.events && options.openLineage) mountOpenLineageRoutes(app, { ...options.openLineage, tasks: options.store, events: options.events, send });
 
   app.get('/sluice/processes', (c) => send(c, jsonReply(200, { items: options.processes.map(describeProcess) })));
   app.all('/sluice/processes', (c) => methodNotAllowed(c, ['GET']));

@@ -88,8 +88,9 @@ export function checkEventQuery<Q extends EventQuery>(query: Q): Q {
   for (const field of ['since', 'until'] as const) {
     const value = query[field];
     if (value === undefined) continue;
-    const ms = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) ? Date.parse(value) : Number.NaN;
-    if (Number.isNaN(ms)) throw new ValidationError(`invalid event search: ${field} must be an ISO-8601 time`, [{ path: field, message: 'not an ISO-8601 time, e.g. 2026-11-29T10:00:00Z' }]);
+    // A time needs its zone (without one, Date.parse reads the machine's local time); a bare date is UTC midnight.
+    const ms = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) ? Date.parse(value) : Number.NaN;
+    if (Number.isNaN(ms)) throw new ValidationError(`invalid event search: ${field} must be an ISO-8601 time with a zone, or a date`, [{ path: field, message: 'not an ISO-8601 time with a zone, e.g. 2026-11-29T10:00:00Z, or a date' }]);
     out[field] = isoTime(ms);
   }
   return out;

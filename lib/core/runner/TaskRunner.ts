@@ -32,6 +32,13 @@ export interface TaskRunnerOptions {
   serviceRoot?: string;
   /** Where process code runs. Default: in process ({@link InProcessTaskExecutor}); the embedded runtime passes its worker threads. */
   executor?: TaskExecutor;
+  /**
+   * Told of every final record this runner stored, with the events published
+   * with it (e.g. to push OpenLineage run events). Awaited: a Lambda host
+   * must finish before it returns (what it leaves running is frozen); an
+   * embedded host returns at once and lets the work go on.
+   */
+  onFinished?(record: TaskRecord, events: readonly DataEvent[]): void | Promise<void>;
 }
 
 /** A synchronous run: the task starts now and its caller waits. */
@@ -95,7 +102,7 @@ export interface SyncResult {
  * Lambda handlers) call it and map its results.
  */
 export class TaskRunner {
-  readonly #opts: Required<Omit<TaskRunnerOptions, 'logLimits' | 'serviceRoot'>> & Pick<TaskRunnerOptions, 'logLimits' | 'serviceRoot'>;
+  readonly #opts: Required<Omit<TaskRunnerOptions, 'logLimits' | 'serviceRoot' | 'onFinished'>> & Pick<TaskRunnerOptions, 'logLimits' | 'serviceRoot' | 'onFinished'>;
 
   constructor(options: TaskRunnerOptions) {
     this.#opts = { deadlineMarginMs: 1000, executor: new InProcessTaskExecutor(options.clock, options.serviceRoot), ...options };
@@ -117,12 +124,16 @@ export class TaskRunner {
     if (outcome.events.length === 0) {
       try {
         const created = await this.#opts.store.create(final);
-        if (created.created) return { record: final, outcome };
+        if (created.created) {
+          await this.#opts.onFinished?.(final, []);
+          return { record: final, outcome };
+        }
       } catch (error) {
         if (!(error instanceof TaskRecordTooLargeError)) throw error;
       }
     }
-    const { stored } = await this.#saveFinal(final, outcome.events);
+    const { stored, mine } = await this.#saveFinal(final, outcome.events);
+    if (mine) await this.#opts.onFinished?.(stored, outcome.events);
     return { record: stored, outcome };
   }
 
@@ -217,6 +228,7 @@ export class TaskRunner {
 
   async #finish(record: TaskRecord, decision: DeliveryDecision, events: readonly DataEvent[] = []): Promise<DeliveryResult> {
     const { stored, mine } = await this.#saveFinal(record, events);
+    if (mine && isTerminal(stored.status)) await this.#opts.onFinished?.(stored, events);
     if (!mine) {
       // A concurrent duplicate finished it first: follow the stored truth.
       return { decision: decisionFor(stored), record: stored, ran: true };

@@ -26,6 +26,13 @@ import { SqliteQueueConsole } from './SqliteQueueConsole.js';
 import { WorkerTaskExecutor } from './WorkerTaskExecutor.js';
 import { prepareEmbeddedAgents, type EmbeddedAgents } from './prepareAgents.js';
 import { kvDatabasePath, SqliteKeyValueStore } from '../sqlite/SqliteKeyValueStore.js';
+import { jobNamespaceOf } from '../../core/openlineage/jobNamespaceOf.js';
+import { runEventsOf, type OpenLineageSource } from '../../core/openlineage/runEventsOf.js';
+import { toSummary, type TaskRecord } from '../../core/task/TaskRecord.js';
+import type { DataEvent } from '../../core/events/DataEvent.js';
+import { OpenLineageEmitter } from '../../agents/openlineage/OpenLineageEmitter.js';
+import { EnvSecretResolver } from '../../agents/secrets/EnvSecretResolver.js';
+import { SLUICE_PRODUCER, SLUICE_VERSION } from '../../platform/sluiceVersion.js';
 
 export interface EmbeddedRuntimeOptions {
   /** Path of serverless.yml. */
@@ -151,12 +158,15 @@ export class EmbeddedRuntime {
         processes.flatMap((p) => p.manifest.subscriptions.map((subscription) => ({ subscription, queue: p.manifest.taskQueue! }))),
         { retentionSeconds, maxChainDepth: manifest.settings.events.maxChainDepth },
       );
+      const openLineage = openLineageSourceOf(manifest);
+      const pushLineage = await openLineagePush(manifest, openLineage, env, log);
       const runner = new TaskRunner({
         store: storage.tasks,
         clock,
         retentionSeconds,
         trackRunning: options.trackRunning ?? manifest.settings.trackRunning ?? true,
         executor,
+        ...(pushLineage ? { onFinished: pushLineage } : {}),
       });
       const submitDeps = { dispatcher: storage.dispatcher, clock, retentionSeconds };
       const slots = new Map(processes.map((p) => [p.manifest.name, new Semaphore(concurrencyOf(p))]));
@@ -175,6 +185,7 @@ export class EmbeddedRuntime {
         ...platformOptions,
         kv,
         events: storage.events,
+        openLineage,
         ingest,
         store: storage.tasks,
         onInternalError: (error, request) => log.error(`${request.method} ${request.path} failed`, error),
@@ -367,4 +378,28 @@ function parseSchedules(processes: readonly LoadedProcess[], anchorMs: number): 
       }
     }),
   );
+}
+
+/** Who the OpenLineage run events name: the job namespace (`custom.sluice.openlineage.namespace`, else the service and stage) and Sluice. */
+function openLineageSourceOf(manifest: ServiceManifest): OpenLineageSource {
+  return { namespace: manifest.settings.openlineage?.namespace ?? jobNamespaceOf(manifest.service, manifest.stage), producer: SLUICE_PRODUCER, engineVersion: SLUICE_VERSION };
+}
+
+/**
+ * The push of finished tasks to `custom.sluice.openlineage.url`, when set:
+ * fire and forget (the emitter retries, never throws, and reports what it
+ * gave up on in the runtime log). Its API key is resolved now: a missing
+ * variable stops the start-up naming the setting.
+ */
+async function openLineagePush(manifest: ServiceManifest, source: OpenLineageSource, env: NodeJS.ProcessEnv, log: RuntimeLog): Promise<((record: TaskRecord, events: readonly DataEvent[]) => void) | undefined> {
+  const settings = manifest.settings.openlineage;
+  if (!settings) return undefined;
+  const apiKey = settings.apiKey ? await new EnvSecretResolver(env).resolve(settings.apiKey, 'custom.sluice.openlineage.apiKey') : undefined;
+  const emitter = new OpenLineageEmitter({
+    url: settings.url,
+    ...(settings.endpoint !== undefined ? { endpoint: settings.endpoint } : {}),
+    ...(apiKey !== undefined ? { apiKey } : {}),
+    onFailure: (failure) => log.warn(`OpenLineage: ${failure.eventType} of run ${failure.runId} (${failure.job}) not delivered after ${failure.attempts} attempt(s): ${failure.reason}`),
+  });
+  return (record, events) => void emitter.emit(runEventsOf(toSummary(record), events, source));
 }
