@@ -4,7 +4,7 @@ import type { TaskRunner } from '../core/runner/TaskRunner.js';
 import { inputOf, type HttpPayload } from '../core/task/Payload.js';
 import { newTaskId } from '../core/task/taskIds.js';
 import { failureReply } from './failureReply.js';
-import { syncReply, type HttpReply } from './httpResponses.js';
+import { jsonReply, syncReply, type HttpReply } from './httpResponses.js';
 import { parseRequestBody } from './parseRequestBody.js';
 
 /**
@@ -98,4 +98,28 @@ export function httpPayloadOf(request: SyncHttpRequest, raw: Uint8Array | string
     headers: request.headers,
     body: parseRequestBody(raw, request.headers['content-type'], maxBytes),
   };
+}
+
+export interface AsyncHttpContext {
+  submit(payload: HttpPayload): Promise<{ taskId: string }>;
+  maxPayloadBytes: number;
+  onInternalError(error: unknown, what: string): void;
+}
+
+/**
+ * The async HTTP pipeline (a runtime `http` trigger with `mode: async`,
+ * LOC's async API route): request → body → payload → queued task (input
+ * validated, 400) → 202 `{ taskId, status: "queued" }` with `Location:
+ * /sluice/tasks/{taskId}` to poll. Never throws (see {@link runSyncHttpTask}).
+ */
+export async function runAsyncHttpTask(process: RunnableProcess, request: SyncHttpRequest, ctx: AsyncHttpContext): Promise<HttpReply> {
+  try {
+    let raw: Uint8Array | string | undefined;
+    if (BODYLESS.has(request.method)) request.discardBody?.();
+    else raw = await request.readBody();
+    const { taskId } = await ctx.submit(httpPayloadOf(request, raw, ctx.maxPayloadBytes));
+    return jsonReply(202, { taskId, status: 'queued' }, { location: `/sluice/tasks/${taskId}`, 'x-sluice-task-id': taskId });
+  } catch (error) {
+    return failureReply(error, ctx.onInternalError, `async task of '${process.name}'`);
+  }
 }

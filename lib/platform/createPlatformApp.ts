@@ -14,6 +14,7 @@ import type { QueueConsole } from './QueueConsole.js';
 import type { KeyValueStore } from '../core/agents/KeyValueStore.js';
 import { mountKvRoutes } from './kvRoutes.js';
 import { mountEventRoutes } from './eventRoutes.js';
+import { mountTriggerRoutes, type TriggerRoutesOptions } from './triggerRoutes.js';
 import { mountOpenLineageRoutes } from './openLineageRoutes.js';
 import type { OpenLineageSource } from '../core/openlineage/runEventsOf.js';
 import type { EventStore } from '../core/ports/EventStore.js';
@@ -30,6 +31,8 @@ export interface PlatformAppOptions extends PlatformIngestOptions {
   events?: EventStore;
   /** Who the OpenLineage export names as job namespace and producer; with `events`, mounts `/sluice/openlineage/events`. */
   openLineage?: OpenLineageSource;
+  /** The trigger registry, for `/sluice/triggers` (not mounted without it). */
+  triggers?: Omit<TriggerRoutesOptions, 'send' | 'maxPayloadBytes'>;
 }
 
 const listQuery = z
@@ -77,6 +80,7 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
 
   if (options.kv) mountKvRoutes(app, { kv: options.kv, maxPayloadBytes: options.maxPayloadBytes, send });
   if (options.events) mountEventRoutes(app, { events: options.events, send });
+  if (options.triggers) mountTriggerRoutes(app, { ...options.triggers, maxPayloadBytes: options.maxPayloadBytes, send });
   if (options.events && options.openLineage) mountOpenLineageRoutes(app, { ...options.openLineage, tasks: options.store, events: options.events, send });
 
   app.get('/sluice/processes', (c) => send(c, jsonReply(200, { items: options.processes.map(describeProcess) })));

@@ -4,7 +4,7 @@ import { isoTime } from '../time/isoTime.js';
 import type { TaskDispatcher, TaskEnvelope } from '../ports/TaskDispatcher.js';
 import type { ProcessDefinition } from '../process/types.js';
 import { validateInput } from '../process/validateInput.js';
-import type { Payload } from '../task/Payload.js';
+import { inputOf, type HttpPayload, type Payload } from '../task/Payload.js';
 import type { TaskRecord } from '../task/TaskRecord.js';
 import { dispatchedPayloadHash } from '../task/taskEnvelopeCodec.js';
 import { idempotentTaskId, newTaskId, scheduleTaskId } from '../task/taskIds.js';
@@ -137,4 +137,35 @@ export const SCHEDULE_MAX_ATTEMPTS = 3;
 
 function envelopeOf(record: TaskRecord, payload: Payload): TaskEnvelope {
   return { taskId: record.taskId, process: record.process, trigger: record.trigger, createdAt: record.createdAt, payload };
+}
+
+/** Request headers an async route does not carry into its task: a queue message outlives the request, credentials must not. */
+export const UNCARRIED_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
+
+/**
+ * Accepts the request of an async HTTP route (LOC's async API route) as a
+ * queued task: the input validated now (a 400 before anything is queued),
+ * credentials headers left out of what is queued ({@link UNCARRIED_HEADERS}).
+ *
+ * @throws {ValidationError} the input does not match the process's schema
+ * @throws {AsyncDisabledError} the process has no task queue
+ */
+export async function submitHttpTask(process: SubmittableProcess, payload: HttpPayload, deps: SubmitDeps): Promise<TaskRecord> {
+  if (!process.taskQueue) throw new AsyncDisabledError(process.name);
+  if (process.definition) validateInput(process.definition.input, inputOf(payload));
+  const headers = Object.fromEntries(Object.entries(payload.headers).filter(([name]) => !UNCARRIED_HEADERS.has(name)));
+  const carried: HttpPayload = { ...payload, headers };
+  const record: TaskRecord = {
+    ...newTaskRecord({
+      taskId: newTaskId(),
+      process: process.name,
+      status: 'queued',
+      trigger: { type: 'http', method: payload.method, path: payload.path, route: payload.route },
+      nowMs: deps.clock.now(),
+      retentionSeconds: deps.retentionSeconds,
+    }),
+    payloadHash: dispatchedPayloadHash(carried),
+  };
+  await deps.dispatcher.dispatch(record, envelopeOf(record, carried), { queue: process.taskQueue });
+  return record;
 }

@@ -76,6 +76,16 @@ const envelopeSchema = z.object({
     z.object({ type: z.literal('api'), body: z.unknown().optional() }),
     z.object({ type: z.literal('schedule'), rule: z.string(), scheduledTime: z.string(), input: z.unknown().optional() }),
     z.object({ type: z.literal('event'), subscription: z.string(), event: dataEventSchema }),
+    z.object({
+      type: z.literal('http'),
+      method: z.string(),
+      path: z.string(),
+      route: z.string(),
+      pathParameters: z.record(z.string(), z.string()),
+      query: z.record(z.string(), z.string()),
+      headers: z.record(z.string(), z.string()),
+      body: z.unknown().optional(),
+    }),
   ]),
   maxAttempts: z.number().int().positive().optional(),
 });

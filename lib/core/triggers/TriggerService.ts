@@ -4,7 +4,8 @@ import type { Clock } from '../ports/Clock.js';
 import type { TriggerRegistry } from '../ports/TriggerRegistry.js';
 import { isoTime } from '../time/isoTime.js';
 import type { TriggerAction, TriggerChange, TriggerRecord } from './TriggerRecord.js';
-import type { TriggerKind, TriggerSpec } from './TriggerSpec.js';
+import { triggerSpec, type TriggerKind, type TriggerSpec } from './TriggerSpec.js';
+import { validationErrorOf } from '../validationIssues.js';
 
 /** A trigger declared in serverless.yml, as the runtime read it. */
 export interface StaticTrigger {
@@ -108,9 +109,10 @@ export class TriggerService {
     if (patch.spec !== undefined) {
       if (current.source === 'static') throw new ConflictError(`trigger '${triggerId}' is declared in serverless.yml: change it there (only paused and note can be set here)`);
       if ('kind' in patch.spec && patch.spec.kind !== current.spec.kind) throw new ValidationError('a trigger\'s kind cannot change: delete it and create another', [{ path: 'spec.kind', message: 'cannot change' }]);
-      const merged = { ...current.spec, ...patch.spec, kind: current.spec.kind } as TriggerSpec;
+      const merged = triggerSpec.safeParse({ ...current.spec, ...patch.spec, kind: current.spec.kind });
+      if (!merged.success) throw validationErrorOf(merged.error, 'body');
       const others = (await this.effective()).filter((t) => t.triggerId !== triggerId);
-      spec = this.options.check(current.process, merged, others);
+      spec = this.options.check(current.process, merged.data, others);
     }
     const next: TriggerRecord = {
       ...current,

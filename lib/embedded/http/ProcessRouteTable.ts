@@ -40,7 +40,7 @@ export class ProcessRouteTable<T> {
   constructor(routes: ReadonlyArray<{ route: HttpRouteManifest; target: T }>) {
     const seen = new Map<string, HttpRouteManifest>();
     for (const { route } of routes) {
-      const key = `${route.method} ${shapeOf(route.path)}`;
+      const key = shapeKey(route);
       const earlier = seen.get(key);
       if (earlier) throw new ConfigError(`routes '${earlier.method} ${earlier.path}' and '${route.method} ${route.path}' conflict: they match the same requests`);
       seen.set(key, route);
@@ -119,6 +119,9 @@ export function compareRoutes(a: HttpRouteManifest, b: HttpRouteManifest): numbe
     compareText(a.method, b.method)
   );
 }
+
+/** Two routes with the same key match the same requests (API Gateway refuses the second): `POST /a/{}/{+}`. */
+export const shapeKey = (route: HttpRouteManifest) => `${route.method} ${shapeOf(route.path)}`;
 
 /** `/a/{x}/{y+}` → `/a/{}/{+}`: what a route matches, whatever its parameters are named. */
 const shapeOf = (path: string) =>

@@ -7,7 +7,8 @@ import { ClientDisconnectedError } from '../../http/ClientDisconnectedError.js';
 import { failureReply } from '../../http/failureReply.js';
 import { errorReply, routeNotFoundReply, type HttpReply } from '../../http/httpResponses.js';
 import { decodeRequestPath, parseQueryString, splitRequestTarget } from '../../http/requestTarget.js';
-import { runSyncHttpTask, type SyncHttpContext } from '../../http/runSyncHttpTask.js';
+import { runAsyncHttpTask, runSyncHttpTask, type SyncHttpContext } from '../../http/runSyncHttpTask.js';
+import type { HttpPayload } from '../../core/task/Payload.js';
 import type { PlatformIngest } from '../../platform/PlatformIngest.js';
 import type { Semaphore } from '../runtime/Semaphore.js';
 import { ProcessRouteTable } from './ProcessRouteTable.js';
@@ -18,8 +19,23 @@ export interface RoutedProcess {
   slots: Semaphore;
 }
 
+/** What a route leads to: a process, run now (`sync`) or queued (`async`: 202 and a task id). */
+export interface RouteTarget {
+  routed: RoutedProcess;
+  mode: 'sync' | 'async';
+}
+
+/** The routes in force: swapped whole when the trigger registry changes (effective on the next request). */
+export interface RouteTableRef {
+  current: ProcessRouteTable<RouteTarget>;
+}
+
 export interface HttpListenerOptions {
   processes: readonly RoutedProcess[];
+  /** The live route table (the trigger registry's); default: the processes' declared routes, fixed. */
+  routes?: RouteTableRef;
+  /** Queues the task of an async route (see `submitHttpTask`). */
+  submitAsync?(routed: RoutedProcess, payload: HttpPayload): Promise<{ taskId: string }>;
   runner: TaskRunner;
   maxPayloadBytes: number;
   isStopping(): boolean;
@@ -50,7 +66,9 @@ const QUEUE_MESSAGES = /^\/sluice\/queues\/([^/]+)\/messages$/;
  * time when measured with Hono's node adapter).
  */
 export function createHttpListener(options: HttpListenerOptions): RequestListener {
-  const table = new ProcessRouteTable(options.processes.flatMap((p) => p.routes.map((route) => ({ route, target: p }))));
+  const routes: RouteTableRef = options.routes ?? {
+    current: new ProcessRouteTable(options.processes.flatMap((p) => p.routes.map((route) => ({ route, target: { routed: p, mode: 'sync' as const } })))),
+  };
   const log = options.onInternalError;
   // One pipeline context per function, built once: nothing per request beyond the request itself.
   const contexts = new Map<RoutedProcess, SyncHttpContext>(
@@ -84,7 +102,7 @@ export function createHttpListener(options: HttpListenerOptions): RequestListene
       }
       return options.platform(req, res);
     }
-    const match = table.match(method, path);
+    const match = routes.current.match(method, path);
     if (match.kind === 'not-found') {
       req.resume();
       return write(res, routeNotFoundReply());
@@ -93,21 +111,23 @@ export function createHttpListener(options: HttpListenerOptions): RequestListene
       req.resume();
       return write(res, failureReply(new ShuttingDownError('the runtime is shutting down'), log, `${method} ${path}`));
     }
-    const { target } = match;
-    void runSyncHttpTask(
-      target.process,
-      {
-        method,
-        path,
-        route: match.route.path,
-        pathParameters: match.pathParameters,
-        query: parseQueryString(rawQuery),
-        headers: requestHeaders(req),
-        readBody: () => readBody(req, options.maxPayloadBytes),
-        discardBody: () => req.resume(),
-      },
-      contexts.get(target)!,
-    ).then((reply) => write(res, reply));
+    const { routed, mode } = match.target;
+    const request = {
+      method,
+      path,
+      route: match.route.path,
+      pathParameters: match.pathParameters,
+      query: parseQueryString(rawQuery),
+      headers: requestHeaders(req),
+      readBody: () => readBody(req, options.maxPayloadBytes),
+      discardBody: () => req.resume(),
+    };
+    const { submitAsync } = options;
+    const replied =
+      mode === 'async' && submitAsync
+        ? runAsyncHttpTask(routed.process, request, { submit: (payload) => submitAsync(routed, payload), maxPayloadBytes: options.maxPayloadBytes, onInternalError: (e, what) => log?.(e, what) })
+        : runSyncHttpTask(routed.process, request, contexts.get(routed)!);
+    void replied.then((reply) => write(res, reply));
   };
 }
 

@@ -6,8 +6,9 @@ import type { ServiceManifest } from '../../config/ServiceManifest.js';
 import { ConfigError } from '../../core/errors.js';
 import { type Clock } from '../../core/ports/Clock.js';
 import { systemClock } from '../../core/time/systemClock.js';
+import { isoTime } from '../../core/time/isoTime.js';
 import { scheduledDelivery } from '../../core/runner/scheduledDelivery.js';
-import { dispatchScheduledTask, SCHEDULE_MAX_ATTEMPTS, submitTask, type SubmitRequest, type SubmittableProcess } from '../../core/runner/submitTask.js';
+import { dispatchScheduledTask, SCHEDULE_MAX_ATTEMPTS, submitHttpTask, submitTask, type SubmitDeps, type SubmitRequest, type SubmittableProcess } from '../../core/runner/submitTask.js';
 import { PlatformIngest } from '../../platform/PlatformIngest.js';
 import { TaskRunner } from '../../core/runner/TaskRunner.js';
 import { createPlatformApp } from '../../platform/createPlatformApp.js';
@@ -26,6 +27,13 @@ import { SqliteQueueConsole } from './SqliteQueueConsole.js';
 import { WorkerTaskExecutor } from './WorkerTaskExecutor.js';
 import { prepareEmbeddedAgents, type EmbeddedAgents } from './prepareAgents.js';
 import { kvDatabasePath, SqliteKeyValueStore } from '../sqlite/SqliteKeyValueStore.js';
+import { SqliteTriggerRegistry } from '../sqlite/SqliteTriggerRegistry.js';
+import { TriggerService } from '../../core/triggers/TriggerService.js';
+import type { TriggerRecord } from '../../core/triggers/TriggerRecord.js';
+import { checkTriggerSpec, staticTriggersOf, TriggerEffects } from './EmbeddedTriggers.js';
+import { ProcessRouteTable } from '../http/ProcessRouteTable.js';
+import type { RouteTableRef, RouteTarget } from '../http/createHttpListener.js';
+import { ValidationError } from '../../core/errors.js';
 import { jobNamespaceOf } from '../../core/openlineage/jobNamespaceOf.js';
 import { runEventsOf, type OpenLineageSource } from '../../core/openlineage/runEventsOf.js';
 import { toSummary, type TaskRecord } from '../../core/task/TaskRecord.js';
@@ -89,7 +97,8 @@ export class EmbeddedRuntime {
     /** The node:http request listener (process routes + the platform API). */
     readonly listener: RequestListener,
     readonly apiToken: string,
-    private readonly consumers: readonly QueueConsumer[],
+    /** Every queue consumer running now: the task queues', and the queue triggers' (which change at run time). */
+    private readonly consumers: { all(): QueueConsumer[] },
     private readonly scheduler: ScheduleRunner,
     private readonly slots: ReadonlyMap<string, Semaphore>,
     private readonly executor: WorkerTaskExecutor,
@@ -153,11 +162,6 @@ export class EmbeddedRuntime {
         events: storage.events,
         ...(options.workersPerFunction ? { workersPerFunction: options.workersPerFunction } : {}),
       });
-      // Data events published by a task's final save start their subscribers' tasks in the same transaction.
-      storage.subscribe(
-        processes.flatMap((p) => p.manifest.subscriptions.map((subscription) => ({ subscription, queue: p.manifest.taskQueue! }))),
-        { retentionSeconds, maxChainDepth: manifest.settings.events.maxChainDepth },
-      );
       const openLineage = openLineageSourceOf(manifest);
       const pushLineage = await openLineagePush(manifest, openLineage, env, log);
       const runner = new TaskRunner({
@@ -181,17 +185,62 @@ export class EmbeddedRuntime {
         queues: new SqliteQueueConsole(storage.queues, manifest.queues),
       };
       const ingest = new PlatformIngest(platformOptions);
+
+      // Triggers: serverless.yml's (static) and the registry's (runtime), followed live by the route
+      // table, the event subscriptions, the queue consumers and the schedules.
+      const consumerOf = (p: LoadedProcess, queue: string, batchSize: number, batchingWindowSeconds: number) =>
+        new QueueConsumer({
+          queue,
+          batchSize,
+          batchingWindowSeconds,
+          maxReceiveCount: manifest.queues.find((q) => q.name === queue)?.deadLetter?.maxReceiveCount,
+          process: p.runnable,
+          slots: slots.get(p.manifest.name)!,
+          queues: storage.queues,
+          runner,
+          clock,
+          log,
+        });
+      const byName = new Map(processes.map((p) => [p.manifest.name, p]));
+      const routed = new Map(processes.map((p) => [p.manifest.name, { process: p.runnable, routes: p.manifest.http, slots: slots.get(p.manifest.name)! }]));
+      const routes: RouteTableRef = { current: new ProcessRouteTable<RouteTarget>([]) };
+      const effects = new TriggerEffects({
+        manifest,
+        routed,
+        routes,
+        subscribe: (subscribers) => storage.subscribe(subscribers, { retentionSeconds, maxChainDepth: manifest.settings.events.maxChainDepth }),
+        consumerFor: (process, spec) => consumerOf(byName.get(process)!, spec.queue, spec.batchSize, spec.maximumBatchingWindow),
+        schedules: () => undefined,
+      });
+      const triggers = new TriggerService({
+        registry: new SqliteTriggerRegistry(storage.db),
+        statics: staticTriggersOf(manifest),
+        processes: new Set(byName.keys()),
+        clock,
+        check: (process, spec, others) => checkTriggerSpec(manifest, process, spec, others),
+        apply: (effective) => effects.apply(effective),
+      });
+      await triggers.start();
+
       const platform = createPlatformApp({
         ...platformOptions,
         kv,
         events: storage.events,
         openLineage,
+        triggers: {
+          triggers,
+          actor: () => 'api-token',
+          describe: (record) => describeTrigger(record, clock.now()),
+          fire: (record, input) => fireTrigger(record, input, byName.get(record.process)!, { submitDeps, nowMs: clock.now() }),
+        },
         ingest,
         store: storage.tasks,
         onInternalError: (error, request) => log.error(`${request.method} ${request.path} failed`, error),
       });
       const listener = createHttpListener({
-        processes: processes.map((p) => ({ process: p.runnable, routes: p.manifest.http, slots: slots.get(p.manifest.name)! })),
+        processes: [...routed.values()],
+        routes,
+        submitAsync: (target, payload) => submitHttpTask(byName.get(target.process.name)!.platform, payload, submitDeps),
         runner,
         maxPayloadBytes: manifest.settings.maxPayloadBytes,
         isStopping: () => stopping.value,
@@ -200,26 +249,13 @@ export class EmbeddedRuntime {
         onInternalError: (error, what) => log.error(`${what} failed`, error),
       });
 
-      const consumers = processes.flatMap((p) =>
+      // Each process's own task queue (async submissions, schedules, events); other queues are triggers (above).
+      const taskQueueConsumers = processes.flatMap((p) =>
         p.manifest.queues
-          .filter((trigger) => trigger.enabled)
-          .map(
-            (trigger) =>
-              new QueueConsumer({
-                queue: trigger.queue,
-                batchSize: trigger.batchSize,
-                batchingWindowSeconds: trigger.maximumBatchingWindow,
-                maxReceiveCount: manifest.queues.find((q) => q.name === trigger.queue)?.deadLetter?.maxReceiveCount,
-                process: p.runnable,
-                slots: slots.get(p.manifest.name)!,
-                queues: storage.queues,
-                runner,
-                clock,
-                log,
-              }),
-          ),
+          .filter((trigger) => trigger.enabled && trigger.queue === p.manifest.taskQueue)
+          .map((trigger) => consumerOf(p, trigger.queue, trigger.batchSize, trigger.maximumBatchingWindow)),
       );
-      const byName = new Map(processes.map((p) => [p.manifest.name, p]));
+      const consumers = { all: () => [...taskQueueConsumers, ...effects.consumers] };
       const scheduler = new ScheduleRunner(
         rules,
         async (rule, scheduledTimeMs, catchUp) => {
@@ -254,7 +290,7 @@ export class EmbeddedRuntime {
         log,
       });
       await runtime.#listen();
-      for (const consumer of consumers) consumer.start();
+      for (const consumer of taskQueueConsumers) consumer.start(); // the queue triggers' were started by triggers.start()
       scheduler.start();
       runtime.#scheduleSweep();
       return runtime;
@@ -300,12 +336,12 @@ export class EmbeddedRuntime {
     if (this.#sweep) clock.clearTimeout(this.#sweep);
     const closed = new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
     this.#server?.closeIdleConnections();
-    await Promise.all(this.consumers.map((c) => c.stop()));
+    await Promise.all(this.consumers.all().map((c) => c.stop()));
     const drained = Promise.all([...this.slots.values()].map((s) => s.drained()));
     const graceOver = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.options.shutdownGraceMs).unref());
     if ((await Promise.race([drained, graceOver])) === 'timeout') {
       let released = 0;
-      for (const consumer of this.consumers) released += await consumer.releaseInFlight();
+      for (const consumer of this.consumers.all()) released += await consumer.releaseInFlight();
       log.warn(`stopped with tasks still running; released ${released} message(s) for redelivery`);
     }
     // Stops whatever process code still runs (its tasks end `WorkerTerminated`; their messages were released above).
@@ -402,4 +438,42 @@ async function openLineagePush(manifest: ServiceManifest, source: OpenLineageSou
     onFailure: (failure) => log.warn(`OpenLineage: ${failure.eventType} of run ${failure.runId} (${failure.job}) not delivered after ${failure.attempts} attempt(s): ${failure.reason}`),
   });
   return (record, events) => void emitter.emit(runEventsOf(toSummary(record), events, source));
+}
+
+/** What a trigger adds when shown: a schedule's next 5 firings (ISO-8601 UTC), from now or from its `startAt`, until its `endAt`. */
+function describeTrigger(record: TriggerRecord, nowMs: number): Record<string, unknown> {
+  if (record.spec.kind !== 'schedule') return {};
+  const { spec } = record;
+  const schedule = parseScheduleExpression(spec.expression, { rateAnchorMs: Date.parse(record.createdAt ?? '') || nowMs });
+  const endMs = spec.endAt !== undefined ? Date.parse(spec.endAt) : Number.POSITIVE_INFINITY;
+  const next: string[] = [];
+  let after = Math.max(nowMs, spec.startAt !== undefined ? Date.parse(spec.startAt) - 1 : nowMs);
+  while (next.length < 5) {
+    const at = schedule.nextAfter(after);
+    if (at === undefined || at > endMs) break;
+    next.push(isoTime(at));
+    after = at;
+  }
+  return { next };
+}
+
+/**
+ * `POST /sluice/triggers/{id}/fire`: a schedule fires now (LOC's "Run
+ * Schedule", with its input unless one is given), an http trigger runs as an
+ * async task of its process with the given input. Queue and event triggers
+ * fire from their sources.
+ */
+async function fireTrigger(record: TriggerRecord, input: unknown, target: LoadedProcess, deps: { submitDeps: SubmitDeps; nowMs: number }): Promise<{ taskId: string }> {
+  switch (record.spec.kind) {
+    case 'schedule': {
+      const firing = { rule: record.triggerId, scheduledTimeMs: deps.nowMs, input: input !== undefined ? input : record.spec.input };
+      return { taskId: (await dispatchScheduledTask(target.platform, firing, deps.submitDeps)).record.taskId };
+    }
+    case 'http':
+      return { taskId: (await submitTask(target.platform, { payload: input }, deps.submitDeps)).record.taskId };
+    case 'queue':
+      throw new ValidationError(`a queue trigger fires when its queue has a message: POST /sluice/queues/${record.spec.queue}/messages`, [{ path: 'triggerId', message: 'not a schedule or http trigger' }]);
+    case 'event':
+      throw new ValidationError('an event trigger fires when a matching data event is published', [{ path: 'triggerId', message: 'not a schedule or http trigger' }]);
+  }
 }

@@ -1,3 +1,4 @@
+import { afterAll } from 'vitest';
 import { join } from 'node:path';
 import { openDatabase } from '../../../lib/embedded/sqlite/openDatabase.js';
 import { SqliteMessageQueue } from '../../../lib/embedded/sqlite/SqliteMessageQueue.js';
@@ -7,6 +8,8 @@ import { describeMessageQueueContract } from '../../contracts/messageQueueContra
 import { describeTaskDispatcherContract } from '../../contracts/taskDispatcherContract.js';
 import { describeTaskStoreContract } from '../../contracts/taskStoreContract.js';
 import { tempDir } from './tempDir.js';
+import { SqliteTriggerRegistry } from '../../../lib/embedded/sqlite/SqliteTriggerRegistry.js';
+import { describeTriggerRegistryContract } from '../../contracts/triggerRegistryContract.js';
 
 // File databases (WAL) in a temp dir, on the system clock: the real configuration.
 
@@ -58,3 +61,12 @@ describeTaskDispatcherContract('SqliteTaskDispatcher', async () => {
     },
   };
 });
+
+// One database for the suite (records are isolated by their ids), removed after it.
+const triggersDir = tempDir('triggers');
+const triggersDb = openDatabase(join(triggersDir.path, 'sluice.db'));
+afterAll(() => {
+  triggersDb.close();
+  triggersDir.remove();
+});
+describeTriggerRegistryContract('SqliteTriggerRegistry', () => new SqliteTriggerRegistry(triggersDb));

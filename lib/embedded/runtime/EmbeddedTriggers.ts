@@ -1,0 +1,162 @@
+import type { ServiceManifest } from '../../config/ServiceManifest.js';
+import { assertHttpRoutePath } from '../../config/assertHttpRoutePath.js';
+import { RESERVED_PATH_PREFIX } from '../../config/sluiceNames.js';
+import { ConfigError, ConflictError, ValidationError } from '../../core/errors.js';
+import { assertLabelPattern, subscriptionId } from '../../core/events/EventSubscription.js';
+import type { Subscriber } from '../../core/events/eventTasks.js';
+import type { TriggerRecord } from '../../core/triggers/TriggerRecord.js';
+import type { StaticTrigger } from '../../core/triggers/TriggerService.js';
+import type { TriggerSpec } from '../../core/triggers/TriggerSpec.js';
+import { parseScheduleExpression } from '../../schedule/parseScheduleExpression.js';
+import { ProcessRouteTable, shapeKey } from '../http/ProcessRouteTable.js';
+import type { RoutedProcess, RouteTableRef, RouteTarget } from '../http/createHttpListener.js';
+import type { QueueConsumer } from '../workers/QueueConsumer.js';
+
+/**
+ * The triggers serverless.yml declares, as the registry lists them (static).
+ * A process's own task queue is not among them: it is how async tasks,
+ * schedules and events reach the process, not a subscription.
+ */
+export function staticTriggersOf(manifest: ServiceManifest): StaticTrigger[] {
+  return manifest.processes.flatMap((p): StaticTrigger[] => [
+    ...p.http.map((route) => ({ process: p.name, spec: { kind: 'http' as const, method: route.method, path: route.path, mode: 'sync' as const } })),
+    ...p.schedules.map((s) => ({
+      process: p.name,
+      spec: { kind: 'schedule' as const, expression: s.expression, overlap: 'allow' as const, ...(s.input !== undefined ? { input: s.input } : {}) },
+      ...(s.enabled ? {} : { disabled: true }),
+    })),
+    ...p.queues
+      .filter((q) => q.queue !== p.taskQueue)
+      .map((q) => ({ process: p.name, spec: { kind: 'queue' as const, queue: q.queue, batchSize: q.batchSize, maximumBatchingWindow: q.maximumBatchingWindow }, ...(q.enabled ? {} : { disabled: true }) })),
+    ...p.subscriptions.map((s) => ({ process: p.name, spec: { kind: 'event' as const, label: s.label, ...(s.source !== undefined ? { source: s.source } : {}), ...(s.target !== undefined ? { target: s.target } : {}) } })),
+  ]);
+}
+
+/**
+ * The embedded runtime's checks of a trigger spec (see `TriggerServiceOptions.check`):
+ * what API Gateway, EventBridge or the queue declarations would refuse, and
+ * conflicts with the triggers in force, as 400s and 409s naming the field or
+ * the trigger in the way.
+ */
+export function checkTriggerSpec(manifest: ServiceManifest, process: string, spec: TriggerSpec, others: readonly TriggerRecord[]): TriggerSpec {
+  const taskQueue = manifest.processes.find((p) => p.name === process)?.taskQueue;
+  const invalid = (path: string, message: string): never => {
+    throw new ValidationError(`invalid ${spec.kind} trigger: ${path} ${message}`, [{ path, message }]);
+  };
+  switch (spec.kind) {
+    case 'http': {
+      if (spec.path === RESERVED_PATH_PREFIX || spec.path.startsWith(`${RESERVED_PATH_PREFIX}/`)) invalid('path', `is under ${RESERVED_PATH_PREFIX}, which is reserved for the platform API`);
+      try {
+        assertHttpRoutePath(spec.path, `${spec.method} ${spec.path}`, 'path');
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        invalid('path', error.message);
+      }
+      if (spec.mode === 'async' && !taskQueue) invalid('mode', `async needs the process's task queue, and '${process}' has none (sluice: { queue: false })`);
+      const key = shapeKey({ method: spec.method, path: spec.path });
+      const taken = others.find((t) => t.spec.kind === 'http' && shapeKey({ method: t.spec.method, path: t.spec.path }) === key);
+      if (taken) throw new ConflictError(`route '${spec.method} ${spec.path}' conflicts with trigger ${taken.triggerId} ('${(taken.spec as { method: string }).method} ${(taken.spec as { path: string }).path}' of process '${taken.process}')`);
+      return spec;
+    }
+    case 'schedule': {
+      if (spec.timezone !== undefined && !isTimeZone(spec.timezone)) invalid('timezone', `'${spec.timezone}' is not an IANA time zone`);
+      try {
+        parseScheduleExpression(spec.expression, { rateAnchorMs: Date.now() });
+      } catch (error) {
+        invalid('expression', (error as Error).message);
+      }
+      if (spec.startAt !== undefined && spec.endAt !== undefined && Date.parse(spec.startAt) >= Date.parse(spec.endAt)) invalid('endAt', 'must be after startAt');
+      if (!taskQueue) invalid('process', `'${process}' has no task queue (sluice: { queue: false }); scheduled tasks are queued`);
+      return spec;
+    }
+    case 'queue': {
+      if (!manifest.queues.some((q) => q.name === spec.queue)) invalid('queue', `'${spec.queue}' is not declared (queues: ${manifest.queues.map((q) => q.name).join(', ')})`);
+      if (spec.queue === taskQueue) invalid('queue', `is the process's own task queue`);
+      const taken = others.find((t) => t.process === process && t.spec.kind === 'queue' && t.spec.queue === spec.queue);
+      if (taken) throw new ConflictError(`process '${process}' already consumes queue '${spec.queue}' (trigger ${taken.triggerId})`);
+      return spec;
+    }
+    case 'event': {
+      try {
+        assertLabelPattern(spec.label, 'label');
+      } catch (error) {
+        invalid('label', (error as Error).message);
+      }
+      if (!taskQueue) invalid('process', `'${process}' has no task queue (sluice: { queue: false }); event-triggered tasks are queued`);
+      const id = subscriptionId(process, spec);
+      const taken = others.find((t) => t.spec.kind === 'event' && t.process === process && subscriptionId(t.process, t.spec) === id);
+      if (taken) throw new ConflictError(`process '${process}' already subscribes to these events (trigger ${taken.triggerId})`);
+      return spec;
+    }
+  }
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface TriggerEffectsOptions {
+  manifest: ServiceManifest;
+  routed: ReadonlyMap<string, RoutedProcess>;
+  routes: RouteTableRef;
+  subscribe(subscribers: readonly Subscriber[]): void;
+  /** A consumer of `queue` for `process`, not started. */
+  consumerFor(process: string, spec: Extract<TriggerSpec, { kind: 'queue' }>): QueueConsumer;
+  /** Schedules in force (not paused). */
+  schedules(triggers: readonly TriggerRecord[]): void;
+}
+
+/**
+ * Makes the embedded runtime follow the registry: the route table swapped
+ * whole (effective on the next request), the data-event subscriptions, a
+ * queue consumer per active queue trigger (started, stopped), the schedules.
+ */
+export class TriggerEffects {
+  readonly #consumers = new Map<string, QueueConsumer>();
+
+  constructor(private readonly options: TriggerEffectsOptions) {}
+
+  /** Every queue consumer running for a queue trigger (the runtime drains them on stop). */
+  get consumers(): QueueConsumer[] {
+    return [...this.#consumers.values()];
+  }
+
+  async apply(effective: readonly TriggerRecord[]): Promise<void> {
+    const active = effective.filter((t) => !t.paused);
+    const { routed, manifest } = this.options;
+    const routes = active.flatMap((t) => {
+      if (t.spec.kind !== 'http') return [];
+      const target: RouteTarget = { routed: routed.get(t.process)!, mode: t.spec.mode };
+      return [{ route: { method: t.spec.method, path: t.spec.path }, target }];
+    });
+    this.options.routes.current = new ProcessRouteTable(routes);
+    this.options.subscribe(
+      active.flatMap((t) => {
+        if (t.spec.kind !== 'event') return [];
+        const queue = manifest.processes.find((p) => p.name === t.process)?.taskQueue;
+        if (!queue) return [];
+        const { label, source, target } = t.spec;
+        const filters = { label, ...(source !== undefined ? { source } : {}), ...(target !== undefined ? { target } : {}) };
+        return [{ subscription: { id: subscriptionId(t.process, filters), process: t.process, ...filters }, queue }];
+      }),
+    );
+    const wanted = new Map(active.filter((t) => t.spec.kind === 'queue').map((t) => [t.triggerId, t]));
+    for (const [id, consumer] of this.#consumers) {
+      if (wanted.has(id)) continue;
+      this.#consumers.delete(id);
+      await consumer.stop();
+    }
+    for (const [id, trigger] of wanted) {
+      if (this.#consumers.has(id) || trigger.spec.kind !== 'queue') continue;
+      const consumer = this.options.consumerFor(trigger.process, trigger.spec);
+      this.#consumers.set(id, consumer);
+      consumer.start();
+    }
+    this.options.schedules(active.filter((t) => t.spec.kind === 'schedule'));
+  }
+}

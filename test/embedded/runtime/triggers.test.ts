@@ -1,0 +1,161 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../lib/testing/ManualClock.js';
+import type { TriggerRecord } from '../../../lib/core/triggers/TriggerRecord.js';
+import type { TaskRecord } from '../../../lib/core/task/TaskRecord.js';
+import { eventually } from '../../helpers/time.js';
+import { startHarness, type Harness } from './runtimeHarness.js';
+
+const CONFIG = resolve(import.meta.dirname, '../../fixtures/events/serverless.yml');
+
+/** The trigger registry on the embedded runtime: runtime routes and subscriptions, pause, audit, persistence. */
+describe('the trigger registry on the embedded runtime', () => {
+  let h: Harness;
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-triggers-'));
+  const clock = new ManualClock(Date.parse('2026-11-29T12:00:00Z'));
+  beforeAll(async () => {
+    h = await startHarness({ configPath: CONFIG, dataDir, clock });
+  });
+  afterAll(async () => {
+    await h?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const create = (body: unknown) => h.call('/sluice/triggers', { method: 'POST', json: body });
+
+  it('lists the static triggers of serverless.yml', async () => {
+    const listed = await h.call('/sluice/triggers?kind=event');
+    expect(listed.status).toBe(200);
+    expect(listed.body.items.map((t: TriggerRecord) => [t.process, t.source, t.spec.kind, (t.spec as { label: string }).label]).sort()).toEqual([
+      ['audit', 'static', 'event', 'orders.loaded'],
+      ['ping', 'static', 'event', 'loop.pong'],
+      ['pong', 'static', 'event', 'loop.ping'],
+      ['refresh', 'static', 'event', 'orders.*'],
+    ]);
+    expect((await h.call('/sluice/triggers?process=refresh')).body.items).toHaveLength(1);
+  });
+
+  it('serves a runtime sync route on the next request, pauses, resumes and deletes it, with an audit log', async () => {
+    const created = await create({ process: 'load', kind: 'http', method: 'POST', path: '/runs/{kind}', note: 'for the demo' });
+    expect(created.status).toBe(201);
+    const trigger = created.body as TriggerRecord;
+    expect(trigger).toMatchObject({ process: 'load', source: 'runtime', paused: false, version: 1, note: 'for the demo', spec: { kind: 'http', method: 'POST', path: '/runs/{kind}', mode: 'sync' } });
+    expect(created.headers.get('location')).toBe(`/sluice/triggers/${trigger.triggerId}`);
+
+    const ran = await h.call('/runs/now', { method: 'POST', json: {}, auth: false });
+    expect(ran.status).toBe(200);
+    expect(ran.body).toEqual({ ownEventsSeen: 1 });
+
+    expect((await h.call(`/sluice/triggers/${trigger.triggerId}`, { method: 'PATCH', json: { paused: true } })).body).toMatchObject({ paused: true, version: 2 });
+    expect((await h.call('/runs/now', { method: 'POST', json: {}, auth: false })).status).toBe(404);
+    await h.call(`/sluice/triggers/${trigger.triggerId}`, { method: 'PATCH', json: { paused: false } });
+    expect((await h.call('/runs/now', { method: 'POST', json: {}, auth: false })).status).toBe(200);
+
+    expect((await h.call(`/sluice/triggers/${trigger.triggerId}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await h.call('/runs/now', { method: 'POST', json: {}, auth: false })).status).toBe(404);
+    expect((await h.call(`/sluice/triggers/${trigger.triggerId}`)).status).toBe(404);
+
+    const history = await h.call(`/sluice/triggers/${trigger.triggerId}/history`);
+    expect(history.status).toBe(200);
+    expect(history.body.items.map((c: { action: string }) => c.action)).toEqual(['delete', 'resume', 'pause', 'create']);
+    expect(history.body.items[0]).toMatchObject({ actor: 'api-token', at: '2026-11-29T12:00:00.000Z', before: { paused: false, version: 3 } });
+    const paged = await h.call(`/sluice/triggers/${trigger.triggerId}/history?limit=3`);
+    expect(paged.body.items).toHaveLength(3);
+    expect((await h.call(`/sluice/triggers/${trigger.triggerId}/history?limit=3&cursor=${encodeURIComponent(paged.body.nextCursor)}`)).body.items.map((c: { action: string }) => c.action)).toEqual(['create']);
+  });
+
+  it('answers an async route with 202, the task id and a Location to poll; credentials headers are not queued', async () => {
+    const created = await create({ process: 'load', kind: 'http', method: 'PUT', path: '/async-runs', mode: 'async' });
+    expect(created.status).toBe(201);
+    const reply = await h.call('/async-runs', { method: 'PUT', json: {}, auth: false, headers: { authorization: 'Bearer secret-of-the-caller' } });
+    expect(reply.status).toBe(202);
+    expect(reply.headers.get('location')).toBe(`/sluice/tasks/${reply.body.taskId}`);
+    const task = await h.waitForTask(reply.body.taskId);
+    expect(task).toMatchObject({ status: 'succeeded', trigger: { type: 'http', method: 'PUT', path: '/async-runs' } });
+    const raw = await h.runtime.storage.db.prepare("SELECT COUNT(*) AS n FROM messages WHERE body LIKE '%secret-of-the-caller%'").get() as { n: number };
+    expect(raw.n).toBe(0);
+  });
+
+  it('refuses conflicts, static edits and bad specs with precise 4xx', async () => {
+    const first = await create({ process: 'load', kind: 'http', method: 'GET', path: '/orders/{id}' });
+    expect(first.status).toBe(201);
+    const conflict = await create({ process: 'refresh', kind: 'http', method: 'GET', path: '/orders/{orderId}' });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.message).toContain(first.body.triggerId);
+
+    const staticId = (await h.call('/sluice/triggers?process=audit')).body.items[0].triggerId;
+    expect((await h.call(`/sluice/triggers/${staticId}`, { method: 'PATCH', json: { label: 'other' } })).status).toBe(409);
+    expect((await h.call(`/sluice/triggers/${staticId}`, { method: 'DELETE' })).status).toBe(409);
+    expect((await h.call(`/sluice/triggers/${first.body.triggerId}`, { method: 'PATCH', json: { kind: 'schedule' } })).status).toBe(400);
+    expect((await h.call(`/sluice/triggers/${first.body.triggerId}`, { method: 'PATCH', json: { method: 'FETCH' } })).status).toBe(400);
+    expect((await h.call(`/sluice/triggers/${first.body.triggerId}`, { method: 'PATCH', json: {} })).status).toBe(400);
+
+    for (const [body, status] of [
+      [{ process: 'nope', kind: 'http', method: 'GET', path: '/x' }, 404],
+      [{ process: 'load', kind: 'ftp' }, 400],
+      [{ process: 'load', kind: 'http', method: 'GET', path: '/sluice/mine' }, 400],
+      [{ process: 'load', kind: 'http', method: 'GET', path: '/a/{x}/{x}' }, 400],
+      [{ process: 'load', kind: 'http', method: 'GET', path: 'no-slash' }, 400],
+      [{ process: 'load', kind: 'http', method: 'GET', path: '/x', colour: 'red' }, 400],
+      [{ process: 'load', kind: 'schedule', expression: 'cron(61 * * * ? *)' }, 400],
+      [{ process: 'load', kind: 'schedule', expression: 'rate(5 minutes)', timezone: 'Mars/Olympus' }, 400],
+      [{ process: 'load', kind: 'schedule', expression: 'rate(5 minutes)', startAt: '2026-12-02T00:00:00Z', endAt: '2026-12-01T00:00:00Z' }, 400],
+      [{ process: 'load', kind: 'queue', queue: 'not-declared' }, 400],
+      [{ process: 'load', kind: 'event', label: 'a*' }, 400],
+      [{ process: 'refresh', kind: 'event', label: 'orders.*' }, 409],
+    ] as const) {
+      const reply = await create(body);
+      expect(reply.status, JSON.stringify(body)).toBe(status);
+    }
+    expect((await h.call('/sluice/triggers', { method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } })).status).toBe(400);
+    expect((await h.call('/sluice/triggers', { method: 'POST', json: [1] })).status).toBe(400);
+    expect((await h.call('/sluice/triggers/nope')).status).toBe(404);
+    expect((await h.call('/sluice/triggers/nope/history')).status).toBe(404);
+    expect((await h.call('/sluice/triggers?kind=ftp')).status).toBe(400);
+    expect((await h.call('/sluice/triggers', { method: 'PUT' })).status).toBe(405);
+    expect((await h.call('/sluice/triggers', { auth: false })).status).toBe(401);
+  });
+
+  it('subscribes a process to data events at run time, and a paused static subscription starts nothing', async () => {
+    const staticRefresh = (await h.call('/sluice/triggers?process=refresh')).body.items[0] as TriggerRecord;
+    await h.call(`/sluice/triggers/${staticRefresh.triggerId}`, { method: 'PATCH', json: { paused: true, note: 'warehouse maintenance' } });
+    const runtime = await create({ process: 'refresh', kind: 'event', label: 'orders.loaded', source: 's3://landing/orders.csv' });
+    expect(runtime.status).toBe(201);
+
+    const taskId = (await h.call('/sluice/tasks', { method: 'POST', json: { process: 'load', payload: {} } })).body.taskId as string;
+    await h.waitForTask(taskId);
+    const eventId = (await h.call(`/sluice/events?taskId=${taskId}`)).body.items[0].eventId as string;
+    const refreshes = await eventually(async () => {
+      const all = ((await h.call('/sluice/tasks?process=refresh&limit=100')).body.items as TaskRecord[]).filter((t) => t.trigger.type === 'event' && t.trigger.eventId === eventId);
+      return all.length > 0 ? all : undefined;
+    }, { what: 'the runtime subscription\'s task' });
+    // Only the runtime subscription ran: the static one is paused.
+    expect(refreshes.map((t) => (t.trigger as { subscription: string }).subscription)).toEqual(['refresh:orders.loaded:s3%3A%2F%2Flanding%2Forders.csv:']);
+    await h.call(`/sluice/triggers/${staticRefresh.triggerId}`, { method: 'PATCH', json: { paused: false } });
+  });
+
+  it('shows a schedule\'s next firings in its time zone window and fires a trigger now', async () => {
+    const created = await create({ process: 'load', kind: 'schedule', expression: 'rate(1 hour)', startAt: '2026-12-01T00:00:00Z', input: { failFirst: false } });
+    expect(created.status).toBe(201);
+    expect(created.body.next).toHaveLength(5);
+    expect(created.body.next[0] >= '2026-12-01T00:00:00.000Z').toBe(true);
+    const fired = await h.call(`/sluice/triggers/${created.body.triggerId}/fire`, { method: 'POST', json: { input: {} } });
+    expect(fired.status).toBe(202);
+    expect(await h.waitForTask(fired.body.taskId)).toMatchObject({ status: 'succeeded', trigger: { type: 'schedule', rule: created.body.triggerId } });
+    const eventTrigger = (await h.call('/sluice/triggers?process=audit')).body.items[0].triggerId;
+    expect((await h.call(`/sluice/triggers/${eventTrigger}/fire`, { method: 'POST' })).status).toBe(400);
+  });
+
+  it('keeps runtime triggers and the state of static ones across a restart', async () => {
+    const created = await create({ process: 'load', kind: 'http', method: 'POST', path: '/survives' });
+    const staticAudit = (await h.call('/sluice/triggers?process=audit')).body.items[0] as TriggerRecord;
+    await h.call(`/sluice/triggers/${staticAudit.triggerId}`, { method: 'PATCH', json: { paused: true } });
+    await h.runtime.stop();
+    h = await startHarness({ configPath: CONFIG, dataDir, clock });
+    expect((await h.call('/survives', { method: 'POST', json: {}, auth: false })).status).toBe(200);
+    expect((await h.call(`/sluice/triggers/${created.body.triggerId}`)).body).toMatchObject({ source: 'runtime', spec: { path: '/survives' } });
+    expect((await h.call(`/sluice/triggers/${staticAudit.triggerId}`)).body).toMatchObject({ source: 'static', paused: true });
+  });
+});
