@@ -2,6 +2,7 @@
  * Creates the AWS resources tests and benchmarks need on the emulators, from
  * the same definitions that are deployed, through the SDK.
  */
+import { triggerTableProperties } from '../../lib/aws/triggerTable.js';
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -105,4 +106,9 @@ export async function deleteQueues(client: SQSClient, urls: Iterable<string>): P
  */
 export async function createKvTable(client: DynamoDBClient, tableName: string, options: CreateTaskTableOptions = {}): Promise<void> {
   await createTableAsDeployed(client, tableName, kvTableProperties(), options);
+}
+
+/** Creates the trigger-registry table from `triggerTableProperties()`, as deployed. */
+export async function createTriggerTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await createTableAsDeployed(client, tableName, triggerTableProperties(), {});
 }
