@@ -24,9 +24,10 @@ import { markdownTable, textTable } from './lib/markdownTable.js';
 import { TempDirs } from './lib/TempDirs.js';
 import { loadBenchmark } from './load.js';
 import { syncBenchmark } from './sync.js';
+import { triggersBenchmark } from './triggers.js';
 
 /** The benchmarks, in run order. Adding one is one line here (and its module). */
-const BENCHMARKS: readonly BenchModule[] = [syncBenchmark, asyncBenchmark, awsBenchmark, loadBenchmark];
+const BENCHMARKS: readonly BenchModule[] = [syncBenchmark, asyncBenchmark, awsBenchmark, loadBenchmark, triggersBenchmark];
 
 const USAGE = `usage: npm run bench [-- options]
   --only <names>   run only these benchmarks (comma-separated or repeated): ${BENCHMARKS.map((b) => b.name).join(', ')}
