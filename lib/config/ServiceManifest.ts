@@ -1,4 +1,5 @@
 import type { SecretRef } from '../core/agents/SecretResolver.js';
+import type { AuthorizerManifest, RouteAuthorizer } from './httpAuthorizers.js';
 import type { EventSubscription } from '../core/events/EventSubscription.js';
 import type { QueueSpec } from '../core/ports/MessageQueue.js';
 import type { ConnectionDeclaration } from './connections/parseConnections.js';
@@ -18,6 +19,8 @@ export interface ServiceManifest {
   /** Every queue the runtime must provide: task queues, their DLQs and queues declared under `resources`. */
   queues: QueueSpec[];
   settings: SluiceSettings;
+  /** `provider.httpApi.authorizers`, validated. */
+  authorizers: AuthorizerManifest[];
   /** `custom.sluice.connections`, validated; secret references are resolved by each runtime where it runs. */
   connections: ConnectionDeclaration[];
   /**
@@ -31,6 +34,8 @@ export interface ServiceManifest {
 export interface SluiceSettings {
   /** The key-value store (`ctx.kv`), TTLs in seconds: `maxTtlSeconds` default one year; no `defaultTtlSeconds`: entries do not expire. */
   kv: { defaultTtlSeconds?: number; maxTtlSeconds: number };
+  /** Embedded runtime: local keys of JWT authorizers (`custom.sluice.authorizers.<name>: { jwksFile | jwksUrl }`). */
+  authorizers?: Record<string, { jwksFile?: string; jwksUrl?: string }>;
   /** Data events (`ctx.events`): `maxChainDepth`, the longest chain of event-triggered tasks (default 16). */
   events: { maxChainDepth: number };
   /** How long task records are kept. Default 30. */
@@ -132,6 +137,8 @@ export interface HttpRouteManifest {
   method: HttpMethod;
   /** API Gateway syntax: `/customers/{id}`, `/files/{proxy+}`. */
   path: string;
+  /** The event's `authorizer`: who may call the route (enforced by API Gateway on AWS, by the embedded runtime locally). */
+  authorizer?: RouteAuthorizer;
 }
 
 export interface QueueTriggerManifest {

@@ -7,6 +7,7 @@ import { buildQueueSpecs, externalQueueSpec, integerProperty } from './buildQueu
 import { evaluateString, type CloudFormationScope } from './cloudFormationValues.js';
 import type { ExpandedDeclarations } from './expandSluiceDeclarations.js';
 import { parseProcessEvents } from './parseProcessEvents.js';
+import { parseHttpAuthorizers } from './httpAuthorizers.js';
 import type { FunctionConfig, ServerlessConfig } from './serverlessConfig.js';
 import { RESERVED_ENV_PREFIX, RESERVED_PATH_PREFIX } from './sluiceNames.js';
 
@@ -47,12 +48,24 @@ export function buildServiceManifest(
   /** EventBridge rule names are unique per region and bus (CloudFormation fails the second). */
   const rules = new Map<string, string>();
   const processes: ProcessManifest[] = [];
+  const authorizers = parseHttpAuthorizers((config.provider as { httpApi?: unknown }).httpApi);
+  for (const [name, local] of Object.entries(settings.authorizers ?? {})) {
+    const declared = authorizers.get(name);
+    if (declared?.type !== 'jwt') throw new ConfigError(`custom.sluice.authorizers.${name}: no JWT authorizer '${name}' in provider.httpApi.authorizers`);
+    if ((local.jwksFile === undefined) === (local.jwksUrl === undefined)) throw new ConfigError(`custom.sluice.authorizers.${name}: give exactly one of jwksFile and jwksUrl`);
+  }
+  for (const authorizer of authorizers.values()) {
+    if (authorizer.type !== 'request') continue;
+    const fn = config.functions[authorizer.functionName] as FunctionConfig | undefined;
+    if (!fn) throw new ConfigError(`provider.httpApi.authorizers.${authorizer.name}.functionName: no function '${authorizer.functionName}' in this service`);
+    authorizer.handler = resolveHandler(fn.handler, authorizer.functionName, options.serviceDir);
+  }
 
   for (const expandedProcess of expanded.processes) {
     const { name, timeoutSeconds } = expandedProcess;
     const fn = config.functions[name] as FunctionConfig;
     assertNodeRuntime(config, name);
-    const events = parseProcessEvents(name, fn.events ?? [], scope);
+    const events = parseProcessEvents(name, fn.events ?? [], scope, authorizers);
 
     for (const route of events.http) {
       const key = `${route.method} ${route.path}`;
@@ -119,6 +132,7 @@ export function buildServiceManifest(
     processes,
     queues,
     settings: sluiceSettings,
+    authorizers: [...authorizers.values()],
     connections: expanded.connections,
     ...(expanded.lambdaOnlyKeys.length > 0 ? { lambdaOnlyKeys: expanded.lambdaOnlyKeys } : {}),
   };

@@ -83,9 +83,13 @@ function resolvedSubset(resolver: VariableResolver): unknown {
 
   const functions = resolver.node(['functions']);
   const resources = resolver.node(['resources', 'Resources']);
+  const provider = pick(['provider'], PROVIDER_KEYS.used, true) as Record<string, unknown> | undefined;
+  // Of provider.httpApi (cors, metrics, ...: the framework's business) only the authorizers, which both runtimes enforce.
+  const httpApi = resolver.node(['provider', 'httpApi']);
+  if (provider && isPlainObject(httpApi) && 'authorizers' in httpApi) provider.httpApi = { authorizers: resolver.resolve(['provider', 'httpApi', 'authorizers']) };
   return {
     service: resolver.resolve(['service']),
-    provider: pick(['provider'], PROVIDER_KEYS.used, true),
+    provider,
     custom: { sluice: resolver.resolve(['custom', 'sluice']) },
     functions: isPlainObject(functions)
       ? Object.fromEntries(Object.keys(functions).map((name) => [name, pick(['functions', name], FUNCTION_KEYS.used, true)]))

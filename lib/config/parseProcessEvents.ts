@@ -3,6 +3,7 @@ import type { HttpMethod, HttpRouteManifest, QueueTriggerManifest, ScheduleManif
 import { assertHttpRoutePath } from './assertHttpRoutePath.js';
 import { queueFromArn, type CloudFormationScope } from './cloudFormationValues.js';
 import { assertKnownKeys, closestName } from './knownKeys.js';
+import { parseRouteAuthorizer, type AuthorizerManifest, type RouteAuthorizer } from './httpAuthorizers.js';
 import { assertLabelPattern, subscriptionId, type EventSubscription } from '../core/events/EventSubscription.js';
 import { DATA_EVENT_KEYS, EVENT_BRIDGE_EVENT_KEYS, FRAMEWORK_EVENT_TYPES, HTTP_API_EVENT_KEYS, SCHEDULE_EVENT_KEYS, SQS_EVENT_KEYS } from './serverlessKeys.js';
 import { assertBatchingWindow } from './sluiceSettings.js';
@@ -29,7 +30,7 @@ const SUPPORTED = 'httpApi, sqs, schedule (and eventBridge with schedule), dataE
  * Schedule expressions are not validated here: the runtime validates them
  * with lib/schedule.
  */
-export function parseProcessEvents(functionName: string, events: readonly unknown[], scope: CloudFormationScope): ProcessEvents {
+export function parseProcessEvents(functionName: string, events: readonly unknown[], scope: CloudFormationScope, authorizers: ReadonlyMap<string, AuthorizerManifest> = new Map()): ProcessEvents {
   const out: ProcessEvents = { http: [], queues: [], schedules: [], subscriptions: [] };
   let scheduleNumber = 0;
   const nextRule = (name: unknown, place: string): string => {
@@ -49,7 +50,7 @@ export function parseProcessEvents(functionName: string, events: readonly unknow
     const [type, value] = Object.entries(event)[0] as [string, unknown];
     switch (type) {
       case 'httpApi':
-        out.http.push(...httpRoutes(value, `${place}.httpApi`));
+        out.http.push(...httpRoutes(value, `${place}.httpApi`, authorizers));
         return;
       case 'sqs':
         out.queues.push(queueTrigger(value, `${place}.sqs`, scope));
@@ -97,9 +98,10 @@ function dataEventSubscription(process: string, value: unknown, place: string): 
   return { id: subscriptionId(process, filters), process, ...filters };
 }
 
-function httpRoutes(value: unknown, place: string): HttpRouteManifest[] {
+function httpRoutes(value: unknown, place: string, authorizers: ReadonlyMap<string, AuthorizerManifest>): HttpRouteManifest[] {
   let method: unknown;
   let path: unknown;
+  let authorizer: RouteAuthorizer | undefined;
   if (typeof value === 'string') {
     if (value.trim() === '*') {
       path = '*';
@@ -112,6 +114,7 @@ function httpRoutes(value: unknown, place: string): HttpRouteManifest[] {
     assertKnownKeys(value, HTTP_API_EVENT_KEYS, place);
     ({ method, path } = value);
     if (path === undefined) throw new ConfigError(`${place}.path is required`);
+    if (value.authorizer !== undefined) authorizer = parseRouteAuthorizer(value.authorizer, `${place}.authorizer`, authorizers);
   } else {
     throw new ConfigError(`${place}: expected 'METHOD /path', '*' or { method, path }`);
   }
@@ -123,8 +126,8 @@ function httpRoutes(value: unknown, place: string): HttpRouteManifest[] {
     // API Gateway's `$default` route catches every request no other route
     // matches, the root included; `/{proxy+}` alone would miss `/`.
     return [
-      { method: 'ANY', path: '/' },
-      { method: 'ANY', path: '/{proxy+}' },
+      { method: 'ANY', path: '/', ...(authorizer ? { authorizer } : {}) },
+      { method: 'ANY', path: '/{proxy+}', ...(authorizer ? { authorizer } : {}) },
     ];
   }
   if (method === undefined) throw new ConfigError(`${place}.method is required`);
@@ -137,7 +140,7 @@ function httpRoutes(value: unknown, place: string): HttpRouteManifest[] {
     throw new ConfigError(`${place}: path ${JSON.stringify(path)} must start with '/' and contain no spaces`);
   }
   assertHttpRoutePath(path, `${resolvedMethod} ${path}`, place);
-  return [{ method: resolvedMethod, path }];
+  return [{ method: resolvedMethod, path, ...(authorizer ? { authorizer } : {}) }];
 }
 
 function queueTrigger(value: unknown, place: string, scope: CloudFormationScope): QueueTriggerManifest & { external: boolean } {

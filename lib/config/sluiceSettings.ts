@@ -72,6 +72,11 @@ export const sluiceSettingsSchema = z.strictObject({
       namespace: z.string().min(1).max(256).optional(),
     })
     .optional(),
+  /**
+   * Embedded runtime only: where a JWT authorizer of `provider.httpApi.authorizers` finds its keys
+   * locally (a JWKS file or URL) instead of the issuer's OIDC discovery, e.g. for development tokens.
+   */
+  authorizers: z.record(z.string(), z.strictObject({ jwksFile: z.string().min(1).optional(), jwksUrl: z.url({ protocol: /^https?$/ }).optional() })).optional(),
   /** Data events (`ctx.events`). */
   events: z
     .strictObject({

@@ -97,6 +97,7 @@ export function httpPayloadOf(request: SyncHttpRequest, raw: Uint8Array | string
     query: request.query,
     headers: request.headers,
     body: parseRequestBody(raw, request.headers['content-type'], maxBytes),
+    ...(request.auth ? { auth: request.auth } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import type { TaskRunner } from '../../core/runner/TaskRunner.js';
 import type { HttpReply } from '../../http/httpResponses.js';
 import { runSyncHttpTask, type SyncHttpRequest } from '../../http/runSyncHttpTask.js';
 import type { HttpApiEvent } from './processEvent.js';
+import type { HttpAuth } from '../../core/task/Payload.js';
 
 export interface HttpEventContext {
   runner: TaskRunner;
@@ -50,6 +51,7 @@ export function syncRequestOf(event: HttpApiEvent): SyncHttpRequest {
     pathParameters: { ...event.pathParameters },
     query: { ...event.queryStringParameters },
     headers,
+    ...authOf(event.requestContext.authorizer),
     readBody: async () => {
       if (event.body === undefined) return undefined;
       return event.isBase64Encoded ? new Uint8Array(Buffer.from(event.body, 'base64')) : event.body;
@@ -62,4 +64,16 @@ function toResult(reply: HttpReply): APIGatewayProxyStructuredResultV2 {
   const result: APIGatewayProxyStructuredResultV2 = { statusCode: reply.status, headers: reply.headers, body: reply.body, isBase64Encoded: false };
   if (reply.cookies && reply.cookies.length > 0) result.cookies = reply.cookies;
   return result;
+}
+
+/** `requestContext.authorizer` of payload 2.0 as `HttpPayload.auth` (`jwt`, `lambda` or `iam`, whichever API Gateway set). */
+function authOf(authorizer: Record<string, unknown> | undefined): { auth?: HttpAuth } {
+  if (!authorizer) return {};
+  const jwt = authorizer.jwt as { claims?: Record<string, unknown>; scopes?: string[] | null } | undefined;
+  if (jwt) return { auth: { type: 'jwt', claims: { ...jwt.claims }, scopes: jwt.scopes ?? [] } };
+  const iam = authorizer.iam as { accessKey?: string; accountId?: string; userArn?: string; callerId?: string } | undefined;
+  if (iam?.accessKey) return { auth: { type: 'iam', accessKey: iam.accessKey, ...(iam.accountId ? { accountId: iam.accountId } : {}), ...(iam.userArn ? { userArn: iam.userArn } : {}), ...(iam.callerId ? { callerId: iam.callerId } : {}) } };
+  const lambda = authorizer.lambda as Record<string, unknown> | undefined;
+  if (lambda) return { auth: { type: 'lambda', context: { ...lambda } } };
+  return {};
 }

@@ -30,7 +30,7 @@ export const httpApiEventSchema = z.object({
   pathParameters: absent(z.record(z.string(), z.string())),
   body: absent(z.string()),
   isBase64Encoded: z.boolean().default(false),
-  requestContext: z.object({ http: z.object({ method: z.string().min(1) }) }),
+  requestContext: z.object({ http: z.object({ method: z.string().min(1) }), authorizer: z.record(z.string(), z.unknown()).optional() }),
 });
 export type HttpApiEvent = z.infer<typeof httpApiEventSchema>;
 

@@ -17,7 +17,19 @@ export interface HttpPayload {
   headers: Record<string, string>;
   /** JSON bodies parsed, form bodies as an object, text as a string, none as `undefined`. */
   body: unknown;
+  /** Who the route's authorizer let in (API Gateway's `requestContext.authorizer`); absent on an unprotected route. */
+  auth?: HttpAuth;
 }
+
+/**
+ * What a route's authorizer established, as API Gateway HTTP API passes it
+ * (`requestContext.authorizer`): the JWT's claims and scopes, the context a
+ * Lambda authorizer returned, or the IAM caller.
+ */
+export type HttpAuth =
+  | { type: 'jwt'; claims: Record<string, unknown>; scopes: string[] }
+  | { type: 'lambda'; context: Record<string, unknown> }
+  | { type: 'iam'; accessKey: string; accountId?: string; userArn?: string; callerId?: string };
 
 export interface QueuePayload {
   type: 'queue';

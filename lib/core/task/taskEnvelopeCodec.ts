@@ -85,6 +85,7 @@ const envelopeSchema = z.object({
       query: z.record(z.string(), z.string()),
       headers: z.record(z.string(), z.string()),
       body: z.unknown().optional(),
+      auth: z.unknown().optional(),
     }),
   ]),
   maxAttempts: z.number().int().positive().optional(),

@@ -17,6 +17,8 @@ export const httpTriggerSpec = z.strictObject({
   /** API Gateway route syntax: `/orders/{id}`, `/files/{proxy+}`; not under `/sluice`. */
   path: z.string().min(1).max(1024).startsWith('/'),
   mode: z.enum(['sync', 'async']).default('sync'),
+  /** Who may call it: an authorizer of `provider.httpApi.authorizers` (with JWT scopes), or `aws_iam`. Unset: anyone, as a static route without one. */
+  authorizer: z.union([z.literal('aws_iam'), z.strictObject({ name: z.string().min(1).max(128), scopes: z.array(z.string().min(1).max(256)).max(50).optional() })]).optional(),
 });
 
 /** How a firing treats the previous task of the same trigger still running (LOC skips). */

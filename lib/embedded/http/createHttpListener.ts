@@ -7,7 +7,8 @@ import { ClientDisconnectedError } from '../../http/ClientDisconnectedError.js';
 import { failureReply } from '../../http/failureReply.js';
 import { errorReply, routeNotFoundReply, type HttpReply } from '../../http/httpResponses.js';
 import { decodeRequestPath, parseQueryString, splitRequestTarget } from '../../http/requestTarget.js';
-import { runAsyncHttpTask, runSyncHttpTask, type SyncHttpContext } from '../../http/runSyncHttpTask.js';
+import { runAsyncHttpTask, runSyncHttpTask, type SyncHttpContext, type SyncHttpRequest } from '../../http/runSyncHttpTask.js';
+import type { RouteAuthorizers } from './RouteAuthorizers.js';
 import type { HttpPayload } from '../../core/task/Payload.js';
 import type { PlatformIngest } from '../../platform/PlatformIngest.js';
 import type { Semaphore } from '../runtime/Semaphore.js';
@@ -34,6 +35,8 @@ export interface HttpListenerOptions {
   processes: readonly RoutedProcess[];
   /** The live route table (the trigger registry's); default: the processes' declared routes, fixed. */
   routes?: RouteTableRef;
+  /** Enforces the routes' `authorizer`s (JWT, Lambda, IAM) as API Gateway would. */
+  authorizers?: RouteAuthorizers;
   /** Queues the task of an async route (see `submitHttpTask`). */
   submitAsync?(routed: RoutedProcess, payload: HttpPayload): Promise<{ taskId: string }>;
   runner: TaskRunner;
@@ -55,6 +58,8 @@ export interface HttpListenerOptions {
 }
 
 const QUEUE_MESSAGES = /^\/sluice\/queues\/([^/]+)\/messages$/;
+/** Methods whose body both runtimes ignore (as `runSyncHttpTask` does). */
+const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 
 /**
  * The embedded runtime's `node:http` listener, a thin edge: it decodes the
@@ -112,7 +117,7 @@ export function createHttpListener(options: HttpListenerOptions): RequestListene
       return write(res, failureReply(new ShuttingDownError('the runtime is shutting down'), log, `${method} ${path}`));
     }
     const { routed, mode } = match.target;
-    const request = {
+    const request: SyncHttpRequest = {
       method,
       path,
       route: match.route.path,
@@ -123,11 +128,42 @@ export function createHttpListener(options: HttpListenerOptions): RequestListene
       discardBody: () => req.resume(),
     };
     const { submitAsync } = options;
-    const replied =
+    const run = (): Promise<HttpReply> =>
       mode === 'async' && submitAsync
         ? runAsyncHttpTask(routed.process, request, { submit: (payload) => submitAsync(routed, payload), maxPayloadBytes: options.maxPayloadBytes, onInternalError: (e, what) => log?.(e, what) })
         : runSyncHttpTask(routed.process, request, contexts.get(routed)!);
-    void replied.then((reply) => write(res, reply));
+    const { authorizer } = match.route;
+    if (!authorizer || !options.authorizers) return void run().then((reply) => write(res, reply));
+    const authorizers = options.authorizers;
+    void (async (): Promise<HttpReply> => {
+      // SigV4 signs the body: an IAM route reads it before deciding (and hands the same bytes on).
+      let body: Uint8Array | undefined;
+      if (authorizer.kind === 'iam' && !BODYLESS_METHODS.has(method)) {
+        body = await readBody(req, options.maxPayloadBytes);
+        const read = body;
+        request.readBody = async () => read;
+      }
+      const decision = await authorizers.authorize(authorizer, {
+        method,
+        routeKey: `${match.route.method} ${match.route.path}`,
+        rawPath,
+        rawQuery,
+        path,
+        headers: request.headers,
+        query: request.query,
+        pathParameters: request.pathParameters,
+        host: headerValue(req, 'host') ?? '',
+        ...(body ? { body } : {}),
+      });
+      if (!decision.ok) {
+        req.resume();
+        return decision.reply;
+      }
+      request.auth = decision.auth;
+      return run();
+    })()
+      .catch((error: unknown) => failureReply(error, log, `${method} ${path}`))
+      .then((reply) => write(res, reply));
   };
 }
 

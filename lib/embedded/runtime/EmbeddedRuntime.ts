@@ -32,6 +32,7 @@ import { TriggerService } from '../../core/triggers/TriggerService.js';
 import type { TriggerRecord } from '../../core/triggers/TriggerRecord.js';
 import { checkTriggerSpec, staticTriggersOf, TriggerEffects } from './EmbeddedTriggers.js';
 import { ProcessRouteTable } from '../http/ProcessRouteTable.js';
+import { RouteAuthorizers } from '../http/RouteAuthorizers.js';
 import type { RouteTableRef, RouteTarget } from '../http/createHttpListener.js';
 import { ValidationError } from '../../core/errors.js';
 import { jobNamespaceOf } from '../../core/openlineage/jobNamespaceOf.js';
@@ -240,6 +241,8 @@ export class EmbeddedRuntime {
       const listener = createHttpListener({
         processes: [...routed.values()],
         routes,
+        // A route protected on AWS is protected here too (JWT, Lambda and IAM authorizers).
+        authorizers: new RouteAuthorizers(manifest, { now: () => clock.now(), region: manifest.region, onError: (error, what) => log.error(`${what} failed`, error) }),
         submitAsync: (target, payload) => submitHttpTask(byName.get(target.process.name)!.platform, payload, submitDeps),
         runner,
         maxPayloadBytes: manifest.settings.maxPayloadBytes,

@@ -1,4 +1,5 @@
 import type { ServiceManifest } from '../../config/ServiceManifest.js';
+import type { RouteAuthorizer } from '../../config/httpAuthorizers.js';
 import { assertHttpRoutePath } from '../../config/assertHttpRoutePath.js';
 import { RESERVED_PATH_PREFIX } from '../../config/sluiceNames.js';
 import { ConfigError, ConflictError, ValidationError } from '../../core/errors.js';
@@ -51,6 +52,11 @@ export function checkTriggerSpec(manifest: ServiceManifest, process: string, spe
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         invalid('path', error.message);
+      }
+      if (spec.authorizer !== undefined && spec.authorizer !== 'aws_iam') {
+        const declared = manifest.authorizers.find((a) => a.name === (spec.authorizer as { name: string }).name);
+        if (!declared) invalid('authorizer.name', `no authorizer '${spec.authorizer.name}' in provider.httpApi.authorizers${manifest.authorizers.length ? ` (there: ${manifest.authorizers.map((a) => a.name).join(', ')})` : ''}`);
+        if (declared!.type === 'request' && spec.authorizer.scopes !== undefined) invalid('authorizer.scopes', 'only JWT authorizers check scopes');
       }
       if (spec.mode === 'async' && !taskQueue) invalid('mode', `async needs the process's task queue, and '${process}' has none (sluice: { queue: false })`);
       const key = shapeKey({ method: spec.method, path: spec.path });
@@ -132,7 +138,10 @@ export class TriggerEffects {
     const routes = active.flatMap((t) => {
       if (t.spec.kind !== 'http') return [];
       const target: RouteTarget = { routed: routed.get(t.process)!, mode: t.spec.mode };
-      return [{ route: { method: t.spec.method, path: t.spec.path }, target }];
+      const { method, path } = t.spec;
+      // A static route keeps what serverless.yml declares with it (its authorizer).
+      const declared = t.source === 'static' ? manifest.processes.find((p) => p.name === t.process)?.http.find((r) => r.method === method && r.path === path) : undefined;
+      return [{ route: declared ?? { method, path, ...routeAuthorizerOf(t.spec, manifest) }, target }];
     });
     this.options.routes.current = new ProcessRouteTable(routes);
     this.options.subscribe(
@@ -159,4 +168,14 @@ export class TriggerEffects {
     }
     this.options.schedules(active.filter((t) => t.spec.kind === 'schedule'));
   }
+}
+
+/** A runtime route's `authorizer` as the route table enforces it. */
+function routeAuthorizerOf(spec: Extract<TriggerSpec, { kind: 'http' }>, manifest: ServiceManifest): { authorizer?: RouteAuthorizer } {
+  const { authorizer } = spec;
+  if (authorizer === undefined) return {};
+  if (authorizer === 'aws_iam') return { authorizer: { kind: 'iam' } };
+  const declared = manifest.authorizers.find((a) => a.name === authorizer.name);
+  if (declared?.type === 'request') return { authorizer: { kind: 'request', name: authorizer.name } };
+  return { authorizer: { kind: 'jwt', name: authorizer.name, scopes: authorizer.scopes ?? [] } };
 }
