@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { asyncBenchmark } from './async.js';
 import { awsBenchmark } from './aws.js';
+import { eventsBenchmark } from './events.js';
 import { backgroundCpu } from './lib/backgroundCpu.js';
 import type { BenchContext, BenchModule, BenchOptions, SummaryRow } from './lib/BenchModule.js';
 import { updateBenchmarksFile, type GeneratedSection } from './lib/benchmarksFile.js';
@@ -26,7 +27,7 @@ import { loadBenchmark } from './load.js';
 import { syncBenchmark } from './sync.js';
 
 /** The benchmarks, in run order. Adding one is one line here (and its module). */
-const BENCHMARKS: readonly BenchModule[] = [syncBenchmark, asyncBenchmark, awsBenchmark, loadBenchmark];
+const BENCHMARKS: readonly BenchModule[] = [syncBenchmark, asyncBenchmark, awsBenchmark, loadBenchmark, eventsBenchmark];
 
 const USAGE = `usage: npm run bench [-- options]
   --only <names>   run only these benchmarks (comma-separated or repeated): ${BENCHMARKS.map((b) => b.name).join(', ')}
