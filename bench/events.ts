@@ -30,7 +30,8 @@ import { heavyNodes, pipelineRuns, seededRandom } from './lib/lineageGraph.js';
 import { markdownTable, textTable } from './lib/markdownTable.js';
 import { percentile } from './lib/percentile.js';
 import { processMemory } from './lib/processMemory.js';
-import { startEmbeddedRuntime } from './lib/startEmbeddedRuntime.js';
+import { mainThreadProfile, startEmbeddedRuntime } from './lib/startEmbeddedRuntime.js';
+import { cpuProfileMarkdown, summarizeCpuProfile } from './lib/summarizeCpuProfile.js';
 import { formatMb, formatNumber, formatPercent, formatRatio, median } from './lib/stats.js';
 
 const CONFIG = 'bench/fixtures/events/serverless.yml';
@@ -77,6 +78,12 @@ interface ChainResult {
   failed: number;
   rejected: number;
   peakRss: number;
+  /** RSS once serving, before any task. */
+  idleRss: number;
+  /** RSS after the warm-up (worker pools started), before the measured tasks. */
+  warmRss: number;
+  /** With `--cpu-prof`: the runtime's profiles, and how much of them (start-up, warm-up) to skip. */
+  profile?: { dir: string; skipFirstMs: number };
 }
 
 interface QueueInfo {
@@ -95,9 +102,13 @@ async function runChain(ctx: BenchContext, scenario: ChainScenario, label: strin
     const missing = scenario.queues.filter((q) => !items.some((i) => i.name === q));
     if (missing.length > 0) throw new Error(`the runtime has no queue ${missing.join(', ')} (has ${items.map((q) => q.name).join(', ')})`);
 
+    const idleRss = processMemory(runtime.child.pid)?.rss ?? NaN;
+    const warmupStarted = performance.now();
     const warm = await submitAll(client, scenario.process, 0, Math.min(WARMUP_TASKS, n));
     if (warm.rejected > 0) throw new Error(`${warm.rejected} warm-up request(s) rejected, first: ${warm.firstRejection}`);
     await waitForEmptyQueues(ctx, client, scenario.queues, `${label} warm-up`);
+    const measuredFromMs = runtime.startupMs + (performance.now() - warmupStarted);
+    const warmRss = processMemory(runtime.child.pid)?.rss ?? NaN;
 
     const started = performance.now();
     const { rejected, firstRejection } = await submitAll(client, scenario.process, WARMUP_TASKS, n);
@@ -110,7 +121,18 @@ async function runChain(ctx: BenchContext, scenario: ChainScenario, label: strin
     const succeeded = (await countTasks(client, scenario.process, 'succeeded')) - warmed;
     const subscribers = scenario.key === 'chained' ? (await countTasks(client, 'subscriber', 'succeeded')) - warmed : 0;
     const failed = (await countTasks(client, scenario.process, 'failed')) + (scenario.key === 'chained' ? await countTasks(client, 'subscriber', 'failed') : 0);
-    const result: ChainResult = { elapsedMs, tasksPerSec: (succeeded + subscribers) / (elapsedMs / 1000), succeeded, subscribers, failed, rejected, peakRss };
+    const result: ChainResult = {
+      elapsedMs,
+      tasksPerSec: (succeeded + subscribers) / (elapsedMs / 1000),
+      succeeded,
+      subscribers,
+      failed,
+      rejected,
+      peakRss,
+      idleRss,
+      warmRss,
+      ...(runtime.profileDir ? { profile: { dir: runtime.profileDir, skipFirstMs: measuredFromMs } } : {}),
+    };
     ctx.log(
       `  ${label}: ${formatNumber(succeeded)} + ${formatNumber(subscribers)} subscriber task(s) succeeded, ${failed} failed in ${(elapsedMs / 1000).toFixed(2)} s = ${formatNumber(result.tasksPerSec)} tasks/s; peak RSS ${formatMb(peakRss)}`,
     );
@@ -322,8 +344,8 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     }
     ratios.push(byKey.get('chained')!.elapsedMs / byKey.get('plain')!.elapsedMs);
   }
-  const chainHeader = ['run', 'time to all finished (median)', 'per round', 'tasks/s (all tasks)', 'succeeded (+ subscribers) / failed / rejected', 'peak RSS (max)'];
-  const chainAlign = ['l', 'r', 'r', 'r', 'r', 'r'] as const;
+  const chainHeader = ['run', 'time to all finished (median)', 'per round', 'tasks/s (all tasks)', 'succeeded (+ subscribers) / failed / rejected', 'peak RSS (max)', 'RSS idle / after warm-up (median)'];
+  const chainAlign = ['l', 'r', 'r', 'r', 'r', 'r', 'r'] as const;
   const chainRows = SCENARIOS.map((s) => {
     const list = results.get(s.key)!;
     const sum = (f: (r: ChainResult) => number) => list.reduce((acc, r) => acc + f(r), 0);
@@ -334,6 +356,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       formatNumber(median(list.map((r) => r.tasksPerSec))),
       `${formatNumber(sum((r) => r.succeeded))}${s.key === 'chained' ? ` (+ ${formatNumber(sum((r) => r.subscribers))})` : ''} / ${sum((r) => r.failed)} / ${sum((r) => r.rejected)}`,
       formatMb(Math.max(...list.map((r) => r.peakRss))),
+      `${formatMb(median(list.map((r) => r.idleRss)))} / ${formatMb(median(list.map((r) => r.warmRss)))}`,
     ];
   });
   const ratio = median(ratios);
@@ -407,6 +430,13 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     markdownTable(walkHeader, walkRows, [...walkAlign]),
     '',
     `- worst p99 over the random-node walks through HTTP: **${ms(worstP99)}** (target <= ${TARGET_LINEAGE_P99_MS} ms: ${worstP99 <= TARGET_LINEAGE_P99_MS ? '**met**' : '**missed**'}).`,
+    ...SCENARIOS.flatMap((s) => {
+      const profile = results.get(s.key)![0]?.profile;
+      const file = profile && mainThreadProfile(profile.dir);
+      return file
+        ? ['', `#### Where the runtime's main thread spends its time: ${s.key} (\`--cpu-prof\`, first round, measured part only)`, '', cpuProfileMarkdown(summarizeCpuProfile(file, ctx.repoRoot, { skipFirstMs: profile.skipFirstMs }), ctx.repoRoot)]
+        : [];
+    }),
   ].join('\n');
   return { markdown, summary };
 }

@@ -10,7 +10,9 @@
  *              here; the first to take the kv lease `delay-stats/run/<load
  *              task id>` refreshes, the others end at once (`skipped`). Every
  *              event of a run is published with that run's final record, so
- *              the one refresh already sees all of its flights.
+ *              the one refresh already sees all of its flights. (Should that
+ *              refresh fail for good, the next load run's refresh recomputes
+ *              everything: nothing is lost but freshness.)
  *   refresh -> the aggregate computed in the warehouse from `flights` and
  *              merged into `delay_stats` on `origin`: a retried task, a
  *              second run or two runs at once write the same rows
@@ -22,7 +24,7 @@
  * `ctx.input` is the triggering event (the process declares no input
  * schema); `ctx.payload.event` has it too.
  */
-import { defineProcess, type Aggregator, type Logic } from '../lib/index.js';
+import { defineProcess, NonRetriableError, type Aggregator, type Logic } from '../lib/index.js';
 import { WAREHOUSE_TABLES } from './shared/dataIdentities.js';
 import { ensureWarehouse } from './shared/warehouse.js';
 
@@ -43,7 +45,8 @@ const LEASE_TTL_SECONDS = 24 * 3600;
 const claim: Logic = {
   name: 'claim',
   async run(ctx) {
-    if (ctx.payload.type !== 'event') throw new Error(`delay-stats runs on data events (flights.loaded), not on a ${ctx.payload.type} trigger`);
+    // Submitted by hand (POST /sluice/tasks), there is no load run to answer: retrying would not help.
+    if (ctx.payload.type !== 'event') throw new NonRetriableError(`delay-stats runs on data events (flights.loaded), not on a ${ctx.payload.type} trigger`);
     const loadTask = ctx.payload.event.taskId;
     ctx.session.set('loadTask', loadTask);
     const key = `delay-stats/run/${loadTask}`;
