@@ -399,5 +399,14 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
     const next = await scheduledLanding('2026-11-29T10:20:00.000Z');
     expect(next).toMatchObject({ status: 'succeeded', result: { days: ['2001-03-01'] } });
     expect((await h.call('/sluice/kv/land-flights/last-day')).body).toMatchObject({ value: '2001-03-01' });
+
+    // A value that is not a day fails the firing for good, saying how to fix it.
+    await h.call('/sluice/kv/land-flights/last-day', { method: 'PUT', json: { value: 'March 1st' } });
+    await clock.advance(10 * 60_000);
+    expect(await scheduledLanding('2026-11-29T10:30:00.000Z')).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { name: 'BadCursor', message: expect.stringContaining("PUT /sluice/kv/land-flights/last-day") },
+    });
   });
 });
