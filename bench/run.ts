@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { asyncBenchmark } from './async.js';
 import { awsBenchmark } from './aws.js';
+import { eventsBenchmark } from './events.js';
 import { backgroundCpu } from './lib/backgroundCpu.js';
 import type { BenchContext, BenchModule, BenchOptions, SummaryRow } from './lib/BenchModule.js';
 import { updateBenchmarksFile, type GeneratedSection } from './lib/benchmarksFile.js';
@@ -27,7 +28,7 @@ import { syncBenchmark } from './sync.js';
 import { triggersBenchmark } from './triggers.js';
 
 /** The benchmarks, in run order. Adding one is one line here (and its module). */
-const BENCHMARKS: readonly BenchModule[] = [syncBenchmark, asyncBenchmark, awsBenchmark, loadBenchmark, triggersBenchmark];
+const BENCHMARKS: readonly BenchModule[] = [syncBenchmark, asyncBenchmark, awsBenchmark, loadBenchmark, eventsBenchmark, triggersBenchmark];
 
 const USAGE = `usage: npm run bench [-- options]
   --only <names>   run only these benchmarks (comma-separated or repeated): ${BENCHMARKS.map((b) => b.name).join(', ')}

@@ -11,9 +11,17 @@
  *   export -> the aggregates, streamed from the warehouse (server-side
  *             cursor) into `exports:airport-delays[-IATA].csv`, worst first
  *   answer -> the file, how many airports it holds, and its first `top` rows
+ *
+ * Emits `airport-delays.exported` (db://warehouse/flights ->
+ * files://exports/<file>, meta `{ airports, iata? }`): the lineage of the
+ * warehouse reaches the file the planners get. It reads `flights` itself
+ * rather than `delay_stats`: the answer is then never older than the
+ * warehouse (a streamed flight, a load whose refresh has not run yet), and
+ * it needs the airports' names anyway.
  */
 import * as z from 'zod';
 import { defineProcess, NonRetriableError, sql, type Aggregator, type Logic } from '../lib/index.js';
+import { fileIdentity, WAREHOUSE_TABLES } from './shared/dataIdentities.js';
 import { ensureWarehouse } from './shared/warehouse.js';
 
 // Strict numbers, not z.coerce: a JSON body's `true`, `[5]` or `"abc"` is a 400 naming the type it got, never a number.
@@ -136,6 +144,12 @@ const exportDelays: Logic<Input> = {
     const file = iata ? `airport-delays-${iata}.csv` : 'airport-delays.csv';
     const { records } = await ctx.files('exports').writeCsv(file, delays());
     ctx.session.set('export', { file, airports: records, top } satisfies DelayExport);
+    await ctx.events.emit({
+      label: 'airport-delays.exported',
+      source: WAREHOUSE_TABLES.flights,
+      target: fileIdentity('exports', file),
+      meta: { airports: records, ...(iata ? { iata } : {}) },
+    });
   },
 };
 

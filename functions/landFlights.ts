@@ -3,12 +3,26 @@
  * file per day, the way a partner's daily feed would arrive.
  *
  *   plan    -> the days to land: the input's range, else (schedule) the day
- *              after the last one landed, so each firing lands the next day
+ *              after the cursor, so each firing lands the next day. The
+ *              cursor is the kv entry `land-flights/last-day` (the last day
+ *              landed, `YYYY-MM-DD`; a range landing moves it forward, never
+ *              back). Absent (a new data directory, or an operator deleted
+ *              it), the last day found among the landed files is used.
+ *              Operators move it: `PUT /sluice/kv/land-flights/last-day`
+ *              `{"value":"2001-01-31"}` makes the next firing land Feb 1st;
+ *              `"2000-12-31"` starts over. A value that is not a day fails
+ *              the task (not retried) naming the key.
  *   extract -> the source's flights of those days, streamed from
  *              `datasets:flights-20k.json`
  *   land    -> `landing:flights/<day>.csv` per day, and `landing:airports.csv`
  *              (the reference data) when it was never landed, or again when
- *              the input says `"refreshAirports": true`
+ *              the input says `"refreshAirports": true`; the cursor advances
+ *              once the files are written
+ *
+ * Data events (published with the task's outcome): `flights.landed` per file
+ * (files://datasets/flights-20k.json -> files://landing/flights/<day>.csv,
+ * meta `{ day, flights }`) and `airports.landed` (files://datasets/airports.csv
+ * -> files://landing/airports.csv). See shared/dataIdentities.ts.
  *
  * Triggers (serverless.yml): every 10 minutes, and `POST /flights/landings`
  * with `{ "from": "2001-01-01", "to": "2001-01-07" }` to land a range now
@@ -17,7 +31,8 @@
  * the airports from its processed copy into a warehouse that has none).
  */
 import * as z from 'zod';
-import { defineProcess, type Aggregator, type Logic } from '../lib/index.js';
+import { defineProcess, NonRetriableError, type Aggregator, type Logic, type LogicContext } from '../lib/index.js';
+import { fileIdentity } from './shared/dataIdentities.js';
 import { AIRPORTS_FILE, dayOf, daySchema, daysBetween, FIRST_DAY, FLIGHTS_FILE, isCalendarDay, LAST_DAY, type FlightRecord } from './shared/flights.js';
 
 /** The most days one request lands (a quarter). */
@@ -50,6 +65,33 @@ export interface Landing {
 /** Every landed day's file, wherever `load-flights` has moved it since. */
 const LANDED_DIRS = ['flights', 'processed/flights', 'rejected/flights'];
 
+/** The schedule's cursor in `ctx.kv`: the last day landed (see the module comment). */
+export const CURSOR_KEY = 'land-flights/last-day';
+
+/** A cursor an operator set to something else than a day. */
+class BadCursor extends NonRetriableError {
+  override name = 'BadCursor';
+}
+
+/** `2001-01-31` -> `2001-02-01`. */
+const dayAfter = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
+/** The cursor: the kv entry, else the last day among the landed files (undefined: nothing landed yet). */
+async function lastLandedDay(ctx: LogicContext<Input>): Promise<string | undefined> {
+  const cursor = await ctx.kv.get(CURSOR_KEY);
+  if (cursor !== undefined) {
+    if (typeof cursor !== 'string' || !isCalendarDay(cursor)) {
+      throw new BadCursor(`kv '${CURSOR_KEY}' is ${JSON.stringify(cursor)}, not a day 'YYYY-MM-DD': PUT /sluice/kv/${CURSOR_KEY} {"value":"2001-01-31"}, or DELETE it to resume after the last landed file`);
+    }
+    return cursor;
+  }
+  const landing = ctx.files('landing');
+  const landed = (await Promise.all(LANDED_DIRS.map((dir) => landing.list(dir)))).flat().map((f) => /(\d{4}-\d{2}-\d{2})\.csv$/.exec(f.path)?.[1]);
+  const last = landed.filter((d): d is string => d !== undefined).sort().at(-1);
+  ctx.log.info(`no kv '${CURSOR_KEY}': resuming after the last landed file's day (${last ?? 'none'})`);
+  return last;
+}
+
 const plan: Logic<Input> = {
   name: 'plan',
   async run(ctx) {
@@ -57,10 +99,10 @@ const plan: Logic<Input> = {
       ctx.session.set('days', daysBetween(ctx.input.from, ctx.input.to));
       return;
     }
-    const landing = ctx.files('landing');
-    const landed = (await Promise.all(LANDED_DIRS.map((dir) => landing.list(dir)))).flat().map((f) => /(\d{4}-\d{2}-\d{2})\.csv$/.exec(f.path)?.[1]);
-    const last = landed.filter((d): d is string => d !== undefined).sort().at(-1);
-    const next = last === undefined ? FIRST_DAY : daysBetween(last, LAST_DAY)[1];
+    const last = await lastLandedDay(ctx);
+    // A cursor before the data set (an operator starting over) resumes at its first day.
+    const after = last === undefined ? FIRST_DAY : dayAfter(last);
+    const next = after < FIRST_DAY ? FIRST_DAY : after > LAST_DAY ? undefined : after;
     if (next === undefined) ctx.log.info(`every day of ${FLIGHTS_FILE} is landed (last ${last})`);
     ctx.session.set('days', next === undefined ? [] : [next]);
   },
@@ -93,6 +135,18 @@ const extractAndLand: Logic<Input> = {
       files.push({ path, flights: records.length });
     }
     ctx.session.set('files', files);
+    await ctx.events.emit(
+      files.map((f) => ({
+        label: 'flights.landed',
+        source: fileIdentity('datasets', FLIGHTS_FILE),
+        target: fileIdentity('landing', f.path),
+        meta: { day: f.path.slice('flights/'.length, -'.csv'.length), flights: f.flights },
+      })),
+    );
+    // Forward only: re-landing an old day must not make the schedule land everything after it again.
+    const planned = [...days].sort().at(-1);
+    const cursor = await ctx.kv.get(CURSOR_KEY);
+    if (planned !== undefined && (typeof cursor !== 'string' || cursor < planned)) await ctx.kv.set(CURSOR_KEY, planned);
   },
 };
 
@@ -104,6 +158,7 @@ const landAirports: Logic<Input> = {
     if (already && !ctx.input?.refreshAirports) return;
     await landing.putStream(AIRPORTS_FILE, await ctx.files('datasets').getStream(AIRPORTS_FILE), { contentType: 'text/csv' });
     ctx.session.set('airportsLanded', true);
+    await ctx.events.emit({ label: 'airports.landed', source: fileIdentity('datasets', AIRPORTS_FILE), target: fileIdentity('landing', AIRPORTS_FILE) });
   },
 };
 

@@ -15,6 +15,15 @@
  *                    and moved to `rejected/`
  *   summary       -> what was loaded, and the warehouse's row count
  *
+ * Data events (published with the task's outcome; see shared/dataIdentities.ts):
+ *   flights.loaded    per loaded file: files://landing/flights/<day>.csv -> db://warehouse/flights,
+ *                     meta `{ rows, file }`; `delay-stats` subscribes to it
+ *   flights.rejected  per rejected file: the landed file -> files://landing/rejected/flights/<day>.csv,
+ *                     meta `{ file, reason }`
+ *   airports.loaded   files://landing/airports.csv -> db://warehouse/airports, meta `{ rows, file }`
+ *                     (`file`: the path read, `processed/airports.csv` for a reload)
+ * A task emits at most 99 events: hence at most 98 files per run (`maxFiles`).
+ *
  * Merging on a stable key makes a re-run harmless: a file loaded twice (the
  * task retried between its load and its move) leaves the same rows.
  *
@@ -23,10 +32,14 @@
  */
 import * as z from 'zod';
 import { defineProcess, type Aggregator, type FileStorageAgent, type Logic } from '../lib/index.js';
+import { fileIdentity, WAREHOUSE_TABLES } from './shared/dataIdentities.js';
 import { AIRPORTS_FILE, flightCsvRowSchema, toAirportRow, toFlightRow, type FlightRow } from './shared/flights.js';
 import { ensureWarehouse } from './shared/warehouse.js';
 
-const input = z.strictObject({ maxFiles: z.int().min(1).max(1000).default(100) }).nullish();
+/** One event per file, plus the airports': a task emits at most 99 events. */
+const MAX_FILES = 98;
+const DEFAULT_MAX_FILES = 50;
+const input = z.strictObject({ maxFiles: z.int().min(1).max(MAX_FILES).default(DEFAULT_MAX_FILES) }).nullish();
 type Input = z.infer<typeof input>;
 
 export interface FileLoad {
@@ -66,7 +79,7 @@ const discover: Logic<Input> = {
   async run(ctx) {
     await ensureWarehouse(ctx.db('warehouse'));
     const waiting = (await ctx.files('landing').list('flights')).filter((f) => f.path.endsWith('.csv'));
-    ctx.session.set('pending', waiting.slice(0, ctx.input?.maxFiles ?? 100).map((f) => f.path));
+    ctx.session.set('pending', waiting.slice(0, ctx.input?.maxFiles ?? DEFAULT_MAX_FILES).map((f) => f.path));
     ctx.log.info(`${waiting.length} flight file(s) waiting`);
   },
 };
@@ -99,6 +112,8 @@ const loadAirports: Logic<Input> = {
     const { rowCount } = await warehouse.load('airports', rows(), { mode: 'replace' });
     if (source === AIRPORTS_FILE) await landing.move(AIRPORTS_FILE, PROCESSED_AIRPORTS);
     ctx.session.set('airports', rowCount);
+    // The processed copy is the same dataset: its identity is where it was landed.
+    await ctx.events.emit({ label: 'airports.loaded', source: fileIdentity('landing', AIRPORTS_FILE), target: WAREHOUSE_TABLES.airports, meta: { rows: rowCount, file: source } });
   },
 };
 
@@ -122,11 +137,13 @@ const loadFlights: Logic<Input> = {
         const { rowCount } = await warehouse.load('flights', rows(), { mode: 'merge', key: 'flight_id' });
         await landing.move(path, `processed/${path}`);
         files.push({ path, status: 'loaded', rows: rowCount });
+        await ctx.events.emit({ label: 'flights.loaded', source: fileIdentity('landing', path), target: WAREHOUSE_TABLES.flights, meta: { rows: rowCount, file: path } });
       } catch (error) {
         // Only a bad record rejects the file; anything else (the database is down) fails the task, to be retried.
         if (bad === undefined) throw error;
         await landing.move(path, `rejected/${path}`);
         files.push({ path, status: 'rejected', rows: 0, reason: bad.message });
+        await ctx.events.emit({ label: 'flights.rejected', source: fileIdentity('landing', path), target: fileIdentity('landing', `rejected/${path}`), meta: { file: path, reason: bad.message.slice(0, 1000) } });
         ctx.log.warn(`rejected ${path}`, { reason: bad.message });
       }
     }

@@ -28,15 +28,17 @@ export interface StartEmbeddedOptions {
   durability?: 'normal' | 'full';
   /** Added to the runner's environment (e.g. what the service's `${env:...}` variables read). */
   env?: Readonly<Record<string, string>>;
+  /** A data dir prepared beforehand (from `ctx.tempDirs.create`; removed on stop like a fresh one). @default a fresh one */
+  dataDir?: string;
 }
 
 /**
  * Starts the embedded runtime the way users do (`npm start` = lib/embedded/cli.ts
- * through tsx), in its own process, on a free port, with a fresh data dir
+ * through tsx), in its own process, on a free port, with a fresh data dir (or `options.dataDir`)
  * (default settings: file database, trackRunning on), and waits until it serves.
  */
 export async function startEmbeddedRuntime(ctx: BenchContext, options: StartEmbeddedOptions): Promise<EmbeddedServer> {
-  const dataDir = ctx.tempDirs.create(options.label);
+  const dataDir = options.dataDir ?? ctx.tempDirs.create(options.label);
   const port = await freePort();
   // One directory per run: every thread writes its own profile (`--import tsx` adds a module hooks thread).
   const profileDir = ctx.options.cpuProf ? join(ctx.options.profileDir, `${options.label}-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined;

@@ -1,5 +1,7 @@
 /**
- * The warehouse the examples load: two tables, created on first use.
+ * The warehouse the examples load: `flights` and `airports` (loaded), and
+ * `delay_stats` (an aggregate of `flights`, refreshed by `delay-stats`),
+ * created on first use.
  *
  * The `warehouse` connection picks its engine from one variable
  * (`SLUICE_WAREHOUSE_URL`: unset = the embedded PGlite database, or a
@@ -40,6 +42,17 @@ function ddl(engine: WarehouseEngine): string[] {
        country   VARCHAR(64) NOT NULL,
        latitude  DOUBLE PRECISION NOT NULL,
        longitude DOUBLE PRECISION NOT NULL
+     )`,
+    // Per origin airport, from `flights`. The exact sums are kept next to the
+    // rounded ratios so that anyone can recompute them (and check them).
+    `CREATE TABLE IF NOT EXISTS delay_stats (
+       origin         VARCHAR(4) NOT NULL PRIMARY KEY,
+       flights        INTEGER NOT NULL,
+       total_delay    BIGINT NOT NULL,
+       late_flights   INTEGER NOT NULL,
+       avg_delay      DOUBLE PRECISION NOT NULL,
+       delayed_share  DOUBLE PRECISION NOT NULL,
+       refreshed_at   ${timestamp} NOT NULL
      )`,
   ];
 }

@@ -60,6 +60,12 @@ describe('the examples refuse malformed input with a 400 that names the field', 
     expect(res.body.issues).toEqual(expect.arrayContaining([{ path: 'from', message: '2001-13-01 is not a day of the calendar' }]));
   });
 
+  it('load-flights: maxFiles over 98 is refused at submission (one event per file, at most 99 per task)', async () => {
+    const res = await h.call('/sluice/tasks', { method: 'POST', json: { process: 'load-flights', payload: { maxFiles: 99 } } });
+    expect(res.status).toBe(400);
+    expect(res.body.issues).toEqual([expect.objectContaining({ path: 'maxFiles' })]);
+  });
+
   it.each([
     [true, 'boolean'],
     [[5], 'array'],

@@ -58,6 +58,20 @@ function delaysByOrigin(flights: readonly SourceFlight[]): Expected[] {
 }
 const round = (n: number, places: number) => Math.round(n * 10 ** places) / 10 ** places;
 
+// The data identities of the pipeline's lineage (functions/shared/dataIdentities.ts), written out.
+const DATASET = 'files://datasets/flights-20k.json';
+const landedFile = (d: string) => `files://landing/flights/${d}.csv`;
+const FLIGHTS_TABLE = 'db://warehouse/flights';
+const STATS_TABLE = 'db://warehouse/delay_stats';
+
+interface Edge {
+  source: string;
+  target: string;
+  label: string;
+  process: string;
+  taskId: string;
+}
+
 const FIRST_WEEK = ['2001-01-01', '2001-01-02', '2001-01-03', '2001-01-04', '2001-01-05', '2001-01-06', '2001-01-07'];
 const LANDED = [...FIRST_WEEK, '2001-01-08'];
 
@@ -140,6 +154,9 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
   });
 
   let loadTask: TaskRecord;
+  /** A task's published events in the order it emitted them (one task's events may share a millisecond: not by time). */
+  const eventsOf = async (taskId: string) =>
+    ((await h.call(`/sluice/events?taskId=${taskId}&limit=100`)).body.items as Array<Edge & { meta: unknown; sequence: number }>).sort((a, b) => a.sequence - b.sequence);
   /** A task's record once it ended (the first warehouse call may wait for the embedded database to open: seconds). */
   const settled = (taskId: string) =>
     eventually(async () => {
@@ -172,6 +189,14 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
       flightsOn(['2001-01-03']).map((f) => [f.date, f.delay, f.distance, f.origin, f.destination]),
     );
     expect(readFileSync(join(files, 'landing/airports.csv'), 'utf8')).toBe(readFileSync(join(DATA, 'airports.csv'), 'utf8'));
+    // What it moved, as data events: one per landed file, and the airports.
+    const events = await eventsOf(res.headers.get('x-sluice-task-id')!);
+    expect(events.filter((e) => e.label === 'flights.landed').map(({ source, target, meta }) => ({ source, target, meta }))).toEqual(
+      FIRST_WEEK.map((d) => ({ source: DATASET, target: landedFile(d), meta: { day: d, flights: flightsOn([d]).length } })),
+    );
+    expect(events.filter((e) => e.label === 'airports.landed')).toMatchObject([{ source: 'files://datasets/airports.csv', target: 'files://landing/airports.csv' }]);
+    // A range moves the schedule's cursor forward.
+    expect((await h.call('/sluice/kv/land-flights/last-day')).body).toMatchObject({ value: '2001-01-07' });
 
     const bad = await h.call('/flights/landings', { method: 'POST', json: { from: '2001-01-07', to: '2001-01-01' }, auth: false });
     expect(bad.status).toBe(400);
@@ -186,6 +211,7 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
     }, { timeoutMs: 30_000, what: 'the scheduled land-flights task' });
     expect(task).toMatchObject({ status: 'succeeded', trigger: { type: 'schedule', scheduledTime: '2026-11-29T10:00:00.000Z' } });
     expect(task.result).toMatchObject({ days: ['2001-01-08'], flights: flightsOn(['2001-01-08']).length, airportsLanded: false });
+    expect((await h.call('/sluice/kv/land-flights/last-day')).body).toMatchObject({ value: '2001-01-08', taskId: task.taskId });
   });
 
   it('load-flights merges every landed file into the warehouse and moves it to processed/', async () => {
@@ -207,6 +233,53 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
       expect(await warehouse.count('SELECT COUNT(*) AS n FROM airports')).toBe(AIRPORTS.length);
       expect(await warehouse.count("SELECT COUNT(*) AS n FROM airports WHERE city IS NULL")).toBe(AIRPORTS.filter((a) => a.city === 'NA').length);
     }
+    const events = await eventsOf(loadTask.taskId);
+    expect(events.filter((e) => e.label === 'flights.loaded').map(({ source, target, meta }) => ({ source, target, meta }))).toEqual(
+      LANDED.map((d) => ({ source: landedFile(d), target: FLIGHTS_TABLE, meta: { rows: flightsOn([d]).length, file: `flights/${d}.csv` } })),
+    );
+    expect(events.filter((e) => e.label === 'airports.loaded')).toMatchObject([{ source: 'files://landing/airports.csv', target: 'db://warehouse/airports', meta: { rows: AIRPORTS.length } }]);
+  });
+
+  /** The delay-stats tasks started by `loadTaskId`'s flights.loaded events (one each), once they all succeeded. */
+  const refreshesOf = async (loadTaskId: string) => {
+    const events = (await h.call(`/sluice/events?taskId=${loadTaskId}&label=flights.loaded&limit=100`)).body.items as Array<{ eventId: string }>;
+    const ids = new Set(events.map((e) => e.eventId));
+    return eventually(async () => {
+      const page = await h.call('/sluice/tasks?process=delay-stats&limit=100');
+      const mine = (page.body.items as TaskRecord[]).filter((t) => t.trigger.type === 'event' && ids.has(t.trigger.eventId));
+      if (mine.length < ids.size || !mine.every((t) => t.status === 'succeeded' || t.status === 'failed')) return undefined;
+      return Promise.all(mine.map((t) => h.task(t.taskId)));
+    }, { timeoutMs: 60_000, what: `the delay-stats tasks of load run ${loadTaskId}` });
+  };
+
+  it('delay-stats, subscribed to flights.loaded, refreshes the aggregate once per load run; lineage shows the whole chain', async () => {
+    // One task per flights.loaded event (one per file); the first takes the run's kv lease and refreshes, the others skip.
+    const refreshes = await refreshesOf(loadTask.taskId);
+    expect(refreshes.map((t) => t.status)).toEqual(LANDED.map(() => 'succeeded'));
+    const refreshed = refreshes.filter((t) => (t.result as { status: string }).status === 'refreshed');
+    expect(refreshed).toHaveLength(1);
+    const expected = delaysByOrigin(flightsOn(LANDED));
+    expect(refreshed[0]!.result).toEqual({ loadTask: loadTask.taskId, status: 'refreshed', airports: expected.length, flights: flightsOn(LANDED).length });
+    expect(refreshed[0]!.trigger).toMatchObject({ type: 'event', label: 'flights.loaded', depth: 1 });
+    if (warehouse.count) {
+      expect(await warehouse.count('SELECT COUNT(*) AS n FROM delay_stats')).toBe(expected.length);
+      expect(await warehouse.count('SELECT SUM(late_flights) AS n FROM delay_stats')).toBe(expected.reduce((sum, e) => sum + e.delayed, 0));
+      const ord = expected.find((e) => e.iata === 'ORD')!;
+      expect(await warehouse.count("SELECT total_delay AS n FROM delay_stats WHERE origin = 'ORD'")).toBe(ord.totalDelay);
+      expect(await warehouse.count("SELECT ROUND(avg_delay * 100) AS n FROM delay_stats WHERE origin = 'ORD'")).toBe(Math.round(round(ord.totalDelay / ord.flights, 2) * 100));
+    }
+
+    // README's lineage call: everything upstream of the aggregate, after one run of the pipeline.
+    const lineage = await h.call(`/sluice/lineage?node=${encodeURIComponent(STATS_TABLE)}&direction=upstream&depth=5`);
+    expect(lineage.status).toBe(200);
+    expect(lineage.body.truncated).toBeUndefined();
+    expect(lineage.body.nodes.map((n: { id: string }) => n.id).sort()).toEqual([DATASET, FLIGHTS_TABLE, STATS_TABLE, ...LANDED.map(landedFile)].sort());
+    const edges = lineage.body.edges as Edge[];
+    const hops = (label: string) => edges.filter((e) => e.label === label).map(({ source, target, process }) => `${process}: ${source} -> ${target}`).sort();
+    expect(hops('flights.landed')).toEqual(LANDED.map((d) => `land-flights: ${DATASET} -> ${landedFile(d)}`).sort());
+    expect(hops('flights.loaded')).toEqual(LANDED.map((d) => `load-flights: ${landedFile(d)} -> ${FLIGHTS_TABLE}`).sort());
+    expect(hops('delay-stats.refreshed')).toEqual([`delay-stats: ${FLIGHTS_TABLE} -> ${STATS_TABLE}`]);
+    expect(edges).toHaveLength(2 * LANDED.length + 1);
   });
 
   it('airport-delays exports the delays per airport, worst first, and answers with the top rows', async () => {
@@ -228,6 +301,11 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
     expect(exported.map((r) => ({ iata: r.iata, name: r.name, flights: Number(r.flights), avgDelay: Number(r.avgDelay), delayedShare: Number(r.delayedShare) }))).toEqual(
       expected.map(asRow),
     );
+    // Its event points at the export: downstream of the warehouse, next to the aggregate.
+    const events = (await h.call(`/sluice/events?taskId=${res.headers.get('x-sluice-task-id')}`)).body.items;
+    expect(events).toMatchObject([{ label: 'airport-delays.exported', source: FLIGHTS_TABLE, target: 'files://exports/airport-delays.csv', meta: { airports: expected.length } }]);
+    const downstream = await h.call(`/sluice/lineage?node=${encodeURIComponent(FLIGHTS_TABLE)}&direction=downstream&depth=1`);
+    expect(downstream.body.nodes.map((n: { id: string }) => n.id).sort()).toEqual([FLIGHTS_TABLE, STATS_TABLE, 'files://exports/airport-delays.csv'].sort());
   });
 
   it('airport-delays for one airport; 404 for an airport the warehouse does not know, 400 for bad input', async () => {
@@ -288,5 +366,47 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
     // The week and a day from the batch, plus the one streamed flight; nothing from the rejected file.
     expect(result.warehouseFlights).toBe(flightsOn(LANDED).length + 1);
     expect(existsSync(join(files, 'landing/rejected/flights/2001-01-20.csv'))).toBe(true);
+    expect(await eventsOf(loadTask.taskId)).toMatchObject([
+      { label: 'flights.loaded', source: landedFile('2001-01-01'), target: FLIGHTS_TABLE },
+      { label: 'flights.rejected', source: landedFile('2001-01-20'), target: 'files://landing/rejected/flights/2001-01-20.csv', meta: { file: 'flights/2001-01-20.csv', reason: expect.stringMatching(/^line 3: delay/) } },
+    ]);
+    // The new run's one flights.loaded event refreshes the aggregate again: now with the streamed flight.
+    const [refresh] = await refreshesOf(loadTask.taskId);
+    expect(refresh!.result).toMatchObject({ status: 'refreshed', flights: flightsOn(LANDED).length + 1 });
+  });
+
+  /** The land-flights task of the firing at `time`, once it ended. */
+  const scheduledLanding = (time: string) =>
+    eventually(async () => {
+      const page = await h.call('/sluice/tasks?process=land-flights&limit=10');
+      const item = (page.body.items as TaskRecord[]).find((t) => t.trigger.type === 'schedule' && t.trigger.scheduledTime === time);
+      return item && ['succeeded', 'failed'].includes(item.status) ? h.task(item.taskId) : undefined;
+    }, { timeoutMs: 30_000, what: `the land-flights task of ${time}` });
+
+  it("land-flights' cursor lives in ctx.kv: an operator's PUT /sluice/kv/land-flights/last-day moves the next firing", async () => {
+    const put = await h.call('/sluice/kv/land-flights/last-day', { method: 'PUT', json: { value: '2001-02-27' } });
+    expect(put.status).toBe(200);
+    // 10:00 was the last land-flights firing; the next is 10:10 (load-flights' firings on the way find nothing to load).
+    await clock.advance(10 * 60_000);
+    const task = await scheduledLanding('2026-11-29T10:10:00.000Z');
+    expect(task).toMatchObject({ status: 'succeeded', result: { days: ['2001-02-28'], flights: flightsOn(['2001-02-28']).length } });
+    expect((await h.call('/sluice/kv/land-flights/last-day')).body).toMatchObject({ value: '2001-02-28', taskId: task.taskId });
+    expect(existsSync(join(files, 'landing/flights/2001-02-28.csv'))).toBe(true);
+
+    // Without the key (deleted), the next firing resumes after the last landed file's day.
+    expect((await h.call('/sluice/kv/land-flights/last-day', { method: 'DELETE' })).status).toBeLessThan(300);
+    await clock.advance(10 * 60_000);
+    const next = await scheduledLanding('2026-11-29T10:20:00.000Z');
+    expect(next).toMatchObject({ status: 'succeeded', result: { days: ['2001-03-01'] } });
+    expect((await h.call('/sluice/kv/land-flights/last-day')).body).toMatchObject({ value: '2001-03-01' });
+
+    // A value that is not a day fails the firing for good, saying how to fix it.
+    await h.call('/sluice/kv/land-flights/last-day', { method: 'PUT', json: { value: 'March 1st' } });
+    await clock.advance(10 * 60_000);
+    expect(await scheduledLanding('2026-11-29T10:30:00.000Z')).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { name: 'BadCursor', message: expect.stringContaining("PUT /sluice/kv/land-flights/last-day") },
+    });
   });
 });

@@ -125,5 +125,5 @@ describe('switching the warehouse (SLUICE_WAREHOUSE_URL) with the same landing f
     expect(refreshed.body).toMatchObject({ airportsLanded: true });
     const fourth = await load(h, `load-${randomBytes(4).toString('hex')}`);
     expect(fourth.result).toMatchObject({ airports: AIRPORTS.length });
-  });
+  }, 120_000); // two runtime starts inside the test (each 10-20 s on a busy 2-core machine), and delay-stats runs after every load
 });
