@@ -16,7 +16,10 @@ export type {
   TaskInfo,
   TaskLogger,
 } from './core/process/types.js';
-export type { ApiPayload, HttpPayload, Payload, QueuePayload, SchedulePayload } from './core/task/Payload.js';
+export type { ApiPayload, EventPayload, HttpAuth, HttpPayload, Payload, QueuePayload, SchedulePayload } from './core/task/Payload.js';
+export type { DataEvent, DataEventInput, EventPage, EventQuery } from './core/events/DataEvent.js';
+export type { DataEventAgent } from './core/agents/DataEventAgent.js';
+export { DataEventRefusedError } from './core/events/dataEventRules.js';
 export type { TaskError, TaskRecord, TaskStatus } from './core/task/TaskRecord.js';
 export { NonRetriableError, isNonRetriableError } from './core/errors.js';
 export { sql, type DatabaseAgent, type DatabaseTransaction, type LoadMode, type LoadOptions, type QueryResult, type SqlStatement } from './core/agents/DatabaseAgent.js';
