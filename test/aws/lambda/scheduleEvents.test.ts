@@ -37,7 +37,7 @@ let handler: LambdaHandler;
 
 beforeAll(async () => {
   stack = await createLambdaStack({
-    processes: [{ name: 'rollup', timeoutSeconds: 10, schedules: [{ rule: 'rollup-schedule-1', expression: 'cron(0 2 * * ? *)', enabled: true }] }],
+    processes: [{ name: 'rollup', timeoutSeconds: 10, schedules: [{ rule: 'rollup-schedule-1', expression: 'cron(0 2 * * ? *)', enabled: true, overlap: 'skip' }] }],
     maxReceiveCount: 5,
     visibilityTimeoutSeconds: 60,
   });

@@ -114,13 +114,13 @@ describe('buildAwsAdditions', () => {
 
 describe('scheduleInputTemplate', () => {
   it('wraps the input with the rule and the <time> placeholder', () => {
-    const template = scheduleInputTemplate({ rule: 'r', expression: 'rate(1 hour)', enabled: true, input: { a: ['<x>'] } }, 'f');
+    const template = scheduleInputTemplate({ rule: 'r', expression: 'rate(1 hour)', enabled: true, overlap: 'skip', input: { a: ['<x>'] } }, 'f');
     expect(template).toBe('{"sluiceSchedule":{"rule":"r","time":<time>,"input":{"a":["\\u003cx\\u003e"]}}}');
     expect(JSON.parse(template.replace('<time>', '"t"'))).toEqual({ sluiceSchedule: { rule: 'r', time: 't', input: { a: ['<x>'] } } });
   });
 
   it('refuses an input over the EventBridge template limit', () => {
-    expect(() => scheduleInputTemplate({ rule: 'r', expression: 'rate(1 hour)', enabled: true, input: 'x'.repeat(9000) }, 'f')).toThrow(
+    expect(() => scheduleInputTemplate({ rule: 'r', expression: 'rate(1 hour)', enabled: true, overlap: 'skip', input: 'x'.repeat(9000) }, 'f')).toThrow(
       /functions.f: the input of schedule 'r' is too large/,
     );
   });
