@@ -7,6 +7,7 @@ import { ScheduleRunner, type ScheduledRule } from '../../../lib/embedded/worker
 import { SKIP_LOG_LIMIT } from '../../../lib/embedded/workers/ScheduleStateStore.js';
 import { parseScheduleExpression } from '../../../lib/schedule/parseScheduleExpression.js';
 import { ManualClock } from '../../../lib/testing/ManualClock.js';
+import { CASES } from '../../unit/schedule/dstCases.js';
 import { tempDir } from './tempDir.js';
 
 const at = (iso: string) => Date.parse(iso);
@@ -90,6 +91,14 @@ describe('ScheduleRunner run-time API (SQLite state)', () => {
     await clock.advanceTo(at('2026-11-30T00:00:00Z'));
     expect(fired).toEqual(['once@2026-11-29T15:30:00.000Z']);
     expect(runner.upcoming('once', 5)).toEqual([]);
+  });
+
+  it.each(CASES)('on the ManualClock, fires at the independently computed instants: $label', async (row) => {
+    const { runner, clock, fired } = setup(row.from);
+    runner.add(rule('dst', row.expression, { timezone: row.zone }));
+    expect(runner.upcoming('dst', row.utc.length).map(iso)).toEqual(row.utc);
+    await clock.advanceTo(at(row.utc.at(-1)!));
+    expect(fired).toEqual(row.utc.map((instant) => `dst@${instant}`));
   });
 
   it('skip: the log of skipped firings is bounded, newest first, and survives a restart', async () => {
