@@ -2,7 +2,7 @@ import { MAX_SCHEDULE_CATCH_UP, type ScheduleCatchUp, type ScheduleManifest } fr
 import { assertNever } from '../../core/errors.js';
 import { type Clock, type ClockTimer } from '../../core/ports/Clock.js';
 import { decideOverlap, type PreviousFiring } from '../../core/schedule/scheduleOverlap.js';
-import type { TaskStatus } from '../../core/task/TaskRecord.js';
+import { isTerminal, type TaskStatus } from '../../core/task/TaskRecord.js';
 import { scheduleTaskId } from '../../core/task/taskIds.js';
 import { isoTime } from '../../core/time/isoTime.js';
 import { findMissedFirings } from '../../schedule/findMissedFirings.js';
@@ -353,7 +353,8 @@ export class ScheduleRunner {
         await this.#cover(entry, due);
       },
       async (error: unknown) => {
-        this.log.error(`schedule '${rule.manifest.rule}' of '${rule.process}': overlap check for the firing due ${isoTime(due)} failed`, error);
+        // After stop the storage may be closed: expected, and silent (as #cover is).
+        if (!this.#stopped) this.log.error(`schedule '${rule.manifest.rule}' of '${rule.process}': overlap check for the firing due ${isoTime(due)} failed`, error);
         await this.#cover(entry, due);
       },
     );
@@ -369,7 +370,7 @@ export class ScheduleRunner {
         const last = entry.lastFiredMs;
         const status = last === undefined ? undefined : (await this.#lookup(this.#taskId(entry.rule, last)))?.status;
         if (entry.bufferedMs !== held) return;
-        if (decideOverlap('skip', last === undefined ? undefined : { taskId: '', status }).action !== 'fire') {
+        if (status !== undefined && !isTerminal(status)) {
           this.#pollBuffered(entry);
           return;
         }
