@@ -1,5 +1,6 @@
 import type { SecretRef } from '../core/agents/SecretResolver.js';
 import type { AuthorizerManifest, RouteAuthorizer } from './httpAuthorizers.js';
+import type { OverlapPolicy } from '../core/schedule/scheduleOverlap.js';
 import type { EventSubscription } from '../core/events/EventSubscription.js';
 import type { QueueSpec } from '../core/ports/MessageQueue.js';
 import type { ConnectionDeclaration } from './connections/parseConnections.js';
@@ -154,9 +155,21 @@ export interface QueueTriggerManifest {
 export interface ScheduleManifest {
   /** Rule name: the event's `name`, else `<function>-schedule-<n>` (1-based). */
   rule: string;
-  /** As declared: `rate(5 minutes)` or `cron(0 12 * * ? *)`. */
+  /** As declared: `rate(5 minutes)`, `cron(0 12 * * ? *)` or `at(2026-12-01T09:00:00)`. */
   expression: string;
   enabled: boolean;
   /** The event's `input`, if any. */
   input?: unknown;
+  /**
+   * The event's `timezone`: an IANA name in which a cron or `at()` is read
+   * (EventBridge Scheduler's daylight-saving rules). Absent: UTC. On AWS a
+   * schedule with a time zone, or an `at()`, is an EventBridge Scheduler
+   * schedule; the others stay EventBridge rules.
+   */
+  timezone?: string;
+  /**
+   * What a firing does while the previous firing's task is unfinished
+   * (see {@link OverlapPolicy}); the event's `overlap`, default `skip`.
+   */
+  overlap: OverlapPolicy;
 }

@@ -8,6 +8,8 @@ import { assertLabelPattern, subscriptionId, type EventSubscription } from '../c
 import { DATA_EVENT_KEYS, EVENT_BRIDGE_EVENT_KEYS, FRAMEWORK_EVENT_TYPES, HTTP_API_EVENT_KEYS, SCHEDULE_EVENT_KEYS, SQS_EVENT_KEYS } from './serverlessKeys.js';
 import { assertBatchingWindow } from './sluiceSettings.js';
 import { isPlainObject } from './VariableResolver.js';
+import { DEFAULT_OVERLAP, OVERLAP_POLICIES, type OverlapPolicy } from '../core/schedule/scheduleOverlap.js';
+import { isTimeZone } from '../schedule/zonedTime.js';
 
 /** The triggers of one process, from its `events`. */
 export interface ProcessEvents {
@@ -170,7 +172,7 @@ function queueTrigger(value: unknown, place: string, scope: CloudFormationScope)
 }
 
 function schedules(value: unknown, place: string, nextRule: (name: unknown, place: string) => string): ScheduleManifest[] {
-  if (typeof value === 'string') return [{ rule: nextRule(undefined, place), expression: value, enabled: true }];
+  if (typeof value === 'string') return [{ rule: nextRule(undefined, place), expression: value, enabled: true, overlap: DEFAULT_OVERLAP }];
   if (!isPlainObject(value)) throw new ConfigError(`${place}: expected 'rate(...)', 'cron(...)' or { rate, ... }`);
   assertKnownKeys(value, SCHEDULE_EVENT_KEYS, place);
   const rates = Array.isArray(value.rate) ? value.rate : [value.rate];
@@ -182,11 +184,15 @@ function schedules(value: unknown, place: string, nextRule: (name: unknown, plac
   }
   const enabled = booleanOption(value.enabled, `${place}.enabled`);
   const input = scheduleInput(value.input, `${place}.input`);
+  const timezone = timezoneOption(value.timezone, `${place}.timezone`);
+  const overlap = overlapOption(value.overlap, `${place}.overlap`);
   return (rates as string[]).map((expression) => ({
     rule: nextRule(value.name, place),
     expression,
     enabled,
     ...(input === undefined ? {} : { input }),
+    ...(timezone === undefined ? {} : { timezone }),
+    overlap,
   }));
 }
 
@@ -203,7 +209,23 @@ function eventBridgeSchedule(value: unknown, place: string, nextRule: (name: unk
     expression: value.schedule,
     enabled: booleanOption(value.enabled, `${place}.enabled`),
     ...(input === undefined ? {} : { input }),
+    overlap: overlapOption(value.overlap, `${place}.overlap`),
   };
+}
+
+/** An IANA time zone name, checked with `Intl` (what EventBridge Scheduler's ScheduleExpressionTimezone takes). */
+function timezoneOption(raw: unknown, place: string): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!isTimeZone(raw)) throw new ConfigError(`${place}: ${JSON.stringify(raw)} is not an IANA time zone name (such as 'Europe/Berlin')`);
+  return raw;
+}
+
+function overlapOption(raw: unknown, place: string): OverlapPolicy {
+  if (raw === undefined) return DEFAULT_OVERLAP;
+  if (typeof raw !== 'string' || !(OVERLAP_POLICIES as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${place}: ${JSON.stringify(raw)} is not one of ${OVERLAP_POLICIES.join(', ')}`);
+  }
+  return raw as OverlapPolicy;
 }
 
 /**

@@ -71,13 +71,14 @@ export const SQS_EVENT_KEYS: KeyCatalog = {
 };
 
 export const SCHEDULE_EVENT_KEYS: KeyCatalog = {
-  used: ['rate', 'enabled', 'input', 'name', 'description'],
-  framework: ['inputPath', 'inputTransformer', 'method', 'roleArn', 'groupName', 'timezone'],
-  unsupported: 'Sluice runs EventBridge rules in UTC with the declared input, on both runtimes',
+  // `overlap` is Sluice's own (the plugin registers it with the framework's schema).
+  used: ['rate', 'enabled', 'input', 'name', 'description', 'timezone', 'overlap'],
+  framework: ['inputPath', 'inputTransformer', 'method', 'roleArn', 'groupName'],
+  unsupported: 'Sluice deploys EventBridge rules (UTC) or, with a timezone or at(), EventBridge Scheduler schedules itself, with the declared input, on both runtimes',
 };
 
 export const EVENT_BRIDGE_EVENT_KEYS: KeyCatalog = {
-  used: ['schedule', 'enabled', 'input', 'name', 'description'],
+  used: ['schedule', 'enabled', 'input', 'name', 'description', 'overlap'],
   framework: ['eventBus', 'pattern', 'inputPath', 'inputTransformer', 'retryPolicy', 'deadLetterQueueArn'],
   unsupported: 'only scheduled rules on the default bus, with the declared input and Lambda\'s default retries, run on both runtimes',
 };

@@ -55,6 +55,10 @@ export const SLUICE_LOGICAL_IDS = {
   taskQueue: (functionName: string) => `Sluice${normalizedFunctionName(functionName)}TaskQueue`,
   taskDeadLetterQueue: (functionName: string) => `Sluice${normalizedFunctionName(functionName)}TaskDlq`,
   role: (functionName: string) => `Sluice${normalizedFunctionName(functionName)}Role`,
+  /** The role EventBridge Scheduler assumes to invoke the function (its schedules with a time zone or `at()`). */
+  schedulerRole: (functionName: string) => `Sluice${normalizedFunctionName(functionName)}SchedulerRole`,
+  /** The n-th (1-based) EventBridge Scheduler schedule of the function. */
+  schedulerSchedule: (functionName: string, n: number) => `Sluice${normalizedFunctionName(functionName)}Schedule${n}`,
 } as const;
 
 /** Key of the platform API function under `functions` (AWS only). */

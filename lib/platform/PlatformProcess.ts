@@ -1,4 +1,4 @@
-import type { ProcessManifest } from '../config/ServiceManifest.js';
+import type { ProcessManifest, ScheduleManifest } from '../config/ServiceManifest.js';
 import type { SubmittableProcess } from '../core/runner/submitTask.js';
 
 /**
@@ -7,6 +7,8 @@ import type { SubmittableProcess } from '../core/runner/submitTask.js';
  * they are accepted); on AWS the platform function has only the catalog and
  * the worker validates.
  */
-export interface PlatformProcess extends SubmittableProcess, Pick<ProcessManifest, 'http' | 'queues' | 'schedules' | 'timeoutSeconds'> {
+export interface PlatformProcess extends SubmittableProcess, Pick<ProcessManifest, 'http' | 'queues' | 'timeoutSeconds'> {
   description?: string;
+  /** What `GET /sluice/processes` shows of each schedule (the AWS catalog carries no more). */
+  schedules: Array<Pick<ScheduleManifest, 'rule' | 'expression' | 'enabled'>>;
 }

@@ -13,9 +13,11 @@ const MAX_DATE_MS = 8.64e15;
  * singular when the value is 1 and in the plural otherwise (`rate(1 hours)`
  * and `rate(5 hour)` are invalid). The rule fires every interval counted
  * from its creation: at anchor + k * interval for k >= 1 (creation itself is
- * not a fire time).
+ * not a fire time). With `firesAtAnchor` (a Scheduler schedule's `startAt`,
+ * "the first occurrence of the schedule"), k starts at 0. Daylight saving
+ * time never moves a rate: `rate(1 day)` is 24 hours (Scheduler User Guide).
  */
-export function createRateSchedule(expression: string, body: string, anchorMs: number, reject: Reject): Schedule {
+export function createRateSchedule(expression: string, body: string, anchorMs: number, reject: Reject, firesAtAnchor = false): Schedule {
   const tokens = body.trim().split(/\s+/).filter((token) => token !== '');
   if (tokens.length !== 2) reject(`rate needs a value and a unit, as in 'rate(5 minutes)'; got ${tokens.length} part(s)`);
   const [valueText = '', unitText = ''] = tokens;
@@ -33,6 +35,7 @@ export function createRateSchedule(expression: string, body: string, anchorMs: n
     kind: 'rate',
     nextAfter(afterMs) {
       assertInstant(afterMs);
+      if (firesAtAnchor && afterMs < anchorMs) return anchorMs;
       const periods = Math.max(1, Math.floor((afterMs - anchorMs) / intervalMs) + 1);
       const next = anchorMs + periods * intervalMs;
       // Past the last instant a Date can hold there is no next fire time to report.

@@ -8,7 +8,8 @@ import { queueFromArn, type CloudFormationScope } from '../config/cloudFormation
 import type { ExpandedDeclarations, ExpandedProcess } from '../config/expandSluiceDeclarations.js';
 import type { CloudFormationResource, FunctionConfig } from '../config/serverlessConfig.js';
 import type { ProcessManifest, ScheduleManifest, ServiceManifest } from '../config/ServiceManifest.js';
-import { kvTableName, PLATFORM_FUNCTION, SLUICE_LOGICAL_IDS, taskTableName, VISIBILITY_TIMEOUT_FACTOR } from '../config/sluiceNames.js';
+import { kvTableName, normalizedFunctionName, PLATFORM_FUNCTION, SLUICE_LOGICAL_IDS, taskTableName, VISIBILITY_TIMEOUT_FACTOR } from '../config/sluiceNames.js';
+import { DEFAULT_OVERLAP } from '../core/schedule/scheduleOverlap.js';
 import { isPlainObject } from '../config/VariableResolver.js';
 import { ConfigError } from '../core/errors.js';
 import { lambdaRole, logGroupArn, uniqueResources, VPC_ACCESS_POLICY_ARN, type PolicyStatement } from './awsIam.js';
@@ -130,7 +131,12 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     const deployedName = typeof fn.name === 'string' ? fn.name : `${service}-${stage}-${process.name}`;
     const consumedArns: unknown[] = [];
 
-    fn.events = rewriteEvents(fn.events ?? [], process, consumedArns);
+    const onScheduler: ScheduleManifest[] = [];
+    fn.events = rewriteEvents(fn.events ?? [], process, consumedArns, onScheduler);
+    addSchedulerSchedules(process.name, onScheduler, add);
+    for (const schedule of process.schedules.filter((candidate) => candidate.overlap === 'buffer_one')) {
+      warnings.push(`functions.${process.name}: schedule '${schedule.rule}' has overlap buffer_one, which only the embedded runtime implements; on AWS such a firing is skipped (and recorded)`);
+    }
     for (const arn of consumedArns) {
       const queue = queueFromArn(arn, scope);
       const spec = queue.kind === 'declared' ? manifest.queues.find((candidate) => candidate.name === queue.name) : undefined;
@@ -247,7 +253,7 @@ function retainedResource(resource: CloudFormationResource): CloudFormationResou
  * eventBridge events) become one `schedule` event per expression with an
  * input transformer. Collects the ARNs of consumed queues.
  */
-function rewriteEvents(events: readonly unknown[], process: ProcessManifest, consumedArns: unknown[]): unknown[] {
+function rewriteEvents(events: readonly unknown[], process: ProcessManifest, consumedArns: unknown[], onScheduler: ScheduleManifest[]): unknown[] {
   const out: unknown[] = [];
   let scheduleIndex = 0;
   for (const event of events) {
@@ -272,6 +278,10 @@ function rewriteEvents(events: readonly unknown[], process: ProcessManifest, con
     for (let i = 0; i < count; i += 1) {
       const schedule = process.schedules[scheduleIndex] as ScheduleManifest;
       scheduleIndex += 1;
+      if (runsOnScheduler(schedule)) {
+        onScheduler.push(schedule);
+        continue;
+      }
       out.push({
         schedule: {
           rate: [schedule.expression],
@@ -287,15 +297,86 @@ function rewriteEvents(events: readonly unknown[], process: ProcessManifest, con
 }
 
 /**
- * `{"sluiceSchedule":{"rule":"<rule>","time":<time>,"input":<input>}}`, where
- * EventBridge replaces `<time>` with the event time (as a JSON string).
- * `<` and `>` inside the input are written as JSON escapes so EventBridge
- * cannot mistake them for placeholders.
+ * Whether a schedule is deployed as an EventBridge Scheduler schedule: a
+ * time zone or an `at()` (EventBridge rules have neither; Scheduler has both
+ * natively, with the daylight-saving rules the embedded runtime follows).
  */
-export function scheduleInputTemplate(schedule: ScheduleManifest, functionName: string): string {
+export function runsOnScheduler(schedule: ScheduleManifest): boolean {
+  return schedule.timezone !== undefined || schedule.expression.trim().startsWith('at(');
+}
+
+/**
+ * One `AWS::Scheduler::Schedule` per schedule that {@link runsOnScheduler},
+ * targeting the function with the input the handler reads (the firing's
+ * time from `<aws.scheduler.scheduled-time>`), no flexible window (fire at
+ * the minute, as a rule does), and one role per function that Scheduler
+ * assumes (only from this account) with `lambda:InvokeFunction` on exactly
+ * this function. Names are left to CloudFormation: Scheduler names are unique
+ * per schedule group, and the default group is shared by every stack and
+ * stage (the rule name travels in the input).
+ */
+function addSchedulerSchedules(functionName: string, schedules: readonly ScheduleManifest[], add: (logicalId: string, resource: CloudFormationResource) => void): void {
+  if (schedules.length === 0) return;
+  const functionArn = { 'Fn::GetAtt': [`${normalizedFunctionName(functionName)}LambdaFunction`, 'Arn'] };
+  const roleId = SLUICE_LOGICAL_IDS.schedulerRole(functionName);
+  add(roleId, {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            // Confused-deputy protection: only schedules of this account.
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: 'invoke-function',
+          PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [functionArn] }] },
+        },
+      ],
+    },
+  });
+  schedules.forEach((schedule, index) => {
+    add(SLUICE_LOGICAL_IDS.schedulerSchedule(functionName, index + 1), {
+      Type: 'AWS::Scheduler::Schedule',
+      Properties: {
+        Description: `Sluice schedule '${schedule.rule}' of ${functionName}`,
+        ScheduleExpression: schedule.expression,
+        ...(schedule.timezone !== undefined ? { ScheduleExpressionTimezone: schedule.timezone } : {}),
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: schedule.enabled ? 'ENABLED' : 'DISABLED',
+        Target: {
+          Arn: functionArn,
+          RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
+          Input: scheduleInputTemplate(schedule, functionName, SCHEDULER_TIME),
+        },
+      },
+    });
+  });
+}
+
+/** EventBridge Scheduler's context attribute for the firing's scheduled time (ISO-8601, UTC), quoted into JSON. */
+const SCHEDULER_TIME = '"<aws.scheduler.scheduled-time>"';
+
+/**
+ * `{"sluiceSchedule":{"rule":"<rule>","time":<time>,"input":<input>,"overlap":"<policy>"}}`,
+ * where EventBridge replaces `<time>` with the event time (as a JSON string)
+ * or, for a Scheduler schedule, `time` is `"<aws.scheduler.scheduled-time>"`.
+ * `overlap` is left out for the default (`skip`). `<` and `>` inside the
+ * input are written as JSON escapes so neither service can mistake them for
+ * placeholders.
+ */
+export function scheduleInputTemplate(schedule: ScheduleManifest, functionName: string, time = '<time>'): string {
   const escape = (json: string): string => json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
   const input = schedule.input === undefined ? '' : `,"input":${escape(JSON.stringify(schedule.input))}`;
-  const template = `{"sluiceSchedule":{"rule":${escape(JSON.stringify(schedule.rule))},"time":<time>${input}}}`;
+  const overlap = schedule.overlap === DEFAULT_OVERLAP ? '' : `,"overlap":${JSON.stringify(schedule.overlap)}`;
+  const template = `{"sluiceSchedule":{"rule":${escape(JSON.stringify(schedule.rule))},"time":${time}${input}${overlap}}}`;
   if (template.length > INPUT_TEMPLATE_LIMIT) {
     throw new ConfigError(
       `functions.${functionName}: the input of schedule '${schedule.rule}' is too large: EventBridge allows ${INPUT_TEMPLATE_LIMIT} characters for the input template`,

@@ -39,6 +39,12 @@ class SluicePlugin {
     serverless.configSchemaHandler.defineFunctionProperties('aws', {
       properties: { sluice: schemas.functionSluice },
     });
+    // `overlap` is Sluice's own schedule key (what a firing does while the previous task runs).
+    for (const event of ['schedule', 'eventBridge']) {
+      serverless.configSchemaHandler.defineFunctionEventProperties('aws', event, {
+        properties: { overlap: { enum: ['skip', 'buffer_one', 'allow'] } },
+      });
+    }
     serverless.configSchemaHandler.defineCustomProperties({
       properties: { sluice: schemas.customSluice },
     });

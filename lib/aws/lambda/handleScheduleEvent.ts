@@ -6,6 +6,7 @@ import { scheduledDelivery } from '../../core/runner/scheduledDelivery.js';
 import type { TaskRunner } from '../../core/runner/TaskRunner.js';
 import type { TaskStatus } from '../../core/task/TaskRecord.js';
 import type { ScheduleFiring } from './processEvent.js';
+import type { DynamoScheduleOverlap } from '../DynamoScheduleOverlap.js';
 
 export interface ScheduleEventContext {
   runner: TaskRunner;
@@ -13,15 +14,20 @@ export interface ScheduleEventContext {
   clock: Clock;
   /** Absolute epoch ms by which Lambda stops the invocation. */
   deadlineMs: number;
+  /** Enforces the rule's overlap policy (`allow` never asks it). */
+  overlap: DynamoScheduleOverlap;
 }
 
 /** What a schedule invocation returns (Lambda keeps it for async invocations' destinations). */
-export interface ScheduleSummary {
-  taskId: string;
-  status: TaskStatus;
-  /** False when this firing's task had already finished and nothing ran. */
-  ran: boolean;
-}
+export type ScheduleSummary =
+  | {
+      taskId: string;
+      status: TaskStatus;
+      /** False when this firing's task had already finished and nothing ran. */
+      ran: boolean;
+    }
+  /** The overlap policy dropped the firing: no task was created. */
+  | { taskId: string; skipped: string; ran: false };
 
 /** Thrown so that Lambda retries the asynchronous invocation. */
 export class ScheduledTaskRetryError extends SluiceError {
@@ -39,12 +45,24 @@ export class ScheduledTaskRetryError extends SluiceError {
  * - `retry`: throws, and Lambda invokes again; the stored attempt count makes
  *   the next one attempt n+1;
  * - `ack` / `dead-letter`: returns a summary; the task is final.
+ *
+ * Before that, unless the rule's `overlap` is `allow`, the firing passes the
+ * overlap policy ({@link DynamoScheduleOverlap}: Scheduler and EventBridge
+ * rules have none): dropped, it logs a line, is recorded on the rule's
+ * pointer item, and returns `{ skipped }` without creating a task.
  */
 export async function handleScheduleEvent(firing: ScheduleFiring, ctx: ScheduleEventContext): Promise<ScheduleSummary> {
   // Lambda does not tell an async invocation which retry it is: the stored attempts do.
   const delivery = scheduledDelivery(ctx.process.name, { rule: firing.rule, scheduledTimeMs: Date.parse(firing.time), input: firing.input }, ctx.clock.now(), ctx.deadlineMs);
   const { taskId } = delivery;
   const scheduledTime = (delivery.trigger as { scheduledTime: string }).scheduledTime;
+  if (firing.overlap !== 'allow') {
+    const admission = await ctx.overlap.admit(ctx.process.name, firing.rule, firing.overlap, taskId, Date.parse(scheduledTime), ctx.clock.now());
+    if (!admission.admitted) {
+      console.warn(`schedule '${firing.rule}' of '${ctx.process.name}': firing due ${scheduledTime} skipped (overlap ${firing.overlap}): ${admission.reason}`);
+      return { taskId, skipped: admission.reason, ran: false };
+    }
+  }
   const { decision, record, ran } = await ctx.runner.deliver(ctx.process, delivery);
   switch (decision) {
     case 'retry':

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { MalformedInputError } from '../../core/errors.js';
 import { issuesOf, summarizeIssues } from '../../core/validationIssues.js';
+import { DEFAULT_OVERLAP, OVERLAP_POLICIES, type OverlapPolicy } from '../../core/schedule/scheduleOverlap.js';
 
 /**
  * The three kinds of event a process function is invoked with, as Lambda
@@ -48,12 +49,18 @@ export const sqsRecordSchema = z.object({
 });
 export type SqsRecord = z.infer<typeof sqsRecordSchema>;
 
-/** What the Sluice plugin's input transformer makes of every schedule (see `scheduleInputTemplate`). */
+/**
+ * What the Sluice plugin's input transformer (EventBridge rules) or Scheduler
+ * input (schedules with a time zone or `at()`, time from
+ * `<aws.scheduler.scheduled-time>`) makes of every schedule (see
+ * `scheduleInputTemplate`). `overlap` is absent for the default, `skip`.
+ */
 const sluiceScheduleSchema = z.object({
   sluiceSchedule: z.object({
     rule: z.string().min(1).max(64),
     time: z.iso.datetime({ offset: true }),
     input: z.unknown().optional(),
+    overlap: z.enum(OVERLAP_POLICIES).optional(),
   }),
 });
 
@@ -71,6 +78,8 @@ export interface ScheduleFiring {
   /** When EventBridge fired it, as it says (ISO-8601). */
   time: string;
   input: unknown;
+  /** The rule's overlap policy. */
+  overlap: OverlapPolicy;
 }
 
 export type ProcessEvent =
@@ -97,13 +106,14 @@ export function classifyProcessEvent(event: unknown): ProcessEvent {
     }
     if ('sluiceSchedule' in event) {
       const { sluiceSchedule } = parse(sluiceScheduleSchema, event, 'Sluice schedule event');
-      return { kind: 'schedule', firing: { rule: sluiceSchedule.rule, time: sluiceSchedule.time, input: sluiceSchedule.input } };
+      const { rule, time, input, overlap = DEFAULT_OVERLAP } = sluiceSchedule;
+      return { kind: 'schedule', firing: { rule, time, input, overlap } };
     }
     if (event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event') {
       const scheduled = parse(scheduledEventSchema, event, 'EventBridge Scheduled Event');
       // arn:aws:events:<region>:<account>:rule/<name>; the last segment is the rule's name.
       const rule = scheduled.resources[0]!.split('/').at(-1)!;
-      return { kind: 'schedule', firing: { rule, time: scheduled.time, input: undefined } };
+      return { kind: 'schedule', firing: { rule, time: scheduled.time, input: undefined, overlap: DEFAULT_OVERLAP } };
     }
   }
   const shape = isObject(event) ? `an object with keys ${Object.keys(event).slice(0, 10).join(', ') || '(none)'}` : typeof event;

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoScheduleOverlap } from '../DynamoScheduleOverlap.js';
 import type { Context } from 'aws-lambda';
 import { ConfigError, assertNever } from '../../core/errors.js';
 import { type Clock } from '../../core/ports/Clock.js';
@@ -78,6 +79,7 @@ export function createProcessHandler(definition: ProcessDefinition, deps: Proces
     executor: new InProcessTaskExecutor(clock, deps.serviceRoot, deps.agents, keyValueStoreOf(config, dynamo, clock)),
   });
   const target: RunnableProcess = { name: config.process, definition, timeoutMs: config.timeoutSeconds * 1000 };
+  const overlap = new DynamoScheduleOverlap({ client: dynamo, tableName: config.taskTable, statusOf: async (taskId) => (await store.get(taskId))?.status, inFlightMs: target.timeoutMs });
 
   return async (event, context) => {
     const deadlineMs = clock.now() + context.getRemainingTimeInMillis();
@@ -88,7 +90,7 @@ export function createProcessHandler(definition: ProcessDefinition, deps: Proces
       case 'sqs':
         return handleSqsBatch(parsed.records, { runner, process: target, maxReceiveCounts: config.maxReceiveCounts, deadlineMs, lambdaContext: context });
       case 'schedule':
-        return handleScheduleEvent(parsed.firing, { runner, process: target, clock, deadlineMs });
+        return handleScheduleEvent(parsed.firing, { runner, process: target, clock, deadlineMs, overlap });
       default:
         return assertNever(parsed, 'process event');
     }

@@ -17,7 +17,7 @@ import { answerClientError } from '../http/answerClientError.js';
 import { createHttpListener } from '../http/createHttpListener.js';
 import { openEmbeddedStorage, type EmbeddedStorage } from '../sqlite/EmbeddedStorage.js';
 import { QueueConsumer } from '../workers/QueueConsumer.js';
-import { ScheduleRunner, type ScheduledRule } from '../workers/ScheduleRunner.js';
+import { ScheduleRunner, staticRuleId, type ScheduledRule } from '../workers/ScheduleRunner.js';
 import { applyProcessEnvironment } from './applyProcessEnvironment.js';
 import { loadProcesses, type LoadedProcess } from './loadProcesses.js';
 import { resolveApiToken } from './resolveApiToken.js';
@@ -282,7 +282,7 @@ export class EmbeddedRuntime {
         },
         clock,
         log,
-        { state: storage.schedules, catchUp: manifest.settings.scheduleCatchUp ?? 'latest' },
+        { state: storage.schedules, catchUp: manifest.settings.scheduleCatchUp ?? 'latest', lookupTask: (taskId) => storage.tasks.get(taskId) },
       );
       const longestTimeout = Math.max(...processes.map((p) => p.manifest.timeoutSeconds), 1) * 1000;
       runtime = new EmbeddedRuntime(manifest, processes, storage, listener, apiToken, consumers, scheduler, slots, executor, agents, kv, stopping, {
@@ -317,7 +317,12 @@ export class EmbeddedRuntime {
 
   /** Upcoming schedule times, for the start-up banner. */
   upcomingSchedules() {
-    return this.scheduler.upcoming();
+    return this.scheduler.nextDueTimes();
+  }
+
+  /** The schedule runner, whose run-time API (`add`, `remove`, `pause`, `upcoming`, `skipped`) the trigger registry drives. */
+  get schedules(): ScheduleRunner {
+    return this.scheduler;
   }
 
   /**
@@ -411,7 +416,8 @@ function parseSchedules(processes: readonly LoadedProcess[], anchorMs: number): 
   return processes.flatMap((p) =>
     p.manifest.schedules.map((manifest) => {
       try {
-        return { process: p.manifest.name, manifest, schedule: parseScheduleExpression(manifest.expression, { rateAnchorMs: anchorMs }) };
+        const options = { rateAnchorMs: anchorMs, ...(manifest.timezone === undefined ? {} : { timezone: manifest.timezone }) };
+        return { id: staticRuleId(p.manifest.name, manifest.rule), process: p.manifest.name, manifest, schedule: parseScheduleExpression(manifest.expression, options) };
       } catch (error) {
         throw new ConfigError(`function '${p.manifest.name}': invalid schedule '${manifest.expression}': ${(error as Error).message}`, { cause: error });
       }

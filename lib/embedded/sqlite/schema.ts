@@ -116,6 +116,26 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 4,
+    description: 'schedule overlap: last fired firing per rule, bounded log of skipped firings',
+    // `last_fired_ms`: the due time of the rule's latest dispatched firing, whose
+    // task the overlap policy looks at (its id derives from rule and due time).
+    // `schedule_skips`: firings an overlap policy dropped, newest kept (the
+    // runner trims each rule's log to a fixed length).
+    sql: `
+      ALTER TABLE schedule_rules ADD COLUMN last_fired_ms INTEGER;
+      CREATE TABLE schedule_skips (
+        seq         INTEGER PRIMARY KEY,
+        process     TEXT NOT NULL,
+        rule        TEXT NOT NULL,
+        due_ms      INTEGER NOT NULL,
+        recorded_ms INTEGER NOT NULL,
+        reason      TEXT NOT NULL
+      );
+      CREATE INDEX schedule_skips_by_rule ON schedule_skips (process, rule, seq);
+    `,
+  },
+  {
     version: 5,
     description: 'trigger registry: runtime triggers, static triggers\' state, audit log',
     // A record row per trigger (runtime ones, and static ones once paused or

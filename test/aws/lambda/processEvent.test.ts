@@ -61,11 +61,16 @@ describe('classifyProcessEvent', () => {
   it('reads both forms of a schedule firing', () => {
     expect(classifyProcessEvent(fixture('sluice-schedule.json'))).toEqual({
       kind: 'schedule',
-      firing: { rule: 'sales-rollup-schedule-1', time: '2026-11-27T02:00:00Z', input: { day: '2026-11-25' } },
+      firing: { rule: 'sales-rollup-schedule-1', time: '2026-11-27T02:00:00Z', input: { day: '2026-11-25' }, overlap: 'skip' },
+    });
+    // What the plugin's EventBridge Scheduler schedule sends once Scheduler has put in the scheduled time.
+    expect(classifyProcessEvent({ sluiceSchedule: { rule: 'berlin-schedule-1', time: '2026-03-30T00:30:00Z', overlap: 'allow' } })).toEqual({
+      kind: 'schedule',
+      firing: { rule: 'berlin-schedule-1', time: '2026-03-30T00:30:00Z', input: undefined, overlap: 'allow' },
     });
     expect(classifyProcessEvent(fixture('eventbridge-scheduled-event.json'))).toEqual({
       kind: 'schedule',
-      firing: { rule: 'nightly-rollup', time: '2026-11-27T02:00:00Z', input: undefined },
+      firing: { rule: 'nightly-rollup', time: '2026-11-27T02:00:00Z', input: undefined, overlap: 'skip' },
     });
   });
 

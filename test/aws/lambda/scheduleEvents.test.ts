@@ -11,6 +11,9 @@ import { scheduleTaskId } from '../../../lib/core/task/taskIds.js';
 import { defineProcess } from '../../../lib/index.js';
 import { lambdaContext, scheduledEvent, sluiceScheduleEvent } from './lambdaEvents.js';
 import { createLambdaStack, type LambdaStack } from './lambdaStack.js';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoScheduleOverlap } from '../../../lib/aws/DynamoScheduleOverlap.js';
+import { eventually } from '../../helpers/time.js';
 
 const runs: string[] = [];
 
@@ -34,14 +37,31 @@ const rollup = defineProcess({
 
 let stack: LambdaStack;
 let handler: LambdaHandler;
+let slowHandler: LambdaHandler;
+
+/** A slow task: its logic waits until the test opens the gate. */
+let openGate: () => void = () => {};
+let gate = Promise.resolve();
+const slow = defineProcess({
+  name: 'slow',
+  logics: [{ name: 'wait', run: () => gate }],
+  aggregator: { name: 'done', run: () => ({ ok: true }) },
+});
+const closeGate = () => {
+  gate = new Promise<void>((resolve) => (openGate = resolve));
+};
 
 beforeAll(async () => {
   stack = await createLambdaStack({
-    processes: [{ name: 'rollup', timeoutSeconds: 10, schedules: [{ rule: 'rollup-schedule-1', expression: 'cron(0 2 * * ? *)', enabled: true }] }],
+    processes: [
+      { name: 'rollup', timeoutSeconds: 10, schedules: [{ rule: 'rollup-schedule-1', expression: 'cron(0 2 * * ? *)', enabled: true, overlap: 'skip' }] },
+      { name: 'slow', timeoutSeconds: 60, schedules: [{ rule: 'slow-schedule-1', expression: 'rate(1 minute)', enabled: true, overlap: 'skip' }] },
+    ],
     maxReceiveCount: 5,
     visibilityTimeoutSeconds: 60,
   });
   handler = stack.processHandler(rollup.definition);
+  slowHandler = stack.processHandler(slow.definition);
 });
 afterAll(async () => {
   await stack?.destroy();
@@ -49,13 +69,14 @@ afterAll(async () => {
 beforeEach(() => stack.counter.reset());
 
 describe('scheduled tasks', () => {
-  it("stores one task per firing of the plugin's schedule event, with one GetItem and one PutItem", async () => {
+  it("stores one task per firing of the plugin's schedule event: the overlap pointer's GetItem and PutItem, the task's GetItem and PutItem", async () => {
     const summary = (await handler(sluiceScheduleEvent('rollup-schedule-1', '2026-11-27T02:00:00Z', { day: '2026-11-26' }), lambdaContext())) as ScheduleSummary;
 
     // The id the embedded runtime gives the same firing (its times carry milliseconds).
     const taskId = scheduleTaskId('rollup', 'rollup-schedule-1', '2026-11-27T02:00:00.000Z');
     expect(summary).toEqual({ taskId, status: 'succeeded', ran: true });
-    expect(stack.counter.snapshot().requests).toEqual({ 'DynamoDB.GetItem': 1, 'DynamoDB.PutItem': 1 });
+    // The default overlap policy (skip) reads and claims the rule's pointer item; there is no previous task to read yet.
+    expect(stack.counter.snapshot().requests).toEqual({ 'DynamoDB.GetItem': 2, 'DynamoDB.PutItem': 2 });
     const stored = await stack.store.get(taskId);
     expect(stored).toMatchObject({
       process: 'rollup',
@@ -102,11 +123,70 @@ describe('scheduled tasks', () => {
 
   it('fails a firing whose input the schema rejects without retrying it', async () => {
     const summary = (await handler(sluiceScheduleEvent('rollup-schedule-1', '2026-11-30T02:00:00Z', { day: 7 }), lambdaContext())) as ScheduleSummary;
-    expect(summary.status).toBe('failed');
+    expect(summary).toMatchObject({ status: 'failed' });
     expect(await stack.store.get(summary.taskId)).toMatchObject({ error: { kind: 'validation' } });
   });
 
   it('rejects a schedule event without a usable time', async () => {
     await expect(handler({ sluiceSchedule: { rule: 'rollup-schedule-1', time: 'yesterday' } }, lambdaContext())).rejects.toThrow(/malformed Sluice schedule event/);
+  });
+});
+
+describe('overlap on AWS (the rule\'s pointer item in the task table)', () => {
+  const firing = (time: string, overlap?: string) => {
+    const event = sluiceScheduleEvent('slow-schedule-1', time) as { sluiceSchedule: Record<string, unknown> };
+    if (overlap) event.sluiceSchedule.overlap = overlap;
+    return event;
+  };
+  const overlapOf = () =>
+    new DynamoScheduleOverlap({ client: stack.dynamo, tableName: stack.tableName, statusOf: async (id) => (await stack.store.get(id))?.status, inFlightMs: 60_000 });
+
+  it('skip: a firing while the previous task runs creates no task, is logged and recorded on the pointer; the next one after it finished runs', async () => {
+    closeGate();
+    const first = slowHandler(firing('2026-12-01T10:00:00Z'), lambdaContext());
+    // The first firing is admitted (pointer written) before its task runs; its record is written when it ends.
+    const firstId = scheduleTaskId('slow', 'slow-schedule-1', '2026-12-01T10:00:00.000Z');
+    await eventually(
+      async () => {
+        const { Item } = await stack.dynamo.send(new GetItemCommand({ TableName: stack.tableName, Key: { pk: { S: 'schedule#slow#slow-schedule-1' } }, ConsistentRead: true }));
+        return Item?.lastTaskId?.S === firstId;
+      },
+      { what: 'the first firing admitted' },
+    );
+    const second = (await slowHandler(firing('2026-12-01T10:01:00Z'), lambdaContext())) as ScheduleSummary;
+    const secondId = scheduleTaskId('slow', 'slow-schedule-1', '2026-12-01T10:01:00.000Z');
+    expect(second).toEqual({ taskId: secondId, skipped: expect.stringMatching(/^the previous task [\w-]{30} is still running$/), ran: false });
+    expect(await stack.store.get(secondId)).toBeUndefined();
+    openGate();
+    expect(await first).toMatchObject({ status: 'succeeded', ran: true });
+
+    const third = (await slowHandler(firing('2026-12-01T10:02:00Z'), lambdaContext())) as ScheduleSummary;
+    expect(third).toMatchObject({ status: 'succeeded', ran: true });
+    const skipped = await overlapOf().skipped('slow', 'slow-schedule-1');
+    expect(skipped).toEqual([{ due: '2026-12-01T10:01:00.000Z', at: expect.any(String), reason: second.ran ? '' : (second as { skipped: string }).skipped }]);
+  });
+
+  it('allow: fires while the previous task runs, without touching the pointer', async () => {
+    closeGate();
+    const first = slowHandler(firing('2026-12-02T10:00:00Z', 'allow'), lambdaContext());
+    stack.counter.reset();
+    openGate();
+    const second = (await slowHandler(firing('2026-12-02T10:01:00Z', 'allow'), lambdaContext())) as ScheduleSummary;
+    expect(second).toMatchObject({ status: 'succeeded', ran: true });
+    await first;
+    // Each task's one final write, and no write of the pointer.
+    expect(stack.counter.snapshot().requests['DynamoDB.PutItem']).toBe(2);
+  });
+
+  it('two concurrent firings of one rule: the conditional write lets exactly one through', async () => {
+    closeGate();
+    const overlap = overlapOf();
+    const results = await Promise.all(
+      ['2026-12-03T10:00:00Z', '2026-12-03T10:01:00Z', '2026-12-03T10:02:00Z'].map((time) =>
+        overlap.admit('slow', 'race-rule', 'skip', scheduleTaskId('slow', 'race-rule', new Date(time).toISOString()), Date.parse(time), Date.now()),
+      ),
+    );
+    openGate();
+    expect(results.filter((r) => r.admitted)).toHaveLength(1);
   });
 });

@@ -154,7 +154,7 @@ describe('the CloudFormation template', () => {
       expect(getAtt(target.Arn)).toBe(lambdaOf(s.process)[0]);
       // What EventBridge will send, rendered as it renders it: the handler must understand it.
       const event = JSON.parse(target.InputTransformer.InputTemplate.replace('<time>', JSON.stringify('2026-11-27T02:00:00Z')));
-      expect(classifyProcessEvent(event)).toEqual({ kind: 'schedule', firing: { rule: s.rule, time: '2026-11-27T02:00:00Z', input: s.input } });
+      expect(classifyProcessEvent(event)).toEqual({ kind: 'schedule', firing: { rule: s.rule, time: '2026-11-27T02:00:00Z', input: s.input, overlap: s.overlap } });
     }
   });
 

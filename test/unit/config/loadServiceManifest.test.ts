@@ -55,10 +55,10 @@ describe('loadServiceManifest: the shop-etl fixture', () => {
     ]);
     expect(ordersSync.queues).toEqual([{ queue: 'shop-etl-prod-orders-sync', batchSize: 10, maximumBatchingWindow: 0, enabled: true }]);
     expect(ordersSync.schedules).toEqual([
-      { rule: 'orders-sync-schedule-1', expression: 'cron(0 2 * * ? *)', enabled: true },
-      { rule: 'orders-sync-schedule-2', expression: 'rate(5 minutes)', enabled: false },
-      { rule: 'orders-sync-schedule-3', expression: 'rate(1 hour)', enabled: false },
-      { rule: 'nightly-full-sync', expression: 'rate(1 day)', enabled: true, input: { full: true } },
+      { rule: 'orders-sync-schedule-1', expression: 'cron(0 2 * * ? *)', enabled: true, overlap: 'skip' },
+      { rule: 'orders-sync-schedule-2', expression: 'rate(5 minutes)', enabled: false, overlap: 'skip' },
+      { rule: 'orders-sync-schedule-3', expression: 'rate(1 hour)', enabled: false, overlap: 'skip' },
+      { rule: 'nightly-full-sync', expression: 'rate(1 day)', enabled: true, overlap: 'skip', input: { full: true } },
     ]);
 
     const clickstream = processNamed(manifest, 'clickstream');
@@ -73,7 +73,7 @@ describe('loadServiceManifest: the shop-etl fixture', () => {
       ['shop-etl-prod-legacy-ingest', 10],
     ]);
     expect(legacyIngest.schedules).toEqual([
-      { rule: 'legacy-ingest-schedule-1', expression: 'rate(10 minutes)', enabled: true, input: { source: 'eventbridge' } },
+      { rule: 'legacy-ingest-schedule-1', expression: 'rate(10 minutes)', enabled: true, overlap: 'skip', input: { source: 'eventbridge' } },
     ]);
 
     const webhook = processNamed(manifest, 'webhook');
@@ -309,16 +309,16 @@ describe('loadServiceManifest: events', () => {
       ),
     );
     expect(processNamed(manifest, 'a').schedules).toEqual([
-      { rule: 'a-schedule-1', expression: 'rate(1 hour)', enabled: true },
-      { rule: 'a-schedule-2', expression: 'cron(0 1 * * ? *)', enabled: true, input: { a: 1 } },
-      { rule: 'a-schedule-3', expression: 'rate(2 hours)', enabled: false },
-      { rule: 'a-schedule-4', expression: 'rate(3 hours)', enabled: false },
-      { rule: 'daily', expression: 'rate(1 day)', enabled: true, input: { body: { b: 2 } } },
+      { rule: 'a-schedule-1', expression: 'rate(1 hour)', enabled: true, overlap: 'skip' },
+      { rule: 'a-schedule-2', expression: 'cron(0 1 * * ? *)', enabled: true, overlap: 'skip', input: { a: 1 } },
+      { rule: 'a-schedule-3', expression: 'rate(2 hours)', enabled: false, overlap: 'skip' },
+      { rule: 'a-schedule-4', expression: 'rate(3 hours)', enabled: false, overlap: 'skip' },
+      { rule: 'daily', expression: 'rate(1 day)', enabled: true, overlap: 'skip', input: { body: { b: 2 } } },
     ]);
 
     expect(await loadError(fn('      - schedule: { rate: [rate(1 hour), rate(2 hours)], name: two }'))).toMatch(/name cannot be set with more than one rate/);
     expect(await loadError(fn("      - schedule: { rate: rate(1 hour), input: 'not json' }"))).toMatch(/input: a string input must be JSON text/);
-    expect(await loadError(fn('      - schedule: { rate: rate(1 hour), timezone: Europe/Paris }'))).toMatch(/'timezone' not supported/);
+    expect(await loadError(fn('      - schedule: { rate: rate(1 hour), timezone: Mars/Olympus }'))).toMatch(/timezone: "Mars\/Olympus" is not an IANA time zone/);
     expect(await loadError(fn('      - schedule: { rate: rate(1 hour), method: scheduler }'))).toMatch(/'method' not supported/);
     expect(await loadError(fn('      - schedule: { enabled: true }'))).toMatch(/rate: expected/);
   });

@@ -59,13 +59,27 @@ describe('misspelled keys are errors naming the key and the closest valid one', 
   });
 
   it('refuses event keys the framework knows but Sluice cannot honour on both runtimes, saying why', async () => {
-    expect(await loadError(fn("    events:\n      - schedule: { rate: 'cron(0 9 * * ? *)', timezone: Europe/Paris }"))).toContain(
-      "functions.a.events[0].schedule: 'timezone' not supported on Sluice processes: Sluice runs EventBridge rules in UTC",
+    expect(await loadError(fn("    events:\n      - schedule: { rate: 'cron(0 9 * * ? *)', method: scheduler }"))).toContain(
+      "functions.a.events[0].schedule: 'method' not supported on Sluice processes: Sluice deploys EventBridge rules (UTC) or, with a timezone or at(), EventBridge Scheduler schedules itself",
     );
     expect(await loadError(fn('    events:\n      - eventBridge: { schedule: rate(5 minutes), retryPolicy: { maximumRetryAttempts: 0 } }'))).toContain(
       "'retryPolicy' not supported on Sluice processes",
     );
     expect(await loadError(fn('    events:\n      - sns: my-topic'))).toContain("'sns' events are not supported on Sluice processes");
+  });
+
+  it('reads a schedule\'s timezone and overlap, and names the key of a wrong one', async () => {
+    const manifest = await load(fn("    events:\n      - schedule: { rate: 'cron(30 2 * * ? *)', timezone: Europe/Berlin, overlap: buffer_one }\n      - schedule: rate(5 minutes)"));
+    expect(manifest.processes[0]!.schedules).toEqual([
+      { rule: 'a-schedule-1', expression: 'cron(30 2 * * ? *)', enabled: true, timezone: 'Europe/Berlin', overlap: 'buffer_one' },
+      { rule: 'a-schedule-2', expression: 'rate(5 minutes)', enabled: true, overlap: 'skip' },
+    ]);
+    expect(await loadError(fn("    events:\n      - schedule: { rate: 'cron(0 9 * * ? *)', timezone: Europe/Pariss }"))).toContain(
+      'functions.a.events[0].schedule.timezone: "Europe/Pariss" is not an IANA time zone name',
+    );
+    expect(await loadError(fn("    events:\n      - schedule: { rate: 'cron(0 9 * * ? *)', overlap: queue }"))).toContain(
+      'functions.a.events[0].schedule.overlap: "queue" is not one of skip, buffer_one, allow',
+    );
   });
 
   it('accepts the framework function keys that only configure Lambda, and lists them for a warning (labels excepted)', async () => {

@@ -5,9 +5,9 @@ import { parseScheduleExpression } from '../../../lib/schedule/parseScheduleExpr
 
 /** [expression, a fragment the message must contain (names the part and the problem)]. */
 const invalid: ReadonlyArray<readonly [string, string]> = [
-  ['', "expected 'rate(value unit)' or 'cron("],
-  ['every 5 minutes', "expected 'rate(value unit)' or 'cron("],
-  ['cron 0 12 * * ? *', "expected 'rate(value unit)' or 'cron("],
+  ['', "expected 'rate(value unit)', 'cron("],
+  ['every 5 minutes', "expected 'rate(value unit)', 'cron("],
+  ['cron 0 12 * * ? *', "expected 'rate(value unit)', 'cron("],
   ['Rate(5 minutes)', "expected 'rate(value unit)'"],
   // The two day fields.
   ['cron(0 12 * * * *)', "one of day-of-month ('*') and day-of-week ('*') must be '?'"],

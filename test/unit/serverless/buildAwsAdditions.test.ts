@@ -114,15 +114,91 @@ describe('buildAwsAdditions', () => {
 
 describe('scheduleInputTemplate', () => {
   it('wraps the input with the rule and the <time> placeholder', () => {
-    const template = scheduleInputTemplate({ rule: 'r', expression: 'rate(1 hour)', enabled: true, input: { a: ['<x>'] } }, 'f');
+    const template = scheduleInputTemplate({ rule: 'r', expression: 'rate(1 hour)', enabled: true, overlap: 'skip', input: { a: ['<x>'] } }, 'f');
     expect(template).toBe('{"sluiceSchedule":{"rule":"r","time":<time>,"input":{"a":["\\u003cx\\u003e"]}}}');
     expect(JSON.parse(template.replace('<time>', '"t"'))).toEqual({ sluiceSchedule: { rule: 'r', time: 't', input: { a: ['<x>'] } } });
   });
 
   it('refuses an input over the EventBridge template limit', () => {
-    expect(() => scheduleInputTemplate({ rule: 'r', expression: 'rate(1 hour)', enabled: true, input: 'x'.repeat(9000) }, 'f')).toThrow(
+    expect(() => scheduleInputTemplate({ rule: 'r', expression: 'rate(1 hour)', enabled: true, overlap: 'skip', input: 'x'.repeat(9000) }, 'f')).toThrow(
       /functions.f: the input of schedule 'r' is too large/,
     );
+  });
+});
+
+describe('schedules with a time zone or at(): EventBridge Scheduler schedules', () => {
+  const events = [
+    { schedule: { rate: 'cron(30 2 * * ? *)', timezone: 'Europe/Berlin', input: { day: 'today' } } },
+    { schedule: { rate: 'at(2026-12-01T09:00:00)', overlap: 'allow', enabled: false } },
+    { schedule: 'rate(5 minutes)' },
+  ];
+
+  it('become AWS::Scheduler::Schedule resources (time zone, no flexible window, input the handler reads); the others stay EventBridge rules', () => {
+    const result = additions(service({ 'orders-sync': { handler, events } }));
+    const functionArn = { 'Fn::GetAtt': ['OrdersDashsyncLambdaFunction', 'Arn'] };
+    expect(result.resources.SluiceOrdersDashsyncSchedule1).toEqual({
+      Type: 'AWS::Scheduler::Schedule',
+      Properties: {
+        Description: "Sluice schedule 'orders-sync-schedule-1' of orders-sync",
+        ScheduleExpression: 'cron(30 2 * * ? *)',
+        ScheduleExpressionTimezone: 'Europe/Berlin',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: 'ENABLED',
+        Target: {
+          Arn: functionArn,
+          RoleArn: { 'Fn::GetAtt': ['SluiceOrdersDashsyncSchedulerRole', 'Arn'] },
+          Input: '{"sluiceSchedule":{"rule":"orders-sync-schedule-1","time":"<aws.scheduler.scheduled-time>","input":{"day":"today"}}}',
+        },
+      },
+    });
+    const at = result.resources.SluiceOrdersDashsyncSchedule2!.Properties as Record<string, any>;
+    expect(at.ScheduleExpression).toBe('at(2026-12-01T09:00:00)');
+    expect(at).not.toHaveProperty('ScheduleExpressionTimezone');
+    expect(at.State).toBe('DISABLED');
+    expect(at.Target.Input).toBe('{"sluiceSchedule":{"rule":"orders-sync-schedule-2","time":"<aws.scheduler.scheduled-time>","overlap":"allow"}}');
+    // Only the rate stays a framework schedule event (an EventBridge rule).
+    expect((result.functions['orders-sync']?.events ?? []).filter((event) => 'schedule' in (event as object))).toEqual([
+      { schedule: expect.objectContaining({ rate: ['rate(5 minutes)'], inputTransformer: expect.objectContaining({ inputTemplate: '{"sluiceSchedule":{"rule":"orders-sync-schedule-3","time":<time>}}' }) }) },
+    ]);
+  });
+
+  it('Scheduler\'s input, once Scheduler has put in the time, is what the handler reads', () => {
+    const result = additions(service({ a: { handler, events } }));
+    const input = ((result.resources.SluiceASchedule1!.Properties as Record<string, any>).Target.Input as string).replace('<aws.scheduler.scheduled-time>', '2026-03-30T00:30:00Z');
+    expect(JSON.parse(input)).toEqual({ sluiceSchedule: { rule: 'a-schedule-1', time: '2026-03-30T00:30:00Z', input: { day: 'today' } } });
+  });
+
+  it('gives Scheduler a role it alone (this account) assumes, allowed to invoke exactly this function', () => {
+    const result = additions(service({ a: { handler, events } }));
+    expect(result.resources.SluiceASchedulerRole).toEqual({
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: 'invoke-function',
+            PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [{ 'Fn::GetAtt': ['ALambdaFunction', 'Arn'] }] }] },
+          },
+        ],
+      },
+    });
+    // A function without such schedules gets no Scheduler role.
+    expect(additions(service({ b: { handler, events: [{ schedule: 'rate(5 minutes)' }] } })).resources).not.toHaveProperty('SluiceBSchedulerRole');
+  });
+
+  it('warns that buffer_one is embedded-only', () => {
+    const result = additions(service({ a: { handler, events: [{ schedule: { rate: 'rate(5 minutes)', overlap: 'buffer_one' } }] } }));
+    expect(result.warnings.join('\n')).toMatch(/schedule 'a-schedule-1' has overlap buffer_one, which only the embedded runtime implements/);
   });
 });
 

@@ -87,7 +87,7 @@ describe('readAwsConfig', () => {
         taskQueue: 'shop-dev-orders',
         http: [{ method: 'POST' as const, path: '/orders/{id}' }],
         queues: [{ queue: 'shop-dev-orders', batchSize: 10, enabled: true, maximumBatchingWindow: 0 }],
-        schedules: [{ rule: 'orders-schedule-1', expression: 'cron(0 2 * * ? *)', enabled: false, input: { big: true } }],
+        schedules: [{ rule: 'orders-schedule-1', expression: 'cron(0 2 * * ? *)', enabled: false, overlap: 'skip' as const, input: { big: true } }],
         subscriptions: [],
         environment: {},
         connections: [],
