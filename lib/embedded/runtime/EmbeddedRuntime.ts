@@ -30,7 +30,7 @@ import { kvDatabasePath, SqliteKeyValueStore } from '../sqlite/SqliteKeyValueSto
 import { SqliteTriggerRegistry } from '../sqlite/SqliteTriggerRegistry.js';
 import { TriggerService } from '../../core/triggers/TriggerService.js';
 import type { TriggerRecord } from '../../core/triggers/TriggerRecord.js';
-import { checkTriggerSpec, staticTriggersOf, TriggerEffects } from './EmbeddedTriggers.js';
+import { checkTriggerSpec, RegistrySchedules, staticTriggersOf, TriggerEffects } from './EmbeddedTriggers.js';
 import { ProcessRouteTable } from '../http/ProcessRouteTable.js';
 import { RouteAuthorizers } from '../http/RouteAuthorizers.js';
 import type { RouteTableRef, RouteTarget } from '../http/createHttpListener.js';
@@ -203,6 +203,32 @@ export class EmbeddedRuntime {
           log,
         });
       const byName = new Map(processes.map((p) => [p.manifest.name, p]));
+      const scheduler = new ScheduleRunner(
+        rules,
+        async (rule, scheduledTimeMs, catchUp) => {
+          const target = byName.get(rule.process)!;
+          const firing = { rule: rule.manifest.rule, scheduledTimeMs, input: rule.manifest.input, catchUp };
+          if (target.manifest.taskQueue) {
+            await dispatchScheduledTask(target.platform, firing, submitDeps);
+            return;
+          }
+          // No task queue (`sluice: { queue: false }`): run in process, as EventBridge
+          // invokes a Lambda, with up to 3 attempts; not durable across a crash.
+          const release = await slots.get(target.manifest.name)!.acquire();
+          try {
+            for (let attempt = 1; attempt <= SCHEDULE_MAX_ATTEMPTS; attempt++) {
+              const { decision } = await runner.deliver(target.runnable, scheduledDelivery(target.manifest.name, firing, clock.now()));
+              if (decision !== 'retry') break;
+            }
+          } finally {
+            release();
+          }
+        },
+        clock,
+        log,
+        { state: storage.schedules, catchUp: manifest.settings.scheduleCatchUp ?? 'latest', lookupTask: (taskId) => storage.tasks.get(taskId) },
+      );
+      const scheduleRules = new RegistrySchedules(scheduler, manifest, clock);
       const routed = new Map(processes.map((p) => [p.manifest.name, { process: p.runnable, routes: p.manifest.http, slots: slots.get(p.manifest.name)! }]));
       const routes: RouteTableRef = { current: new ProcessRouteTable<RouteTarget>([]) };
       const effects = new TriggerEffects({
@@ -211,7 +237,7 @@ export class EmbeddedRuntime {
         routes,
         subscribe: (subscribers) => storage.subscribe(subscribers, { retentionSeconds, maxChainDepth: manifest.settings.events.maxChainDepth }),
         consumerFor: (process, spec) => consumerOf(byName.get(process)!, spec.queue, spec.batchSize, spec.maximumBatchingWindow),
-        schedules: () => undefined,
+        schedules: (triggers) => scheduleRules.follow(triggers),
       });
       const triggers = new TriggerService({
         registry: new SqliteTriggerRegistry(storage.db),
@@ -259,31 +285,6 @@ export class EmbeddedRuntime {
           .map((trigger) => consumerOf(p, trigger.queue, trigger.batchSize, trigger.maximumBatchingWindow)),
       );
       const consumers = { all: () => [...taskQueueConsumers, ...effects.consumers] };
-      const scheduler = new ScheduleRunner(
-        rules,
-        async (rule, scheduledTimeMs, catchUp) => {
-          const target = byName.get(rule.process)!;
-          const firing = { rule: rule.manifest.rule, scheduledTimeMs, input: rule.manifest.input, catchUp };
-          if (target.manifest.taskQueue) {
-            await dispatchScheduledTask(target.platform, firing, submitDeps);
-            return;
-          }
-          // No task queue (`sluice: { queue: false }`): run in process, as EventBridge
-          // invokes a Lambda, with up to 3 attempts; not durable across a crash.
-          const release = await slots.get(target.manifest.name)!.acquire();
-          try {
-            for (let attempt = 1; attempt <= SCHEDULE_MAX_ATTEMPTS; attempt++) {
-              const { decision } = await runner.deliver(target.runnable, scheduledDelivery(target.manifest.name, firing, clock.now()));
-              if (decision !== 'retry') break;
-            }
-          } finally {
-            release();
-          }
-        },
-        clock,
-        log,
-        { state: storage.schedules, catchUp: manifest.settings.scheduleCatchUp ?? 'latest', lookupTask: (taskId) => storage.tasks.get(taskId) },
-      );
       const longestTimeout = Math.max(...processes.map((p) => p.manifest.timeoutSeconds), 1) * 1000;
       runtime = new EmbeddedRuntime(manifest, processes, storage, listener, apiToken, consumers, scheduler, slots, executor, agents, kv, stopping, {
         host: options.host ?? '127.0.0.1',

@@ -1,4 +1,7 @@
-import type { ServiceManifest } from '../../config/ServiceManifest.js';
+import type { ScheduleManifest, ServiceManifest } from '../../config/ServiceManifest.js';
+import type { Clock } from '../../core/ports/Clock.js';
+import { staticTriggerId } from '../../core/triggers/TriggerService.js';
+import { staticRuleId, type ScheduledRule, type ScheduleRunner } from '../workers/ScheduleRunner.js';
 import type { RouteAuthorizer } from '../../config/httpAuthorizers.js';
 import { assertHttpRoutePath } from '../../config/assertHttpRoutePath.js';
 import { RESERVED_PATH_PREFIX } from '../../config/sluiceNames.js';
@@ -21,11 +24,7 @@ import type { QueueConsumer } from '../workers/QueueConsumer.js';
 export function staticTriggersOf(manifest: ServiceManifest): StaticTrigger[] {
   return manifest.processes.flatMap((p): StaticTrigger[] => [
     ...p.http.map((route) => ({ process: p.name, spec: { kind: 'http' as const, method: route.method, path: route.path, mode: 'sync' as const } })),
-    ...p.schedules.map((s) => ({
-      process: p.name,
-      spec: { kind: 'schedule' as const, expression: s.expression, overlap: 'allow' as const, ...(s.input !== undefined ? { input: s.input } : {}) },
-      ...(s.enabled ? {} : { disabled: true }),
-    })),
+    ...p.schedules.map((s) => ({ process: p.name, spec: staticScheduleSpec(s), ...(s.enabled ? {} : { disabled: true }) })),
     ...p.queues
       .filter((q) => q.queue !== p.taskQueue)
       .map((q) => ({ process: p.name, spec: { kind: 'queue' as const, queue: q.queue, batchSize: q.batchSize, maximumBatchingWindow: q.maximumBatchingWindow }, ...(q.enabled ? {} : { disabled: true }) })),
@@ -113,8 +112,8 @@ export interface TriggerEffectsOptions {
   subscribe(subscribers: readonly Subscriber[]): void;
   /** A consumer of `queue` for `process`, not started. */
   consumerFor(process: string, spec: Extract<TriggerSpec, { kind: 'queue' }>): QueueConsumer;
-  /** Schedules in force (not paused). */
-  schedules(triggers: readonly TriggerRecord[]): void;
+  /** Every schedule trigger (paused ones included). */
+  schedules(triggers: readonly TriggerRecord[]): void | Promise<void>;
 }
 
 /**
@@ -166,7 +165,7 @@ export class TriggerEffects {
       this.#consumers.set(id, consumer);
       consumer.start();
     }
-    this.options.schedules(active.filter((t) => t.spec.kind === 'schedule'));
+    await this.options.schedules(effective.filter((t) => t.spec.kind === 'schedule'));
   }
 }
 
@@ -178,4 +177,75 @@ function routeAuthorizerOf(spec: Extract<TriggerSpec, { kind: 'http' }>, manifes
   const declared = manifest.authorizers.find((a) => a.name === authorizer.name);
   if (declared?.type === 'request') return { authorizer: { kind: 'request', name: authorizer.name } };
   return { authorizer: { kind: 'jwt', name: authorizer.name, scopes: authorizer.scopes ?? [] } };
+}
+
+/** A serverless.yml schedule as the registry shows it (and derives its static id from). */
+function staticScheduleSpec(s: ScheduleManifest): Extract<TriggerSpec, { kind: 'schedule' }> {
+  return { kind: 'schedule', expression: s.expression, overlap: s.overlap, ...(s.timezone !== undefined ? { timezone: s.timezone } : {}), ...(s.input !== undefined ? { input: s.input } : {}) };
+}
+
+/**
+ * The schedules of the registry on the embedded {@link ScheduleRunner}: a
+ * static trigger paused or resumed pauses its rule; a runtime schedule is a
+ * rule of its own (id and rule name: the trigger id), replaced when its spec
+ * changes and removed with it. The runner does not persist pauses: the
+ * registry applies them again at every start.
+ */
+export class RegistrySchedules {
+  readonly #staticRules = new Map<string, string>();
+  /** Runtime rules added, by rule id: the spec they were built from. */
+  readonly #added = new Map<string, string>();
+
+  constructor(
+    private readonly scheduler: ScheduleRunner,
+    manifest: ServiceManifest,
+    private readonly clock: Clock,
+  ) {
+    for (const p of manifest.processes) for (const s of p.schedules) this.#staticRules.set(staticTriggerId(p.name, staticScheduleSpec(s)), staticRuleId(p.name, s.rule));
+  }
+
+  async follow(triggers: readonly TriggerRecord[]): Promise<void> {
+    const wanted = new Set<string>();
+    for (const t of triggers) {
+      if (t.spec.kind !== 'schedule') continue;
+      if (t.source === 'static') {
+        const ruleId = this.#staticRules.get(t.triggerId);
+        if (ruleId) this.scheduler.pause(ruleId, t.paused);
+        continue;
+      }
+      wanted.add(t.triggerId);
+      const signature = JSON.stringify(t.spec);
+      if (this.#added.get(t.triggerId) !== signature) {
+        if (this.#added.has(t.triggerId)) await this.scheduler.remove(t.triggerId);
+        this.scheduler.add(this.#ruleOf(t, t.spec));
+        this.#added.set(t.triggerId, signature);
+      }
+      this.scheduler.pause(t.triggerId, t.paused);
+    }
+    for (const ruleId of [...this.#added.keys()]) {
+      if (wanted.has(ruleId)) continue;
+      await this.scheduler.remove(ruleId);
+      this.#added.delete(ruleId);
+    }
+  }
+
+  #ruleOf(t: TriggerRecord, spec: Extract<TriggerSpec, { kind: 'schedule' }>): ScheduledRule {
+    const startAt = spec.startAt !== undefined ? Date.parse(spec.startAt) : undefined;
+    const endAt = spec.endAt !== undefined ? Date.parse(spec.endAt) : undefined;
+    const schedule = parseScheduleExpression(spec.expression, {
+      // A rate() counts from the trigger's creation, as EventBridge counts from a rule's.
+      rateAnchorMs: Date.parse(t.createdAt ?? '') || this.clock.now(),
+      ...(spec.timezone !== undefined ? { timezone: spec.timezone } : {}),
+      ...(startAt !== undefined ? { startAt } : {}),
+      ...(endAt !== undefined ? { endAt } : {}),
+    });
+    return {
+      id: t.triggerId,
+      process: t.process,
+      manifest: { rule: t.triggerId, expression: spec.expression, enabled: true, overlap: spec.overlap, ...(spec.timezone !== undefined ? { timezone: spec.timezone } : {}), ...(spec.input !== undefined ? { input: spec.input } : {}) },
+      schedule,
+      ...(startAt !== undefined ? { startAt } : {}),
+      ...(endAt !== undefined ? { endAt } : {}),
+    };
+  }
 }
