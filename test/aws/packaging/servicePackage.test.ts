@@ -201,10 +201,14 @@ describe('the CloudFormation template', () => {
       expect(granted, process.name).toEqual(consumed);
       expect(sqs.flatMap(actionsOf).sort()).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage']);
       const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-      // The task table: read and write its own records; the key-value table (ctx.kv): its item operations.
+      // The task table: read and write its own records; the key-value table (ctx.kv): its item operations;
+      // the events table (ctx.events): publish (in the final record's transaction) and search.
+      const eventIndexes = { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['SluiceEventsTable', 'Arn'] }, '/index/*']] };
       expect(dynamo.map((s) => [resourcesOf(s).map((r) => getAtt(r) ?? r), actionsOf(s).sort()])).toEqual([
         [['SluiceTaskTable'], ['dynamodb:GetItem', 'dynamodb:PutItem']],
         [['SluiceKvTable'], ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+        [['SluiceEventsTable'], ['dynamodb:PutItem']],
+        [['SluiceEventsTable', eventIndexes], ['dynamodb:GetItem', 'dynamodb:Query']],
       ]);
       sqsResourcesByProcess.set(process.name, granted);
     }
@@ -221,7 +225,10 @@ describe('the CloudFormation template', () => {
     expect(platform.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:'))).map((s) => [resourcesOf(s).map((r) => getAtt(r) ?? r), actionsOf(s).sort()])).toEqual([
       [['SluiceTaskTable', { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['SluiceTaskTable', 'Arn'] }, '/index/byProcess']] }], ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']],
       [['SluiceKvTable'], ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+      [['SluiceEventsTable', { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['SluiceEventsTable', 'Arn'] }, '/index/*']] }], ['dynamodb:GetItem', 'dynamodb:Query']],
     ]);
+    // The demo shop subscribes to no data events: no dispatcher reads the events table's stream.
+    expect(template.Resources).not.toHaveProperty('SluiceEventDispatchMapping');
 
     // The framework's shared default role, if any, holds no data access.
     const shared = template.Resources.IamRoleLambdaExecution;
