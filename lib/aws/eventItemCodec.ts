@@ -82,8 +82,11 @@ export function encodeEventItem(event: DataEvent, expiresAt: number): EventItem 
  *
  * @throws {SluiceError} naming the item when it is not an event item
  */
-export function decodeEventItem(item: Readonly<Record<string, { S?: string; N?: string } | AttributeValue>>): DataEvent {
-  const s = (name: string): string | undefined => (item[name] as { S?: string } | undefined)?.S;
+export function decodeEventItem(item: Readonly<Record<string, unknown>>): DataEvent {
+  const s = (name: string): string | undefined => {
+    const value = item[name];
+    return typeof value === 'object' && value !== null && typeof (value as { S?: unknown }).S === 'string' ? (value as { S: string }).S : undefined;
+  };
   const eventId = s(EVENT_ITEM.eventId);
   const fields = { label: s(EVENT_ITEM.label), source: s(EVENT_ITEM.sourceFull) ?? s(EVENT_ITEM.source), target: s(EVENT_ITEM.targetFull) ?? s(EVENT_ITEM.target), taskId: s(EVENT_ITEM.taskId), process: s(EVENT_ITEM.process) };
   const missing = Object.entries(fields).filter(([, value]) => value === undefined).map(([name]) => name);

@@ -66,7 +66,7 @@ export async function dispatchEventStream(records: readonly unknown[], ctx: Even
       const record = parsed.data;
       if (record.eventName !== 'INSERT') continue;
       if (record.dynamodb.NewImage === undefined) throw new MalformedInputError('stream record without NewImage: the events table stream must be NEW_IMAGE');
-      const event = decodeEventItem(record.dynamodb.NewImage as Record<string, { S?: string; N?: string }>);
+      const event = decodeEventItem(record.dynamodb.NewImage);
       const tasks = eventTasks(event, ctx.subscribers, { nowMs: ctx.clock.now(), retentionSeconds: ctx.retentionSeconds, maxChainDepth: ctx.maxChainDepth });
       const outcomes = await Promise.allSettled(tasks.map((task) => ctx.dispatcher.dispatch(task.record, task.envelope, { queue: task.queue })));
       const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
