@@ -13,6 +13,16 @@ export interface AwsTaskDispatcherOptions {
   queue: MessageQueue;
   /** Times the failure of an undeliverable task. @default systemClock */
   clock?: Clock;
+  /**
+   * What a failed first send leaves: `'fail'` saves the record `failed`
+   * (`DispatchFailed`), for a caller that answers now and is not retried by
+   * anyone (the platform API); `'keep-queued'` leaves it `queued` with 0
+   * attempts, for a caller that retries the same dispatch until it
+   * succeeds (the event dispatcher: its stream record is delivered again),
+   * whose retry then re-sends the message.
+   * @default 'fail'
+   */
+  onSendFailure?: 'fail' | 'keep-queued';
 }
 
 /**
@@ -28,7 +38,8 @@ export interface AwsTaskDispatcherOptions {
  * - created: send the envelope. If that send fails, the record is saved
  *   `failed` (`DispatchFailed`) before the error propagates (500): the
  *   client learns it from the response and, on a retry with the same
- *   idempotency key, from the record. (Sending first and putting second
+ *   idempotency key, from the record. (With `onSendFailure: 'keep-queued'`
+ *   the record stays queued instead, for a caller whose own retry re-sends.) (Sending first and putting second
  *   would instead leave messages naming tasks that do not exist, which the
  *   worker must then reject as forged; marking the rare failure is simpler
  *   and honest. A send that timed out after SQS took it is harmless: its
@@ -48,11 +59,13 @@ export class AwsTaskDispatcher implements TaskDispatcher {
   private readonly store: TaskStore;
   private readonly queue: MessageQueue;
   private readonly clock: Clock;
+  private readonly onSendFailure: 'fail' | 'keep-queued';
 
   constructor(options: AwsTaskDispatcherOptions) {
     this.store = options.store;
     this.queue = options.queue;
     this.clock = options.clock ?? systemClock;
+    this.onSendFailure = options.onSendFailure ?? 'fail';
   }
 
   async dispatch(record: TaskRecord, envelope: TaskEnvelope, target: { queue: string }): Promise<CreateOutcome> {
@@ -62,7 +75,7 @@ export class AwsTaskDispatcher implements TaskDispatcher {
       try {
         await this.queue.send(target.queue, message);
       } catch (error) {
-        await this.markUndeliverable(record, error);
+        if (this.onSendFailure === 'fail') await this.markUndeliverable(record, error);
         throw error;
       }
     } else if (shouldResend(outcome.existing, record)) {

@@ -1,13 +1,19 @@
 import { assertPageLimit } from '../core/pageLimit.js';
+import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { SluiceError, TaskRecordTooLargeError, ValidationError } from '../core/errors.js';
+import { ConfigError, SluiceError, TaskRecordTooLargeError, ValidationError } from '../core/errors.js';
+import type { DataEvent } from '../core/events/DataEvent.js';
+import { DATA_EVENT_LIMITS } from '../core/events/dataEventRules.js';
+import { encodeEventItem } from './eventItemCodec.js';
 import { type Clock } from '../core/ports/Clock.js';
 import { systemClock } from '../core/time/systemClock.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../core/ports/TaskStore.js';
@@ -32,6 +38,12 @@ export interface DynamoTaskStoreOptions {
   /** Created once per container by the caller. */
   client: DynamoDBClient;
   tableName: string;
+  /**
+   * The events table (`eventTable.ts`) where `save(record, events)`
+   * publishes. Without it, saving a record with events is an error (the
+   * events are never dropped silently); saving without events works.
+   */
+  eventsTableName?: string;
   /**
    * Every declared process (static: from `serverless.yml`). A list without a
    * process filter merges the per-process index queries of these.
@@ -62,6 +74,10 @@ export interface DynamoTaskStoreOptions {
  *   existing record comes back with the failure (`ALL_OLD`), no second read.
  * - `save`: one conditional PutItem (`absent, expired, queued or running`):
  *   a terminal record is never overwritten; a result, once written, is final.
+ *   With events: one `TransactWriteItems` of that conditional put and one
+ *   Put per event into the events table (at most 99 events: 100 items per
+ *   transaction), so the events exist exactly when the record was saved;
+ *   the table's stream then hands them to their subscribers.
  * - `get`: one consistent GetItem.
  * - `list`: Query on `byProcess`, newest first, status and expiry as filter
  *   expressions; without a process filter, one Query per declared process
@@ -87,6 +103,7 @@ export class DynamoTaskStore implements TaskStore {
 
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
+  private readonly eventsTableName: string | undefined;
   private readonly processes: readonly string[];
   private readonly clock: Clock;
   private readonly capacity: { ReturnConsumedCapacity?: 'TOTAL' };
@@ -96,6 +113,7 @@ export class DynamoTaskStore implements TaskStore {
   constructor(options: DynamoTaskStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
+    this.eventsTableName = options.eventsTableName;
     this.processes = [...new Set(options.processes)];
     this.clock = options.clock ?? systemClock;
     this.capacity = options.returnConsumedCapacity ? { ReturnConsumedCapacity: 'TOTAL' } : {};
@@ -108,13 +126,11 @@ export class DynamoTaskStore implements TaskStore {
     return existing === undefined ? { created: true } : { created: false, existing };
   }
 
-  async save(record: TaskRecord): Promise<SaveOutcome> {
-    const current = await this.conditionalPut(
-      record,
-      'attribute_not_exists(#pk) OR #exp < :now OR #st IN (:queued, :running)',
-      { '#st': TASK_ITEM.status },
-      { ':queued': { S: 'queued' satisfies TaskStatus }, ':running': { S: 'running' satisfies TaskStatus } },
-    );
+  async save(record: TaskRecord, events: readonly DataEvent[] = []): Promise<SaveOutcome> {
+    const current =
+      events.length === 0
+        ? await this.conditionalPut(record, SAVE_CONDITION, SAVE_NAMES, SAVE_VALUES)
+        : await this.transactPublish(record, events);
     return current === undefined ? { saved: true } : { saved: false, current };
   }
 
@@ -251,6 +267,66 @@ export class DynamoTaskStore implements TaskStore {
     }
   }
 
+  /**
+   * The record's conditional put (as `save` without events) and one Put per
+   * event, in one transaction. Returns `undefined` when written, or the
+   * stored record that made the condition fail (nothing is written then).
+   */
+  private async transactPublish(record: TaskRecord, events: readonly DataEvent[]): Promise<TaskRecord | undefined> {
+    if (this.eventsTableName === undefined) {
+      throw new ConfigError(`task ${record.taskId} has ${events.length} data event(s) to publish, but this task store has no events table`);
+    }
+    if (events.length > DATA_EVENT_LIMITS.eventsPerTask) {
+      throw new SluiceError(`task ${record.taskId} has ${events.length} data events; at most ${DATA_EVENT_LIMITS.eventsPerTask} fit the transaction with its record`);
+    }
+    const { item } = await encodeTaskItem(record, this.compressAboveBytes);
+    const eventsTable = this.eventsTableName;
+    const command = new TransactWriteItemsCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: item,
+            ConditionExpression: SAVE_CONDITION,
+            ExpressionAttributeNames: { '#pk': TASK_ITEM.pk, '#exp': TASK_ITEM.expiresAt, ...SAVE_NAMES },
+            ExpressionAttributeValues: { ':now': this.nowValue(), ...SAVE_VALUES },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        // Unconditional: an event id is new with its attempt, and its record's condition guards the whole write.
+        ...events.map((event) => ({ Put: { TableName: eventsTable, Item: encodeEventItem(event, record.expiresAt) } })),
+      ],
+      // The SDK's own retries resend this token: a retry of a transaction that did commit succeeds
+      // instead of failing on the record it wrote itself.
+      ClientRequestToken: randomUUID(),
+      ...this.capacity,
+    });
+    try {
+      await this.client.send(command);
+      return undefined;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException || awsErrorName(error) === 'TransactionCanceledException') {
+        const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
+        const recordReason = reasons[0];
+        if (recordReason?.Code === 'ConditionalCheckFailed') {
+          if (recordReason.Item !== undefined) return decodeTaskRecord(recordReason.Item);
+          const current = await this.get(record.taskId);
+          if (current === undefined) throw new SluiceError(`conditional write of task ${record.taskId} failed, but no record is stored`, { cause: error });
+          return current;
+        }
+        if (reasons.some((reason) => reason.Code === 'ValidationError' && /size/i.test(reason.Message ?? ''))) {
+          throw new TaskRecordTooLargeError(itemSize(item), DYNAMODB_MAX_ITEM_BYTES);
+        }
+      }
+      // DynamoDB caps a transaction at 4 MB: a large record with many large events. Without its result
+      // and logs (what the runner saves instead of a record too large) the events fit.
+      if (awsErrorName(error) === 'ValidationException' && /size|4 ?MB/i.test(String((error as Error).message))) {
+        throw new TaskRecordTooLargeError(itemSize(item), DYNAMODB_MAX_ITEM_BYTES);
+      }
+      throw awsRequestFailed('DynamoDB', 'TransactWriteItems', `${this.tableName} + ${eventsTable}`, error);
+    }
+  }
+
   /** Now in epoch seconds (fractional), the unit of `expiresAt`. */
   private nowValue(): AttributeValue {
     return { N: String(this.clock.now() / 1000) };
@@ -261,6 +337,11 @@ export class DynamoTaskStore implements TaskStore {
     return expiresAt !== undefined && expiresAt < this.clock.now() / 1000;
   }
 }
+
+/** `save`'s condition: a terminal record is never overwritten. */
+const SAVE_CONDITION = 'attribute_not_exists(#pk) OR #exp < :now OR #st IN (:queued, :running)';
+const SAVE_NAMES: Record<string, string> = { '#st': TASK_ITEM.status };
+const SAVE_VALUES: Record<string, AttributeValue> = { ':queued': { S: 'queued' satisfies TaskStatus }, ':running': { S: 'running' satisfies TaskStatus } };
 
 function validateQuery(query: TaskQuery): { limit: number; status: TaskStatus | undefined } {
   assertPageLimit(query.limit, 'task query');

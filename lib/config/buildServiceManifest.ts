@@ -123,7 +123,7 @@ export function buildServiceManifest(
     processes.push(manifest);
   }
 
-  const { platformHandler: _awsOnly, retainData: _awsOnlyToo, ...sluiceSettings } = settings;
+  const { platformHandler: _awsOnly, eventDispatcherHandler: _awsOnlyAlso, retainData: _awsOnlyToo, ...sluiceSettings } = settings;
   return {
     service,
     stage,

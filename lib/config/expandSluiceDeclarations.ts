@@ -9,6 +9,7 @@ import { parseFunctionSluice, parseSluiceSettings, type ResolvedSluiceSettings }
 import {
   assertQueueName,
   PLATFORM_FUNCTION,
+  EVENT_DISPATCHER_FUNCTION,
   SLUICE_LOGICAL_IDS,
   TASK_DLQ_RETENTION_SECONDS,
   TASK_QUEUE_RETENTION_SECONDS,
@@ -91,6 +92,9 @@ export function expandSluiceDeclarations(config: ServerlessConfig, context: { st
 
   if (Object.hasOwn(expanded.functions, PLATFORM_FUNCTION)) {
     throw new ConfigError(`functions.${PLATFORM_FUNCTION}: this function name is reserved for the Sluice platform API`);
+  }
+  if (Object.hasOwn(expanded.functions, EVENT_DISPATCHER_FUNCTION)) {
+    throw new ConfigError(`functions.${EVENT_DISPATCHER_FUNCTION}: this function name is reserved for the Sluice event dispatcher`);
   }
 
   expanded.resources ??= {};

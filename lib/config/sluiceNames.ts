@@ -29,6 +29,11 @@ export function kvTableName(service: string, stage: string): string {
   return `${service}-${stage}-kv`;
 }
 
+/** DynamoDB events table (data events, `ctx.events`): `${service}-${stage}-events`. */
+export function eventsTableName(service: string, stage: string): string {
+  return `${service}-${stage}-events`;
+}
+
 /** @throws {ConfigError} when SQS would reject the name */
 export function assertQueueName(name: string, what: string): void {
   if (!QUEUE_NAME.test(name)) {
@@ -52,6 +57,10 @@ export function normalizedFunctionName(functionName: string): string {
 export const SLUICE_LOGICAL_IDS = {
   taskTable: 'SluiceTaskTable',
   kvTable: 'SluiceKvTable',
+  eventsTable: 'SluiceEventsTable',
+  /** Where the event dispatcher's stream batches go when their retries are exhausted. */
+  eventDispatchFailures: 'SluiceEventDispatchDlq',
+  eventDispatchMapping: 'SluiceEventDispatchMapping',
   taskQueue: (functionName: string) => `Sluice${normalizedFunctionName(functionName)}TaskQueue`,
   taskDeadLetterQueue: (functionName: string) => `Sluice${normalizedFunctionName(functionName)}TaskDlq`,
   role: (functionName: string) => `Sluice${normalizedFunctionName(functionName)}Role`,
@@ -63,6 +72,9 @@ export const SLUICE_LOGICAL_IDS = {
 
 /** Key of the platform API function under `functions` (AWS only). */
 export const PLATFORM_FUNCTION = 'sluice-api';
+
+/** Key of the event dispatcher function under `functions` (AWS only; fed by the events table's stream). */
+export const EVENT_DISPATCHER_FUNCTION = 'sluice-events';
 
 /** Routes under this prefix belong to the platform API. */
 export const RESERVED_PATH_PREFIX = '/sluice';

@@ -33,6 +33,9 @@ export const DEFAULT_SLUICE_SETTINGS: Readonly<SluiceSettings> = Object.freeze({
 /** Default handler of the AWS platform API function (relative to the service directory). */
 export const DEFAULT_PLATFORM_HANDLER = 'lib/aws/lambda/platformHandler.handler';
 
+/** Default handler of the AWS event dispatcher function (relative to the service directory). */
+export const DEFAULT_EVENT_DISPATCHER_HANDLER = 'lib/aws/lambda/eventDispatcherHandler.handler';
+
 export const sluiceSettingsSchema = z.strictObject({
   retentionDays: integer(1, 3650).optional(),
   /** SQS carries at most 1 MiB per message, so nothing larger can be accepted. */
@@ -46,6 +49,8 @@ export const sluiceSettingsSchema = z.strictObject({
   scheduleCatchUp: z.enum(['latest', 'all', 'none']).optional(),
   /** AWS only: handler of the platform API function; the embedded runtime ignores it. */
   platformHandler: z.string().min(1).optional(),
+  /** AWS only: handler of the event dispatcher function (deployed when a process subscribes to data events). */
+  eventDispatcherHandler: z.string().min(1).optional(),
   /**
    * AWS only: keep the task table, the key-value table and the task dead-letter queues when the
    * stack is deleted or a resource replaced (DeletionPolicy / UpdateReplacePolicy Retain, DynamoDB
@@ -105,6 +110,7 @@ export const functionSluiceSchema = z.union([
 /** `custom.sluice`, validated, with defaults applied. */
 export interface ResolvedSluiceSettings extends SluiceSettings {
   platformHandler: string;
+  eventDispatcherHandler: string;
   /** AWS only: see `custom.sluice.retainData`. */
   retainData: boolean;
 }
@@ -131,7 +137,7 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
   if (!parsed.success) {
     throw new ConfigError(`custom.sluice is invalid:\n${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   }
-  const { platformHandler, connections: _readByParseConnections, kv, events, retainData, ...rest } = parsed.data;
+  const { platformHandler, eventDispatcherHandler, connections: _readByParseConnections, kv, events, retainData, ...rest } = parsed.data;
   const maxTtlSeconds = kv?.maxTtlSeconds ?? DEFAULT_KV_MAX_TTL_SECONDS;
   if (kv?.defaultTtlSeconds !== undefined && kv.defaultTtlSeconds > maxTtlSeconds) {
     throw new ConfigError(`custom.sluice.kv.defaultTtlSeconds (${kv.defaultTtlSeconds}) is above maxTtlSeconds (${maxTtlSeconds})`);
@@ -142,6 +148,7 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
     kv: { maxTtlSeconds, ...(kv?.defaultTtlSeconds !== undefined ? { defaultTtlSeconds: kv.defaultTtlSeconds } : {}) },
     events: { maxChainDepth: events?.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH },
     platformHandler: platformHandler ?? DEFAULT_PLATFORM_HANDLER,
+    eventDispatcherHandler: eventDispatcherHandler ?? DEFAULT_EVENT_DISPATCHER_HANDLER,
     retainData: retainData ?? true,
   };
 }

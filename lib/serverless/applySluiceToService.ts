@@ -4,6 +4,7 @@ import type { ServiceManifest } from '../config/ServiceManifest.js';
 import { expandSluiceDeclarations } from '../config/expandSluiceDeclarations.js';
 import { assertServerlessConfig, type CloudFormationResource, type FunctionConfig } from '../config/serverlessConfig.js';
 import { functionSluiceSchema, sluiceSettingsSchema } from '../config/sluiceSettings.js';
+import { DATA_EVENT_KEYS } from '../config/serverlessKeys.js';
 import { buildAwsAdditions } from './buildAwsAdditions.js';
 
 /** The parts of the Serverless Framework's `serverless.service` object the plugin reads and writes. */
@@ -51,11 +52,21 @@ export function applySluiceToService(
   return { warnings: additions.warnings, manifest };
 }
 
+/**
+ * `- dataEvent: label` or `- dataEvent: { label, source?, target? }`, for the
+ * framework's validation of function events (the full check, label
+ * patterns included, is `parseProcessEvents`'s).
+ */
+const dataEventSchema = z.union([
+  z.string().min(1),
+  z.strictObject(Object.fromEntries(DATA_EVENT_KEYS.used.map((key) => [key, key === 'label' ? z.string().min(1) : z.string().min(1).optional()]))),
+]);
+
 /** JSON schemas for the framework's configuration validation (derived from the zod schemas, so they cannot drift). */
-export function sluiceConfigSchemas(): { functionSluice: unknown; customSluice: unknown } {
+export function sluiceConfigSchemas(): { functionSluice: unknown; customSluice: unknown; dataEvent: unknown } {
   const toJsonSchema = (schema: z.ZodType): unknown => {
     const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-7', io: 'input', unrepresentable: 'any' });
     return rest;
   };
-  return { functionSluice: toJsonSchema(functionSluiceSchema), customSluice: toJsonSchema(sluiceSettingsSchema) };
+  return { functionSluice: toJsonSchema(functionSluiceSchema), customSluice: toJsonSchema(sluiceSettingsSchema), dataEvent: toJsonSchema(dataEventSchema) };
 }

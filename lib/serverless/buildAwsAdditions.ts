@@ -4,11 +4,13 @@ import { assertAwsConnections, connectionStatements } from './connectionPolicies
 import { FUNCTION_KIND, LAMBDA_ENV_LIMIT_BYTES, SLUICE_ENV } from '../aws/config/sluiceEnv.js';
 import { TASK_TABLE, taskTableProperties } from '../aws/taskTable.js';
 import { kvTableProperties } from '../aws/kvTable.js';
+import { eventTableProperties } from '../aws/eventTable.js';
+import { eventDispatcherParts } from './eventDispatcherParts.js';
 import { queueFromArn, type CloudFormationScope } from '../config/cloudFormationValues.js';
 import type { ExpandedDeclarations, ExpandedProcess } from '../config/expandSluiceDeclarations.js';
 import type { CloudFormationResource, FunctionConfig } from '../config/serverlessConfig.js';
 import type { ProcessManifest, ScheduleManifest, ServiceManifest } from '../config/ServiceManifest.js';
-import { kvTableName, normalizedFunctionName, PLATFORM_FUNCTION, SLUICE_LOGICAL_IDS, taskTableName, VISIBILITY_TIMEOUT_FACTOR } from '../config/sluiceNames.js';
+import { EVENT_DISPATCHER_FUNCTION, eventsTableName, kvTableName, normalizedFunctionName, PLATFORM_FUNCTION, SLUICE_LOGICAL_IDS, taskTableName, VISIBILITY_TIMEOUT_FACTOR } from '../config/sluiceNames.js';
 import { DEFAULT_OVERLAP } from '../core/schedule/scheduleOverlap.js';
 import { isPlainObject } from '../config/VariableResolver.js';
 import { ConfigError } from '../core/errors.js';
@@ -53,7 +55,11 @@ const UNKNOWN_VALUE_BYTES = 128;
  * The AWS-only part of Sluice's expansion, on top of
  * `expandSluiceDeclarations` (queues) and `buildServiceManifest` (checks):
  *
- * - the task table `SluiceTaskTable` (`${service}-${stage}-tasks`);
+ * - the task table `SluiceTaskTable` (`${service}-${stage}-tasks`), the
+ *   key-value table and the events table (`${service}-${stage}-events`,
+ *   data events: processes publish there in their final record's
+ *   transaction; its stream feeds the event dispatcher `sluice-events`,
+ *   deployed when a process has `dataEvent` subscriptions);
  * - `ReportBatchItemFailures` on every `sqs` event of a process (the handler
  *   returns `batchItemFailures`; without it Lambda would delete failed messages);
  * - schedules rewritten to an input transformer that gives the handler
@@ -106,6 +112,17 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
     Resource: [{ 'Fn::GetAtt': [SLUICE_LOGICAL_IDS.kvTable, 'Arn'] }],
   };
+  // Data events (ctx.events): one table per service and stage, streamed to the event dispatcher.
+  const eventsName = eventsTableName(service, stage);
+  add(SLUICE_LOGICAL_IDS.eventsTable, { Type: 'AWS::DynamoDB::Table', Properties: { TableName: eventsName, ...eventTableProperties() } });
+  const eventsArn = { 'Fn::GetAtt': [SLUICE_LOGICAL_IDS.eventsTable, 'Arn'] };
+  const eventsReadStatement: PolicyStatement = {
+    Effect: 'Allow',
+    Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+    Resource: [eventsArn, { 'Fn::Join': ['', [eventsArn, '/index/*']] }],
+  };
+  // Events are only written in TransactWriteItems with their task record, which IAM authorizes per item: PutItem.
+  const eventsPublishStatement: PolicyStatement = { Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: [eventsArn] };
   const indexArn = { 'Fn::Join': ['', [tableArn, `/index/${TASK_TABLE.byProcessIndex}`]] };
   const queueUrlEstimate = `https://sqs.${manifest.region}.amazonaws.com/123456789012/`;
 
@@ -119,6 +136,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     // Processes, connections and grants travel in a bundled file, not in the 4 KB environment.
     [SLUICE_ENV.catalog]: DEPLOYMENT_CATALOG_FILE,
     [SLUICE_ENV.kvTable]: sized({ Ref: SLUICE_LOGICAL_IDS.kvTable }, kvName.length),
+    [SLUICE_ENV.eventsTable]: sized({ Ref: SLUICE_LOGICAL_IDS.eventsTable }, eventsName.length),
     [SLUICE_ENV.kvMaxTtlSeconds]: String(settings.kv.maxTtlSeconds),
     ...(settings.kv.defaultTtlSeconds !== undefined ? { [SLUICE_ENV.kvDefaultTtlSeconds]: String(settings.kv.defaultTtlSeconds) } : {}),
   });
@@ -184,12 +202,13 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
         Resource: uniqueResources(consumedArns),
       });
     }
-    statements.push(kvStatement);
+    statements.push(kvStatement, eventsPublishStatement, eventsReadStatement);
     statements.push(...connectionStatements(manifest.connections.filter((connection) => process.connections.includes(connection.name))));
     roles.assign(process.name, fn, deployedName, statements, true, add);
     functions[process.name] = fn;
   }
 
+  const queueUrlPrefix = sized({ 'Fn::Sub': 'https://sqs.${AWS::Region}.${AWS::URLSuffix}/${AWS::AccountId}/' }, queueUrlEstimate.length);
   const platformName = `${service}-${stage}-${PLATFORM_FUNCTION}`;
   const platform: FunctionConfig = {
     name: platformName,
@@ -200,10 +219,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     environment: {
       [SLUICE_ENV.functionKind]: FUNCTION_KIND.platform,
       ...common(),
-      [SLUICE_ENV.queueUrlPrefix]: sized(
-        { 'Fn::Sub': 'https://sqs.${AWS::Region}.${AWS::URLSuffix}/${AWS::AccountId}/' },
-        queueUrlEstimate.length,
-      ),
+      [SLUICE_ENV.queueUrlPrefix]: queueUrlPrefix,
       // Async payloads are checked against JSON Schemas written at package time, in a bundled file
       // (the 4 KB environment could not hold them).
       ...(acceptsAsyncSubmissions(manifest) ? { [SLUICE_ENV.inputSchemas]: INPUT_SCHEMAS_FILE } : {}),
@@ -220,15 +236,39 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], Resource: [tableArn, indexArn] },
   ];
   if (taskQueueArns.length > 0) platformStatements.push({ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: taskQueueArns });
-  platformStatements.push(kvStatement);
+  // Reading published events (the platform's event and lineage routes).
+  platformStatements.push(kvStatement, eventsReadStatement);
   roles.assign(PLATFORM_FUNCTION, platform, platformName, platformStatements, false, add);
   functions[PLATFORM_FUNCTION] = platform;
+
+  const dispatcher = eventDispatcherParts({
+    service,
+    stage,
+    manifest,
+    expandedProcesses: expanded.processes,
+    handler: settings.eventDispatcherHandler,
+    commonEnvironment: common(),
+    queueUrlPrefix,
+    taskTableArn: tableArn,
+  });
+  if (dispatcher) {
+    for (const [logicalId, resource] of Object.entries(dispatcher.resources)) add(logicalId, resource);
+    roles.assign(EVENT_DISPATCHER_FUNCTION, dispatcher.fn, dispatcher.functionName, dispatcher.statements, false, add);
+    const ownRole = typeof dispatcher.fn.role === 'string' && dispatcher.fn.role === SLUICE_LOGICAL_IDS.role(EVENT_DISPATCHER_FUNCTION) ? dispatcher.fn.role : undefined;
+    add(SLUICE_LOGICAL_IDS.eventDispatchMapping, dispatcher.mapping(ownRole));
+    functions[EVENT_DISPATCHER_FUNCTION] = dispatcher.fn;
+  }
 
   for (const [name, fn] of Object.entries(functions)) {
     assertEnvironmentSize(name, { ...(config.provider.environment ?? {}), ...(fn.environment ?? {}) }, knownSizes);
   }
   if (settings.retainData) {
-    const retained = [SLUICE_LOGICAL_IDS.taskTable, SLUICE_LOGICAL_IDS.kvTable, ...expanded.processes.flatMap((process) => (process.taskQueue ? [process.taskQueue.deadLetterLogicalId] : []))];
+    const retained = [
+      SLUICE_LOGICAL_IDS.taskTable,
+      SLUICE_LOGICAL_IDS.kvTable,
+      SLUICE_LOGICAL_IDS.eventsTable,
+      ...(dispatcher ? [SLUICE_LOGICAL_IDS.eventDispatchFailures] : []),
+      ...expanded.processes.flatMap((process) => (process.taskQueue ? [process.taskQueue.deadLetterLogicalId] : []))];
     for (const logicalId of retained) resources[logicalId] = retainedResource(resources[logicalId]!);
   }
   return { functions, resources, warnings };
@@ -251,7 +291,8 @@ function retainedResource(resource: CloudFormationResource): CloudFormationResou
 /**
  * `sqs` events get `ReportBatchItemFailures`; schedules (and scheduled
  * eventBridge events) become one `schedule` event per expression with an
- * input transformer. Collects the ARNs of consumed queues.
+ * input transformer; `dataEvent` subscriptions leave (the event dispatcher
+ * serves them). Collects the ARNs of consumed queues.
  */
 function rewriteEvents(events: readonly unknown[], process: ProcessManifest, consumedArns: unknown[], onScheduler: ScheduleManifest[]): unknown[] {
   const out: unknown[] = [];
@@ -261,6 +302,8 @@ function rewriteEvents(events: readonly unknown[], process: ProcessManifest, con
       out.push(event);
       continue;
     }
+    // Sluice's own trigger: the catalog carries it to the event dispatcher; Lambda has no such event.
+    if ('dataEvent' in event) continue;
     if ('sqs' in event) {
       const sqs: Record<string, unknown> = typeof event.sqs === 'string' ? { arn: event.sqs } : { ...(event.sqs as Record<string, unknown>) };
       sqs.functionResponseType = 'ReportBatchItemFailures';

@@ -3,8 +3,9 @@
 /**
  * Serverless Framework v3 plugin (osls 4.x) that expands Sluice's concise
  * declaration in `serverless.yml` into AWS resources: task queues and their
- * DLQs, the DynamoDB task table, one least-privilege role per function, the
- * platform API function and the SLUICE_* environment variables.
+ * DLQs, the DynamoDB task, key-value and events tables, one least-privilege
+ * role per function, the platform API function, the event dispatcher (for
+ * `dataEvent` subscriptions) and the SLUICE_* environment variables.
  *
  * CommonJS because the framework `require`s plugins; the logic lives in
  * TypeScript modules shared with the embedded runtime, loaded through tsx.
@@ -48,6 +49,8 @@ class SluicePlugin {
     serverless.configSchemaHandler.defineCustomProperties({
       properties: { sluice: schemas.customSluice },
     });
+    // `- dataEvent: { label, source?, target? }`: Sluice's own trigger, served by the event dispatcher.
+    serverless.configSchemaHandler.defineFunctionEvent('aws', 'dataEvent', schemas.dataEvent);
 
     this.hooks = {
       // `initialize` runs after variables are resolved and the configuration

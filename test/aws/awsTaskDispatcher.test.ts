@@ -123,6 +123,21 @@ describe('AwsTaskDispatcher retries', () => {
     }
   });
 
+  it("with onSendFailure 'keep-queued' (the event dispatcher), leaves the task queued when its send fails, and the retry sends it", async () => {
+    const dispatcher = new AwsTaskDispatcher({ store: stack.store, queue: stack.queue, onSendFailure: 'keep-queued' });
+    const record = makeRecord({ payloadHash: 'stream' });
+    const missing = uniqueName('not-yet');
+    await expect(dispatcher.dispatch(record, envelopeFor(record), { queue: missing })).rejects.toBeInstanceOf(UnknownQueueError);
+    expect(await stack.store.get(record.taskId)).toEqual(record);
+    const urls = await declareQueues(stack.sqs, [{ name: missing, visibilityTimeoutSeconds: 30, messageRetentionSeconds: 3600 }]);
+    try {
+      expect(await dispatcher.dispatch(record, envelopeFor(record), { queue: missing })).toEqual({ created: false, existing: record });
+      expect((await drain(missing)).map((m) => m.attributes[TASK_ID_ATTRIBUTE])).toEqual([record.taskId]);
+    } finally {
+      await deleteQueues(stack.sqs, Object.values(urls));
+    }
+  });
+
   it('refuses an envelope over SQS\'s message size before writing the record', async () => {
     const record = makeRecord({ payloadHash: 'big' });
     const envelope = { ...envelopeFor(record), payload: { type: 'api', body: 'x'.repeat(1_048_576) } };

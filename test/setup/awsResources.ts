@@ -14,9 +14,11 @@ import {
   type GlobalSecondaryIndex,
   type KeySchemaElement,
   type SSESpecification,
+  type StreamSpecification,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueSpec } from '../../lib/core/ports/MessageQueue.js';
+import { eventTableProperties } from '../../lib/aws/eventTable.js';
 import { kvTableProperties } from '../../lib/aws/kvTable.js';
 import { taskTableProperties } from '../../lib/aws/taskTable.js';
 
@@ -46,7 +48,7 @@ export async function createTaskTable(client: DynamoDBClient, tableName: string,
  * property this translation does not know fails loudly.
  */
 async function createTableAsDeployed(client: DynamoDBClient, tableName: string, properties: Record<string, unknown>, options: CreateTaskTableOptions): Promise<void> {
-  const { BillingMode: billing, AttributeDefinitions, KeySchema, GlobalSecondaryIndexes, SSESpecification: sse, TimeToLiveSpecification, PointInTimeRecoverySpecification: _pitr, ...rest } = properties;
+  const { BillingMode: billing, AttributeDefinitions, KeySchema, GlobalSecondaryIndexes, SSESpecification: sse, StreamSpecification: stream, TimeToLiveSpecification, PointInTimeRecoverySpecification: _pitr, ...rest } = properties;
   if (Object.keys(rest).length > 0) throw new Error(`creating ${tableName}: unknown table properties ${Object.keys(rest).join(', ')}`);
   await client.send(
     new CreateTableCommand({
@@ -56,6 +58,7 @@ async function createTableAsDeployed(client: DynamoDBClient, tableName: string, 
       KeySchema: KeySchema as KeySchemaElement[],
       ...(GlobalSecondaryIndexes !== undefined ? { GlobalSecondaryIndexes: GlobalSecondaryIndexes as GlobalSecondaryIndex[] } : {}),
       SSESpecification: sse as SSESpecification,
+      ...(stream !== undefined ? { StreamSpecification: { StreamEnabled: true, ...(stream as Omit<StreamSpecification, 'StreamEnabled'>) } } : {}),
     }),
   );
   await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: tableName });
@@ -111,4 +114,12 @@ export async function createKvTable(client: DynamoDBClient, tableName: string, o
 /** Creates the trigger-registry table from `triggerTableProperties()`, as deployed. */
 export async function createTriggerTable(client: DynamoDBClient, tableName: string): Promise<void> {
   await createTableAsDeployed(client, tableName, triggerTableProperties(), {});
+}
+
+/**
+ * Creates the events table from `eventTableProperties()`, as deployed (its
+ * indexes, its stream, TTL unless `timeToLive: false`).
+ */
+export async function createEventTable(client: DynamoDBClient, tableName: string, options: CreateTaskTableOptions = {}): Promise<void> {
+  await createTableAsDeployed(client, tableName, eventTableProperties(), options);
 }

@@ -2,8 +2,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
 import type { ConnectionDeclaration } from '../../config/connections/parseConnections.js';
-import type { ServiceManifest } from '../../config/ServiceManifest.js';
+import type { ServiceManifest, SluiceSettings } from '../../config/ServiceManifest.js';
 import { ConfigError } from '../../core/errors.js';
+import { DEFAULT_MAX_CHAIN_DEPTH, subscriptionId, type EventSubscription } from '../../core/events/EventSubscription.js';
 import { decodeProcessCatalog, encodeProcessCatalog, type CatalogProcess } from './processCatalog.js';
 
 /**
@@ -18,13 +19,21 @@ import { decodeProcessCatalog, encodeProcessCatalog, type CatalogProcess } from 
  * - `connections`: `custom.sluice.connections` as declared — secret
  *   references (`{ ssm | secretsManager }`), never secret values, which the
  *   functions resolve at run time;
- * - `grants`: the connections each process may use.
+ * - `grants`: the connections each process may use;
+ * - `events`: the `dataEvent` subscriptions of every process and
+ *   `custom.sluice.events.maxChainDepth`, for the event dispatcher (which
+ *   queues the subscribers' tasks) and the processes (whose `ctx.events`
+ *   warns at the depth limit).
  */
 export interface DeploymentCatalog {
   processes: CatalogProcess[];
   connections: ConnectionDeclaration[];
   grants: Readonly<Record<string, readonly string[]>>;
+  events: { maxChainDepth: number; subscriptions: EventSubscription[] };
 }
+
+/** What the catalog is written from: the manifest (settings optional, for tests: default chain depth). */
+export type CatalogSource = Pick<ServiceManifest, 'processes' | 'connections'> & { settings?: Pick<SluiceSettings, 'events'> };
 
 /** Where the plugin writes the catalog, relative to the service directory (and so to `LAMBDA_TASK_ROOT` once bundled). */
 export const DEPLOYMENT_CATALOG_FILE = '.sluice-build/sluice-catalog.json';
@@ -34,15 +43,26 @@ const fileSchema = z.strictObject({
   processes: z.unknown(),
   connections: z.array(z.strictObject({ name: z.string().min(1), type: z.string().min(1), kind: z.enum(['db', 'files', 'http', 'mail']), settings: z.record(z.string(), z.unknown()) })),
   grants: z.record(z.string(), z.array(z.string())),
+  events: z
+    .strictObject({
+      maxChainDepth: z.number().int().min(1),
+      // The id is derived again on reading: it names the subscription in task ids, so it cannot be edited.
+      subscriptions: z.array(z.strictObject({ process: z.string().min(1), label: z.string().min(1), source: z.string().min(1).optional(), target: z.string().min(1).optional() })),
+    })
+    .default({ maxChainDepth: DEFAULT_MAX_CHAIN_DEPTH, subscriptions: [] }),
 });
 
 /** The catalog file's text for `manifest`. */
-export function encodeDeploymentCatalog(manifest: Pick<ServiceManifest, 'processes' | 'connections'>): string {
+export function encodeDeploymentCatalog(manifest: CatalogSource): string {
   return `${JSON.stringify({
     version: 1,
     processes: JSON.parse(encodeProcessCatalog(manifest.processes)) as unknown,
     connections: manifest.connections,
     grants: Object.fromEntries(manifest.processes.map((process) => [process.name, process.connections])),
+    events: {
+      maxChainDepth: manifest.settings?.events.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH,
+      subscriptions: manifest.processes.flatMap((process) => (process.subscriptions ?? []).map(({ id: _derived, ...subscription }) => subscription)),
+    },
   })}\n`;
 }
 
@@ -53,7 +73,7 @@ export function encodeDeploymentCatalog(manifest: Pick<ServiceManifest, 'process
  *
  * @returns the absolute path written
  */
-export function writeDeploymentCatalog(serviceDir: string, manifest: Pick<ServiceManifest, 'processes' | 'connections'>): string {
+export function writeDeploymentCatalog(serviceDir: string, manifest: CatalogSource): string {
   const file = resolve(serviceDir, DEPLOYMENT_CATALOG_FILE);
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, encodeDeploymentCatalog(manifest), { mode: 0o600 });
@@ -77,7 +97,13 @@ export function readDeploymentCatalog(path: string, root: string, names: { servi
   }
   try {
     const parsed = fileSchema.parse(JSON.parse(text));
-    return { processes: decodeProcessCatalog(JSON.stringify(parsed.processes), names), connections: parsed.connections, grants: parsed.grants };
+    const subscriptions = parsed.events.subscriptions.map((s): EventSubscription => ({ id: subscriptionId(s.process, s), ...s }));
+    return {
+      processes: decodeProcessCatalog(JSON.stringify(parsed.processes), names),
+      connections: parsed.connections,
+      grants: parsed.grants,
+      events: { maxChainDepth: parsed.events.maxChainDepth, subscriptions },
+    };
   } catch (cause) {
     throw new ConfigError(`the deployment catalog ${file} is not valid`, { cause });
   }

@@ -2,7 +2,9 @@ import * as z from 'zod';
 import { ConfigError } from '../../core/errors.js';
 import { SQS_MAX_RECEIVE_COUNT } from '../../core/queue/sqsRules.js';
 import type { ConnectionDeclaration } from '../../config/connections/parseConnections.js';
-import { readDeploymentCatalog } from './deploymentCatalog.js';
+import { DEFAULT_MAX_CHAIN_DEPTH } from '../../core/events/EventSubscription.js';
+import type { Subscriber } from '../../core/events/eventTasks.js';
+import { readDeploymentCatalog, type DeploymentCatalog } from './deploymentCatalog.js';
 import type { CatalogProcess } from './processCatalog.js';
 import { FUNCTION_KIND, SLUICE_ENV } from './sluiceEnv.js';
 
@@ -16,6 +18,12 @@ interface AwsCommonConfig {
   maxPayloadBytes: number;
   /** The key-value store (`ctx.kv`); absent when the function was not given one. */
   kv?: { table: string; maxTtlSeconds: number; defaultTtlSeconds?: number };
+  /**
+   * Data events: the events table (`SLUICE_EVENTS_TABLE`; absent when the
+   * function was not given one) and `custom.sluice.events.maxChainDepth`
+   * (from the catalog).
+   */
+  events?: { table: string; maxChainDepth: number };
 }
 
 /** Configuration of a process function (a worker of one Sluice process). */
@@ -47,7 +55,18 @@ export interface AwsPlatformConfig extends AwsCommonConfig {
   inputSchemas?: string;
 }
 
-export type AwsConfig = Readonly<AwsProcessConfig> | Readonly<AwsPlatformConfig>;
+/** Configuration of the event dispatcher, fed by the events table's stream. */
+export interface AwsEventDispatcherConfig extends AwsCommonConfig {
+  kind: 'eventDispatcher';
+  /** As the platform function's: a task queue's URL is this prefix + its name. */
+  queueUrlPrefix: string;
+  /** Every `dataEvent` subscription, with its process's task queue. */
+  subscribers: readonly Subscriber[];
+  /** `custom.sluice.events.maxChainDepth`. */
+  maxChainDepth: number;
+}
+
+export type AwsConfig = Readonly<AwsProcessConfig> | Readonly<AwsPlatformConfig> | Readonly<AwsEventDispatcherConfig>;
 
 const text = z.string().trim().min(1, 'is empty');
 const integer = (min: number, max: number) =>
@@ -86,7 +105,7 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
   };
   const required = <T>(name: string, schema: z.ZodType<T, string>): T => read(name, schema) as T;
 
-  const kind = required(SLUICE_ENV.functionKind, z.enum([FUNCTION_KIND.process, FUNCTION_KIND.platform]));
+  const kind = required(SLUICE_ENV.functionKind, z.enum([FUNCTION_KIND.process, FUNCTION_KIND.platform, FUNCTION_KIND.eventDispatcher]));
   const common: AwsCommonConfig = {
     service: required(SLUICE_ENV.service, text),
     stage: required(SLUICE_ENV.stage, text),
@@ -100,16 +119,31 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     common.kv = { table: kvTable, maxTtlSeconds: required(SLUICE_ENV.kvMaxTtlSeconds, integer(1, 10 * 365 * 86_400)), ...(defaultTtlSeconds !== undefined ? { defaultTtlSeconds } : {}) };
   }
 
-  // Required by the platform API (its process catalog); a process function without one has no connections.
+  // Required by the platform API (its process catalog) and the dispatcher (the subscriptions); a process
+  // function without one has no connections and the default chain depth.
   const catalogPath = read(SLUICE_ENV.catalog, text, kind === 'process');
-  const catalog = catalogPath === undefined ? { processes: [], connections: [], grants: {} } : readDeploymentCatalog(catalogPath, env.LAMBDA_TASK_ROOT ?? process.cwd(), common);
+  const catalog: DeploymentCatalog =
+    catalogPath === undefined
+      ? { processes: [], connections: [], grants: {}, events: { maxChainDepth: DEFAULT_MAX_CHAIN_DEPTH, subscriptions: [] } }
+      : readDeploymentCatalog(catalogPath, env.LAMBDA_TASK_ROOT ?? process.cwd(), common);
+  const eventsTable = read(SLUICE_ENV.eventsTable, text, true);
+  if (eventsTable !== undefined) common.events = { table: eventsTable, maxChainDepth: catalog.events.maxChainDepth };
+  const queueUrlPrefix = () => required(SLUICE_ENV.queueUrlPrefix, z.string().regex(/^https?:\/\/\S+\/$/, 'is not a URL ending with /'));
+  if (kind === 'eventDispatcher') {
+    const subscribers = catalog.events.subscriptions.map((subscription): Subscriber => {
+      const queue = catalog.processes.find((p) => p.name === subscription.process)?.taskQueue;
+      if (queue === undefined) throw new ConfigError(`the deployment catalog subscribes process '${subscription.process}' to data events, but it has no task queue`);
+      return { subscription, queue };
+    });
+    return deepFreeze({ kind, ...common, queueUrlPrefix: queueUrlPrefix(), subscribers, maxChainDepth: catalog.events.maxChainDepth });
+  }
   if (kind === 'platform') {
     const processes: CatalogProcess[] = catalog.processes;
     const inputSchemas = read(SLUICE_ENV.inputSchemas, text, true);
     return deepFreeze({
       kind,
       ...common,
-      queueUrlPrefix: required(SLUICE_ENV.queueUrlPrefix, z.string().regex(/^https?:\/\/\S+\/$/, 'is not a URL ending with /')),
+      queueUrlPrefix: queueUrlPrefix(),
       processes,
       ...(inputSchemas !== undefined ? { inputSchemas } : {}),
     });

@@ -10,6 +10,8 @@
  * - `SLUICE_MAX_PAYLOAD_BYTES`: largest accepted body / message (`custom.sluice.maxPayloadBytes`).
  * - `SLUICE_KV_TABLE`: the key-value table (`ctx.kv`, `/sluice/kv`); `SLUICE_KV_MAX_TTL_SECONDS`
  *   and, when set, `SLUICE_KV_DEFAULT_TTL_SECONDS` (`custom.sluice.kv`).
+ * - `SLUICE_EVENTS_TABLE`: the events table (data events: `ctx.events`; process
+ *   functions publish there with their final task record).
  * - `SLUICE_CATALOG`: path, in the bundle, of the deployment catalog (processes,
  *   connections with their secret references, grants; see `deploymentCatalog.ts`).
  *
@@ -27,6 +29,10 @@
  *   queue's URL is this prefix + its name.
  * - `SLUICE_INPUT_SCHEMAS`: path, in the bundle, of the processes' input JSON
  *   Schemas (see `inputSchemaCatalog.ts`), to answer 400 to invalid async payloads.
+ *
+ * The event dispatcher (`SLUICE_FUNCTION_KIND=eventDispatcher`), fed by the
+ * events table's stream: `SLUICE_QUEUE_URL_PREFIX` as the platform function;
+ * the subscriptions and the chain depth limit come from the catalog.
  */
 export const SLUICE_ENV = {
   functionKind: 'SLUICE_FUNCTION_KIND',
@@ -43,6 +49,7 @@ export const SLUICE_ENV = {
   queueUrlPrefix: 'SLUICE_QUEUE_URL_PREFIX',
   catalog: 'SLUICE_CATALOG',
   kvTable: 'SLUICE_KV_TABLE',
+  eventsTable: 'SLUICE_EVENTS_TABLE',
   kvMaxTtlSeconds: 'SLUICE_KV_MAX_TTL_SECONDS',
   kvDefaultTtlSeconds: 'SLUICE_KV_DEFAULT_TTL_SECONDS',
   inputSchemas: 'SLUICE_INPUT_SCHEMAS',
@@ -50,7 +57,7 @@ export const SLUICE_ENV = {
 } as const;
 
 /** Values of `SLUICE_FUNCTION_KIND`. */
-export const FUNCTION_KIND = { process: 'process', platform: 'platform' } as const;
+export const FUNCTION_KIND = { process: 'process', platform: 'platform', eventDispatcher: 'eventDispatcher' } as const;
 
 /** Lambda limits all environment variables of a function (names and values) to 4 KB together. */
 export const LAMBDA_ENV_LIMIT_BYTES = 4096;

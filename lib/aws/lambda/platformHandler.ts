@@ -83,7 +83,8 @@ export function createPlatformHandler(deps: PlatformHandlerDeps): LambdaHandler 
 export function platformDepsFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformHandlerDeps {
   const config = readAwsConfig(env);
   if (config.kind !== 'platform') {
-    throw new ConfigError(`this function is configured as a process function ('${config.process}'), not the platform API`);
+    const what = config.kind === 'process' ? `a process function ('${config.process}')` : `the '${config.kind}' function`;
+    throw new ConfigError(`this function is configured as ${what}, not the platform API`);
   }
   return {
     config,

@@ -21,6 +21,7 @@ import type { SecretResolver } from '../../core/agents/SecretResolver.js';
 import type { TaskAgents } from '../../core/agents/TaskAgents.js';
 import { InProcessTaskExecutor } from '../../core/execution/InProcessTaskExecutor.js';
 import { keyValueStoreOf } from './keyValueStoreOf.js';
+import { eventStoreOf } from './eventStoreOf.js';
 
 /** A Lambda handler as Sluice's entry points expose it. */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -58,7 +59,9 @@ export interface ProcessHandlerDeps {
  *
  * - API Gateway HTTP API (2.0): a synchronous task, answered like the
  *   embedded runtime answers (`syncReply` / `errorReply`).
- * - SQS batch: one task per record, `{ batchItemFailures }` for the rest.
+ * - SQS batch: one task per record, `{ batchItemFailures }` for the rest
+ *   (the task queue also carries the tasks of `dataEvent` subscriptions,
+ *   queued by the event dispatcher).
  * - EventBridge schedule: one task per firing; a throw asks Lambda to retry.
  *
  * @throws {ConfigError} when the definition names another process than the function's
@@ -69,14 +72,21 @@ export function createProcessHandler(definition: ProcessDefinition, deps: Proces
   if (definition.name !== undefined && definition.name !== config.process) {
     throw new ConfigError(`the handler of function '${config.process}' defines process '${definition.name}': the names must match`);
   }
-  const store = new DynamoTaskStore({ client: dynamo, tableName: config.taskTable, processes: [config.process], clock });
+  // Final records publish their data events into the events table, in the same transaction.
+  const store = new DynamoTaskStore({
+    client: dynamo,
+    tableName: config.taskTable,
+    processes: [config.process],
+    clock,
+    ...(config.events ? { eventsTableName: config.events.table } : {}),
+  });
   const runner = new TaskRunner({
     store,
     clock,
     retentionSeconds: config.retentionDays * 86_400,
     trackRunning: deps.trackRunning ?? false,
     ...(deps.serviceRoot !== undefined ? { serviceRoot: deps.serviceRoot } : {}),
-    executor: new InProcessTaskExecutor(clock, deps.serviceRoot, deps.agents, keyValueStoreOf(config, dynamo, clock)),
+    executor: new InProcessTaskExecutor(clock, deps.serviceRoot, deps.agents, keyValueStoreOf(config, dynamo, clock), eventStoreOf(config, dynamo, clock)),
   });
   const target: RunnableProcess = { name: config.process, definition, timeoutMs: config.timeoutSeconds * 1000 };
   const overlap = new DynamoScheduleOverlap({ client: dynamo, tableName: config.taskTable, statusOf: async (taskId) => (await store.get(taskId))?.status, inFlightMs: target.timeoutMs });

@@ -1,5 +1,6 @@
 import type { TaskAgents } from '../agents/TaskAgents.js';
 import type { KeyValueStore } from '../agents/KeyValueStore.js';
+import type { EventStore } from '../ports/EventStore.js';
 import type { Clock } from '../ports/Clock.js';
 import type { TaskExecutionOptions, TaskExecutor } from '../ports/TaskExecutor.js';
 import type { RunnableProcess } from '../runner/RunnableProcess.js';
@@ -17,12 +18,14 @@ export class InProcessTaskExecutor implements TaskExecutor {
    * @param serviceRoot see {@link ExecuteOptions.serviceRoot}
    * @param agents      the function's connections (see {@link ExecuteOptions.agents})
    * @param kv          the service's key-value store (`ctx.kv`)
+   * @param events      where `ctx.events.search` reads, and the chain depth limit (see {@link ExecuteOptions.events})
    */
   constructor(
     private readonly clock: Clock,
     private readonly serviceRoot?: string,
     private readonly agents?: TaskAgents,
     private readonly kv?: KeyValueStore,
+    private readonly events?: { store: EventStore; maxChainDepth: number },
   ) {}
 
   execute(process: RunnableProcess, invocation: TaskInvocation, options: TaskExecutionOptions): Promise<ExecutionOutcome> {
@@ -33,6 +36,7 @@ export class InProcessTaskExecutor implements TaskExecutor {
       ...(this.serviceRoot !== undefined ? { serviceRoot: this.serviceRoot } : {}),
       ...(this.agents ? { agents: this.agents } : {}),
       ...(this.kv ? { kv: this.kv } : {}),
+      ...(this.events ? { events: this.events.store, maxChainDepth: this.events.maxChainDepth } : {}),
     });
   }
 }

@@ -8,7 +8,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { writeTestCatalog } from '../../helpers/deploymentCatalog.js';
-import { readAwsConfig, type AwsPlatformConfig, type AwsProcessConfig } from '../../../lib/aws/config/readAwsConfig.js';
+import { readAwsConfig, type AwsEventDispatcherConfig, type AwsPlatformConfig, type AwsProcessConfig } from '../../../lib/aws/config/readAwsConfig.js';
+import { createEventDispatcherHandler } from '../../../lib/aws/lambda/eventDispatcherHandler.js';
+import { queueUrlFromGetQueueUrl } from '../../../lib/aws/queueUrlResolvers.js';
+import { subscriptionId, type EventSubscription } from '../../../lib/core/events/EventSubscription.js';
 import { FUNCTION_KIND, SLUICE_ENV } from '../../../lib/aws/config/sluiceEnv.js';
 import { DynamoTaskStore } from '../../../lib/aws/DynamoTaskStore.js';
 import { createProcessHandler, type LambdaHandler } from '../../../lib/aws/lambda/processHandler.js';
@@ -17,13 +20,15 @@ import { createRequestCounter, type RequestCounter } from '../../../lib/aws/requ
 import type { ProcessManifest, ScheduleManifest } from '../../../lib/config/ServiceManifest.js';
 import { taskDeadLetterQueueName, taskQueueName } from '../../../lib/config/sluiceNames.js';
 import type { ProcessDefinition } from '../../../lib/core/process/types.js';
-import { createTaskTable, declareQueues, deleteQueues, deleteTable } from '../../setup/awsResources.js';
+import { createEventTable, createTaskTable, declareQueues, deleteQueues, deleteTable } from '../../setup/awsResources.js';
 import { createDynamoClient, createSqsClient, uniqueName } from '../awsTestEnv.js';
 
 export interface StackProcess {
   name: string;
   timeoutSeconds: number;
   schedules?: ScheduleManifest[];
+  /** Its `dataEvent` subscriptions (needs `events` on the stack). */
+  subscriptions?: Array<Omit<EventSubscription, 'id' | 'process'>>;
 }
 
 export interface TaskQueue {
@@ -40,6 +45,8 @@ export interface LambdaStackOptions {
   /** Seconds; short, so that a failed record comes back quickly. */
   visibilityTimeoutSeconds: number;
   maxPayloadBytes?: number;
+  /** Data events: an events table (its name in every function's environment) and the chain depth limit. */
+  events?: { maxChainDepth: number };
 }
 
 export interface LambdaStack {
@@ -57,6 +64,10 @@ export interface LambdaStack {
   processEnv(process: string, overrides?: Record<string, string>): Record<string, string>;
   processHandler(definition: ProcessDefinition, overrides?: Record<string, string>): LambdaHandler;
   platformHandler(overrides?: Record<string, string>): LambdaHandler;
+  /** The events table (with `events`). */
+  eventsTableName?: string;
+  /** The event dispatcher, fed stream records by the test (with `events`). */
+  eventDispatcherHandler(): LambdaHandler;
   /** One receive, as the event source mapping polls (all attributes). */
   receive(queueUrl: string, options?: { max?: number; waitSeconds?: number; visibilitySeconds?: number }): Promise<Message[]>;
   destroy(): Promise<void>;
@@ -70,6 +81,8 @@ export async function createLambdaStack(options: LambdaStackOptions): Promise<La
   const tableName = uniqueName('lambda-tasks');
   const maxPayloadBytes = options.maxPayloadBytes ?? 4096;
   await createTaskTable(dynamo, tableName);
+  const eventsTableName = options.events ? uniqueName('lambda-events') : undefined;
+  if (eventsTableName) await createEventTable(dynamo, eventsTableName);
 
   const queues: Record<string, TaskQueue> = {};
   for (const p of options.processes) {
@@ -105,6 +118,7 @@ export async function createLambdaStack(options: LambdaStackOptions): Promise<La
     [SLUICE_ENV.taskTable]: tableName,
     [SLUICE_ENV.retentionDays]: '1',
     [SLUICE_ENV.maxPayloadBytes]: String(maxPayloadBytes),
+    ...(eventsTableName ? { [SLUICE_ENV.eventsTable]: eventsTableName } : {}),
   };
   const manifests: ProcessManifest[] = options.processes.map((p) => ({
     name: p.name,
@@ -114,11 +128,13 @@ export async function createLambdaStack(options: LambdaStackOptions): Promise<La
     http: [],
     queues: [{ queue: queues[p.name]!.name, batchSize: 10, maximumBatchingWindow: 0, enabled: true }],
     schedules: p.schedules ?? [],
-    subscriptions: [],
+    subscriptions: (p.subscriptions ?? []).map((filters) => ({ id: subscriptionId(p.name, filters), process: p.name, ...filters })),
     environment: {},
     connections: [],
   }));
 
+  let catalogFile: string | undefined;
+  const catalog = () => (catalogFile ??= writeDeploymentCatalogFor(manifests, options.events));
   const processEnv = (process: string, overrides: Record<string, string> = {}): Record<string, string> => {
     const declared = options.processes.find((p) => p.name === process);
     if (!declared) throw new Error(`process ${process} is not part of this stack`);
@@ -131,6 +147,7 @@ export async function createLambdaStack(options: LambdaStackOptions): Promise<La
       [SLUICE_ENV.maxReceiveCounts]: JSON.stringify({ [queue.name]: options.maxReceiveCount }),
       [SLUICE_ENV.taskQueueName]: queue.name,
       [SLUICE_ENV.taskQueueUrl]: queue.url,
+      ...(options.events ? { [SLUICE_ENV.catalog]: catalog() } : {}),
       ...overrides,
     };
   };
@@ -154,10 +171,23 @@ export async function createLambdaStack(options: LambdaStackOptions): Promise<La
         [SLUICE_ENV.functionKind]: FUNCTION_KIND.platform,
         ...common,
         [SLUICE_ENV.queueUrlPrefix]: queueUrlPrefix,
-        [SLUICE_ENV.catalog]: writeTestCatalog({ processes: manifests }),
+        [SLUICE_ENV.catalog]: options.events ? catalog() : writeTestCatalog({ processes: manifests }),
         ...overrides,
       }) as AwsPlatformConfig;
       return createPlatformHandler({ config, dynamo: counted(createDynamoClient()), sqs: counted(createSqsClient()) });
+    },
+    ...(eventsTableName ? { eventsTableName } : {}),
+    eventDispatcherHandler() {
+      if (!options.events) throw new Error('the stack has no events: pass `events`');
+      const config = readAwsConfig({
+        [SLUICE_ENV.functionKind]: FUNCTION_KIND.eventDispatcher,
+        ...common,
+        [SLUICE_ENV.queueUrlPrefix]: queueUrlPrefix,
+        [SLUICE_ENV.catalog]: catalog(),
+      }) as AwsEventDispatcherConfig;
+      const sqsClient = counted(createSqsClient());
+      // fauxqs finds queues by the URL it returned: look them up rather than build them from the prefix.
+      return createEventDispatcherHandler({ config, dynamo: counted(createDynamoClient()), sqs: sqsClient, resolveQueueUrl: queueUrlFromGetQueueUrl(sqsClient) });
     },
     async receive(queueUrl, opts = {}) {
       const out = await sqs.send(
@@ -175,9 +205,14 @@ export async function createLambdaStack(options: LambdaStackOptions): Promise<La
     async destroy() {
       await deleteQueues(sqs, Object.values(queues).flatMap((q) => [q.url, q.dlqUrl]));
       await deleteTable(dynamo, tableName);
+      if (eventsTableName) await deleteTable(dynamo, eventsTableName);
       for (const client of clients) client.destroy();
       dynamo.destroy();
       sqs.destroy();
     },
   };
+}
+
+function writeDeploymentCatalogFor(processes: ProcessManifest[], events: { maxChainDepth: number } | undefined): string {
+  return writeTestCatalog({ processes, ...(events ? { settings: { events } } : {}) });
 }

@@ -6,7 +6,7 @@
  * emulators as the Lambda runtime would run them.
  */
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,14 +17,23 @@ import { classifyProcessEvent } from '../../../lib/aws/lambda/processEvent.js';
 import { taskTableProperties } from '../../../lib/aws/taskTable.js';
 import { loadServiceManifest } from '../../../lib/config/loadServiceManifest.js';
 import type { ServiceManifest } from '../../../lib/config/ServiceManifest.js';
-import { PLATFORM_FUNCTION, VISIBILITY_TIMEOUT_FACTOR } from '../../../lib/config/sluiceNames.js';
+import { EVENT_DISPATCHER_FUNCTION, PLATFORM_FUNCTION, VISIBILITY_TIMEOUT_FACTOR } from '../../../lib/config/sluiceNames.js';
+import { encodeEventItem } from '../../../lib/aws/eventItemCodec.js';
+import type { DataEvent } from '../../../lib/core/events/DataEvent.js';
+import { subscriptionId } from '../../../lib/core/events/EventSubscription.js';
+import { eventTaskId } from '../../../lib/core/events/eventTasks.js';
+import { newTaskId } from '../../../lib/core/task/taskIds.js';
+import { isoTime } from '../../../lib/core/time/isoTime.js';
 import { TASK_ID_ATTRIBUTE } from '../../../lib/core/ports/TaskDispatcher.js';
 import type { QueueSpec } from '../../../lib/core/ports/MessageQueue.js';
 import { PLATFORM_ROUTES } from '../../../lib/serverless/buildAwsAdditions.js';
-import { createTaskTable, declareQueues, deleteQueues, deleteTable } from '../../setup/awsResources.js';
+import { createEventTable, createTaskTable, declareQueues, deleteQueues, deleteTable } from '../../setup/awsResources.js';
 import { awsEndpoints, createDynamoClient, createSqsClient } from '../awsTestEnv.js';
 import { httpApiEvent, sqsEventOf } from '../lambda/lambdaEvents.js';
-import { copyService, DEMO_SHOP, emulatorEnvironment, invokeBundle, readTemplate, REPO, runPackageScript, sdkOnlyModules, type Template, unzip } from './packagedService.js';
+import { copyService, emulatorEnvironment, invokeBundle, readTemplate, runPackageScript, sdkOnlyModules, type Template, unzip } from './packagedService.js';
+
+/** The label sales-rollup subscribes to in the packaged copy. */
+const LANDED = 'orders.landed';
 
 /** A stage of its own: every name in the stack (queues, table) is this run's. */
 const STAGE = `pkg${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
@@ -63,9 +72,15 @@ beforeAll(async () => {
   const serviceDir = path.join(workDir, 'service');
   packageDir = path.join(workDir, 'package');
   copyService(serviceDir);
+  // The demo shop plus one data-event subscription, so that the event dispatcher is packaged too.
+  const yml = path.join(serviceDir, 'serverless.yml');
+  const schedule = '      - schedule: cron(0 2 * * ? *)\n';
+  const declared = readFileSync(yml, 'utf8');
+  if (!declared.includes(schedule)) throw new Error('the demo shop no longer schedules sales-rollup as this test expects');
+  writeFileSync(yml, declared.replace(schedule, `${schedule}      - dataEvent: { label: '${LANDED}' }\n`));
   ({ output } = await runPackageScript(serviceDir, ['--stage', STAGE, '--package', packageDir]));
   template = readTemplate(packageDir);
-  manifest = await loadServiceManifest({ configPath: path.join(REPO, DEMO_SHOP, 'serverless.yml'), stage: STAGE });
+  manifest = await loadServiceManifest({ configPath: yml, stage: STAGE });
 }, 240_000);
 
 afterAll(() => {
@@ -76,7 +91,7 @@ describe('npm run package', () => {
   it('packages the service offline with dummy credentials, one zip per function', () => {
     expect(output).toMatch(/Service packaged/);
     const zips = readdirSync(packageDir).filter((f) => f.endsWith('.zip')).sort();
-    expect(zips).toEqual([...manifest.processes.map((p) => `${p.name}.zip`), `${PLATFORM_FUNCTION}.zip`].sort());
+    expect(zips).toEqual([...manifest.processes.map((p) => `${p.name}.zip`), `${PLATFORM_FUNCTION}.zip`, `${EVENT_DISPATCHER_FUNCTION}.zip`].sort());
     const sizes = Object.fromEntries(zips.map((z) => [z, statSync(path.join(packageDir, z)).size]));
     console.info(`bundle sizes (zip bytes): ${JSON.stringify(sizes)}`);
     // The AWS SDK is left to the Lambda runtime: each bundle is our code, zod, hono and Powertools batch.
@@ -85,10 +100,10 @@ describe('npm run package', () => {
 });
 
 describe('the CloudFormation template', () => {
-  it('has one arm64 nodejs22.x Lambda per process, plus the platform API', () => {
+  it('has one arm64 nodejs22.x Lambda per process, plus the platform API and the event dispatcher', () => {
     const functions = ofType('AWS::Lambda::Function').map(([, r]) => r.Properties);
     expect(functions.map((f) => f.FunctionName).sort()).toEqual(
-      [...manifest.processes.map((p) => p.name), PLATFORM_FUNCTION].map((name) => `${manifest.service}-${STAGE}-${name}`).sort(),
+      [...manifest.processes.map((p) => p.name), PLATFORM_FUNCTION, EVENT_DISPATCHER_FUNCTION].map((name) => `${manifest.service}-${STAGE}-${name}`).sort(),
     );
     for (const fn of functions) {
       expect(fn.Runtime).toBe('nodejs22.x');
@@ -115,7 +130,10 @@ describe('the CloudFormation template', () => {
   });
 
   it('maps every consumed queue with ReportBatchItemFailures', () => {
-    const mappings = ofType('AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties);
+    // The events table's stream is the dispatcher's (asserted with the roles below).
+    const mappings = ofType('AWS::Lambda::EventSourceMapping')
+      .filter(([id]) => id !== 'SluiceEventDispatchMapping')
+      .map(([, r]) => r.Properties);
     const expected = manifest.processes.flatMap((p) => p.queues.map((q) => `${p.name} <- ${q.queue}`)).sort();
     const queueName = (arn: unknown) => template.Resources[getAtt(arn)!]!.Properties.QueueName as string;
     const functionKey = (fn: unknown) => ofType('AWS::Lambda::Function').find(([id]) => id === getAtt(fn))![1].Properties.FunctionName.slice(`${manifest.service}-${STAGE}-`.length);
@@ -136,7 +154,7 @@ describe('the CloudFormation template', () => {
       expect(dlq.MessageRetentionPeriod).toBe(1_209_600);
     }
     // Every consumed queue (the user's too) has a dead-letter queue after at least 5 receives.
-    for (const m of ofType('AWS::Lambda::EventSourceMapping')) {
+    for (const m of ofType('AWS::Lambda::EventSourceMapping').filter(([id]) => id !== 'SluiceEventDispatchMapping')) {
       const queue = queues[getAtt(m[1].Properties.EventSourceArn)!]!;
       expect(queue.RedrivePolicy?.maxReceiveCount, queue.QueueName).toBeGreaterThanOrEqual(5);
     }
@@ -201,10 +219,14 @@ describe('the CloudFormation template', () => {
       expect(granted, process.name).toEqual(consumed);
       expect(sqs.flatMap(actionsOf).sort()).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage']);
       const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-      // The task table: read and write its own records; the key-value table (ctx.kv): its item operations.
+      // The task table: read and write its own records; the key-value table (ctx.kv): its item operations;
+      // the events table (ctx.events): publish (in the final record's transaction) and search.
+      const eventIndexes = { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['SluiceEventsTable', 'Arn'] }, '/index/*']] };
       expect(dynamo.map((s) => [resourcesOf(s).map((r) => getAtt(r) ?? r), actionsOf(s).sort()])).toEqual([
         [['SluiceTaskTable'], ['dynamodb:GetItem', 'dynamodb:PutItem']],
         [['SluiceKvTable'], ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+        [['SluiceEventsTable'], ['dynamodb:PutItem']],
+        [['SluiceEventsTable', eventIndexes], ['dynamodb:GetItem', 'dynamodb:Query']],
       ]);
       sqsResourcesByProcess.set(process.name, granted);
     }
@@ -221,7 +243,20 @@ describe('the CloudFormation template', () => {
     expect(platform.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:'))).map((s) => [resourcesOf(s).map((r) => getAtt(r) ?? r), actionsOf(s).sort()])).toEqual([
       [['SluiceTaskTable', { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['SluiceTaskTable', 'Arn'] }, '/index/byProcess']] }], ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']],
       [['SluiceKvTable'], ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+      [['SluiceEventsTable', { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['SluiceEventsTable', 'Arn'] }, '/index/*']] }], ['dynamodb:GetItem', 'dynamodb:Query']],
     ]);
+    // The event dispatcher reads the events table's stream and sends to the subscriber's task queue only.
+    const dispatcher = statementsOf(getAtt(lambdaOf(EVENT_DISPATCHER_FUNCTION)[1].Properties.Role)!);
+    const rollupQueue = ofType('AWS::SQS::Queue').find(([, q]) => q.Properties.QueueName === manifest.processes.find((p) => p.name === 'sales-rollup')!.taskQueue)![0];
+    expect(dispatcher.filter((s) => actionsOf(s).includes('sqs:SendMessage')).flatMap((s) => resourcesOf(s).map((r) => getAtt(r)))).toEqual([rollupQueue, 'SluiceEventDispatchDlq']);
+    expect(dispatcher.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:'))).map((s) => [resourcesOf(s), actionsOf(s).sort()])).toEqual([
+      [[{ 'Fn::GetAtt': ['SluiceEventsTable', 'StreamArn'] }], ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams']],
+      [[{ 'Fn::GetAtt': ['SluiceTaskTable', 'Arn'] }], ['dynamodb:GetItem', 'dynamodb:PutItem']],
+    ]);
+    expect(template.Resources.SluiceEventDispatchMapping?.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': ['SluiceEventsTable', 'StreamArn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
 
     // The framework's shared default role, if any, holds no data access.
     const shared = template.Resources.IamRoleLambdaExecution;
@@ -234,6 +269,7 @@ describe('the packaged bundles, run as Lambda runs them', () => {
   const sqs = createSqsClient();
   let store: DynamoTaskStore;
   let tableName: string;
+  let eventsTableName: string;
   const queueUrls: Record<string, string> = {};
   let queueUrlPrefix: string;
   let sdkPath: string;
@@ -242,7 +278,8 @@ describe('the packaged bundles, run as Lambda runs them', () => {
   beforeAll(async () => {
     // The stack's data resources, on the emulators, from the template itself.
     tableName = template.Resources.SluiceTaskTable!.Properties.TableName;
-    await createTaskTable(dynamo, tableName);
+    eventsTableName = template.Resources.SluiceEventsTable!.Properties.TableName;
+    await Promise.all([createTaskTable(dynamo, tableName), createEventTable(dynamo, eventsTableName)]);
     store = new DynamoTaskStore({ client: dynamo, tableName, processes: manifest.processes.map((p) => p.name) });
     const specs: QueueSpec[] = ofType('AWS::SQS::Queue').map(([, q]) => ({
       name: q.Properties.QueueName,
@@ -262,7 +299,11 @@ describe('the packaged bundles, run as Lambda runs them', () => {
     queueUrlPrefix = url.slice(0, url.length - name.length);
 
     sdkPath = sdkOnlyModules(path.join(workDir, 'sdk'));
-    for (const [key, fn] of [...manifest.processes.map((p) => [p.name, lambdaOf(p.name)[1]] as const), [PLATFORM_FUNCTION, lambdaOf(PLATFORM_FUNCTION)[1]] as const]) {
+    for (const [key, fn] of [
+      ...manifest.processes.map((p) => [p.name, lambdaOf(p.name)[1]] as const),
+      [PLATFORM_FUNCTION, lambdaOf(PLATFORM_FUNCTION)[1]] as const,
+      [EVENT_DISPATCHER_FUNCTION, lambdaOf(EVENT_DISPATCHER_FUNCTION)[1]] as const,
+    ]) {
       bundles[key] = path.join(workDir, 'bundles', key);
       await unzip(path.join(packageDir, `${key}.zip`), bundles[key]!);
       expect(fn.Properties.Handler).toBeTypeOf('string');
@@ -272,6 +313,7 @@ describe('the packaged bundles, run as Lambda runs them', () => {
   afterAll(async () => {
     await deleteQueues(sqs, Object.values(queueUrls));
     await deleteTable(dynamo, tableName);
+    await deleteTable(dynamo, eventsTableName);
     dynamo.destroy();
     sqs.destroy();
   });
@@ -365,6 +407,49 @@ describe('the packaged bundles, run as Lambda runs them', () => {
     }
     const rollup = manifest.processes.find((p) => p.name === 'sales-rollup')!;
     expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrls[rollup.taskQueue!], WaitTimeSeconds: 1 }))).Messages ?? []).toEqual([]);
+  });
+
+  it('sluice-events queues the task of a subscribed process for a published event, which sales-rollup runs with the event meta as its input', async () => {
+    const now = Date.now();
+    const event: DataEvent = {
+      eventId: newTaskId(now),
+      label: LANDED,
+      source: 's3://landing/orders/2026-11-26.csv',
+      target: 'demo://warehouse/orders',
+      meta: { day: '2026-11-26' },
+      sequence: 0,
+      createdAt: isoTime(now),
+      taskId: newTaskId(now),
+      process: 'customer-sync',
+      logic: 'land',
+      attempt: 1,
+      depth: 0,
+    };
+    // The stream record of the event's INSERT: its NewImage is the item as the task store writes it.
+    const record = {
+      eventID: '1',
+      eventName: 'INSERT',
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: 'us-east-1',
+      dynamodb: { Keys: { eventId: { S: event.eventId } }, NewImage: encodeEventItem(event, Math.floor(now / 1000) + 3600), SequenceNumber: '100000000000000000001', SizeBytes: 400, StreamViewType: 'NEW_IMAGE' },
+      eventSourceARN: 'arn:aws:dynamodb:us-east-1:000000000000:table/x/stream/2026-11-29T00:00:00.000',
+    };
+    const [dispatched] = await invoke(EVENT_DISPATCHER_FUNCTION, [{ Records: [record] }]);
+    expect(okValue(dispatched!)).toEqual({ batchItemFailures: [] });
+
+    const rollup = manifest.processes.find((p) => p.name === 'sales-rollup')!;
+    const taskId = eventTaskId(event.eventId, event.createdAt, subscriptionId('sales-rollup', { label: LANDED }));
+    expect(await store.get(taskId)).toMatchObject({ process: 'sales-rollup', status: 'queued', trigger: { type: 'event', eventId: event.eventId, depth: 1 } });
+    const received = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrls[rollup.taskQueue!], WaitTimeSeconds: 2, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }),
+    );
+    const messages: Message[] = received.Messages ?? [];
+    expect(messages.map((m) => m.MessageAttributes?.[TASK_ID_ATTRIBUTE]?.StringValue)).toEqual([taskId]);
+    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrls[rollup.taskQueue!], AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    const [batch] = await invoke('sales-rollup', [sqsEventOf(arn, messages)]);
+    expect(okValue(batch!)).toEqual({ batchItemFailures: [] });
+    expect(await store.get(taskId)).toMatchObject({ status: 'succeeded', result: { day: '2026-11-26' } });
   });
 
   it('fails loudly, naming the variable, when the environment is not what the plugin sets', async () => {

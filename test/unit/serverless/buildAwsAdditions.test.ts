@@ -43,6 +43,35 @@ describe('buildAwsAdditions', () => {
     }
   });
 
+  it('always adds the events table, and the event dispatcher only when a process subscribes to data events', () => {
+    const none = additions(service({ a: { handler } }));
+    expect(none.resources.SluiceEventsTable?.Properties).toMatchObject({ TableName: 'shop-dev-events', StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
+    expect(none.functions).not.toHaveProperty('sluice-events');
+    expect(none.resources).not.toHaveProperty('SluiceEventDispatchMapping');
+    expect(none.resources).not.toHaveProperty('SluiceEventDispatchDlq');
+
+    const some = additions(service({ a: { handler, events: [{ dataEvent: { label: 'orders.*' } }, { httpApi: 'POST /a' }] }, b: { handler } }));
+    expect(some.functions['sluice-events']).toMatchObject({ handler: 'lib/aws/lambda/eventDispatcherHandler.handler', role: 'SluiceSluiceDasheventsRole', events: [] });
+    // Lambda has no dataEvent trigger: the subscription leaves the function's events, the catalog carries it.
+    expect(some.functions.a?.events).toEqual([{ httpApi: 'POST /a' }, expect.objectContaining({ sqs: expect.anything() })]);
+    const statements = (some.resources.SluiceSluiceDasheventsRole?.Properties as { Policies: Array<{ PolicyDocument: { Statement: Array<{ Action: string[]; Resource: unknown[] }> } }> }).Policies[0]!.PolicyDocument.Statement;
+    // Exactly the subscriber's task queue (a), not b's.
+    expect(statements.find((statement) => statement.Action.includes('sqs:SendMessage') && JSON.stringify(statement.Resource).includes('TaskQueue'))?.Resource).toEqual([{ 'Fn::GetAtt': ['SluiceATaskQueue', 'Arn'] }]);
+  });
+
+  it('retains the events table and the dispatcher failures only under retainData', () => {
+    const kept = additions(service({ a: { handler, events: [{ dataEvent: 'x.y' }] } }));
+    expect(kept.resources.SluiceEventsTable).toMatchObject({ DeletionPolicy: 'Retain', Properties: { DeletionProtectionEnabled: true } });
+    expect(kept.resources.SluiceEventDispatchDlq).toMatchObject({ DeletionPolicy: 'Retain' });
+    const dropped = additions({ ...service({ a: { handler, events: [{ dataEvent: 'x.y' }] } }), custom: { sluice: { retainData: false } } });
+    expect(dropped.resources.SluiceEventsTable).not.toHaveProperty('DeletionPolicy');
+    expect(dropped.resources.SluiceEventsTable?.Properties).not.toHaveProperty('DeletionProtectionEnabled');
+  });
+
+  it('reserves the sluice-events function name', () => {
+    expect(() => additions(service({ 'sluice-events': { handler } }))).toThrow(/functions.sluice-events: this function name is reserved for the Sluice event dispatcher/);
+  });
+
   it('keeps a role the user chose, and warns about what it must allow', () => {
     const result = additions(service({ a: { handler, role: 'arn:aws:iam::1:role/mine' } }));
     expect(result.functions.a?.role).toBe('arn:aws:iam::1:role/mine');

@@ -127,6 +127,46 @@ describe('readAwsConfig', () => {
     expect(Object.isFrozen(config.kind === 'platform' ? config.processes[0]?.http : undefined)).toBe(true);
   });
 
+  it('reads the events table and the chain depth of a process, and the subscribers of the event dispatcher', () => {
+    const manifest = (name: string, subscriptions: Array<{ id: string; process: string; label: string; source?: string }>, taskQueue?: string) => ({
+      name,
+      handler: { file: '/x.ts', export: 'handler', declared: 'x.handler' },
+      timeoutSeconds: 30,
+      ...(taskQueue ? { taskQueue } : {}),
+      http: [],
+      queues: [],
+      schedules: [],
+      subscriptions,
+      environment: {},
+      connections: [],
+    });
+    const catalog = writeTestCatalog({
+      processes: [manifest('orders', [], 'shop-dev-orders'), manifest('rollup', [{ id: 'rollup:orders.*::', process: 'rollup', label: 'orders.*' }], 'shop-dev-rollup')],
+      settings: { events: { maxChainDepth: 3 } },
+    });
+    const worker = readAwsConfig({ ...processEnv(), SLUICE_EVENTS_TABLE: 'shop-dev-events', SLUICE_CATALOG: catalog });
+    expect(worker.events).toEqual({ table: 'shop-dev-events', maxChainDepth: 3 });
+    // Without the variable, no events table: saving events is refused rather than dropped (DynamoTaskStore).
+    expect(readAwsConfig(processEnv()).events).toBeUndefined();
+
+    const dispatcher = readAwsConfig({
+      SLUICE_FUNCTION_KIND: 'eventDispatcher',
+      SLUICE_SERVICE: 'shop',
+      SLUICE_STAGE: 'dev',
+      SLUICE_TASK_TABLE: 'shop-dev-tasks',
+      SLUICE_RETENTION_DAYS: '7',
+      SLUICE_MAX_PAYLOAD_BYTES: '1000',
+      SLUICE_QUEUE_URL_PREFIX: 'https://sqs.us-east-1.amazonaws.com/1/',
+      SLUICE_CATALOG: catalog,
+    });
+    expect(dispatcher).toMatchObject({
+      kind: 'eventDispatcher',
+      maxChainDepth: 3,
+      // The id is derived from the subscription again, not read.
+      subscribers: [{ subscription: { id: 'rollup:orders.*::', process: 'rollup', label: 'orders.*' }, queue: 'shop-dev-rollup' }],
+    });
+  });
+
   it('refuses a malformed catalog', () => {
     const env = {
       SLUICE_FUNCTION_KIND: 'platform',

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAwsConfig } from '../../../lib/aws/config/readAwsConfig.js';
 import { taskTableProperties } from '../../../lib/aws/taskTable.js';
+import { eventTableProperties } from '../../../lib/aws/eventTable.js';
 
 /**
  * Packages test/fixtures/serverless/shop-etl with the real framework (osls,
@@ -143,6 +144,8 @@ describe('sluicePlugin with serverless package', () => {
         'shop-etl-dev-legacy-ingest-dlq',
         'shop-etl-dev-orders-sync',
         'shop-etl-dev-orders-sync-dlq',
+        // The event dispatcher's on-failure destination (a process subscribes to data events).
+        'shop-etl-dev-sluice-events-failures',
       ].sort(),
     );
     expect(resource('SluiceOrdersDashsyncTaskQueue').Properties).toEqual({
@@ -168,7 +171,8 @@ describe('sluicePlugin with serverless package', () => {
       ofType('AWS::Lambda::EventSourceMapping').map(([, mapping]) => [mapping.Properties.EventSourceArn['Fn::GetAtt'][0], mapping.Properties]),
     );
     expect(Object.keys(mappings).sort()).toEqual(
-      ['IngestQueue', 'SluiceClickstreamTaskQueue', 'SluiceLegacyDashingestTaskQueue', 'SluiceOrdersDashsyncTaskQueue'].sort(),
+      // SluiceEventsTable: its stream, to the event dispatcher.
+      ['IngestQueue', 'SluiceClickstreamTaskQueue', 'SluiceLegacyDashingestTaskQueue', 'SluiceOrdersDashsyncTaskQueue', 'SluiceEventsTable'].sort(),
     );
     for (const mapping of Object.values(mappings) as Array<{ FunctionResponseTypes: unknown }>) expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     expect(mappings.IngestQueue).toMatchObject({ BatchSize: 5, FunctionName: getAtt('LegacyDashingestLambdaFunction') });
@@ -237,6 +241,9 @@ describe('sluicePlugin with serverless package', () => {
       },
       // ctx.kv
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'], Resource: [getAtt('SluiceKvTable')] },
+      // ctx.events: published with the final record (TransactWriteItems: PutItem per item), searched by index.
+      { Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: [getAtt('SluiceEventsTable')] },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: [getAtt('SluiceEventsTable'), { 'Fn::Join': ['', [getAtt('SluiceEventsTable'), '/index/*']] }] },
       // provider.iam.role.statements: the user's own grants for their process code.
       { Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::shop-exports/*' },
     ]);
@@ -260,6 +267,8 @@ describe('sluicePlugin with serverless package', () => {
       },
       // /sluice/kv
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'], Resource: [getAtt('SluiceKvTable')] },
+      // published events, read only
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: [getAtt('SluiceEventsTable'), { 'Fn::Join': ['', [getAtt('SluiceEventsTable'), '/index/*']] }] },
     ]);
     for (const [, role] of ofType('AWS::IAM::Role')) {
       expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
@@ -292,6 +301,7 @@ describe('sluicePlugin with serverless package', () => {
       SLUICE_MAX_PAYLOAD_BYTES: '1048576',
       SLUICE_CATALOG: '.sluice-build/sluice-catalog.json',
       SLUICE_KV_TABLE: { Ref: 'SluiceKvTable' },
+      SLUICE_EVENTS_TABLE: { Ref: 'SluiceEventsTable' },
       SLUICE_KV_MAX_TTL_SECONDS: '31536000',
       SLUICE_PROCESS: 'orders-sync',
       SLUICE_TIMEOUT_SECONDS: '30',
@@ -327,6 +337,7 @@ describe('sluicePlugin with serverless package', () => {
       connections: [],
       declaredConnections: [],
       kv: { table: 'shop-etl-dev-kv', maxTtlSeconds: 31536000 },
+      events: { table: 'shop-etl-dev-events', maxChainDepth: 4 },
     });
 
     const platform = readAwsConfig(deployed('SluiceDashapiLambdaFunction'));
@@ -366,6 +377,62 @@ describe('sluicePlugin with serverless package', () => {
         schedules: [],
       },
       { name: 'webhook', timeoutSeconds: 6, http: [{ method: 'POST', path: '/webhooks/{source}' }], queues: [], schedules: [] },
+    ]);
+  });
+
+  it('adds the events table from eventTableProperties: indexes, NEW_IMAGE stream, TTL, PITR, retained and protected from deletion', () => {
+    expect(resource('SluiceEventsTable')).toEqual({
+      Type: 'AWS::DynamoDB::Table',
+      Properties: { TableName: 'shop-etl-dev-events', ...eventTableProperties(), DeletionProtectionEnabled: true },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    const properties = resource('SluiceEventsTable').Properties;
+    expect(properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    expect(properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(properties.GlobalSecondaryIndexes.map((index: { IndexName: string }) => index.IndexName).sort()).toEqual(['byLabel', 'byProcess', 'bySource', 'byTarget', 'byTask', 'byTime']);
+  });
+
+  it('adds the event dispatcher on the stream: INSERT only, partial batch failures, bounded retries to a failure queue, a role scoped to the stream and the subscribers\' queues', () => {
+    expect(resource('SluiceDasheventsLambdaFunction').Properties).toMatchObject({
+      FunctionName: 'shop-etl-dev-sluice-events',
+      Handler: 'platform/dispatcher.handler',
+      Timeout: 60,
+    });
+    expect(resource('SluiceEventDispatchMapping')).toEqual({
+      Type: 'AWS::Lambda::EventSourceMapping',
+      DependsOn: ['SluiceSluiceDasheventsRole'],
+      Properties: {
+        EventSourceArn: { 'Fn::GetAtt': ['SluiceEventsTable', 'StreamArn'] },
+        FunctionName: getAtt('SluiceDasheventsLambdaFunction'),
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 100,
+        MaximumRetryAttempts: 10,
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        FilterCriteria: { Filters: [{ Pattern: '{"eventName":["INSERT"]}' }] },
+        DestinationConfig: { OnFailure: { Destination: getAtt('SluiceEventDispatchDlq') } },
+      },
+    });
+    expect(resource('SluiceEventDispatchDlq')).toMatchObject({ Properties: { MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true }, DeletionPolicy: 'Retain' });
+    expect(roleOf('SluiceDasheventsLambdaFunction')).toBe('SluiceSluiceDasheventsRole');
+    expect(statementsOf('SluiceSluiceDasheventsRole')).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [logGroup('shop-etl-dev-sluice-events')] },
+      { Effect: 'Allow', Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'], Resource: [{ 'Fn::GetAtt': ['SluiceEventsTable', 'StreamArn'] }] },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: [getAtt('SluiceTaskTable')] },
+      // Only clickstream subscribes.
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('SluiceClickstreamTaskQueue')] },
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('SluiceEventDispatchDlq')] },
+    ]);
+    // The dataEvent trigger is Sluice's: no framework resource for it, and the dispatcher reads the subscriptions from the catalog.
+    const variables = resource('SluiceDasheventsLambdaFunction').Properties.Environment.Variables as Record<string, unknown>;
+    const config = readAwsConfig({ ...Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, materialize(value)])), LAMBDA_TASK_ROOT: FIXTURE });
+    expect(config).toMatchObject({ kind: 'eventDispatcher', maxChainDepth: 4, queueUrlPrefix: 'https://sqs.us-east-1.amazonaws.com/123456789012/' });
+    if (config.kind !== 'eventDispatcher') throw new Error('expected the dispatcher config');
+    expect(config.subscribers).toEqual([
+      { subscription: { id: 'clickstream:orders.synced::', process: 'clickstream', label: 'orders.synced' }, queue: 'shop-etl-dev-clickstream' },
+      { subscription: { id: 'clickstream:orders.*:crm%3A%2F%2Forders:', process: 'clickstream', label: 'orders.*', source: 'crm://orders' }, queue: 'shop-etl-dev-clickstream' },
     ]);
   });
 
