@@ -37,6 +37,10 @@ export const PLATFORM_ROUTES: ReadonlyArray<{ method: string; path: string; iam:
   { method: 'GET', path: '/sluice/kv/{key+}', iam: true },
   { method: 'PUT', path: '/sluice/kv/{key+}', iam: true },
   { method: 'DELETE', path: '/sluice/kv/{key+}', iam: true },
+  { method: 'GET', path: '/sluice/events', iam: true },
+  { method: 'GET', path: '/sluice/events/{eventId}', iam: true },
+  { method: 'GET', path: '/sluice/lineage', iam: true },
+  { method: 'GET', path: '/sluice/openlineage/events', iam: true },
 ];
 
 /** Timeout of the platform function: its work is a few DynamoDB / SQS calls, well under HTTP API's 30 s. */

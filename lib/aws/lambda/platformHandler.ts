@@ -7,6 +7,9 @@ import { type Clock } from '../../core/ports/Clock.js';
 import { systemClock } from '../../core/time/systemClock.js';
 import { submitTask } from '../../core/runner/submitTask.js';
 import { createPlatformApp } from '../../platform/createPlatformApp.js';
+import { eventStoreOf } from './eventStoreOf.js';
+import { jobNamespaceOf } from '../../core/openlineage/jobNamespaceOf.js';
+import { SLUICE_PRODUCER, SLUICE_VERSION } from '../../platform/sluiceVersion.js';
 import { keyValueStoreOf } from './keyValueStoreOf.js';
 import type { PlatformProcess } from '../../platform/PlatformProcess.js';
 import { AwsTaskDispatcher } from '../AwsTaskDispatcher.js';
@@ -66,6 +69,7 @@ export function createPlatformHandler(deps: PlatformHandlerDeps): LambdaHandler 
     };
   });
   const kv = keyValueStoreOf(config, deps.dynamo, clock);
+  const events = eventStoreOf(config, deps.dynamo, clock);
   const app = createPlatformApp({
     processes,
     store,
@@ -73,6 +77,8 @@ export function createPlatformHandler(deps: PlatformHandlerDeps): LambdaHandler 
     auth: { kind: 'gateway' },
     maxPayloadBytes: config.maxPayloadBytes,
     ...(kv ? { kv } : {}),
+    // /sluice/events, /sluice/lineage and the OpenLineage export, read from the events table.
+    ...(events ? { events: events.store, openLineage: { namespace: jobNamespaceOf(config.service, config.stage), producer: SLUICE_PRODUCER, engineVersion: SLUICE_VERSION } } : {}),
     // A failing DynamoDB or SQS call would otherwise leave no trace in CloudWatch.
     onInternalError: (error, request) => console.error(`${request.method} ${request.path} failed`, error),
   });

@@ -11,6 +11,8 @@
  */
 import { DeleteMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, ListStreamsCommand } from '@aws-sdk/client-dynamodb-streams';
+import { awsEndpoints } from '../awsTestEnv.js';
 import type { DynamoDBBatchResponse, SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
@@ -214,5 +216,45 @@ describe('data events across process functions', () => {
 
   it('refuses an event that is not a stream batch', async () => {
     await expect(dispatcher({ hello: 'world' }, lambdaContext())).rejects.toThrow(/DynamoDB Streams/);
+  });
+
+  it('fans out from DynamoDB Local\'s own stream of the events table: what GetRecords returns, the dispatcher queues', async () => {
+    const { dynamodbEndpoint, region, credentials } = awsEndpoints();
+    const streams = new DynamoDBStreamsClient({ endpoint: dynamodbEndpoint, region, credentials });
+    try {
+      const event = await published('orders.loaded', 's3://landing/from-the-stream.csv');
+      const { Streams = [] } = await streams.send(new ListStreamsCommand({ TableName: stack.eventsTableName! }));
+      expect(Streams).toHaveLength(1);
+      const streamArn = Streams[0]!.StreamArn!;
+      const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+      expect(StreamDescription?.StreamViewType).toBe('NEW_IMAGE');
+      // Every shard from its start (earlier tests' inserts included): find this event's INSERT.
+      const records: Array<Record<string, unknown>> = [];
+      for (const shard of StreamDescription?.Shards ?? []) {
+        let iterator = (await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+        for (let page = 0; iterator && page < 50; page++) {
+          const got = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+          records.push(...((got.Records ?? []) as unknown as Array<Record<string, unknown>>));
+          if ((got.Records ?? []).length === 0) break;
+          iterator = got.NextShardIterator;
+        }
+      }
+      const mine = records.filter((r) => (r.dynamodb as { Keys?: Record<string, { S?: string }> }).Keys?.[EVENT_ITEM.eventId]?.S === event.eventId);
+      expect(mine.map((r) => r.eventName)).toEqual(['INSERT']);
+      // Lambda hands the records on as they come, adding the stream's ARN.
+      const lambdaRecords = mine.map((r) => ({ ...JSON.parse(JSON.stringify(r)), eventSourceARN: streamArn }));
+      expect(await dispatch(lambdaRecords)).toEqual({ batchItemFailures: [] });
+      const taskId = eventTaskId(event.eventId, event.createdAt, ROLLUP_SUBSCRIPTION);
+      expect(await stack.store.get(taskId)).toMatchObject({ process: 'rollup', status: 'queued', trigger: { type: 'event', eventId: event.eventId } });
+      const messages = await receive('rollup', 2);
+      expect(messages.map((m) => JSON.parse(m.Body!).taskId)).toEqual([taskId]);
+      expect((await deliver('rollup', messages)).batchItemFailures).toEqual([]);
+      // The platform API reads the lineage the stored events form.
+      const lineage = (await platform(httpApiEvent({ method: 'GET', path: '/sluice/lineage', route: '/sluice/lineage', query: { node: ORDERS, direction: 'upstream', depth: '1' } }, 'platform'), lambdaContext())) as { statusCode: number; body: string };
+      expect(lineage.statusCode).toBe(200);
+      expect(JSON.parse(lineage.body).edges).toEqual(expect.arrayContaining([expect.objectContaining({ source: 's3://landing/from-the-stream.csv', target: ORDERS, eventId: event.eventId })]));
+    } finally {
+      streams.destroy();
+    }
   });
 });

@@ -8,6 +8,8 @@ import { describeMessageQueueContract } from '../../contracts/messageQueueContra
 import { describeTaskDispatcherContract } from '../../contracts/taskDispatcherContract.js';
 import { describeTaskStoreContract } from '../../contracts/taskStoreContract.js';
 import { tempDir } from './tempDir.js';
+import { EmbeddedStorage } from '../../../lib/embedded/sqlite/EmbeddedStorage.js';
+import { describeEventStoreContract } from '../../contracts/eventStoreContract.js';
 import { SqliteTriggerRegistry } from '../../../lib/embedded/sqlite/SqliteTriggerRegistry.js';
 import { describeTriggerRegistryContract } from '../../contracts/triggerRegistryContract.js';
 
@@ -70,3 +72,16 @@ afterAll(() => {
   triggersDir.remove();
 });
 describeTriggerRegistryContract('SqliteTriggerRegistry', () => new SqliteTriggerRegistry(triggersDb));
+
+describeEventStoreContract('EmbeddedStorage (SqliteTaskStore + SqliteEventStore)', async ({ clock }) => {
+  const dir = tempDir('events');
+  const storage = EmbeddedStorage.open({ dataDir: join(dir.path, 'data'), clock });
+  return {
+    store: storage.tasks,
+    events: storage.events,
+    async cleanup() {
+      storage.close();
+      dir.remove();
+    },
+  };
+});

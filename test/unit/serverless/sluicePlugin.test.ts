@@ -219,6 +219,10 @@ describe('sluicePlugin with serverless package', () => {
         'GET /sluice/kv/{key+}',
         'PUT /sluice/kv/{key+}',
         'DELETE /sluice/kv/{key+}',
+        'GET /sluice/events',
+        'GET /sluice/events/{eventId}',
+        'GET /sluice/lineage',
+        'GET /sluice/openlineage/events',
       ].sort(),
     );
     for (const [key, route] of Object.entries(routes) as Array<[string, { Target: { 'Fn::Join': [string, unknown[]] }; AuthorizationType?: string }]>) {
