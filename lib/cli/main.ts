@@ -18,6 +18,7 @@ import { tasksCommands } from './commands/tasksCommands.js';
 import { triggersCommand } from './commands/triggersCommand.js';
 import { actionResult } from './commandContext.js';
 import { EXIT_CODES_HELP, ExitCode } from './exitCodes.js';
+import { liftDashedIds } from './liftDashedIds.js';
 import { wantsColor } from './Output.js';
 import pc from 'picocolors';
 
@@ -54,7 +55,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const program = buildProgram(() => (serving = true));
   let code: number = ExitCode.ok;
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(liftDashedIds(argv, program), { from: 'user' });
     code = actionResult.exitCode;
   } catch (error) {
     code = report(error);
