@@ -5,7 +5,6 @@ import type { PeekedMessage, QueueInfo } from '../platform/QueueConsole.js';
 import { ApiError, CliError } from './CliError.js';
 import { ExitCode } from './exitCodes.js';
 import type { Target } from './resolveTarget.js';
-import { signedFetch } from './signedFetch.js';
 
 /** A process as `GET /sluice/processes` lists it. */
 export interface ProcessInfo {
@@ -75,7 +74,7 @@ export class PlatformClient {
     this.#target = target;
     this.url = target.url;
     const base = options.fetch ?? fetch;
-    this.#fetch = target.kind === 'sigv4' ? signedFetch({ region: target.region, fetch: base }) : base;
+    this.#fetch = target.kind === 'sigv4' ? lazySignedFetch(target.region, base) : base;
   }
 
   processes(): Promise<ProcessInfo[]> {
@@ -273,6 +272,18 @@ export class PlatformClient {
     const names = (await this.processes()).map((p) => p.name).sort();
     return new ApiError(`unknown process '${name}'; processes: ${names.join(', ') || '(none)'}`, ExitCode.refused, 404, { error: 'UnknownProcessError' });
   }
+}
+
+/**
+ * SigV4 signing, loaded on the first request: the AWS SDK's signer and
+ * credential chain cost every other command's start-up time otherwise.
+ */
+function lazySignedFetch(region: string, base: typeof fetch): typeof fetch {
+  let signed: Promise<typeof fetch> | undefined;
+  return async (input, init) => {
+    signed ??= import('./signedFetch.js').then(({ signedFetch }) => signedFetch({ region, fetch: base }));
+    return (await signed)(input, init);
+  };
 }
 
 /**

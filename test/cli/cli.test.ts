@@ -10,7 +10,7 @@ import { ANSI, CLI_FIXTURE, runSluice } from './runSluice.js';
  * The `sluice` command line as users run it (node bin/sluice.mjs, a child
  * process) against a real embedded runtime serving test/fixtures/cli.
  */
-describe('sluice CLI against the embedded runtime', () => {
+describe('sluice CLI against the embedded runtime', { timeout: 120_000 }, () => {
   let harness: Harness;
   let env: Record<string, string>;
   const sluice = (...args: string[]) => runSluice(args, env);
@@ -105,6 +105,9 @@ describe('sluice CLI against the embedded runtime', () => {
       expect(items.length).toBeGreaterThan(0);
       expect(items.length).toBeLessThanOrEqual(3);
       for (const item of items) expect(item).toMatchObject({ process: 'echo', status: 'succeeded' });
+      // --since filters on the client (the route has no such parameter): an hour back keeps them, a future instant none.
+      expect(json((await sluice('tasks', '--process', 'echo', '--since', '1h', '--limit', '3', '--json')).stdout).length).toBe(items.length);
+      expect(json((await sluice('tasks', '--since', '2999-01-01', '--json')).stdout)).toEqual([]);
     });
 
     it('tasks --process with an unknown process lists the processes', async () => {

@@ -16,7 +16,7 @@ interface Recorded {
  * the CLI sends exactly the documented requests, to a server that records
  * them and answers as the documentation says.
  */
-describe('sluice replay / cancel: the requests the CLI sends', () => {
+describe('sluice replay / cancel: the requests the CLI sends', { timeout: 120_000 }, () => {
   let server: Server;
   let url: string;
   const requests: Recorded[] = [];

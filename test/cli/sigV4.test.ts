@@ -40,7 +40,7 @@ function expectedSignature(request: Recorded, region: string, secret: string): s
   return createHmac('sha256', key).update(toSign).digest('hex');
 }
 
-describe('SigV4 for the IAM-authorized platform API', () => {
+describe('SigV4 for the IAM-authorized platform API', { timeout: 120_000 }, () => {
   let server: Server;
   let url: string;
   const requests: Recorded[] = [];

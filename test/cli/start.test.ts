@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_FIXTURE, REPO, runSluice } from './runSluice.js';
 
-describe('sluice start', () => {
+describe('sluice start', { timeout: 120_000 }, () => {
   it('runs the embedded runtime as npm start does; the other commands find it through its data directory', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-start-'));
     const env = { ...process.env };

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { exitOnStartFailure, runEmbeddedCli } from '../../embedded/runEmbeddedCli.js';
 
 /**
  * `sluice start [runtime options]`: the embedded runtime, exactly as
@@ -16,6 +15,9 @@ export function startCommand(program: Command, onStarted: () => void): void {
     .argument('[options...]')
     .action(async (args: string[]) => {
       onStarted();
+      // Loaded here, not at the top: the runtime (SQLite, the HTTP server, the workers) is heavy,
+      // and every other command starts faster without it.
+      const { exitOnStartFailure, runEmbeddedCli } = await import('../../embedded/runEmbeddedCli.js');
       await runEmbeddedCli(args).catch(exitOnStartFailure);
     });
 }
