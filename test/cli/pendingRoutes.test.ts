@@ -62,6 +62,16 @@ describe('sluice replay / cancel: the requests the CLI sends', { timeout: 120_00
     expect(requests[1]!.headers.authorization).toBe('Bearer test-token-0123456789abcdef');
   });
 
+  it('replay --filter k=v,... is the same filter in one flag', async () => {
+    requests.length = 0;
+    const run = await runSluice(['replay', '--filter', 'process=load,status=failed,since=2026-11-01', '--json'], env());
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ taskIds: ['A1', 'A2'] });
+    expect(requests[1]!.body).toEqual({ filter: { process: 'load', status: 'failed', since: '2026-11-01T00:00:00.000Z' }, dryRun: false });
+    expect(requests[1]!.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await runSluice(['replay', '--filter', 'colour=red'], env())).stderr).toContain("unknown filter key 'colour'");
+  });
+
   it('replay refuses an id and a filter together, and an unknown process with the list', async () => {
     expect((await runSluice(['replay', 'T1', '--process', 'load'], env())).code).toBe(64);
     const unknown = await runSluice(['replay', '--process', 'nope'], env());

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { TASK_STATUSES, type TaskRecord, type TaskSummary, type TerminalStatus } from '../../core/task/TaskRecord.js';
 import { CliUsageProblem } from '../CliError.js';
 import { contextOf, duration, exitingWith, instantOption, integerOption, shortTime, withTarget } from '../commandContext.js';
@@ -59,12 +59,14 @@ export function tasksCommands(program: Command): void {
       .addOption(new Option('--status <status>', 'filter: the status').choices(TASK_STATUSES))
       .option('--since <when>', 'filter: created at or after (ISO-8601 or an age: 2h, 7d)', (v) => instantOption(v))
       .option('--until <when>', 'filter: created before (ISO-8601 or an age)', (v) => instantOption(v))
+      .option('--filter <k=v,...>', 'the filter in one flag: process=load,status=failed,since=2h', parseFilter)
       .option('--dry-run', 'only say what would be replayed')
       .option('--wait', 'wait for the new task(s) (progress bar); exit as their ends say')
       .option('--idempotency-key <key>', 'a bulk replay resent with the same key is not done twice (default: a new UUID)'),
-  ).action(exitingWith(async (taskId: string | undefined, options: ReplayFilter & { dryRun?: boolean; wait?: boolean; idempotencyKey?: string; json?: boolean }) => {
+  ).action(exitingWith(async (taskId: string | undefined, options: ReplayFilter & { filter?: ReplayFilter; dryRun?: boolean; wait?: boolean; idempotencyKey?: string; json?: boolean }) => {
     const { client, out } = contextOf(options);
     const filter: ReplayFilter = {
+      ...options.filter,
       ...(options.process ? { process: options.process } : {}),
       ...(options.status ? { status: options.status } : {}),
       ...(options.since ? { since: options.since } : {}),
@@ -96,6 +98,26 @@ export function tasksCommands(program: Command): void {
       else out.line(`${taskId} ${String(answer.status ?? 'cancel requested')}`);
     },
   );
+}
+
+/**
+ * `--filter process=load,status=failed,since=2h,until=2026-11-29`: the
+ * filter flags in one (times as `--since` reads them).
+ */
+function parseFilter(text: string): ReplayFilter {
+  const filter: ReplayFilter = {};
+  for (const part of text.split(',')) {
+    const [key, ...rest] = part.split('=');
+    const value = rest.join('=');
+    if (!value) throw new InvalidArgumentError(`expected key=value, got '${part}'`);
+    if (key === 'process') filter.process = value;
+    else if (key === 'status') {
+      if (!(TASK_STATUSES as readonly string[]).includes(value)) throw new InvalidArgumentError(`status must be one of ${TASK_STATUSES.join(', ')}`);
+      filter.status = value as ReplayFilter['status'];
+    } else if (key === 'since' || key === 'until') filter[key] = instantOption(value);
+    else throw new InvalidArgumentError(`unknown filter key '${key}' (process, status, since, until)`);
+  }
+  return filter;
 }
 
 /**
