@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConfigError } from '../core/errors.js';
 import type { HttpMethod, HttpRouteManifest, QueueTriggerManifest, ScheduleManifest } from './ServiceManifest.js';
 import { assertHttpRoutePath } from './assertHttpRoutePath.js';
@@ -37,7 +38,7 @@ export function parseProcessEvents(functionName: string, events: readonly unknow
   let scheduleNumber = 0;
   const nextRule = (name: unknown, place: string): string => {
     scheduleNumber += 1;
-    if (name === undefined) return `${functionName}-schedule-${scheduleNumber}`;
+    if (name === undefined) return defaultRuleName(functionName, scheduleNumber);
     if (typeof name !== 'string' || !/^[.\-_A-Za-z0-9]{1,64}$/.test(name)) {
       throw new ConfigError(`${place}.name: ${JSON.stringify(name)} is not a valid rule name (1 to 64 of A-Z a-z 0-9 . - _)`);
     }
@@ -265,4 +266,22 @@ function integer(raw: unknown, place: string, min: number, max: number, fallback
     throw new ConfigError(`${place}: ${JSON.stringify(raw)} is not a whole number from ${min} to ${max}`);
   }
   return value;
+}
+
+/** EventBridge rule names: 1 to 64 of `A-Z a-z 0-9 . - _`. */
+const MAX_RULE_NAME = 64;
+
+/**
+ * A schedule's rule name when the event gives none: `<function>-schedule-<n>`,
+ * or, when that would pass EventBridge's 64 characters (a long function
+ * name), the function name cut short and made unique again with 8
+ * characters of its SHA-256: the same every time, so task ids and stored
+ * schedule state stay put across deploys.
+ */
+export function defaultRuleName(functionName: string, n: number): string {
+  const suffix = `-schedule-${n}`;
+  const plain = `${functionName}${suffix}`;
+  if (plain.length <= MAX_RULE_NAME) return plain;
+  const hash = createHash('sha256').update(functionName).digest('hex').slice(0, 8);
+  return `${functionName.slice(0, MAX_RULE_NAME - suffix.length - hash.length - 1)}-${hash}${suffix}`;
 }

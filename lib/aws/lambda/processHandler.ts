@@ -1,7 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoScheduleOverlap } from '../DynamoScheduleOverlap.js';
 import type { Context } from 'aws-lambda';
-import { ConfigError, assertNever } from '../../core/errors.js';
+import { ConfigError, MalformedInputError, assertNever } from '../../core/errors.js';
+import { isoTime } from '../../core/time/isoTime.js';
+import { derivedTaskId } from '../../core/task/taskIds.js';
+import { newTaskRecord } from '../../core/task/newTaskRecord.js';
+import type { TaskRecord } from '../../core/task/TaskRecord.js';
 import { type Clock } from '../../core/ports/Clock.js';
 import { systemClock } from '../../core/time/systemClock.js';
 import type { ProcessDefinition } from '../../core/process/types.js';
@@ -14,7 +18,7 @@ import { DynamoTaskStore } from '../DynamoTaskStore.js';
 import { handleHttpEvent } from './handleHttpEvent.js';
 import { handleScheduleEvent } from './handleScheduleEvent.js';
 import { handleSqsBatch } from './handleSqsBatch.js';
-import { classifyProcessEvent } from './processEvent.js';
+import { classifyProcessEvent, type ProcessEvent } from './processEvent.js';
 import { composeAgents } from '../../agents/composeAgents.js';
 import { resolveSecretRefs } from '../../agents/secrets/resolveSecretRefs.js';
 import type { SecretResolver } from '../../core/agents/SecretResolver.js';
@@ -93,7 +97,14 @@ export function createProcessHandler(definition: ProcessDefinition, deps: Proces
 
   return async (event, context) => {
     const deadlineMs = clock.now() + context.getRemainingTimeInMillis();
-    const parsed = classifyProcessEvent(event);
+    let parsed: ProcessEvent;
+    try {
+      parsed = classifyProcessEvent(event);
+    } catch (error) {
+      // A schedule firing that cannot be read would fail every retry and vanish: it leaves a failed record and a log line instead.
+      if (error instanceof MalformedInputError && looksLikeScheduleFiring(event)) return recordMalformedFiring(event, error, { store, process: config.process, clock, retentionSeconds: config.retentionDays * 86_400 });
+      throw error;
+    }
     switch (parsed.kind) {
       case 'http':
         return handleHttpEvent(parsed.event, { runner, process: target, maxPayloadBytes: config.maxPayloadBytes, deadlineMs });
@@ -158,4 +169,34 @@ export async function handleProcessEvent(definition: ProcessDefinition, event: u
     handlers.set(definition, handler);
   }
   return handler(event, context);
+}
+
+/** An event meant as a schedule firing (the plugin's `sluiceSchedule` input, or EventBridge's own). */
+function looksLikeScheduleFiring(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && ('sluiceSchedule' in event || (event as { source?: unknown }).source === 'aws.events');
+}
+
+/**
+ * Stores a failed task for a schedule firing that cannot be parsed (its id
+ * derived from the event, so Lambda's retries of it make one record), logs
+ * it, and ends the invocation without an error: retrying cannot help.
+ */
+async function recordMalformedFiring(
+  event: unknown,
+  error: MalformedInputError,
+  deps: { store: DynamoTaskStore; process: string; clock: Clock; retentionSeconds: number },
+): Promise<{ taskId: string; ran: false }> {
+  const nowMs = deps.clock.now();
+  const raw = JSON.stringify(event) ?? '';
+  const taskId = derivedTaskId(nowMs - (nowMs % 60_000), 'malformed-schedule', deps.process, raw);
+  const record: TaskRecord = {
+    ...newTaskRecord({ taskId, process: deps.process, status: 'running', trigger: { type: 'schedule', rule: '(unreadable)', scheduledTime: isoTime(nowMs) }, nowMs, retentionSeconds: deps.retentionSeconds }),
+    status: 'failed',
+    finishedAt: isoTime(nowMs),
+    error: { kind: 'system', name: 'MalformedScheduleEvent', message: error.message },
+    logs: [{ time: isoTime(nowMs), level: 'error', message: `a schedule firing could not be read and did not run: ${error.message}` }],
+  };
+  await deps.store.save(record);
+  console.error(JSON.stringify({ level: 'ERROR', message: 'unreadable schedule firing', process: deps.process, taskId, error: error.message }));
+  return { taskId, ran: false };
 }

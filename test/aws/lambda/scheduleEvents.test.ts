@@ -127,8 +127,19 @@ describe('scheduled tasks', () => {
     expect(await stack.store.get(summary.taskId)).toMatchObject({ error: { kind: 'validation' } });
   });
 
-  it('rejects a schedule event without a usable time', async () => {
-    await expect(handler({ sluiceSchedule: { rule: 'rollup-schedule-1', time: 'yesterday' } }, lambdaContext())).rejects.toThrow(/malformed Sluice schedule event/);
+  it('records a schedule firing it cannot read, once, instead of failing every retry and losing it (issue 7, item 3)', async () => {
+    const unreadable = { sluiceSchedule: { rule: 'x'.repeat(70), time: 'yesterday' } };
+    const first = (await handler(unreadable, lambdaContext())) as { taskId: string; ran: boolean };
+    expect(first.ran).toBe(false);
+    expect(await stack.store.get(first.taskId)).toMatchObject({
+      status: 'failed',
+      trigger: { type: 'schedule', rule: '(unreadable)' },
+      error: { kind: 'system', name: 'MalformedScheduleEvent', message: expect.stringContaining('malformed Sluice schedule event') },
+    });
+    // Lambda's retry of the same event finds the same record.
+    expect(((await handler(unreadable, lambdaContext())) as { taskId: string }).taskId).toBe(first.taskId);
+    // An event that is no schedule at all still fails loudly.
+    await expect(handler({ hello: 'world' }, lambdaContext())).rejects.toThrow(/unsupported Lambda event/);
   });
 });
 

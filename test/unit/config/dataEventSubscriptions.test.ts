@@ -52,3 +52,17 @@ describe('dataEvent subscriptions in serverless.yml', () => {
     expect(await loadError(withEvents('      - dataEvent: a', '    sluice: { queue: false }\n'))).toMatch(/needs its task queue/);
   });
 });
+
+describe('default schedule rule names', () => {
+  it('stay within EventBridge\'s 64 characters for long function names, the same every time (issue 7, item 3)', async () => {
+    const { defaultRuleName } = await import('../../../lib/config/parseProcessEvents.js');
+    expect(defaultRuleName('report', 1)).toBe('report-schedule-1');
+    const long = 'a-very-long-function-name-that-describes-everything-it-does-in-detail';
+    const name = defaultRuleName(long, 12);
+    expect(name.length).toBeLessThanOrEqual(64);
+    expect(name).toMatch(/^a-very-long-function-name-that-describes-ev-[0-9a-f]{8}-schedule-12$/);
+    expect(name).toHaveLength(64);
+    expect(defaultRuleName(long, 12)).toBe(name);
+    expect(defaultRuleName(`${long}-2`, 12)).not.toBe(name);
+  });
+});
