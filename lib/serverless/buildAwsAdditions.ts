@@ -43,6 +43,9 @@ export const PLATFORM_ROUTES: ReadonlyArray<{ method: string; path: string; iam:
   { method: 'GET', path: '/sluice/openlineage/events', iam: true },
 ];
 
+/** Lambda function names: at most 64 characters (https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html). */
+const MAX_LAMBDA_NAME = 64;
+
 /** Timeout of the platform function: its work is a few DynamoDB / SQS calls, well under HTTP API's 30 s. */
 const PLATFORM_TIMEOUT_SECONDS = 10;
 
@@ -462,6 +465,11 @@ function roleContext(config: ExpandedDeclarations['config'], warnings: string[])
       isProcess: boolean,
       add: (logicalId: string, resource: CloudFormationResource) => void,
     ): void {
+      // Every function passes here: its name is checked at package time, not refused by the deploy.
+      if (deployedName.length > MAX_LAMBDA_NAME) {
+        const fix = isProcess ? `shorten the service name, the stage or the function key, or set functions.${key}.name` : 'shorten the service name or the stage';
+        throw new ConfigError(`functions.${key}: its Lambda function name '${deployedName}' is ${deployedName.length} characters; Lambda allows ${MAX_LAMBDA_NAME} (${fix})`);
+      }
       const needs = statements.map((statement) => statement.Action.join(', ')).join('; ');
       if (fn.role !== undefined) {
         warnings.push(`functions.${key} sets its own role: Sluice leaves it alone; it must allow ${needs}`);

@@ -68,6 +68,16 @@ describe('buildAwsAdditions', () => {
     expect(dropped.resources.SluiceEventsTable?.Properties).not.toHaveProperty('DeletionProtectionEnabled');
   });
 
+  it('refuses at package time a Lambda function name over 64 characters, naming the function (issue 7, item 4)', () => {
+    const key = 'sync-the-customers-of-every-region-into-the-crm';
+    expect(() => additions(service({ [key]: { handler } }))).not.toThrow(); // shop-dev-<key>: 56 characters
+    expect(() => additions(service({ [`${key}-and-more-and-more`]: { handler } }))).toThrow(/functions\.sync-the-customers-of-every-region-into-the-crm-and-more-and-more: its Lambda function name 'shop-dev-.*' is 74 characters; Lambda allows 64 \(shorten the service name, the stage or the function key, or set functions\..*\.name\)/);
+    // The user's own name is what is checked.
+    expect(() => additions(service({ [`${key}-and-more-and-more`]: { handler, name: 'short-name' } }))).not.toThrow();
+    // The platform function's name comes from the service and the stage.
+    expect(() => additions({ ...service({ a: { handler } }), service: 'x'.repeat(55) })).toThrow(/functions\.sluice-api: its Lambda function name .* \(shorten the service name or the stage\)/);
+  });
+
   it('reserves the sluice-events function name', () => {
     expect(() => additions(service({ 'sluice-events': { handler } }))).toThrow(/functions.sluice-events: this function name is reserved for the Sluice event dispatcher/);
   });
