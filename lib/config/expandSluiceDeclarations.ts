@@ -2,6 +2,7 @@ import { ConfigError } from '../core/errors.js';
 import { assertKnownKeys } from './knownKeys.js';
 import { CONNECTION_TYPES } from './connections/connectionTypes.js';
 import { assertGrantedConnections, parseConnections, type ConnectionDeclaration } from './connections/parseConnections.js';
+import type { FunctionConfig } from './serverlessConfig.js';
 import { isPlainObject } from './VariableResolver.js';
 import { FUNCTION_KEYS, PROVIDER_KEYS } from './serverlessKeys.js';
 import { functionTimeout, type CloudFormationResource, type ServerlessConfig } from './serverlessConfig.js';
@@ -112,6 +113,7 @@ export function expandSluiceDeclarations(config: ServerlessConfig, context: { st
     assertGrantedConnections(sluice.connections, connections, name);
     const granted = sluice.connections;
     if (sluice.taskQueue === false) {
+      boundQueueConcurrency(fn, settings.defaultConcurrency);
       processes.push({ name, timeoutSeconds, connections: granted });
       continue;
     }
@@ -163,8 +165,36 @@ export function expandSluiceDeclarations(config: ServerlessConfig, context: { st
         },
       },
     ];
+    boundQueueConcurrency(fn, settings.defaultConcurrency);
     processes.push({ name, timeoutSeconds, connections: granted, taskQueue });
   }
 
   return { config: expanded, service, stage, settings, connections, processes, lambdaOnlyKeys };
+}
+
+/** SQS event source mappings scale up to 1,000 concurrent invocations; `MaximumConcurrency` takes 2 to 1,000. */
+const MAX_CONCURRENCY_RANGE = { min: 2, max: 1000 } as const;
+
+/**
+ * Bounds every SQS trigger of a process (its task queue's and the user's)
+ * by the function's concurrency, `reservedConcurrency` or else
+ * `custom.sluice.defaultConcurrency` (64), as Lambda's
+ * `ScalingConfig.MaximumConcurrency` (the event's `maximumConcurrency`)
+ * unless the event sets its own: a backlog on one queue then cannot take
+ * the account's whole concurrency and throttle the API routes and the
+ * platform function. The embedded runtime bounds tasks the same way (one
+ * slot per task, `defaultConcurrency` per function).
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency
+ */
+function boundQueueConcurrency(fn: FunctionConfig, defaultConcurrency: number): void {
+  const reserved = typeof fn.reservedConcurrency === 'number' ? fn.reservedConcurrency : undefined;
+  const bound = Math.min(reserved ?? defaultConcurrency, MAX_CONCURRENCY_RANGE.max);
+  // Reserved concurrency under 2 already bounds the mappings (and MaximumConcurrency cannot be 1).
+  if (bound < MAX_CONCURRENCY_RANGE.min || fn.events === undefined) return;
+  fn.events = fn.events.map((event: unknown) => {
+    if (!isPlainObject(event) || !('sqs' in event)) return event;
+    const sqs = typeof event.sqs === 'string' ? { arn: event.sqs } : event.sqs;
+    if (!isPlainObject(sqs) || sqs.maximumConcurrency !== undefined) return event;
+    return { ...event, sqs: { ...sqs, maximumConcurrency: bound } };
+  });
 }

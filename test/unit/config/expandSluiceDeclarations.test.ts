@@ -59,14 +59,37 @@ describe('expandSluiceDeclarations', () => {
     const functions = expanded.config.functions;
     expect(functions['orders-sync']?.events).toEqual([
       { httpApi: 'POST /orders' },
-      { sqs: { arn: { 'Fn::GetAtt': ['SluiceOrdersDashsyncTaskQueue', 'Arn'] }, batchSize: 10 } },
+      // Bounded by the function's concurrency (custom.sluice.defaultConcurrency, 64): one backlog cannot take the account's pool.
+      { sqs: { arn: { 'Fn::GetAtt': ['SluiceOrdersDashsyncTaskQueue', 'Arn'] }, batchSize: 10, maximumConcurrency: 64 } },
     ]);
     expect(functions.clicks?.events).toEqual([
-      { sqs: { arn: { 'Fn::GetAtt': ['SluiceClicksTaskQueue', 'Arn'] }, batchSize: 50, maximumBatchingWindow: 2 } },
+      { sqs: { arn: { 'Fn::GetAtt': ['SluiceClicksTaskQueue', 'Arn'] }, batchSize: 50, maximumBatchingWindow: 2, maximumConcurrency: 64 } },
     ]);
     expect(functions.hook?.events).toBeUndefined();
     expect(functions.plain).toEqual(input.functions.plain);
     expect(expanded.settings).toMatchObject({ maxReceiveCount: 7, retentionDays: 30, platformHandler: 'lib/aws/lambda/platformHandler.handler' });
+  });
+
+  it('bounds every SQS trigger of a process by its concurrency (MaximumConcurrency), unless the event sets its own (issue 7, item 2)', () => {
+    const expanded = expandSluiceDeclarations(
+      {
+        service: 'shop',
+        provider: { name: 'aws' },
+        custom: { sluice: { defaultConcurrency: 20 } },
+        functions: {
+          a: { handler: 'f.handler', reservedConcurrency: 5, events: [{ sqs: 'arn:aws:sqs:us-east-1:1:feed' }] },
+          b: { handler: 'f.handler', events: [{ sqs: { arn: 'arn:aws:sqs:us-east-1:1:feed', maximumConcurrency: 3 } }] },
+          c: { handler: 'f.handler', reservedConcurrency: 1000000, sluice: { queue: false }, events: [{ sqs: { arn: 'arn:aws:sqs:us-east-1:1:feed' } }] },
+          d: { handler: 'f.handler', reservedConcurrency: 1 },
+        },
+      },
+      { stage: 'dev' },
+    );
+    const sqsOf = (name: string) => (expanded.config.functions[name]?.events as Array<{ sqs?: { maximumConcurrency?: number } }>).filter((e) => e.sqs).map((e) => e.sqs!.maximumConcurrency);
+    expect(sqsOf('a')).toEqual([5, 5]);
+    expect(sqsOf('b')).toEqual([3, 20]);
+    expect(sqsOf('c')).toEqual([1000]);
+    expect(sqsOf('d')).toEqual([undefined]);
   });
 
   it('rejects names SQS would refuse', () => {
