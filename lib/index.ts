@@ -18,7 +18,7 @@ export type {
 } from './core/process/types.js';
 export type { ApiPayload, HttpPayload, Payload, QueuePayload, SchedulePayload } from './core/task/Payload.js';
 export type { TaskError, TaskRecord, TaskStatus } from './core/task/TaskRecord.js';
-export { NonRetriableError, isNonRetriableError } from './core/errors.js';
+export { NonRetriableError, RetryAfterError, isNonRetriableError } from './core/errors.js';
 export { sql, type DatabaseAgent, type DatabaseTransaction, type LoadMode, type LoadOptions, type QueryResult, type SqlStatement } from './core/agents/DatabaseAgent.js';
 export type { FileInfo, FileStorageAgent, PutOptions } from './core/agents/FileStorageAgent.js';
 export type { HttpAgent } from './core/agents/HttpAgent.js';

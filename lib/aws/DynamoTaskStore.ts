@@ -11,7 +11,7 @@ import { SluiceError, TaskRecordTooLargeError, ValidationError } from '../core/e
 import { type Clock } from '../core/ports/Clock.js';
 import { systemClock } from '../core/time/systemClock.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../core/ports/TaskStore.js';
-import { TASK_STATUSES, type TaskPage, type TaskQuery, type TaskRecord, type TaskStatus } from '../core/task/TaskRecord.js';
+import { TASK_STATUSES, withReplay, type TaskPage, type TaskQuery, type TaskRecord, type TaskStatus } from '../core/task/TaskRecord.js';
 import { awsErrorName, awsRequestFailed } from './awsErrors.js';
 import { mergeNewestFirst, type ProcessScan } from './mergeNewestFirst.js';
 import {
@@ -116,6 +116,24 @@ export class DynamoTaskStore implements TaskStore {
       { ':queued': { S: 'queued' satisfies TaskStatus }, ':running': { S: 'running' satisfies TaskStatus } },
     );
     return current === undefined ? { saved: true } : { saved: false, current };
+  }
+
+  /**
+   * Read, add the link, put back only if the summary is still the one read
+   * (a concurrent link or save retries): the summary is one JSON attribute,
+   * which no UpdateItem expression can append to.
+   */
+  async linkReplay(taskId: string, replayId: string): Promise<void> {
+    for (let round = 0; round < 5; round++) {
+      const record = await this.get(taskId);
+      if (!record) return;
+      const linked = withReplay(record, replayId);
+      if (!linked) return;
+      const { item } = await encodeTaskItem(record, this.compressAboveBytes);
+      const conflict = await this.conditionalPut(linked, '#sum = :sum AND #exp >= :now', { '#sum': TASK_ITEM.summary }, { ':sum': item[TASK_ITEM.summary]! });
+      if (conflict === undefined) return;
+    }
+    throw new SluiceError(`could not link replay ${replayId} to task ${taskId}: its record kept changing`);
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {

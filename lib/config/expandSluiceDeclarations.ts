@@ -5,6 +5,7 @@ import { assertGrantedConnections, parseConnections, type ConnectionDeclaration 
 import { isPlainObject } from './VariableResolver.js';
 import { FUNCTION_KEYS, PROVIDER_KEYS } from './serverlessKeys.js';
 import { functionTimeout, type CloudFormationResource, type ServerlessConfig } from './serverlessConfig.js';
+import type { BackoffPolicy } from '../core/retry/RetryPolicy.js';
 import { parseFunctionSluice, parseSluiceSettings, type ResolvedSluiceSettings } from './sluiceSettings.js';
 import {
   assertQueueName,
@@ -39,6 +40,8 @@ export interface ExpandedProcess {
   connections: string[];
   /** Undefined when the process opted out with `sluice: { queue: false }`. */
   taskQueue?: TaskQueueDeclaration;
+  /** `sluice.retry.backoff`, defaults applied. */
+  backoff: BackoffPolicy;
 }
 
 export interface ExpandedDeclarations {
@@ -108,7 +111,7 @@ export function expandSluiceDeclarations(config: ServerlessConfig, context: { st
     assertGrantedConnections(sluice.connections, connections, name);
     const granted = sluice.connections;
     if (sluice.taskQueue === false) {
-      processes.push({ name, timeoutSeconds, connections: granted });
+      processes.push({ name, timeoutSeconds, connections: granted, backoff: sluice.backoff });
       continue;
     }
 
@@ -159,7 +162,7 @@ export function expandSluiceDeclarations(config: ServerlessConfig, context: { st
         },
       },
     ];
-    processes.push({ name, timeoutSeconds, connections: granted, taskQueue });
+    processes.push({ name, timeoutSeconds, connections: granted, taskQueue, backoff: sluice.backoff });
   }
 
   return { config: expanded, service, stage, settings, connections, processes, lambdaOnlyKeys };

@@ -10,6 +10,7 @@ import { createPlatformApp } from '../../platform/createPlatformApp.js';
 import { keyValueStoreOf } from './keyValueStoreOf.js';
 import type { PlatformProcess } from '../../platform/PlatformProcess.js';
 import { AwsTaskDispatcher } from '../AwsTaskDispatcher.js';
+import { TaskControl } from '../../core/control/TaskControl.js';
 import { loadPayloadValidators, type PayloadValidator } from '../config/inputSchemaCatalog.js';
 import type { AwsPlatformConfig } from '../config/readAwsConfig.js';
 import { readAwsConfig } from '../config/readAwsConfig.js';
@@ -73,6 +74,8 @@ export function createPlatformHandler(deps: PlatformHandlerDeps): LambdaHandler 
     auth: { kind: 'gateway' },
     maxPayloadBytes: config.maxPayloadBytes,
     ...(kv ? { kv } : {}),
+    // No signal reaches another Lambda: a running task notices its cancel by reading its record (see processHandler).
+    control: new TaskControl({ store, dispatcher, clock, retentionSeconds, processes }),
     // A failing DynamoDB or SQS call would otherwise leave no trace in CloudWatch.
     onInternalError: (error, request) => console.error(`${request.method} ${request.path} failed`, error),
   });

@@ -10,6 +10,7 @@ import { scheduledDelivery } from '../../core/runner/scheduledDelivery.js';
 import { dispatchScheduledTask, SCHEDULE_MAX_ATTEMPTS, submitTask, type SubmitRequest, type SubmittableProcess } from '../../core/runner/submitTask.js';
 import { PlatformIngest } from '../../platform/PlatformIngest.js';
 import { TaskRunner } from '../../core/runner/TaskRunner.js';
+import { TaskControl } from '../../core/control/TaskControl.js';
 import { createPlatformApp } from '../../platform/createPlatformApp.js';
 import { parseScheduleExpression } from '../../schedule/parseScheduleExpression.js';
 import { answerClientError } from '../http/answerClientError.js';
@@ -177,6 +178,8 @@ export class EmbeddedRuntime {
         events: storage.events,
         ingest,
         store: storage.tasks,
+        // A running task is reached through the runner that holds it (the worker thread is told).
+        control: new TaskControl({ ...submitDeps, store: storage.tasks, processes: platformOptions.processes, signalCancel: (taskId) => runner.requestCancel(taskId) }),
         onInternalError: (error, request) => log.error(`${request.method} ${request.path} failed`, error),
       });
       const listener = createHttpListener({

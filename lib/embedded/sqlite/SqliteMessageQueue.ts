@@ -334,6 +334,26 @@ export class SqliteMessageQueue implements MessageQueue {
     return rows.length > limit && last ? { items, nextCursor: encodeCursor(last.seq) } : { items };
   }
 
+  /** One message of a queue by its id, without receiving it; `undefined` when absent or expired. */
+  peekMessage(queue: string, messageId: string): PeekedMessage | undefined {
+    const state = this.#state(queue);
+    const now = this.#clock.now();
+    const row = this.#sql.peekById.get(state.info.id, messageId, now - state.info.retentionMs) as PeekRow | undefined;
+    return row ? this.#peeked(row, now) : undefined;
+  }
+
+  /**
+   * Deletes one message by its id, as an operator does in a console (no
+   * receipt handle): only while it is not in flight. For dead letters whose
+   * task was replayed.
+   *
+   * @returns whether it was deleted
+   */
+  async deleteMessage(queue: string, messageId: string): Promise<boolean> {
+    const id = this.#state(queue).info.id;
+    return this.#commits.run(() => this.#sql.deleteVisibleById.run(id, messageId, this.#clock.now()).changes === 1);
+  }
+
   /**
    * Makes every in-flight message (of `queue`, or of all queues) visible
    * again at once, without counting a receive, and invalidates their

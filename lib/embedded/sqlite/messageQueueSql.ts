@@ -77,6 +77,12 @@ export function prepareMessageQueueSql(db: Database.Database) {
       `SELECT seq, message_id, body, attributes, sent_at, retain_from, receive_count, visible_at, origin_queue_id FROM messages
        WHERE queue_id = ? AND retain_from > ? AND seq > ? ORDER BY seq LIMIT ?`,
     ),
+    peekById: prepare(
+      `SELECT seq, message_id, body, attributes, sent_at, retain_from, receive_count, visible_at, origin_queue_id FROM messages
+       WHERE queue_id = ? AND message_id = ? AND retain_from > ?`,
+    ),
+    // Not while a consumer holds it: its receipt is the only handle of an in-flight message.
+    deleteVisibleById: prepare('DELETE FROM messages WHERE queue_id = ? AND message_id = ? AND visible_at <= ?'),
     redriveCandidates: prepare(
       'SELECT seq, origin_queue_id FROM messages WHERE queue_id = ? AND visible_at <= ? AND retain_from > ? ORDER BY seq LIMIT ?',
     ),
