@@ -130,7 +130,7 @@ export class DynamoTaskStore implements TaskStore {
       const linked = withReplay(record, replayId);
       if (!linked) return;
       const { item } = await encodeTaskItem(record, this.compressAboveBytes);
-      const conflict = await this.conditionalPut(linked, '#sum = :sum AND #exp >= :now', { '#sum': TASK_ITEM.summary }, { ':sum': item[TASK_ITEM.summary]! });
+      const conflict = await this.conditionalPut(linked, 'attribute_exists(#pk) AND #sum = :sum AND #exp >= :now', { '#sum': TASK_ITEM.summary }, { ':sum': item[TASK_ITEM.summary]! });
       if (conflict === undefined) return;
     }
     throw new SluiceError(`could not link replay ${replayId} to task ${taskId}: its record kept changing`);
