@@ -213,7 +213,7 @@ export class TaskRunner {
       const saved = await store.save(base);
       if (!saved.saved) return { decision: decisionFor(saved.current), record: saved.current, ran: false };
     }
-    const outcome = await this.#executeCancellable(
+    const { outcome, cancelRequested } = await this.#executeCancellable(
       process,
       { taskId: delivery.taskId, process: process.name, attempt, trigger: delivery.trigger, payload: delivery.payload, input },
       this.#executeOptions(process, delivery.deadlineMs),
@@ -226,6 +226,13 @@ export class TaskRunner {
       case 'failed':
       case 'timed_out': {
         const last = !outcome.retriable || attempt >= delivery.maxAttempts;
+        if (!last && cancelRequested) {
+          // The cancel came as the attempt was failing: no retry.
+          const cancelled = finalRecord(base, outcome, attempt);
+          cancelled.status = 'cancelled';
+          cancelled.logs = [...cancelled.logs, { time: cancelled.finishedAt!, level: 'warn', message: `attempt ${attempt} failed as the task was cancelled; it is not retried` }];
+          return this.#finish(cancelled, 'ack');
+        }
         // The attempt is final: its events are published with the record. A retried one publishes nothing.
         if (last) return this.#finish(finalRecord(base, outcome, attempt), 'dead-letter', outcome.events);
         // Not final: back to `queued`, keeping this attempt's error and logs for inspection.
@@ -268,7 +275,11 @@ export class TaskRunner {
    * `cancelPollMs`, a reader of its record that pulls the switch when a
    * cancel was recorded).
    */
-  async #executeCancellable(process: RunnableProcess, invocation: Parameters<TaskExecutor['execute']>[1], options: TaskExecutionOptions): Promise<ExecutionOutcome> {
+  async #executeCancellable(
+    process: RunnableProcess,
+    invocation: Parameters<TaskExecutor['execute']>[1],
+    options: TaskExecutionOptions,
+  ): Promise<{ outcome: ExecutionOutcome; cancelRequested: boolean }> {
     const { clock, store, cancelPollMs } = this.#opts;
     const controller = new AbortController();
     // A duplicate delivery running the same task at once: both are cancelled (the latest registration is the one reached directly).
@@ -289,7 +300,8 @@ export class TaskRunner {
     };
     schedulePoll();
     try {
-      return await this.#opts.executor.execute(process, invocation, { ...options, cancelSignal: controller.signal });
+      const outcome = await this.#opts.executor.execute(process, invocation, { ...options, cancelSignal: controller.signal });
+      return { outcome, cancelRequested: controller.signal.aborted };
     } finally {
       stopped = true;
       if (poll) clock.clearTimeout(poll);
