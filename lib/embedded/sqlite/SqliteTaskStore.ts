@@ -83,6 +83,8 @@ export class SqliteTaskStore implements TaskStore {
   readonly #save: Statement;
   readonly #update: Statement;
   readonly #get: Statement;
+  readonly #getSummary: Statement;
+  readonly #setSummary: Statement;
   readonly #purge: Statement;
   readonly #unfinished: Statement;
   readonly #lists = new Map<string, Statement>();
@@ -117,6 +119,9 @@ export class SqliteTaskStore implements TaskStore {
        WHERE task_id = ? AND process = ? AND created_at = ? AND expires_at > ? AND status NOT IN ('succeeded', 'failed', 'timed_out', 'cancelled')`,
     );
     this.#get = db.prepare('SELECT summary, detail FROM tasks WHERE task_id = ? AND expires_at > ?');
+    this.#getSummary = db.prepare('SELECT summary FROM tasks WHERE task_id = ? AND expires_at > ?');
+    // Whatever the status: the replays are links, not the outcome (see TaskStore.linkReplay).
+    this.#setSummary = db.prepare('UPDATE tasks SET summary = ? WHERE task_id = ?');
     this.#purge = db.prepare('DELETE FROM tasks WHERE rowid IN (SELECT rowid FROM tasks WHERE expires_at <= ? LIMIT ?)');
     this.#unfinished = db.prepare(
       `SELECT summary FROM tasks WHERE status IN ('queued', 'running') AND expires_at > ?
@@ -137,10 +142,10 @@ export class SqliteTaskStore implements TaskStore {
   linkReplay(taskId: string, replayId: string): Promise<void> {
     return this.#commits.run(() => {
       // Only the summary changes (the links live there), whatever the status: read and write in one turn of the event loop.
-      const row = this.#db.prepare('SELECT summary FROM tasks WHERE task_id = ? AND expires_at > ?').get(taskId, this.#nowSec()) as { summary: string } | undefined;
+      const row = this.#getSummary.get(taskId, this.#nowSec()) as { summary: string } | undefined;
       if (!row) return;
       const linked = withReplay(JSON.parse(row.summary) as TaskSummary, replayId);
-      if (linked) this.#db.prepare('UPDATE tasks SET summary = ? WHERE task_id = ?').run(JSON.stringify(linked), taskId);
+      if (linked) this.#setSummary.run(JSON.stringify(linked), taskId);
     });
   }
 
