@@ -83,7 +83,8 @@ export interface Delivery {
 /**
  * What the queue consumer must do with the message:
  * - `ack`: delete it; the task is finished (or was already).
- * - `retry`: leave it; it returns after the visibility timeout.
+ * - `retry`: keep it; it becomes visible again after the result's
+ *   `delaySeconds` (the backoff, or what a `RetryAfterError` asked).
  * - `dead-letter`: the task is finally failed; move the message to the DLQ
  *   now if the host can, otherwise treat as `retry` (SQS redrive moves it).
  */
