@@ -244,6 +244,28 @@ export class SqliteMessageQueue implements MessageQueue {
     return changed;
   }
 
+  /**
+   * Hands a received message back, to be delivered again in `delaySeconds`
+   * (0..43200): the embedded twin of `ChangeMessageVisibility` to a retry's
+   * delay followed by a batch item failure. Unlike a visibility change it
+   * ends the receive (the handle goes stale), so the message counts as
+   * `delayed`, not in flight, and a restart, which releases in-flight
+   * messages at once, leaves its delay alone. A stale handle changes nothing.
+   *
+   * @returns whether a message was changed
+   */
+  async retryLater(queue: string, receiptHandle: string, delaySeconds: number): Promise<boolean> {
+    return this.#commits.run(() => {
+      const state = this.#state(queue);
+      checkSeconds('delaySeconds', delaySeconds, MAX_VISIBILITY_SECONDS);
+      const visibleAt = this.#clock.now() + delaySeconds * 1000;
+      const changed = this.#sql.retryLater.run(visibleAt, parseReceipt(receiptHandle), state.info.id, receiptHandle).changes === 1;
+      if (changed && delaySeconds === 0) state.wakeups.notify();
+      else if (changed) state.wakeups.visibleAt(visibleAt);
+      return changed;
+    });
+  }
+
   deadLetter(queue: string, receiptHandle: string): Promise<DeadLetterOutcome> {
     return this.#commits.run(() => this.#deadLetterNow(queue, receiptHandle));
   }
@@ -499,7 +521,7 @@ export class SqliteMessageQueue implements MessageQueue {
   }
 
   #peeked(row: PeekRow, now: number): PeekedMessage {
-    const state: MessageState = row.visible_at <= now ? 'visible' : row.receive_count > 0 ? 'inFlight' : 'delayed';
+    const state: MessageState = row.visible_at <= now ? 'visible' : row.held ? 'inFlight' : 'delayed';
     const origin = row.origin_queue_id === null ? undefined : this.#byId.get(row.origin_queue_id)?.info.name;
     return {
       messageId: row.message_id,

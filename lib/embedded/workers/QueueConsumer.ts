@@ -144,7 +144,7 @@ export class QueueConsumer {
           break;
         case 'retry':
           // Back after the backoff: the delay is the message's visibility, stored with it, so it survives a restart.
-          await queues.changeVisibility(queue, message.receiptHandle, result.delaySeconds);
+          await queues.retryLater(queue, message.receiptHandle, result.delaySeconds);
           break;
         case 'dead-letter':
           await queues.deadLetter(queue, message.receiptHandle);

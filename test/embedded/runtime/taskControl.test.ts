@@ -5,6 +5,7 @@
  * queued and of a running task, replay (single, with an override, bulk with
  * a dry run and an Idempotency-Key) and the dead-letter view and replay.
  */
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskDeadLetterQueueName, taskQueueName } from '../../../lib/config/sluiceNames.js';
@@ -25,6 +26,8 @@ describe('embedded runtime: task control', () => {
   });
   afterAll(async () => {
     await h?.stop();
+    // Restarted on the first runtime's directory (see the restart test), which the harness then leaves.
+    if (h) rmSync(h.dataDir, { recursive: true, force: true });
   });
 
   const submit = async (process: string, payload: unknown, key?: string) => {
@@ -48,7 +51,7 @@ describe('embedded runtime: task control', () => {
     const taskId = await submit('flaky', { failures: 2 });
     const first = await until(taskId, (t) => t.attempts === 1 && t.status === 'queued');
     expect(first.logs.at(-1)!.message).toBe('attempt 1 of 4 failed; the task will be retried in 30 s (backoff)');
-    expect(await messageOf(FLAKY_QUEUE, taskId)).toMatchObject({ state: 'inFlight', visibleAt: inSeconds(30) });
+    expect(await messageOf(FLAKY_QUEUE, taskId)).toMatchObject({ state: 'delayed', visibleAt: inSeconds(30) });
 
     await clock.advance(29_999);
     expect((await h.task(taskId)).attempts).toBe(1); // still invisible: nothing can deliver it
@@ -59,6 +62,19 @@ describe('embedded runtime: task control', () => {
 
     await clock.advance(60_000);
     expect(await until(taskId, (t) => t.status === 'succeeded')).toMatchObject({ attempts: 3, result: { attempt: 3 } });
+  });
+
+  it('keeps a retry\'s delay across a restart (a restart releases in-flight messages, not delayed retries)', async () => {
+    const taskId = await submit('flaky', { failures: 1, retryAfter: 300 });
+    await until(taskId, (t) => t.attempts === 1 && t.status === 'queued');
+    const due = inSeconds(300);
+    const { dataDir } = h;
+    await h.runtime.stop();
+    h = await startHarness({ configPath: CONFIG, clock, dataDir });
+    expect(await messageOf(FLAKY_QUEUE, taskId)).toMatchObject({ state: 'delayed', visibleAt: due });
+    expect((await h.task(taskId)).attempts).toBe(1);
+    await clock.advance(300_000);
+    expect(await until(taskId, (t) => t.status === 'succeeded')).toMatchObject({ attempts: 2 });
   });
 
   it('a RetryAfterError sets the next delay instead of the backoff', async () => {
