@@ -20,8 +20,7 @@ const bulkBody = z.strictObject({
       status: z.enum(TASK_STATUSES as [TaskStatus, ...TaskStatus[]]).optional(),
       since: isoInstant.optional(),
       until: isoInstant.optional(),
-    })
-    .default({}),
+    }),
   dryRun: z.boolean().default(false),
   maxTasks: z.number().int().min(1).max(MAX_BULK_REPLAY_TASKS).optional(),
 });

@@ -1,3 +1,4 @@
+import { sluiceErrorKind } from '../errors.js';
 import type { TaskStore } from '../ports/TaskStore.js';
 import { isTerminal, type TaskStatus, type TaskSummary } from '../task/TaskRecord.js';
 import { replayTaskId, type TaskControl } from './TaskControl.js';
@@ -31,7 +32,8 @@ export interface BulkReplayOptions {
  * - `matched`: finished tasks that pass the filter (this request's share, at most `maxTasks`);
  * - `replayed`: replays dispatched by this request (0 on a dry run);
  * - `alreadyReplayed`: replays the same key had dispatched before (a resumed job);
- * - `skipped`: matching tasks not finished yet, and this job's own replays;
+ * - `noPayload`: matched, but no payload was kept to replay them with;
+ * - `skipped`: matching tasks not finished yet, of a process without a task queue, and this job's own replays;
  * - `truncated`: more tasks match than `maxTasks`.
  */
 export interface BulkReplayReport {
@@ -78,9 +80,16 @@ export async function bulkReplay(store: TaskStore, control: TaskControl, filter:
       }
       report.matched++;
       if (!options.dryRun) {
-        const outcome = await control.replay(task.taskId, idempotencyKey !== undefined ? { idempotencyKey } : {});
-        if (outcome.outcome === 'replayed') report[outcome.created ? 'replayed' : 'alreadyReplayed']++;
-        else if (outcome.outcome === 'no-payload') report.noPayload++;
+        let outcome: Awaited<ReturnType<TaskControl['replay']>> | undefined;
+        try {
+          outcome = await control.replay(task.taskId, idempotencyKey !== undefined ? { idempotencyKey } : {});
+        } catch (error) {
+          // A process without a task queue, or no longer declared: that task cannot be replayed; the others can.
+          const kind = sluiceErrorKind(error);
+          if (kind !== 'AsyncDisabledError' && kind !== 'UnknownProcessError') throw error;
+        }
+        if (outcome?.outcome === 'replayed') report[outcome.created ? 'replayed' : 'alreadyReplayed']++;
+        else if (outcome?.outcome === 'no-payload') report.noPayload++;
         else report.skipped++;
       }
       options.onProgress?.({ ...report });
