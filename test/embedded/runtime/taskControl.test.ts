@@ -144,6 +144,10 @@ describe('embedded runtime: task control', () => {
     for (const id of ids) await until(id, (t) => t.status === 'failed');
     const filter = { process: 'echo', status: 'failed', since };
 
+    // No filter, no job: an empty request never replays everything.
+    expect((await h.call('/sluice/tasks/replay', { method: 'POST', json: {} })).status).toBe(400);
+    expect((await h.call('/sluice/tasks/replay', { method: 'POST', json: { filter: { since: 'yesterday' } } })).status).toBe(400);
+    expect((await h.call('/sluice/tasks/replay')).status).toBe(405);
     const dry = await h.call('/sluice/tasks/replay', { method: 'POST', json: { filter, dryRun: true } });
     expect(dry.status).toBe(200);
     expect(dry.body).toMatchObject({ dryRun: true, matched: 5, replayed: 0 });
