@@ -88,7 +88,7 @@ export class TaskControl {
     if (isTerminal(record.status)) return { outcome: 'finished', record };
     const now = isoTime(clock.now());
     if (record.status === 'queued') {
-      const cancelled: TaskRecord = { ...record, status: 'cancelled', finishedAt: now, logs: [...record.logs, { time: now, level: 'warn', message: 'cancelled before it ran' }] };
+      const cancelled: TaskRecord = { ...record, status: 'cancelled', finishedAt: now, logs: [...record.logs, { time: now, level: 'warn', message: 'cancelled while queued' }] };
       const saved = await store.save(cancelled);
       if (!saved.saved) return { outcome: 'finished', record: saved.current };
       // A delivery may have started it since it was read (on AWS a running task shows `queued`): it stops too.
