@@ -21,7 +21,7 @@ export type { DataEvent, DataEventInput, EventPage, EventQuery } from './core/ev
 export type { DataEventAgent } from './core/agents/DataEventAgent.js';
 export { DataEventRefusedError } from './core/events/dataEventRules.js';
 export type { TaskError, TaskRecord, TaskStatus } from './core/task/TaskRecord.js';
-export { NonRetriableError, isNonRetriableError } from './core/errors.js';
+export { NonRetriableError, RetryAfterError, isNonRetriableError } from './core/errors.js';
 export { sql, type DatabaseAgent, type DatabaseTransaction, type LoadMode, type LoadOptions, type QueryResult, type SqlStatement } from './core/agents/DatabaseAgent.js';
 export type { FileInfo, FileStorageAgent, PutOptions } from './core/agents/FileStorageAgent.js';
 export type { HttpAgent } from './core/agents/HttpAgent.js';

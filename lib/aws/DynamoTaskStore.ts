@@ -17,7 +17,7 @@ import { encodeEventItem } from './eventItemCodec.js';
 import { type Clock } from '../core/ports/Clock.js';
 import { systemClock } from '../core/time/systemClock.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../core/ports/TaskStore.js';
-import { TASK_STATUSES, type TaskPage, type TaskQuery, type TaskRecord, type TaskStatus } from '../core/task/TaskRecord.js';
+import { TASK_STATUSES, withReplay, type TaskPage, type TaskQuery, type TaskRecord, type TaskStatus } from '../core/task/TaskRecord.js';
 import { awsErrorName, awsRequestFailed } from './awsErrors.js';
 import { mergeNewestFirst, type ProcessScan } from './mergeNewestFirst.js';
 import {
@@ -132,6 +132,24 @@ export class DynamoTaskStore implements TaskStore {
         ? await this.conditionalPut(record, SAVE_CONDITION, SAVE_NAMES, SAVE_VALUES)
         : await this.transactPublish(record, events);
     return current === undefined ? { saved: true } : { saved: false, current };
+  }
+
+  /**
+   * Read, add the link, put back only if the summary is still the one read
+   * (a concurrent link or save retries): the summary is one JSON attribute,
+   * which no UpdateItem expression can append to.
+   */
+  async linkReplay(taskId: string, replayId: string): Promise<void> {
+    for (let round = 0; round < 5; round++) {
+      const record = await this.get(taskId);
+      if (!record) return;
+      const linked = withReplay(record, replayId);
+      if (!linked) return;
+      const { item } = await encodeTaskItem(record, this.compressAboveBytes);
+      const conflict = await this.conditionalPut(linked, 'attribute_exists(#pk) AND #sum = :sum AND #exp >= :now', { '#sum': TASK_ITEM.summary }, { ':sum': item[TASK_ITEM.summary]! });
+      if (conflict === undefined) return;
+    }
+    throw new SluiceError(`could not link replay ${replayId} to task ${taskId}: its record kept changing`);
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {

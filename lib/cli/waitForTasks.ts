@@ -10,12 +10,13 @@ export const POLL_MS = 300;
 /** Reads in flight while waiting for many tasks. */
 const WAIT_CONCURRENCY = 16;
 
-/** The exit code a task's end deserves: 0 succeeded, 1 failed, 2 timed out. */
+/** The exit code a task's end deserves: 0 succeeded, 1 failed or cancelled, 2 timed out. */
 export function exitCodeOf(status: TerminalStatus): ExitCode {
   switch (status) {
     case 'succeeded':
       return ExitCode.ok;
     case 'failed':
+    case 'cancelled':
       return ExitCode.taskFailed;
     case 'timed_out':
       return ExitCode.taskTimedOut;
@@ -26,7 +27,7 @@ export function exitCodeOf(status: TerminalStatus): ExitCode {
 export function exitCodeOfAll(statuses: Iterable<TerminalStatus | 'not_submitted'>): ExitCode {
   let code: ExitCode = ExitCode.ok;
   for (const status of statuses) {
-    if (status === 'failed' || status === 'not_submitted') return ExitCode.taskFailed;
+    if (status === 'failed' || status === 'cancelled' || status === 'not_submitted') return ExitCode.taskFailed;
     if (status === 'timed_out') code = ExitCode.taskTimedOut;
   }
   return code;

@@ -3,6 +3,7 @@ import type { AuthorizerManifest, RouteAuthorizer } from './httpAuthorizers.js';
 import type { OverlapPolicy } from '../core/schedule/scheduleOverlap.js';
 import type { EventSubscription } from '../core/events/EventSubscription.js';
 import type { QueueSpec } from '../core/ports/MessageQueue.js';
+import type { BackoffPolicy } from '../core/retry/RetryPolicy.js';
 import type { ConnectionDeclaration } from './connections/parseConnections.js';
 
 /**
@@ -111,6 +112,8 @@ export interface ProcessManifest {
   };
   /** `timeout` of the function, else `provider.timeout`, else 6 (the Serverless default). */
   timeoutSeconds: number;
+  /** `sluice.retry.backoff`, defaults applied: the delay before each retry of a failed delivery (absent: `DEFAULT_BACKOFF`). */
+  backoff?: BackoffPolicy;
   /** `reservedConcurrency` when set. */
   reservedConcurrency?: number;
   /** `memorySize` of the function, else `provider.memorySize`, in MB; unset: Lambda's default (1024). */

@@ -102,6 +102,7 @@ export function buildServiceManifest(
       name,
       handler: resolveHandler(fn.handler, name, options.serviceDir),
       timeoutSeconds,
+      backoff: expandedProcess.backoff,
       http: events.http,
       queues: events.queues.map(({ external: _external, ...trigger }) => trigger),
       schedules: events.schedules,

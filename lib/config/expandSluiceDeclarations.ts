@@ -6,6 +6,7 @@ import type { FunctionConfig } from './serverlessConfig.js';
 import { isPlainObject } from './VariableResolver.js';
 import { FUNCTION_KEYS, PROVIDER_KEYS } from './serverlessKeys.js';
 import { functionTimeout, type CloudFormationResource, type ServerlessConfig } from './serverlessConfig.js';
+import type { BackoffPolicy } from '../core/retry/RetryPolicy.js';
 import { parseFunctionSluice, parseSluiceSettings, type ResolvedSluiceSettings } from './sluiceSettings.js';
 import {
   assertQueueName,
@@ -41,6 +42,8 @@ export interface ExpandedProcess {
   connections: string[];
   /** Undefined when the process opted out with `sluice: { queue: false }`. */
   taskQueue?: TaskQueueDeclaration;
+  /** `sluice.retry.backoff`, defaults applied. */
+  backoff: BackoffPolicy;
 }
 
 export interface ExpandedDeclarations {
@@ -114,7 +117,7 @@ export function expandSluiceDeclarations(config: ServerlessConfig, context: { st
     const granted = sluice.connections;
     if (sluice.taskQueue === false) {
       boundQueueConcurrency(fn, settings.defaultConcurrency);
-      processes.push({ name, timeoutSeconds, connections: granted });
+      processes.push({ name, timeoutSeconds, connections: granted, backoff: sluice.backoff });
       continue;
     }
 
@@ -166,7 +169,7 @@ export function expandSluiceDeclarations(config: ServerlessConfig, context: { st
       },
     ];
     boundQueueConcurrency(fn, settings.defaultConcurrency);
-    processes.push({ name, timeoutSeconds, connections: granted, taskQueue });
+    processes.push({ name, timeoutSeconds, connections: granted, taskQueue, backoff: sluice.backoff });
   }
 
   return { config: expanded, service, stage, settings, connections, processes, lambdaOnlyKeys };

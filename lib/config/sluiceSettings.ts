@@ -6,6 +6,7 @@ import { secretRefSchema } from './connections/secretRef.js';
 import { DEFAULT_MAX_CHAIN_DEPTH } from '../core/events/EventSubscription.js';
 import type { SluiceSettings } from './ServiceManifest.js';
 import { isPlainObject } from './VariableResolver.js';
+import { DEFAULT_BACKOFF, MAX_RETRY_DELAY_SECONDS, type BackoffPolicy } from '../core/retry/RetryPolicy.js';
 
 /**
  * Schemas of what Sluice adds to `serverless.yml`: `custom.sluice` and the
@@ -17,6 +18,10 @@ import { isPlainObject } from './VariableResolver.js';
 /** Integers written through a variable (`${env:N}`) arrive as strings. */
 const integer = (min: number, max: number) =>
   z.preprocess((value) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value), z.number().int().min(min).max(max));
+
+/** Numbers written through a variable arrive as strings. */
+const decimal = (min: number, max: number) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value), z.number().min(min).max(max));
 
 /** `custom.sluice.kv.maxTtlSeconds` when unset: one year. */
 export const DEFAULT_KV_MAX_TTL_SECONDS = 365 * 86_400;
@@ -97,6 +102,20 @@ const queueSettingsSchema = z.strictObject({
   maximumBatchingWindow: integer(0, 300).optional(),
 });
 
+/** `functions.<name>.sluice.retry` (defaults: {@link DEFAULT_BACKOFF}; `maxAttempts` is the task queue's maxReceiveCount). */
+const retrySettingsSchema = z.strictObject({
+  /** Deliveries of a task-queue task before it fails for good: sets the task queue's maxReceiveCount. */
+  maxAttempts: integer(1, SQS_MAX_RECEIVE_COUNT).optional(),
+  backoff: z
+    .strictObject({
+      initialSeconds: integer(0, MAX_RETRY_DELAY_SECONDS).optional(),
+      multiplier: decimal(1, 10).optional(),
+      maxSeconds: integer(0, MAX_RETRY_DELAY_SECONDS).optional(),
+      jitter: z.enum(['full', 'none']).optional(),
+    })
+    .optional(),
+});
+
 export const functionSluiceSchema = z.union([
   z.boolean(),
   z.strictObject({
@@ -104,6 +123,8 @@ export const functionSluiceSchema = z.union([
     queue: z.union([z.boolean(), queueSettingsSchema]).optional(),
     /** The connections of `custom.sluice.connections` this function's logics may use. */
     connections: z.array(z.string()).optional(),
+    /** Attempts and backoff of failed deliveries. */
+    retry: retrySettingsSchema.optional(),
   }),
 ]);
 
@@ -123,7 +144,7 @@ export interface TaskQueueSettings {
 }
 
 /** What a function's `sluice` property says. */
-export type FunctionSluice = { process: false } | { process: true; taskQueue: TaskQueueSettings | false; connections: string[] };
+export type FunctionSluice = { process: false } | { process: true; taskQueue: TaskQueueSettings | false; connections: string[]; backoff: BackoffPolicy };
 
 /** Validates `custom.sluice` (undefined means all defaults). @throws {ConfigError} */
 export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
@@ -157,8 +178,12 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
 export function parseFunctionSluice(raw: unknown, functionName: string, settings: SluiceSettings): FunctionSluice {
   const place = `functions.${functionName}.sluice`;
   if (isPlainObject(raw)) {
-    assertKnownKeys(raw, { used: ['queue', 'connections'] }, place);
+    assertKnownKeys(raw, { used: ['queue', 'connections', 'retry'] }, place);
     if (isPlainObject(raw.queue)) assertKnownKeys(raw.queue, { used: Object.keys(queueSettingsSchema.shape) }, `${place}.queue`);
+    if (isPlainObject(raw.retry)) {
+      assertKnownKeys(raw.retry, { used: ['maxAttempts', 'backoff'] }, `${place}.retry`);
+      if (isPlainObject(raw.retry.backoff)) assertKnownKeys(raw.retry.backoff, { used: ['initialSeconds', 'multiplier', 'maxSeconds', 'jitter'] }, `${place}.retry.backoff`);
+    }
   }
   const parsed = functionSluiceSchema.safeParse(raw ?? true);
   if (!parsed.success) {
@@ -170,15 +195,26 @@ export function parseFunctionSluice(raw: unknown, functionName: string, settings
   if (value === false) return { process: false };
   const queue = value === true ? true : (value.queue ?? true);
   const connections = value === true ? [] : (value.connections ?? []);
-  if (queue === false) return { process: true, taskQueue: false, connections };
+  const retry = value === true ? undefined : value.retry;
+  const backoff: BackoffPolicy = { ...DEFAULT_BACKOFF, ...definedOnly(retry?.backoff ?? {}) };
+  if (backoff.maxSeconds < backoff.initialSeconds) {
+    throw new ConfigError(`${place}.retry.backoff: maxSeconds (${backoff.maxSeconds}) is below initialSeconds (${backoff.initialSeconds})`);
+  }
+  if (queue === false) {
+    if (retry?.maxAttempts !== undefined) throw new ConfigError(`${place}.retry.maxAttempts: the process has no task queue (sluice.queue is false); a queue trigger's attempts are its queue's maxReceiveCount`);
+    return { process: true, taskQueue: false, connections, backoff };
+  }
   const overrides = queue === true ? {} : queue;
+  if (retry?.maxAttempts !== undefined && overrides.maxReceiveCount !== undefined && retry.maxAttempts !== overrides.maxReceiveCount) {
+    throw new ConfigError(`${place}: retry.maxAttempts (${retry.maxAttempts}) and queue.maxReceiveCount (${overrides.maxReceiveCount}) say different things; give one`);
+  }
   const taskQueue: TaskQueueSettings = {
     batchSize: overrides.batchSize ?? 10,
-    maxReceiveCount: overrides.maxReceiveCount ?? settings.maxReceiveCount,
+    maxReceiveCount: retry?.maxAttempts ?? overrides.maxReceiveCount ?? settings.maxReceiveCount,
     maximumBatchingWindow: overrides.maximumBatchingWindow ?? 0,
   };
   assertBatchingWindow(taskQueue.batchSize, taskQueue.maximumBatchingWindow, `functions.${functionName}.sluice.queue`);
-  return { process: true, taskQueue, connections };
+  return { process: true, taskQueue, connections, backoff };
 }
 
 /**

@@ -25,6 +25,7 @@ export const SLUICE_ERROR_KIND: unique symbol = Symbol.for('sluice.error.kind') 
 export type SluiceErrorKind =
   | 'SluiceError'
   | 'NonRetriableError'
+  | 'RetryAfterError'
   | 'ValidationError'
   | 'MalformedInputError'
   | 'PayloadTooLargeError'
@@ -68,6 +69,20 @@ export function isNonRetriableError(error: unknown): boolean {
   return sluiceErrorKind(error) === 'NonRetriableError';
 }
 
+/**
+ * The delay a thrown {@link RetryAfterError} asks for (seconds), by brand;
+ * `undefined` for anything else.
+ */
+export function retryAfterSecondsOf(error: unknown): number | undefined {
+  if (sluiceErrorKind(error) !== 'RetryAfterError') return undefined;
+  try {
+    const seconds = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class SluiceError extends Error {
   static {
     brand(this, 'SluiceError');
@@ -88,6 +103,31 @@ export class NonRetriableError extends SluiceError {
     brand(this, 'NonRetriableError');
   }
   override name = 'NonRetriableError';
+}
+
+/**
+ * Thrown by a logic to fail this attempt and set when the next one starts:
+ * `retryAfterSeconds` replaces the function's backoff for this retry (a rate
+ * limit's `Retry-After`, a file not there yet). The task still counts the
+ * attempt: on its last attempt it fails for good. Delays above 12 hours
+ * (SQS's longest visibility timeout) are cut to 12 hours.
+ *
+ * @example throw new RetryAfterError(120, 'the export is not ready yet')
+ */
+export class RetryAfterError extends SluiceError {
+  static {
+    brand(this, 'RetryAfterError');
+  }
+  override name = 'RetryAfterError';
+  constructor(
+    /** Seconds from the end of this attempt to the next one (≥ 0). */
+    readonly retryAfterSeconds: number,
+    message = `retry in ${retryAfterSeconds} s`,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    if (!Number.isFinite(retryAfterSeconds) || retryAfterSeconds < 0) throw new RangeError(`RetryAfterError: retryAfterSeconds must be a finite number ≥ 0, got ${retryAfterSeconds}`);
+  }
 }
 
 /** The input of a task does not match the process's `input` schema. */

@@ -18,6 +18,8 @@ export interface PeekedMessage {
   receiveCount: number;
   /** ISO-8601 UTC. */
   sentAt: string;
+  /** The task the message carries or starts (its envelope's task, or the task a raw message becomes). */
+  taskId?: string;
 }
 
 /**
@@ -31,4 +33,8 @@ export interface QueueConsole {
   peek(queue: string, options: { limit: number; cursor?: string }): Promise<{ items: PeekedMessage[]; nextCursor?: string }>;
   /** Moves every message of a dead-letter queue back to its source queue. */
   redrive(deadLetterQueue: string): Promise<{ moved: number; to: string }>;
+  /** One message by id, without receiving it; `undefined` when absent. */
+  message(queue: string, messageId: string): Promise<PeekedMessage | undefined>;
+  /** Deletes one message by id unless a consumer holds it now; whether it was deleted. */
+  deleteMessage(queue: string, messageId: string): Promise<boolean>;
 }

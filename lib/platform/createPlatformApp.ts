@@ -17,6 +17,8 @@ import { mountEventRoutes } from './eventRoutes.js';
 import { mountTriggerRoutes, type TriggerRoutesOptions } from './triggerRoutes.js';
 import { mountOpenLineageRoutes } from './openLineageRoutes.js';
 import type { OpenLineageSource } from '../core/openlineage/runEventsOf.js';
+import { mountTaskControlRoutes, withTasks } from './taskControlRoutes.js';
+import type { TaskControl } from '../core/control/TaskControl.js';
 import type { EventStore } from '../core/ports/EventStore.js';
 
 export interface PlatformAppOptions extends PlatformIngestOptions {
@@ -33,6 +35,8 @@ export interface PlatformAppOptions extends PlatformIngestOptions {
   openLineage?: OpenLineageSource;
   /** The trigger registry, for `/sluice/triggers` (not mounted without it). */
   triggers?: Omit<TriggerRoutesOptions, 'send' | 'maxPayloadBytes'>;
+  /** Cancel and replay (`/sluice/tasks/{id}/cancel`, `/replay`, `/sluice/tasks/replay`, a dead letter's replay); not mounted without it. */
+  control?: TaskControl;
 }
 
 const listQuery = z
@@ -100,6 +104,9 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
     }
   });
   app.all('/sluice/tasks', (c) => methodNotAllowed(c, ['GET', 'POST']));
+  if (options.control) {
+    mountTaskControlRoutes(app, { control: options.control, store: options.store, maxPayloadBytes: options.maxPayloadBytes, send, ...(options.queues ? { queues: options.queues } : {}) });
+  }
 
   app.get('/sluice/tasks/:taskId', async (c) => {
     const record = await options.store.get(c.req.param('taskId'));
@@ -108,13 +115,14 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
   });
   app.all('/sluice/tasks/:taskId', (c) => methodNotAllowed(c, ['GET']));
 
-  if (options.queues) mountQueueConsole(app, options.queues, ingest, limit, send);
+  if (options.queues) mountQueueConsole(app, options.queues, options.store, ingest, limit, send);
   return app;
 }
 
 function mountQueueConsole(
   app: Hono,
   queues: QueueConsole,
+  store: TaskStore,
   ingest: PlatformIngest,
   limit: (c: Context, next: () => Promise<void>) => Promise<void>,
   send: (c: Context, reply: HttpReply) => Response,
@@ -128,7 +136,9 @@ function mountQueueConsole(
   app.get('/sluice/queues/:queue/messages', async (c) => {
     const parsed = peekQuery.safeParse(queryOf(c));
     if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
-    return send(c, jsonReply(200, await queues.peek(c.req.param('queue'), parsed.data)));
+    const page = await queues.peek(c.req.param('queue'), parsed.data);
+    // Each message with its task (status, error, attempts): what a dead letter is about.
+    return send(c, jsonReply(200, { ...page, items: await withTasks(store, page.items) }));
   });
   app.all('/sluice/queues/:queue/messages', (c) => methodNotAllowed(c, ['GET', 'POST']));
 

@@ -1,4 +1,5 @@
 import { INPUT_SCHEMAS_FILE } from '../aws/config/inputSchemaCatalog.js';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from '../core/retry/RetryPolicy.js';
 import { DEPLOYMENT_CATALOG_FILE } from '../aws/config/deploymentCatalog.js';
 import { assertAwsConnections, connectionStatements } from './connectionPolicies.js';
 import { FUNCTION_KIND, LAMBDA_ENV_LIMIT_BYTES, SLUICE_ENV } from '../aws/config/sluiceEnv.js';
@@ -191,6 +192,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
       [SLUICE_ENV.timeoutSeconds]: String(process.timeoutSeconds),
       [SLUICE_ENV.maxReceiveCounts]: JSON.stringify(maxReceiveCounts),
       ...(settings.trackRunning !== undefined ? { [SLUICE_ENV.trackRunning]: String(settings.trackRunning) } : {}),
+      ...(process.backoff && !isDefaultBackoff(process.backoff) ? { [SLUICE_ENV.retryBackoff]: JSON.stringify(process.backoff) } : {}),
     };
     if (declared.taskQueue) {
       environment[SLUICE_ENV.taskQueueName] = declared.taskQueue.name;
@@ -535,4 +537,8 @@ function withPattern(existing: unknown, pattern: string): Record<string, unknown
   const base = isPlainObject(existing) ? { ...existing } : {};
   const patterns = Array.isArray(base.patterns) ? base.patterns : [];
   return { ...base, patterns: [...patterns, pattern] };
+}
+
+function isDefaultBackoff(backoff: BackoffPolicy): boolean {
+  return (Object.keys(DEFAULT_BACKOFF) as Array<keyof BackoffPolicy>).every((key) => backoff[key] === DEFAULT_BACKOFF[key]);
 }

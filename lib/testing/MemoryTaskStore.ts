@@ -7,7 +7,7 @@ import { MemoryEventStore } from './MemoryEventStore.js';
 import { systemClock } from '../core/time/systemClock.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../core/ports/TaskStore.js';
 import { encodeTaskRecord } from '../core/task/storedRecordSize.js';
-import { isTerminal, toSummary, type TaskPage, type TaskQuery, type TaskRecord } from '../core/task/TaskRecord.js';
+import { isTerminal, toSummary, withReplay, type TaskPage, type TaskQuery, type TaskRecord } from '../core/task/TaskRecord.js';
 
 /**
  * A TaskStore in memory, for unit tests of processes and of the core. It
@@ -39,6 +39,13 @@ export class MemoryTaskStore implements TaskStore {
     this.#records.set(record.taskId, JSON.stringify(record));
     this.events.publish(events, record.expiresAt);
     return { saved: true };
+  }
+
+  async linkReplay(taskId: string, replayId: string): Promise<void> {
+    const record = this.#read(taskId);
+    if (!record) return;
+    const linked = withReplay(record, replayId);
+    if (linked) this.#records.set(taskId, JSON.stringify(linked));
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskRecordTooLargeError, ValidationError } from '../../lib/core/errors.js';
 import type { TaskStore } from '../../lib/core/ports/TaskStore.js';
 import { encodeTaskRecord, MAX_TASK_RECORD_BYTES } from '../../lib/core/task/storedRecordSize.js';
-import { TASK_STATUSES, isTerminal, type TaskRecord, type TaskStatus } from '../../lib/core/task/TaskRecord.js';
+import { MAX_LISTED_REPLAYS, TASK_STATUSES, isTerminal, type TaskRecord, type TaskStatus } from '../../lib/core/task/TaskRecord.js';
 
 export interface TaskStoreFixture {
   store: TaskStore;
@@ -152,6 +152,37 @@ export function describeTaskStoreContract(
         expect(await store.save({ ...running, attempts: 2 })).toEqual({ saved: false, current: final });
       });
     }
+
+    it('keeps a record\'s payload (for replay) with its detail: get returns it, lists leave it out', async () => {
+      const record = makeRecord({ process: unique('payload'), status: 'failed', attempts: 1, payload: { type: 'api', body: { n: 1, s: 'é' } } });
+      await store.create(record);
+      expect(await store.get(record.taskId)).toEqual(record);
+      const { items } = await store.list({ process: record.process, limit: 10 });
+      expect(items).toHaveLength(1);
+      expect(items[0]).not.toHaveProperty('payload');
+    });
+
+    it('lists cancelled tasks under their status', async () => {
+      const cancelled = makeRecord({ process: unique('cancel'), status: 'cancelled', finishedAt: new Date().toISOString() });
+      await store.create(cancelled);
+      expect((await store.list({ process: cancelled.process, status: 'cancelled', limit: 10 })).items.map((t) => t.taskId)).toEqual([cancelled.taskId]);
+    });
+
+    it('links replays to a terminal record: once each, at most MAX_LISTED_REPLAYS, outcome untouched', async () => {
+      const done = makeRecord({ status: 'failed', attempts: 3, finishedAt: new Date().toISOString(), error: { kind: 'logic', name: 'E', message: 'x' }, logs: [{ time: new Date().toISOString(), level: 'info', message: 'kept' }] });
+      await store.create(done);
+      await store.linkReplay(done.taskId, 'replay-1');
+      await store.linkReplay(done.taskId, 'replay-1');
+      await Promise.all([store.linkReplay(done.taskId, 'replay-2'), store.linkReplay(done.taskId, 'replay-3')]);
+      const linked = await store.get(done.taskId);
+      expect(linked).toEqual({ ...done, replays: expect.arrayContaining(['replay-1', 'replay-2', 'replay-3']) });
+      expect(linked!.replays).toHaveLength(3);
+      for (let i = 4; i <= MAX_LISTED_REPLAYS + 2; i++) await store.linkReplay(done.taskId, `replay-${i}`);
+      expect((await store.get(done.taskId))!.replays).toHaveLength(MAX_LISTED_REPLAYS);
+      // Still final: a late save is refused.
+      expect((await store.save({ ...done, status: 'running' })).saved).toBe(false);
+      await store.linkReplay(unique('absent'), 'replay-x'); // nothing to link: no error, no record
+    });
 
     it('lets exactly one of many concurrent final saves win', async () => {
       const base = makeRecord({ status: 'running', attempts: 1 });

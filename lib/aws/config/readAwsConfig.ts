@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DEFAULT_BACKOFF, MAX_RETRY_DELAY_SECONDS, type BackoffPolicy } from '../../core/retry/RetryPolicy.js';
 import { ConfigError } from '../../core/errors.js';
 import { SQS_MAX_RECEIVE_COUNT } from '../../core/queue/sqsRules.js';
 import type { ConnectionDeclaration } from '../../config/connections/parseConnections.js';
@@ -43,6 +44,8 @@ export interface AwsProcessConfig extends AwsCommonConfig {
   connections: readonly ConnectionDeclaration[];
   /** Names of every declared connection (to tell "not granted" from "unknown"). */
   declaredConnections: readonly string[];
+  /** `sluice.retry.backoff` (`SLUICE_RETRY_BACKOFF`); `DEFAULT_BACKOFF` when unset. */
+  backoff: BackoffPolicy;
 }
 
 /** Configuration of the platform API function. */
@@ -178,6 +181,29 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
         })
         .pipe(z.record(z.string().min(1), z.number().int().min(1).max(SQS_MAX_RECEIVE_COUNT))),
     ),
+    backoff:
+      read(
+        SLUICE_ENV.retryBackoff,
+        z
+          .string()
+          .transform((value, ctx) => {
+            try {
+              return JSON.parse(value) as unknown;
+            } catch {
+              ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+              return z.NEVER;
+            }
+          })
+          .pipe(
+            z.strictObject({
+              initialSeconds: z.number().int().min(0).max(MAX_RETRY_DELAY_SECONDS),
+              multiplier: z.number().min(1).max(10),
+              maxSeconds: z.number().int().min(0).max(MAX_RETRY_DELAY_SECONDS),
+              jitter: z.enum(['full', 'none']),
+            }),
+          ),
+        true,
+      ) ?? DEFAULT_BACKOFF,
   };
   if (queueName !== undefined && queueUrl !== undefined) config.taskQueue = { name: queueName, url: queueUrl };
   return deepFreeze(config);

@@ -23,6 +23,8 @@
  * - `SLUICE_MAX_RECEIVE_COUNTS`: JSON `{ "<queue name>": maxReceiveCount }` for each
  *   queue the function consumes that has a dead-letter queue, so the worker knows
  *   which receive is the last attempt. Queues without redrive are absent.
+ * - `SLUICE_RETRY_BACKOFF`: JSON `{ initialSeconds, multiplier, maxSeconds, jitter }`
+ *   (`sluice.retry.backoff`); absent when it is the default (`DEFAULT_BACKOFF`).
  *
  * The platform function:
  * - `SLUICE_QUEUE_URL_PREFIX`: `https://sqs.<region>.<suffix>/<account>/`; a task
@@ -54,6 +56,7 @@ export const SLUICE_ENV = {
   kvDefaultTtlSeconds: 'SLUICE_KV_DEFAULT_TTL_SECONDS',
   inputSchemas: 'SLUICE_INPUT_SCHEMAS',
   trackRunning: 'SLUICE_TRACK_RUNNING',
+  retryBackoff: 'SLUICE_RETRY_BACKOFF',
 } as const;
 
 /** Values of `SLUICE_FUNCTION_KIND`. */

@@ -14,6 +14,13 @@ export interface SqsBatchContext {
   /** Absolute epoch ms by which Lambda stops the invocation. */
   deadlineMs: number;
   lambdaContext: Context;
+  /**
+   * Applies a retry's delay: `ChangeMessageVisibility` of the failed message
+   * (by its queue's ARN) before it is reported in `batchItemFailures`, so it
+   * returns after the backoff rather than after the queue's visibility
+   * timeout. Absent: the visibility timeout applies.
+   */
+  delayRetry?: (queueArn: string, receiptHandle: string, delaySeconds: number) => Promise<void>;
 }
 
 /** A record whose task is not finished successfully: reported as a batch item failure. */
@@ -27,7 +34,9 @@ class DeliveryNotAckedError extends SluiceError {
  * `ReportBatchItemFailures`, set by the plugin):
  *
  * - `ack`: the record succeeds and Lambda deletes the message.
- * - `retry`: a failure; the message returns after its visibility timeout.
+ * - `retry`: a failure; its visibility is first changed to the retry's delay
+ *   (backoff or `RetryAfterError`), so it returns then. A failed change is
+ *   logged: the message still returns, after its visibility timeout.
  * - `dead-letter`: a failure too. The task is already stored as failed, but
  *   only SQS redrive can move the message (the function has no right to send
  *   to the DLQ), which it does once `maxReceiveCount` is reached; meanwhile
@@ -56,6 +65,21 @@ export async function handleSqsBatch(records: readonly unknown[], ctx: SqsBatchC
 }
 
 async function deliverRecord(raw: unknown, ctx: SqsBatchContext): Promise<DeliveryDecision> {
+  const { decision, retry } = await runRecord(raw, ctx);
+  if (retry) {
+    try {
+      await ctx.delayRetry?.(retry.queueArn, retry.receiptHandle, retry.delaySeconds);
+    } catch (error) {
+      console.error(`could not delay the retry of message ${retry.messageId} by ${retry.delaySeconds} s; it returns after its visibility timeout`, error);
+    }
+  }
+  return decision;
+}
+
+async function runRecord(
+  raw: unknown,
+  ctx: SqsBatchContext,
+): Promise<{ decision: DeliveryDecision; retry?: { queueArn: string; receiptHandle: string; delaySeconds: number; messageId: string } }> {
   const parsed = sqsRecordSchema.safeParse(raw);
   if (!parsed.success) {
     // Not a message Lambda would send: leave it to the queue's redrive.
@@ -66,8 +90,12 @@ async function deliverRecord(raw: unknown, ctx: SqsBatchContext): Promise<Delive
   const message = inboundMessageOf(record);
   const delivery = decodeDelivery(ctx.process.name, message, ctx.maxReceiveCounts[message.queue]);
   try {
-    const { decision } = await ctx.runner.deliver(ctx.process, { ...delivery, deadlineMs: ctx.deadlineMs });
-    return decision;
+    const result = await ctx.runner.deliver(ctx.process, { ...delivery, deadlineMs: ctx.deadlineMs });
+    if (result.decision !== 'retry' || record.receiptHandle === undefined) return { decision: result.decision };
+    return {
+      decision: result.decision,
+      retry: { queueArn: record.eventSourceARN, receiptHandle: record.receiptHandle, delaySeconds: result.delaySeconds, messageId: record.messageId },
+    };
   } catch (error) {
     console.error(`delivery of message ${record.messageId} from '${message.queue}' failed; it will be retried`, error);
     throw error;

@@ -13,6 +13,7 @@ import { SLUICE_PRODUCER, SLUICE_VERSION } from '../../platform/sluiceVersion.js
 import { keyValueStoreOf } from './keyValueStoreOf.js';
 import type { PlatformProcess } from '../../platform/PlatformProcess.js';
 import { AwsTaskDispatcher } from '../AwsTaskDispatcher.js';
+import { TaskControl } from '../../core/control/TaskControl.js';
 import { loadPayloadValidators, type PayloadValidator } from '../config/inputSchemaCatalog.js';
 import type { AwsPlatformConfig } from '../config/readAwsConfig.js';
 import { readAwsConfig } from '../config/readAwsConfig.js';
@@ -79,6 +80,8 @@ export function createPlatformHandler(deps: PlatformHandlerDeps): LambdaHandler 
     ...(kv ? { kv } : {}),
     // /sluice/events, /sluice/lineage and the OpenLineage export, read from the events table.
     ...(events ? { events: events.store, openLineage: { namespace: jobNamespaceOf(config.service, config.stage), producer: SLUICE_PRODUCER, engineVersion: SLUICE_VERSION } } : {}),
+    // No signal reaches another Lambda: a running task notices its cancel by reading its record (see processHandler).
+    control: new TaskControl({ store, dispatcher, clock, retentionSeconds, processes }),
     // A failing DynamoDB or SQS call would otherwise leave no trace in CloudWatch.
     onInternalError: (error, request) => console.error(`${request.method} ${request.path} failed`, error),
   });

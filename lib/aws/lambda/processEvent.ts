@@ -38,6 +38,8 @@ export type HttpApiEvent = z.infer<typeof httpApiEventSchema>;
 /** One record of an SQS event source mapping batch. */
 export const sqsRecordSchema = z.object({
   messageId: z.string().min(1),
+  /** Needed to delay a retry (`ChangeMessageVisibility`); Lambda always sends it. */
+  receiptHandle: z.string().min(1).optional(),
   body: z.string(),
   attributes: z.object({
     ApproximateReceiveCount: z.string().regex(/^\d+$/),

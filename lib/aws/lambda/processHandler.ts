@@ -17,7 +17,9 @@ import { SLUICE_ENV } from '../config/sluiceEnv.js';
 import { DynamoTaskStore } from '../DynamoTaskStore.js';
 import { handleHttpEvent } from './handleHttpEvent.js';
 import { handleScheduleEvent } from './handleScheduleEvent.js';
-import { handleSqsBatch } from './handleSqsBatch.js';
+import { handleSqsBatch, type SqsBatchContext } from './handleSqsBatch.js';
+import { delayRetryOnSqs } from './delayRetryOnSqs.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { classifyProcessEvent, type ProcessEvent } from './processEvent.js';
 import { composeAgents } from '../../agents/composeAgents.js';
 import { resolveSecretRefs } from '../../agents/secrets/resolveSecretRefs.js';
@@ -54,7 +56,22 @@ export interface ProcessHandlerDeps {
   serviceRoot?: string;
   /** The function's connections (`ctx.db(name)`...), secrets resolved; see {@link composeProcessDeps}. */
   agents?: TaskAgents;
+  /** Applies a retry's delay to its SQS message (see `SqsBatchContext.delayRetry`); {@link processDepsFromEnv} gives `delayRetryOnSqs`. */
+  delayRetry?: SqsBatchContext['delayRetry'];
+  /**
+   * Read a running task's record this often (ms) to notice a cancel asked
+   * for through the platform API (another Lambda cannot signal this one).
+   * Default {@link DEFAULT_CANCEL_POLL_MS}; 0 turns it off.
+   */
+  cancelPollMs?: number;
 }
+
+/**
+ * Every 5 s a running task reads its own record: one strongly consistent
+ * GetItem (0.5 RCU for a record up to 4 KB) per running task per 5 s, i.e.
+ * 12 reads a minute of running time, to end a cancelled task within about 5 s.
+ */
+export const DEFAULT_CANCEL_POLL_MS = 5000;
 
 /**
  * Builds the Lambda handler of one process: the task store and runner are
@@ -89,10 +106,11 @@ export function createProcessHandler(definition: ProcessDefinition, deps: Proces
     clock,
     retentionSeconds: config.retentionDays * 86_400,
     trackRunning: deps.trackRunning ?? false,
+    ...((deps.cancelPollMs ?? DEFAULT_CANCEL_POLL_MS) > 0 ? { cancelPollMs: deps.cancelPollMs ?? DEFAULT_CANCEL_POLL_MS } : {}),
     ...(deps.serviceRoot !== undefined ? { serviceRoot: deps.serviceRoot } : {}),
     executor: new InProcessTaskExecutor(clock, deps.serviceRoot, deps.agents, keyValueStoreOf(config, dynamo, clock), eventStoreOf(config, dynamo, clock)),
   });
-  const target: RunnableProcess = { name: config.process, definition, timeoutMs: config.timeoutSeconds * 1000 };
+  const target: RunnableProcess = { name: config.process, definition, timeoutMs: config.timeoutSeconds * 1000, backoff: config.backoff };
   const overlap = new DynamoScheduleOverlap({ client: dynamo, tableName: config.taskTable, statusOf: async (taskId) => (await store.get(taskId))?.status, inFlightMs: target.timeoutMs });
 
   return async (event, context) => {
@@ -109,7 +127,14 @@ export function createProcessHandler(definition: ProcessDefinition, deps: Proces
       case 'http':
         return handleHttpEvent(parsed.event, { runner, process: target, maxPayloadBytes: config.maxPayloadBytes, deadlineMs });
       case 'sqs':
-        return handleSqsBatch(parsed.records, { runner, process: target, maxReceiveCounts: config.maxReceiveCounts, deadlineMs, lambdaContext: context });
+        return handleSqsBatch(parsed.records, {
+          runner,
+          process: target,
+          maxReceiveCounts: config.maxReceiveCounts,
+          deadlineMs,
+          lambdaContext: context,
+          ...(deps.delayRetry ? { delayRetry: deps.delayRetry } : {}),
+        });
       case 'schedule':
         return handleScheduleEvent(parsed.firing, { runner, process: target, clock, deadlineMs, overlap });
       default:
@@ -124,7 +149,13 @@ export function processDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Proces
   if (config.kind !== 'process') {
     throw new ConfigError(`this function is configured as the '${config.kind}' function, not a process: is its handler a defineProcess(...).handler?`);
   }
-  return { config, dynamo: new DynamoDBClient({}), trackRunning: env[TRACK_RUNNING_ENV] === 'true', serviceRoot: env.LAMBDA_TASK_ROOT ?? '/var/task' };
+  return {
+    config,
+    dynamo: new DynamoDBClient({}),
+    trackRunning: env[TRACK_RUNNING_ENV] === 'true',
+    serviceRoot: env.LAMBDA_TASK_ROOT ?? '/var/task',
+    delayRetry: delayRetryOnSqs(new SQSClient({})),
+  };
 }
 
 /**

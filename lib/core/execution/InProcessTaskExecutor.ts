@@ -33,6 +33,7 @@ export class InProcessTaskExecutor implements TaskExecutor {
       clock: this.clock,
       timeoutMs: options.timeoutMs,
       ...(options.logLimits ? { logLimits: options.logLimits } : {}),
+      ...(options.cancelSignal ? { cancelSignal: options.cancelSignal } : {}),
       ...(this.serviceRoot !== undefined ? { serviceRoot: this.serviceRoot } : {}),
       ...(this.agents ? { agents: this.agents } : {}),
       ...(this.kv ? { kv: this.kv } : {}),

@@ -1,5 +1,5 @@
 import { jsonNestingExceeds, MAX_STORED_JSON_DEPTH } from '../boundedJson.js';
-import { isNonRetriableError } from '../errors.js';
+import { isNonRetriableError, retryAfterSecondsOf } from '../errors.js';
 import type { Clock } from '../ports/Clock.js';
 import { isoTime } from '../time/isoTime.js';
 import type { LogicContext, ProcessDefinition, RailwayError, TaskInfo, TaskLogger } from '../process/types.js';
@@ -55,6 +55,13 @@ export interface ExecuteOptions {
    * route.)
    */
   interrupt?: (end: (why: TaskInterruption) => void) => void;
+  /**
+   * Aborted when the task is cancelled (`POST /sluice/tasks/{id}/cancel`)
+   * while it runs: `ctx.signal` aborts with a {@link TaskCancelledError}
+   * reason and the task ends `cancelled` at once, with its logs so far.
+   * (A host that uses `interrupt` sends `{ kind: 'cancel' }` there instead.)
+   */
+  cancelSignal?: AbortSignal;
   /** The function's connections (`ctx.db(name)`...), built by the runtime's composition root. None: every acquire is refused, naming the connection. */
   agents?: TaskAgents;
   /** The service's key-value store (`ctx.kv`). None: every `ctx.kv` call is refused. */
@@ -66,7 +73,15 @@ export interface ExecuteOptions {
 }
 
 /** Why a host ended a task through {@link ExecuteOptions.interrupt}. */
-export type TaskInterruption = { kind: 'timeout' } | { kind: 'crash'; error: TaskError };
+export type TaskInterruption = { kind: 'timeout' } | { kind: 'crash'; error: TaskError } | { kind: 'cancel' };
+
+/** The reason `ctx.signal` aborts with when the task is cancelled. */
+export class TaskCancelledError extends Error {
+  override name = 'TaskCancelledError';
+  constructor(readonly taskId: string) {
+    super(`task ${taskId} was cancelled`);
+  }
+}
 
 interface OutcomeBase {
   startedAt: string;
@@ -81,8 +96,11 @@ interface OutcomeBase {
 /** How one execution ended. Exhaustively handled by every runner. */
 export type ExecutionOutcome =
   | (OutcomeBase & { status: 'succeeded'; result: unknown })
-  | (OutcomeBase & { status: 'failed'; error: TaskError; retriable: boolean; result?: unknown })
-  | (OutcomeBase & { status: 'timed_out'; error: TaskError; retriable: true });
+  /** `retryAfterSeconds`: the logic threw a `RetryAfterError` asking for this delay before the next attempt. */
+  | (OutcomeBase & { status: 'failed'; error: TaskError; retriable: boolean; result?: unknown; retryAfterSeconds?: number })
+  | (OutcomeBase & { status: 'timed_out'; error: TaskError; retriable: true })
+  /** Cancelled while running: final, never retried. */
+  | (OutcomeBase & { status: 'cancelled'; error: TaskError; retriable: false });
 
 /**
  * Runs the logic chain of a process with LOC's railway error flow:
@@ -119,13 +137,30 @@ export async function executeTask<I, R>(
 
   let timer: ReturnType<Clock['setTimeout']> | undefined;
   const { interrupt } = options;
+  const { cancelSignal } = options;
+  let onCancel: (() => void) | undefined;
   const ended = new Promise<TaskInterruption>((resolve) => {
     if (interrupt) interrupt(resolve);
     else timer = clock.setTimeout(() => resolve({ kind: 'timeout' }), options.timeoutMs);
+    if (cancelSignal) {
+      onCancel = () => resolve({ kind: 'cancel' });
+      if (cancelSignal.aborted) onCancel();
+      else cancelSignal.addEventListener('abort', onCancel, { once: true });
+    }
   });
   const settled = await Promise.race([chain, ended]);
   if (timer) clock.clearTimeout(timer);
+  if (onCancel) cancelSignal?.removeEventListener('abort', onCancel);
   const finishedAt = isoTime(clock.now());
+
+  if (settled.kind === 'cancel') {
+    state.abort(new TaskCancelledError(invocation.taskId));
+    chain.catch(() => undefined);
+    const current = state.currentLogic;
+    logs.append('warn', `task cancelled${current ? ` in logic '${current}'` : ''}`);
+    const error: TaskError = { kind: 'system', name: 'TaskCancelled', message: 'the task was cancelled while running', ...(current ? { logic: current } : {}) };
+    return { status: 'cancelled', error, retriable: false, startedAt, finishedAt, logs: logs.freeze(), events: [], response: response.spec() };
+  }
 
   if (settled.kind === 'crash') {
     state.abort(new Error(settled.error.message));
@@ -170,6 +205,7 @@ export async function executeTask<I, R>(
     }
     case 'railway': {
       const outcome: ExecutionOutcome = { ...base, status: 'failed', error: settled.error, retriable: settled.retriable };
+      if (settled.retryAfterSeconds !== undefined) outcome.retryAfterSeconds = settled.retryAfterSeconds;
       if (settled.result !== undefined) {
         // What the aggregator's handleError returned is kept as JSON too; if it has none, the failure still stands.
         const json = toJson(settled.result);
@@ -185,7 +221,7 @@ export async function executeTask<I, R>(
 
 type ChainResult =
   | { kind: 'ok'; result: unknown }
-  | { kind: 'railway'; error: TaskError; retriable: boolean; result: unknown }
+  | { kind: 'railway'; error: TaskError; retriable: boolean; result: unknown; retryAfterSeconds?: number }
   | { kind: 'system'; error: TaskError };
 
 /**
@@ -392,6 +428,7 @@ async function runChain<I, R>(
     // process bundle may carry its own copy of the SDK's class.
     retriable: !isNonRetriableError(railway.cause),
     result,
+    ...(retryAfterSecondsOf(railway.cause) !== undefined ? { retryAfterSeconds: retryAfterSecondsOf(railway.cause) } : {}),
   };
 }
 

@@ -74,6 +74,9 @@ export function runEventsOf(task: TaskSummary, events: readonly DataEvent[], sou
       return [start, event(RunEventType.fail, finishedAt, { ...common, ...errorFacet(task, source) })];
     case 'timed_out':
       return [start, event(RunEventType.abort, finishedAt, { ...common, ...errorFacet(task, source) })];
+    // Stopped on purpose (POST /sluice/tasks/{id}/cancel): OpenLineage's ABORT, "the job has been stopped abnormally".
+    case 'cancelled':
+      return [start, event(RunEventType.abort, finishedAt, common)];
     default: {
       const unknown: never = task.status;
       throw new Error(`unknown task status '${String(unknown)}'`);

@@ -8,6 +8,8 @@ export interface TaskExecutionOptions {
   timeoutMs: number;
   /** Per-task log bounds; the executor's default (1000 lines / 256 KiB) otherwise. */
   logLimits?: LogLimits;
+  /** Aborted when the task is cancelled while it runs: the executor ends it `cancelled` (see `ExecuteOptions.cancelSignal`). */
+  cancelSignal?: AbortSignal;
 }
 
 /**

@@ -38,6 +38,16 @@ export interface TaskStore {
    */
   save(record: TaskRecord, events?: readonly DataEvent[]): Promise<SaveOutcome>;
 
+  /**
+   * Lists `replayId` in the `replays` of task `taskId` (a replay of it was
+   * dispatched): the one change a terminal record accepts, since it adds to
+   * the record's links without touching its outcome. Idempotent (an id
+   * already listed is not added again); at most `MAX_LISTED_REPLAYS` ids are
+   * kept (later replays still name the original with `replayOf`). Nothing
+   * happens when the record is absent or expired.
+   */
+  linkReplay(taskId: string, replayId: string): Promise<void>;
+
   /** A strongly consistent read; `undefined` when absent or expired. */
   get(taskId: string): Promise<TaskRecord | undefined>;
 

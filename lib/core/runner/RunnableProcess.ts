@@ -1,4 +1,5 @@
 import type { ProcessDefinition } from '../process/types.js';
+import type { BackoffPolicy } from '../retry/RetryPolicy.js';
 
 /** A process as a runner needs it: its definition and its declared limits. */
 export interface RunnableProcess {
@@ -9,4 +10,6 @@ export interface RunnableProcess {
   definition: ProcessDefinition<any, unknown>;
   /** The function's `timeout`, in ms. */
   timeoutMs: number;
+  /** How failed deliveries are spaced (`sluice.retry.backoff`); `DEFAULT_BACKOFF` when absent. */
+  backoff?: BackoffPolicy;
 }

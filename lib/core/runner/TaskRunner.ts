@@ -12,6 +12,8 @@ import { isTerminal, type TaskError, type TaskRecord, type TriggerInfo } from '.
 import type { RunnableProcess } from './RunnableProcess.js';
 import type { DataEvent } from '../events/DataEvent.js';
 import { expiresAtFor, newTaskRecord } from '../task/newTaskRecord.js';
+import { backoffDelaySeconds, DEFAULT_BACKOFF } from '../retry/RetryPolicy.js';
+import { keptPayload } from '../task/keptPayload.js';
 
 export interface TaskRunnerOptions {
   store: TaskStore;
@@ -39,6 +41,17 @@ export interface TaskRunnerOptions {
    * embedded host returns at once and lets the work go on.
    */
   onFinished?(record: TaskRecord, events: readonly DataEvent[]): void | Promise<void>;
+  /** [0, 1) for full-jitter backoff. Default `Math.random`; tests pass their own. */
+  random?: () => number;
+  /**
+   * Read the task's record every this many ms while it runs, and cancel it
+   * when a cancel was asked for (`cancelRequestedAt`, or the record already
+   * `cancelled`). For hosts whose cancel requests arrive elsewhere (AWS: the
+   * platform Lambda cannot reach the running one): each read is one
+   * strongly consistent GetItem (0.5 RCU for a small record) per running
+   * task per period. Default: no polling (the embedded runtime is told directly, {@link TaskRunner.requestCancel}).
+   */
+  cancelPollMs?: number;
 }
 
 /** A synchronous run: the task starts now and its caller waits. */
@@ -77,18 +90,26 @@ export interface Delivery {
 /**
  * What the queue consumer must do with the message:
  * - `ack`: delete it; the task is finished (or was already).
- * - `retry`: leave it; it returns after the visibility timeout.
+ * - `retry`: keep it; it becomes visible again after the result's
+ *   `delaySeconds` (the backoff, or what a `RetryAfterError` asked).
  * - `dead-letter`: the task is finally failed; move the message to the DLQ
  *   now if the host can, otherwise treat as `retry` (SQS redrive moves it).
  */
 export type DeliveryDecision = 'ack' | 'retry' | 'dead-letter';
 
-export interface DeliveryResult {
-  decision: DeliveryDecision;
+interface DeliveryResultBase {
   record: TaskRecord;
   /** False when the delivery was a duplicate of a finished task and ran nothing. */
   ran: boolean;
 }
+
+/**
+ * The decision and what goes with it: a `retry` carries the delay the queue
+ * applies before the next delivery (`ChangeMessageVisibility` to
+ * `delaySeconds`, 0..43200: the function's backoff, or a `RetryAfterError`'s).
+ */
+export type DeliveryResult = DeliveryResultBase &
+  ({ decision: 'ack' } | { decision: 'retry'; delaySeconds: number } | { decision: 'dead-letter' });
 
 export interface SyncResult {
   record: TaskRecord;
@@ -102,10 +123,24 @@ export interface SyncResult {
  * Lambda handlers) call it and map its results.
  */
 export class TaskRunner {
-  readonly #opts: Required<Omit<TaskRunnerOptions, 'logLimits' | 'serviceRoot' | 'onFinished'>> & Pick<TaskRunnerOptions, 'logLimits' | 'serviceRoot' | 'onFinished'>;
+  readonly #opts: Required<Omit<TaskRunnerOptions, 'logLimits' | 'serviceRoot' | 'onFinished' | 'cancelPollMs'>> & Pick<TaskRunnerOptions, 'logLimits' | 'serviceRoot' | 'onFinished' | 'cancelPollMs'>;
+  /** Cancel switches of the tasks this runner is executing now, by task id. */
+  readonly #running = new Map<string, AbortController>();
 
   constructor(options: TaskRunnerOptions) {
-    this.#opts = { deadlineMarginMs: 1000, executor: new InProcessTaskExecutor(options.clock, options.serviceRoot), ...options };
+    this.#opts = { deadlineMarginMs: 1000, executor: new InProcessTaskExecutor(options.clock, options.serviceRoot), random: Math.random, ...options };
+  }
+
+  /**
+   * Cancels task `taskId` if this runner is executing it now: its
+   * `ctx.signal` aborts and it ends `cancelled`. Returns whether it was
+   * running here (the caller has already recorded the request on the record).
+   */
+  requestCancel(taskId: string): boolean {
+    const controller = this.#running.get(taskId);
+    if (!controller) return false;
+    controller.abort();
+    return true;
   }
 
   /** Runs a task now (sync HTTP trigger). Stores it once, when it ends; returns the stored record. */
@@ -146,7 +181,7 @@ export class TaskRunner {
       if (refused !== undefined) return this.deliver(process, { ...delivery.claim.own, poison: refused });
     }
     if (existing && isTerminal(existing.status)) {
-      // A duplicate or late redelivery: never run a finished task again.
+      // A duplicate or late redelivery: never run a finished task again (a cancelled task's message is dropped).
       return { decision: decisionFor(existing), record: existing, ran: false };
     }
     const attempt = Math.max(delivery.receiveCount, (existing?.attempts ?? 0) + 1);
@@ -165,6 +200,15 @@ export class TaskRunner {
       expiresAt: this.#expiresAt(now),
     };
     delete base.finishedAt;
+    if (base.payload === undefined) {
+      // Kept for replay, when small enough (see TaskRecord.payload).
+      const kept = keptPayload(delivery.payload);
+      if (kept !== undefined) base.payload = kept;
+    }
+    if (existing?.cancelRequestedAt !== undefined) {
+      // Cancelled while it ran, then redelivered (its runner died): it never runs again.
+      return this.#finish({ ...base, status: 'cancelled', finishedAt: isoTime(now), logs: [...base.logs, { time: isoTime(now), level: 'warn', message: 'cancelled before this delivery could run it' }] }, 'ack');
+    }
 
     if (delivery.poison !== undefined) {
       return this.#reject(base, now, { kind: 'system', name: 'MalformedMessage', message: delivery.poison });
@@ -181,7 +225,7 @@ export class TaskRunner {
       const saved = await store.save(base);
       if (!saved.saved) return { decision: decisionFor(saved.current), record: saved.current, ran: false };
     }
-    const outcome = await this.#opts.executor.execute(
+    const { outcome, cancelRequested } = await this.#executeCancellable(
       process,
       { taskId: delivery.taskId, process: process.name, attempt, trigger: delivery.trigger, payload: delivery.payload, input },
       this.#executeOptions(process, delivery.deadlineMs),
@@ -189,19 +233,31 @@ export class TaskRunner {
     switch (outcome.status) {
       case 'succeeded':
         return this.#finish(finalRecord(base, outcome, attempt), 'ack', outcome.events);
+      case 'cancelled':
+        return this.#finish(finalRecord(base, outcome, attempt), 'ack');
       case 'failed':
       case 'timed_out': {
         const last = !outcome.retriable || attempt >= delivery.maxAttempts;
+        if (!last && cancelRequested) {
+          // The cancel came as the attempt was failing: no retry.
+          const cancelled = finalRecord(base, outcome, attempt);
+          cancelled.status = 'cancelled';
+          cancelled.logs = [...cancelled.logs, { time: cancelled.finishedAt!, level: 'warn', message: `attempt ${attempt} failed as the task was cancelled; it is not retried` }];
+          return this.#finish(cancelled, 'ack');
+        }
         // The attempt is final: its events are published with the record. A retried one publishes nothing.
         if (last) return this.#finish(finalRecord(base, outcome, attempt), 'dead-letter', outcome.events);
         // Not final: back to `queued`, keeping this attempt's error and logs for inspection.
         const retry = finalRecord(base, outcome, attempt);
         retry.status = 'queued';
+        const delay = backoffDelaySeconds(process.backoff ?? DEFAULT_BACKOFF, attempt, this.#opts.random, outcome.status === 'failed' ? outcome.retryAfterSeconds : undefined);
+        const why = delay.source === 'retry-after' ? 'as its RetryAfterError asked' : 'backoff';
+        const clamped = delay.clampedFrom !== undefined ? ` (${delay.clampedFrom} s asked; SQS allows at most 12 h)` : '';
         retry.logs = [
           ...retry.logs,
-          { time: retry.finishedAt!, level: 'warn', message: `attempt ${attempt} of ${delivery.maxAttempts} failed; the task will be retried` },
+          { time: retry.finishedAt!, level: 'warn', message: `attempt ${attempt} of ${delivery.maxAttempts} failed; the task will be retried in ${delay.seconds} s (${why})${clamped}` },
         ];
-        return this.#finish(retry, 'retry');
+        return this.#finish(retry, 'retry', [], delay.seconds);
       }
       default:
         return assertNever(outcome, 'execution outcome');
@@ -226,14 +282,54 @@ export class TaskRunner {
     return { timeoutMs: this.#timeoutMs(process, deadlineMs), ...(logLimits ? { logLimits } : {}) };
   }
 
-  async #finish(record: TaskRecord, decision: DeliveryDecision, events: readonly DataEvent[] = []): Promise<DeliveryResult> {
+  /**
+   * Runs the task with a cancel switch registered under its id (and, with
+   * `cancelPollMs`, a reader of its record that pulls the switch when a
+   * cancel was recorded).
+   */
+  async #executeCancellable(
+    process: RunnableProcess,
+    invocation: Parameters<TaskExecutor['execute']>[1],
+    options: TaskExecutionOptions,
+  ): Promise<{ outcome: ExecutionOutcome; cancelRequested: boolean }> {
+    const { clock, store, cancelPollMs } = this.#opts;
+    const controller = new AbortController();
+    // A duplicate delivery running the same task at once: both are cancelled (the latest registration is the one reached directly).
+    this.#running.set(invocation.taskId, controller);
+    let poll: ReturnType<Clock['setTimeout']> | undefined;
+    let stopped = false;
+    const schedulePoll = () => {
+      if (cancelPollMs === undefined || stopped) return;
+      poll = clock.setTimeout(() => {
+        void store.get(invocation.taskId).then(
+          (record) => {
+            if (record && (record.cancelRequestedAt !== undefined || record.status === 'cancelled')) controller.abort();
+            else schedulePoll();
+          },
+          () => schedulePoll(), // a failed read: try again next period
+        );
+      }, cancelPollMs);
+    };
+    schedulePoll();
+    try {
+      const outcome = await this.#opts.executor.execute(process, invocation, { ...options, cancelSignal: controller.signal });
+      return { outcome, cancelRequested: controller.signal.aborted };
+    } finally {
+      stopped = true;
+      if (poll) clock.clearTimeout(poll);
+      if (this.#running.get(invocation.taskId) === controller) this.#running.delete(invocation.taskId);
+    }
+  }
+
+  async #finish(record: TaskRecord, decision: DeliveryDecision, events: readonly DataEvent[] = [], delaySeconds = 0): Promise<DeliveryResult> {
     const { stored, mine } = await this.#saveFinal(record, events);
     if (mine && isTerminal(stored.status)) await this.#opts.onFinished?.(stored, events);
     if (!mine) {
-      // A concurrent duplicate finished it first: follow the stored truth.
+      // A concurrent duplicate (or a cancel) finished it first: follow the stored truth.
       return { decision: decisionFor(stored), record: stored, ran: true };
     }
-    return { decision: stored.status === 'failed' && record.status !== 'failed' ? 'dead-letter' : decision, record: stored, ran: true };
+    if (stored.status === 'failed' && record.status !== 'failed') return { decision: 'dead-letter', record: stored, ran: true };
+    return decision === 'retry' ? { decision, delaySeconds, record: stored, ran: true } : { decision, record: stored, ran: true };
   }
 
   /**
@@ -281,9 +377,9 @@ function refuseClaim(delivery: Delivery, record: TaskRecord | undefined, process
   return undefined;
 }
 
-/** What the queue should do with a message whose task is already final. */
-function decisionFor(record: TaskRecord): DeliveryDecision {
-  return record.status === 'succeeded' ? 'ack' : 'dead-letter';
+/** What the queue should do with a message whose task is already final: keep the failures' messages, drop the others. */
+function decisionFor(record: TaskRecord): 'ack' | 'dead-letter' {
+  return record.status === 'succeeded' || record.status === 'cancelled' ? 'ack' : 'dead-letter';
 }
 
 function finalRecord(base: TaskRecord, outcome: ExecutionOutcome, attempt: number): TaskRecord {
@@ -303,6 +399,10 @@ function finalRecord(base: TaskRecord, outcome: ExecutionOutcome, attempt: numbe
   };
   if (base.idempotencyKey !== undefined) record.idempotencyKey = base.idempotencyKey;
   if (base.payloadHash !== undefined) record.payloadHash = base.payloadHash;
+  if (base.payload !== undefined) record.payload = base.payload;
+  if (base.replayOf !== undefined) record.replayOf = base.replayOf;
+  if (base.replays !== undefined) record.replays = base.replays;
+  if (base.cancelRequestedAt !== undefined) record.cancelRequestedAt = base.cancelRequestedAt;
   switch (outcome.status) {
     case 'succeeded':
       if (outcome.result !== undefined) record.result = outcome.result;
@@ -312,7 +412,8 @@ function finalRecord(base: TaskRecord, outcome: ExecutionOutcome, attempt: numbe
       if (outcome.result !== undefined) record.result = outcome.result;
       return record;
     case 'timed_out':
-      record.error = outcome.error as TaskError;
+    case 'cancelled':
+      record.error = outcome.error;
       return record;
     default:
       return assertNever(outcome, 'execution outcome');

@@ -1,3 +1,5 @@
+import type { Payload } from './Payload.js';
+
 /**
  * The persisted shape of a task: what `GET /sluice/tasks/{taskId}` returns and
  * what every {@link TaskStore} implementation stores.
@@ -10,17 +12,25 @@ export const TaskStatus = {
   succeeded: 'succeeded',
   failed: 'failed',
   timedOut: 'timed_out',
+  /** Cancelled (`POST /sluice/tasks/{id}/cancel`): before it ran, or while running. Terminal. */
+  cancelled: 'cancelled',
 } as const;
 export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
 
 export const TASK_STATUSES: readonly TaskStatus[] = Object.values(TaskStatus);
 
 /** Terminal states never change again: a result, once stored, is final. */
-export type TerminalStatus = 'succeeded' | 'failed' | 'timed_out';
+export type TerminalStatus = 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
+
+/** The terminal statuses, for stores that must spell them out (SQL, DynamoDB conditions). */
+export const TERMINAL_STATUSES: readonly TerminalStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 
 export function isTerminal(status: TaskStatus): status is TerminalStatus {
-  return status === 'succeeded' || status === 'failed' || status === 'timed_out';
+  return status === 'succeeded' || status === 'failed' || status === 'timed_out' || status === 'cancelled';
 }
+
+/** Replays listed on an original record (`replays`); later ones still link back with `replayOf`. */
+export const MAX_LISTED_REPLAYS = 20;
 
 /** What started a task. Stored with the task, without the payload itself. */
 export type TriggerInfo =
@@ -91,13 +101,40 @@ export interface TaskRecord {
   payloadHash?: string;
   /** Epoch seconds after which the record is gone (retention). */
   expiresAt: number;
+  /**
+   * What the task ran with, kept for replay (`POST /sluice/tasks/{id}/replay`)
+   * when its JSON is at most {@link MAX_KEPT_PAYLOAD_BYTES}; never for a
+   * synchronous HTTP task (its headers may hold credentials). Stored with
+   * the result and logs, not in lists.
+   */
+  payload?: Payload;
+  /** This task is a replay of that one. */
+  replayOf?: string;
+  /** The first {@link MAX_LISTED_REPLAYS} replays of this task, oldest first. */
+  replays?: string[];
+  /** ISO time a cancel was asked for while the task ran (it ends `cancelled` once the runner notices). */
+  cancelRequestedAt?: string;
 }
 
+/**
+ * `record` with `replayId` added to its `replays`, or `undefined` when there
+ * is nothing to change (already listed, or the list is full): the one rule
+ * of `TaskStore.linkReplay`, shared by every store.
+ */
+export function withReplay<R extends Pick<TaskRecord, 'replays'>>(record: R, replayId: string): R | undefined {
+  const replays = record.replays ?? [];
+  if (replays.includes(replayId) || replays.length >= MAX_LISTED_REPLAYS) return undefined;
+  return { ...record, replays: [...replays, replayId] };
+}
+
+/** The largest payload (UTF-8 bytes of its JSON) a record keeps for replay. */
+export const MAX_KEPT_PAYLOAD_BYTES = 32 * 1024;
+
 /** A task as listed: everything but the (possibly large) result and logs. */
-export type TaskSummary = Omit<TaskRecord, 'result' | 'logs'>;
+export type TaskSummary = Omit<TaskRecord, 'result' | 'logs' | 'payload'>;
 
 export function toSummary(record: TaskRecord): TaskSummary {
-  const { result: _result, logs: _logs, ...summary } = record;
+  const { result: _result, logs: _logs, payload: _payload, ...summary } = record;
   return summary;
 }
 

@@ -78,10 +78,12 @@ type Split =
 
 function split(record: TaskRecord, options: EncodeTaskRecordOptions): Split {
   const maxBytes = options.maxBytes ?? MAX_TASK_RECORD_BYTES;
-  const { result, logs, ...summary } = record;
+  const { result, logs, payload, ...summary } = record;
   const summaryJson = JSON.stringify(summary);
-  // One layout for every store: key order result, logs; no `result` key when undefined.
-  const detailJson = JSON.stringify(result === undefined ? { logs } : { result, logs });
+  // One layout for every store: key order result, logs, payload; no `result` / `payload` key when undefined.
+  const detail: Pick<TaskRecord, 'result' | 'logs' | 'payload'> = result === undefined ? { logs } : { result, logs };
+  if (payload !== undefined) detail.payload = payload;
+  const detailJson = JSON.stringify(detail);
   const summaryBytes = Buffer.byteLength(summaryJson);
   const threshold = options.compressAboveBytes ?? COMPRESS_TASK_DETAIL_ABOVE_BYTES;
   const budget = maxBytes - summaryBytes;

@@ -11,6 +11,7 @@ import { scheduledDelivery } from '../../core/runner/scheduledDelivery.js';
 import { dispatchScheduledTask, SCHEDULE_MAX_ATTEMPTS, submitHttpTask, submitTask, type SubmitDeps, type SubmitRequest, type SubmittableProcess } from '../../core/runner/submitTask.js';
 import { PlatformIngest } from '../../platform/PlatformIngest.js';
 import { TaskRunner } from '../../core/runner/TaskRunner.js';
+import { TaskControl } from '../../core/control/TaskControl.js';
 import { createPlatformApp } from '../../platform/createPlatformApp.js';
 import { parseScheduleExpression } from '../../schedule/parseScheduleExpression.js';
 import { answerClientError } from '../http/answerClientError.js';
@@ -262,6 +263,8 @@ export class EmbeddedRuntime {
         },
         ingest,
         store: storage.tasks,
+        // A running task is reached through the runner that holds it (the worker thread is told).
+        control: new TaskControl({ ...submitDeps, store: storage.tasks, processes: platformOptions.processes, signalCancel: (taskId) => runner.requestCancel(taskId) }),
         onInternalError: (error, request) => log.error(`${request.method} ${request.path} failed`, error),
       });
       const listener = createHttpListener({

@@ -2,6 +2,20 @@ import { UnknownQueueError, ValidationError } from '../../core/errors.js';
 import type { OutgoingMessage, QueueSpec } from '../../core/ports/MessageQueue.js';
 import type { PeekedMessage, QueueConsole, QueueInfo } from '../../platform/QueueConsole.js';
 import type { SqliteMessageQueue } from '../sqlite/SqliteMessageQueue.js';
+import type { PeekedMessage as QueuePeekedMessage } from '../sqlite/queueMessages.js';
+import { TASK_ID_ATTRIBUTE } from '../../core/ports/TaskDispatcher.js';
+import { isTaskId, queueMessageTaskId } from '../../core/task/taskIds.js';
+
+/**
+ * The task a message belongs to, by the rule of `decodeDelivery`: an
+ * envelope names it (`sluice-task-id`); a raw message is the task derived
+ * from the queue it was delivered from (a dead letter's origin) and its id.
+ */
+function withTaskId(queue: string, message: QueuePeekedMessage): QueuePeekedMessage {
+  const marked = message.attributes[TASK_ID_ATTRIBUTE];
+  const taskId = marked !== undefined ? (isTaskId(marked) ? marked : undefined) : queueMessageTaskId(message.originQueue ?? queue, message.messageId, Date.parse(message.sentAt));
+  return taskId === undefined ? message : { ...message, taskId };
+}
 
 /** The platform API's queue routes on the embedded queue. */
 export class SqliteQueueConsole implements QueueConsole {
@@ -34,7 +48,19 @@ export class SqliteQueueConsole implements QueueConsole {
 
   async peek(queue: string, options: { limit: number; cursor?: string }): Promise<{ items: PeekedMessage[]; nextCursor?: string }> {
     this.#spec(queue);
-    return this.queues.peek(queue, options);
+    const page = this.queues.peek(queue, options);
+    return { ...page, items: page.items.map((item) => withTaskId(queue, item)) };
+  }
+
+  async message(queue: string, messageId: string): Promise<PeekedMessage | undefined> {
+    this.#spec(queue);
+    const found = this.queues.peekMessage(queue, messageId);
+    return found && withTaskId(queue, found);
+  }
+
+  deleteMessage(queue: string, messageId: string): Promise<boolean> {
+    this.#spec(queue);
+    return this.queues.deleteMessage(queue, messageId);
   }
 
   async redrive(deadLetterQueue: string): Promise<{ moved: number; to: string }> {

@@ -175,6 +175,15 @@ export class TaskWorker {
       this.#send({ type: 'run', id, invocation, timeoutMs: options.timeoutMs, nowMs: startedAtMs, ...(options.logLimits ? { logLimits: options.logLimits } : {}) });
       const deadline = clock.setTimeout(() => this.#onDeadline(id), options.timeoutMs);
       this.#pending.set(id, { invocation, timeoutMs: options.timeoutMs, startedAtMs, resolve, deadline });
+      const { cancelSignal } = options;
+      if (cancelSignal) {
+        // The worker ends it `cancelled` and answers `done` (interrupted: the worker is then retired, as after a timeout).
+        const cancel = () => {
+          if (this.#pending.has(id) && !this.#gone) this.#send({ type: 'cancel', id });
+        };
+        if (cancelSignal.aborted) cancel();
+        else cancelSignal.addEventListener('abort', cancel, { once: true });
+      }
     });
   }
 

@@ -22,7 +22,7 @@ export async function loadProcesses(manifest: ServiceManifest): Promise<LoadedPr
   const loaded: LoadedProcess[] = [];
   for (const process of manifest.processes) {
     const definition = await importDefinition(process);
-    const runnable: RunnableProcess = { name: process.name, definition, timeoutMs: process.timeoutSeconds * 1000 };
+    const runnable: RunnableProcess = { name: process.name, definition, timeoutMs: process.timeoutSeconds * 1000, ...(process.backoff ? { backoff: process.backoff } : {}) };
     const platform: PlatformProcess = {
       name: process.name,
       taskQueue: process.taskQueue,

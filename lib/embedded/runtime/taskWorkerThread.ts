@@ -181,6 +181,12 @@ try {
             if (task) interrupt(task, { kind: 'timeout' });
           }
           break;
+        case 'cancel':
+          {
+            const task = running.get(message.id);
+            if (task) interrupt(task, { kind: 'cancel' });
+          }
+          break;
       }
     }
   });

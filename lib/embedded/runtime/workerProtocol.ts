@@ -64,6 +64,8 @@ export type ToWorker =
     }
   /** The deadline passed: end the task `timed_out` now. */
   | { type: 'abort'; id: number }
+  /** The task was cancelled (`POST /sluice/tasks/{id}/cancel`): end it `cancelled` now (its `ctx.signal` aborts). */
+  | { type: 'cancel'; id: number }
   /** The answer to an {@link EventStoreCall}: its value, or the error it threw (name, message, field issues). */
   | { type: 'events-reply'; requestId: number; ok: true; value: unknown }
   | { type: 'events-reply'; requestId: number; ok: false; error: { name: string; message: string; issues?: ReadonlyArray<{ path: string; message: string }> } };

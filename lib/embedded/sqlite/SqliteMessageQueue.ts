@@ -244,6 +244,28 @@ export class SqliteMessageQueue implements MessageQueue {
     return changed;
   }
 
+  /**
+   * Hands a received message back, to be delivered again in `delaySeconds`
+   * (0..43200): the embedded twin of `ChangeMessageVisibility` to a retry's
+   * delay followed by a batch item failure. Unlike a visibility change it
+   * ends the receive (the handle goes stale), so the message counts as
+   * `delayed`, not in flight, and a restart, which releases in-flight
+   * messages at once, leaves its delay alone. A stale handle changes nothing.
+   *
+   * @returns whether a message was changed
+   */
+  async retryLater(queue: string, receiptHandle: string, delaySeconds: number): Promise<boolean> {
+    return this.#commits.run(() => {
+      const state = this.#state(queue);
+      checkSeconds('delaySeconds', delaySeconds, MAX_VISIBILITY_SECONDS);
+      const visibleAt = this.#clock.now() + delaySeconds * 1000;
+      const changed = this.#sql.retryLater.run(visibleAt, parseReceipt(receiptHandle), state.info.id, receiptHandle).changes === 1;
+      if (changed && delaySeconds === 0) state.wakeups.notify();
+      else if (changed) state.wakeups.visibleAt(visibleAt);
+      return changed;
+    });
+  }
+
   deadLetter(queue: string, receiptHandle: string): Promise<DeadLetterOutcome> {
     return this.#commits.run(() => this.#deadLetterNow(queue, receiptHandle));
   }
@@ -332,6 +354,26 @@ export class SqliteMessageQueue implements MessageQueue {
     const items = rows.slice(0, limit).map((row) => this.#peeked(row, now));
     const last = rows[limit - 1];
     return rows.length > limit && last ? { items, nextCursor: encodeCursor(last.seq) } : { items };
+  }
+
+  /** One message of a queue by its id, without receiving it; `undefined` when absent or expired. */
+  peekMessage(queue: string, messageId: string): PeekedMessage | undefined {
+    const state = this.#state(queue);
+    const now = this.#clock.now();
+    const row = this.#sql.peekById.get(state.info.id, messageId, now - state.info.retentionMs) as PeekRow | undefined;
+    return row ? this.#peeked(row, now) : undefined;
+  }
+
+  /**
+   * Deletes one message by its id, as an operator does in a console (no
+   * receipt handle): only while it is not in flight. For dead letters whose
+   * task was replayed.
+   *
+   * @returns whether it was deleted
+   */
+  async deleteMessage(queue: string, messageId: string): Promise<boolean> {
+    const id = this.#state(queue).info.id;
+    return this.#commits.run(() => this.#sql.deleteVisibleById.run(id, messageId, this.#clock.now()).changes === 1);
   }
 
   /**
@@ -479,7 +521,7 @@ export class SqliteMessageQueue implements MessageQueue {
   }
 
   #peeked(row: PeekRow, now: number): PeekedMessage {
-    const state: MessageState = row.visible_at <= now ? 'visible' : row.receive_count > 0 ? 'inFlight' : 'delayed';
+    const state: MessageState = row.visible_at <= now ? 'visible' : row.held ? 'inFlight' : 'delayed';
     const origin = row.origin_queue_id === null ? undefined : this.#byId.get(row.origin_queue_id)?.info.name;
     return {
       messageId: row.message_id,

@@ -6,7 +6,7 @@ import { type Clock } from '../../core/ports/Clock.js';
 import { systemClock } from '../../core/time/systemClock.js';
 import { isoTime } from '../../core/time/isoTime.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../../core/ports/TaskStore.js';
-import { isTerminal, type TaskError, type TaskPage, type TaskQuery, type TaskRecord, type TaskSummary } from '../../core/task/TaskRecord.js';
+import { isTerminal, withReplay, type TaskError, type TaskPage, type TaskQuery, type TaskRecord, type TaskSummary } from '../../core/task/TaskRecord.js';
 import { type EncodedTaskRecord, encodeTaskRecord, encodeTaskRecordSync } from '../../core/task/storedRecordSize.js';
 import { GroupCommit } from './GroupCommit.js';
 import type { DataEvent } from '../../core/events/DataEvent.js';
@@ -83,6 +83,8 @@ export class SqliteTaskStore implements TaskStore {
   readonly #save: Statement;
   readonly #update: Statement;
   readonly #get: Statement;
+  readonly #getSummary: Statement;
+  readonly #setSummary: Statement;
   readonly #purge: Statement;
   readonly #unfinished: Statement;
   readonly #lists = new Map<string, Statement>();
@@ -108,15 +110,18 @@ export class SqliteTaskStore implements TaskStore {
     this.#save = db.prepare(
       `INSERT INTO tasks ${COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (task_id) DO UPDATE SET ${REPLACE}
-       WHERE tasks.expires_at <= ? OR tasks.status NOT IN ('succeeded', 'failed', 'timed_out')`,
+       WHERE tasks.expires_at <= ? OR tasks.status NOT IN ('succeeded', 'failed', 'timed_out', 'cancelled')`,
     );
     // The common save: the row exists, is not terminal, and keeps its process and creation time.
     // Not setting those columns spares the two list indexes that contain them.
     this.#update = db.prepare(
       `UPDATE tasks SET status = ?, expires_at = ?, summary = ?, detail = ?
-       WHERE task_id = ? AND process = ? AND created_at = ? AND expires_at > ? AND status NOT IN ('succeeded', 'failed', 'timed_out')`,
+       WHERE task_id = ? AND process = ? AND created_at = ? AND expires_at > ? AND status NOT IN ('succeeded', 'failed', 'timed_out', 'cancelled')`,
     );
     this.#get = db.prepare('SELECT summary, detail FROM tasks WHERE task_id = ? AND expires_at > ?');
+    this.#getSummary = db.prepare('SELECT summary FROM tasks WHERE task_id = ? AND expires_at > ?');
+    // Whatever the status: the replays are links, not the outcome (see TaskStore.linkReplay).
+    this.#setSummary = db.prepare('UPDATE tasks SET summary = ? WHERE task_id = ?');
     this.#purge = db.prepare('DELETE FROM tasks WHERE rowid IN (SELECT rowid FROM tasks WHERE expires_at <= ? LIMIT ?)');
     this.#unfinished = db.prepare(
       `SELECT summary FROM tasks WHERE status IN ('queued', 'running') AND expires_at > ?
@@ -132,6 +137,16 @@ export class SqliteTaskStore implements TaskStore {
     return this.#encoded(record, (encoded) =>
       this.#commits.run(() => (events.length === 0 ? this.#saveNow(record, encoded) : this.#saveAndPublish(record, encoded, events))),
     );
+  }
+
+  linkReplay(taskId: string, replayId: string): Promise<void> {
+    return this.#commits.run(() => {
+      // Only the summary changes (the links live there), whatever the status: read and write in one turn of the event loop.
+      const row = this.#getSummary.get(taskId, this.#nowSec()) as { summary: string } | undefined;
+      if (!row) return;
+      const linked = withReplay(JSON.parse(row.summary) as TaskSummary, replayId);
+      if (linked) this.#setSummary.run(JSON.stringify(linked), taskId);
+    });
   }
 
   /** Measures the record, then writes it; a large record is compressed (to be measured) off the event loop. */
@@ -303,8 +318,9 @@ export class SqliteTaskStore implements TaskStore {
 
 function fromRow(row: TaskRow): TaskRecord {
   const record = JSON.parse(row.summary) as TaskRecord;
-  const detail = JSON.parse(row.detail) as Pick<TaskRecord, 'result' | 'logs'>;
+  const detail = JSON.parse(row.detail) as Pick<TaskRecord, 'result' | 'logs' | 'payload'>;
   if ('result' in detail) record.result = detail.result;
   record.logs = detail.logs;
+  if (detail.payload !== undefined) record.payload = detail.payload;
   return record;
 }

@@ -23,6 +23,8 @@ export interface ReadyRow {
 export interface PeekRow extends ReadyRow {
   visible_at: number;
   origin_queue_id: number | null;
+  /** 1 while a consumer holds it (a live receipt), 0 otherwise. */
+  held: number;
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -61,22 +63,30 @@ export function prepareMessageQueueSql(db: Database.Database) {
     ),
     deleteByReceipt: prepare('DELETE FROM messages WHERE seq = ? AND queue_id = ? AND receipt = ?'),
     changeVisibility: prepare('UPDATE messages SET visible_at = ? WHERE seq = ? AND queue_id = ? AND receipt = ?'),
+    // A retry's delay: no consumer holds it any more (no receipt), so a restart's release leaves it waiting.
+    retryLater: prepare('UPDATE messages SET visible_at = ?, receipt = NULL WHERE seq = ? AND queue_id = ? AND receipt = ?'),
     stats: prepare(
       `SELECT COALESCE(SUM(visible_at <= @now), 0) AS visible,
-              COALESCE(SUM(visible_at > @now AND receive_count > 0), 0) AS inFlight,
-              COALESCE(SUM(visible_at > @now AND receive_count = 0), 0) AS delayed
+              COALESCE(SUM(visible_at > @now AND receipt IS NOT NULL), 0) AS inFlight,
+              COALESCE(SUM(visible_at > @now AND receipt IS NULL), 0) AS delayed
        FROM messages WHERE queue_id = @queue AND retain_from > @expiredBefore`,
     ),
     nextVisible: prepare('SELECT MIN(visible_at) AS at FROM messages WHERE queue_id = ? AND visible_at > ?'),
     hasVisible: prepare('SELECT 1 FROM messages WHERE queue_id = ? AND visible_at <= ? LIMIT 1'),
-    releaseAll: prepare('UPDATE messages SET visible_at = @now, receipt = NULL WHERE receive_count > 0 AND visible_at > @now RETURNING queue_id'),
+    releaseAll: prepare('UPDATE messages SET visible_at = @now, receipt = NULL WHERE receipt IS NOT NULL AND visible_at > @now RETURNING queue_id'),
     releaseQueue: prepare(
-      'UPDATE messages SET visible_at = @now, receipt = NULL WHERE queue_id = @queue AND receive_count > 0 AND visible_at > @now RETURNING queue_id',
+      'UPDATE messages SET visible_at = @now, receipt = NULL WHERE queue_id = @queue AND receipt IS NOT NULL AND visible_at > @now RETURNING queue_id',
     ),
     peek: prepare(
-      `SELECT seq, message_id, body, attributes, sent_at, retain_from, receive_count, visible_at, origin_queue_id FROM messages
+      `SELECT seq, message_id, body, attributes, sent_at, retain_from, receive_count, visible_at, origin_queue_id, receipt IS NOT NULL AS held FROM messages
        WHERE queue_id = ? AND retain_from > ? AND seq > ? ORDER BY seq LIMIT ?`,
     ),
+    peekById: prepare(
+      `SELECT seq, message_id, body, attributes, sent_at, retain_from, receive_count, visible_at, origin_queue_id, receipt IS NOT NULL AS held FROM messages
+       WHERE queue_id = ? AND message_id = ? AND retain_from > ?`,
+    ),
+    // Not while a consumer holds it (a live receipt, not yet expired): that receive decides its fate.
+    deleteVisibleById: prepare('DELETE FROM messages WHERE queue_id = ? AND message_id = ? AND (receipt IS NULL OR visible_at <= ?)'),
     redriveCandidates: prepare(
       'SELECT seq, origin_queue_id FROM messages WHERE queue_id = ? AND visible_at <= ? AND retain_from > ? ORDER BY seq LIMIT ?',
     ),

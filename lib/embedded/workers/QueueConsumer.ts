@@ -30,7 +30,8 @@ export interface QueueConsumerOptions {
  * messages than free slots), runs one task per message, each holding a slot
  * of its own (the limit counts tasks, not batches), then deletes the messages whose
  * task is finished and leaves the others to come back after their
- * visibility timeout, exactly like `ReportBatchItemFailures`. It sleeps on
+ * retry delay (the visibility is set to it, as the Lambda handler does with
+ * `ChangeMessageVisibility` before reporting `batchItemFailures`). It sleeps on
  * the queue's notifier instead of polling.
  */
 export class QueueConsumer {
@@ -134,14 +135,17 @@ export class QueueConsumer {
         return;
       }
       const delivery = decodeDelivery(process.name, { queue, ...message }, maxReceiveCount);
-      const { decision } = await runner.deliver(process, delivery);
+      const result = await runner.deliver(process, delivery);
       if (!this.#inFlight.has(message.receiptHandle)) return; // released by shutdown meanwhile
+      const { decision } = result;
       switch (decision) {
         case 'ack':
           await queues.delete(queue, message.receiptHandle);
           break;
         case 'retry':
-          break; // back after its visibility timeout, like a Lambda batch item failure
+          // Back after the backoff: the delay is the message's visibility, stored with it, so it survives a restart.
+          await queues.retryLater(queue, message.receiptHandle, result.delaySeconds);
+          break;
         case 'dead-letter':
           await queues.deadLetter(queue, message.receiptHandle);
           break;

@@ -77,7 +77,7 @@ describe('data events and chaining on the embedded runtime', () => {
     const taskId = await submit({ failFirst: true });
     await h.waitForTask(taskId, (t) => t.status === 'queued' && t.attempts === 1);
     expect((await h.call(`/sluice/events?taskId=${taskId}`)).body.items).toEqual([]);
-    // The task queue's visibility timeout (6 x the 10 s timeout) brings the message back.
+    // Its retry delay (60 s, see the fixture) brings the message back.
     await clock.advance(61_000);
     const task = await h.waitForTask(taskId);
     expect(task).toMatchObject({ status: 'succeeded', attempts: 2 });

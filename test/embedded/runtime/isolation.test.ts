@@ -69,7 +69,7 @@ describe('embedded runtime: process code runs isolated in worker threads', () =>
 
     const retried = await h.waitForTask(taskId, (t) => t.status === 'queued' && t.attempts === 1 && t.error !== undefined);
     expect(retried.error).toMatchObject({ kind: 'timeout', name: 'TimeoutError' });
-    // Back after the visibility timeout (6 x 1 s), the last attempt times out the same way, for good.
+    // Back after its retry delay (6 s, no jitter), the last attempt times out the same way, for good.
     const last = await eventually(async () => {
       const t = await h.task(taskId);
       return t.status === 'timed_out' ? t : undefined;

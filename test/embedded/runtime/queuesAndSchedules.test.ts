@@ -42,12 +42,12 @@ describe('embedded runtime: queues (with a controllable clock)', () => {
     expect((await h.call('/sluice/queues')).body.items.find((q: { name: string }) => q.name === QUEUE)).toMatchObject({ visible: 0, inFlight: 0 });
   });
 
-  it('retries a failing message after the visibility timeout, then dead-letters it intact after maxReceiveCount', async () => {
+  it('retries a failing message after its backoff delay, then dead-letters it intact after maxReceiveCount', async () => {
     const body = JSON.stringify({ value: -1 });
     const messageId = await send(body);
     const first = await taskForMessage(h, messageId, (t) => t.attempts === 1 && t.status === 'queued');
     expect(first.error).toMatchObject({ kind: 'logic', message: 'bad value on attempt 1', logic: 'check' });
-    // Not back before the visibility timeout (6 x the 1 s function timeout)...
+    // Not back before its retry delay (sluice.retry.backoff: 6 s, no jitter)...
     await clock.advance(5_000);
     expect((await h.task(first.taskId)).attempts).toBe(1);
     // ...back after it: attempt 2 of maxReceiveCount 2 is the last.

@@ -8,7 +8,7 @@ import { TaskLogBuffer } from '../../../lib/core/execution/TaskLogBuffer.js';
 import { buildProcessDefinition } from '../../../lib/core/process/defineProcess.js';
 import { validateInput } from '../../../lib/core/process/validateInput.js';
 import { inputOf } from '../../../lib/core/task/Payload.js';
-import { isTerminal, TASK_STATUSES } from '../../../lib/core/task/TaskRecord.js';
+import { isTerminal, TASK_STATUSES, TERMINAL_STATUSES } from '../../../lib/core/task/TaskRecord.js';
 import { idempotentTaskId, newTaskId, payloadHash, queueMessageTaskId, scheduleTaskId } from '../../../lib/core/task/taskIds.js';
 
 const agg = { name: 'agg', run: () => 1 };
@@ -66,8 +66,9 @@ describe('validateInput', () => {
 });
 
 describe('task statuses', () => {
-  it('succeeded, failed and timed_out are terminal; queued and running are not', () => {
-    expect(TASK_STATUSES.filter(isTerminal)).toEqual(['succeeded', 'failed', 'timed_out']);
+  it('succeeded, failed, timed_out and cancelled are terminal; queued and running are not', () => {
+    expect(TASK_STATUSES.filter(isTerminal)).toEqual(['succeeded', 'failed', 'timed_out', 'cancelled']);
+    expect(TERMINAL_STATUSES).toEqual(TASK_STATUSES.filter(isTerminal));
     expect(TASK_STATUSES.filter((s) => !isTerminal(s))).toEqual(['queued', 'running']);
   });
 });

@@ -35,6 +35,7 @@ class CountingStore implements TaskStore {
   }
   get = (id: string) => this.inner.get(id);
   list: TaskStore['list'] = (q) => this.inner.list(q);
+  linkReplay: TaskStore['linkReplay'] = (id, replayId) => this.inner.linkReplay(id, replayId);
 }
 
 const delivery = (overrides: Partial<Delivery> = {}): Delivery => ({
@@ -78,6 +79,7 @@ describe('TaskRunner.runSync', () => {
         return inner.create(r);
       },
       get: (id) => inner.get(id),
+      linkReplay: (id, replayId) => inner.linkReplay(id, replayId),
       list: (q) => inner.list(q),
       save: async (r) => {
         if (r.result !== undefined) throw new TaskRecordTooLargeError(500_000, 400_000);

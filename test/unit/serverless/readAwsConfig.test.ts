@@ -1,3 +1,4 @@
+import { DEFAULT_BACKOFF } from '../../../lib/core/retry/RetryPolicy.js';
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,7 @@ describe('readAwsConfig', () => {
       process: 'orders',
       timeoutSeconds: 30,
       maxReceiveCounts: { 'shop-dev-orders': 5 },
+      backoff: DEFAULT_BACKOFF,
       taskQueue: { name: 'shop-dev-orders', url: 'https://sqs.us-east-1.amazonaws.com/1/shop-dev-orders' },
       connections: [],
       declaredConnections: [],

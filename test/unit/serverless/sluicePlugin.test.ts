@@ -1,3 +1,4 @@
+import { DEFAULT_BACKOFF } from '../../../lib/core/retry/RetryPolicy.js';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -338,6 +339,7 @@ describe('sluicePlugin with serverless package', () => {
       timeoutSeconds: 6,
       taskQueue: { name: 'shop-etl-dev-legacy-ingest', url: 'https://sqs.us-east-1.amazonaws.com/123456789012/shop-etl-dev-legacy-ingest' },
       maxReceiveCounts: { 'shop-etl-dev-ingest': 5, 'shop-etl-dev-legacy-ingest': 5 },
+      backoff: DEFAULT_BACKOFF,
       connections: [],
       declaredConnections: [],
       kv: { table: 'shop-etl-dev-kv', maxTtlSeconds: 31536000 },

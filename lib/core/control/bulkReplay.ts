@@ -1,0 +1,104 @@
+import { sluiceErrorKind } from '../errors.js';
+import type { TaskStore } from '../ports/TaskStore.js';
+import { isTerminal, type TaskStatus, type TaskSummary } from '../task/TaskRecord.js';
+import { replayTaskId, type TaskControl } from './TaskControl.js';
+
+/** Which tasks a bulk replay takes: all given fields must match; `since` ≤ createdAt < `until` (ISO-8601). */
+export interface BulkReplayFilter {
+  process?: string;
+  status?: TaskStatus;
+  since?: string;
+  until?: string;
+}
+
+export interface BulkReplayOptions {
+  /** Count what would be replayed; dispatch nothing. */
+  dryRun: boolean;
+  /**
+   * Each replay's id derives from this key and its original's id
+   * ({@link replayTaskId}): repeating the request (after a crash, a timeout)
+   * finishes the job and replays nothing twice. Without it, a repeat replays
+   * everything again.
+   */
+  idempotencyKey?: string;
+  /** Most tasks taken by one request (1..10 000); more matching: `truncated`, narrow `until` and repeat. @default 1000 */
+  maxTasks?: number;
+  /** Called after each task with the counts so far (the progress of a long job). */
+  onProgress?: (progress: BulkReplayReport) => void;
+}
+
+/**
+ * The job's report (the response of `POST /sluice/tasks/replay`):
+ * - `matched`: finished tasks that pass the filter (this request's share, at most `maxTasks`);
+ * - `replayed`: replays dispatched by this request (0 on a dry run);
+ * - `alreadyReplayed`: replays the same key had dispatched before (a resumed job);
+ * - `noPayload`: matched, but no payload was kept to replay them with;
+ * - `skipped`: matching tasks not finished yet, of a process without a task queue, and this job's own replays;
+ * - `truncated`: more tasks match than `maxTasks`.
+ */
+export interface BulkReplayReport {
+  dryRun: boolean;
+  matched: number;
+  replayed: number;
+  alreadyReplayed: number;
+  noPayload: number;
+  skipped: number;
+  truncated: boolean;
+}
+
+export const MAX_BULK_REPLAY_TASKS = 10_000;
+
+/**
+ * Replays every finished task that matches `filter`, one at a time, newest
+ * first (the store's list order): each is a {@link TaskControl.replay}, so
+ * its new record and message are dispatched together (embedded: one
+ * transaction) before the next one starts. Killed in the middle, the job has
+ * dispatched a prefix of the list; the same request with the same key walks
+ * the list again, finds those replays already there (`alreadyReplayed`) and
+ * dispatches the rest. The job's own replays, newer than its originals and
+ * possibly matching the filter, are recognised by their derived id and left
+ * alone.
+ */
+export async function bulkReplay(store: TaskStore, control: TaskControl, filter: BulkReplayFilter, options: BulkReplayOptions): Promise<BulkReplayReport> {
+  const maxTasks = options.maxTasks ?? 1000;
+  const report: BulkReplayReport = { dryRun: options.dryRun, matched: 0, replayed: 0, alreadyReplayed: 0, noPayload: 0, skipped: 0, truncated: false };
+  const { idempotencyKey } = options;
+  let cursor: string | undefined;
+  do {
+    const page = await store.list({ limit: 100, ...(filter.process ? { process: filter.process } : {}), ...(filter.status ? { status: filter.status } : {}), ...(cursor ? { cursor } : {}) });
+    for (const task of page.items) {
+      if (filter.until !== undefined && task.createdAt >= filter.until) continue;
+      // Newest first: everything further is older still.
+      if (filter.since !== undefined && task.createdAt < filter.since) return report;
+      if (isOwnReplay(task, idempotencyKey) || !isTerminal(task.status)) {
+        report.skipped++;
+        continue;
+      }
+      if (report.matched >= maxTasks) {
+        report.truncated = true;
+        return report;
+      }
+      report.matched++;
+      if (!options.dryRun) {
+        let outcome: Awaited<ReturnType<TaskControl['replay']>> | undefined;
+        try {
+          outcome = await control.replay(task.taskId, idempotencyKey !== undefined ? { idempotencyKey } : {});
+        } catch (error) {
+          // A process without a task queue, or no longer declared: that task cannot be replayed; the others can.
+          const kind = sluiceErrorKind(error);
+          if (kind !== 'AsyncDisabledError' && kind !== 'UnknownProcessError') throw error;
+        }
+        if (outcome?.outcome === 'replayed') report[outcome.created ? 'replayed' : 'alreadyReplayed']++;
+        else if (outcome?.outcome === 'no-payload') report.noPayload++;
+        else report.skipped++;
+      }
+      options.onProgress?.({ ...report });
+    }
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return report;
+}
+
+function isOwnReplay(task: TaskSummary, idempotencyKey: string | undefined): boolean {
+  return idempotencyKey !== undefined && task.replayOf !== undefined && task.taskId === replayTaskId(idempotencyKey, task.replayOf);
+}
