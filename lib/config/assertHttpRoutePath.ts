@@ -18,6 +18,27 @@ export function routeSegment(segment: string): RouteSegment {
 }
 
 /**
+ * Why no request could reach a route with this path, or undefined: a path
+ * that decodes (as API Gateway decodes request paths) into the platform
+ * API's `/sluice` (`/%73luice/x`), or that holds what a request path
+ * cannot: whitespace, `?` or `#` (they end the path), an encoded slash `%2F`
+ * (it separates segments in a request).
+ */
+export function unreachableRoutePath(path: string): string | undefined {
+  if (/\s/.test(path)) return 'must not contain whitespace';
+  if (/[?#]/.test(path)) return "must not contain '?' or '#' (they end a request's path)";
+  if (/%2f/i.test(path)) return "must not contain '%2F' (an encoded slash separates segments in a request)";
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(decodeURIComponent(path));
+  } catch {
+    return 'is not a valid percent-encoded path';
+  }
+  if (decoded.toLowerCase() === '/sluice' || decoded.toLowerCase().startsWith('/sluice/')) return "is under /sluice (once decoded), which is reserved for the Sluice platform API";
+  return undefined;
+}
+
+/**
  * Checks the path of an `httpApi` route the way API Gateway HTTP API checks
  * a route key at deploy, so that a route the deploy would refuse stops the
  * embedded start-up (and `serverless package`) instead of being served

@@ -8,6 +8,7 @@ import { evaluateString, type CloudFormationScope } from './cloudFormationValues
 import type { ExpandedDeclarations } from './expandSluiceDeclarations.js';
 import { parseProcessEvents } from './parseProcessEvents.js';
 import { parseHttpAuthorizers } from './httpAuthorizers.js';
+import { unreachableRoutePath } from './assertHttpRoutePath.js';
 import type { FunctionConfig, ServerlessConfig } from './serverlessConfig.js';
 import { RESERVED_ENV_PREFIX, RESERVED_PATH_PREFIX } from './sluiceNames.js';
 
@@ -72,6 +73,8 @@ export function buildServiceManifest(
       if (route.path === RESERVED_PATH_PREFIX || route.path.startsWith(`${RESERVED_PATH_PREFIX}/`)) {
         throw new ConfigError(`functions.${name}: route '${key}' is under ${RESERVED_PATH_PREFIX}, which is reserved for the Sluice platform API`);
       }
+      const unreachable = unreachableRoutePath(route.path);
+      if (unreachable) throw new ConfigError(`functions.${name}: route '${key}': its path ${unreachable}`);
       const owner = routes.get(key);
       if (owner !== undefined) {
         throw new ConfigError(`functions.${name}: route '${key}' is also declared by functions.${owner}`);

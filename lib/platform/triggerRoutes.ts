@@ -15,7 +15,7 @@ const listQuery = z.object({ process: z.string().min(1).max(128).optional(), kin
 const historyQuery = z.object({ limit: pageLimitParameter, cursor: z.string().min(1).max(4096).optional() }).strict();
 const note = z.string().max(1024);
 const createHead = z.object({ process: z.string().min(1).max(128), note: note.optional() });
-const patchHead = z.object({ paused: z.boolean().optional(), note: note.optional() });
+const patchHead = z.object({ paused: z.boolean().optional(), note: note.optional(), version: z.number().int().nonnegative().optional() });
 const fireBody = z.strictObject({ input: z.unknown().optional() }).nullish();
 
 export interface TriggerRoutesOptions {
@@ -76,15 +76,16 @@ export function mountTriggerRoutes(app: Hono, options: TriggerRoutesOptions): vo
 
   app.get('/sluice/triggers/:id', async (c) => send(c, jsonReply(200, show(await triggers.get(c.req.param('id'))))));
   app.patch('/sluice/triggers/:id', async (c) => {
-    const { paused, note: text, ...spec } = object(await body(c));
-    const head = patchHead.safeParse({ paused, note: text });
+    const { paused, note: text, version, ...spec } = object(await body(c));
+    const head = patchHead.safeParse({ paused, note: text, version });
     if (!head.success) throw validationErrorOf(head.error, 'body');
     const patch = {
+      ...(head.data.version !== undefined ? { version: head.data.version } : {}),
       ...(head.data.paused !== undefined ? { paused: head.data.paused } : {}),
       ...(head.data.note !== undefined ? { note: head.data.note } : {}),
       ...(Object.keys(spec).length > 0 ? { spec } : {}),
     };
-    if (Object.keys(patch).length === 0) throw new ValidationError('nothing to change: give paused, note or spec fields', [{ path: 'body', message: 'empty patch' }]);
+    if (Object.keys(patch).filter((key) => key !== 'version').length === 0) throw new ValidationError('nothing to change: give paused, note or spec fields', [{ path: 'body', message: 'empty patch' }]);
     return send(c, jsonReply(200, show(await triggers.update(c.req.param('id'), patch, options.actor(c)))));
   });
   app.delete('/sluice/triggers/:id', async (c) => {

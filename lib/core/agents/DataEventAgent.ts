@@ -1,4 +1,6 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError, ValidationError } from '../errors.js';
+
+const SEARCH_KEYS = new Set(['label', 'source', 'target', 'process', 'taskId', 'since', 'until', 'limit', 'cursor']);
 import { decodeCursor, encodeCursor } from '../pageCursor.js';
 import { PAGE_LIMIT } from '../pageLimit.js';
 import * as z from 'zod';
@@ -79,6 +81,14 @@ export class EmittedEvents {
   }
 
   async #search(query: Partial<EventQuery>): Promise<EventPage> {
+    if (query === null || typeof query !== 'object') throw new ValidationError('ctx.events.search takes { label, source, target, process, taskId, since, until, limit, cursor }', [{ path: 'query', message: 'expected an object' }]);
+    for (const [key, value] of Object.entries(query)) {
+      // A misspelt filter would silently match everything.
+      if (!SEARCH_KEYS.has(key)) throw new ValidationError(`ctx.events.search: unknown filter '${key}' (filters: ${[...SEARCH_KEYS].join(', ')})`, [{ path: key, message: 'unknown filter' }]);
+      if (value !== undefined && (key === 'limit' ? typeof value !== 'number' : typeof value !== 'string')) {
+        throw new ValidationError(`ctx.events.search: ${key} must be a ${key === 'limit' ? 'number' : 'string'}`, [{ path: key, message: 'wrong type' }]);
+      }
+    }
     const full = checkEventQuery({ ...query, limit: query.limit ?? PAGE_LIMIT.default });
     if (full.taskId === this.task.taskId) return this.#searchPending(full);
     const { store } = this.options;

@@ -28,8 +28,11 @@ export class DataEventRefusedError extends AgentRefusedError {
   }
 }
 
-// Control characters would corrupt logs and the platform API's output; identities are URIs and labels names.
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+// Control characters (C0, C1), line and paragraph separators and bidirectional controls would corrupt
+// logs and the platform API's output or disguise a name; identities are URIs and labels names.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
 
 /**
  * Checks one emitted event and returns its normalised form (`meta` as a JSON
@@ -59,7 +62,9 @@ export function checkDataEvent(input: unknown, index: number): DataEventInput {
 function text(value: unknown, path: string, max: number): string {
   if (typeof value !== 'string' || value.length === 0) throw new DataEventRefusedError(`${path} must be a non-empty string`);
   if (value.length > max) throw new DataEventRefusedError(`${path} is ${value.length} characters; at most ${max}`);
-  if (CONTROL.test(value)) throw new DataEventRefusedError(`${path} must not contain control characters`);
+  if (CONTROL.test(value)) throw new DataEventRefusedError(`${path} must not contain control, separator or bidirectional characters`);
+  // A lone surrogate is no character: UTF-8 (SQLite, DynamoDB, JSON on the wire) cannot carry it.
+  if (LONE_SURROGATE.test(value)) throw new DataEventRefusedError(`${path} is not well-formed Unicode (a lone surrogate)`);
   return value;
 }
 
@@ -90,8 +95,16 @@ export function checkEventQuery<Q extends EventQuery>(query: Q): Q {
     if (value === undefined) continue;
     // A time needs its zone (without one, Date.parse reads the machine's local time); a bare date is UTC midnight.
     const ms = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) ? Date.parse(value) : Number.NaN;
+    if (!Number.isNaN(ms) && !calendarDate(value as string)) throw new ValidationError(`invalid event search: ${field} is not a calendar date`, [{ path: field, message: 'no such day, e.g. 2026-02-30' }]);
     if (Number.isNaN(ms)) throw new ValidationError(`invalid event search: ${field} must be an ISO-8601 time with a zone, or a date`, [{ path: field, message: 'not an ISO-8601 time with a zone, e.g. 2026-11-29T10:00:00Z, or a date' }]);
     out[field] = isoTime(ms);
   }
   return out;
+}
+
+/** Whether the `yyyy-mm-dd` that opens `value` is a day of the calendar (Date.parse rolls 02-30 over into March). */
+function calendarDate(value: string): boolean {
+  const [y, m, d] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }

@@ -17,6 +17,8 @@ export interface StaticTrigger {
 
 /** A change asked through `PATCH /sluice/triggers/{id}`. */
 export interface TriggerPatch {
+  /** The version the caller read: when given, a trigger changed since is a 409 (optimistic concurrency across clients). */
+  version?: number;
   paused?: boolean;
   note?: string;
   /** Runtime triggers only: fields of the same kind (the kind itself cannot change). */
@@ -37,6 +39,8 @@ export interface TriggerServiceOptions {
    * Returns the spec, normalised.
    */
   check(process: string, spec: TriggerSpec, others: readonly TriggerRecord[]): TriggerSpec;
+  /** Told of what the registry holds but cannot apply (a runtime trigger of a process no longer declared). */
+  warn?(message: string): void;
   /** Makes the runtime follow the registry: called with every effective trigger after each change (and by `start`). */
   apply(effective: readonly TriggerRecord[]): void | Promise<void>;
 }
@@ -60,6 +64,11 @@ export class TriggerService {
 
   /** Applies the registry as it is (at start-up: runtime triggers persist across restarts). */
   async start(): Promise<void> {
+    for (const stored of await this.options.registry.list()) {
+      if (stored.source === 'runtime' && !this.options.processes.has(stored.process)) {
+        this.options.warn?.(`trigger ${stored.triggerId} (${stored.spec.kind}) belongs to process '${stored.process}', which serverless.yml no longer declares: it is kept, inactive, until the process returns`);
+      }
+    }
     await this.options.apply(await this.effective());
   }
 
@@ -105,6 +114,9 @@ export class TriggerService {
    */
   async update(triggerId: string, patch: TriggerPatch, actor: string): Promise<TriggerRecord> {
     const current = await this.get(triggerId);
+    if (patch.version !== undefined && patch.version !== current.version) {
+      throw new ConflictError(`trigger '${triggerId}' is at version ${current.version}, not ${patch.version}: it changed since it was read; read it again`);
+    }
     let spec = current.spec;
     if (patch.spec !== undefined) {
       if (current.source === 'static') throw new ConflictError(`trigger '${triggerId}' is declared in serverless.yml: change it there (only paused and note can be set here)`);

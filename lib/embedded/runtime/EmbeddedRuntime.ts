@@ -239,6 +239,7 @@ export class EmbeddedRuntime {
         subscribe: (subscribers) => storage.subscribe(subscribers, { retentionSeconds, maxChainDepth: manifest.settings.events.maxChainDepth }),
         consumerFor: (process, spec) => consumerOf(byName.get(process)!, spec.queue, spec.batchSize, spec.maximumBatchingWindow),
         schedules: (triggers) => scheduleRules.follow(triggers),
+        warn: (message) => log.warn(message),
       });
       const triggers = new TriggerService({
         registry: new SqliteTriggerRegistry(storage.db),
@@ -247,6 +248,7 @@ export class EmbeddedRuntime {
         clock,
         check: (process, spec, others) => checkTriggerSpec(manifest, process, spec, others),
         apply: (effective) => effects.apply(effective),
+        warn: (message) => log.warn(message),
       });
       await triggers.start();
 

@@ -3,8 +3,7 @@ import type { Clock } from '../../core/ports/Clock.js';
 import { staticTriggerId } from '../../core/triggers/TriggerService.js';
 import { staticRuleId, type ScheduledRule, type ScheduleRunner } from '../workers/ScheduleRunner.js';
 import type { RouteAuthorizer } from '../../config/httpAuthorizers.js';
-import { assertHttpRoutePath } from '../../config/assertHttpRoutePath.js';
-import { RESERVED_PATH_PREFIX } from '../../config/sluiceNames.js';
+import { assertHttpRoutePath, unreachableRoutePath } from '../../config/assertHttpRoutePath.js';
 import { ConfigError, ConflictError, ValidationError } from '../../core/errors.js';
 import { assertLabelPattern, subscriptionId } from '../../core/events/EventSubscription.js';
 import type { Subscriber } from '../../core/events/eventTasks.js';
@@ -45,7 +44,8 @@ export function checkTriggerSpec(manifest: ServiceManifest, process: string, spe
   };
   switch (spec.kind) {
     case 'http': {
-      if (spec.path === RESERVED_PATH_PREFIX || spec.path.startsWith(`${RESERVED_PATH_PREFIX}/`)) invalid('path', `is under ${RESERVED_PATH_PREFIX}, which is reserved for the platform API`);
+      const unreachable = unreachableRoutePath(spec.path);
+      if (unreachable) invalid('path', unreachable);
       try {
         assertHttpRoutePath(spec.path, `${spec.method} ${spec.path}`, 'path');
       } catch (error) {
@@ -76,7 +76,9 @@ export function checkTriggerSpec(manifest: ServiceManifest, process: string, spe
     }
     case 'queue': {
       if (!manifest.queues.some((q) => q.name === spec.queue)) invalid('queue', `'${spec.queue}' is not declared (queues: ${manifest.queues.map((q) => q.name).join(', ')})`);
-      if (spec.queue === taskQueue) invalid('queue', `is the process's own task queue`);
+      // A task queue carries envelopes only its process can run; its dead-letter queue holds what failed for good.
+      const owner = manifest.processes.find((p) => p.taskQueue === spec.queue || (p.taskQueue !== undefined && manifest.queues.find((q) => q.name === p.taskQueue)?.deadLetter?.queue === spec.queue));
+      if (owner) invalid('queue', `'${spec.queue}' is ${owner.taskQueue === spec.queue ? 'the task queue' : 'the task dead-letter queue'} of process '${owner.name}': only queues of your own can be subscribed to`);
       const taken = others.find((t) => t.process === process && t.spec.kind === 'queue' && t.spec.queue === spec.queue);
       if (taken) throw new ConflictError(`process '${process}' already consumes queue '${spec.queue}' (trigger ${taken.triggerId})`);
       return spec;
@@ -112,6 +114,8 @@ export interface TriggerEffectsOptions {
   subscribe(subscribers: readonly Subscriber[]): void;
   /** A consumer of `queue` for `process`, not started. */
   consumerFor(process: string, spec: Extract<TriggerSpec, { kind: 'queue' }>): QueueConsumer;
+  /** Told once of each trigger the runtime cannot follow (a runtime route a static one now takes). */
+  warn(message: string): void;
   /** Every schedule trigger (paused ones included). */
   schedules(triggers: readonly TriggerRecord[]): void | Promise<void>;
 }
@@ -123,6 +127,7 @@ export interface TriggerEffectsOptions {
  */
 export class TriggerEffects {
   readonly #consumers = new Map<string, QueueConsumer>();
+  readonly #warned = new Set<string>();
 
   constructor(private readonly options: TriggerEffectsOptions) {}
 
@@ -134,8 +139,21 @@ export class TriggerEffects {
   async apply(effective: readonly TriggerRecord[]): Promise<void> {
     const active = effective.filter((t) => !t.paused);
     const { routed, manifest } = this.options;
+    // Static routes first (the registry lists them first): a runtime route that a static one declared
+    // later now conflicts with is left out, and said so, rather than stopping the start-up.
+    const taken = new Map<string, TriggerRecord>();
     const routes = active.flatMap((t) => {
       if (t.spec.kind !== 'http') return [];
+      const key = shapeKey({ method: t.spec.method, path: t.spec.path });
+      const holder = taken.get(key);
+      if (holder) {
+        if (!this.#warned.has(t.triggerId)) {
+          this.#warned.add(t.triggerId);
+          this.options.warn(`trigger ${t.triggerId} ('${t.spec.method} ${t.spec.path}' of '${t.process}') is not served: it matches the same requests as ${holder.source} trigger ${holder.triggerId} ('${(holder.spec as { method: string }).method} ${(holder.spec as { path: string }).path}' of '${holder.process}'); delete or change one of them`);
+        }
+        return [];
+      }
+      taken.set(key, t);
       const target: RouteTarget = { routed: routed.get(t.process)!, mode: t.spec.mode };
       const { method, path } = t.spec;
       // A static route keeps what serverless.yml declares with it (its authorizer).

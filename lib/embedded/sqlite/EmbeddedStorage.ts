@@ -8,7 +8,8 @@ import { DataDirectoryInUseError, readLockOwner, removeLockOwner, writeLockOwner
 import { GroupCommit } from './GroupCommit.js';
 import { openDatabase } from './openDatabase.js';
 import { ensurePrivateDirectory, type OnTightened, warnTightened } from './privateFiles.js';
-import { SqliteMessageQueue } from './SqliteMessageQueue.js';
+import { SqliteMessageQueue, type DeadLetterEvent } from './SqliteMessageQueue.js';
+import { TASK_ID_ATTRIBUTE } from '../../core/ports/TaskDispatcher.js';
 import { SqliteScheduleState } from './SqliteScheduleState.js';
 import { SqliteTaskDispatcher } from './SqliteTaskDispatcher.js';
 import { SqliteTaskStore } from './SqliteTaskStore.js';
@@ -84,6 +85,7 @@ export class EmbeddedStorage {
   readonly schedules: SqliteScheduleState;
   readonly #clock: Clock;
   readonly #orphans: Database.Statement<unknown[], unknown>;
+  readonly #tasksOfMessage: Database.Statement<unknown[], unknown>;
   #closed = false;
   #fanOut: { subscribers: readonly Subscriber[]; options: Omit<EventTaskOptions, 'nowMs'> } | undefined;
 
@@ -100,14 +102,22 @@ export class EmbeddedStorage {
       ...(options.onListenerError ? { onListenerError: options.onListenerError } : {}),
     });
     this.dispatcher = new SqliteTaskDispatcher(db, this.tasks, this.queues);
+    // The queue moves a message to its dead-letter queue on its own when its receive count passes
+    // maxReceiveCount (crashes between receives, as SQS's redrive): its task will never run again.
+    this.#tasksOfMessage = db.prepare(
+      `SELECT task_id FROM tasks WHERE status IN ('queued', 'running') AND json_extract(summary, '$.trigger.type') = 'queue' AND json_extract(summary, '$.trigger.messageId') = ?`,
+    );
+    this.queues.onDeadLetter((event) => this.#failDeadLettered(event));
     this.schedules = new SqliteScheduleState(db);
     // NOT IN (subquery) is evaluated once into a temporary index: one pass over messages, whatever the task count.
+    // A message in a dead-letter queue delivers nothing: it does not keep its task alive.
+    const deliverable = `SELECT %s FROM messages WHERE queue_id NOT IN (SELECT id FROM queues WHERE name IN (SELECT dead_letter_queue FROM queues WHERE dead_letter_queue IS NOT NULL))`;
     this.#orphans = db.prepare(
       `SELECT summary FROM tasks
        WHERE status IN ('queued', 'running') AND expires_at > ?
-         AND task_id NOT IN (SELECT task_id FROM messages WHERE task_id IS NOT NULL)
+         AND task_id NOT IN (${deliverable.replace('%s', 'task_id')} AND task_id IS NOT NULL)
          AND NOT (json_extract(summary, '$.trigger.type') = 'queue'
-                  AND json_extract(summary, '$.trigger.messageId') IN (SELECT message_id FROM messages))
+                  AND json_extract(summary, '$.trigger.messageId') IN (${deliverable.replace('%s', 'message_id')}))
        ORDER BY created_at, task_id`,
     );
   }
@@ -136,6 +146,23 @@ export class EmbeddedStorage {
     // Holding the lock proves any previous lock file stale: overwrite it.
     writeLockOwner(dataDir, isoTime(Date.now()));
     return new EmbeddedStorage(dataDir, db, options);
+  }
+
+  /**
+   * Fails the unfinished task of a message the queue dead-lettered (a task
+   * envelope names its task; a streaming message is its task's trigger),
+   * as the last failed attempt would: no task stays `running` with no
+   * message left to deliver it.
+   */
+  #failDeadLettered(event: DeadLetterEvent): void {
+    const named = event.attributes[TASK_ID_ATTRIBUTE];
+    const taskIds = named !== undefined ? [named] : (this.#tasksOfMessage.all(event.messageId) as Array<{ task_id: string }>).map((row) => row.task_id);
+    if (taskIds.length === 0) return;
+    this.tasks.failUnfinished(taskIds, {
+      kind: 'system',
+      name: 'DeadLettered',
+      message: `its message was moved to ${event.deadLetterQueue} after ${event.receiveCount} receives without a result (the runtime stopped while it ran)`,
+    });
   }
 
   /**

@@ -91,6 +91,11 @@ describe('the trigger registry on the embedded runtime', () => {
     expect((await h.call(`/sluice/triggers/${first.body.triggerId}`, { method: 'PATCH', json: { kind: 'schedule' } })).status).toBe(400);
     expect((await h.call(`/sluice/triggers/${first.body.triggerId}`, { method: 'PATCH', json: { method: 'FETCH' } })).status).toBe(400);
     expect((await h.call(`/sluice/triggers/${first.body.triggerId}`, { method: 'PATCH', json: {} })).status).toBe(400);
+    // Two clients that read version 1: the first write wins, the second is told (409), not silently overwritten.
+    expect((await h.call(`/sluice/triggers/${first.body.triggerId}`, { method: 'PATCH', json: { version: 1, note: 'first' } })).status).toBe(200);
+    const stale = await h.call(`/sluice/triggers/${first.body.triggerId}`, { method: 'PATCH', json: { version: 1, note: 'second' } });
+    expect(stale.status).toBe(409);
+    expect(stale.body.message).toContain('version 2, not 1');
 
     for (const [body, status] of [
       [{ process: 'nope', kind: 'http', method: 'GET', path: '/x' }, 404],
@@ -105,6 +110,14 @@ describe('the trigger registry on the embedded runtime', () => {
       [{ process: 'load', kind: 'queue', queue: 'not-declared' }, 400],
       [{ process: 'load', kind: 'event', label: 'a*' }, 400],
       [{ process: 'refresh', kind: 'event', label: 'orders.*' }, 409],
+      // Unreachable paths: the platform API once decoded, a query, whitespace, an encoded slash.
+      [{ process: 'load', kind: 'http', method: 'GET', path: '/%73luice/x' }, 400],
+      [{ process: 'load', kind: 'http', method: 'GET', path: '/a?x=1' }, 400],
+      [{ process: 'load', kind: 'http', method: 'GET', path: '/a b' }, 400],
+      [{ process: 'load', kind: 'http', method: 'GET', path: '/a%2Fb' }, 400],
+      // Another process's task queue, or its dead-letter queue: its tasks would be stolen.
+      [{ process: 'refresh', kind: 'queue', queue: 'events-fixture-dev-load' }, 400],
+      [{ process: 'refresh', kind: 'queue', queue: 'events-fixture-dev-load-dlq' }, 400],
     ] as const) {
       const reply = await create(body);
       expect(reply.status, JSON.stringify(body)).toBe(status);

@@ -87,3 +87,37 @@ describe('EmbeddedStorage: publishing data events with the final record', () => 
     expect(await bare.get(final.taskId)).toBeUndefined();
   });
 });
+
+describe('EmbeddedStorage: a message the queue dead-letters on its own fails its task', () => {
+  it('ends a task whose message passed maxReceiveCount without a result (crashes between receives), and recovery does not count dead letters as deliverable', async () => {
+    const dir = tempDir('dead');
+    const clock = new ManualClock(START);
+    const storage = EmbeddedStorage.open({ dataDir: join(dir.path, 'data'), clock });
+    try {
+      storage.queues.declare([
+        { name: 'work-dlq', visibilityTimeoutSeconds: 30, messageRetentionSeconds: 3600 },
+        { name: 'work', visibilityTimeoutSeconds: 30, messageRetentionSeconds: 3600, deadLetter: { queue: 'work-dlq', maxReceiveCount: 2 } },
+      ]);
+      const queued = record({ process: 'load', status: 'queued' });
+      await storage.dispatcher.dispatch(queued, { taskId: queued.taskId, process: 'load', trigger: queued.trigger, createdAt: queued.createdAt, payload: { type: 'api', body: {} } }, { queue: 'work' });
+      // Two receives that never finish (the runtime died each time), the third finds the limit passed.
+      for (let i = 0; i < 2; i++) {
+        expect(await storage.queues.receive('work', { maxMessages: 1 })).toHaveLength(1);
+        await storage.tasks.save({ ...queued, status: 'running', attempts: i + 1 });
+        await clock.advance(31_000);
+      }
+      expect(await storage.queues.receive('work', { maxMessages: 1 })).toEqual([]);
+      expect(storage.queues.statsSync('work-dlq')).toMatchObject({ visible: 1 });
+      expect(await storage.tasks.get(queued.taskId)).toMatchObject({ status: 'failed', error: { name: 'DeadLettered', message: expect.stringContaining('work-dlq') } });
+
+      // A task left running whose only message is a dead letter is an orphan for recovery.
+      const stuck = record({ process: 'load', status: 'running' });
+      await storage.tasks.create(stuck);
+      storage.queues.sendSync('work-dlq', { body: '{}', attributes: { 'sluice-task-id': stuck.taskId } });
+      expect(storage.recover().failedTasks).toContain(stuck.taskId);
+    } finally {
+      storage.close();
+      dir.remove();
+    }
+  });
+});

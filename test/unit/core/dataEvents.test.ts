@@ -49,13 +49,16 @@ describe('checkDataEvent', () => {
     [{ source: 'a', target: 'b' }, 'event 0.label must be a non-empty string'],
     [{ label: '', source: 'a', target: 'b' }, 'event 0.label must be a non-empty string'],
     [{ label: 'a.*', source: 'a', target: 'b' }, "must not contain '*'"],
-    [{ label: 'x', source: 'a\nb', target: 'b' }, 'event 0.source must not contain control characters'],
+    [{ label: 'x', source: 'a\nb', target: 'b' }, 'event 0.source must not contain control'] ,
     [{ label: 'x', source: 'a', target: 'b'.repeat(1025) }, 'event 0.target is 1025 characters; at most 1024'],
     [{ label: 'x', source: 'a', target: 'b', colour: 'red' }, "unknown field 'colour'"],
     [{ label: 'x', source: 'a', target: 'b', meta: 'x'.repeat(32 * 1024) }, 'event 0.meta is 32770 bytes as JSON; at most 32768'],
     [{ label: 'x', source: 'a', target: 'b', meta: () => 1 }, 'event 0.meta is not JSON'],
     [{ label: 'x', source: 'a', target: 'b', type: 7 }, 'event 0.type must be a non-empty string'],
-  ])('refuses event #%# (%j is cut in the name: see the table), saying why', (input, message) => {
+    [{ label: 'x\u202eevil', source: 'a', target: 'b' }, 'event 0.label must not contain control, separator or bidirectional characters'],
+    [{ label: 'x', source: 'a\u0085', target: 'b' }, 'event 0.source must not contain control'],
+    [{ label: 'x.\ud800', source: 'a', target: 'b' }, 'event 0.label is not well-formed Unicode'],
+  ])('refuses invalid event %#, saying why', (input, message) => {
     const error = (() => {
       try {
         checkDataEvent(input, 0);
@@ -74,6 +77,8 @@ describe('checkDataEvent', () => {
     expect(checkEventQuery({ limit: 5, since: '2026-11-29T13:00:00+01:00' }).since).toBe('2026-11-29T12:00:00.000Z');
     expect(() => checkEventQuery({ limit: 5, until: 'tomorrow' })).toThrow(ValidationError);
     expect(() => checkEventQuery({ limit: 0 })).toThrow(ValidationError);
+    expect(() => checkEventQuery({ limit: 5, since: '2026-02-30' })).toThrow(/not a calendar date/);
+    expect(checkEventQuery({ limit: 5, since: '2028-02-29' }).since).toBe('2028-02-29T00:00:00.000Z');
   });
 });
 
@@ -105,6 +110,9 @@ describe('ctx.events (EmittedEvents)', () => {
     expect((await agent.search({ taskId: 'task-1', limit: 2, cursor: page.nextCursor })).items.map((e) => e.target)).toEqual(['t1']);
     expect((await agent.search({ taskId: 'task-1', label: 'odd.one' })).items.map((e) => e.target)).toEqual(['t2']);
     await expect(agent.search({ label: 'x' })).rejects.toThrow(ConfigError);
+    // A misspelt filter would match everything: refused.
+    await expect(agent.search({ lable: 'x' } as never)).rejects.toThrow(/unknown filter 'lable'/);
+    await expect(agent.search({ label: null } as never)).rejects.toThrow(/label must be a string/);
   });
 
   it('warns once, in the task log, when the task is at the chain depth limit', async () => {
