@@ -41,7 +41,7 @@ export class EmittedEvents {
 
   constructor(
     private readonly task: { taskId: string; process: string; attempt: number; depth: number },
-    private readonly options: { now: () => number; store?: EventStore; maxChainDepth: number },
+    private readonly options: { now: () => number; store?: EventStore; maxChainDepth: number; onEmit?(events: readonly DataEvent[]): void },
   ) {}
 
   /** The events emitted so far, in order. */
@@ -72,6 +72,7 @@ export class EmittedEvents {
       this.#pending.push(event);
       return event;
     });
+    this.options.onEmit?.(stamped);
     log.info(`events.emit: ${stamped.length} event(s): ${[...new Set(stamped.map((e) => e.label))].join(', ')}`);
     if (!this.#warned && depth >= this.options.maxChainDepth && stamped.length > 0) {
       this.#warned = true;

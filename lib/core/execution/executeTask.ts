@@ -70,6 +70,13 @@ export interface ExecuteOptions {
   events?: EventStore;
   /** `custom.sluice.events.maxChainDepth` (default 16): a task at this depth is warned that its events trigger nothing. */
   maxChainDepth?: number;
+  /**
+   * Told of the events of each `ctx.events.emit` as they are recorded: a host
+   * that may have to end the task without its outcome (the embedded runtime
+   * terminating a blocked worker thread) still publishes them with the
+   * failure.
+   */
+  onEmit?(events: readonly DataEvent[]): void;
 }
 
 /** Why a host ended a task through {@link ExecuteOptions.interrupt}. */
@@ -291,7 +298,7 @@ class ExecutionState implements TaskInfo {
     const depth = trigger.type === 'event' ? trigger.depth : 0;
     return (this.#emitted ??= new EmittedEvents(
       { taskId: this.id, process: this.process, attempt: this.attempt, depth },
-      { now: () => clock.now(), maxChainDepth: maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH, ...(events ? { store: events } : {}) },
+      { now: () => clock.now(), maxChainDepth: maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH, ...(events ? { store: events } : {}), ...(this.#options.onEmit ? { onEmit: this.#options.onEmit } : {}) },
     ));
   }
 

@@ -8,6 +8,7 @@ import type { RuntimeLog } from './RuntimeLog.js';
 import type { AgentGrants } from '../../agents/composeAgents.js';
 import type { EventStoreCall, WorkerKvSettings } from './workerProtocol.js';
 import type { EventStore } from '../../core/ports/EventStore.js';
+import type { DataEvent } from '../../core/events/DataEvent.js';
 import { SluiceError, ValidationError } from '../../core/errors.js';
 import { systemFailureOutcome, type FromWorker, type TaskWorkerData, type ToWorker } from './workerProtocol.js';
 
@@ -46,6 +47,8 @@ export interface TaskWorkerOptions {
 }
 
 interface Pending {
+  /** What the task emitted so far (`emitted` messages). */
+  events: DataEvent[];
   invocation: TaskInvocation;
   timeoutMs: number;
   startedAtMs: number;
@@ -174,7 +177,7 @@ export class TaskWorker {
       const startedAtMs = clock.now();
       this.#send({ type: 'run', id, invocation, timeoutMs: options.timeoutMs, nowMs: startedAtMs, ...(options.logLimits ? { logLimits: options.logLimits } : {}) });
       const deadline = clock.setTimeout(() => this.#onDeadline(id), options.timeoutMs);
-      this.#pending.set(id, { invocation, timeoutMs: options.timeoutMs, startedAtMs, resolve, deadline });
+      this.#pending.set(id, { invocation, timeoutMs: options.timeoutMs, startedAtMs, resolve, deadline, events: [] });
       const { cancelSignal } = options;
       if (cancelSignal) {
         // The worker ends it `cancelled` and answers `done` (interrupted: the worker is then retired, as after a timeout).
@@ -210,6 +213,11 @@ export class TaskWorker {
         this.#settle(message.id, pending, message.outcome);
         if (message.interrupted) this.retire();
         else if (this.#retired && this.#pending.size === 0) this.#end();
+        return;
+      }
+      case 'emitted': {
+        const pending = this.#pending.get(message.id);
+        if (pending) pending.events.push(...message.events);
         return;
       }
       case 'events-request':
@@ -307,6 +315,9 @@ export class TaskWorker {
 
   #settle(id: number, pending: Pending, outcome: ExecutionOutcome): void {
     this.#pending.delete(id);
+    // An outcome made here (the worker was terminated, crashed or exited) has none of the task's events:
+    // those it reported as it emitted them go with it, to be published if the failure is final.
+    if (outcome.events.length === 0 && pending.events.length > 0) outcome = { ...outcome, events: pending.events };
     this.options.clock.clearTimeout(pending.deadline);
     if (pending.grace) clearTimeout(pending.grace);
     pending.resolve(outcome);

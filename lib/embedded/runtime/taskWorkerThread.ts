@@ -139,6 +139,7 @@ async function run(definition: ProcessDefinition, message: Extract<ToWorker, { t
       ...(agents ? { agents } : {}),
       ...(kv ? { kv } : {}),
       events,
+      onEmit: (emitted) => post({ type: 'emitted', id, events: [...emitted] }),
       ...(data.maxChainDepth !== undefined ? { maxChainDepth: data.maxChainDepth } : {}),
     });
   } catch (error) {

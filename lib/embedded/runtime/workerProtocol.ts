@@ -2,7 +2,7 @@ import type { ExecutionOutcome, TaskInvocation } from '../../core/execution/exec
 import type { LogLimits } from '../../core/execution/TaskLogBuffer.js';
 import type { TaskError } from '../../core/task/TaskRecord.js';
 import type { AgentGrants } from '../../agents/composeAgents.js';
-import type { EventQuery } from '../../core/events/DataEvent.js';
+import type { DataEvent, EventQuery } from '../../core/events/DataEvent.js';
 import type { LineageDirection } from '../../core/ports/EventStore.js';
 
 /**
@@ -74,6 +74,8 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'load-failed'; message: string }
   | ({ type: 'events-request'; requestId: number } & EventStoreCall)
+  /** Events a running task emitted, so that the main thread still has them if it must end the task without its outcome. */
+  | { type: 'emitted'; id: number; events: DataEvent[] }
   /** `interrupted`: the task ended by timeout or crash, so its code may still be running: the worker should be retired. */
   | { type: 'done'; id: number; outcome: ExecutionOutcome; interrupted: boolean }
   /** A crash attributed to a task that already ended: its code still runs; retire the worker. */

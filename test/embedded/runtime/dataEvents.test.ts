@@ -144,4 +144,16 @@ describe('data events and chaining on the embedded runtime', () => {
     expect(all).toEqual(everything);
     expect(all.length).toBeGreaterThanOrEqual(8);
   });
+
+  it('publishes what a task emitted even when its worker had to be terminated (blocked past its timeout, last attempt)', async () => {
+    const reply = await h.call('/sluice/tasks', { method: 'POST', json: { process: 'blocker', payload: {} } });
+    const taskId = reply.body.taskId as string;
+    await h.waitForTask(taskId, (t) => t.status === 'running');
+    // The emit comes first thing, 50 ms before the loop; give the worker's message time to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await clock.advance(3_000);
+    const task = await h.waitForTask(taskId);
+    expect(task).toMatchObject({ status: 'timed_out', attempts: 1 });
+    expect((await h.call(`/sluice/events?taskId=${taskId}`)).body.items).toMatchObject([{ label: 'blocked.before', process: 'blocker', attempt: 1 }]);
+  });
 });
