@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../lib/testing/ManualClock.js';
 import type { TaskRecord } from '../../../lib/core/task/TaskRecord.js';
@@ -146,11 +147,11 @@ describe('data events and chaining on the embedded runtime', () => {
   });
 
   it('publishes what a task emitted even when its worker had to be terminated (blocked past its timeout, last attempt)', async () => {
-    const reply = await h.call('/sluice/tasks', { method: 'POST', json: { process: 'blocker', payload: {} } });
+    const marker = join(h.dataDir, `blocker-${Date.now()}`);
+    const reply = await h.call('/sluice/tasks', { method: 'POST', json: { process: 'blocker', payload: { marker } } });
     const taskId = reply.body.taskId as string;
-    await h.waitForTask(taskId, (t) => t.status === 'running');
-    // The emit comes first thing, 50 ms before the loop; give the worker's message time to arrive.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The process writes the marker after its emit, just before it blocks (its worker may take a while to start).
+    await eventually(async () => (existsSync(marker) ? true : undefined), { what: 'the blocker to emit', timeoutMs: 60_000 });
     await clock.advance(3_000);
     const task = await h.waitForTask(taskId);
     expect(task).toMatchObject({ status: 'timed_out', attempts: 1 });
