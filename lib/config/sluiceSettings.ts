@@ -62,6 +62,19 @@ export const sluiceSettingsSchema = z.strictObject({
    * deletion protection). Default true; `false` for throwaway stages.
    */
   retainData: z.boolean().optional(),
+  /**
+   * AWS only: API Gateway throttling of the HTTP API's stage (every route, the platform API's too),
+   * and per route key (`'POST /orders'`). Requests over it get API Gateway's 429.
+   */
+  throttle: z
+    .strictObject({
+      /** Steady requests per second. Default 500. */
+      rateLimit: z.number().positive().max(100_000).optional(),
+      /** Requests above the rate a burst may add. Default 1000. */
+      burstLimit: integer(0, 100_000).optional(),
+      routes: z.record(z.string(), z.strictObject({ rateLimit: z.number().positive().max(100_000).optional(), burstLimit: integer(0, 100_000).optional() })).optional(),
+    })
+    .optional(),
   /** Named connections of the agents: read by `parseConnections` (each type has its own schema). */
   connections: z.unknown().optional(),
   /** The key-value store (`ctx.kv`): TTLs in seconds. */
@@ -134,7 +147,19 @@ export interface ResolvedSluiceSettings extends SluiceSettings {
   eventDispatcherHandler: string;
   /** AWS only: see `custom.sluice.retainData`. */
   retainData: boolean;
+  /** AWS only: see `custom.sluice.throttle`; defaults applied. */
+  throttle: StageThrottle;
 }
+
+/** API Gateway throttling: the stage's default route settings, and route keys' own. */
+export interface StageThrottle {
+  rateLimit: number;
+  burstLimit: number;
+  routes: Record<string, { rateLimit?: number; burstLimit?: number }>;
+}
+
+/** `custom.sluice.throttle` when unset: about 500 requests per second with bursts of 1,000, well under the account's 10,000. */
+export const DEFAULT_STAGE_THROTTLE = { rateLimit: 500, burstLimit: 1000 } as const;
 
 /** The task-queue part of a function's `sluice` property, with defaults applied. */
 export interface TaskQueueSettings {
@@ -152,13 +177,14 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
     assertKnownKeys(raw, { used: Object.keys(sluiceSettingsSchema.shape) }, 'custom.sluice');
     if (isPlainObject(raw.kv)) assertKnownKeys(raw.kv, { used: ['defaultTtlSeconds', 'maxTtlSeconds'] }, 'custom.sluice.kv');
     if (isPlainObject(raw.events)) assertKnownKeys(raw.events, { used: ['maxChainDepth'] }, 'custom.sluice.events');
+    if (isPlainObject(raw.throttle)) assertKnownKeys(raw.throttle, { used: ['rateLimit', 'burstLimit', 'routes'] }, 'custom.sluice.throttle');
     if (isPlainObject(raw.openlineage)) assertKnownKeys(raw.openlineage, { used: ['url', 'endpoint', 'apiKey', 'namespace'] }, 'custom.sluice.openlineage');
   }
   const parsed = sluiceSettingsSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     throw new ConfigError(`custom.sluice is invalid:\n${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   }
-  const { platformHandler, eventDispatcherHandler, connections: _readByParseConnections, kv, events, retainData, ...rest } = parsed.data;
+  const { platformHandler, eventDispatcherHandler, connections: _readByParseConnections, kv, events, retainData, throttle, ...rest } = parsed.data;
   const maxTtlSeconds = kv?.maxTtlSeconds ?? DEFAULT_KV_MAX_TTL_SECONDS;
   if (kv?.defaultTtlSeconds !== undefined && kv.defaultTtlSeconds > maxTtlSeconds) {
     throw new ConfigError(`custom.sluice.kv.defaultTtlSeconds (${kv.defaultTtlSeconds}) is above maxTtlSeconds (${maxTtlSeconds})`);
@@ -171,6 +197,11 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
     platformHandler: platformHandler ?? DEFAULT_PLATFORM_HANDLER,
     eventDispatcherHandler: eventDispatcherHandler ?? DEFAULT_EVENT_DISPATCHER_HANDLER,
     retainData: retainData ?? true,
+    throttle: {
+      rateLimit: throttle?.rateLimit ?? DEFAULT_STAGE_THROTTLE.rateLimit,
+      burstLimit: throttle?.burstLimit ?? DEFAULT_STAGE_THROTTLE.burstLimit,
+      routes: throttle?.routes ?? {},
+    },
   };
 }
 

@@ -19,6 +19,8 @@ const { require: tsxRequire } = require('tsx/cjs/api');
 
 const { applySluiceToService, sluiceConfigSchemas } = tsxRequire('./applySluiceToService.ts', __filename);
 const { pruneDefaultRoleQueues } = tsxRequire('./pruneDefaultRole.ts', __filename);
+const { applyStageThrottling } = tsxRequire('./stageThrottling.ts', __filename);
+const { parseSluiceSettings } = tsxRequire('../config/sluiceSettings.ts', __filename);
 const { sluiceErrorKind } = tsxRequire('../core/errors.ts', __filename);
 const { acceptsAsyncSubmissions } = tsxRequire('./buildAwsAdditions.ts', __filename);
 const { writeDeploymentCatalog } = tsxRequire('../aws/config/deploymentCatalog.ts', __filename);
@@ -61,7 +63,11 @@ class SluicePlugin {
       initialize: () => this.apply(),
       // The framework grants its shared default role every sqs event's queue;
       // take back the Sluice processes' queues (they have their own roles).
-      'after:package:compileEvents': () => this.pruneDefaultRole(),
+      // And throttle the HTTP API's stage (custom.sluice.throttle), which the framework cannot.
+      'after:package:compileEvents': () => {
+        this.pruneDefaultRole();
+        this.throttleStage();
+      },
       // Before serverless-esbuild (listed after this plugin) bundles: the
       // platform function's bundle carries the processes' input JSON Schemas.
       'before:package:createDeploymentArtifacts': () => this.writeInputSchemas(),
@@ -120,6 +126,17 @@ class SluicePlugin {
     // By brand, not by name: any error can be named 'ConfigError'.
     if (sluiceErrorKind(error) === 'ConfigError') return new this.serverless.classes.Error(`Sluice: ${error.message}`, 'SLUICE_CONFIG_ERROR');
     return error;
+  }
+
+  throttleStage() {
+    if (!this.applied) return;
+    const template = this.serverless.service.provider.compiledCloudFormationTemplate;
+    try {
+      const { throttle } = parseSluiceSettings(this.serverless.service.custom && this.serverless.service.custom.sluice);
+      applyStageThrottling(template.Resources, throttle);
+    } catch (error) {
+      throw this.configError(error);
+    }
   }
 
   pruneDefaultRole() {

@@ -230,6 +230,9 @@ describe('sluicePlugin with serverless package', () => {
       expect(route.Target['Fn::Join'][1][1]).toEqual({ Ref: 'HttpApiIntegrationSluiceDashapi' });
       expect(route.AuthorizationType, key).toBe(key === 'GET /sluice/health' ? undefined : 'AWS_IAM');
     }
+    // The stage is throttled (custom.sluice.throttle's defaults): the framework alone leaves it at the account's limit.
+    const [[, stage]] = ofType('AWS::ApiGatewayV2::Stage');
+    expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
     const processRoutes = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey);
     expect(processRoutes).toEqual(expect.arrayContaining(['POST /orders/sync', 'POST /webhooks/{source}']));
   });
