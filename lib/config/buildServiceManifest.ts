@@ -127,7 +127,7 @@ export function buildServiceManifest(
     processes.push(manifest);
   }
 
-  const { platformHandler: _awsOnly, eventDispatcherHandler: _awsOnlyAlso, retainData: _awsOnlyToo, throttle: _awsThrottle, ...sluiceSettings } = settings;
+  const { platformHandler: _awsOnly, eventDispatcherHandler: _awsOnlyAlso, retainData: _awsOnlyToo, throttle: _awsThrottle, alarms: _awsAlarms, ...sluiceSettings } = settings;
   return {
     service,
     stage,

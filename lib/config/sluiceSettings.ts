@@ -62,6 +62,18 @@ export const sluiceSettingsSchema = z.strictObject({
    * deletion protection). Default true; `false` for throwaway stages.
    */
   retainData: z.boolean().optional(),
+  /** AWS only: CloudWatch alarms on dead letters, queue age and function errors, to an SNS topic (see `failureAlarms.ts`). */
+  alarms: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        /** An existing SNS topic's ARN to notify, instead of the `<service>-<stage>-alarms` topic Sluice creates. */
+        topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:/, 'must be an SNS topic ARN').optional(),
+        /** A task queue's oldest message older than this raises its alarm. Default 900. */
+        maxMessageAgeSeconds: integer(60, 1_209_600).optional(),
+      }),
+    ])
+    .optional(),
   /**
    * AWS only: API Gateway throttling of the HTTP API's stage (every route, the platform API's too),
    * and per route key (`'POST /orders'`). Requests over it get API Gateway's 429.
@@ -149,6 +161,8 @@ export interface ResolvedSluiceSettings extends SluiceSettings {
   retainData: boolean;
   /** AWS only: see `custom.sluice.throttle`; defaults applied. */
   throttle: StageThrottle;
+  /** AWS only: see `custom.sluice.alarms`; defaults applied. */
+  alarms: { enabled: boolean; topicArn?: string; maxMessageAgeSeconds: number };
 }
 
 /** API Gateway throttling: the stage's default route settings, and route keys' own. */
@@ -177,6 +191,7 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
     assertKnownKeys(raw, { used: Object.keys(sluiceSettingsSchema.shape) }, 'custom.sluice');
     if (isPlainObject(raw.kv)) assertKnownKeys(raw.kv, { used: ['defaultTtlSeconds', 'maxTtlSeconds'] }, 'custom.sluice.kv');
     if (isPlainObject(raw.events)) assertKnownKeys(raw.events, { used: ['maxChainDepth'] }, 'custom.sluice.events');
+    if (isPlainObject(raw.alarms)) assertKnownKeys(raw.alarms, { used: ['topicArn', 'maxMessageAgeSeconds'] }, 'custom.sluice.alarms');
     if (isPlainObject(raw.throttle)) assertKnownKeys(raw.throttle, { used: ['rateLimit', 'burstLimit', 'routes'] }, 'custom.sluice.throttle');
     if (isPlainObject(raw.openlineage)) assertKnownKeys(raw.openlineage, { used: ['url', 'endpoint', 'apiKey', 'namespace'] }, 'custom.sluice.openlineage');
   }
@@ -184,7 +199,7 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
   if (!parsed.success) {
     throw new ConfigError(`custom.sluice is invalid:\n${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   }
-  const { platformHandler, eventDispatcherHandler, connections: _readByParseConnections, kv, events, retainData, throttle, ...rest } = parsed.data;
+  const { platformHandler, eventDispatcherHandler, connections: _readByParseConnections, kv, events, retainData, throttle, alarms, ...rest } = parsed.data;
   const maxTtlSeconds = kv?.maxTtlSeconds ?? DEFAULT_KV_MAX_TTL_SECONDS;
   if (kv?.defaultTtlSeconds !== undefined && kv.defaultTtlSeconds > maxTtlSeconds) {
     throw new ConfigError(`custom.sluice.kv.defaultTtlSeconds (${kv.defaultTtlSeconds}) is above maxTtlSeconds (${maxTtlSeconds})`);
@@ -197,6 +212,10 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
     platformHandler: platformHandler ?? DEFAULT_PLATFORM_HANDLER,
     eventDispatcherHandler: eventDispatcherHandler ?? DEFAULT_EVENT_DISPATCHER_HANDLER,
     retainData: retainData ?? true,
+    alarms:
+      alarms === false
+        ? { enabled: false, maxMessageAgeSeconds: 900 }
+        : { enabled: true, maxMessageAgeSeconds: alarms?.maxMessageAgeSeconds ?? 900, ...(alarms?.topicArn !== undefined ? { topicArn: alarms.topicArn } : {}) },
     throttle: {
       rateLimit: throttle?.rateLimit ?? DEFAULT_STAGE_THROTTLE.rateLimit,
       burstLimit: throttle?.burstLimit ?? DEFAULT_STAGE_THROTTLE.burstLimit,

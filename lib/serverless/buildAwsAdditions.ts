@@ -15,6 +15,7 @@ import { EVENT_DISPATCHER_FUNCTION, eventsTableName, kvTableName, normalizedFunc
 import { DEFAULT_OVERLAP } from '../core/schedule/scheduleOverlap.js';
 import { isPlainObject } from '../config/VariableResolver.js';
 import { ConfigError } from '../core/errors.js';
+import { FAILURE_LOGICAL_IDS, failureVisibility } from './failureAlarms.js';
 import { lambdaRole, logGroupArn, uniqueResources, VPC_ACCESS_POLICY_ARN, type PolicyStatement } from './awsIam.js';
 
 /** What the plugin writes back into the service. */
@@ -150,6 +151,17 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
   });
   warnings.push(...assertAwsConnections(manifest.connections));
 
+  // Failures seen: on-failure destinations for schedule firings, alarms to an SNS topic.
+  const failures = failureVisibility({
+    service,
+    stage,
+    settings: settings.alarms,
+    processes: manifest.processes.map((process) => {
+      const taskQueue = expanded.processes.find((candidate) => candidate.name === process.name)?.taskQueue;
+      return { name: process.name, schedules: process.schedules.length > 0, ...(taskQueue ? { taskQueue: { logicalId: taskQueue.logicalId, deadLetterLogicalId: taskQueue.deadLetterLogicalId } } : {}) };
+    }),
+    functions: [PLATFORM_FUNCTION, ...(manifest.processes.some((process) => process.subscriptions.length > 0) ? [EVENT_DISPATCHER_FUNCTION] : [])],
+  });
   const functions: Record<string, FunctionConfig> = {};
   for (const process of manifest.processes) {
     const declared = expanded.processes.find((candidate) => candidate.name === process.name) as ExpandedProcess;
@@ -213,6 +225,8 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     }
     statements.push(kvStatement, eventsPublishStatement, eventsReadStatement);
     statements.push(...connectionStatements(manifest.connections.filter((connection) => process.connections.includes(connection.name))));
+    const destination = failures.statements.get(process.name);
+    if (destination) statements.push(destination);
     roles.assign(process.name, fn, deployedName, statements, true, add);
     functions[process.name] = fn;
   }
@@ -268,6 +282,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     functions[EVENT_DISPATCHER_FUNCTION] = dispatcher.fn;
   }
 
+  for (const [logicalId, resource] of Object.entries(failures.resources)) add(logicalId, resource);
   for (const [name, fn] of Object.entries(functions)) {
     assertEnvironmentSize(name, { ...(config.provider.environment ?? {}), ...(fn.environment ?? {}) }, knownSizes);
   }
@@ -277,6 +292,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
       SLUICE_LOGICAL_IDS.kvTable,
       SLUICE_LOGICAL_IDS.eventsTable,
       ...(dispatcher ? [SLUICE_LOGICAL_IDS.eventDispatchFailures] : []),
+      ...(failures.resources[FAILURE_LOGICAL_IDS.asyncFailures] ? [FAILURE_LOGICAL_IDS.asyncFailures] : []),
       ...expanded.processes.flatMap((process) => (process.taskQueue ? [process.taskQueue.deadLetterLogicalId] : []))];
     for (const logicalId of retained) resources[logicalId] = retainedResource(resources[logicalId]!);
   }

@@ -6,6 +6,7 @@ import { isoTime } from '../../core/time/isoTime.js';
 import { derivedTaskId } from '../../core/task/taskIds.js';
 import { newTaskRecord } from '../../core/task/newTaskRecord.js';
 import type { TaskRecord } from '../../core/task/TaskRecord.js';
+import { failedTaskLogLine } from '../../core/task/failedTaskLogLine.js';
 import { type Clock } from '../../core/ports/Clock.js';
 import { systemClock } from '../../core/time/systemClock.js';
 import type { ProcessDefinition } from '../../core/process/types.js';
@@ -106,6 +107,11 @@ export function createProcessHandler(definition: ProcessDefinition, deps: Proces
     clock,
     retentionSeconds: config.retentionDays * 86_400,
     trackRunning: deps.trackRunning ?? false,
+    // One JSON line per task that ends without success: CloudWatch Logs Insights and metric filters find it.
+    onFinished: (record) => {
+      const line = failedTaskLogLine(record);
+      if (line) console.error(JSON.stringify(line));
+    },
     ...((deps.cancelPollMs ?? DEFAULT_CANCEL_POLL_MS) > 0 ? { cancelPollMs: deps.cancelPollMs ?? DEFAULT_CANCEL_POLL_MS } : {}),
     ...(deps.serviceRoot !== undefined ? { serviceRoot: deps.serviceRoot } : {}),
     executor: new InProcessTaskExecutor(clock, deps.serviceRoot, deps.agents, keyValueStoreOf(config, dynamo, clock), eventStoreOf(config, dynamo, clock)),

@@ -39,6 +39,7 @@ import { ValidationError } from '../../core/errors.js';
 import { jobNamespaceOf } from '../../core/openlineage/jobNamespaceOf.js';
 import { runEventsOf, type OpenLineageSource } from '../../core/openlineage/runEventsOf.js';
 import { toSummary, type TaskRecord } from '../../core/task/TaskRecord.js';
+import { failedTaskLogLine } from '../../core/task/failedTaskLogLine.js';
 import type { DataEvent } from '../../core/events/DataEvent.js';
 import { OpenLineageEmitter } from '../../agents/openlineage/OpenLineageEmitter.js';
 import { EnvSecretResolver } from '../../agents/secrets/EnvSecretResolver.js';
@@ -172,7 +173,11 @@ export class EmbeddedRuntime {
         retentionSeconds,
         trackRunning: options.trackRunning ?? manifest.settings.trackRunning ?? true,
         executor,
-        ...(pushLineage ? { onFinished: pushLineage } : {}),
+        onFinished: (record, events) => {
+          pushLineage?.(record, events);
+          const line = failedTaskLogLine(record);
+          if (line) log.warn(`task ${record.taskId} of '${record.process}' ${record.status}${record.error ? `: ${record.error.name}: ${record.error.message.slice(0, 500)}` : ''}`);
+        },
       });
       const submitDeps = { dispatcher: storage.dispatcher, clock, retentionSeconds };
       const slots = new Map(processes.map((p) => [p.manifest.name, new Semaphore(concurrencyOf(p))]));

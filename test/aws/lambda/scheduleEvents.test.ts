@@ -2,7 +2,7 @@
  * The process function invoked by EventBridge schedules (asynchronous
  * invocations: Lambda retries a throw twice), on DynamoDB Local.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import type { ScheduleSummary } from '../../../lib/aws/lambda/handleScheduleEvent.js';
 import { ScheduledTaskRetryError } from '../../../lib/aws/lambda/handleScheduleEvent.js';
@@ -121,10 +121,16 @@ describe('scheduled tasks', () => {
     expect(runs.filter((id) => id === taskId)).toHaveLength(3);
   });
 
-  it('fails a firing whose input the schema rejects without retrying it', async () => {
+  it('fails a firing whose input the schema rejects without retrying it, with one structured log line (issue 7, item 8)', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const summary = (await handler(sluiceScheduleEvent('rollup-schedule-1', '2026-11-30T02:00:00Z', { day: 7 }), lambdaContext())) as ScheduleSummary;
     expect(summary).toMatchObject({ status: 'failed' });
     expect(await stack.store.get(summary.taskId)).toMatchObject({ error: { kind: 'validation' } });
+    const lines = errors.mock.calls.map((call) => String(call[0])).filter((line) => line.includes(summary.taskId));
+    errors.mockRestore();
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      { level: 'ERROR', message: 'task failed', taskId: summary.taskId, process: 'rollup', status: 'failed', attempts: 1, trigger: 'schedule', error: expect.objectContaining({ kind: 'validation' }) },
+    ]);
   });
 
   it('records a schedule firing it cannot read, once, instead of failing every retry and losing it (issue 7, item 3)', async () => {

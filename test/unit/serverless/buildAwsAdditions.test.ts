@@ -349,3 +349,37 @@ describe('data kept on AWS', () => {
     expect(resources.SluiceTaskTable?.Properties).not.toHaveProperty('DeletionProtectionEnabled');
   });
 });
+
+describe('failures seen on AWS (issue 7, item 8)', () => {
+  const scheduled = () => service({ nightly: { handler, events: [{ schedule: 'rate(1 day)' }] }, api: { handler, events: [{ httpApi: 'POST /x' }] } });
+
+  it('gives scheduled processes an on-failure destination (their role may send to it), and alarms on dead letters, queue age and errors to one SNS topic', () => {
+    const { resources, functions } = additions(scheduled());
+    expect(resources.SluiceAlarmTopic).toMatchObject({ Type: 'AWS::SNS::Topic', Properties: { TopicName: 'shop-dev-alarms' } });
+    expect(resources.SluiceNightlyInvokeConfig).toMatchObject({
+      Type: 'AWS::Lambda::EventInvokeConfig',
+      Properties: { FunctionName: { Ref: 'NightlyLambdaFunction' }, Qualifier: '$LATEST', DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['SluiceAsyncFailureQueue', 'Arn'] } } } },
+    });
+    expect(resources).not.toHaveProperty('SluiceApiInvokeConfig');
+    const nightlyRole = JSON.stringify(resources[String(functions.nightly?.role)]);
+    expect(nightlyRole).toContain('SluiceAsyncFailureQueue');
+    expect(JSON.stringify(resources[String(functions.api?.role)])).not.toContain('SluiceAsyncFailureQueue');
+    expect(resources.SluiceNightlyDeadLettersAlarm).toMatchObject({
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, AlarmActions: [{ Ref: 'SluiceAlarmTopic' }], Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['SluiceNightlyTaskDlq', 'QueueName'] } }] },
+    });
+    expect(resources.SluiceApiQueueAgeAlarm).toMatchObject({ Properties: { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 900 } });
+    expect(resources.SluiceSluiceDashapiErrorsAlarm).toMatchObject({ Properties: { Namespace: 'AWS/Lambda', MetricName: 'Errors' } });
+    expect(resources.SluiceAsyncFailuresAlarm).toBeDefined();
+  });
+
+  it('notifies a topic of yours, takes the age threshold, or is turned off', () => {
+    const topicArn = 'arn:aws:sns:us-east-1:123456789012:oncall';
+    const mine = additions({ ...scheduled(), custom: { sluice: { alarms: { topicArn, maxMessageAgeSeconds: 120 } } } }).resources;
+    expect(mine).not.toHaveProperty('SluiceAlarmTopic');
+    expect(mine.SluiceApiQueueAgeAlarm).toMatchObject({ Properties: { Threshold: 120, AlarmActions: [topicArn] } });
+    const off = additions({ ...scheduled(), custom: { sluice: { alarms: false } } }).resources;
+    expect(Object.keys(off).filter((id) => /Alarm|InvokeConfig|AsyncFailure/.test(id))).toEqual([]);
+    expect(() => additions({ ...scheduled(), custom: { sluice: { alarms: { topicArn: 'my-topic' } } } })).toThrow(/must be an SNS topic ARN/);
+  });
+});

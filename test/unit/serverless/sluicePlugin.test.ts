@@ -231,7 +231,7 @@ describe('sluicePlugin with serverless package', () => {
       expect(route.AuthorizationType, key).toBe(key === 'GET /sluice/health' ? undefined : 'AWS_IAM');
     }
     // The stage is throttled (custom.sluice.throttle's defaults): the framework alone leaves it at the account's limit.
-    const [[, stage]] = ofType('AWS::ApiGatewayV2::Stage');
+    const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
     expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
     const processRoutes = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey);
     expect(processRoutes).toEqual(expect.arrayContaining(['POST /orders/sync', 'POST /webhooks/{source}']));
