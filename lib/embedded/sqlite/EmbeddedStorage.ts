@@ -10,6 +10,7 @@ import { openDatabase } from './openDatabase.js';
 import { ensurePrivateDirectory, type OnTightened, warnTightened } from './privateFiles.js';
 import { SqliteMessageQueue, type DeadLetterEvent } from './SqliteMessageQueue.js';
 import { TASK_ID_ATTRIBUTE } from '../../core/ports/TaskDispatcher.js';
+import { dispatchedPayloadHash, parseTaskEnvelope } from '../../core/task/taskEnvelopeCodec.js';
 import { SqliteScheduleState } from './SqliteScheduleState.js';
 import { SqliteTaskDispatcher } from './SqliteTaskDispatcher.js';
 import { SqliteTaskStore } from './SqliteTaskStore.js';
@@ -156,7 +157,17 @@ export class EmbeddedStorage {
    */
   #failDeadLettered(event: DeadLetterEvent): void {
     const named = event.attributes[TASK_ID_ATTRIBUTE];
-    const taskIds = named !== undefined ? [named] : (this.#tasksOfMessage.all(event.messageId) as Array<{ task_id: string }>).map((row) => row.task_id);
+    let taskIds: string[];
+    if (named !== undefined) {
+      // Only the task's genuine envelope speaks for it (same rule as a delivery's claim, TaskRunner):
+      // a forged message naming another task must not end it.
+      const envelope = parseTaskEnvelope(event.body);
+      const record = envelope && envelope.taskId === named ? this.tasks.getSync(named) : undefined;
+      if (!envelope || !record || record.process !== envelope.process || record.payloadHash !== dispatchedPayloadHash(envelope.payload)) return;
+      taskIds = [named];
+    } else {
+      taskIds = (this.#tasksOfMessage.all(event.messageId) as Array<{ task_id: string }>).map((row) => row.task_id);
+    }
     if (taskIds.length === 0) return;
     this.tasks.failUnfinished(taskIds, {
       kind: 'system',

@@ -7,6 +7,7 @@ import { UnknownQueueError } from '../../../lib/core/errors.js';
 import { EmbeddedStorage } from '../../../lib/embedded/sqlite/EmbeddedStorage.js';
 import { ManualClock } from '../../../lib/testing/ManualClock.js';
 import { taskRecordFactory } from '../../helpers/taskRecords.js';
+import { dispatchedPayloadHash } from '../../../lib/core/task/taskEnvelopeCodec.js';
 import { tempDir } from './tempDir.js';
 
 const START = Date.parse('2026-11-29T12:00:00.000Z');
@@ -98,16 +99,24 @@ describe('EmbeddedStorage: a message the queue dead-letters on its own fails its
         { name: 'work-dlq', visibilityTimeoutSeconds: 30, messageRetentionSeconds: 3600 },
         { name: 'work', visibilityTimeoutSeconds: 30, messageRetentionSeconds: 3600, deadLetter: { queue: 'work-dlq', maxReceiveCount: 2 } },
       ]);
-      const queued = record({ process: 'load', status: 'queued' });
-      await storage.dispatcher.dispatch(queued, { taskId: queued.taskId, process: 'load', trigger: queued.trigger, createdAt: queued.createdAt, payload: { type: 'api', body: {} } }, { queue: 'work' });
+      const payload = { type: 'api' as const, body: {} };
+      const queued = { ...record({ process: 'load', status: 'queued' }), payloadHash: dispatchedPayloadHash(payload) };
+      await storage.dispatcher.dispatch(queued, { taskId: queued.taskId, process: 'load', trigger: queued.trigger, createdAt: queued.createdAt, payload }, { queue: 'work' });
+      // A forged message naming the task, dead-lettered in its turn, must not end it (only its genuine envelope speaks for it).
+      storage.queues.sendSync('work', { body: JSON.stringify({ taskId: queued.taskId, process: 'load', trigger: queued.trigger, createdAt: queued.createdAt, payload: { type: 'api', body: { forged: true } } }), attributes: { 'sluice-task-id': queued.taskId } });
       // Two receives that never finish (the runtime died each time), the third finds the limit passed.
-      for (let i = 0; i < 2; i++) {
-        expect(await storage.queues.receive('work', { maxMessages: 1 })).toHaveLength(1);
-        await storage.tasks.save({ ...queued, status: 'running', attempts: i + 1 });
-        await clock.advance(31_000);
-      }
+      const forged = (await storage.queues.receive('work', { maxMessages: 10 })).filter((m) => m.body.includes('forged'));
+      expect(forged).toHaveLength(1);
+      expect(await storage.queues.deadLetter('work', forged[0]!.receiptHandle)).toBe('moved');
+      expect(await storage.tasks.get(queued.taskId)).toMatchObject({ status: 'queued' });
+      // That first receive counted for the genuine message too: one more that never finishes, then the limit.
+      await storage.tasks.save({ ...queued, status: 'running', attempts: 1 });
+      await clock.advance(31_000);
+      expect(await storage.queues.receive('work', { maxMessages: 1 })).toHaveLength(1);
+      await storage.tasks.save({ ...queued, status: 'running', attempts: 2 });
+      await clock.advance(31_000);
       expect(await storage.queues.receive('work', { maxMessages: 1 })).toEqual([]);
-      expect(storage.queues.statsSync('work-dlq')).toMatchObject({ visible: 1 });
+      expect(storage.queues.statsSync('work-dlq')).toMatchObject({ visible: 2 });
       expect(await storage.tasks.get(queued.taskId)).toMatchObject({ status: 'failed', error: { name: 'DeadLettered', message: expect.stringContaining('work-dlq') } });
 
       // A task left running whose only message is a dead letter is an orphan for recovery.
