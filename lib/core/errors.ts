@@ -265,7 +265,8 @@ export class NotFoundError extends SluiceError {
   static {
     brand(this, 'NotFoundError');
   }
-  override name = 'NotFoundError';
+  // Named as every other 404 of the platform API answers (`{ error: "NotFound" }`).
+  override name = 'NotFound';
 }
 
 /** The request conflicts with the current state (a route already taken, a static trigger edited, a stale version): 409. */

@@ -11,4 +11,6 @@ export interface PlatformProcess extends SubmittableProcess, Pick<ProcessManifes
   description?: string;
   /** What `GET /sluice/processes` shows of each schedule (the AWS catalog carries no more). */
   schedules: Array<Pick<ScheduleManifest, 'rule' | 'expression' | 'enabled'>>;
+  /** Its `dataEvent` subscriptions from serverless.yml (runtime ones are in `/sluice/triggers`). */
+  subscriptions?: ReadonlyArray<{ label: string; source?: string; target?: string }>;
 }

@@ -170,6 +170,7 @@ function describeProcess(p: PlatformProcess) {
       http: p.http.map((r) => ({ method: r.method, path: r.path })),
       queues: p.queues.map((q) => ({ queue: q.queue, batchSize: q.batchSize, enabled: q.enabled })),
       schedules: p.schedules.map((s) => ({ rule: s.rule, expression: s.expression, enabled: s.enabled })),
+      events: (p.subscriptions ?? []).map(({ label, source, target }) => ({ label, ...(source !== undefined ? { source } : {}), ...(target !== undefined ? { target } : {}) })),
     },
   };
 }

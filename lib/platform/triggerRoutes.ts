@@ -99,7 +99,7 @@ export function mountTriggerRoutes(app: Hono, options: TriggerRoutesOptions): vo
     if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     const record = await triggers.get(c.req.param('id')).catch(() => undefined);
     const page = await triggers.history(c.req.param('id'), parsed.data);
-    if (!record && page.items.length === 0) return send(c, jsonReply(404, { error: 'NotFoundError', message: `no trigger '${c.req.param('id').slice(0, 64)}'` }));
+    if (!record && page.items.length === 0) return send(c, jsonReply(404, { error: 'NotFound', message: `no trigger '${c.req.param('id').slice(0, 64)}'` }));
     return send(c, jsonReply(200, page));
   });
   app.all('/sluice/triggers/:id/history', (c) => send(c, methodNotAllowedReply(c.req.method, c.req.path, ['GET'])));

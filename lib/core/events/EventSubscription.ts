@@ -32,6 +32,7 @@ const LABEL_PATTERN = /^(\*|[^*\u0000-\u001f\u007f]{1,256}|[^*\u0000-\u001f\u007
  * @throws {ConfigError} naming `place`
  */
 export function assertLabelPattern(label: unknown, place: string): asserts label is string {
+  if (label === undefined) throw new ConfigError(`${place} is required: an exact label, 'prefix.*' or '*'`);
   if (typeof label !== 'string' || !LABEL_PATTERN.test(label)) {
     throw new ConfigError(`${place}: ${JSON.stringify(label)} is not a label pattern: an exact label, 'prefix.*' or '*' (1 to 256 characters, '*' only at the end after a '.')`);
   }

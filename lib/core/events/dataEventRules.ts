@@ -89,6 +89,9 @@ function jsonMeta(meta: unknown, at: string): unknown {
  */
 export function checkEventQuery<Q extends EventQuery>(query: Q): Q {
   assertPageLimit(query.limit, 'event search');
+  if (typeof query.label === 'string' && query.label.includes('*')) {
+    throw new ValidationError("invalid event search: label is an exact label ('*' is for subscriptions; no label filter searches all)", [{ path: 'label', message: "no '*'" }]);
+  }
   const out = { ...query };
   for (const field of ['since', 'until'] as const) {
     const value = query[field];

@@ -14,6 +14,7 @@ import { TaskRunner } from '../../core/runner/TaskRunner.js';
 import { TaskControl } from '../../core/control/TaskControl.js';
 import { createPlatformApp } from '../../platform/createPlatformApp.js';
 import { parseScheduleExpression } from '../../schedule/parseScheduleExpression.js';
+import { nextFirings } from '../../schedule/nextFirings.js';
 import { answerClientError } from '../http/answerClientError.js';
 import { createHttpListener } from '../http/createHttpListener.js';
 import { openEmbeddedStorage, type EmbeddedStorage } from '../sqlite/EmbeddedStorage.js';
@@ -265,7 +266,11 @@ export class EmbeddedRuntime {
         triggers: {
           triggers,
           actor: () => 'api-token',
-          describe: (record) => describeTrigger(record, clock.now()),
+          describe: (record) => {
+            if (record.spec.kind !== 'schedule') return {};
+            const next = scheduleRules.upcoming(record, 5);
+            return next ? { next: next.map(isoTime) } : describeTrigger(record, clock.now());
+          },
           fire: (record, input) => fireTrigger(record, input, byName.get(record.process)!, { submitDeps, nowMs: clock.now() }),
         },
         ingest,
@@ -460,21 +465,20 @@ async function openLineagePush(manifest: ServiceManifest, source: OpenLineageSou
   return (record, events) => void emitter.emit(runEventsOf(toSummary(record), events, source));
 }
 
-/** What a trigger adds when shown: a schedule's next 5 firings (ISO-8601 UTC), from now or from its `startAt`, until its `endAt`. */
+/**
+ * A schedule trigger's next 5 firings (ISO-8601 UTC) when its rule is not
+ * on the runner yet: its expression read with its time zone and window.
+ */
 function describeTrigger(record: TriggerRecord, nowMs: number): Record<string, unknown> {
   if (record.spec.kind !== 'schedule') return {};
   const { spec } = record;
-  const schedule = parseScheduleExpression(spec.expression, { rateAnchorMs: Date.parse(record.createdAt ?? '') || nowMs });
-  const endMs = spec.endAt !== undefined ? Date.parse(spec.endAt) : Number.POSITIVE_INFINITY;
-  const next: string[] = [];
-  let after = Math.max(nowMs, spec.startAt !== undefined ? Date.parse(spec.startAt) - 1 : nowMs);
-  while (next.length < 5) {
-    const at = schedule.nextAfter(after);
-    if (at === undefined || at > endMs) break;
-    next.push(isoTime(at));
-    after = at;
-  }
-  return { next };
+  const schedule = parseScheduleExpression(spec.expression, {
+    rateAnchorMs: Date.parse(record.createdAt ?? '') || nowMs,
+    ...(spec.timezone !== undefined ? { timezone: spec.timezone } : {}),
+    ...(spec.startAt !== undefined ? { startAt: spec.startAt } : {}),
+    ...(spec.endAt !== undefined ? { endAt: spec.endAt } : {}),
+  });
+  return { next: nextFirings(schedule, nowMs, 5).map(isoTime) };
 }
 
 /**

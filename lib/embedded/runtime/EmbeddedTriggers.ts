@@ -40,7 +40,7 @@ export function staticTriggersOf(manifest: ServiceManifest): StaticTrigger[] {
 export function checkTriggerSpec(manifest: ServiceManifest, process: string, spec: TriggerSpec, others: readonly TriggerRecord[]): TriggerSpec {
   const taskQueue = manifest.processes.find((p) => p.name === process)?.taskQueue;
   const invalid = (path: string, message: string): never => {
-    throw new ValidationError(`invalid ${spec.kind} trigger: ${path} ${message}`, [{ path, message }]);
+    throw new ValidationError(`invalid ${spec.kind} trigger: ${message.startsWith(path) ? message : `${path}: ${message}`}`, [{ path, message }]);
   };
   switch (spec.kind) {
     case 'http': {
@@ -220,6 +220,21 @@ export class RegistrySchedules {
     private readonly clock: Clock,
   ) {
     for (const p of manifest.processes) for (const s of p.schedules) this.#staticRules.set(staticTriggerId(p.name, staticScheduleSpec(s)), staticRuleId(p.name, s.rule));
+  }
+
+  /**
+   * A schedule trigger's next `n` firings (epoch ms), as its rule will fire
+   * them (its time zone, window and rate anchor); undefined for a trigger
+   * the runner does not hold.
+   */
+  upcoming(trigger: TriggerRecord, n: number): number[] | undefined {
+    const ruleId = trigger.source === 'static' ? this.#staticRules.get(trigger.triggerId) : this.#added.has(trigger.triggerId) ? trigger.triggerId : undefined;
+    if (ruleId === undefined) return undefined;
+    try {
+      return this.scheduler.upcoming(ruleId, n);
+    } catch {
+      return undefined;
+    }
   }
 
   async follow(triggers: readonly TriggerRecord[]): Promise<void> {

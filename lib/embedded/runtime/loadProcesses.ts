@@ -30,6 +30,7 @@ export async function loadProcesses(manifest: ServiceManifest): Promise<LoadedPr
       http: process.http,
       queues: process.queues,
       schedules: process.schedules,
+      subscriptions: process.subscriptions,
       timeoutSeconds: process.timeoutSeconds,
       ...(definition.description ? { description: definition.description } : {}),
     };

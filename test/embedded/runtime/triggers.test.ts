@@ -157,8 +157,30 @@ describe('the trigger registry on the embedded runtime', () => {
     const fired = await h.call(`/sluice/triggers/${created.body.triggerId}/fire`, { method: 'POST', json: { input: {} } });
     expect(fired.status).toBe(202);
     expect(await h.waitForTask(fired.body.taskId)).toMatchObject({ status: 'succeeded', trigger: { type: 'schedule', rule: created.body.triggerId } });
+    // next reads the expression in the trigger's time zone: 09:00 in Berlin is 08:00 UTC in winter.
+    const berlin = await create({ process: 'load', kind: 'schedule', expression: 'cron(0 9 * * ? *)', timezone: 'Europe/Berlin' });
+    expect(berlin.body.next.slice(0, 2)).toEqual(['2026-11-30T08:00:00.000Z', '2026-12-01T08:00:00.000Z']);
+    await h.call(`/sluice/triggers/${berlin.body.triggerId}`, { method: 'DELETE' });
     const eventTrigger = (await h.call('/sluice/triggers?process=audit')).body.items[0].triggerId;
     expect((await h.call(`/sluice/triggers/${eventTrigger}/fire`, { method: 'POST' })).status).toBe(400);
+  });
+
+  it('fires a runtime schedule on the runtime\'s clock, and a paused one not', async () => {
+    const created = await create({ process: 'load', kind: 'schedule', expression: 'rate(5 minutes)', input: {} });
+    expect(created.status).toBe(201);
+    const id = created.body.triggerId as string;
+    const firings = async () => ((await h.call('/sluice/tasks?process=load&limit=100')).body.items as TaskRecord[]).filter((t) => t.trigger.type === 'schedule' && t.trigger.rule === id);
+    await clock.advance(5 * 60_000 + 1000);
+    const [first] = await eventually(async () => {
+      const found = await firings();
+      return found.length === 1 ? found : undefined;
+    }, { what: 'the first firing', timeoutMs: 30_000 });
+    await h.waitForTask(first!.taskId);
+    await h.call(`/sluice/triggers/${id}`, { method: 'PATCH', json: { paused: true } });
+    await clock.advance(10 * 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await firings()).toHaveLength(1);
+    await h.call(`/sluice/triggers/${id}`, { method: 'DELETE' });
   });
 
   it('keeps runtime triggers and the state of static ones across a restart', async () => {

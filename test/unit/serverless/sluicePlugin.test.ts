@@ -147,6 +147,8 @@ describe('sluicePlugin with serverless package', () => {
         'shop-etl-dev-orders-sync-dlq',
         // The event dispatcher's on-failure destination (a process subscribes to data events).
         'shop-etl-dev-sluice-events-failures',
+        // Where Lambda puts the schedule firings it gave up on (custom.sluice.alarms).
+        'shop-etl-dev-async-failures',
       ].sort(),
     );
     expect(resource('SluiceOrdersDashsyncTaskQueue').Properties).toEqual({
@@ -252,6 +254,8 @@ describe('sluicePlugin with serverless package', () => {
       // ctx.events: published with the final record (TransactWriteItems: PutItem per item), searched by index.
       { Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: [getAtt('SluiceEventsTable')] },
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: [getAtt('SluiceEventsTable'), { 'Fn::Join': ['', [getAtt('SluiceEventsTable'), '/index/*']] }] },
+      // Its schedule's on-failure destination: Lambda sends there with the function's role.
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('SluiceAsyncFailureQueue')] },
       // provider.iam.role.statements: the user's own grants for their process code.
       { Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::shop-exports/*' },
     ]);
