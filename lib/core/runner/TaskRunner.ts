@@ -136,6 +136,11 @@ export class TaskRunner {
    * `ctx.signal` aborts and it ends `cancelled`. Returns whether it was
    * running here (the caller has already recorded the request on the record).
    */
+  /** Whether this runner is executing the task now (its code runs here, whatever the queue thinks). */
+  isRunning(taskId: string): boolean {
+    return this.#running.has(taskId);
+  }
+
   requestCancel(taskId: string): boolean {
     const controller = this.#running.get(taskId);
     if (!controller) return false;

@@ -181,6 +181,7 @@ export class EmbeddedRuntime {
         },
       });
       const submitDeps = { dispatcher: storage.dispatcher, clock, retentionSeconds };
+      storage.setRunningCheck((taskId) => runner.isRunning(taskId));
       const slots = new Map(processes.map((p) => [p.manifest.name, new Semaphore(concurrencyOf(p))]));
 
       let runtime: EmbeddedRuntime | undefined;

@@ -89,6 +89,8 @@ export class EmbeddedStorage {
   readonly #tasksOfMessage: Database.Statement<unknown[], unknown>;
   #closed = false;
   #fanOut: { subscribers: readonly Subscriber[]; options: Omit<EventTaskOptions, 'nowMs'> } | undefined;
+  /** Tasks running in this process now: their own outcome is coming, a dead-lettered message does not end them. */
+  #runningHere: (taskId: string) => boolean = () => false;
 
   private constructor(dataDir: string, db: Database.Database, options: EmbeddedStorageOptions) {
     this.dataDir = dataDir;
@@ -168,12 +170,19 @@ export class EmbeddedStorage {
     } else {
       taskIds = (this.#tasksOfMessage.all(event.messageId) as Array<{ task_id: string }>).map((row) => row.task_id);
     }
+    // Still running here (its message outlived its visibility while it ran): its own outcome will be stored.
+    taskIds = taskIds.filter((taskId) => !this.#runningHere(taskId));
     if (taskIds.length === 0) return;
     this.tasks.failUnfinished(taskIds, {
       kind: 'system',
       name: 'DeadLettered',
       message: `its message was moved to ${event.deadLetterQueue} after ${event.receiveCount} receives without a result (the runtime stopped while it ran)`,
     });
+  }
+
+  /** Tells the storage which tasks run in this process now (see the dead-letter rule). */
+  setRunningCheck(isRunning: (taskId: string) => boolean): void {
+    this.#runningHere = isRunning;
   }
 
   /**
