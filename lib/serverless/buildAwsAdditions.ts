@@ -1,7 +1,7 @@
 import { INPUT_SCHEMAS_FILE } from '../aws/config/inputSchemaCatalog.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from '../core/retry/RetryPolicy.js';
 import { DEPLOYMENT_CATALOG_FILE } from '../aws/config/deploymentCatalog.js';
-import { assertAwsConnections, connectionStatements } from './connectionPolicies.js';
+import { assertAwsConnections, connectionStatements, secretRefStatements } from './connectionPolicies.js';
 import { FUNCTION_KIND, LAMBDA_ENV_LIMIT_BYTES, SLUICE_ENV } from '../aws/config/sluiceEnv.js';
 import { TASK_TABLE, taskTableProperties } from '../aws/taskTable.js';
 import { kvTableProperties } from '../aws/kvTable.js';
@@ -151,6 +151,12 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
   });
   warnings.push(...assertAwsConnections(manifest.connections));
 
+  // OpenLineage push from the process functions: its key, by reference, readable by them and only them.
+  const lineageKey = manifest.settings.openlineage?.apiKey;
+  if (lineageKey && lineageKey.ssm === undefined && lineageKey.secretsManager === undefined) {
+    throw new ConfigError('custom.sluice.openlineage.apiKey: on AWS the key is read from SSM or Secrets Manager ({ ssm: /path } or { secretsManager: name }), not from an environment variable');
+  }
+  const lineageStatements = lineageKey ? secretRefStatements([lineageKey]) : [];
   // Failures seen: on-failure destinations for schedule firings, alarms to an SNS topic.
   const failures = failureVisibility({
     service,
@@ -227,6 +233,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     statements.push(...connectionStatements(manifest.connections.filter((connection) => process.connections.includes(connection.name))));
     const destination = failures.statements.get(process.name);
     if (destination) statements.push(destination);
+    statements.push(...lineageStatements);
     roles.assign(process.name, fn, deployedName, statements, true, add);
     functions[process.name] = fn;
   }

@@ -1,3 +1,4 @@
+import type { SecretRef } from '../core/agents/SecretResolver.js';
 import type { ConnectionDeclaration } from '../config/connections/parseConnections.js';
 import { isSecretRef, secretRefsIn } from '../config/connections/secretRef.js';
 import { ConfigError } from '../core/errors.js';
@@ -87,6 +88,16 @@ export function connectionStatements(connections: readonly ConnectionDeclaration
   if (parameters.length > 0) statements.push({ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: uniqueResources(parameters) });
   if (secrets.length > 0) statements.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: uniqueResources(secrets) });
   return statements;
+}
+
+/** Read access to exactly the SSM parameters and secrets `refs` name (e.g. the OpenLineage API key). */
+export function secretRefStatements(refs: readonly SecretRef[]): PolicyStatement[] {
+  const parameters = refs.flatMap((ref) => (ref.ssm !== undefined ? [ssmParameterArn(ref.ssm)] : []));
+  const secrets = refs.flatMap((ref) => (ref.secretsManager !== undefined ? [secretArn(ref.secretsManager)] : []));
+  return [
+    ...(parameters.length > 0 ? [{ Effect: 'Allow' as const, Action: ['ssm:GetParameter'], Resource: uniqueResources(parameters) }] : []),
+    ...(secrets.length > 0 ? [{ Effect: 'Allow' as const, Action: ['secretsmanager:GetSecretValue'], Resource: uniqueResources(secrets) }] : []),
+  ];
 }
 
 /** `/sluice/db-password` or `sluice/db-password` → the parameter's ARN (an ARN is kept). */

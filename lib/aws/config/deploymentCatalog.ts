@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
 import type { ConnectionDeclaration } from '../../config/connections/parseConnections.js';
-import type { ServiceManifest, SluiceSettings } from '../../config/ServiceManifest.js';
+import type { OpenLineageSettings, ServiceManifest, SluiceSettings } from '../../config/ServiceManifest.js';
 import { ConfigError } from '../../core/errors.js';
 import { DEFAULT_MAX_CHAIN_DEPTH, subscriptionId, type EventSubscription } from '../../core/events/EventSubscription.js';
 import { decodeProcessCatalog, encodeProcessCatalog, type CatalogProcess } from './processCatalog.js';
@@ -30,10 +30,12 @@ export interface DeploymentCatalog {
   connections: ConnectionDeclaration[];
   grants: Readonly<Record<string, readonly string[]>>;
   events: { maxChainDepth: number; subscriptions: EventSubscription[] };
+  /** `custom.sluice.openlineage`: where process functions push finished tasks (its API key a secret reference). */
+  openlineage?: OpenLineageSettings;
 }
 
 /** What the catalog is written from: the manifest (settings optional, for tests: default chain depth). */
-export type CatalogSource = Pick<ServiceManifest, 'processes' | 'connections'> & { settings?: Pick<SluiceSettings, 'events'> };
+export type CatalogSource = Pick<ServiceManifest, 'processes' | 'connections'> & { settings?: Pick<SluiceSettings, 'events' | 'openlineage'> };
 
 /** Where the plugin writes the catalog, relative to the service directory (and so to `LAMBDA_TASK_ROOT` once bundled). */
 export const DEPLOYMENT_CATALOG_FILE = '.sluice-build/sluice-catalog.json';
@@ -50,6 +52,14 @@ const fileSchema = z.strictObject({
       subscriptions: z.array(z.strictObject({ process: z.string().min(1), label: z.string().min(1), source: z.string().min(1).optional(), target: z.string().min(1).optional() })),
     })
     .default({ maxChainDepth: DEFAULT_MAX_CHAIN_DEPTH, subscriptions: [] }),
+  openlineage: z
+    .strictObject({
+      url: z.string().min(1),
+      endpoint: z.string().optional(),
+      apiKey: z.strictObject({ env: z.string().optional(), ssm: z.string().optional(), secretsManager: z.string().optional() }).optional(),
+      namespace: z.string().optional(),
+    })
+    .optional(),
 });
 
 /** The catalog file's text for `manifest`. */
@@ -63,6 +73,7 @@ export function encodeDeploymentCatalog(manifest: CatalogSource): string {
       maxChainDepth: manifest.settings?.events.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH,
       subscriptions: manifest.processes.flatMap((process) => (process.subscriptions ?? []).map(({ id: _derived, ...subscription }) => subscription)),
     },
+    ...(manifest.settings?.openlineage ? { openlineage: manifest.settings.openlineage } : {}),
   })}\n`;
 }
 
@@ -103,6 +114,7 @@ export function readDeploymentCatalog(path: string, root: string, names: { servi
       connections: parsed.connections,
       grants: parsed.grants,
       events: { maxChainDepth: parsed.events.maxChainDepth, subscriptions },
+      ...(parsed.openlineage ? { openlineage: parsed.openlineage as OpenLineageSettings } : {}),
     };
   } catch (cause) {
     throw new ConfigError(`the deployment catalog ${file} is not valid`, { cause });

@@ -1,3 +1,4 @@
+import type { OpenLineageSettings } from '../../config/ServiceManifest.js';
 import * as z from 'zod';
 import { DEFAULT_BACKOFF, MAX_RETRY_DELAY_SECONDS, type BackoffPolicy } from '../../core/retry/RetryPolicy.js';
 import { ConfigError } from '../../core/errors.js';
@@ -46,6 +47,8 @@ export interface AwsProcessConfig extends AwsCommonConfig {
   declaredConnections: readonly string[];
   /** `sluice.retry.backoff` (`SLUICE_RETRY_BACKOFF`); `DEFAULT_BACKOFF` when unset. */
   backoff: BackoffPolicy;
+  /** `custom.sluice.openlineage`, from the catalog: where finished tasks are pushed (API key unresolved). */
+  openlineage?: OpenLineageSettings;
 }
 
 /** Configuration of the platform API function. */
@@ -164,6 +167,7 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     kind,
     ...common,
     process: processName,
+    ...(catalog.openlineage ? { openlineage: catalog.openlineage } : {}),
     connections: catalog.connections.filter((connection) => granted.includes(connection.name)),
     declaredConnections: catalog.connections.map((connection) => connection.name),
     timeoutSeconds: required(SLUICE_ENV.timeoutSeconds, integer(1, 900)),

@@ -7,6 +7,11 @@ import { derivedTaskId } from '../../core/task/taskIds.js';
 import { newTaskRecord } from '../../core/task/newTaskRecord.js';
 import type { TaskRecord } from '../../core/task/TaskRecord.js';
 import { failedTaskLogLine } from '../../core/task/failedTaskLogLine.js';
+import { toSummary } from '../../core/task/TaskRecord.js';
+import type { OpenLineageEmitter } from '../../agents/openlineage/OpenLineageEmitter.js';
+import { runEventsOf, type OpenLineageSource } from '../../core/openlineage/runEventsOf.js';
+import { jobNamespaceOf } from '../../core/openlineage/jobNamespaceOf.js';
+import { SLUICE_PRODUCER, SLUICE_VERSION } from '../../platform/sluiceVersion.js';
 import { type Clock } from '../../core/ports/Clock.js';
 import { systemClock } from '../../core/time/systemClock.js';
 import type { ProcessDefinition } from '../../core/process/types.js';
@@ -57,6 +62,8 @@ export interface ProcessHandlerDeps {
   serviceRoot?: string;
   /** The function's connections (`ctx.db(name)`...), secrets resolved; see {@link composeProcessDeps}. */
   agents?: TaskAgents;
+  /** Pushes each finished task as OpenLineage run events (`custom.sluice.openlineage`); see {@link composeProcessDeps}. */
+  openLineage?: { emitter: OpenLineageEmitter; source: OpenLineageSource };
   /** Applies a retry's delay to its SQS message (see `SqsBatchContext.delayRetry`); {@link processDepsFromEnv} gives `delayRetryOnSqs`. */
   delayRetry?: SqsBatchContext['delayRetry'];
   /**
@@ -108,9 +115,11 @@ export function createProcessHandler(definition: ProcessDefinition, deps: Proces
     retentionSeconds: config.retentionDays * 86_400,
     trackRunning: deps.trackRunning ?? false,
     // One JSON line per task that ends without success: CloudWatch Logs Insights and metric filters find it.
-    onFinished: (record) => {
+    onFinished: async (record, events) => {
       const line = failedTaskLogLine(record);
       if (line) console.error(JSON.stringify(line));
+      // Awaited: what a Lambda leaves running after it returns is frozen. The emitter never throws.
+      if (deps.openLineage) await deps.openLineage.emitter.emit(runEventsOf(toSummary(record), events, deps.openLineage.source));
     },
     ...((deps.cancelPollMs ?? DEFAULT_CANCEL_POLL_MS) > 0 ? { cancelPollMs: deps.cancelPollMs ?? DEFAULT_CANCEL_POLL_MS } : {}),
     ...(deps.serviceRoot !== undefined ? { serviceRoot: deps.serviceRoot } : {}),
@@ -175,7 +184,7 @@ export function processDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Proces
  *   invocation fails; the next one tries again)
  */
 export async function composeProcessDeps(env: NodeJS.ProcessEnv = process.env, resolver?: SecretResolver): Promise<ProcessHandlerDeps> {
-  const deps = processDepsFromEnv(env);
+  const deps = await withOpenLineage(processDepsFromEnv(env), resolver);
   const { config } = deps;
   if (config.declaredConnections.length === 0) return deps;
   // Powertools Parameters and the SSM / Secrets Manager clients load only where a connection is granted.
@@ -236,4 +245,26 @@ async function recordMalformedFiring(
   await deps.store.save(record);
   console.error(JSON.stringify({ level: 'ERROR', message: 'unreadable schedule firing', process: deps.process, taskId, error: error.message }));
   return { taskId, ran: false };
+}
+
+/**
+ * The OpenLineage push of this function, when `custom.sluice.openlineage`
+ * is set: its API key (an `ssm` / `secretsManager` reference) resolved once
+ * per container; failures to deliver are logged, never thrown.
+ */
+async function withOpenLineage(deps: ProcessHandlerDeps, resolver: SecretResolver | undefined): Promise<ProcessHandlerDeps> {
+  const settings = deps.config.openlineage;
+  if (!settings) return deps;
+  const secrets = settings.apiKey ? (resolver ?? new (await import('../../agents/secrets/AwsSecretResolver.js')).AwsSecretResolver()) : undefined;
+  const apiKey = settings.apiKey && secrets ? await secrets.resolve(settings.apiKey, 'custom.sluice.openlineage.apiKey') : undefined;
+  // Loaded only where a push is configured: the other functions' bundles do without it.
+  const { OpenLineageEmitter } = await import('../../agents/openlineage/OpenLineageEmitter.js');
+  const emitter = new OpenLineageEmitter({
+    url: settings.url,
+    ...(settings.endpoint !== undefined ? { endpoint: settings.endpoint } : {}),
+    ...(apiKey !== undefined ? { apiKey } : {}),
+    onFailure: (failure) => console.warn(JSON.stringify({ level: 'WARN', message: 'OpenLineage event not delivered', ...failure })),
+  });
+  const source: OpenLineageSource = { namespace: settings.namespace ?? jobNamespaceOf(deps.config.service, deps.config.stage), producer: SLUICE_PRODUCER, engineVersion: SLUICE_VERSION };
+  return { ...deps, openLineage: { emitter, source } };
 }

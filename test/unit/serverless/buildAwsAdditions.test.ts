@@ -383,3 +383,16 @@ describe('failures seen on AWS (issue 7, item 8)', () => {
     expect(() => additions({ ...scheduled(), custom: { sluice: { alarms: { topicArn: 'my-topic' } } } })).toThrow(/must be an SNS topic ARN/);
   });
 });
+
+describe('OpenLineage push on AWS', () => {
+  it('carries the settings in the catalog, lets each process read exactly the key\'s parameter, and refuses an env-only key', () => {
+    const url = 'https://marquez.example.com';
+    const { manifest, additions: built } = withManifest({ ...service({ a: { handler } }), custom: { sluice: { openlineage: { url, apiKey: { ssm: '/lineage/key' }, namespace: 'shop' } } } });
+    expect(JSON.parse(encodeDeploymentCatalog(manifest)).openlineage).toEqual({ url, apiKey: { ssm: '/lineage/key' }, namespace: 'shop' });
+    const role = JSON.stringify(built.resources[String(built.functions.a?.role)]);
+    expect(role).toContain('ssm:GetParameter');
+    expect(role).toContain('parameter/lineage/key');
+    expect(JSON.stringify(built.resources.SluiceSluiceDashapiRole)).not.toContain('lineage/key');
+    expect(() => additions({ ...service({ a: { handler } }), custom: { sluice: { openlineage: { url, apiKey: { env: 'KEY' } } } } })).toThrow(/custom.sluice.openlineage.apiKey: on AWS the key is read from SSM or Secrets Manager/);
+  });
+});
