@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { BenchContext, BenchModule, BenchResult, SummaryRow } from './lib/BenchModule.js';
 import { backgroundCpu } from './lib/backgroundCpu.js';
 import { HttpClient } from './lib/HttpClient.js';
+import { countTasks, POLL_MS, SUBMIT_CONCURRENCY, submitAll, waitForEmptyQueues, type QueueInfo } from './lib/platformTasks.js';
 import { markdownTable, textTable } from './lib/markdownTable.js';
 import { processDiskWrites, processMemory } from './lib/processMemory.js';
 import { mainThreadProfile, startEmbeddedRuntime, type EmbeddedServer } from './lib/startEmbeddedRuntime.js';
@@ -17,11 +18,9 @@ import { cpuProfileMarkdown, summarizeCpuProfile } from './lib/summarizeCpuProfi
 
 const CONFIG = 'bench/fixtures/trivial/serverless.yml';
 /** Requests in flight while submitting (keep-alive sockets). */
-const CONCURRENCY = 48;
 /** Tasks run (and waited for) before the measured ones, on the same runtime. */
 const WARMUP_TASKS = 1_000;
 /** How often the queue depth is read once everything is submitted. */
-const POLL_MS = 100;
 /** Issue targets. */
 const TARGET_TASKS_PER_SEC = 2_000;
 const TARGET_PEAK_RSS = 250 * 1024 * 1024;
@@ -84,18 +83,12 @@ interface RunResult {
   diskBytesPerTask: number;
 }
 
-interface QueueInfo {
-  name: string;
-  visible: number;
-  inFlight: number;
-  delayed: number;
-}
 
 async function runOnce(ctx: BenchContext, scenario: Scenario, label: string): Promise<{ result: RunResult; profile?: { dir: string; skipFirstMs: number } }> {
   const n = ctx.options.tasks;
   const warmup = Math.min(WARMUP_TASKS, n);
   const runtime: EmbeddedServer = await startEmbeddedRuntime(ctx, { label: `async-${scenario.key}`, config: CONFIG, durability: scenario.durability });
-  const client = new HttpClient(runtime.url, { authorization: `Bearer ${runtime.apiToken}` }, CONCURRENCY);
+  const client = new HttpClient(runtime.url, { authorization: `Bearer ${runtime.apiToken}` }, SUBMIT_CONCURRENCY);
   try {
     const queues = await client.json<{ items: QueueInfo[] }>('GET', '/sluice/queues');
     if (!queues.items.some((q) => q.name === scenario.queue)) throw new Error(`the runtime has no queue '${scenario.queue}' (has ${queues.items.map((q) => q.name).join(', ')})`);
@@ -103,17 +96,17 @@ async function runOnce(ctx: BenchContext, scenario: Scenario, label: string): Pr
 
     // Warm-up (JIT, SQLite page cache): the same path, not measured.
     const warmupStarted = performance.now();
-    const warm = await submitAll(client, scenario, 0, warmup);
-    await waitForEmptyQueue(ctx, client, scenario, warmupStarted, `${label} warm-up`);
+    const warm = await submitAll(client, scenario.request, 0, warmup);
+    await waitForEmptyQueues(ctx, client, [scenario.queue], `${label} warm-up`, Math.max(120_000, ctx.options.tasks * 20));
     if (warm.rejected > 0) throw new Error(`${warm.rejected} warm-up request(s) rejected, first: ${warm.firstRejection}`);
     const measuredFromMs = runtime.startupMs + (performance.now() - warmupStarted);
 
     const writtenBefore = processDiskWrites(runtime.child.pid);
     const started = performance.now();
-    const { rejected, firstRejection } = await submitAll(client, scenario, warmup, n);
+    const { rejected, firstRejection } = await submitAll(client, scenario.request, warmup, n);
     const submitted = performance.now();
     ctx.log(`  ${label}: ${formatNumber(n)} submitted in ${((submitted - started) / 1000).toFixed(2)} s${rejected ? `, ${rejected} REJECTED (first: ${firstRejection})` : ''}; waiting for the queue to drain`);
-    await waitForEmptyQueue(ctx, client, scenario, started, label);
+    await waitForEmptyQueues(ctx, client, [scenario.queue], label, Math.max(120_000, ctx.options.tasks * 20));
     const done = performance.now();
     const memory = processMemory(runtime.child.pid);
     const writtenAfter = processDiskWrites(runtime.child.pid);
@@ -139,62 +132,6 @@ async function runOnce(ctx: BenchContext, scenario: Scenario, label: string): Pr
     client.close();
     await runtime.stop();
   }
-}
-
-/** Submits requests `from` .. `from + count - 1` over {@link CONCURRENCY} connections. */
-async function submitAll(client: HttpClient, scenario: Scenario, from: number, count: number): Promise<{ rejected: number; firstRejection?: string }> {
-  let next = from;
-  const end = from + count;
-  let rejected = 0;
-  let firstRejection: string | undefined;
-  const worker = async () => {
-    while (next < end) {
-      const { path, body } = scenario.request(next++);
-      const answer = await client.send('POST', path, body, { 'content-type': 'application/json' });
-      if (answer.status !== 202) {
-        rejected++;
-        firstRejection ??= `${answer.status} ${answer.body.slice(0, 300)}`;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return { rejected, ...(firstRejection ? { firstRejection } : {}) };
-}
-
-/**
- * Waits until the scenario's queue is empty. A message is deleted only once
- * its task's final record is stored, so an empty queue means every task
- * submitted so far is finished.
- */
-async function waitForEmptyQueue(ctx: BenchContext, client: HttpClient, scenario: Scenario, since: number, label: string): Promise<void> {
-  const deadline = performance.now() + Math.max(120_000, ctx.options.tasks * 20);
-  let lastReport = performance.now();
-  for (;;) {
-    const { items } = await client.json<{ items: QueueInfo[] }>('GET', '/sluice/queues');
-    const q = items.find((i) => i.name === scenario.queue)!;
-    const left = q.visible + q.inFlight + q.delayed;
-    const now = performance.now();
-    if (left === 0) return;
-    if (now > deadline) throw new Error(`${label}: ${left} message(s) still in '${scenario.queue}' after ${((now - since) / 1000).toFixed(0)} s`);
-    if (now - lastReport > 2_000) {
-      ctx.log(`    ${label}: ${formatNumber(left)} message(s) left`);
-      lastReport = now;
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
-/** Counts a process's tasks in a status by paging the platform API (100 a page). */
-async function countTasks(client: HttpClient, process: string, status: string): Promise<number> {
-  let count = 0;
-  let cursor: string | undefined;
-  do {
-    const query = new URLSearchParams({ process, status, limit: '100', ...(cursor ? { cursor } : {}) });
-    const page = await client.json<{ items: unknown[]; nextCursor?: string }>('GET', `/sluice/tasks?${query}`);
-    count += page.items.length;
-    cursor = page.nextCursor;
-  } while (cursor);
-  return count;
 }
 
 async function run(ctx: BenchContext): Promise<BenchResult> {
@@ -248,7 +185,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     );
   }
   const markdown = [
-    `${formatNumber(tasks)} tasks per run, submitted over ${CONCURRENCY} keep-alive connections; each run on a fresh embedded runtime (new data dir, default settings: SQLite file, trackRunning on, durability \`normal\` = WAL, survives a crash of the process, unless the row says otherwise), warmed up with ${formatNumber(WARMUP_TASKS)} tasks through the same path first. The clock runs from the first request until the queue is empty (a message is deleted only after its task's final record is stored), read every ${POLL_MS} ms; succeeded tasks are then counted through \`GET /sluice/tasks\`. ${rounds} interleaved rounds, medians; peak RSS is the runtime process's VmHWM, the maximum over rounds.${background.length ? ` Machine CPU in use during a 1 s pause before each run (nothing of the benchmark running): at most ${formatPercent(Math.max(...background))} (median ${formatPercent(median(background))}).` : ''}`,
+    `${formatNumber(tasks)} tasks per run, submitted over ${SUBMIT_CONCURRENCY} keep-alive connections; each run on a fresh embedded runtime (new data dir, default settings: SQLite file, trackRunning on, durability \`normal\` = WAL, survives a crash of the process, unless the row says otherwise), warmed up with ${formatNumber(WARMUP_TASKS)} tasks through the same path first. The clock runs from the first request until the queue is empty (a message is deleted only after its task's final record is stored), read every ${POLL_MS} ms; succeeded tasks are then counted through \`GET /sluice/tasks\`. ${rounds} interleaved rounds, medians; peak RSS is the runtime process's VmHWM, the maximum over rounds.${background.length ? ` Machine CPU in use during a 1 s pause before each run (nothing of the benchmark running): at most ${formatPercent(Math.max(...background))} (median ${formatPercent(median(background))}).` : ''}`,
     '',
     markdownTable(header, rows, [...align]),
     '',

@@ -26,6 +26,7 @@ import { EmbeddedStorage } from '../lib/embedded/sqlite/EmbeddedStorage.js';
 import type { BenchContext, BenchModule, BenchResult, SummaryRow } from './lib/BenchModule.js';
 import { backgroundCpu } from './lib/backgroundCpu.js';
 import { HttpClient } from './lib/HttpClient.js';
+import { countTasks, SUBMIT_CONCURRENCY, submitAll, waitForEmptyQueues, type QueueInfo } from './lib/platformTasks.js';
 import { heavyNodes, pipelineRuns, seededRandom } from './lib/lineageGraph.js';
 import { markdownTable, textTable } from './lib/markdownTable.js';
 import { percentile } from './lib/percentile.js';
@@ -37,9 +38,7 @@ import { formatMb, formatNumber, formatPercent, formatRatio, median } from './li
 const CONFIG = 'bench/fixtures/events/serverless.yml';
 /** `<service>-<stage>-<function>`: the task queues of the fixture's processes. */
 const QUEUE = (fn: string) => `bench-events-bench-${fn}`;
-const CONCURRENCY = 48;
 const WARMUP_TASKS = 1_000;
-const POLL_MS = 100;
 /** Issue targets. */
 const TARGET_RATIO = 2.3;
 const TARGET_PEAK_RSS = 250 * 1024 * 1024;
@@ -86,17 +85,11 @@ interface ChainResult {
   profile?: { dir: string; skipFirstMs: number };
 }
 
-interface QueueInfo {
-  name: string;
-  visible: number;
-  inFlight: number;
-  delayed: number;
-}
 
 async function runChain(ctx: BenchContext, scenario: ChainScenario, label: string): Promise<ChainResult> {
   const n = ctx.options.tasks;
   const runtime = await startEmbeddedRuntime(ctx, { label: `events-${scenario.key}`, config: CONFIG });
-  const client = new HttpClient(runtime.url, { authorization: `Bearer ${runtime.apiToken}` }, CONCURRENCY);
+  const client = new HttpClient(runtime.url, { authorization: `Bearer ${runtime.apiToken}` }, SUBMIT_CONCURRENCY);
   try {
     const { items } = await client.json<{ items: QueueInfo[] }>('GET', '/sluice/queues');
     const missing = scenario.queues.filter((q) => !items.some((i) => i.name === q));
@@ -104,16 +97,16 @@ async function runChain(ctx: BenchContext, scenario: ChainScenario, label: strin
 
     const idleRss = processMemory(runtime.child.pid)?.rss ?? NaN;
     const warmupStarted = performance.now();
-    const warm = await submitAll(client, scenario.process, 0, Math.min(WARMUP_TASKS, n));
+    const warm = await submitAll(client, taskRequest(scenario.process), 0, Math.min(WARMUP_TASKS, n));
     if (warm.rejected > 0) throw new Error(`${warm.rejected} warm-up request(s) rejected, first: ${warm.firstRejection}`);
-    await waitForEmptyQueues(ctx, client, scenario.queues, `${label} warm-up`);
+    await waitForEmptyQueues(ctx, client, scenario.queues, `${label} warm-up`, Math.max(180_000, ctx.options.tasks * 40));
     const measuredFromMs = runtime.startupMs + (performance.now() - warmupStarted);
     const warmRss = processMemory(runtime.child.pid)?.rss ?? NaN;
 
     const started = performance.now();
-    const { rejected, firstRejection } = await submitAll(client, scenario.process, WARMUP_TASKS, n);
+    const { rejected, firstRejection } = await submitAll(client, taskRequest(scenario.process), WARMUP_TASKS, n);
     if (rejected) ctx.log(`  ${label}: ${rejected} REJECTED (first: ${firstRejection})`);
-    await waitForEmptyQueues(ctx, client, scenario.queues, label);
+    await waitForEmptyQueues(ctx, client, scenario.queues, label, Math.max(180_000, ctx.options.tasks * 40));
     const elapsedMs = performance.now() - started;
     const peakRss = processMemory(runtime.child.pid)?.peakRss ?? NaN;
 
@@ -141,61 +134,6 @@ async function runChain(ctx: BenchContext, scenario: ChainScenario, label: strin
     client.close();
     await runtime.stop();
   }
-}
-
-async function submitAll(client: HttpClient, process: string, from: number, count: number): Promise<{ rejected: number; firstRejection?: string }> {
-  let next = from;
-  const end = from + count;
-  let rejected = 0;
-  let firstRejection: string | undefined;
-  const worker = async () => {
-    while (next < end) {
-      const body = JSON.stringify({ process, payload: { n: next++ } });
-      const answer = await client.send('POST', '/sluice/tasks', body, { 'content-type': 'application/json' });
-      if (answer.status !== 202) {
-        rejected++;
-        firstRejection ??= `${answer.status} ${answer.body.slice(0, 300)}`;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return { rejected, ...(firstRejection ? { firstRejection } : {}) };
-}
-
-/**
- * Waits until every queue is empty in one reading. A chained task's message
- * is deleted only after its final record (and, in the same transaction, the
- * subscriber's task and message) is stored: so both queues empty at once
- * means every task of both processes is finished.
- */
-async function waitForEmptyQueues(ctx: BenchContext, client: HttpClient, queues: readonly string[], label: string): Promise<void> {
-  const since = performance.now();
-  const deadline = since + Math.max(180_000, ctx.options.tasks * 40);
-  let lastReport = since;
-  for (;;) {
-    const { items } = await client.json<{ items: QueueInfo[] }>('GET', '/sluice/queues');
-    const left = queues.map((name) => items.find((i) => i.name === name)!).reduce((sum, q) => sum + q.visible + q.inFlight + q.delayed, 0);
-    const now = performance.now();
-    if (left === 0) return;
-    if (now > deadline) throw new Error(`${label}: ${left} message(s) still queued after ${((now - since) / 1000).toFixed(0)} s`);
-    if (now - lastReport > 2_000) {
-      ctx.log(`    ${label}: ${formatNumber(left)} message(s) left`);
-      lastReport = now;
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
-async function countTasks(client: HttpClient, process: string, status: string): Promise<number> {
-  let count = 0;
-  let cursor: string | undefined;
-  do {
-    const query = new URLSearchParams({ process, status, limit: '100', ...(cursor ? { cursor } : {}) });
-    const page = await client.json<{ items: unknown[]; nextCursor?: string }>('GET', `/sluice/tasks?${query}`);
-    count += page.items.length;
-    cursor = page.nextCursor;
-  } while (cursor);
-  return count;
 }
 
 // ---- (b) lineage over a 100,000-event store ----------------------------------------------------
@@ -419,7 +357,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   summary.push({ benchmark: 'events lineage', metric: 'p99, random nodes, depth 5, HTTP', value: ms(worstP99), target: `<= ${TARGET_LINEAGE_P99_MS} ms`, met: worstP99 <= TARGET_LINEAGE_P99_MS });
 
   const markdown = [
-    `**(a) Chained throughput.** ${formatNumber(tasks)} tasks per run through \`POST /sluice/tasks\` (${CONCURRENCY} keep-alive connections) to a fresh embedded runtime (bench/fixtures/events, default settings), after ${formatNumber(WARMUP_TASKS)} warm-up tasks of the same process; timed from the first request until every queue of the run is empty in one reading (a chained task's message is deleted only after its final record, its event and its subscriber's task and message are stored in one transaction). *plain*: the cheapest process; *chained*: the same plus one \`ctx.events.emit\`, whose subscriber (a no-op) makes ${formatNumber(2 * tasks)} tasks in all. ${rounds} rounds, the order alternating; the ratio is taken per round, then the median. Peak RSS is the runtime process's VmHWM (worker threads included), the maximum over rounds.${background.length ? ` Machine CPU in use during a 1 s pause before each run (other work; nothing of the benchmark running): at most ${formatPercent(Math.max(...background))} (median ${formatPercent(median(background))}).` : ''}`,
+    `**(a) Chained throughput.** ${formatNumber(tasks)} tasks per run through \`POST /sluice/tasks\` (${SUBMIT_CONCURRENCY} keep-alive connections) to a fresh embedded runtime (bench/fixtures/events, default settings), after ${formatNumber(WARMUP_TASKS)} warm-up tasks of the same process; timed from the first request until every queue of the run is empty in one reading (a chained task's message is deleted only after its final record, its event and its subscriber's task and message are stored in one transaction). *plain*: the cheapest process; *chained*: the same plus one \`ctx.events.emit\`, whose subscriber (a no-op) makes ${formatNumber(2 * tasks)} tasks in all. ${rounds} rounds, the order alternating; the ratio is taken per round, then the median. Peak RSS is the runtime process's VmHWM (worker threads included), the maximum over rounds.${background.length ? ` Machine CPU in use during a 1 s pause before each run (other work; nothing of the benchmark running): at most ${formatPercent(Math.max(...background))} (median ${formatPercent(median(background))}).` : ''}`,
     '',
     markdownTable(chainHeader, chainRows, [...chainAlign]),
     '',
@@ -446,3 +384,8 @@ export const eventsBenchmark: BenchModule = {
   title: 'Data events: chained throughput and lineage latency (embedded runtime)',
   run,
 };
+
+/** `POST /sluice/tasks` of task `n` of `process`. */
+function taskRequest(process: string): (n: number) => { path: string; body: string } {
+  return (n) => ({ path: '/sluice/tasks', body: JSON.stringify({ process, payload: { n } }) });
+}

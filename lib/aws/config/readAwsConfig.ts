@@ -83,6 +83,16 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/** An environment variable holding JSON, parsed (then checked by the schema it is piped to). */
+const jsonText = z.string().transform((value, ctx) => {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+    return z.NEVER;
+  }
+});
+
 /**
  * Reads the Sluice configuration of this Lambda function from the variables
  * the Serverless plugin sets (names in `sluiceEnv.ts`). Call it once per
@@ -173,32 +183,12 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     timeoutSeconds: required(SLUICE_ENV.timeoutSeconds, integer(1, 900)),
     maxReceiveCounts: required(
       SLUICE_ENV.maxReceiveCounts,
-      z
-        .string()
-        .transform((value, ctx) => {
-          try {
-            return JSON.parse(value) as unknown;
-          } catch {
-            ctx.addIssue({ code: 'custom', message: 'is not JSON' });
-            return z.NEVER;
-          }
-        })
-        .pipe(z.record(z.string().min(1), z.number().int().min(1).max(SQS_MAX_RECEIVE_COUNT))),
+      jsonText.pipe(z.record(z.string().min(1), z.number().int().min(1).max(SQS_MAX_RECEIVE_COUNT))),
     ),
     backoff:
       read(
         SLUICE_ENV.retryBackoff,
-        z
-          .string()
-          .transform((value, ctx) => {
-            try {
-              return JSON.parse(value) as unknown;
-            } catch {
-              ctx.addIssue({ code: 'custom', message: 'is not JSON' });
-              return z.NEVER;
-            }
-          })
-          .pipe(
+        jsonText.pipe(
             z.strictObject({
               initialSeconds: z.number().int().min(0).max(MAX_RETRY_DELAY_SECONDS),
               multiplier: z.number().min(1).max(10),
