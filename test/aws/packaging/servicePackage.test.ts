@@ -209,7 +209,11 @@ describe('the CloudFormation template', () => {
     for (const process of manifest.processes) {
       const [lambdaId, fn] = lambdaOf(process.name);
       const statements = statementsOf(getAtt(fn.Properties.Role)!);
-      const sqs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
+      // Consuming: exactly its own queues. Sending: only a scheduled process, to the async-failure destination.
+      const destination = statements.filter((s) => actionsOf(s).join() === 'sqs:SendMessage');
+      const scheduled = process.schedules.length > 0;
+      expect(destination.flatMap((s) => resourcesOf(s).map((r) => getAtt(r))), process.name).toEqual(scheduled ? ['SluiceAsyncFailureQueue'] : []);
+      const sqs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')) && !destination.includes(s));
       const granted = new Set(sqs.flatMap((s) => resourcesOf(s).map((r) => getAtt(r)!)));
       const consumed = new Set(
         ofType('AWS::Lambda::EventSourceMapping')
