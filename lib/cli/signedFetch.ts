@@ -1,33 +1,7 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
-
-/** SHA-256 (HMAC-SHA-256 with a secret) from node:crypto, in the shape SignatureV4 asks for. */
-class NodeSha256 implements Checksum {
-  #hash: Hash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.#hash = this.#fresh();
-  }
-  update(data: Uint8Array | string): void {
-    this.#hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.#hash.digest());
-  }
-  reset(): void {
-    this.#hash = this.#fresh();
-  }
-  #fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(this.secret));
-  }
-}
-
-function toBuffer(data: SourceData): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data as ArrayBuffer);
-}
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { NodeSha256 } from '../http/NodeSha256.js';
 
 /**
  * A `fetch` that signs every request with AWS Signature V4 for API Gateway

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DEFAULT_OVERLAP, OVERLAP_POLICIES } from '../schedule/scheduleOverlap.js';
 
 /**
  * What a trigger is, by kind: the body of `POST /sluice/triggers` (with
@@ -21,9 +22,6 @@ export const httpTriggerSpec = z.strictObject({
   authorizer: z.union([z.literal('aws_iam'), z.strictObject({ name: z.string().min(1).max(128), scopes: z.array(z.string().min(1).max(256)).max(50).optional() })]).optional(),
 });
 
-/** How a firing treats the previous task of the same trigger still running (LOC skips). */
-export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'allow'] as const;
-export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 
 const isoInstant = z.string().refine((value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value)), {
   message: 'must be an ISO-8601 instant with a zone, e.g. 2026-12-01T09:00:00Z',
@@ -35,7 +33,8 @@ export const scheduleTriggerSpec = z.strictObject({
   expression: z.string().min(1).max(256),
   /** IANA name, e.g. `Europe/Berlin`; default UTC. */
   timezone: z.string().min(1).max(64).optional(),
-  overlap: z.enum(OVERLAP_POLICIES).default('skip'),
+  /** How a firing treats the previous task of the same trigger still running (LOC skips). */
+  overlap: z.enum(OVERLAP_POLICIES).default(DEFAULT_OVERLAP),
   /** The firing's `input` (`ctx.input`). */
   input: z.unknown().optional(),
   startAt: isoInstant.optional(),

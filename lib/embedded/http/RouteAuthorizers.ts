@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { NodeSha256 } from '../../http/NodeSha256.js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AuthorizerManifest, RouteAuthorizer } from '../../config/httpAuthorizers.js';
 import type { ServiceManifest } from '../../config/ServiceManifest.js';
@@ -182,7 +182,7 @@ export class RouteAuthorizers {
     if (credentials.accessKeyId !== accessKey) return { ok: false, reply: FORBIDDEN };
     const headers: Record<string, string> = {};
     for (const name of signedHeaders.split(';')) headers[name] = name === 'host' ? (request.headers.host ?? request.host) : (request.headers[name] ?? '');
-    const signer = new SignatureV4({ credentials, region, service, sha256: Sha256 });
+    const signer = new SignatureV4({ credentials, region, service, sha256: NodeSha256 });
     const query = Object.fromEntries(new URLSearchParams(request.rawQuery));
     const resigned = await signer.sign(
       { method: request.method, protocol: 'http:', hostname: headers.host!.split(':')[0]!, path: request.rawPath, query, headers, body: request.body ?? '' },
@@ -192,32 +192,6 @@ export class RouteAuthorizers {
     if (expected !== signature) return { ok: false, reply: FORBIDDEN };
     return { ok: true, auth: { type: 'iam', accessKey } };
   }
-}
-
-/** SHA-256 (HMAC-SHA-256 with a secret) for SignatureV4, on node:crypto (the SDK's own hash-node, inlined). */
-class Sha256 {
-  #hash: Hash | Hmac;
-  readonly #secret: string | Uint8Array | undefined;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.#secret = secret === undefined || typeof secret === 'string' ? secret : toBytes(secret);
-    this.#hash = this.#fresh();
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.#hash.update(typeof data === 'string' ? data : toBytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.#hash.digest());
-  }
-  reset(): void {
-    this.#hash = this.#fresh();
-  }
-  #fresh(): Hash | Hmac {
-    return this.#secret === undefined ? createHash('sha256') : createHmac('sha256', this.#secret);
-  }
-}
-
-function toBytes(data: ArrayBuffer | ArrayBufferView): Uint8Array {
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** `$request.header.X` / `$request.querystring.X` of a request (header names are case-insensitive). */

@@ -14,7 +14,6 @@ import { TaskRunner } from '../../core/runner/TaskRunner.js';
 import { TaskControl } from '../../core/control/TaskControl.js';
 import { createPlatformApp } from '../../platform/createPlatformApp.js';
 import { parseScheduleExpression } from '../../schedule/parseScheduleExpression.js';
-import { nextFirings } from '../../schedule/nextFirings.js';
 import { answerClientError } from '../http/answerClientError.js';
 import { createHttpListener } from '../http/createHttpListener.js';
 import { openEmbeddedStorage, type EmbeddedStorage } from '../sqlite/EmbeddedStorage.js';
@@ -267,10 +266,10 @@ export class EmbeddedRuntime {
         triggers: {
           triggers,
           actor: () => 'api-token',
+          // The runner holds every schedule trigger's rule (apply runs before a write returns): its own next firings.
           describe: (record) => {
-            if (record.spec.kind !== 'schedule') return {};
-            const next = scheduleRules.upcoming(record, 5);
-            return next ? { next: next.map(isoTime) } : describeTrigger(record, clock.now());
+            const next = record.spec.kind === 'schedule' ? scheduleRules.upcoming(record, 5) : undefined;
+            return next ? { next: next.map(isoTime) } : {};
           },
           fire: (record, input) => fireTrigger(record, input, byName.get(record.process)!, { submitDeps, nowMs: clock.now() }),
         },
@@ -464,22 +463,6 @@ async function openLineagePush(manifest: ServiceManifest, source: OpenLineageSou
     onFailure: (failure) => log.warn(`OpenLineage: ${failure.eventType} of run ${failure.runId} (${failure.job}) not delivered after ${failure.attempts} attempt(s): ${failure.reason}`),
   });
   return (record, events) => void emitter.emit(runEventsOf(toSummary(record), events, source));
-}
-
-/**
- * A schedule trigger's next 5 firings (ISO-8601 UTC) when its rule is not
- * on the runner yet: its expression read with its time zone and window.
- */
-function describeTrigger(record: TriggerRecord, nowMs: number): Record<string, unknown> {
-  if (record.spec.kind !== 'schedule') return {};
-  const { spec } = record;
-  const schedule = parseScheduleExpression(spec.expression, {
-    rateAnchorMs: Date.parse(record.createdAt ?? '') || nowMs,
-    ...(spec.timezone !== undefined ? { timezone: spec.timezone } : {}),
-    ...(spec.startAt !== undefined ? { startAt: spec.startAt } : {}),
-    ...(spec.endAt !== undefined ? { endAt: spec.endAt } : {}),
-  });
-  return { next: nextFirings(schedule, nowMs, 5).map(isoTime) };
 }
 
 /**

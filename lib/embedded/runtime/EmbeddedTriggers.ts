@@ -11,6 +11,7 @@ import type { TriggerRecord } from '../../core/triggers/TriggerRecord.js';
 import type { StaticTrigger } from '../../core/triggers/TriggerService.js';
 import type { TriggerSpec } from '../../core/triggers/TriggerSpec.js';
 import { parseScheduleExpression } from '../../schedule/parseScheduleExpression.js';
+import { isTimeZone } from '../../schedule/zonedTime.js';
 import { ProcessRouteTable, shapeKey } from '../http/ProcessRouteTable.js';
 import type { RoutedProcess, RouteTableRef, RouteTarget } from '../http/createHttpListener.js';
 import type { QueueConsumer } from '../workers/QueueConsumer.js';
@@ -95,15 +96,6 @@ export function checkTriggerSpec(manifest: ServiceManifest, process: string, spe
       if (taken) throw new ConflictError(`process '${process}' already subscribes to these events (trigger ${taken.triggerId})`);
       return spec;
     }
-  }
-}
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
   }
 }
 
