@@ -63,6 +63,8 @@ export class RouteAuthorizers {
   readonly #jwks = new Map<string, Promise<JWTVerifyGetKey>>();
   readonly #lambdaCache = new Map<string, { until: number; result: Authorization }>();
   readonly #handlers = new Map<string, Promise<(event: unknown, context: unknown) => unknown>>();
+  /** This machine's credential chain, made on the first IAM request and kept (it caches, and refreshes expiring credentials). */
+  #credentials: ReturnType<typeof fromNodeProviderChain> | undefined;
 
   constructor(
     private readonly manifest: ServiceManifest,
@@ -174,7 +176,7 @@ export class RouteAuthorizers {
     if (service !== 'execute-api' || Math.abs(this.options.now() - signedAt) > SIGV4_SKEW_MS) return { ok: false, reply: FORBIDDEN };
     let credentials;
     try {
-      credentials = await fromNodeProviderChain()();
+      credentials = await (this.#credentials ??= fromNodeProviderChain())();
     } catch (error) {
       this.options.onError(error, 'IAM authorization (no AWS credentials on this machine to check signatures against)');
       return { ok: false, reply: FORBIDDEN };
