@@ -11,7 +11,7 @@ import { jsonReply, methodNotAllowedReply, type HttpReply } from '../http/httpRe
 import { pageLimitParameter } from '../http/queryParameters.js';
 import { parseQueryString } from '../http/requestTarget.js';
 
-const listQuery = z.object({ process: z.string().min(1).max(128).optional(), kind: z.enum(TRIGGER_KINDS as ['http', 'schedule', 'queue', 'event']).optional() }).strict();
+const listQuery = z.object({ process: z.string().min(1).max(128).optional(), kind: z.enum(TRIGGER_KINDS).optional() }).strict();
 const historyQuery = z.object({ limit: pageLimitParameter, cursor: z.string().min(1).max(4096).optional() }).strict();
 const note = z.string().max(1024);
 const createHead = z.object({ process: z.string().min(1).max(128), note: note.optional() });
