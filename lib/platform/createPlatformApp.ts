@@ -83,7 +83,7 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
   };
 
   if (options.kv) mountKvRoutes(app, { kv: options.kv, maxPayloadBytes: options.maxPayloadBytes, send });
-  if (options.events) mountEventRoutes(app, { events: options.events, send });
+  if (options.events) mountEventRoutes(app, { events: options.events, tasks: options.store, send });
   if (options.triggers) mountTriggerRoutes(app, { ...options.triggers, maxPayloadBytes: options.maxPayloadBytes, send });
   if (options.events && options.openLineage) mountOpenLineageRoutes(app, { ...options.openLineage, tasks: options.store, events: options.events, send });
 
