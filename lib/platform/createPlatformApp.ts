@@ -8,6 +8,7 @@ import { TASK_STATUSES, type TaskRecord } from '../core/task/TaskRecord.js';
 import { validationErrorOf } from '../core/validationIssues.js';
 import { pageLimitParameter } from '../http/queryParameters.js';
 import { errorReply, jsonReply, methodNotAllowedReply, notFoundReply, type HttpReply } from '../http/httpResponses.js';
+import { platformQuery } from './platformQuery.js';
 import { PlatformIngest, type PlatformIngestOptions } from './PlatformIngest.js';
 import type { PlatformProcess } from './PlatformProcess.js';
 import type { QueueConsole } from './QueueConsole.js';
@@ -146,14 +147,8 @@ function mountQueueConsole(
   app.all('/sluice/queues/:queue/redrive', (c) => methodNotAllowed(c, ['POST']));
 }
 
-/**
- * The query as a process route sees it (`parseQueryString`): a repeated key
- * keeps every value, joined with `,`, so `limit=1&limit=2` is refused as
- * `1,2` rather than read as its first value.
- */
-function queryOf(c: Context): Record<string, string> {
-  return Object.fromEntries(Object.entries(c.req.queries()).map(([key, values]) => [key, values.join(',')]));
-}
+/** The request's query, each key at most once (`platformQuery`: a repeated key is a 400). */
+const queryOf = platformQuery;
 
 function methodNotAllowed(c: Context, allowed: string[]): Response {
   const reply = methodNotAllowedReply(c.req.method, c.req.path, allowed);

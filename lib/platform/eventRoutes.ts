@@ -9,7 +9,7 @@ import type { TaskStore } from '../core/ports/TaskStore.js';
 import { validationErrorOf } from '../core/validationIssues.js';
 import { jsonReply, methodNotAllowedReply, type HttpReply } from '../http/httpResponses.js';
 import { integerParameter, pageLimitParameter } from '../http/queryParameters.js';
-import { parseQueryString } from '../http/requestTarget.js';
+import { platformQuery } from './platformQuery.js';
 
 const identity = z.string().min(1).max(1024);
 
@@ -49,10 +49,9 @@ const lineageQuery = z
  */
 export function mountEventRoutes(app: Hono, options: { events: EventStore; tasks: Pick<TaskStore, 'get'>; send(c: Context, reply: HttpReply): Response }): void {
   const { events, tasks, send } = options;
-  const query = (c: Context) => parseQueryString(new URL(c.req.url).search.slice(1));
-
+  
   app.get('/sluice/events', async (c) => {
-    const parsed = searchQuery.safeParse(query(c));
+    const parsed = searchQuery.safeParse(platformQuery(c));
     if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     return send(c, jsonReply(200, await events.search(parsed.data)));
   });
@@ -65,7 +64,7 @@ export function mountEventRoutes(app: Hono, options: { events: EventStore; tasks
   app.all('/sluice/events/:eventId', (c) => send(c, methodNotAllowedReply(c.req.method, c.req.path, ['GET'])));
 
   app.get('/sluice/lineage', async (c) => {
-    const parsed = lineageQuery.safeParse(query(c));
+    const parsed = lineageQuery.safeParse(platformQuery(c));
     if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     const { node, taskId, direction, depth } = parsed.data;
     if ((node === undefined) === (taskId === undefined)) {
