@@ -1,5 +1,5 @@
 import type { DataEvent } from '../core/events/DataEvent.js';
-import type { TaskRecord, TaskStatus, TaskSummary } from '../core/task/TaskRecord.js';
+import type { ProcessTaskCounts, TaskRecord, TaskStatus, TaskSummary } from '../core/task/TaskRecord.js';
 import type { TriggerChange, TriggerRecord } from '../core/triggers/TriggerRecord.js';
 import type { PeekedMessage, QueueInfo } from '../platform/QueueConsole.js';
 import { ApiError, CliError } from './CliError.js';
@@ -55,6 +55,13 @@ export interface ReplayAnswer {
   [field: string]: unknown;
 }
 
+/** `GET /sluice/tasks/counts`' body. */
+export interface TaskCounts {
+  since: string;
+  until: string;
+  items: ProcessTaskCounts[];
+}
+
 type Query = Record<string, string | number | undefined>;
 
 /**
@@ -107,8 +114,14 @@ export class PlatformClient {
     return this.request('GET', `/sluice/tasks/${encodeURIComponent(taskId)}`);
   }
 
-  listTasks(query: { process?: string; status?: string; limit?: number; cursor?: string }): Promise<Page<TaskSummary>> {
+  /** `GET /sluice/tasks`: the filters are the server's (`trigger`, `since`, `until` ISO-8601). */
+  listTasks(query: { process?: string; status?: string; trigger?: string; since?: string; until?: string; limit?: number; cursor?: string }): Promise<Page<TaskSummary>> {
     return this.request('GET', '/sluice/tasks', { query });
+  }
+
+  /** `GET /sluice/tasks/counts`: tasks created in the window (default: the last 24 h) per process by status. */
+  taskCounts(query: { since?: string; until?: string; process?: string }): Promise<TaskCounts> {
+    return this.request('GET', '/sluice/tasks/counts', { query });
   }
 
   /** `POST /sluice/tasks/{id}/replay` (another branch): a new task with the same process and payload. */

@@ -7,12 +7,12 @@ import { assertNever } from '../core/errors.js';
 import type { TaskStore } from '../core/ports/TaskStore.js';
 import { TASK_STATUSES, type TaskRecord, type TaskStatus } from '../core/task/TaskRecord.js';
 import { validationErrorOf } from '../core/validationIssues.js';
+import { isoInstant } from '../core/task/createdWindow.js';
 import { jsonReply, methodNotAllowedReply, type HttpReply } from '../http/httpResponses.js';
 import { parseRequestBody } from '../http/parseRequestBody.js';
 import type { QueueConsole } from './QueueConsole.js';
 
 const replayBody = z.strictObject({ payload: z.unknown().optional() });
-const isoInstant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
 const bulkBody = z.strictObject({
   filter: z
     .strictObject({

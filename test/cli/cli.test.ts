@@ -105,9 +105,26 @@ describe('sluice CLI against the embedded runtime', { timeout: 120_000 }, () => 
       expect(items.length).toBeGreaterThan(0);
       expect(items.length).toBeLessThanOrEqual(3);
       for (const item of items) expect(item).toMatchObject({ process: 'echo', status: 'succeeded' });
-      // --since filters on the client (the route has no such parameter): an hour back keeps them, a future instant none.
+      // --since is the server's filter: an hour back keeps them, a future instant none.
       expect(json((await sluice('tasks', '--process', 'echo', '--since', '1h', '--limit', '3', '--json')).stdout).length).toBe(items.length);
       expect(json((await sluice('tasks', '--since', '2999-01-01', '--json')).stdout)).toEqual([]);
+    });
+
+    it('tasks --trigger, --since and --until are the server\'s filters (since ≤ created < until)', async () => {
+      const before = new Date().toISOString();
+      const older = (await sluice('invoke', 'echo', '--data', '{"w":1}', '--async')).stdout.trim();
+      await harness.waitForTask(older);
+      const between = new Date().toISOString();
+      const newer = (await sluice('invoke', 'echo', '--data', '{"w":2}', '--async')).stdout.trim();
+      await harness.waitForTask(newer);
+      const ids = async (...args: string[]) => (json((await sluice('tasks', ...args, '--json')).stdout) as Array<{ taskId: string }>).map((t) => t.taskId);
+      expect(await ids('--since', before)).toEqual([newer, older]);
+      expect(await ids('--since', before, '--until', between)).toEqual([older]);
+      expect(await ids('--since', before, '--trigger', 'api')).toEqual([newer, older]);
+      expect(await ids('--since', before, '--trigger', 'http')).toEqual([]);
+      const bad = await sluice('tasks', '--trigger', 'cron');
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain('--trigger');
     });
 
     it('tasks --process with an unknown process lists the processes', async () => {

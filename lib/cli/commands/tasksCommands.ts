@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { TASK_STATUSES, type TaskRecord, type TaskSummary, type TerminalStatus } from '../../core/task/TaskRecord.js';
+import { TASK_STATUSES, TRIGGER_TYPES, type TaskRecord, type TaskSummary, type TerminalStatus } from '../../core/task/TaskRecord.js';
 import { CliUsageProblem } from '../CliError.js';
 import { contextOf, duration, exitingWith, instantOption, integerOption, shortTime, withTarget } from '../commandContext.js';
 import { ExitCode } from '../exitCodes.js';
@@ -19,9 +19,11 @@ export function tasksCommands(program: Command): void {
       .description('list tasks, newest first (GET /sluice/tasks)')
       .option('--process <name>', 'only this process')
       .addOption(new Option('--status <status>', 'only this status').choices(TASK_STATUSES))
+      .addOption(new Option('--trigger <type>', 'only tasks started by this kind of trigger').choices(TRIGGER_TYPES))
       .option('--since <when>', 'created at or after (ISO-8601, or an age: 15m, 2h, 7d)', (v) => instantOption(v))
+      .option('--until <when>', 'created before (ISO-8601, or an age)', (v) => instantOption(v))
       .option('--limit <n>', 'at most this many', integerOption(1, 10_000), 20),
-  ).action(async (options: { process?: string; status?: string; since?: string; limit: number; json?: boolean }) => {
+  ).action(async (options: TaskListOptions & { json?: boolean }) => {
     const { client, out } = contextOf(options);
     if (options.process) await client.checkProcess(options.process);
     const items = await listTasks(client, options);
@@ -120,20 +122,26 @@ function parseFilter(text: string): ReplayFilter {
   return filter;
 }
 
+interface TaskListOptions {
+  process?: string;
+  status?: string;
+  trigger?: string;
+  since?: string;
+  until?: string;
+  limit: number;
+}
+
 /**
- * Pages through `GET /sluice/tasks` (newest first) until `limit` tasks, the
- * last page, or — with `since`, which the route has no parameter for — the
- * first task created before it.
+ * Pages through `GET /sluice/tasks` (newest first, filtered by the server:
+ * process, status, trigger, since, until) until `limit` tasks or the last page.
  */
-async function listTasks(client: PlatformClient, options: { process?: string; status?: string; since?: string; limit: number }): Promise<TaskSummary[]> {
+async function listTasks(client: PlatformClient, options: TaskListOptions): Promise<TaskSummary[]> {
   const items: TaskSummary[] = [];
   let cursor: string | undefined;
+  const { process, status, trigger, since, until } = options;
   do {
-    const page = await client.listTasks({ process: options.process, status: options.status, limit: Math.min(PAGE, options.limit - items.length), cursor });
-    for (const task of page.items) {
-      if (options.since && task.createdAt < options.since) return items;
-      items.push(task);
-    }
+    const page = await client.listTasks({ process, status, trigger, since, until, limit: Math.min(PAGE, options.limit - items.length), cursor });
+    items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor && items.length < options.limit);
   return items;

@@ -2,13 +2,16 @@ import { sluiceErrorKind } from '../errors.js';
 import type { TaskStore } from '../ports/TaskStore.js';
 import { isTerminal, type TaskStatus, type TaskSummary } from '../task/TaskRecord.js';
 import { replayTaskId, type TaskControl } from './TaskControl.js';
+import type { CreatedWindow } from '../task/createdWindow.js';
 
-/** Which tasks a bulk replay takes: all given fields must match; `since` ≤ createdAt < `until` (ISO-8601). */
-export interface BulkReplayFilter {
+/**
+ * Which tasks a bulk replay takes: all given fields must match; the window
+ * is the task lists' ({@link CreatedWindow}: `since` ≤ createdAt < `until`,
+ * ISO-8601 UTC with milliseconds), applied by the store.
+ */
+export interface BulkReplayFilter extends CreatedWindow {
   process?: string;
   status?: TaskStatus;
-  since?: string;
-  until?: string;
 }
 
 export interface BulkReplayOptions {
@@ -65,11 +68,8 @@ export async function bulkReplay(store: TaskStore, control: TaskControl, filter:
   const { idempotencyKey } = options;
   let cursor: string | undefined;
   do {
-    const page = await store.list({ limit: 100, ...(filter.process ? { process: filter.process } : {}), ...(filter.status ? { status: filter.status } : {}), ...(cursor ? { cursor } : {}) });
+    const page = await store.list({ limit: 100, ...definedOnly(filter), ...(cursor ? { cursor } : {}) });
     for (const task of page.items) {
-      if (filter.until !== undefined && task.createdAt >= filter.until) continue;
-      // Newest first: everything further is older still.
-      if (filter.since !== undefined && task.createdAt < filter.since) return report;
       if (isOwnReplay(task, idempotencyKey) || !isTerminal(task.status)) {
         report.skipped++;
         continue;
@@ -101,4 +101,9 @@ export async function bulkReplay(store: TaskStore, control: TaskControl, filter:
 
 function isOwnReplay(task: TaskSummary, idempotencyKey: string | undefined): boolean {
   return idempotencyKey !== undefined && task.replayOf !== undefined && task.taskId === replayTaskId(idempotencyKey, task.replayOf);
+}
+
+/** The filter's given fields only (the store's query takes no `undefined` values). */
+function definedOnly(filter: BulkReplayFilter): BulkReplayFilter {
+  return Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined && value !== '')) as BulkReplayFilter;
 }
