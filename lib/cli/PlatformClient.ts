@@ -183,6 +183,11 @@ export class PlatformClient {
     return this.request('POST', `/sluice/queues/${encodeURIComponent(deadLetterQueue)}/redrive`);
   }
 
+  /** `POST /sluice/queues/{queue}/purge`: deletes every message of the queue. */
+  purge(queue: string): Promise<{ purged: number }> {
+    return this.#newer('POST /sluice/queues/{queue}/purge', this.request('POST', `/sluice/queues/${encodeURIComponent(queue)}/purge`));
+  }
+
   kvGet(key: string): Promise<{ key: string; value: unknown; updatedAt: string; expiresAt?: string; taskId?: string }> {
     return this.request('GET', kvPath(key));
   }

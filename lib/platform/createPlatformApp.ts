@@ -130,6 +130,10 @@ function mountQueueConsole(
 
   app.post('/sluice/queues/:queue/redrive', async (c) => send(c, jsonReply(200, await queues.redrive(c.req.param('queue')))));
   app.all('/sluice/queues/:queue/redrive', (c) => methodNotAllowed(c, ['POST']));
+
+  // SQS PurgeQueue's semantics: every message goes (the tasks' records stay); 404 for an undeclared queue.
+  app.post('/sluice/queues/:queue/purge', async (c) => send(c, jsonReply(200, await queues.purge(c.req.param('queue')!))));
+  app.all('/sluice/queues/:queue/purge', (c) => methodNotAllowed(c, ['POST']));
 }
 
 /**

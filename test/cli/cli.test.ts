@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, TOKEN, type Harness } from '../embedded/runtime/runtimeHarness.js';
 import { eventually } from '../helpers/time.js';
-import { ANSI, CLI_FIXTURE, runSluice } from './runSluice.js';
+import { ANSI, CLI_FIXTURE, onTerminal, runSluice } from './runSluice.js';
 
 /**
  * The `sluice` command line as users run it (node bin/sluice.mjs, a child
@@ -243,6 +243,49 @@ describe('sluice CLI against the embedded runtime', { timeout: 120_000 }, () => 
       const unknown = await sluice('dlq', 'ls', 'nope');
       expect(unknown.code).toBe(3);
       expect(unknown.stderr).toContain('dead-letter queues: cli-fixture-test-echo-dlq');
+    });
+
+    it('purge: asks on a terminal (n keeps, y purges), refuses without one unless --yes, --json prints the count', async () => {
+      const dlq = 'cli-fixture-test-fail-dlq';
+      const countIn = async (queue: string) => {
+        const q = (await harness.call('/sluice/queues')).body.items.find((d: { name: string }) => d.name === queue) as { visible: number; inFlight: number; delayed: number };
+        return q.visible + q.inFlight + q.delayed;
+      };
+      const count = () => countIn(dlq);
+      // Dead letters moved back by the test before die again on their own time: wait until they have.
+      await eventually(async () => ((await countIn('cli-fixture-test-fail')) === 0 ? true : undefined));
+      const deadLetters = async (n: number) => {
+        for (let i = 0; i < n; i++) await harness.waitForTask((await sluice('invoke', 'fail', '--async')).stdout.trim());
+        return eventually(async () => ((await count()) >= n ? count() : undefined));
+      };
+      const before = await deadLetters(2);
+
+      // No terminal, no --yes: refused, nothing deleted.
+      const refused = await sluice('dlq', 'purge', 'fail');
+      expect(refused.code).toBe(64);
+      expect(refused.stderr).toContain('--yes');
+      expect(await count()).toBe(before);
+
+      // On a terminal: the count, then the answer decides.
+      const no = await onTerminal(['dlq', 'purge', 'fail'], 'n\n', env);
+      expect(no.code).toBe(0);
+      expect(no.output).toContain(`delete ${before} message(s) from ${dlq}? [y/N]`);
+      expect(no.output).toContain('nothing purged');
+      expect(await count()).toBe(before);
+      const yes = await onTerminal(['dlq', 'purge', dlq], 'y\n', env);
+      expect(yes.code).toBe(0);
+      expect(yes.output).toContain(`purged ${before} message(s) from ${dlq}`);
+      expect(await count()).toBe(0);
+
+      const again = await deadLetters(1);
+      const scripted = await sluice('dlq', 'purge', 'fail', '--yes', '--json');
+      expect(scripted.code).toBe(0);
+      expect(json(scripted.stdout)).toEqual({ queue: dlq, purged: again });
+      expect(await count()).toBe(0);
+
+      const unknown = await sluice('dlq', 'purge', 'nope', '--yes');
+      expect(unknown.code).toBe(3);
+      expect(unknown.stderr).toContain("no dead-letter queue 'nope'");
     });
   });
 

@@ -80,4 +80,8 @@ describe('the platform Lambda: task list filters and counts', () => {
     expect(wide.body.issues).toEqual([expect.objectContaining({ path: 'since' })]);
     expect((await get('/sluice/tasks/counts', {}, 'DELETE')).status).toBe(405);
   });
+
+  it('mounts no queue console: purging a queue is the SQS console\'s job (404)', async () => {
+    expect((await get('/sluice/queues/any/purge', {}, 'POST')).status).toBe(404);
+  });
 });
