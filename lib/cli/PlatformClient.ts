@@ -62,6 +62,18 @@ export interface TaskCounts {
   items: ProcessTaskCounts[];
 }
 
+/** `POST /sluice/tasks/replay`'s report (fields read leniently: an older runtime may lack some). */
+export interface BulkReplayReport {
+  dryRun?: boolean;
+  matched?: number;
+  replayed?: number;
+  alreadyReplayed?: number;
+  noPayload?: number;
+  skipped?: number;
+  truncated?: boolean;
+  nextCursor?: string;
+}
+
 type Query = Record<string, string | number | undefined>;
 
 /**
@@ -129,9 +141,16 @@ export class PlatformClient {
     return this.#newer('POST /sluice/tasks/{id}/replay', this.request('POST', `/sluice/tasks/${encodeURIComponent(taskId)}/replay`, { json: {} }));
   }
 
-  /** `POST /sluice/tasks/replay` (another branch): every task matching the filter, once per `idempotencyKey`. */
-  replayTasks(filter: ReplayFilter, dryRun: boolean, idempotencyKey: string): Promise<ReplayAnswer> {
-    return this.#newer('POST /sluice/tasks/replay', this.request('POST', '/sluice/tasks/replay', { json: { filter, dryRun }, headers: { 'idempotency-key': idempotencyKey } }));
+  /**
+   * `POST /sluice/tasks/replay`: the tasks matching the filter, once per
+   * `idempotencyKey`, at most `maxTasks` per request; a `truncated` report's
+   * `nextCursor`, given back as `cursor`, goes on where it stopped.
+   */
+  replayTasks(filter: ReplayFilter, dryRun: boolean, idempotencyKey: string, page: { maxTasks?: number; cursor?: string } = {}): Promise<BulkReplayReport> {
+    return this.#newer(
+      'POST /sluice/tasks/replay',
+      this.request('POST', '/sluice/tasks/replay', { json: { filter, dryRun, ...page }, headers: { 'idempotency-key': idempotencyKey } }),
+    );
   }
 
   /** `POST /sluice/tasks/{id}/cancel` (another branch). */

@@ -336,6 +336,23 @@ describe('sluice CLI against the embedded runtime', { timeout: 120_000 }, () => 
       expect(cancel.stderr).toMatch(/no-such-task|not found|NotFound/i);
     });
 
+    it('replay --filter runs the job page by page: a progress bar on a terminal, the summed report with --json, nothing twice', async () => {
+      const since = new Date().toISOString();
+      for (let i = 0; i < 3; i++) await harness.waitForTask((await sluice('invoke', 'fail', '--async')).stdout.trim());
+      const until = new Date().toISOString();
+      const onTty = await onTerminal(['replay', '--process', 'fail', '--since', since, '--until', until, '--idempotency-key', 'bulk-cli'], '', env);
+      expect(onTty.code, onTty.output).toBe(0);
+      // The bar's total comes from a dry run first; it starts at 0 and ends full.
+      expect(onTty.output).toMatch(/replaying +\[-+\] 0\/3/);
+      expect(onTty.output).toMatch(/replaying +\[=+\] 3\/3/);
+      expect(onTty.output).toContain('replayed 3 task(s)');
+      // The same job again (same key): every replay is already there.
+      const again = await sluice('replay', '--process', 'fail', '--since', since, '--until', until, '--idempotency-key', 'bulk-cli', '--json');
+      expect(again.code).toBe(0);
+      expect(json(again.stdout)).toEqual({ dryRun: false, matched: 3, replayed: 0, alreadyReplayed: 3, noPayload: 0, skipped: 0 });
+      expect(again.stderr).not.toMatch(ANSI);
+    });
+
     it('--help lists the commands and the exit codes', async () => {
       const run = await sluice('--help');
       expect(run.code).toBe(0);
