@@ -213,9 +213,12 @@ export class SqliteTaskStore implements TaskStore {
   /**
    * {@link TaskStore.list}, synchronously. The cursor is base64url of the
    * last item's `[createdAt, taskId]`; a page has a `nextCursor` only when
-   * more items follow.
+   * more items follow. One index walked in list order per query
+   * (`tasks_by_process`, else `tasks_by_trigger`, else `tasks_by_created`),
+   * the creation window bounding its range; the other filters are checked
+   * on the rows met.
    *
-   * @throws {ValidationError} on a limit outside 1..100 or a malformed cursor
+   * @throws {ValidationError} on a limit outside 1..100, an unknown status or trigger type, a non-canonical window bound or a malformed cursor
    */
   listSync(query: TaskQuery): TaskPage {
     const { limit } = query;
