@@ -34,6 +34,8 @@ export const PLATFORM_ROUTES: ReadonlyArray<{ method: string; path: string; iam:
   { method: 'GET', path: '/sluice/processes', iam: true },
   { method: 'POST', path: '/sluice/tasks', iam: true },
   { method: 'GET', path: '/sluice/tasks', iam: true },
+  // Literal before {taskId} for people reading the list; API Gateway picks the literal route whatever the order.
+  { method: 'GET', path: '/sluice/tasks/counts', iam: true },
   { method: 'GET', path: '/sluice/tasks/{taskId}', iam: true },
   { method: 'GET', path: '/sluice/kv', iam: true },
   { method: 'GET', path: '/sluice/kv/{key+}', iam: true },

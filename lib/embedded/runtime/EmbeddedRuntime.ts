@@ -275,6 +275,7 @@ export class EmbeddedRuntime {
         },
         ingest,
         store: storage.tasks,
+        clock,
         // A running task is reached through the runner that holds it (the worker thread is told).
         control: new TaskControl({ ...submitDeps, store: storage.tasks, processes: platformOptions.processes, signalCancel: (taskId) => runner.requestCancel(taskId) }),
         onInternalError: (error, request) => log.error(`${request.method} ${request.path} failed`, error),
