@@ -35,13 +35,18 @@ export type AuthorizerManifest =
  */
 export const DEV_ISSUER_URL = 'https://dev-issuer.sluice.invalid';
 
+/** Whether `issuerUrl` is the {@link DEV_ISSUER_URL} (a trailing `/` or not). */
+export function isDevIssuer(issuerUrl: string): boolean {
+  return issuerUrl.replace(/\/+$/, '') === DEV_ISSUER_URL;
+}
+
 /**
  * The JWT authorizers whose keys are the embedded runtime's dev key: on
  * {@link DEV_ISSUER_URL}, without a local key set of their own
  * (`custom.sluice.authorizers.<name>`: `jwksFile`/`jwksUrl` win).
  */
 export function devIssuerAuthorizers(authorizers: readonly AuthorizerManifest[], localKeys: Readonly<Record<string, unknown>> | undefined): Array<Extract<AuthorizerManifest, { type: 'jwt' }>> {
-  return authorizers.filter((a): a is Extract<AuthorizerManifest, { type: 'jwt' }> => a.type === 'jwt' && a.issuerUrl === DEV_ISSUER_URL && localKeys?.[a.name] === undefined);
+  return authorizers.filter((a): a is Extract<AuthorizerManifest, { type: 'jwt' }> => a.type === 'jwt' && isDevIssuer(a.issuerUrl) && localKeys?.[a.name] === undefined);
 }
 
 /** What protects one route: a named authorizer (with the JWT scopes it requires), or IAM (SigV4). */

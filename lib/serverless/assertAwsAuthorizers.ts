@@ -1,4 +1,4 @@
-import { DEV_ISSUER_URL, type AuthorizerManifest } from '../config/httpAuthorizers.js';
+import { DEV_ISSUER_URL, isDevIssuer, type AuthorizerManifest } from '../config/httpAuthorizers.js';
 import { ConfigError } from '../core/errors.js';
 
 /** Hosts API Gateway can never fetch an issuer's keys from: reserved never to resolve (RFC 6761), or this machine. */
@@ -20,7 +20,7 @@ export function assertAwsAuthorizers(authorizers: readonly AuthorizerManifest[])
     if (authorizer.type !== 'jwt') continue;
     const place = `provider.httpApi.authorizers.${authorizer.name}.issuerUrl`;
     const fix = 'point it at your issuer (Cognito: https://cognito-idp.<region>.amazonaws.com/<user pool id>; Auth0, Okta, ...: the issuer of your tokens) and set audience to what its tokens carry; the repository\'s examples read both from SLUICE_JWT_ISSUER and SLUICE_JWT_AUDIENCE';
-    if (authorizer.issuerUrl.replace(/\/+$/, '') === DEV_ISSUER_URL) {
+    if (isDevIssuer(authorizer.issuerUrl)) {
       throw new ConfigError(`${place}: ${DEV_ISSUER_URL} is the embedded runtime's dev issuer (its key lives in the local data directory and is never deployed); API Gateway could not verify any token and every protected route would answer 401: ${fix}`);
     }
     if (UNREACHABLE_HOST.test(new URL(authorizer.issuerUrl).hostname)) {

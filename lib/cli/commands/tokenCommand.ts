@@ -79,7 +79,7 @@ export function tokenCommand(program: Command): void {
         if (error instanceof DevJwtKeyMissingError) throw new CliError(error.message, ExitCode.unauthorized);
         throw new CliUsageProblem(error instanceof Error ? error.message : String(error));
       }
-      const token = await mintDevToken(key, { audience: options.audience ?? authorizer.audience[0]!, subject: options.sub, scopes: options.scope, ttlSeconds: options.ttl });
+      const token = await mintDevToken(key, { issuer: authorizer.issuerUrl, audience: options.audience ?? authorizer.audience[0]!, subject: options.sub, scopes: options.scope, ttlSeconds: options.ttl });
       process.stdout.write(`${token}\n`);
     });
 }

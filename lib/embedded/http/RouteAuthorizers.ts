@@ -5,7 +5,7 @@ import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NodeSha256 } from '../../http/NodeSha256.js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { DEV_ISSUER_URL, type AuthorizerManifest, type RouteAuthorizer } from '../../config/httpAuthorizers.js';
+import { DEV_ISSUER_URL, isDevIssuer, type AuthorizerManifest, type RouteAuthorizer } from '../../config/httpAuthorizers.js';
 import type { ServiceManifest } from '../../config/ServiceManifest.js';
 import type { HttpAuth } from '../../core/task/Payload.js';
 import { jsonReply, type HttpReply } from '../../http/httpResponses.js';
@@ -116,7 +116,7 @@ export class RouteAuthorizers {
         if (local?.jwksFile) return createLocalJWKSet(JSON.parse(readFileSync(resolve(this.manifest.serviceDir, local.jwksFile), 'utf8')));
         if (local?.jwksUrl) return createRemoteJWKSet(new URL(local.jwksUrl));
         // The dev issuer has no discovery (`.invalid`): its keys are the dev key pair of the data directory.
-        if (authorizer.issuerUrl === DEV_ISSUER_URL) {
+        if (isDevIssuer(authorizer.issuerUrl)) {
           if (!this.options.devJwks) throw new Error(`no dev key loaded for the dev issuer ${DEV_ISSUER_URL}`);
           return createLocalJWKSet(this.options.devJwks as Parameters<typeof createLocalJWKSet>[0]);
         }

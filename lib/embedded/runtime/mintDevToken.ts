@@ -4,6 +4,8 @@ import { DEV_ISSUER_URL } from '../../config/httpAuthorizers.js';
 import { DEV_JWT_ALG, type DevJwtKey } from './resolveDevJwtKey.js';
 
 export interface DevTokenClaims {
+  /** `iss`: the authorizer's `issuerUrl` as written (the dev issuer, with or without a trailing `/`); default {@link DEV_ISSUER_URL}. */
+  issuer?: string;
   /** `aud`: one of the authorizer's audiences. */
   audience: string;
   /** `sub`. */
@@ -18,7 +20,7 @@ export interface DevTokenClaims {
 
 /**
  * A JWT of the dev issuer signed by the data directory's dev key: `iss`
- * {@link DEV_ISSUER_URL}, `aud`, `sub`, `scope`, `iat`, `exp`, a random
+ * the dev issuer, `aud`, `sub`, `scope`, `iat`, `exp`, a random
  * `jti`; header `alg` ES256 and the key's `kid`. What `sluice token` prints.
  */
 export async function mintDevToken(key: DevJwtKey, claims: DevTokenClaims): Promise<string> {
@@ -26,7 +28,7 @@ export async function mintDevToken(key: DevJwtKey, claims: DevTokenClaims): Prom
   const signingKey = await importJWK(key.privateJwk, DEV_JWT_ALG);
   return new SignJWT(claims.scopes.length > 0 ? { scope: claims.scopes.join(' ') } : {})
     .setProtectedHeader({ alg: DEV_JWT_ALG, kid: key.privateJwk.kid, typ: 'JWT' })
-    .setIssuer(DEV_ISSUER_URL)
+    .setIssuer(claims.issuer ?? DEV_ISSUER_URL)
     .setAudience(claims.audience)
     .setSubject(claims.subject)
     .setJti(randomUUID())
