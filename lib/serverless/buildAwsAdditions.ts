@@ -2,6 +2,7 @@ import { INPUT_SCHEMAS_FILE } from '../aws/config/inputSchemaCatalog.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from '../core/retry/RetryPolicy.js';
 import { DEPLOYMENT_CATALOG_FILE } from '../aws/config/deploymentCatalog.js';
 import { assertAwsConnections, connectionStatements, secretRefStatements } from './connectionPolicies.js';
+import { assertAwsAuthorizers } from './assertAwsAuthorizers.js';
 import { FUNCTION_KIND, LAMBDA_ENV_LIMIT_BYTES, SLUICE_ENV } from '../aws/config/sluiceEnv.js';
 import { TASK_TABLE, taskTableProperties } from '../aws/taskTable.js';
 import { kvTableProperties } from '../aws/kvTable.js';
@@ -152,6 +153,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     ...(settings.kv.defaultTtlSeconds !== undefined ? { [SLUICE_ENV.kvDefaultTtlSeconds]: String(settings.kv.defaultTtlSeconds) } : {}),
   });
   warnings.push(...assertAwsConnections(manifest.connections));
+  assertAwsAuthorizers(manifest.authorizers);
 
   // OpenLineage push from the process functions: its key, by reference, readable by them and only them.
   const lineageKey = manifest.settings.openlineage?.apiKey;

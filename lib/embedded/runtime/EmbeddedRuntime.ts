@@ -22,6 +22,8 @@ import { ScheduleRunner, staticRuleId, type ScheduledRule } from '../workers/Sch
 import { applyProcessEnvironment } from './applyProcessEnvironment.js';
 import { loadProcesses, type LoadedProcess } from './loadProcesses.js';
 import { resolveApiToken } from './resolveApiToken.js';
+import { resolveDevJwtKey } from './resolveDevJwtKey.js';
+import { devIssuerAuthorizers } from '../../config/httpAuthorizers.js';
 import { consoleRuntimeLog, type RuntimeLog } from './RuntimeLog.js';
 import { Semaphore } from './Semaphore.js';
 import { SqliteQueueConsole } from './SqliteQueueConsole.js';
@@ -125,6 +127,8 @@ export class EmbeddedRuntime {
 
     // Before the database: a token refused (too short) must leave nothing behind.
     const apiToken = resolveApiToken({ explicit: options.apiToken, env, dataDir: options.dataDir, onTightened: (message) => log.warn(message) });
+    // JWT authorizers on the dev issuer verify against the data directory's dev key pair (generated once, 0600).
+    const devKey = devIssuerAuthorizers(manifest.authorizers, manifest.settings.authorizers).length > 0 ? resolveDevJwtKey({ dataDir: options.dataDir, onTightened: (message) => log.warn(message) }) : undefined;
     const storage = openEmbeddedStorage({ dataDir: options.dataDir, clock, synchronous: options.durability ?? 'normal', onTightened: (message) => log.warn(message) });
     let agents: EmbeddedAgents | undefined;
     let kv: SqliteKeyValueStore | undefined;
@@ -284,7 +288,7 @@ export class EmbeddedRuntime {
         processes: [...routed.values()],
         routes,
         // A route protected on AWS is protected here too (JWT, Lambda and IAM authorizers).
-        authorizers: new RouteAuthorizers(manifest, { now: () => clock.now(), region: manifest.region, onError: (error, what) => log.error(`${what} failed`, error) }),
+        authorizers: new RouteAuthorizers(manifest, { now: () => clock.now(), region: manifest.region, onError: (error, what) => log.error(`${what} failed`, error), ...(devKey ? { devJwks: devKey.jwks } : {}) }),
         submitAsync: (target, payload) => submitHttpTask(byName.get(target.process.name)!.platform, payload, submitDeps),
         runner,
         maxPayloadBytes: manifest.settings.maxPayloadBytes,
