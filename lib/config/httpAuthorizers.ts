@@ -74,7 +74,9 @@ export function parseHttpAuthorizers(httpApi: unknown): Map<string, AuthorizerMa
       if (typeof issuerUrl !== 'string' || !/^https?:\/\/\S+$/.test(issuerUrl)) throw new ConfigError(`${at}.issuerUrl: expected the issuer's URL (https://...)`);
       const audience = raw.audience === undefined ? [] : Array.isArray(raw.audience) ? raw.audience : [raw.audience];
       if (audience.length === 0 || !audience.every((a) => typeof a === 'string' && a.length > 0)) throw new ConfigError(`${at}.audience: expected one or more audiences (API Gateway requires at least one)`);
-      const identitySource = raw.identitySource ?? '$request.header.Authorization';
+      // Required, as the Serverless Framework's schema requires it (API Gateway has no default for JWT authorizers): accepting its absence here would let the embedded runtime serve what `serverless package` refuses.
+      if (raw.identitySource === undefined) throw new ConfigError(`${at}.identitySource: required for a JWT authorizer, e.g. $request.header.Authorization`);
+      const identitySource = raw.identitySource;
       if (typeof identitySource !== 'string' || !/^\$request\.(header|querystring)\.[^\s.]+$/.test(identitySource)) throw new ConfigError(`${at}.identitySource: expected $request.header.<name> or $request.querystring.<name>`);
       out.set(name, { name, type: 'jwt', identitySource, issuerUrl, audience: audience as string[] });
     } else if (type === 'request') {
