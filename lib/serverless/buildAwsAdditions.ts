@@ -12,7 +12,7 @@ import type { ExpandedDeclarations, ExpandedProcess } from '../config/expandSlui
 import type { CloudFormationResource, FunctionConfig } from '../config/serverlessConfig.js';
 import type { ProcessManifest, ScheduleManifest, ServiceManifest } from '../config/ServiceManifest.js';
 import { EVENT_DISPATCHER_FUNCTION, eventsTableName, kvTableName, normalizedFunctionName, PLATFORM_FUNCTION, SLUICE_LOGICAL_IDS, taskTableName, VISIBILITY_TIMEOUT_FACTOR } from '../config/sluiceNames.js';
-import { DEFAULT_OVERLAP } from '../core/schedule/scheduleOverlap.js';
+import { SCHEDULE_INPUT_LIMIT, SCHEDULER_TIME, scheduleFiringTemplate } from '../aws/triggers/scheduleFiringTemplate.js';
 import { isPlainObject } from '../config/VariableResolver.js';
 import { ConfigError } from '../core/errors.js';
 import { FAILURE_LOGICAL_IDS, failureVisibility } from './failureAlarms.js';
@@ -50,9 +50,6 @@ const MAX_LAMBDA_NAME = 64;
 
 /** Timeout of the platform function: its work is a few DynamoDB / SQS calls, well under HTTP API's 30 s. */
 const PLATFORM_TIMEOUT_SECONDS = 10;
-
-/** EventBridge's limit on an input template. */
-const INPUT_TEMPLATE_LIMIT = 8192;
 
 /** AWS advises a maxReceiveCount of at least 5 with Lambda consumers. */
 const MIN_ADVISED_MAX_RECEIVE_COUNT = 5;
@@ -436,25 +433,16 @@ function addSchedulerSchedules(functionName: string, schedules: readonly Schedul
   });
 }
 
-/** EventBridge Scheduler's context attribute for the firing's scheduled time (ISO-8601, UTC), quoted into JSON. */
-const SCHEDULER_TIME = '"<aws.scheduler.scheduled-time>"';
-
 /**
- * `{"sluiceSchedule":{"rule":"<rule>","time":<time>,"input":<input>,"overlap":"<policy>"}}`,
- * where EventBridge replaces `<time>` with the event time (as a JSON string)
- * or, for a Scheduler schedule, `time` is `"<aws.scheduler.scheduled-time>"`.
- * `overlap` is left out for the default (`skip`). `<` and `>` inside the
- * input are written as JSON escapes so neither service can mistake them for
- * placeholders.
+ * The firing event of a static schedule (see `scheduleFiringTemplate`), where
+ * EventBridge replaces `<time>` with the event time or, for a Scheduler
+ * schedule, `time` is `"<aws.scheduler.scheduled-time>"`.
  */
 export function scheduleInputTemplate(schedule: ScheduleManifest, functionName: string, time = '<time>'): string {
-  const escape = (json: string): string => json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
-  const input = schedule.input === undefined ? '' : `,"input":${escape(JSON.stringify(schedule.input))}`;
-  const overlap = schedule.overlap === DEFAULT_OVERLAP ? '' : `,"overlap":${JSON.stringify(schedule.overlap)}`;
-  const template = `{"sluiceSchedule":{"rule":${escape(JSON.stringify(schedule.rule))},"time":${time}${input}${overlap}}}`;
-  if (template.length > INPUT_TEMPLATE_LIMIT) {
+  const template = scheduleFiringTemplate(schedule, time);
+  if (template === undefined) {
     throw new ConfigError(
-      `functions.${functionName}: the input of schedule '${schedule.rule}' is too large: EventBridge allows ${INPUT_TEMPLATE_LIMIT} characters for the input template`,
+      `functions.${functionName}: the input of schedule '${schedule.rule}' is too large: EventBridge allows ${SCHEDULE_INPUT_LIMIT} characters for the input template`,
     );
   }
   return template;
