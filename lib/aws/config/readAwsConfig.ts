@@ -90,6 +90,8 @@ export interface AwsEventDispatcherConfig extends AwsCommonConfig {
   subscribers: readonly Subscriber[];
   /** `custom.sluice.events.maxChainDepth`. */
   maxChainDepth: number;
+  /** Each process's task queue, by process (where a runtime subscription's tasks go). */
+  taskQueues: Readonly<Record<string, string>>;
 }
 
 export type AwsConfig = Readonly<AwsProcessConfig> | Readonly<AwsPlatformConfig> | Readonly<AwsEventDispatcherConfig>;
@@ -176,7 +178,8 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
       if (queue === undefined) throw new ConfigError(`the deployment catalog subscribes process '${subscription.process}' to data events, but it has no task queue`);
       return { subscription, queue };
     });
-    return deepFreeze({ kind, ...common, queueUrlPrefix: queueUrlPrefix(), subscribers, maxChainDepth: catalog.events.maxChainDepth });
+    const taskQueues = Object.fromEntries(catalog.processes.flatMap((p) => (p.taskQueue !== undefined ? [[p.name, p.taskQueue]] : [])));
+    return deepFreeze({ kind, ...common, queueUrlPrefix: queueUrlPrefix(), subscribers, maxChainDepth: catalog.events.maxChainDepth, taskQueues });
   }
   if (kind === 'platform') {
     const processes: CatalogProcess[] = catalog.processes;
