@@ -87,3 +87,15 @@ export function checkTriggerSpec(manifest: TriggerCheckSource, process: string, 
     }
   }
 }
+
+/**
+ * The queues a process may be subscribed to at run time: declared queues
+ * that are neither a task queue nor a task queue's dead-letter queue (what
+ * `checkTriggerSpec` accepts). The plugin grants the process functions
+ * consume rights on exactly these.
+ */
+export function subscribableQueues(source: Pick<TriggerCheckSource, 'processes' | 'queues'>): string[] {
+  const taskQueues = new Set(source.processes.flatMap((p) => (p.taskQueue !== undefined ? [p.taskQueue] : [])));
+  const taskDlqs = new Set(source.queues.filter((q) => taskQueues.has(q.name) && q.deadLetter).map((q) => q.deadLetter!.queue));
+  return source.queues.filter((q) => !taskQueues.has(q.name) && !taskDlqs.has(q.name)).map((q) => q.name);
+}

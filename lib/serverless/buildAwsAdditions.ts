@@ -16,6 +16,7 @@ import { SCHEDULE_INPUT_LIMIT, SCHEDULER_TIME, scheduleFiringTemplate } from '..
 import { isPlainObject } from '../config/VariableResolver.js';
 import { ConfigError } from '../core/errors.js';
 import { FAILURE_LOGICAL_IDS, failureVisibility } from './failureAlarms.js';
+import { runtimeTriggerParts } from './runtimeTriggerParts.js';
 import { lambdaRole, logGroupArn, uniqueResources, VPC_ACCESS_POLICY_ARN, type PolicyStatement } from './awsIam.js';
 
 /** What the plugin writes back into the service. */
@@ -133,6 +134,9 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
   const queueUrlEstimate = `https://sqs.${manifest.region}.amazonaws.com/123456789012/`;
 
   const roles = roleContext(config, warnings);
+  // The trigger registry (/sluice/triggers): its table, runtime schedules' group and role, each function's rights.
+  const triggerParts = runtimeTriggerParts({ service, stage, manifest });
+  for (const [logicalId, resource] of Object.entries(triggerParts.resources)) add(logicalId, resource);
   const common = (): Record<string, unknown> => ({
     [SLUICE_ENV.service]: service,
     [SLUICE_ENV.stage]: stage,
@@ -145,6 +149,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     [SLUICE_ENV.eventsTable]: sized({ Ref: SLUICE_LOGICAL_IDS.eventsTable }, eventsName.length),
     [SLUICE_ENV.kvMaxTtlSeconds]: String(settings.kv.maxTtlSeconds),
     ...(settings.kv.defaultTtlSeconds !== undefined ? { [SLUICE_ENV.kvDefaultTtlSeconds]: String(settings.kv.defaultTtlSeconds) } : {}),
+    ...triggerParts.environment,
   });
   warnings.push(...assertAwsConnections(manifest.connections));
 
@@ -226,7 +231,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
         Resource: uniqueResources(consumedArns),
       });
     }
-    statements.push(kvStatement, eventsPublishStatement, eventsReadStatement);
+    statements.push(kvStatement, eventsPublishStatement, eventsReadStatement, ...triggerParts.processStatements);
     statements.push(...connectionStatements(manifest.connections.filter((connection) => process.connections.includes(connection.name))));
     const destination = failures.statements.get(process.name);
     if (destination) statements.push(destination);
@@ -247,6 +252,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
       [SLUICE_ENV.functionKind]: FUNCTION_KIND.platform,
       ...common(),
       [SLUICE_ENV.queueUrlPrefix]: queueUrlPrefix,
+      ...triggerParts.platformEnvironment,
       // Async payloads are checked against JSON Schemas written at package time, in a bundled file
       // (the 4 KB environment could not hold them).
       ...(acceptsAsyncSubmissions(manifest) ? { [SLUICE_ENV.inputSchemas]: INPUT_SCHEMAS_FILE } : {}),
@@ -264,7 +270,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
   ];
   if (taskQueueArns.length > 0) platformStatements.push({ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: taskQueueArns });
   // Reading published events (the platform's event and lineage routes).
-  platformStatements.push(kvStatement, eventsReadStatement);
+  platformStatements.push(kvStatement, eventsReadStatement, ...triggerParts.platformStatements);
   roles.assign(PLATFORM_FUNCTION, platform, platformName, platformStatements, false, add);
   functions[PLATFORM_FUNCTION] = platform;
 
@@ -280,7 +286,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
   });
   if (dispatcher) {
     for (const [logicalId, resource] of Object.entries(dispatcher.resources)) add(logicalId, resource);
-    roles.assign(EVENT_DISPATCHER_FUNCTION, dispatcher.fn, dispatcher.functionName, dispatcher.statements, false, add);
+    roles.assign(EVENT_DISPATCHER_FUNCTION, dispatcher.fn, dispatcher.functionName, [...dispatcher.statements, ...triggerParts.dispatcherStatements], false, add);
     const ownRole = typeof dispatcher.fn.role === 'string' && dispatcher.fn.role === SLUICE_LOGICAL_IDS.role(EVENT_DISPATCHER_FUNCTION) ? dispatcher.fn.role : undefined;
     add(SLUICE_LOGICAL_IDS.eventDispatchMapping, dispatcher.mapping(ownRole));
     functions[EVENT_DISPATCHER_FUNCTION] = dispatcher.fn;

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { checkTriggerSpec, type TriggerCheckSource } from '../../config/checkTriggerSpec.js';
+import { checkTriggerSpec, subscribableQueues, type TriggerCheckSource } from '../../config/checkTriggerSpec.js';
 import { ValidationError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports/Clock.js';
 import { TriggerService } from '../../core/triggers/TriggerService.js';
@@ -71,16 +71,4 @@ export function createAwsTriggerService(deps: AwsTriggerServiceDeps): TriggerSer
     apply: (effective) => effects.apply(effective),
     warn: (message) => console.warn(message),
   });
-}
-
-/**
- * The queues a process may be subscribed to at run time: declared queues
- * that are neither a task queue nor a task queue's dead-letter queue (what
- * `checkTriggerSpec` accepts). The plugin grants the process functions
- * consume rights on exactly these.
- */
-export function subscribableQueues(source: Pick<TriggerCheckSource, 'processes' | 'queues'>): string[] {
-  const taskQueues = new Set(source.processes.flatMap((p) => (p.taskQueue !== undefined ? [p.taskQueue] : [])));
-  const taskDlqs = new Set(source.queues.filter((q) => taskQueues.has(q.name) && q.deadLetter).map((q) => q.deadLetter!.queue));
-  return source.queues.filter((q) => !taskQueues.has(q.name) && !taskDlqs.has(q.name)).map((q) => q.name);
 }
