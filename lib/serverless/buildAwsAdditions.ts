@@ -44,6 +44,13 @@ export const PLATFORM_ROUTES: ReadonlyArray<{ method: string; path: string; iam:
   { method: 'GET', path: '/sluice/events/{eventId}', iam: true },
   { method: 'GET', path: '/sluice/lineage', iam: true },
   { method: 'GET', path: '/sluice/openlineage/events', iam: true },
+  { method: 'GET', path: '/sluice/triggers', iam: true },
+  { method: 'POST', path: '/sluice/triggers', iam: true },
+  { method: 'GET', path: '/sluice/triggers/{id}', iam: true },
+  { method: 'PATCH', path: '/sluice/triggers/{id}', iam: true },
+  { method: 'DELETE', path: '/sluice/triggers/{id}', iam: true },
+  { method: 'GET', path: '/sluice/triggers/{id}/history', iam: true },
+  { method: 'POST', path: '/sluice/triggers/{id}/fire', iam: true },
 ];
 
 /** Lambda function names: at most 64 characters (https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html). */

@@ -37,7 +37,7 @@ export class StubAwsTransport {
   constructor(public answer: (request: CapturedRequest) => CannedResponse) {}
 
   async handle(request: { method: string; hostname: string; path: string; query?: Record<string, string | string[] | null>; headers: Record<string, string>; body?: unknown }): Promise<{ response: { statusCode: number; headers: Record<string, string>; body: Readable } }> {
-    const body = typeof request.body === 'string' ? request.body : request.body instanceof Uint8Array ? Buffer.from(request.body).toString('utf8') : '';
+    const body = typeof request.body === 'string' ? request.body : request.body instanceof Uint8Array ? new TextDecoder().decode(request.body) : '';
     let json: unknown;
     try {
       json = body === '' ? undefined : JSON.parse(body);
