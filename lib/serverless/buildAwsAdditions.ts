@@ -141,9 +141,6 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
   const queueUrlEstimate = `https://sqs.${manifest.region}.amazonaws.com/123456789012/`;
 
   const roles = roleContext(config, warnings);
-  // The trigger registry (/sluice/triggers): its table, runtime schedules' group and role, each function's rights.
-  const triggerParts = runtimeTriggerParts({ service, stage, manifest });
-  for (const [logicalId, resource] of Object.entries(triggerParts.resources)) add(logicalId, resource);
   const common = (): Record<string, unknown> => ({
     [SLUICE_ENV.service]: service,
     [SLUICE_ENV.stage]: stage,
@@ -177,6 +174,9 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     }),
     functions: [PLATFORM_FUNCTION, ...(manifest.processes.some((process) => process.subscriptions.length > 0) ? [EVENT_DISPATCHER_FUNCTION] : [])],
   });
+  // The trigger registry (/sluice/triggers): its table, runtime schedules' group and role, each function's rights.
+  const triggerParts = runtimeTriggerParts({ service, stage, manifest, ...(failures.resources[FAILURE_LOGICAL_IDS.asyncFailures] ? { scheduleDeadLetterArn: { 'Fn::GetAtt': [FAILURE_LOGICAL_IDS.asyncFailures, 'Arn'] } } : {}) });
+  for (const [logicalId, resource] of Object.entries(triggerParts.resources)) add(logicalId, resource);
   const functions: Record<string, FunctionConfig> = {};
   for (const process of manifest.processes) {
     const declared = expanded.processes.find((candidate) => candidate.name === process.name) as ExpandedProcess;

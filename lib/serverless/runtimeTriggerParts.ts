@@ -20,6 +20,8 @@ export interface RuntimeTriggerInput {
   service: string;
   stage: string;
   manifest: Pick<ServiceManifest, 'processes' | 'queues'>;
+  /** The deployment's async-failures queue (when a process has static schedules): where Scheduler sends a runtime firing it gave up on. */
+  scheduleDeadLetterArn?: unknown;
 }
 
 /** What the trigger registry adds to the stack, and to each Sluice function. */
@@ -52,7 +54,9 @@ export function scheduleGroupName(service: string, stage: string): string {
  *   no resource type: `*`);
  * - one role for runtime schedules, trusted by `scheduler.amazonaws.com`
  *   from this account only, allowed `lambda:InvokeFunction` on the service's
- *   process functions and nothing else; the platform function may pass
+ *   process functions (and send to the deployment's async-failures queue,
+ *   the schedules' dead-letter queue, when there is one) and nothing else;
+ *   the platform function may pass
  *   exactly this role, and only to Scheduler (`iam:PassedToService`);
  * - event source mappings: create, update, delete and read only those of
  *   the process functions (`lambda:FunctionArn` condition; `List` has no
@@ -93,7 +97,19 @@ export function runtimeTriggerParts(input: RuntimeTriggerInput): RuntimeTriggerP
             },
           ],
         },
-        Policies: [{ PolicyName: 'invoke-process-functions', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: functionArns }] } }],
+        Policies: [
+          {
+            PolicyName: 'invoke-process-functions',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: functionArns },
+                // A schedule's dead-letter queue is sent to with its role.
+                ...(input.scheduleDeadLetterArn !== undefined ? [{ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [input.scheduleDeadLetterArn] }] : []),
+              ],
+            },
+          },
+        ],
       },
     };
   }
@@ -137,6 +153,7 @@ export function runtimeTriggerParts(input: RuntimeTriggerInput): RuntimeTriggerP
             [SLUICE_ENV.scheduleGroup]: group,
             [SLUICE_ENV.schedulerRoleArn]: roleArn,
             [SLUICE_ENV.awsAccount]: { 'Fn::Sub': '${AWS::Partition}:${AWS::Region}:${AWS::AccountId}' },
+            ...(input.scheduleDeadLetterArn !== undefined ? { [SLUICE_ENV.scheduleDeadLetterArn]: input.scheduleDeadLetterArn } : {}),
           }
         : {},
     platformStatements,

@@ -44,6 +44,8 @@ export interface RuntimeTriggerTargets {
   partition: string;
   region: string;
   account: string;
+  /** Where Scheduler sends a runtime firing it gave up on (the async-failures queue), when the deployment has one. */
+  deadLetterArn?: string;
 }
 
 /** Configuration of a process function (a worker of one Sluice process). */
@@ -188,7 +190,8 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     let runtimeTriggers: RuntimeTriggerTargets | undefined;
     if (scheduleGroup !== undefined) {
       const [partition, region, account] = required(SLUICE_ENV.awsAccount, z.string().regex(/^[a-z-]+:[a-z0-9-]+:\d{12}$/, 'is not <partition>:<region>:<account id>')).split(':') as [string, string, string];
-      runtimeTriggers = { scheduleGroup, schedulerRoleArn: required(SLUICE_ENV.schedulerRoleArn, z.string().regex(/^arn:[a-z-]+:iam::\d{12}:role\/\S+$/, 'is not a role ARN')), partition, region, account };
+      const deadLetterArn = read(SLUICE_ENV.scheduleDeadLetterArn, z.string().regex(/^arn:[a-z-]+:sqs:[a-z0-9-]+:\d{12}:\S+$/, 'is not a queue ARN'), true);
+      runtimeTriggers = { scheduleGroup, schedulerRoleArn: required(SLUICE_ENV.schedulerRoleArn, z.string().regex(/^arn:[a-z-]+:iam::\d{12}:role\/\S+$/, 'is not a role ARN')), partition, region, account, ...(deadLetterArn !== undefined ? { deadLetterArn } : {}) };
     }
     return deepFreeze({
       kind,

@@ -36,7 +36,9 @@
  *   (`<partition>:<region>:<account id>`): where runtime schedule triggers go
  *   (an EventBridge Scheduler group of this service and stage), the role
  *   Scheduler assumes to invoke a process function, and what the function
- *   and queue ARNs of runtime triggers are built from.
+ *   and queue ARNs of runtime triggers are built from; `SLUICE_SCHEDULE_DLQ_ARN`
+ *   (when the deployment has an async-failures queue): runtime schedules'
+ *   dead-letter queue.
  *
  * The platform function, the process functions and the event dispatcher:
  * - `SLUICE_TRIGGER_TABLE`: the trigger registry (runtime triggers, the
@@ -71,6 +73,7 @@ export const SLUICE_ENV = {
   scheduleGroup: 'SLUICE_SCHEDULE_GROUP',
   schedulerRoleArn: 'SLUICE_SCHEDULER_ROLE_ARN',
   awsAccount: 'SLUICE_AWS_ACCOUNT',
+  scheduleDeadLetterArn: 'SLUICE_SCHEDULE_DLQ_ARN',
 } as const;
 
 /** Values of `SLUICE_FUNCTION_KIND`. */

@@ -123,6 +123,7 @@ function triggerRoutesOf(deps: PlatformHandlerDeps, clock: Clock, processes: rea
     lambda: deps.lambda,
     clock,
     ...(deps.mappingBusyRetryMs !== undefined ? { busyRetryMs: deps.mappingBusyRetryMs } : {}),
+    ...(config.runtimeTriggers.deadLetterArn !== undefined ? { scheduleDeadLetterArn: config.runtimeTriggers.deadLetterArn } : {}),
   });
   const byName = new Map(processes.map((p) => [p.name, p]));
   return {

@@ -159,6 +159,9 @@ export function emulatorEnvironment(
         .replaceAll('${AWS::URLSuffix}', 'amazonaws.com');
     } else if (template.Resources[(value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0] ?? '']?.Type === 'AWS::IAM::Role') {
       env[name] = `arn:aws:iam::${EMULATOR_ACCOUNT}:role/${(value as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]}`;
+    } else if (template.Resources[(value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0] ?? '']?.Type === 'AWS::SQS::Queue') {
+      const queue = template.Resources[(value as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]]!;
+      env[name] = `arn:aws:sqs:${endpoints.region}:${EMULATOR_ACCOUNT}:${queue.Properties.QueueName as string}`;
     } else throw new Error(`cannot resolve the variable ${name}: ${JSON.stringify(value)}`);
   }
   return env;

@@ -36,6 +36,7 @@ function schedulerOf(answer: (r: CapturedRequest) => ReturnType<StubAwsTransport
     group: 'sluice-shop-dev',
     roleArn: ROLE,
     functionArnOf: fnArn,
+    deadLetterArn: queueArn('shop-dev-async-failures'),
     clock,
   });
   return { transport, schedules, clock };
@@ -68,7 +69,7 @@ describe('SchedulerSchedules on the real Scheduler client', () => {
       ActionAfterCompletion: 'NONE',
       StartDate: Date.parse('2026-12-01T00:00:00Z') / 1000,
       EndDate: Date.parse('2027-01-01T00:00:00Z') / 1000,
-      Target: { Arn: fnArn('orders'), RoleArn: ROLE, RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 10 } },
+      Target: { Arn: fnArn('orders'), RoleArn: ROLE, RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 10 }, DeadLetterConfig: { Arn: queueArn('shop-dev-async-failures') } },
     });
     expect(typeof body.ClientToken).toBe('string');
     // The same event as a static schedule's, '<' escaped so Scheduler cannot take it for a placeholder.

@@ -244,6 +244,13 @@ describe('sluicePlugin with serverless package', () => {
         'GET /sluice/events/{eventId}',
         'GET /sluice/lineage',
         'GET /sluice/openlineage/events',
+        'GET /sluice/triggers',
+        'POST /sluice/triggers',
+        'GET /sluice/triggers/{id}',
+        'PATCH /sluice/triggers/{id}',
+        'DELETE /sluice/triggers/{id}',
+        'GET /sluice/triggers/{id}/history',
+        'POST /sluice/triggers/{id}/fire',
       ].sort(),
     );
     for (const [key, route] of Object.entries(routes) as Array<[string, { Target: { 'Fn::Join': [string, unknown[]] }; AuthorizationType?: string }]>) {
@@ -332,13 +339,18 @@ describe('sluicePlugin with serverless package', () => {
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
     ]);
-    expect(role.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement)).toEqual([{ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: PROCESS_FUNCTION_ARNS }]);
+    expect(role.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement)).toEqual([
+      { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: PROCESS_FUNCTION_ARNS },
+      // The deployment has an async-failures queue (orders-sync is scheduled): runtime schedules' dead-letter queue.
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('SluiceAsyncFailureQueue')] },
+    ]);
     const platform = resource('SluiceDashapiLambdaFunction').Properties.Environment.Variables;
     expect(platform).toMatchObject({
       SLUICE_TRIGGER_TABLE: { Ref: 'SluiceTriggerTable' },
       SLUICE_SCHEDULE_GROUP: 'sluice-shop-etl-dev',
       SLUICE_SCHEDULER_ROLE_ARN: getAtt('SluiceRuntimeSchedulerRole'),
       SLUICE_AWS_ACCOUNT: { 'Fn::Sub': '${AWS::Partition}:${AWS::Region}:${AWS::AccountId}' },
+      SLUICE_SCHEDULE_DLQ_ARN: getAtt('SluiceAsyncFailureQueue'),
     });
     // Only the platform function may pass the role, and only to Scheduler.
     for (const [id, candidate] of ofType('AWS::IAM::Role')) {
@@ -348,7 +360,7 @@ describe('sluicePlugin with serverless package', () => {
     // The deployed config reads back: /sluice/triggers is mounted with these targets.
     const env = Object.fromEntries(Object.entries(platform).map(([key, value]) => [key, materialize(value)]));
     const config = readAwsConfig({ ...env, LAMBDA_TASK_ROOT: FIXTURE });
-    expect(config).toMatchObject({ kind: 'platform', triggers: { table: 'shop-etl-dev-triggers' }, runtimeTriggers: { scheduleGroup: 'sluice-shop-etl-dev', schedulerRoleArn: 'arn:aws:iam::123456789012:role/SluiceRuntimeSchedulerRole', partition: 'aws', region: 'us-east-1', account: '123456789012' } });
+    expect(config).toMatchObject({ kind: 'platform', triggers: { table: 'shop-etl-dev-triggers' }, runtimeTriggers: { scheduleGroup: 'sluice-shop-etl-dev', schedulerRoleArn: 'arn:aws:iam::123456789012:role/SluiceRuntimeSchedulerRole', partition: 'aws', region: 'us-east-1', account: '123456789012', deadLetterArn: 'arn:aws:sqs:us-east-1:123456789012:shop-etl-dev-async-failures' } });
   });
 
   it('sets the SLUICE_* environment that readAwsConfig reads back', () => {
@@ -593,5 +605,6 @@ function materialize(value: unknown): string {
   }
   const [logicalId, attribute] = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'] ?? [];
   if (logicalId !== undefined && attribute === 'Arn' && resource(logicalId).Type === 'AWS::IAM::Role') return `arn:aws:iam::123456789012:role/${logicalId}`;
+  if (logicalId !== undefined && attribute === 'Arn' && resource(logicalId).Type === 'AWS::SQS::Queue') return `arn:aws:sqs:us-east-1:123456789012:${resource(logicalId).Properties.QueueName}`;
   throw new Error(`cannot materialize ${JSON.stringify(value)}`);
 }
