@@ -25,6 +25,7 @@ import { SqsMessageQueue } from '../SqsMessageQueue.js';
 import type { LambdaHandler } from './processHandler.js';
 import { createAwsTriggerService } from '../triggers/createAwsTriggerService.js';
 import { fireTrigger } from '../../core/triggers/fireTrigger.js';
+import { describeAwsTrigger } from '../triggers/describeAwsTrigger.js';
 import type { TriggerRoutesOptions } from '../../platform/triggerRoutes.js';
 
 /** What the platform function is built from: in Lambda, the environment and fresh clients. */
@@ -130,6 +131,7 @@ function triggerRoutesOf(deps: PlatformHandlerDeps, clock: Clock, processes: rea
     triggers,
     // API Gateway's IAM authorizer put the caller in the request context (Hono's adapter passes the event as env).
     actor: (c) => (c.env as { event?: { requestContext?: { authorizer?: { iam?: { userArn?: string } } } } } | undefined)?.event?.requestContext?.authorizer?.iam?.userArn ?? 'iam',
+    describe: (record) => describeAwsTrigger(record, clock.now()),
     fire: (record, input) => fireTrigger(record, input, byName.get(record.process)!, { submitDeps, nowMs: clock.now() }),
   };
 }

@@ -189,6 +189,10 @@ describe('AWS platform function: /sluice/triggers', () => {
       Target: { Arn: functionArn('orders'), RoleArn: ROLE, Input: `{"sluiceSchedule":{"rule":"${id}","time":"<aws.scheduler.scheduled-time>","input":{"region":"eu"}}}` },
     });
     expect(scheduler.writes()).toHaveLength(1);
+    // Its next firings, in its time zone: 09:00 Berlin is 08:00 UTC in winter.
+    const shown = await api('GET', `/sluice/triggers/${id}`);
+    expect((shown.json.next as string[])).toHaveLength(5);
+    for (const at of shown.json.next as string[]) expect(at).toMatch(/T0[78]:00:00\.000Z$/);
 
     scheduler.requests.length = 0;
     const paused = await api('PATCH', `/sluice/triggers/${id}`, { paused: true, version: 1 });
