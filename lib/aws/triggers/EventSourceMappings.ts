@@ -24,6 +24,12 @@ export interface EventSourceMappingsOptions {
   subscribable: readonly string[];
   /** `ScalingConfig.MaximumConcurrency` of the process's mappings, as its static ones get; undefined: none. */
   maxConcurrencyOf(process: string): number | undefined;
+  /**
+   * Asked before a mapping no trigger of `follow`'s list wants is deleted:
+   * whether a runtime queue trigger of that process and queue exists after
+   * all (created by a concurrent write). @default none: delete
+   */
+  stillWanted?(process: string, queue: string): Promise<boolean>;
   /** Waits between attempts at a mapping Lambda is still creating or updating. @default 1000 ms */
   busyRetryMs?: number;
 }
@@ -70,6 +76,8 @@ export class EventSourceMappings {
         if (!trigger || found.has(key)) {
           // No trigger wants it (its runtime trigger was deleted), or a duplicate of one kept.
           if (!trigger && !this.options.subscribable.includes(queue)) continue;
+          const process = this.options.processes.find((p) => this.options.functionNameOf(p) === fn);
+          if (!trigger && process !== undefined && (await this.options.stillWanted?.(process, queue))) continue;
           await this.#busy('DeleteEventSourceMapping', mapping.UUID!, () => this.options.client.send(new DeleteEventSourceMappingCommand({ UUID: mapping.UUID! })), true);
           continue;
         }

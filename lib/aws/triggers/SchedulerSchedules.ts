@@ -41,6 +41,12 @@ export interface SchedulerSchedulesOptions {
   /** Where an invocation Scheduler gave up on goes (the deployment's async-failures queue), when there is one. */
   deadLetterArn?: string;
   clock: Clock;
+  /**
+   * Asked before a schedule no trigger of `follow`'s list wants is deleted:
+   * whether its trigger exists after all (created by a concurrent write
+   * after this list was read). @default none: delete
+   */
+  stillWanted?(triggerId: string): Promise<boolean>;
 }
 
 /**
@@ -54,7 +60,9 @@ export interface SchedulerSchedulesOptions {
  * missing, updates a schedule last modified before its trigger was (or whose
  * state or target differs), deletes schedules of deleted triggers. A Lambda
  * that crashed between the registry's write and Scheduler's is caught up by
- * the next write's `follow` (or a retry of the same request); a create that
+ * the next write's `follow` (or a retry of the same request); a schedule
+ * is deleted only if its trigger is still absent when asked again (two
+ * writes at once each follow the list they read); a create that
  * finds the schedule there (`ConflictException`) updates it, an update or
  * delete that finds it gone (`ResourceNotFoundException`) creates it or is
  * done. Up-to-date is judged by time: Scheduler's `LastModificationDate`
@@ -75,7 +83,10 @@ export class SchedulerSchedules {
       if (current) await this.#update(request);
       else await this.#create(request);
     }
-    for (const name of existing.keys()) await this.#delete(name);
+    for (const name of existing.keys()) {
+      if (await this.options.stillWanted?.(name)) continue;
+      await this.#delete(name);
+    }
   }
 
   /**

@@ -42,8 +42,16 @@ export function createAwsTriggerService(deps: AwsTriggerServiceDeps): TriggerSer
   const functionArnOf = (process: string) => `arn:${targets.partition}:lambda:${targets.region}:${targets.account}:function:${functionNameOf(process)}`;
   const queueArnOf = (queue: string) => `arn:${targets.partition}:sqs:${targets.region}:${targets.account}:${queue}`;
   const source: TriggerCheckSource = { processes: deps.processes, queues: catalog.queues, authorizers: catalog.authorizers };
+  const registry = new DynamoTriggerRegistry({ client: deps.dynamo, tableName: deps.table });
+  // Two writes at once each apply the list they read: before deleting, ask the registry again.
+  const stillWanted = async (triggerId: string) => {
+    const record = await registry.get(triggerId);
+    return record !== undefined && record.source === 'runtime' && record.spec.kind === 'schedule';
+  };
+  const queueStillWanted = async (process: string, queue: string) =>
+    (await registry.list()).some((r) => r.source === 'runtime' && r.process === process && r.spec.kind === 'queue' && r.spec.queue === queue);
   const effects = new AwsTriggerEffects(
-    new SchedulerSchedules({ client: deps.scheduler, group: targets.scheduleGroup, roleArn: targets.schedulerRoleArn, functionArnOf, clock: deps.clock, ...(deps.scheduleDeadLetterArn !== undefined ? { deadLetterArn: deps.scheduleDeadLetterArn } : {}) }),
+    new SchedulerSchedules({ stillWanted, client: deps.scheduler, group: targets.scheduleGroup, roleArn: targets.schedulerRoleArn, functionArnOf, clock: deps.clock, ...(deps.scheduleDeadLetterArn !== undefined ? { deadLetterArn: deps.scheduleDeadLetterArn } : {}) }),
     new EventSourceMappings({
       client: deps.lambda,
       processes: deps.processes.map((p) => p.name),
@@ -52,11 +60,12 @@ export function createAwsTriggerService(deps: AwsTriggerServiceDeps): TriggerSer
       queueArnOf,
       subscribable: subscribableQueues(source),
       maxConcurrencyOf: (process) => catalog.functions[process]?.maxConcurrency,
+      stillWanted: queueStillWanted,
       ...(deps.busyRetryMs !== undefined ? { busyRetryMs: deps.busyRetryMs } : {}),
     }),
   );
   return new TriggerService({
-    registry: new DynamoTriggerRegistry({ client: deps.dynamo, tableName: deps.table }),
+    registry,
     statics: catalog.statics,
     processes: new Set(deps.processes.map((p) => p.name)),
     clock: deps.clock,

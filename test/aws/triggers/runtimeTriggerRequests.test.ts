@@ -99,6 +99,25 @@ describe('SchedulerSchedules on the real Scheduler client', () => {
     expect(typeof writes[0]!.query.clientToken).toBe('string');
   });
 
+  it('does not delete a schedule whose trigger a concurrent write created after the list was read', async () => {
+    const transport = new StubAwsTransport((r) => (r.method === 'GET' ? listed({ name: 'trg_ConcurrentNew01', state: 'ENABLED', modifiedMs: T0 }) : { body: {} }));
+    const asked: string[] = [];
+    const schedules = new SchedulerSchedules({
+      client: new SchedulerClient({ region: REGION, credentials: TEST_CREDENTIALS, requestHandler: transport, maxAttempts: 1 }),
+      group: 'sluice-shop-dev',
+      roleArn: ROLE,
+      functionArnOf: fnArn,
+      clock: new ManualClock(T0),
+      stillWanted: async (id) => {
+        asked.push(id);
+        return true;
+      },
+    });
+    await schedules.follow([]);
+    expect(asked).toEqual(['trg_ConcurrentNew01']);
+    expect(transport.writes()).toEqual([]);
+  });
+
   it('converges after a crash: a create that finds the schedule updates it; an update or delete that finds it gone creates it or is done', async () => {
     const { transport, schedules } = schedulerOf((r) => {
       if (r.method === 'GET') return listed({ name: 'trg_Deleted000000000', state: 'ENABLED', modifiedMs: T0 });
