@@ -172,7 +172,8 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
       const taskQueue = expanded.processes.find((candidate) => candidate.name === process.name)?.taskQueue;
       return { name: process.name, schedules: process.schedules.length > 0, ...(taskQueue ? { taskQueue: { logicalId: taskQueue.logicalId, deadLetterLogicalId: taskQueue.deadLetterLogicalId } } : {}) };
     }),
-    functions: [PLATFORM_FUNCTION, ...(manifest.processes.some((process) => process.subscriptions.length > 0) ? [EVENT_DISPATCHER_FUNCTION] : [])],
+    // The dispatcher is deployed as soon as a process could subscribe (has a task queue): see eventDispatcherParts.
+    functions: [PLATFORM_FUNCTION, ...(manifest.processes.some((process) => process.taskQueue !== undefined) ? [EVENT_DISPATCHER_FUNCTION] : [])],
   });
   // The trigger registry (/sluice/triggers): its table, runtime schedules' group and role, each function's rights.
   const triggerParts = runtimeTriggerParts({ service, stage, manifest, ...(failures.resources[FAILURE_LOGICAL_IDS.asyncFailures] ? { scheduleDeadLetterArn: { 'Fn::GetAtt': [FAILURE_LOGICAL_IDS.asyncFailures, 'Arn'] } } : {}) });
