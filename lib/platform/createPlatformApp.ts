@@ -54,7 +54,8 @@ const peekQuery = z.object({ limit: pageLimitParameter, cursor: z.string().min(1
 export function createPlatformApp(options: PlatformAppOptions): Hono {
   const app = new Hono();
   const ingest = options.ingest ?? new PlatformIngest(options);
-  const send = (c: Context, reply: HttpReply) => c.body(reply.body, reply.status as never, reply.headers);
+  // A 204 / 304 has no body: the Fetch Response (undici, as on Lambda) refuses even an empty one.
+  const send = (c: Context, reply: HttpReply) => c.body((reply.status === 204 || reply.status === 304 ? null : reply.body) as string, reply.status as never, reply.headers);
 
   app.onError((error, c) => {
     const reply = errorReply(error);

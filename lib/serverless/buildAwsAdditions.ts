@@ -13,10 +13,11 @@ import type { ExpandedDeclarations, ExpandedProcess } from '../config/expandSlui
 import type { CloudFormationResource, FunctionConfig } from '../config/serverlessConfig.js';
 import type { ProcessManifest, ScheduleManifest, ServiceManifest } from '../config/ServiceManifest.js';
 import { EVENT_DISPATCHER_FUNCTION, eventsTableName, kvTableName, normalizedFunctionName, PLATFORM_FUNCTION, SLUICE_LOGICAL_IDS, taskTableName, VISIBILITY_TIMEOUT_FACTOR } from '../config/sluiceNames.js';
-import { DEFAULT_OVERLAP } from '../core/schedule/scheduleOverlap.js';
+import { SCHEDULE_INPUT_LIMIT, SCHEDULER_TIME, scheduleFiringTemplate } from '../aws/triggers/scheduleFiringTemplate.js';
 import { isPlainObject } from '../config/VariableResolver.js';
 import { ConfigError } from '../core/errors.js';
 import { FAILURE_LOGICAL_IDS, failureVisibility } from './failureAlarms.js';
+import { runtimeTriggerParts } from './runtimeTriggerParts.js';
 import { lambdaRole, logGroupArn, uniqueResources, VPC_ACCESS_POLICY_ARN, type PolicyStatement } from './awsIam.js';
 
 /** What the plugin writes back into the service. */
@@ -46,6 +47,13 @@ export const PLATFORM_ROUTES: ReadonlyArray<{ method: string; path: string; iam:
   { method: 'GET', path: '/sluice/events/{eventId}', iam: true },
   { method: 'GET', path: '/sluice/lineage', iam: true },
   { method: 'GET', path: '/sluice/openlineage/events', iam: true },
+  { method: 'GET', path: '/sluice/triggers', iam: true },
+  { method: 'POST', path: '/sluice/triggers', iam: true },
+  { method: 'GET', path: '/sluice/triggers/{id}', iam: true },
+  { method: 'PATCH', path: '/sluice/triggers/{id}', iam: true },
+  { method: 'DELETE', path: '/sluice/triggers/{id}', iam: true },
+  { method: 'GET', path: '/sluice/triggers/{id}/history', iam: true },
+  { method: 'POST', path: '/sluice/triggers/{id}/fire', iam: true },
 ];
 
 /** Lambda function names: at most 64 characters (https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html). */
@@ -53,9 +61,6 @@ const MAX_LAMBDA_NAME = 64;
 
 /** Timeout of the platform function: its work is a few DynamoDB / SQS calls, well under HTTP API's 30 s. */
 const PLATFORM_TIMEOUT_SECONDS = 10;
-
-/** EventBridge's limit on an input template. */
-const INPUT_TEMPLATE_LIMIT = 8192;
 
 /** AWS advises a maxReceiveCount of at least 5 with Lambda consumers. */
 const MIN_ADVISED_MAX_RECEIVE_COUNT = 5;
@@ -151,6 +156,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     [SLUICE_ENV.eventsTable]: sized({ Ref: SLUICE_LOGICAL_IDS.eventsTable }, eventsName.length),
     [SLUICE_ENV.kvMaxTtlSeconds]: String(settings.kv.maxTtlSeconds),
     ...(settings.kv.defaultTtlSeconds !== undefined ? { [SLUICE_ENV.kvDefaultTtlSeconds]: String(settings.kv.defaultTtlSeconds) } : {}),
+    ...triggerParts.environment,
   });
   warnings.push(...assertAwsConnections(manifest.connections));
   assertAwsAuthorizers(manifest.authorizers);
@@ -170,8 +176,12 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
       const taskQueue = expanded.processes.find((candidate) => candidate.name === process.name)?.taskQueue;
       return { name: process.name, schedules: process.schedules.length > 0, ...(taskQueue ? { taskQueue: { logicalId: taskQueue.logicalId, deadLetterLogicalId: taskQueue.deadLetterLogicalId } } : {}) };
     }),
-    functions: [PLATFORM_FUNCTION, ...(manifest.processes.some((process) => process.subscriptions.length > 0) ? [EVENT_DISPATCHER_FUNCTION] : [])],
+    // The dispatcher is deployed as soon as a process could subscribe (has a task queue): see eventDispatcherParts.
+    functions: [PLATFORM_FUNCTION, ...(manifest.processes.some((process) => process.taskQueue !== undefined) ? [EVENT_DISPATCHER_FUNCTION] : [])],
   });
+  // The trigger registry (/sluice/triggers): its table, runtime schedules' group and role, each function's rights.
+  const triggerParts = runtimeTriggerParts({ service, stage, manifest, ...(failures.resources[FAILURE_LOGICAL_IDS.asyncFailures] ? { scheduleDeadLetterArn: { 'Fn::GetAtt': [FAILURE_LOGICAL_IDS.asyncFailures, 'Arn'] } } : {}) });
+  for (const [logicalId, resource] of Object.entries(triggerParts.resources)) add(logicalId, resource);
   const functions: Record<string, FunctionConfig> = {};
   for (const process of manifest.processes) {
     const declared = expanded.processes.find((candidate) => candidate.name === process.name) as ExpandedProcess;
@@ -233,7 +243,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
         Resource: uniqueResources(consumedArns),
       });
     }
-    statements.push(kvStatement, eventsPublishStatement, eventsReadStatement);
+    statements.push(kvStatement, eventsPublishStatement, eventsReadStatement, ...triggerParts.processStatements);
     statements.push(...connectionStatements(manifest.connections.filter((connection) => process.connections.includes(connection.name))));
     const destination = failures.statements.get(process.name);
     if (destination) statements.push(destination);
@@ -254,6 +264,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
       [SLUICE_ENV.functionKind]: FUNCTION_KIND.platform,
       ...common(),
       [SLUICE_ENV.queueUrlPrefix]: queueUrlPrefix,
+      ...triggerParts.platformEnvironment,
       // Async payloads are checked against JSON Schemas written at package time, in a bundled file
       // (the 4 KB environment could not hold them).
       ...(acceptsAsyncSubmissions(manifest) ? { [SLUICE_ENV.inputSchemas]: INPUT_SCHEMAS_FILE } : {}),
@@ -271,7 +282,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
   ];
   if (taskQueueArns.length > 0) platformStatements.push({ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: taskQueueArns });
   // Reading published events (the platform's event and lineage routes).
-  platformStatements.push(kvStatement, eventsReadStatement);
+  platformStatements.push(kvStatement, eventsReadStatement, ...triggerParts.platformStatements);
   roles.assign(PLATFORM_FUNCTION, platform, platformName, platformStatements, false, add);
   functions[PLATFORM_FUNCTION] = platform;
 
@@ -287,7 +298,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
   });
   if (dispatcher) {
     for (const [logicalId, resource] of Object.entries(dispatcher.resources)) add(logicalId, resource);
-    roles.assign(EVENT_DISPATCHER_FUNCTION, dispatcher.fn, dispatcher.functionName, dispatcher.statements, false, add);
+    roles.assign(EVENT_DISPATCHER_FUNCTION, dispatcher.fn, dispatcher.functionName, [...dispatcher.statements, ...triggerParts.dispatcherStatements], false, add);
     const ownRole = typeof dispatcher.fn.role === 'string' && dispatcher.fn.role === SLUICE_LOGICAL_IDS.role(EVENT_DISPATCHER_FUNCTION) ? dispatcher.fn.role : undefined;
     add(SLUICE_LOGICAL_IDS.eventDispatchMapping, dispatcher.mapping(ownRole));
     functions[EVENT_DISPATCHER_FUNCTION] = dispatcher.fn;
@@ -440,25 +451,16 @@ function addSchedulerSchedules(functionName: string, schedules: readonly Schedul
   });
 }
 
-/** EventBridge Scheduler's context attribute for the firing's scheduled time (ISO-8601, UTC), quoted into JSON. */
-const SCHEDULER_TIME = '"<aws.scheduler.scheduled-time>"';
-
 /**
- * `{"sluiceSchedule":{"rule":"<rule>","time":<time>,"input":<input>,"overlap":"<policy>"}}`,
- * where EventBridge replaces `<time>` with the event time (as a JSON string)
- * or, for a Scheduler schedule, `time` is `"<aws.scheduler.scheduled-time>"`.
- * `overlap` is left out for the default (`skip`). `<` and `>` inside the
- * input are written as JSON escapes so neither service can mistake them for
- * placeholders.
+ * The firing event of a static schedule (see `scheduleFiringTemplate`), where
+ * EventBridge replaces `<time>` with the event time or, for a Scheduler
+ * schedule, `time` is `"<aws.scheduler.scheduled-time>"`.
  */
 export function scheduleInputTemplate(schedule: ScheduleManifest, functionName: string, time = '<time>'): string {
-  const escape = (json: string): string => json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
-  const input = schedule.input === undefined ? '' : `,"input":${escape(JSON.stringify(schedule.input))}`;
-  const overlap = schedule.overlap === DEFAULT_OVERLAP ? '' : `,"overlap":${JSON.stringify(schedule.overlap)}`;
-  const template = `{"sluiceSchedule":{"rule":${escape(JSON.stringify(schedule.rule))},"time":${time}${input}${overlap}}}`;
-  if (template.length > INPUT_TEMPLATE_LIMIT) {
+  const template = scheduleFiringTemplate(schedule, time);
+  if (template === undefined) {
     throw new ConfigError(
-      `functions.${functionName}: the input of schedule '${schedule.rule}' is too large: EventBridge allows ${INPUT_TEMPLATE_LIMIT} characters for the input template`,
+      `functions.${functionName}: the input of schedule '${schedule.rule}' is too large: EventBridge allows ${SCHEDULE_INPUT_LIMIT} characters for the input template`,
     );
   }
   return template;

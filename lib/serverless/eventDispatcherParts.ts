@@ -60,11 +60,13 @@ export interface EventDispatcherParts {
 /**
  * The event dispatcher (`sluice-events`): the function, its least-privilege
  * statements, its on-failure queue and its mapping on the events table's
- * stream. `undefined` when no process subscribes to data events: nothing
- * then reads the stream.
+ * stream. A subscription can be created at run time (`/sluice/triggers`,
+ * read by the dispatcher from the trigger registry) for any process with a
+ * task queue: the dispatcher is there, and may send to, every task queue.
+ * `undefined` when no process has one: nothing could subscribe.
  */
 export function eventDispatcherParts(input: EventDispatcherInput): EventDispatcherParts | undefined {
-  const subscribers = input.manifest.processes.filter((process) => process.subscriptions.length > 0);
+  const subscribers = input.manifest.processes.filter((process) => process.taskQueue !== undefined);
   if (subscribers.length === 0) return undefined;
   const functionName = `${input.service}-${input.stage}-${EVENT_DISPATCHER_FUNCTION}`;
   const failuresName = `${functionName}-failures`;

@@ -87,7 +87,10 @@ class SluicePlugin {
       });
       for (const warning of warnings) this.log.warning(`Sluice: ${warning}`);
       // Bundled with every function (package.patterns): processes, connections (secret references only), grants.
-      writeDeploymentCatalog(this.serverless.serviceDir, manifest);
+      // With the deployed names of functions named in serverless.yml (runtime schedules and queue triggers target them).
+      const functions = this.serverless.service.functions || {};
+      const functionNames = Object.fromEntries(manifest.processes.filter((p) => functions[p.name] && typeof functions[p.name].name === 'string').map((p) => [p.name, functions[p.name].name]));
+      writeDeploymentCatalog(this.serverless.serviceDir, { ...manifest, functionNames });
       // serverless-esbuild (listed after this plugin) reads custom.esbuild later: leave out the drivers of agents this service does not use.
       const esbuild = withAgentExclusions(this.serverless.service.custom && this.serverless.service.custom.esbuild, this.serverless.service.plugins, manifest.connections);
       if (esbuild) this.serverless.service.custom = { ...this.serverless.service.custom, esbuild };

@@ -6,6 +6,10 @@ import type { OpenLineageSettings, ServiceManifest, SluiceSettings } from '../..
 import { ConfigError } from '../../core/errors.js';
 import { DEFAULT_MAX_CHAIN_DEPTH, subscriptionId, type EventSubscription } from '../../core/events/EventSubscription.js';
 import { decodeProcessCatalog, encodeProcessCatalog, type CatalogProcess } from './processCatalog.js';
+import type { TriggerCheckSource } from '../../config/checkTriggerSpec.js';
+import { staticTriggersOf } from '../../config/staticTriggersOf.js';
+import type { StaticTrigger } from '../../core/triggers/TriggerService.js';
+import { triggerSpec } from '../../core/triggers/TriggerSpec.js';
 
 /**
  * The deployment catalog: what every Sluice function needs to know about the
@@ -23,7 +27,12 @@ import { decodeProcessCatalog, encodeProcessCatalog, type CatalogProcess } from 
  * - `events`: the `dataEvent` subscriptions of every process and
  *   `custom.sluice.events.maxChainDepth`, for the event dispatcher (which
  *   queues the subscribers' tasks) and the processes (whose `ctx.events`
- *   warns at the depth limit).
+ *   warns at the depth limit);
+ * - `triggers`: what the trigger registry needs on AWS (`/sluice/triggers`
+ *   on the platform function, the paused state of static schedules and
+ *   subscriptions): the static triggers, the declared queues and
+ *   authorizers the checks need, each process's deployed function name and
+ *   the `MaximumConcurrency` of its SQS mappings.
  */
 export interface DeploymentCatalog {
   processes: CatalogProcess[];
@@ -32,10 +41,26 @@ export interface DeploymentCatalog {
   events: { maxChainDepth: number; subscriptions: EventSubscription[] };
   /** `custom.sluice.openlineage`: where process functions push finished tasks (its API key a secret reference). */
   openlineage?: OpenLineageSettings;
+  triggers?: TriggerCatalog;
 }
 
+/** The trigger registry's part of the catalog (see {@link DeploymentCatalog}). */
+export interface TriggerCatalog extends Omit<TriggerCheckSource, 'processes'> {
+  statics: StaticTrigger[];
+  /** By process: its Lambda function's name, and the `ScalingConfig.MaximumConcurrency` its SQS mappings get (absent: none). */
+  functions: Readonly<Record<string, { name: string; maxConcurrency?: number }>>;
+}
+
+/** SQS event source mappings take `MaximumConcurrency` 2..1,000 (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html). */
+const MAX_CONCURRENCY_RANGE = { min: 2, max: 1000 } as const;
+
 /** What the catalog is written from: the manifest (settings optional, for tests: default chain depth). */
-export type CatalogSource = Pick<ServiceManifest, 'processes' | 'connections'> & { settings?: Pick<SluiceSettings, 'events' | 'openlineage'> };
+export type CatalogSource = Pick<ServiceManifest, 'processes' | 'connections'> & {
+  settings?: Pick<SluiceSettings, 'events' | 'openlineage'> & Partial<Pick<SluiceSettings, 'defaultConcurrency'>>;
+} & Partial<Pick<ServiceManifest, 'service' | 'stage' | 'queues' | 'authorizers'>> & {
+  /** Deployed function names that are not `<service>-<stage>-<process>` (`functions.<name>.name`). */
+  functionNames?: Readonly<Record<string, string>>;
+};
 
 /** Where the plugin writes the catalog, relative to the service directory (and so to `LAMBDA_TASK_ROOT` once bundled). */
 export const DEPLOYMENT_CATALOG_FILE = '.sluice-build/sluice-catalog.json';
@@ -60,6 +85,14 @@ const fileSchema = z.strictObject({
       namespace: z.string().optional(),
     })
     .optional(),
+  triggers: z
+    .strictObject({
+      statics: z.array(z.strictObject({ process: z.string().min(1), spec: triggerSpec, disabled: z.literal(true).optional(), rule: z.string().min(1).optional() })),
+      queues: z.array(z.strictObject({ name: z.string().min(1), deadLetter: z.strictObject({ queue: z.string().min(1) }).optional() })),
+      authorizers: z.array(z.strictObject({ name: z.string().min(1), type: z.enum(['jwt', 'request']) })),
+      functions: z.record(z.string(), z.strictObject({ name: z.string().min(1).max(64), maxConcurrency: z.number().int().min(2).max(1000).optional() })),
+    })
+    .optional(),
 });
 
 /** The catalog file's text for `manifest`. */
@@ -74,7 +107,24 @@ export function encodeDeploymentCatalog(manifest: CatalogSource): string {
       subscriptions: manifest.processes.flatMap((process) => (process.subscriptions ?? []).map(({ id: _derived, ...subscription }) => subscription)),
     },
     ...(manifest.settings?.openlineage ? { openlineage: manifest.settings.openlineage } : {}),
+    ...(manifest.queues && manifest.authorizers && manifest.service !== undefined && manifest.stage !== undefined ? { triggers: triggerCatalogOf(manifest as Required<Pick<CatalogSource, 'service' | 'stage' | 'queues' | 'authorizers'>> & CatalogSource) } : {}),
   })}\n`;
+}
+
+function triggerCatalogOf(manifest: Required<Pick<CatalogSource, 'service' | 'stage' | 'queues' | 'authorizers'>> & CatalogSource): TriggerCatalog {
+  const defaultConcurrency = manifest.settings?.defaultConcurrency;
+  return {
+    statics: staticTriggersOf(manifest),
+    queues: manifest.queues.map((q) => ({ name: q.name, ...(q.deadLetter ? { deadLetter: { queue: q.deadLetter.queue } } : {}) })),
+    authorizers: manifest.authorizers.map((a) => ({ name: a.name, type: a.type })),
+    functions: Object.fromEntries(
+      manifest.processes.map((p) => {
+        // The same bound the plugin gives the static SQS triggers (expandSluiceDeclarations' boundQueueConcurrency).
+        const bound = Math.min(p.reservedConcurrency ?? defaultConcurrency ?? MAX_CONCURRENCY_RANGE.max, MAX_CONCURRENCY_RANGE.max);
+        return [p.name, { name: manifest.functionNames?.[p.name] ?? `${manifest.service}-${manifest.stage}-${p.name}`, ...(bound >= MAX_CONCURRENCY_RANGE.min && (p.reservedConcurrency ?? defaultConcurrency) !== undefined ? { maxConcurrency: bound } : {}) }];
+      }),
+    ),
+  };
 }
 
 /**
@@ -115,6 +165,7 @@ export function readDeploymentCatalog(path: string, root: string, names: { servi
       grants: parsed.grants,
       events: { maxChainDepth: parsed.events.maxChainDepth, subscriptions },
       ...(parsed.openlineage ? { openlineage: parsed.openlineage as OpenLineageSettings } : {}),
+      ...(parsed.triggers ? { triggers: parsed.triggers as TriggerCatalog } : {}),
     };
   } catch (cause) {
     throw new ConfigError(`the deployment catalog ${file} is not valid`, { cause });

@@ -9,6 +9,7 @@ import type { Subscriber } from '../../core/events/eventTasks.js';
 import { readDeploymentCatalog, type DeploymentCatalog } from './deploymentCatalog.js';
 import type { CatalogProcess } from './processCatalog.js';
 import { FUNCTION_KIND, SLUICE_ENV } from './sluiceEnv.js';
+import type { TriggerCatalog } from './deploymentCatalog.js';
 
 /** What every Sluice Lambda function knows about its deployment. */
 interface AwsCommonConfig {
@@ -26,6 +27,25 @@ interface AwsCommonConfig {
    * (from the catalog).
    */
   events?: { table: string; maxChainDepth: number };
+  /**
+   * The trigger registry (`SLUICE_TRIGGER_TABLE`) and the catalog's static
+   * triggers; absent when the function was not given one (then static
+   * triggers cannot be paused and there are no runtime ones).
+   */
+  triggers?: { table: string; catalog: TriggerCatalog };
+}
+
+/** Where the platform function puts runtime schedules and queue triggers (see `sluiceEnv.ts`). */
+export interface RuntimeTriggerTargets {
+  /** EventBridge Scheduler schedule group of this service and stage. */
+  scheduleGroup: string;
+  /** The role Scheduler assumes to invoke a process function. */
+  schedulerRoleArn: string;
+  partition: string;
+  region: string;
+  account: string;
+  /** Where Scheduler sends a runtime firing it gave up on (the async-failures queue), when the deployment has one. */
+  deadLetterArn?: string;
 }
 
 /** Configuration of a process function (a worker of one Sluice process). */
@@ -59,6 +79,8 @@ export interface AwsPlatformConfig extends AwsCommonConfig {
   processes: readonly CatalogProcess[];
   /** Path of the bundled input schema file (`SLUICE_INPUT_SCHEMAS`); absent = payloads are validated by the worker only. */
   inputSchemas?: string;
+  /** Runtime schedules and queue triggers (with `triggers`); absent: `/sluice/triggers` is not mounted. */
+  runtimeTriggers?: RuntimeTriggerTargets;
 }
 
 /** Configuration of the event dispatcher, fed by the events table's stream. */
@@ -70,6 +92,8 @@ export interface AwsEventDispatcherConfig extends AwsCommonConfig {
   subscribers: readonly Subscriber[];
   /** `custom.sluice.events.maxChainDepth`. */
   maxChainDepth: number;
+  /** Each process's task queue, by process (where a runtime subscription's tasks go). */
+  taskQueues: Readonly<Record<string, string>>;
 }
 
 export type AwsConfig = Readonly<AwsProcessConfig> | Readonly<AwsPlatformConfig> | Readonly<AwsEventDispatcherConfig>;
@@ -144,6 +168,11 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
       : readDeploymentCatalog(catalogPath, env.LAMBDA_TASK_ROOT ?? process.cwd(), common);
   const eventsTable = read(SLUICE_ENV.eventsTable, text, true);
   if (eventsTable !== undefined) common.events = { table: eventsTable, maxChainDepth: catalog.events.maxChainDepth };
+  const triggerTable = read(SLUICE_ENV.triggerTable, text, true);
+  if (triggerTable !== undefined) {
+    if (catalog.triggers === undefined) throw new ConfigError(`environment variable ${SLUICE_ENV.triggerTable} is set, but the deployment catalog has no triggers (was it written by this version of the Sluice plugin?)`);
+    common.triggers = { table: triggerTable, catalog: catalog.triggers };
+  }
   const queueUrlPrefix = () => required(SLUICE_ENV.queueUrlPrefix, z.string().regex(/^https?:\/\/\S+\/$/, 'is not a URL ending with /'));
   if (kind === 'eventDispatcher') {
     const subscribers = catalog.events.subscriptions.map((subscription): Subscriber => {
@@ -151,17 +180,26 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
       if (queue === undefined) throw new ConfigError(`the deployment catalog subscribes process '${subscription.process}' to data events, but it has no task queue`);
       return { subscription, queue };
     });
-    return deepFreeze({ kind, ...common, queueUrlPrefix: queueUrlPrefix(), subscribers, maxChainDepth: catalog.events.maxChainDepth });
+    const taskQueues = Object.fromEntries(catalog.processes.flatMap((p) => (p.taskQueue !== undefined ? [[p.name, p.taskQueue]] : [])));
+    return deepFreeze({ kind, ...common, queueUrlPrefix: queueUrlPrefix(), subscribers, maxChainDepth: catalog.events.maxChainDepth, taskQueues });
   }
   if (kind === 'platform') {
     const processes: CatalogProcess[] = catalog.processes;
     const inputSchemas = read(SLUICE_ENV.inputSchemas, text, true);
+    const scheduleGroup = read(SLUICE_ENV.scheduleGroup, z.string().regex(/^[0-9a-zA-Z_.-]{1,64}$/, 'is not a schedule group name'), true);
+    let runtimeTriggers: RuntimeTriggerTargets | undefined;
+    if (scheduleGroup !== undefined) {
+      const [partition, region, account] = required(SLUICE_ENV.awsAccount, z.string().regex(/^[a-z-]+:[a-z0-9-]+:\d{12}$/, 'is not <partition>:<region>:<account id>')).split(':') as [string, string, string];
+      const deadLetterArn = read(SLUICE_ENV.scheduleDeadLetterArn, z.string().regex(/^arn:[a-z-]+:sqs:[a-z0-9-]+:\d{12}:\S+$/, 'is not a queue ARN'), true);
+      runtimeTriggers = { scheduleGroup, schedulerRoleArn: required(SLUICE_ENV.schedulerRoleArn, z.string().regex(/^arn:[a-z-]+:iam::\d{12}:role\/\S+$/, 'is not a role ARN')), partition, region, account, ...(deadLetterArn !== undefined ? { deadLetterArn } : {}) };
+    }
     return deepFreeze({
       kind,
       ...common,
       queueUrlPrefix: queueUrlPrefix(),
       processes,
       ...(inputSchemas !== undefined ? { inputSchemas } : {}),
+      ...(runtimeTriggers !== undefined ? { runtimeTriggers } : {}),
     });
   }
 

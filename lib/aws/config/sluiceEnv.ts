@@ -32,6 +32,18 @@
  * - `SLUICE_INPUT_SCHEMAS`: path, in the bundle, of the processes' input JSON
  *   Schemas (see `inputSchemaCatalog.ts`), to answer 400 to invalid async payloads.
  *
+ * - `SLUICE_SCHEDULE_GROUP`, `SLUICE_SCHEDULER_ROLE_ARN`, `SLUICE_AWS_ACCOUNT`
+ *   (`<partition>:<region>:<account id>`): where runtime schedule triggers go
+ *   (an EventBridge Scheduler group of this service and stage), the role
+ *   Scheduler assumes to invoke a process function, and what the function
+ *   and queue ARNs of runtime triggers are built from; `SLUICE_SCHEDULE_DLQ_ARN`
+ *   (when the deployment has an async-failures queue): runtime schedules'
+ *   dead-letter queue.
+ *
+ * The platform function, the process functions and the event dispatcher:
+ * - `SLUICE_TRIGGER_TABLE`: the trigger registry (runtime triggers, the
+ *   paused state of static ones).
+ *
  * The event dispatcher (`SLUICE_FUNCTION_KIND=eventDispatcher`), fed by the
  * events table's stream: `SLUICE_QUEUE_URL_PREFIX` as the platform function;
  * the subscriptions and the chain depth limit come from the catalog.
@@ -57,6 +69,11 @@ export const SLUICE_ENV = {
   inputSchemas: 'SLUICE_INPUT_SCHEMAS',
   trackRunning: 'SLUICE_TRACK_RUNNING',
   retryBackoff: 'SLUICE_RETRY_BACKOFF',
+  triggerTable: 'SLUICE_TRIGGER_TABLE',
+  scheduleGroup: 'SLUICE_SCHEDULE_GROUP',
+  schedulerRoleArn: 'SLUICE_SCHEDULER_ROLE_ARN',
+  awsAccount: 'SLUICE_AWS_ACCOUNT',
+  scheduleDeadLetterArn: 'SLUICE_SCHEDULE_DLQ_ARN',
 } as const;
 
 /** Values of `SLUICE_FUNCTION_KIND`. */

@@ -16,6 +16,8 @@ import { decodeEventItem } from '../eventItemCodec.js';
 import { queueUrlFromPrefix, type QueueUrlResolver } from '../queueUrlResolvers.js';
 import { SqsMessageQueue } from '../SqsMessageQueue.js';
 import type { LambdaHandler } from './processHandler.js';
+import { DynamoTriggerRegistry } from '../DynamoTriggerRegistry.js';
+import { RegistrySubscribers } from '../triggers/RegistrySubscribers.js';
 
 /** One record of a DynamoDB Streams batch, as Lambda delivers it (only what the dispatcher reads). */
 const streamRecordSchema = z.object({
@@ -32,7 +34,8 @@ const streamEventSchema = z.object({ Records: z.array(z.unknown()) });
 
 /** What the dispatcher works with: the subscriptions and where their tasks go. */
 export interface EventStreamContext {
-  subscribers: readonly Subscriber[];
+  /** The effective subscriptions (static, and the registry's runtime ones when the function has the trigger table). */
+  subscribers(): Promise<readonly Subscriber[]>;
   maxChainDepth: number;
   retentionSeconds: number;
   dispatcher: TaskDispatcher;
@@ -67,7 +70,7 @@ export async function dispatchEventStream(records: readonly unknown[], ctx: Even
       if (record.eventName !== 'INSERT') continue;
       if (record.dynamodb.NewImage === undefined) throw new MalformedInputError('stream record without NewImage: the events table stream must be NEW_IMAGE');
       const event = decodeEventItem(record.dynamodb.NewImage);
-      const tasks = eventTasks(event, ctx.subscribers, { nowMs: ctx.clock.now(), retentionSeconds: ctx.retentionSeconds, maxChainDepth: ctx.maxChainDepth });
+      const tasks = eventTasks(event, await ctx.subscribers(), { nowMs: ctx.clock.now(), retentionSeconds: ctx.retentionSeconds, maxChainDepth: ctx.maxChainDepth });
       const outcomes = await Promise.allSettled(tasks.map((task) => ctx.dispatcher.dispatch(task.record, task.envelope, { queue: task.queue })));
       const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
       if (failed) throw failed.reason;
@@ -109,8 +112,11 @@ export function createEventDispatcherHandler(deps: EventDispatcherDeps): LambdaH
   const clock = deps.clock ?? systemClock;
   const store = new DynamoTaskStore({ client: deps.dynamo, tableName: config.taskTable, processes: [], clock });
   const queue = new SqsMessageQueue({ client: deps.sqs, resolveQueueUrl: deps.resolveQueueUrl ?? queueUrlFromPrefix(config.queueUrlPrefix) });
+  const registered = config.triggers
+    ? new RegistrySubscribers({ registry: new DynamoTriggerRegistry({ client: deps.dynamo, tableName: config.triggers.table }), statics: config.subscribers, taskQueues: config.taskQueues, clock })
+    : undefined;
   const ctx: EventStreamContext = {
-    subscribers: config.subscribers,
+    subscribers: registered ? () => registered.current() : () => Promise.resolve(config.subscribers),
     maxChainDepth: config.maxChainDepth,
     retentionSeconds: config.retentionDays * 86_400,
     // A failed send is retried with the stream record, which re-sends to the still-queued task.

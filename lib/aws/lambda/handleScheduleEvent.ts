@@ -7,6 +7,7 @@ import type { TaskRunner } from '../../core/runner/TaskRunner.js';
 import type { TaskStatus } from '../../core/task/TaskRecord.js';
 import type { ScheduleFiring } from './processEvent.js';
 import type { DynamoScheduleOverlap } from '../DynamoScheduleOverlap.js';
+import type { ScheduleTriggerState } from '../triggers/ScheduleTriggerState.js';
 
 export interface ScheduleEventContext {
   runner: TaskRunner;
@@ -16,6 +17,8 @@ export interface ScheduleEventContext {
   deadlineMs: number;
   /** Enforces the rule's overlap policy (`allow` never asks it). */
   overlap: DynamoScheduleOverlap;
+  /** The trigger registry's say (a paused static schedule, a paused or deleted runtime one); absent without the trigger table. */
+  triggers?: ScheduleTriggerState;
 }
 
 /** What a schedule invocation returns (Lambda keeps it for async invocations' destinations). */
@@ -26,7 +29,7 @@ export type ScheduleSummary =
       /** False when this firing's task had already finished and nothing ran. */
       ran: boolean;
     }
-  /** The overlap policy dropped the firing: no task was created. */
+  /** The overlap policy, or the trigger registry (paused, deleted), dropped the firing: no task was created. */
   | { taskId: string; skipped: string; ran: false };
 
 /** Thrown so that Lambda retries the asynchronous invocation. */
@@ -46,6 +49,9 @@ export class ScheduledTaskRetryError extends SluiceError {
  *   the next one attempt n+1;
  * - `ack` / `dead-letter`: returns a summary; the task is final.
  *
+ * First the trigger registry (when the function has it): a firing of a
+ * paused static schedule, or of a runtime schedule paused or deleted, logs a
+ * line and returns `{ skipped }` (see `ScheduleTriggerState`).
  * Before that, unless the rule's `overlap` is `allow`, the firing passes the
  * overlap policy ({@link DynamoScheduleOverlap}: Scheduler and EventBridge
  * rules have none): dropped, it logs a line, is recorded on the rule's
@@ -56,6 +62,11 @@ export async function handleScheduleEvent(firing: ScheduleFiring, ctx: ScheduleE
   const delivery = scheduledDelivery(ctx.process.name, { rule: firing.rule, scheduledTimeMs: Date.parse(firing.time), input: firing.input }, ctx.clock.now(), ctx.deadlineMs);
   const { taskId } = delivery;
   const scheduledTime = (delivery.trigger as { scheduledTime: string }).scheduledTime;
+  const skip = await ctx.triggers?.skipReason(ctx.process.name, firing.rule);
+  if (skip !== undefined) {
+    console.warn(`schedule '${firing.rule}' of '${ctx.process.name}': firing due ${scheduledTime} skipped: ${skip}`);
+    return { taskId, skipped: skip, ran: false };
+  }
   if (firing.overlap !== 'allow') {
     const admission = await ctx.overlap.admit(ctx.process.name, firing.rule, firing.overlap, taskId, Date.parse(scheduledTime), ctx.clock.now());
     if (!admission.admitted) {

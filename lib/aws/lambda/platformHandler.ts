@@ -1,11 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { ConfigError } from '../../core/errors.js';
 import { type Clock } from '../../core/ports/Clock.js';
 import { systemClock } from '../../core/time/systemClock.js';
-import { submitTask } from '../../core/runner/submitTask.js';
+import { submitTask, type SubmitDeps } from '../../core/runner/submitTask.js';
 import { createPlatformApp } from '../../platform/createPlatformApp.js';
 import { eventStoreOf } from './eventStoreOf.js';
 import { jobNamespaceOf } from '../../core/openlineage/jobNamespaceOf.js';
@@ -21,6 +23,10 @@ import { DynamoTaskStore } from '../DynamoTaskStore.js';
 import { queueUrlFromPrefix, type QueueUrlResolver } from '../queueUrlResolvers.js';
 import { SqsMessageQueue } from '../SqsMessageQueue.js';
 import type { LambdaHandler } from './processHandler.js';
+import { createAwsTriggerService } from '../triggers/createAwsTriggerService.js';
+import { fireTrigger } from '../../core/triggers/fireTrigger.js';
+import { describeAwsTrigger } from '../triggers/describeAwsTrigger.js';
+import type { TriggerRoutesOptions } from '../../platform/triggerRoutes.js';
 
 /** What the platform function is built from: in Lambda, the environment and fresh clients. */
 export interface PlatformHandlerDeps {
@@ -28,6 +34,12 @@ export interface PlatformHandlerDeps {
   /** Created once per container. */
   dynamo: DynamoDBClient;
   sqs: SQSClient;
+  /** Runtime schedule triggers (with `config.runtimeTriggers`); created once per container. */
+  scheduler?: SchedulerClient;
+  /** Runtime queue triggers' event source mappings (with `config.runtimeTriggers`); created once per container. */
+  lambda?: LambdaClient;
+  /** @default 1000: ms between tries at an event source mapping Lambda is still creating or updating */
+  mappingBusyRetryMs?: number;
   /** @default queueUrlFromPrefix(config.queueUrlPrefix): no request to find a queue */
   resolveQueueUrl?: QueueUrlResolver;
   /** @default systemClock */
@@ -70,14 +82,17 @@ export function createPlatformHandler(deps: PlatformHandlerDeps): LambdaHandler 
     };
   });
   const kv = keyValueStoreOf(config, deps.dynamo, clock);
+  const submitDeps = { dispatcher, clock, retentionSeconds };
+  const triggers = triggerRoutesOf(deps, clock, processes, submitDeps);
   const events = eventStoreOf(config, deps.dynamo, clock);
   const app = createPlatformApp({
     processes,
     store,
-    submit: (process, request) => submitTask(process, request, { dispatcher, clock, retentionSeconds }),
+    submit: (process, request) => submitTask(process, request, submitDeps),
     auth: { kind: 'gateway' },
     maxPayloadBytes: config.maxPayloadBytes,
     ...(kv ? { kv } : {}),
+    ...(triggers ? { triggers } : {}),
     // /sluice/events, /sluice/lineage and the OpenLineage export, read from the events table.
     ...(events ? { events: events.store, openLineage: { namespace: jobNamespaceOf(config.service, config.stage), producer: SLUICE_PRODUCER, engineVersion: SLUICE_VERSION } } : {}),
     // No signal reaches another Lambda: a running task notices its cancel by reading its record (see processHandler).
@@ -86,6 +101,39 @@ export function createPlatformHandler(deps: PlatformHandlerDeps): LambdaHandler 
     onInternalError: (error, request) => console.error(`${request.method} ${request.path} failed`, error),
   });
   return handle(app) as unknown as LambdaHandler;
+}
+
+/**
+ * `/sluice/triggers` when the function was given the trigger table and the
+ * runtime trigger targets (and clients): the registry on DynamoDB, runtime
+ * schedules on EventBridge Scheduler, queue triggers as event source
+ * mappings; the actor of each change is the caller's IAM principal. The
+ * registry is not applied at cold start (`TriggerService.start`): every
+ * write reconciles what it touches, and a container only serves requests.
+ */
+function triggerRoutesOf(deps: PlatformHandlerDeps, clock: Clock, processes: readonly PlatformProcess[], submitDeps: SubmitDeps): Omit<TriggerRoutesOptions, 'send' | 'maxPayloadBytes'> | undefined {
+  const { config } = deps;
+  if (!config.triggers || !config.runtimeTriggers || !deps.scheduler || !deps.lambda) return undefined;
+  const triggers = createAwsTriggerService({
+    table: config.triggers.table,
+    catalog: config.triggers.catalog,
+    processes: config.processes,
+    targets: config.runtimeTriggers,
+    dynamo: deps.dynamo,
+    scheduler: deps.scheduler,
+    lambda: deps.lambda,
+    clock,
+    ...(deps.mappingBusyRetryMs !== undefined ? { busyRetryMs: deps.mappingBusyRetryMs } : {}),
+    ...(config.runtimeTriggers.deadLetterArn !== undefined ? { scheduleDeadLetterArn: config.runtimeTriggers.deadLetterArn } : {}),
+  });
+  const byName = new Map(processes.map((p) => [p.name, p]));
+  return {
+    triggers,
+    // API Gateway's IAM authorizer put the caller in the request context (Hono's adapter passes the event as env).
+    actor: (c) => (c.env as { event?: { requestContext?: { authorizer?: { iam?: { userArn?: string } } } } } | undefined)?.event?.requestContext?.authorizer?.iam?.userArn ?? 'iam',
+    describe: (record) => describeAwsTrigger(record, clock.now()),
+    fire: (record, input) => fireTrigger(record, input, byName.get(record.process)!, { submitDeps, nowMs: clock.now() }),
+  };
 }
 
 /** The configuration and clients of this container, from the environment the plugin set. */
@@ -102,6 +150,7 @@ export function platformDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Platf
     // the endpoint the SDK resolves (AWS_ENDPOINT_URL_SQS, a VPC endpoint...) rather than to the
     // URL's host, which is the same host on AWS anyway.
     sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
+    ...(config.runtimeTriggers ? { scheduler: new SchedulerClient({}), lambda: new LambdaClient({}) } : {}),
   };
 }
 

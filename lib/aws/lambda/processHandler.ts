@@ -23,6 +23,8 @@ import { SLUICE_ENV } from '../config/sluiceEnv.js';
 import { DynamoTaskStore } from '../DynamoTaskStore.js';
 import { handleHttpEvent } from './handleHttpEvent.js';
 import { handleScheduleEvent } from './handleScheduleEvent.js';
+import { DynamoTriggerRegistry } from '../DynamoTriggerRegistry.js';
+import { ScheduleTriggerState } from '../triggers/ScheduleTriggerState.js';
 import { handleSqsBatch, type SqsBatchContext } from './handleSqsBatch.js';
 import { delayRetryOnSqs } from './delayRetryOnSqs.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -126,6 +128,8 @@ export function createProcessHandler(definition: ProcessDefinition, deps: Proces
     executor: new InProcessTaskExecutor(clock, deps.serviceRoot, deps.agents, keyValueStoreOf(config, dynamo, clock), eventStoreOf(config, dynamo, clock)),
   });
   const target: RunnableProcess = { name: config.process, definition, timeoutMs: config.timeoutSeconds * 1000, backoff: config.backoff };
+  // Pauses of static schedules, and runtime schedules paused or deleted meanwhile, are the registry's.
+  const triggers = config.triggers ? new ScheduleTriggerState(new DynamoTriggerRegistry({ client: dynamo, tableName: config.triggers.table }), config.triggers.catalog.statics) : undefined;
   const overlap = new DynamoScheduleOverlap({ client: dynamo, tableName: config.taskTable, statusOf: async (taskId) => (await store.get(taskId))?.status, inFlightMs: target.timeoutMs });
 
   return async (event, context) => {
@@ -151,7 +155,7 @@ export function createProcessHandler(definition: ProcessDefinition, deps: Proces
           ...(deps.delayRetry ? { delayRetry: deps.delayRetry } : {}),
         });
       case 'schedule':
-        return handleScheduleEvent(parsed.firing, { runner, process: target, clock, deadlineMs, overlap });
+        return handleScheduleEvent(parsed.firing, { runner, process: target, clock, deadlineMs, overlap, ...(triggers ? { triggers } : {}) });
       default:
         return assertNever(parsed, 'process event');
     }

@@ -13,6 +13,8 @@ export interface StaticTrigger {
   spec: TriggerSpec;
   /** Declared `enabled: false` (schedules, queues): starts paused until an operator resumes it. */
   disabled?: boolean;
+  /** A schedule's rule name: what its firings carry (on AWS, how a firing finds its trigger's state). */
+  rule?: string;
 }
 
 /** A change asked through `PATCH /sluice/triggers/{id}`. */

@@ -1,5 +1,6 @@
 import type { HttpRouteManifest } from '../../config/ServiceManifest.js';
 import { routeSegment } from '../../config/assertHttpRoutePath.js';
+import { routeShapeKey } from '../../config/routeShapeKey.js';
 import { ConfigError } from '../../core/errors.js';
 
 /** What a request path and method resolve to. */
@@ -121,17 +122,8 @@ export function compareRoutes(a: HttpRouteManifest, b: HttpRouteManifest): numbe
 }
 
 /** Two routes with the same key match the same requests (API Gateway refuses the second): `POST /a/{}/{+}`. */
-export const shapeKey = (route: HttpRouteManifest) => `${route.method} ${shapeOf(route.path)}`;
-
-/** `/a/{x}/{y+}` → `/a/{}/{+}`: what a route matches, whatever its parameters are named. */
-const shapeOf = (path: string) =>
-  path
-    .split('/')
-    .map((segment) => {
-      const parsed = routeSegment(segment);
-      return parsed.kind === 'static' ? segment : parsed.greedy ? '{+}' : '{}';
-    })
-    .join('/');
+/** See {@link routeShapeKey}. */
+export const shapeKey = routeShapeKey;
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -8,7 +8,7 @@ import { type Clock } from '../../core/ports/Clock.js';
 import { systemClock } from '../../core/time/systemClock.js';
 import { isoTime } from '../../core/time/isoTime.js';
 import { scheduledDelivery } from '../../core/runner/scheduledDelivery.js';
-import { dispatchScheduledTask, SCHEDULE_MAX_ATTEMPTS, submitHttpTask, submitTask, type SubmitDeps, type SubmitRequest, type SubmittableProcess } from '../../core/runner/submitTask.js';
+import { dispatchScheduledTask, SCHEDULE_MAX_ATTEMPTS, submitHttpTask, submitTask, type SubmitRequest, type SubmittableProcess } from '../../core/runner/submitTask.js';
 import { PlatformIngest } from '../../platform/PlatformIngest.js';
 import { TaskRunner } from '../../core/runner/TaskRunner.js';
 import { TaskControl } from '../../core/control/TaskControl.js';
@@ -32,12 +32,13 @@ import { prepareEmbeddedAgents, type EmbeddedAgents } from './prepareAgents.js';
 import { kvDatabasePath, SqliteKeyValueStore } from '../sqlite/SqliteKeyValueStore.js';
 import { SqliteTriggerRegistry } from '../sqlite/SqliteTriggerRegistry.js';
 import { TriggerService } from '../../core/triggers/TriggerService.js';
-import type { TriggerRecord } from '../../core/triggers/TriggerRecord.js';
-import { checkTriggerSpec, RegistrySchedules, staticTriggersOf, TriggerEffects } from './EmbeddedTriggers.js';
+import { fireTrigger } from '../../core/triggers/fireTrigger.js';
+import { RegistrySchedules, TriggerEffects } from './EmbeddedTriggers.js';
+import { checkTriggerSpec } from '../../config/checkTriggerSpec.js';
+import { staticTriggersOf } from '../../config/staticTriggersOf.js';
 import { ProcessRouteTable } from '../http/ProcessRouteTable.js';
 import { RouteAuthorizers } from '../http/RouteAuthorizers.js';
 import type { RouteTableRef, RouteTarget } from '../http/createHttpListener.js';
-import { ValidationError } from '../../core/errors.js';
 import { jobNamespaceOf } from '../../core/openlineage/jobNamespaceOf.js';
 import { runEventsOf, type OpenLineageSource } from '../../core/openlineage/runEventsOf.js';
 import { toSummary, type TaskRecord } from '../../core/task/TaskRecord.js';
@@ -275,7 +276,7 @@ export class EmbeddedRuntime {
             const next = record.spec.kind === 'schedule' ? scheduleRules.upcoming(record, 5) : undefined;
             return next ? { next: next.map(isoTime) } : {};
           },
-          fire: (record, input) => fireTrigger(record, input, byName.get(record.process)!, { submitDeps, nowMs: clock.now() }),
+          fire: (record, input) => fireTrigger(record, input, byName.get(record.process)!.platform, { submitDeps, nowMs: clock.now() }),
         },
         ingest,
         store: storage.tasks,
@@ -470,23 +471,3 @@ async function openLineagePush(manifest: ServiceManifest, source: OpenLineageSou
   return (record, events) => void emitter.emit(runEventsOf(toSummary(record), events, source));
 }
 
-/**
- * `POST /sluice/triggers/{id}/fire`: a schedule fires now (LOC's "Run
- * Schedule", with its input unless one is given), an http trigger runs as an
- * async task of its process with the given input. Queue and event triggers
- * fire from their sources.
- */
-async function fireTrigger(record: TriggerRecord, input: unknown, target: LoadedProcess, deps: { submitDeps: SubmitDeps; nowMs: number }): Promise<{ taskId: string }> {
-  switch (record.spec.kind) {
-    case 'schedule': {
-      const firing = { rule: record.triggerId, scheduledTimeMs: deps.nowMs, input: input !== undefined ? input : record.spec.input };
-      return { taskId: (await dispatchScheduledTask(target.platform, firing, deps.submitDeps)).record.taskId };
-    }
-    case 'http':
-      return { taskId: (await submitTask(target.platform, { payload: input }, deps.submitDeps)).record.taskId };
-    case 'queue':
-      throw new ValidationError(`a queue trigger fires when its queue has a message: POST /sluice/queues/${record.spec.queue}/messages`, [{ path: 'triggerId', message: 'not a schedule or http trigger' }]);
-    case 'event':
-      throw new ValidationError('an event trigger fires when a matching data event is published', [{ path: 'triggerId', message: 'not a schedule or http trigger' }]);
-  }
-}

@@ -1,103 +1,17 @@
-import type { ScheduleManifest, ServiceManifest } from '../../config/ServiceManifest.js';
+import type { ServiceManifest } from '../../config/ServiceManifest.js';
 import type { Clock } from '../../core/ports/Clock.js';
 import { staticTriggerId } from '../../core/triggers/TriggerService.js';
 import { staticRuleId, type ScheduledRule, type ScheduleRunner } from '../workers/ScheduleRunner.js';
 import type { RouteAuthorizer } from '../../config/httpAuthorizers.js';
-import { assertHttpRoutePath, unreachableRoutePath } from '../../config/assertHttpRoutePath.js';
-import { ConfigError, ConflictError, ValidationError } from '../../core/errors.js';
-import { assertLabelPattern, subscriptionId } from '../../core/events/EventSubscription.js';
+import { subscriptionId } from '../../core/events/EventSubscription.js';
+import { staticScheduleSpec } from '../../config/staticTriggersOf.js';
 import type { Subscriber } from '../../core/events/eventTasks.js';
 import type { TriggerRecord } from '../../core/triggers/TriggerRecord.js';
-import type { StaticTrigger } from '../../core/triggers/TriggerService.js';
 import type { TriggerSpec } from '../../core/triggers/TriggerSpec.js';
 import { parseScheduleExpression } from '../../schedule/parseScheduleExpression.js';
-import { isTimeZone } from '../../schedule/zonedTime.js';
 import { ProcessRouteTable, shapeKey } from '../http/ProcessRouteTable.js';
 import type { RoutedProcess, RouteTableRef, RouteTarget } from '../http/createHttpListener.js';
 import type { QueueConsumer } from '../workers/QueueConsumer.js';
-
-/**
- * The triggers serverless.yml declares, as the registry lists them (static).
- * A process's own task queue is not among them: it is how async tasks,
- * schedules and events reach the process, not a subscription.
- */
-export function staticTriggersOf(manifest: ServiceManifest): StaticTrigger[] {
-  return manifest.processes.flatMap((p): StaticTrigger[] => [
-    ...p.http.map((route) => ({ process: p.name, spec: { kind: 'http' as const, method: route.method, path: route.path, mode: 'sync' as const } })),
-    ...p.schedules.map((s) => ({ process: p.name, spec: staticScheduleSpec(s), ...(s.enabled ? {} : { disabled: true }) })),
-    ...p.queues
-      .filter((q) => q.queue !== p.taskQueue)
-      .map((q) => ({ process: p.name, spec: { kind: 'queue' as const, queue: q.queue, batchSize: q.batchSize, maximumBatchingWindow: q.maximumBatchingWindow }, ...(q.enabled ? {} : { disabled: true }) })),
-    ...p.subscriptions.map((s) => ({ process: p.name, spec: { kind: 'event' as const, label: s.label, ...(s.source !== undefined ? { source: s.source } : {}), ...(s.target !== undefined ? { target: s.target } : {}) } })),
-  ]);
-}
-
-/**
- * The embedded runtime's checks of a trigger spec (see `TriggerServiceOptions.check`):
- * what API Gateway, EventBridge or the queue declarations would refuse, and
- * conflicts with the triggers in force, as 400s and 409s naming the field or
- * the trigger in the way.
- */
-export function checkTriggerSpec(manifest: ServiceManifest, process: string, spec: TriggerSpec, others: readonly TriggerRecord[]): TriggerSpec {
-  const taskQueue = manifest.processes.find((p) => p.name === process)?.taskQueue;
-  const invalid = (path: string, message: string): never => {
-    throw new ValidationError(`invalid ${spec.kind} trigger: ${message.startsWith(path) ? message : `${path}: ${message}`}`, [{ path, message }]);
-  };
-  switch (spec.kind) {
-    case 'http': {
-      const unreachable = unreachableRoutePath(spec.path);
-      if (unreachable) invalid('path', unreachable);
-      try {
-        assertHttpRoutePath(spec.path, `${spec.method} ${spec.path}`, 'path');
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        invalid('path', error.message);
-      }
-      if (spec.authorizer !== undefined && spec.authorizer !== 'aws_iam') {
-        const declared = manifest.authorizers.find((a) => a.name === (spec.authorizer as { name: string }).name);
-        if (!declared) invalid('authorizer.name', `no authorizer '${spec.authorizer.name}' in provider.httpApi.authorizers${manifest.authorizers.length ? ` (there: ${manifest.authorizers.map((a) => a.name).join(', ')})` : ''}`);
-        if (declared!.type === 'request' && spec.authorizer.scopes !== undefined) invalid('authorizer.scopes', 'only JWT authorizers check scopes');
-      }
-      if (spec.mode === 'async' && !taskQueue) invalid('mode', `async needs the process's task queue, and '${process}' has none (sluice: { queue: false })`);
-      const key = shapeKey({ method: spec.method, path: spec.path });
-      const taken = others.find((t) => t.spec.kind === 'http' && shapeKey({ method: t.spec.method, path: t.spec.path }) === key);
-      if (taken) throw new ConflictError(`route '${spec.method} ${spec.path}' conflicts with trigger ${taken.triggerId} ('${(taken.spec as { method: string }).method} ${(taken.spec as { path: string }).path}' of process '${taken.process}')`);
-      return spec;
-    }
-    case 'schedule': {
-      if (spec.timezone !== undefined && !isTimeZone(spec.timezone)) invalid('timezone', `'${spec.timezone}' is not an IANA time zone`);
-      try {
-        parseScheduleExpression(spec.expression, { rateAnchorMs: Date.now() });
-      } catch (error) {
-        invalid('expression', (error as Error).message);
-      }
-      if (spec.startAt !== undefined && spec.endAt !== undefined && Date.parse(spec.startAt) >= Date.parse(spec.endAt)) invalid('endAt', 'must be after startAt');
-      if (!taskQueue) invalid('process', `'${process}' has no task queue (sluice: { queue: false }); scheduled tasks are queued`);
-      return spec;
-    }
-    case 'queue': {
-      if (!manifest.queues.some((q) => q.name === spec.queue)) invalid('queue', `'${spec.queue}' is not declared (queues: ${manifest.queues.map((q) => q.name).join(', ')})`);
-      // A task queue carries envelopes only its process can run; its dead-letter queue holds what failed for good.
-      const owner = manifest.processes.find((p) => p.taskQueue === spec.queue || (p.taskQueue !== undefined && manifest.queues.find((q) => q.name === p.taskQueue)?.deadLetter?.queue === spec.queue));
-      if (owner) invalid('queue', `'${spec.queue}' is ${owner.taskQueue === spec.queue ? 'the task queue' : 'the task dead-letter queue'} of process '${owner.name}': only queues of your own can be subscribed to`);
-      const taken = others.find((t) => t.process === process && t.spec.kind === 'queue' && t.spec.queue === spec.queue);
-      if (taken) throw new ConflictError(`process '${process}' already consumes queue '${spec.queue}' (trigger ${taken.triggerId})`);
-      return spec;
-    }
-    case 'event': {
-      try {
-        assertLabelPattern(spec.label, 'label');
-      } catch (error) {
-        invalid('label', (error as Error).message);
-      }
-      if (!taskQueue) invalid('process', `'${process}' has no task queue (sluice: { queue: false }); event-triggered tasks are queued`);
-      const id = subscriptionId(process, spec);
-      const taken = others.find((t) => t.spec.kind === 'event' && t.process === process && subscriptionId(t.process, t.spec) === id);
-      if (taken) throw new ConflictError(`process '${process}' already subscribes to these events (trigger ${taken.triggerId})`);
-      return spec;
-    }
-  }
-}
 
 export interface TriggerEffectsOptions {
   manifest: ServiceManifest;
@@ -187,11 +101,6 @@ function routeAuthorizerOf(spec: Extract<TriggerSpec, { kind: 'http' }>, manifes
   const declared = manifest.authorizers.find((a) => a.name === authorizer.name);
   if (declared?.type === 'request') return { authorizer: { kind: 'request', name: authorizer.name } };
   return { authorizer: { kind: 'jwt', name: authorizer.name, scopes: authorizer.scopes ?? [] } };
-}
-
-/** A serverless.yml schedule as the registry shows it (and derives its static id from). */
-function staticScheduleSpec(s: ScheduleManifest): Extract<TriggerSpec, { kind: 'schedule' }> {
-  return { kind: 'schedule', expression: s.expression, overlap: s.overlap, ...(s.timezone !== undefined ? { timezone: s.timezone } : {}), ...(s.input !== undefined ? { input: s.input } : {}) };
 }
 
 /**

@@ -156,10 +156,24 @@ export function emulatorEnvironment(
     if (resource?.Type === 'AWS::DynamoDB::Table') env[name] = resource.Properties.TableName as string;
     else if (resource?.Type === 'AWS::SQS::Queue') env[name] = queues.queueUrls[resource.Properties.QueueName as string]!;
     else if (name === SLUICE_ENV.queueUrlPrefix) env[name] = queues.queueUrlPrefix;
-    else throw new Error(`cannot resolve the variable ${name}: ${JSON.stringify(value)}`);
+    else if (typeof (value as { 'Fn::Sub'?: unknown })['Fn::Sub'] === 'string') {
+      env[name] = ((value as { 'Fn::Sub': string })['Fn::Sub'])
+        .replaceAll('${AWS::Partition}', 'aws')
+        .replaceAll('${AWS::Region}', endpoints.region)
+        .replaceAll('${AWS::AccountId}', EMULATOR_ACCOUNT)
+        .replaceAll('${AWS::URLSuffix}', 'amazonaws.com');
+    } else if (template.Resources[(value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0] ?? '']?.Type === 'AWS::IAM::Role') {
+      env[name] = `arn:aws:iam::${EMULATOR_ACCOUNT}:role/${(value as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]}`;
+    } else if (template.Resources[(value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0] ?? '']?.Type === 'AWS::SQS::Queue') {
+      const queue = template.Resources[(value as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]]!;
+      env[name] = `arn:aws:sqs:${endpoints.region}:${EMULATOR_ACCOUNT}:${queue.Properties.QueueName as string}`;
+    } else throw new Error(`cannot resolve the variable ${name}: ${JSON.stringify(value)}`);
   }
   return env;
 }
+
+/** The account id the emulators' ARNs carry. */
+const EMULATOR_ACCOUNT = '000000000000';
 
 export function sdkOnlyModules(dir: string): string {
   mkdirSync(dir, { recursive: true });

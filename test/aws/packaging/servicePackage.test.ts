@@ -27,7 +27,7 @@ import { isoTime } from '../../../lib/core/time/isoTime.js';
 import { TASK_ID_ATTRIBUTE } from '../../../lib/core/ports/TaskDispatcher.js';
 import type { QueueSpec } from '../../../lib/core/ports/MessageQueue.js';
 import { PLATFORM_ROUTES } from '../../../lib/serverless/buildAwsAdditions.js';
-import { createEventTable, createTaskTable, declareQueues, deleteQueues, deleteTable } from '../../setup/awsResources.js';
+import { createEventTable, createTaskTable, createTriggerTable, declareQueues, deleteQueues, deleteTable } from '../../setup/awsResources.js';
 import { awsEndpoints, createDynamoClient, createSqsClient } from '../awsTestEnv.js';
 import { httpApiEvent, sqsEventOf } from '../lambda/lambdaEvents.js';
 import { copyService, emulatorEnvironment, invokeBundle, readTemplate, runPackageScript, sdkOnlyModules, type Template, unzip } from './packagedService.js';
@@ -206,6 +206,7 @@ describe('the CloudFormation template', () => {
 
     const taskQueueIds = new Set(manifest.processes.map((p) => ofType('AWS::SQS::Queue').find(([, q]) => q.Properties.QueueName === p.taskQueue)![0]));
     const sqsResourcesByProcess = new Map<string, Set<string>>();
+    const SUBSCRIBABLE = [`${manifest.service}-${STAGE}-clickstream-events`, `${manifest.service}-${STAGE}-clickstream-events-dlq`];
     for (const process of manifest.processes) {
       const [lambdaId, fn] = lambdaOf(process.name);
       const statements = statementsOf(getAtt(fn.Properties.Role)!);
@@ -213,7 +214,10 @@ describe('the CloudFormation template', () => {
       const destination = statements.filter((s) => actionsOf(s).join() === 'sqs:SendMessage');
       const scheduled = process.schedules.length > 0;
       expect(destination.flatMap((s) => resourcesOf(s).map((r) => getAtt(r))), process.name).toEqual(scheduled ? ['SluiceAsyncFailureQueue'] : []);
-      const sqs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')) && !destination.includes(s));
+      // The declared queues a runtime queue trigger may name (no task queue nor its DLQ): every process may consume them.
+      const subscribable = statements.filter((s) => actionsOf(s).includes('sqs:ReceiveMessage') && resourcesOf(s).some((r) => typeof (r as { 'Fn::Sub'?: unknown })['Fn::Sub'] === 'string'));
+      expect(subscribable.flatMap(resourcesOf).map((r) => (r as { 'Fn::Sub': string })['Fn::Sub'].split(':').pop()), process.name).toEqual(SUBSCRIBABLE);
+      const sqs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')) && !destination.includes(s) && !subscribable.includes(s));
       const granted = new Set(sqs.flatMap((s) => resourcesOf(s).map((r) => getAtt(r)!)));
       const consumed = new Set(
         ofType('AWS::Lambda::EventSourceMapping')
@@ -231,6 +235,8 @@ describe('the CloudFormation template', () => {
         [['SluiceKvTable'], ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
         [['SluiceEventsTable'], ['dynamodb:PutItem']],
         [['SluiceEventsTable', eventIndexes], ['dynamodb:GetItem', 'dynamodb:Query']],
+        // The trigger registry: a paused static schedule's firing is skipped.
+        [['SluiceTriggerTable'], ['dynamodb:GetItem']],
       ]);
       sqsResourcesByProcess.set(process.name, granted);
     }
@@ -248,14 +254,19 @@ describe('the CloudFormation template', () => {
       [['SluiceTaskTable', { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['SluiceTaskTable', 'Arn'] }, '/index/byProcess']] }], ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']],
       [['SluiceKvTable'], ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
       [['SluiceEventsTable', { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['SluiceEventsTable', 'Arn'] }, '/index/*']] }], ['dynamodb:GetItem', 'dynamodb:Query']],
+      // The trigger registry (/sluice/triggers): TransactWriteItems is PutItem / DeleteItem per item.
+      [['SluiceTriggerTable'], ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan']],
     ]);
     // The event dispatcher reads the events table's stream and sends to the subscriber's task queue only.
     const dispatcher = statementsOf(getAtt(lambdaOf(EVENT_DISPATCHER_FUNCTION)[1].Properties.Role)!);
     const rollupQueue = ofType('AWS::SQS::Queue').find(([, q]) => q.Properties.QueueName === manifest.processes.find((p) => p.name === 'sales-rollup')!.taskQueue)![0];
-    expect(dispatcher.filter((s) => actionsOf(s).includes('sqs:SendMessage')).flatMap((s) => resourcesOf(s).map((r) => getAtt(r)))).toEqual([rollupQueue, 'SluiceEventDispatchDlq']);
+    // Any process with a task queue may subscribe at run time: every task queue.
+    expect(dispatcher.filter((s) => actionsOf(s).includes('sqs:SendMessage')).flatMap((s) => resourcesOf(s).map((r) => getAtt(r)))).toEqual([...taskQueueIds, 'SluiceEventDispatchDlq']);
+    expect(taskQueueIds).toContain(rollupQueue);
     expect(dispatcher.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:'))).map((s) => [resourcesOf(s), actionsOf(s).sort()])).toEqual([
       [[{ 'Fn::GetAtt': ['SluiceEventsTable', 'StreamArn'] }], ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams']],
       [[{ 'Fn::GetAtt': ['SluiceTaskTable', 'Arn'] }], ['dynamodb:GetItem', 'dynamodb:PutItem']],
+      [[{ 'Fn::GetAtt': ['SluiceTriggerTable', 'Arn'] }], ['dynamodb:Scan']],
     ]);
     expect(template.Resources.SluiceEventDispatchMapping?.Properties).toMatchObject({
       EventSourceArn: { 'Fn::GetAtt': ['SluiceEventsTable', 'StreamArn'] },
@@ -274,6 +285,7 @@ describe('the packaged bundles, run as Lambda runs them', () => {
   let store: DynamoTaskStore;
   let tableName: string;
   let eventsTableName: string;
+  let triggerTableName: string;
   const queueUrls: Record<string, string> = {};
   let queueUrlPrefix: string;
   let sdkPath: string;
@@ -283,7 +295,8 @@ describe('the packaged bundles, run as Lambda runs them', () => {
     // The stack's data resources, on the emulators, from the template itself.
     tableName = template.Resources.SluiceTaskTable!.Properties.TableName;
     eventsTableName = template.Resources.SluiceEventsTable!.Properties.TableName;
-    await Promise.all([createTaskTable(dynamo, tableName), createEventTable(dynamo, eventsTableName)]);
+    triggerTableName = template.Resources.SluiceTriggerTable!.Properties.TableName;
+    await Promise.all([createTaskTable(dynamo, tableName), createEventTable(dynamo, eventsTableName), createTriggerTable(dynamo, triggerTableName)]);
     store = new DynamoTaskStore({ client: dynamo, tableName, processes: manifest.processes.map((p) => p.name) });
     const specs: QueueSpec[] = ofType('AWS::SQS::Queue').map(([, q]) => ({
       name: q.Properties.QueueName,
@@ -318,6 +331,7 @@ describe('the packaged bundles, run as Lambda runs them', () => {
     await deleteQueues(sqs, Object.values(queueUrls));
     await deleteTable(dynamo, tableName);
     await deleteTable(dynamo, eventsTableName);
+    await deleteTable(dynamo, triggerTableName);
     dynamo.destroy();
     sqs.destroy();
   });

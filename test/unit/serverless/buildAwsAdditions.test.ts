@@ -43,8 +43,8 @@ describe('buildAwsAdditions', () => {
     }
   });
 
-  it('always adds the events table, and the event dispatcher only when a process subscribes to data events', () => {
-    const none = additions(service({ a: { handler } }));
+  it('always adds the events table, and the event dispatcher when a process could subscribe to data events (it has a task queue)', () => {
+    const none = additions(service({ a: { handler, sluice: { queue: false } } }));
     expect(none.resources.SluiceEventsTable?.Properties).toMatchObject({ TableName: 'shop-dev-events', StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
     expect(none.functions).not.toHaveProperty('sluice-events');
     expect(none.resources).not.toHaveProperty('SluiceEventDispatchMapping');
@@ -55,8 +55,8 @@ describe('buildAwsAdditions', () => {
     // Lambda has no dataEvent trigger: the subscription leaves the function's events, the catalog carries it.
     expect(some.functions.a?.events).toEqual([{ httpApi: 'POST /a' }, expect.objectContaining({ sqs: expect.anything() })]);
     const statements = (some.resources.SluiceSluiceDasheventsRole?.Properties as { Policies: Array<{ PolicyDocument: { Statement: Array<{ Action: string[]; Resource: unknown[] }> } }> }).Policies[0]!.PolicyDocument.Statement;
-    // Exactly the subscriber's task queue (a), not b's.
-    expect(statements.find((statement) => statement.Action.includes('sqs:SendMessage') && JSON.stringify(statement.Resource).includes('TaskQueue'))?.Resource).toEqual([{ 'Fn::GetAtt': ['SluiceATaskQueue', 'Arn'] }]);
+    // Every task queue: b may subscribe at run time (/sluice/triggers).
+    expect(statements.find((statement) => statement.Action.includes('sqs:SendMessage') && JSON.stringify(statement.Resource).includes('TaskQueue'))?.Resource).toEqual([{ 'Fn::GetAtt': ['SluiceATaskQueue', 'Arn'] }, { 'Fn::GetAtt': ['SluiceBTaskQueue', 'Arn'] }]);
   });
 
   it('retains the events table and the dispatcher failures only under retainData', () => {

@@ -132,6 +132,24 @@ function roleOf(functionId: string): string {
 }
 
 const getAtt = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+/** The declared queues a runtime queue trigger may name (no task queue, no task DLQ), as the process roles get them. */
+const SUBSCRIBABLE_QUEUE_ARNS = ['shop-etl-dev-ingest', 'shop-etl-dev-ingest-dlq'].map((queue) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:${queue}` }));
+const PROCESS_FUNCTION_ARNS = ['OrdersDashsyncLambdaFunction', 'ClickstreamLambdaFunction', 'LegacyDashingestLambdaFunction', 'WebhookLambdaFunction'].map(getAtt);
+/** The platform function's rights for /sluice/triggers: the registry, its own schedule group, the runtime scheduler role (to Scheduler only), the process functions' mappings. */
+const RUNTIME_TRIGGER_STATEMENTS = [
+  { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: [getAtt('SluiceTriggerTable')] },
+  { Effect: 'Allow', Action: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'], Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/sluice-shop-etl-dev/*' }] },
+  { Effect: 'Allow', Action: ['scheduler:ListSchedules'], Resource: '*' },
+  { Effect: 'Allow', Action: ['iam:PassRole'], Resource: [getAtt('SluiceRuntimeSchedulerRole')], Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
+  { Effect: 'Allow', Action: ['lambda:CreateEventSourceMapping'], Resource: '*', Condition: { ArnLike: { 'lambda:FunctionArn': PROCESS_FUNCTION_ARNS } } },
+  {
+    Effect: 'Allow',
+    Action: ['lambda:UpdateEventSourceMapping', 'lambda:DeleteEventSourceMapping', 'lambda:GetEventSourceMapping'],
+    Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:event-source-mapping:*' }],
+    Condition: { ArnLike: { 'lambda:FunctionArn': PROCESS_FUNCTION_ARNS } },
+  },
+  { Effect: 'Allow', Action: ['lambda:ListEventSourceMappings'], Resource: '*' },
+];
 const logGroup = (name: string) => ({
   'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${name}:*`,
 });
@@ -230,6 +248,13 @@ describe('sluicePlugin with serverless package', () => {
         'GET /sluice/events/{eventId}',
         'GET /sluice/lineage',
         'GET /sluice/openlineage/events',
+        'GET /sluice/triggers',
+        'POST /sluice/triggers',
+        'GET /sluice/triggers/{id}',
+        'PATCH /sluice/triggers/{id}',
+        'DELETE /sluice/triggers/{id}',
+        'GET /sluice/triggers/{id}/history',
+        'POST /sluice/triggers/{id}/fire',
       ].sort(),
     );
     for (const [key, route] of Object.entries(routes) as Array<[string, { Target: { 'Fn::Join': [string, unknown[]] }; AuthorizationType?: string }]>) {
@@ -258,6 +283,10 @@ describe('sluicePlugin with serverless package', () => {
       // ctx.events: published with the final record (TransactWriteItems: PutItem per item), searched by index.
       { Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: [getAtt('SluiceEventsTable')] },
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: [getAtt('SluiceEventsTable'), { 'Fn::Join': ['', [getAtt('SluiceEventsTable'), '/index/*']] }] },
+      // The trigger registry: a paused static schedule's firing is skipped.
+      { Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: [getAtt('SluiceTriggerTable')] },
+      // Runtime queue triggers may name a declared queue that is no task queue (nor its DLQ): Lambda's poller consumes with this role.
+      { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'], Resource: SUBSCRIBABLE_QUEUE_ARNS },
       // Its schedule's on-failure destination: Lambda sends there with the function's role.
       { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('SluiceAsyncFailureQueue')] },
       // provider.iam.role.statements: the user's own grants for their process code.
@@ -265,8 +294,8 @@ describe('sluicePlugin with serverless package', () => {
     ]);
     const legacySqs = statementsOf(roleOf('LegacyDashingestLambdaFunction')).find((statement) => statement.Action.includes('sqs:ReceiveMessage'));
     expect(legacySqs?.Resource).toEqual([getAtt('IngestQueue'), getAtt('SluiceLegacyDashingestTaskQueue')]);
-    // A process without a task queue nor sqs events consumes nothing.
-    expect(statementsOf(roleOf('WebhookLambdaFunction')).some((statement) => statement.Action.some((action) => action.startsWith('sqs:')))).toBe(false);
+    // A process without a task queue nor sqs events consumes only what a runtime queue trigger may name.
+    expect(statementsOf(roleOf('WebhookLambdaFunction')).filter((statement) => statement.Action.some((action) => action.startsWith('sqs:'))).map((statement) => statement.Resource)).toEqual([SUBSCRIBABLE_QUEUE_ARNS]);
 
     expect(roleOf('SluiceDashapiLambdaFunction')).toBe('SluiceSluiceDashapiRole');
     expect(statementsOf('SluiceSluiceDashapiRole')).toEqual([
@@ -285,8 +314,10 @@ describe('sluicePlugin with serverless package', () => {
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'], Resource: [getAtt('SluiceKvTable')] },
       // published events, read only
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: [getAtt('SluiceEventsTable'), { 'Fn::Join': ['', [getAtt('SluiceEventsTable'), '/index/*']] }] },
+      ...RUNTIME_TRIGGER_STATEMENTS,
     ]);
-    for (const [, role] of ofType('AWS::IAM::Role')) {
+    for (const [id, role] of ofType('AWS::IAM::Role')) {
+      if (id === 'SluiceRuntimeSchedulerRole') continue;
       expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
         { Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] },
       ]);
@@ -305,6 +336,37 @@ describe('sluicePlugin with serverless package', () => {
     expect(sharedActions.filter((action) => action.startsWith('sqs:') || action.startsWith('dynamodb:'))).toEqual([]);
   });
 
+  it('deploys the trigger registry: its table, a schedule group, a runtime scheduler role that may only invoke the process functions, the platform function told where they are', () => {
+    expect(resource('SluiceTriggerTable').Properties).toMatchObject({ TableName: 'shop-etl-dev-triggers', BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
+    expect(resource('SluiceScheduleGroup')).toEqual({ Type: 'AWS::Scheduler::ScheduleGroup', Properties: { Name: 'sluice-shop-etl-dev' } });
+    const role = resource('SluiceRuntimeSchedulerRole').Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+    ]);
+    expect(role.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement)).toEqual([
+      { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: PROCESS_FUNCTION_ARNS },
+      // The deployment has an async-failures queue (orders-sync is scheduled): runtime schedules' dead-letter queue.
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('SluiceAsyncFailureQueue')] },
+    ]);
+    const platform = resource('SluiceDashapiLambdaFunction').Properties.Environment.Variables;
+    expect(platform).toMatchObject({
+      SLUICE_TRIGGER_TABLE: { Ref: 'SluiceTriggerTable' },
+      SLUICE_SCHEDULE_GROUP: 'sluice-shop-etl-dev',
+      SLUICE_SCHEDULER_ROLE_ARN: getAtt('SluiceRuntimeSchedulerRole'),
+      SLUICE_AWS_ACCOUNT: { 'Fn::Sub': '${AWS::Partition}:${AWS::Region}:${AWS::AccountId}' },
+      SLUICE_SCHEDULE_DLQ_ARN: getAtt('SluiceAsyncFailureQueue'),
+    });
+    // Only the platform function may pass the role, and only to Scheduler.
+    for (const [id, candidate] of ofType('AWS::IAM::Role')) {
+      const passes = candidate.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement).filter((statement: any) => [statement.Action].flat().includes('iam:PassRole'));
+      expect(passes.length, id).toBe(id === 'SluiceSluiceDashapiRole' ? 1 : 0);
+    }
+    // The deployed config reads back: /sluice/triggers is mounted with these targets.
+    const env = Object.fromEntries(Object.entries(platform).map(([key, value]) => [key, materialize(value)]));
+    const config = readAwsConfig({ ...env, LAMBDA_TASK_ROOT: FIXTURE });
+    expect(config).toMatchObject({ kind: 'platform', triggers: { table: 'shop-etl-dev-triggers' }, runtimeTriggers: { scheduleGroup: 'sluice-shop-etl-dev', schedulerRoleArn: 'arn:aws:iam::123456789012:role/SluiceRuntimeSchedulerRole', partition: 'aws', region: 'us-east-1', account: '123456789012', deadLetterArn: 'arn:aws:sqs:us-east-1:123456789012:shop-etl-dev-async-failures' } });
+  });
+
   it('sets the SLUICE_* environment that readAwsConfig reads back', () => {
     const variables = (functionId: string): Record<string, unknown> => resource(functionId).Properties.Environment.Variables;
     expect(variables('OrdersDashsyncLambdaFunction')).toEqual({
@@ -319,6 +381,7 @@ describe('sluicePlugin with serverless package', () => {
       SLUICE_KV_TABLE: { Ref: 'SluiceKvTable' },
       SLUICE_EVENTS_TABLE: { Ref: 'SluiceEventsTable' },
       SLUICE_KV_MAX_TTL_SECONDS: '31536000',
+      SLUICE_TRIGGER_TABLE: { Ref: 'SluiceTriggerTable' },
       SLUICE_PROCESS: 'orders-sync',
       SLUICE_TIMEOUT_SECONDS: '30',
       SLUICE_MAX_RECEIVE_COUNTS: '{"shop-etl-dev-orders-sync":5}',
@@ -355,6 +418,7 @@ describe('sluicePlugin with serverless package', () => {
       declaredConnections: [],
       kv: { table: 'shop-etl-dev-kv', maxTtlSeconds: 31536000 },
       events: { table: 'shop-etl-dev-events', maxChainDepth: 4 },
+      triggers: { table: 'shop-etl-dev-triggers', catalog: expect.objectContaining({ statics: expect.arrayContaining([expect.objectContaining({ process: 'legacy-ingest', spec: expect.objectContaining({ kind: 'queue', queue: 'shop-etl-dev-ingest' }) })]) }) },
     });
 
     const platform = readAwsConfig(deployed('SluiceDashapiLambdaFunction'));
@@ -438,9 +502,11 @@ describe('sluicePlugin with serverless package', () => {
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [logGroup('shop-etl-dev-sluice-events')] },
       { Effect: 'Allow', Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'], Resource: [{ 'Fn::GetAtt': ['SluiceEventsTable', 'StreamArn'] }] },
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: [getAtt('SluiceTaskTable')] },
-      // Only clickstream subscribes.
-      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('SluiceClickstreamTaskQueue')] },
+      // Any process with a task queue may subscribe (at run time, through /sluice/triggers).
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('SluiceOrdersDashsyncTaskQueue'), getAtt('SluiceClickstreamTaskQueue'), getAtt('SluiceLegacyDashingestTaskQueue')] },
       { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('SluiceEventDispatchDlq')] },
+      // Runtime subscriptions, read from the trigger registry.
+      { Effect: 'Allow', Action: ['dynamodb:Scan'], Resource: [getAtt('SluiceTriggerTable')] },
     ]);
     // The dataEvent trigger is Sluice's: no framework resource for it, and the dispatcher reads the subscriptions from the catalog.
     const variables = resource('SluiceDasheventsLambdaFunction').Properties.Environment.Variables as Record<string, unknown>;
@@ -547,7 +613,10 @@ function materialize(value: unknown): string {
   }
   const sub = (value as { 'Fn::Sub'?: string })['Fn::Sub'];
   if (sub !== undefined) {
-    return sub.replace('${AWS::Region}', 'us-east-1').replace('${AWS::URLSuffix}', 'amazonaws.com').replace('${AWS::AccountId}', '123456789012');
+    return sub.replace('${AWS::Partition}', 'aws').replace('${AWS::Region}', 'us-east-1').replace('${AWS::URLSuffix}', 'amazonaws.com').replace('${AWS::AccountId}', '123456789012');
   }
+  const [logicalId, attribute] = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'] ?? [];
+  if (logicalId !== undefined && attribute === 'Arn' && resource(logicalId).Type === 'AWS::IAM::Role') return `arn:aws:iam::123456789012:role/${logicalId}`;
+  if (logicalId !== undefined && attribute === 'Arn' && resource(logicalId).Type === 'AWS::SQS::Queue') return `arn:aws:sqs:us-east-1:123456789012:${resource(logicalId).Properties.QueueName}`;
   throw new Error(`cannot materialize ${JSON.stringify(value)}`);
 }
