@@ -153,6 +153,7 @@ export const UNCARRIED_HEADERS: ReadonlySet<string> = new Set(['authorization', 
 export async function submitHttpTask(process: SubmittableProcess, payload: HttpPayload, deps: SubmitDeps): Promise<TaskRecord> {
   if (!process.taskQueue) throw new AsyncDisabledError(process.name);
   if (process.definition) validateInput(process.definition.input, inputOf(payload));
+  else process.validatePayload?.(inputOf(payload));
   const headers = Object.fromEntries(Object.entries(payload.headers).filter(([name]) => !UNCARRIED_HEADERS.has(name)));
   const carried: HttpPayload = { ...payload, headers };
   const record: TaskRecord = {

@@ -32,7 +32,7 @@ import { SqliteTriggerRegistry } from '../sqlite/SqliteTriggerRegistry.js';
 import { TriggerService } from '../../core/triggers/TriggerService.js';
 import type { TriggerRecord } from '../../core/triggers/TriggerRecord.js';
 import { checkTriggerSpec, RegistrySchedules, staticTriggersOf, TriggerEffects } from './EmbeddedTriggers.js';
-import { ProcessRouteTable } from '../http/ProcessRouteTable.js';
+import { ProcessRouteTable } from '../../http/ProcessRouteTable.js';
 import { RouteAuthorizers } from '../http/RouteAuthorizers.js';
 import type { RouteTableRef, RouteTarget } from '../http/createHttpListener.js';
 import { ValidationError } from '../../core/errors.js';

@@ -12,7 +12,7 @@ import type { StaticTrigger } from '../../core/triggers/TriggerService.js';
 import type { TriggerSpec } from '../../core/triggers/TriggerSpec.js';
 import { parseScheduleExpression } from '../../schedule/parseScheduleExpression.js';
 import { isTimeZone } from '../../schedule/zonedTime.js';
-import { ProcessRouteTable, shapeKey } from '../http/ProcessRouteTable.js';
+import { ProcessRouteTable, shapeKey } from '../../http/ProcessRouteTable.js';
 import type { RoutedProcess, RouteTableRef, RouteTarget } from '../http/createHttpListener.js';
 import type { QueueConsumer } from '../workers/QueueConsumer.js';
 
