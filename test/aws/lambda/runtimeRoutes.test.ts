@@ -106,7 +106,8 @@ describe('runtime HTTP routes on AWS (router function)', () => {
     triggers = new TriggerService({
       registry: new DynamoTriggerRegistry({ client: stack.dynamo, tableName: triggerTable }),
       statics: [],
-      processes: new Set(PROCESSES),
+      // 'retired' is known to the registry but not to this deployment's catalog (a process since removed).
+      processes: new Set([...PROCESSES, 'retired']),
       clock: systemClock,
       check: (_process, spec) => spec,
       apply: () => undefined,
@@ -193,6 +194,12 @@ describe('runtime HTTP routes on AWS (router function)', () => {
     const wrongMethod = await call({ method: 'DELETE', path: '/carts/c1' });
     expect(wrongMethod.statusCode).toBe(404);
     expect(JSON.parse(wrongMethod.body)).toEqual({ error: 'NotFound', message: 'Not Found' });
+    expect(captured).toHaveLength(0);
+  });
+
+  it('does not serve a runtime route of a process this deployment does not declare (404)', async () => {
+    await create('retired', { method: 'GET', path: '/retired/{id}' });
+    expect((await call({ method: 'GET', path: '/retired/1' })).statusCode).toBe(404);
     expect(captured).toHaveLength(0);
   });
 
