@@ -18,8 +18,9 @@ export interface SubmittableProcess {
   /** When present, the payload is validated before the task is accepted (400 at the edge). */
   definition?: Pick<ProcessDefinition, 'input'>;
   /**
-   * Without a definition (the AWS platform function has no process code):
-   * a check of the payload against the process's input JSON Schema.
+   * Without a definition (the AWS platform function and router have no
+   * process code): a check of the task's input (an API payload, or an async
+   * route's `inputOf(HttpPayload)`) against the process's input JSON Schema.
    * @throws {ValidationError}
    */
   validatePayload?: (payload: unknown) => void;

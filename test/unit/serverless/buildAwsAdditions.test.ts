@@ -83,7 +83,7 @@ describe('buildAwsAdditions', () => {
     expect(on.functions['sluice-routes']).toMatchObject({
       name: 'shop-dev-sluice-routes',
       handler: 'lib/aws/lambda/routerHandler.handler',
-      timeout: 30,
+      timeout: 29,
       role: 'SluiceSluiceDashroutesRole',
       events: [{ httpApi: { method: '*', path: '/{proxy+}' } }],
     });

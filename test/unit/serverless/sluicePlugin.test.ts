@@ -243,7 +243,7 @@ describe('sluicePlugin with serverless package', () => {
     expect(resource('SluiceDashroutesLambdaFunction').Properties).toMatchObject({
       FunctionName: 'shop-etl-dev-sluice-routes',
       Handler: 'platform/router.handler',
-      Timeout: 30,
+      Timeout: 29,
       Role: getAtt('SluiceSluiceDashroutesRole'),
     });
     // One catch-all route, no authorizer, to the router; every other route keeps its own function.
