@@ -134,9 +134,6 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
   };
   // Events are only written in TransactWriteItems with their task record, which IAM authorizes per item: PutItem.
   const eventsPublishStatement: PolicyStatement = { Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: [eventsArn] };
-  // The trigger registry (/sluice/triggers): runtime triggers, read by the router of runtime routes.
-  const triggersName = triggerTableName(service, stage);
-  add(SLUICE_LOGICAL_IDS.triggerTable, { Type: 'AWS::DynamoDB::Table', Properties: { TableName: triggersName, ...triggerTableProperties() } });
   const indexArn = { 'Fn::Join': ['', [tableArn, `/index/${TASK_TABLE.byProcessIndex}`]] };
   const queueUrlEstimate = `https://sqs.${manifest.region}.amazonaws.com/123456789012/`;
 
@@ -296,6 +293,13 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     functions[EVENT_DISPATCHER_FUNCTION] = dispatcher.fn;
   }
 
+  // The trigger registry's table (/sluice/triggers; the router reads its runtime routes). Whoever adds it first
+  // owns it: the same table added again is left as is, a user resource of that id is still refused.
+  const triggersName = triggerTableName(service, stage);
+  const existing = resources[SLUICE_LOGICAL_IDS.triggerTable];
+  if (!(existing?.Type === 'AWS::DynamoDB::Table' && existing.Properties?.TableName === triggersName && !Object.hasOwn(config.resources?.Resources ?? {}, SLUICE_LOGICAL_IDS.triggerTable))) {
+    add(SLUICE_LOGICAL_IDS.triggerTable, { Type: 'AWS::DynamoDB::Table', Properties: { TableName: triggersName, ...triggerTableProperties() } });
+  }
   const router = routerFunctionParts(
     {
       service,
