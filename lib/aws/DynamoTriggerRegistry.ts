@@ -7,7 +7,10 @@ import type { TriggerChange, TriggerRecord } from '../core/triggers/TriggerRecor
 import { awsErrorName } from './awsErrors.js';
 import { TRIGGER_TABLE } from './triggerTable.js';
 
-const { partitionKey: PK, sortKey: SK, recordSortKey: RECORD, historyPrefix: HISTORY } = TRIGGER_TABLE;
+const { partitionKey: PK, sortKey: SK, recordSortKey: RECORD, historyPrefix: HISTORY, generationKey: GENERATION } = TRIGGER_TABLE;
+
+/** Attempts of a write whose transaction collided with another one on the generation item (not a version conflict). */
+const CONFLICT_ATTEMPTS = 8;
 
 /**
  * The AWS {@link TriggerRegistry} on DynamoDB (see `triggerTable.ts`): a
@@ -15,6 +18,11 @@ const { partitionKey: PK, sortKey: SK, recordSortKey: RECORD, historyPrefix: HIS
  * record's `Put` conditional on the version read (optimistic concurrency);
  * a cancelled transaction is a refused write, reported with the current
  * record.
+ *
+ * Every write also increments the registry's generation (one item, in the
+ * same transaction), so that a reader holding a copy of the registry knows
+ * with one `GetItem` whether it is still current ({@link generation}): the
+ * router of runtime routes reads it per request.
  */
 export class DynamoTriggerRegistry implements TriggerRegistry {
   constructor(private readonly options: { client: DynamoDBClient; tableName: string }) {}
@@ -42,6 +50,16 @@ export class DynamoTriggerRegistry implements TriggerRegistry {
   async get(triggerId: string): Promise<TriggerRecord | undefined> {
     const { Item } = await this.options.client.send(new GetItemCommand({ TableName: this.options.tableName, Key: keyOf(triggerId, RECORD), ConsistentRead: true }));
     return Item ? (JSON.parse(Item.record!.S!) as TriggerRecord) : undefined;
+  }
+
+  /**
+   * The registry's generation: 0 before the first write, then one more per
+   * write. A strongly consistent `GetItem` of one small item (0.5 RCU), so a
+   * write that returned is seen by the next call.
+   */
+  async generation(): Promise<number> {
+    const { Item } = await this.options.client.send(new GetItemCommand({ TableName: this.options.tableName, Key: { [PK]: { S: GENERATION.pk }, [SK]: { S: GENERATION.sk } }, ConsistentRead: true, ProjectionExpression: '#g', ExpressionAttributeNames: { '#g': 'generation' } }));
+    return Item?.generation?.N === undefined ? 0 : Number(Item.generation.N);
   }
 
   put(record: TriggerRecord, change: TriggerChange, expectedVersion: number): Promise<RegistryWrite> {
@@ -98,13 +116,32 @@ export class DynamoTriggerRegistry implements TriggerRegistry {
         ExpressionAttributeNames: { '#pk': PK },
       },
     };
-    try {
-      await this.options.client.send(new TransactWriteItemsCommand({ TransactItems: [write, audit] }));
-      return { written: true };
-    } catch (error) {
-      // A condition failed (the record's version, or another writer took this version's audit slot).
-      if (awsErrorName(error) === 'TransactionCanceledException') return { written: false, current: await this.get(triggerId) };
-      throw error;
+    const bump: TransactWriteItem = {
+      Update: {
+        TableName: this.options.tableName,
+        Key: { [PK]: { S: GENERATION.pk }, [SK]: { S: GENERATION.sk } },
+        UpdateExpression: 'ADD #g :one',
+        ExpressionAttributeNames: { '#g': 'generation' },
+        ExpressionAttributeValues: { ':one': { N: '1' } },
+      },
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.client.send(new TransactWriteItemsCommand({ TransactItems: [write, audit, bump] }));
+        return { written: true };
+      } catch (error) {
+        if (awsErrorName(error) !== 'TransactionCanceledException') throw error;
+        // Two writes of different triggers meet on the generation item: DynamoDB cancels one with
+        // TransactionConflict and no condition failed. Try again; a failed condition is a refusal.
+        const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+        const collided = reasons.some((r) => r.Code === 'TransactionConflict') && !reasons.some((r) => r.Code === 'ConditionalCheckFailed');
+        if (collided && attempt < CONFLICT_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, 25 * attempt * Math.random()));
+          continue;
+        }
+        // A condition failed (the record's version, or another writer took this version's audit slot).
+        return { written: false, current: await this.get(triggerId) };
+      }
     }
   }
 }

@@ -8,6 +8,8 @@
  *   every change has the version it made (a delete: one past the record's),
  *   written in the same transaction as the record, so the sort key is unique
  *   and orders the history. The log stays when the record is deleted.
+ * - the registry's generation: `pk` = `registry`, `sk` = `generation`,
+ *   `generation` (N), incremented in every write's transaction.
  * A registry holds tens to thousands of triggers: `list` scans the table.
  */
 export const TRIGGER_TABLE = {
@@ -15,6 +17,7 @@ export const TRIGGER_TABLE = {
   sortKey: 'sk',
   recordSortKey: 'record',
   historyPrefix: 'h#',
+  generationKey: { pk: 'registry', sk: 'generation' },
 } as const;
 
 /** CloudFormation `Properties` of the trigger table (without `TableName`). */

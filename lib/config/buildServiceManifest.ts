@@ -127,7 +127,7 @@ export function buildServiceManifest(
     processes.push(manifest);
   }
 
-  const { platformHandler: _awsOnly, eventDispatcherHandler: _awsOnlyAlso, retainData: _awsOnlyToo, throttle: _awsThrottle, alarms: _awsAlarms, ...sluiceSettings } = settings;
+  const { platformHandler: _awsOnly, eventDispatcherHandler: _awsOnlyAlso, routerHandler: _awsRouter, runtimeRoutes: _awsRuntimeRoutes, retainData: _awsOnlyToo, throttle: _awsThrottle, alarms: _awsAlarms, ...sluiceSettings } = settings;
   return {
     service,
     stage,

@@ -12,6 +12,7 @@ import {
   assertQueueName,
   PLATFORM_FUNCTION,
   EVENT_DISPATCHER_FUNCTION,
+  ROUTER_FUNCTION,
   SLUICE_LOGICAL_IDS,
   TASK_DLQ_RETENTION_SECONDS,
   TASK_QUEUE_RETENTION_SECONDS,
@@ -99,6 +100,9 @@ export function expandSluiceDeclarations(config: ServerlessConfig, context: { st
   }
   if (Object.hasOwn(expanded.functions, EVENT_DISPATCHER_FUNCTION)) {
     throw new ConfigError(`functions.${EVENT_DISPATCHER_FUNCTION}: this function name is reserved for the Sluice event dispatcher`);
+  }
+  if (Object.hasOwn(expanded.functions, ROUTER_FUNCTION)) {
+    throw new ConfigError(`functions.${ROUTER_FUNCTION}: this function name is reserved for the Sluice router of runtime routes`);
   }
 
   expanded.resources ??= {};

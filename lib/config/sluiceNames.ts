@@ -34,6 +34,11 @@ export function eventsTableName(service: string, stage: string): string {
   return `${service}-${stage}-events`;
 }
 
+/** DynamoDB trigger-registry table (`/sluice/triggers`): `${service}-${stage}-triggers`. */
+export function triggerTableName(service: string, stage: string): string {
+  return `${service}-${stage}-triggers`;
+}
+
 /** @throws {ConfigError} when SQS would reject the name */
 export function assertQueueName(name: string, what: string): void {
   if (!QUEUE_NAME.test(name)) {
@@ -58,6 +63,7 @@ export const SLUICE_LOGICAL_IDS = {
   taskTable: 'SluiceTaskTable',
   kvTable: 'SluiceKvTable',
   eventsTable: 'SluiceEventsTable',
+  triggerTable: 'SluiceTriggerTable',
   /** Where the event dispatcher's stream batches go when their retries are exhausted. */
   eventDispatchFailures: 'SluiceEventDispatchDlq',
   eventDispatchMapping: 'SluiceEventDispatchMapping',
@@ -75,6 +81,9 @@ export const PLATFORM_FUNCTION = 'sluice-api';
 
 /** Key of the event dispatcher function under `functions` (AWS only; fed by the events table's stream). */
 export const EVENT_DISPATCHER_FUNCTION = 'sluice-events';
+
+/** Key of the router of runtime HTTP routes under `functions` (AWS only; behind the HTTP API's catch-all route). */
+export const ROUTER_FUNCTION = 'sluice-routes';
 
 /** Routes under this prefix belong to the platform API. */
 export const RESERVED_PATH_PREFIX = '/sluice';

@@ -41,6 +41,9 @@ export const DEFAULT_PLATFORM_HANDLER = 'lib/aws/lambda/platformHandler.handler'
 /** Default handler of the AWS event dispatcher function (relative to the service directory). */
 export const DEFAULT_EVENT_DISPATCHER_HANDLER = 'lib/aws/lambda/eventDispatcherHandler.handler';
 
+/** Default handler of the AWS router of runtime HTTP routes (relative to the service directory). */
+export const DEFAULT_ROUTER_HANDLER = 'lib/aws/lambda/routerHandler.handler';
+
 export const sluiceSettingsSchema = z.strictObject({
   retentionDays: integer(1, 3650).optional(),
   /** SQS carries at most 1 MiB per message, so nothing larger can be accepted. */
@@ -56,6 +59,13 @@ export const sluiceSettingsSchema = z.strictObject({
   platformHandler: z.string().min(1).optional(),
   /** AWS only: handler of the event dispatcher function (deployed when a process subscribes to data events). */
   eventDispatcherHandler: z.string().min(1).optional(),
+  /** AWS only: handler of the router of runtime HTTP routes (behind the HTTP API's catch-all route). */
+  routerHandler: z.string().min(1).optional(),
+  /**
+   * AWS only: serve runtime HTTP routes (`POST /sluice/triggers` with `kind: http`) through a
+   * catch-all route `ANY /{proxy+}` and a router function. Default true; `false` deploys neither.
+   */
+  runtimeRoutes: z.boolean().optional(),
   /**
    * AWS only: keep the task table, the key-value table and the task dead-letter queues when the
    * stack is deleted or a resource replaced (DeletionPolicy / UpdateReplacePolicy Retain, DynamoDB
@@ -157,6 +167,9 @@ export const functionSluiceSchema = z.union([
 export interface ResolvedSluiceSettings extends SluiceSettings {
   platformHandler: string;
   eventDispatcherHandler: string;
+  routerHandler: string;
+  /** AWS only: see `custom.sluice.runtimeRoutes`. */
+  runtimeRoutes: boolean;
   /** AWS only: see `custom.sluice.retainData`. */
   retainData: boolean;
   /** AWS only: see `custom.sluice.throttle`; defaults applied. */
@@ -199,7 +212,7 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
   if (!parsed.success) {
     throw new ConfigError(`custom.sluice is invalid:\n${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   }
-  const { platformHandler, eventDispatcherHandler, connections: _readByParseConnections, kv, events, retainData, throttle, alarms, ...rest } = parsed.data;
+  const { platformHandler, eventDispatcherHandler, routerHandler, runtimeRoutes, connections: _readByParseConnections, kv, events, retainData, throttle, alarms, ...rest } = parsed.data;
   const maxTtlSeconds = kv?.maxTtlSeconds ?? DEFAULT_KV_MAX_TTL_SECONDS;
   if (kv?.defaultTtlSeconds !== undefined && kv.defaultTtlSeconds > maxTtlSeconds) {
     throw new ConfigError(`custom.sluice.kv.defaultTtlSeconds (${kv.defaultTtlSeconds}) is above maxTtlSeconds (${maxTtlSeconds})`);
@@ -211,6 +224,8 @@ export function parseSluiceSettings(raw: unknown): ResolvedSluiceSettings {
     events: { maxChainDepth: events?.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH },
     platformHandler: platformHandler ?? DEFAULT_PLATFORM_HANDLER,
     eventDispatcherHandler: eventDispatcherHandler ?? DEFAULT_EVENT_DISPATCHER_HANDLER,
+    routerHandler: routerHandler ?? DEFAULT_ROUTER_HANDLER,
+    runtimeRoutes: runtimeRoutes ?? true,
     retainData: retainData ?? true,
     alarms:
       alarms === false

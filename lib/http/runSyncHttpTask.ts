@@ -113,7 +113,7 @@ export interface AsyncHttpContext {
  * validated, 400) → 202 `{ taskId, status: "queued" }` with `Location:
  * /sluice/tasks/{taskId}` to poll. Never throws (see {@link runSyncHttpTask}).
  */
-export async function runAsyncHttpTask(process: RunnableProcess, request: SyncHttpRequest, ctx: AsyncHttpContext): Promise<HttpReply> {
+export async function runAsyncHttpTask(process: Pick<RunnableProcess, 'name'>, request: SyncHttpRequest, ctx: AsyncHttpContext): Promise<HttpReply> {
   try {
     let raw: Uint8Array | string | undefined;
     if (BODYLESS.has(request.method)) request.discardBody?.();

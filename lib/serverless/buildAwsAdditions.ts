@@ -8,11 +8,12 @@ import { TASK_TABLE, taskTableProperties } from '../aws/taskTable.js';
 import { kvTableProperties } from '../aws/kvTable.js';
 import { eventTableProperties } from '../aws/eventTable.js';
 import { eventDispatcherParts } from './eventDispatcherParts.js';
+import { routerFunctionParts } from './routerFunctionParts.js';
 import { queueFromArn, type CloudFormationScope } from '../config/cloudFormationValues.js';
 import type { ExpandedDeclarations, ExpandedProcess } from '../config/expandSluiceDeclarations.js';
 import type { CloudFormationResource, FunctionConfig } from '../config/serverlessConfig.js';
 import type { ProcessManifest, ScheduleManifest, ServiceManifest } from '../config/ServiceManifest.js';
-import { EVENT_DISPATCHER_FUNCTION, eventsTableName, kvTableName, normalizedFunctionName, PLATFORM_FUNCTION, SLUICE_LOGICAL_IDS, taskTableName, VISIBILITY_TIMEOUT_FACTOR } from '../config/sluiceNames.js';
+import { EVENT_DISPATCHER_FUNCTION, eventsTableName, kvTableName, normalizedFunctionName, PLATFORM_FUNCTION, ROUTER_FUNCTION, SLUICE_LOGICAL_IDS, taskTableName, triggerTableName, VISIBILITY_TIMEOUT_FACTOR } from '../config/sluiceNames.js';
 import { SCHEDULE_INPUT_LIMIT, SCHEDULER_TIME, scheduleFiringTemplate } from '../aws/triggers/scheduleFiringTemplate.js';
 import { isPlainObject } from '../config/VariableResolver.js';
 import { ConfigError } from '../core/errors.js';
@@ -183,10 +184,12 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
   const triggerParts = runtimeTriggerParts({ service, stage, manifest, ...(failures.resources[FAILURE_LOGICAL_IDS.asyncFailures] ? { scheduleDeadLetterArn: { 'Fn::GetAtt': [FAILURE_LOGICAL_IDS.asyncFailures, 'Arn'] } } : {}) });
   for (const [logicalId, resource] of Object.entries(triggerParts.resources)) add(logicalId, resource);
   const functions: Record<string, FunctionConfig> = {};
+  const processFunctionNames: Record<string, string> = {};
   for (const process of manifest.processes) {
     const declared = expanded.processes.find((candidate) => candidate.name === process.name) as ExpandedProcess;
     const fn: FunctionConfig = structuredClone(config.functions[process.name] as FunctionConfig);
     const deployedName = typeof fn.name === 'string' ? fn.name : `${service}-${stage}-${process.name}`;
+    processFunctionNames[process.name] = deployedName;
     const consumedArns: unknown[] = [];
 
     const onScheduler: ScheduleManifest[] = [];
@@ -304,6 +307,30 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     functions[EVENT_DISPATCHER_FUNCTION] = dispatcher.fn;
   }
 
+  // The router reads its runtime routes from the trigger registry's table (added with triggerParts above).
+  const triggersName = triggerTableName(service, stage);
+  const router = routerFunctionParts(
+    {
+      service,
+      stage,
+      manifest,
+      expandedProcesses: expanded.processes,
+      handler: settings.routerHandler,
+      enabled: settings.runtimeRoutes,
+      functionNames: processFunctionNames,
+      commonEnvironment: common(),
+      queueUrlPrefix,
+      inputSchemas: acceptsAsyncSubmissions(manifest),
+      taskTableArn: tableArn,
+      triggerTable: { ref: sized({ Ref: SLUICE_LOGICAL_IDS.triggerTable }, triggersName.length), arn: { 'Fn::GetAtt': [SLUICE_LOGICAL_IDS.triggerTable, 'Arn'] } },
+    },
+    warnings,
+  );
+  if (router) {
+    roles.assign(ROUTER_FUNCTION, router.fn, router.functionName, router.statements, false, add);
+    functions[ROUTER_FUNCTION] = router.fn;
+  }
+
   for (const [logicalId, resource] of Object.entries(failures.resources)) add(logicalId, resource);
   for (const [name, fn] of Object.entries(functions)) {
     assertEnvironmentSize(name, { ...(config.provider.environment ?? {}), ...(fn.environment ?? {}) }, knownSizes);
@@ -313,6 +340,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
       SLUICE_LOGICAL_IDS.taskTable,
       SLUICE_LOGICAL_IDS.kvTable,
       SLUICE_LOGICAL_IDS.eventsTable,
+      SLUICE_LOGICAL_IDS.triggerTable,
       ...(dispatcher ? [SLUICE_LOGICAL_IDS.eventDispatchFailures] : []),
       ...(failures.resources[FAILURE_LOGICAL_IDS.asyncFailures] ? [FAILURE_LOGICAL_IDS.asyncFailures] : []),
       ...expanded.processes.flatMap((process) => (process.taskQueue ? [process.taskQueue.deadLetterLogicalId] : []))];

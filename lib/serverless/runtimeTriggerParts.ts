@@ -3,12 +3,12 @@ import { SLUICE_ENV } from '../aws/config/sluiceEnv.js';
 import { triggerTableProperties } from '../aws/triggerTable.js';
 import type { CloudFormationResource } from '../config/serverlessConfig.js';
 import type { ServiceManifest } from '../config/ServiceManifest.js';
-import { normalizedFunctionName } from '../config/sluiceNames.js';
+import { normalizedFunctionName, SLUICE_LOGICAL_IDS, triggerTableName } from '../config/sluiceNames.js';
 import type { PolicyStatement } from './awsIam.js';
 
 /** Logical ids of the trigger registry's resources. */
 export const RUNTIME_TRIGGER_IDS = {
-  table: 'SluiceTriggerTable',
+  table: SLUICE_LOGICAL_IDS.triggerTable,
   scheduleGroup: 'SluiceScheduleGroup',
   schedulerRole: 'SluiceRuntimeSchedulerRole',
 } as const;
@@ -78,7 +78,7 @@ export function runtimeTriggerParts(input: RuntimeTriggerInput): RuntimeTriggerP
   const queueArns = subscribableQueues({ processes: manifest.processes, queues: manifest.queues }).map((queue) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:${queue}` }));
 
   const resources: Record<string, CloudFormationResource> = {
-    [RUNTIME_TRIGGER_IDS.table]: { Type: 'AWS::DynamoDB::Table', Properties: { TableName: `${service}-${stage}-triggers`, ...triggerTableProperties() } },
+    [RUNTIME_TRIGGER_IDS.table]: { Type: 'AWS::DynamoDB::Table', Properties: { TableName: triggerTableName(service, stage), ...triggerTableProperties() } },
     [RUNTIME_TRIGGER_IDS.scheduleGroup]: { Type: 'AWS::Scheduler::ScheduleGroup', Properties: { Name: group } },
   };
   if (functionArns.length > 0) {

@@ -96,7 +96,21 @@ export interface AwsEventDispatcherConfig extends AwsCommonConfig {
   taskQueues: Readonly<Record<string, string>>;
 }
 
-export type AwsConfig = Readonly<AwsProcessConfig> | Readonly<AwsPlatformConfig> | Readonly<AwsEventDispatcherConfig>;
+/** Configuration of the router of runtime HTTP routes (the HTTP API's catch-all route). */
+export interface AwsRouterConfig extends AwsCommonConfig {
+  kind: 'router';
+  /** As the platform function's: a task queue's URL is this prefix + its name (async routes). */
+  queueUrlPrefix: string;
+  processes: readonly CatalogProcess[];
+  /** As the platform function's: async payloads are checked against these schemas when present. */
+  inputSchemas?: string;
+  /** The trigger registry's DynamoDB table. */
+  triggerTable: string;
+  /** The Lambda function name of every process (`${service}-${stage}-${process}` unless serverless.yml names it). */
+  functionNames: Readonly<Record<string, string>>;
+}
+
+export type AwsConfig = Readonly<AwsProcessConfig> | Readonly<AwsPlatformConfig> | Readonly<AwsEventDispatcherConfig> | Readonly<AwsRouterConfig>;
 
 const text = z.string().trim().min(1, 'is empty');
 const integer = (min: number, max: number) =>
@@ -145,7 +159,7 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
   };
   const required = <T>(name: string, schema: z.ZodType<T, string>): T => read(name, schema) as T;
 
-  const kind = required(SLUICE_ENV.functionKind, z.enum([FUNCTION_KIND.process, FUNCTION_KIND.platform, FUNCTION_KIND.eventDispatcher]));
+  const kind = required(SLUICE_ENV.functionKind, z.enum([FUNCTION_KIND.process, FUNCTION_KIND.platform, FUNCTION_KIND.eventDispatcher, FUNCTION_KIND.router]));
   const common: AwsCommonConfig = {
     service: required(SLUICE_ENV.service, text),
     stage: required(SLUICE_ENV.stage, text),
@@ -182,6 +196,19 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     });
     const taskQueues = Object.fromEntries(catalog.processes.flatMap((p) => (p.taskQueue !== undefined ? [[p.name, p.taskQueue]] : [])));
     return deepFreeze({ kind, ...common, queueUrlPrefix: queueUrlPrefix(), subscribers, maxChainDepth: catalog.events.maxChainDepth, taskQueues });
+  }
+  if (kind === 'router') {
+    const named = read(SLUICE_ENV.processFunctions, jsonText.pipe(z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a Lambda function name'))), true) ?? {};
+    const inputSchemas = read(SLUICE_ENV.inputSchemas, text, true);
+    return deepFreeze({
+      kind,
+      ...common,
+      queueUrlPrefix: queueUrlPrefix(),
+      processes: catalog.processes,
+      ...(inputSchemas !== undefined ? { inputSchemas } : {}),
+      triggerTable: required(SLUICE_ENV.triggerTable, text),
+      functionNames: Object.fromEntries(catalog.processes.map((p) => [p.name, named[p.name] ?? `${common.service}-${common.stage}-${p.name}`])),
+    });
   }
   if (kind === 'platform') {
     const processes: CatalogProcess[] = catalog.processes;

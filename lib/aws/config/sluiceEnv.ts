@@ -47,6 +47,14 @@
  * The event dispatcher (`SLUICE_FUNCTION_KIND=eventDispatcher`), fed by the
  * events table's stream: `SLUICE_QUEUE_URL_PREFIX` as the platform function;
  * the subscriptions and the chain depth limit come from the catalog.
+ *
+ * The router of runtime HTTP routes (`SLUICE_FUNCTION_KIND=router`, behind the
+ * HTTP API's catch-all route): `SLUICE_QUEUE_URL_PREFIX` and
+ * `SLUICE_INPUT_SCHEMAS` as the platform function, and
+ * - `SLUICE_TRIGGER_TABLE`: the trigger registry's table;
+ * - `SLUICE_PROCESS_FUNCTIONS`: JSON `{ "<process>": "<Lambda function name>" }`
+ *   for the processes whose function is not named `${service}-${stage}-${process}`
+ *   (a `name` set in serverless.yml); usually `{}`.
  */
 export const SLUICE_ENV = {
   functionKind: 'SLUICE_FUNCTION_KIND',
@@ -74,10 +82,11 @@ export const SLUICE_ENV = {
   schedulerRoleArn: 'SLUICE_SCHEDULER_ROLE_ARN',
   awsAccount: 'SLUICE_AWS_ACCOUNT',
   scheduleDeadLetterArn: 'SLUICE_SCHEDULE_DLQ_ARN',
+  processFunctions: 'SLUICE_PROCESS_FUNCTIONS',
 } as const;
 
 /** Values of `SLUICE_FUNCTION_KIND`. */
-export const FUNCTION_KIND = { process: 'process', platform: 'platform', eventDispatcher: 'eventDispatcher' } as const;
+export const FUNCTION_KIND = { process: 'process', platform: 'platform', eventDispatcher: 'eventDispatcher', router: 'router' } as const;
 
 /** Lambda limits all environment variables of a function (names and values) to 4 KB together. */
 export const LAMBDA_ENV_LIMIT_BYTES = 4096;

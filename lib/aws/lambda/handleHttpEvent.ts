@@ -28,7 +28,7 @@ export async function handleHttpEvent(event: HttpApiEvent, ctx: HttpEventContext
     deadlineMs: ctx.deadlineMs,
     onInternalError: (error, what) => console.error(`${what} failed`, error),
   });
-  return toResult(reply);
+  return resultOf(reply);
 }
 
 /**
@@ -59,8 +59,8 @@ export function syncRequestOf(event: HttpApiEvent): SyncHttpRequest {
   };
 }
 
-/** Cookies travel in the 2.0 result's `cookies` (API Gateway writes one Set-Cookie each). */
-function toResult(reply: HttpReply): APIGatewayProxyStructuredResultV2 {
+/** A reply as the payload 2.0 result: cookies travel in `cookies` (API Gateway writes one Set-Cookie each). */
+export function resultOf(reply: HttpReply): APIGatewayProxyStructuredResultV2 {
   const result: APIGatewayProxyStructuredResultV2 = { statusCode: reply.status, headers: reply.headers, body: reply.body, isBase64Encoded: false };
   if (reply.cookies && reply.cookies.length > 0) result.cookies = reply.cookies;
   return result;

@@ -18,8 +18,9 @@ export interface SubmittableProcess {
   /** When present, the payload is validated before the task is accepted (400 at the edge). */
   definition?: Pick<ProcessDefinition, 'input'>;
   /**
-   * Without a definition (the AWS platform function has no process code):
-   * a check of the payload against the process's input JSON Schema.
+   * Without a definition (the AWS platform function and router have no
+   * process code): a check of the task's input (an API payload, or an async
+   * route's `inputOf(HttpPayload)`) against the process's input JSON Schema.
    * @throws {ValidationError}
    */
   validatePayload?: (payload: unknown) => void;
@@ -153,6 +154,7 @@ export const UNCARRIED_HEADERS: ReadonlySet<string> = new Set(['authorization', 
 export async function submitHttpTask(process: SubmittableProcess, payload: HttpPayload, deps: SubmitDeps): Promise<TaskRecord> {
   if (!process.taskQueue) throw new AsyncDisabledError(process.name);
   if (process.definition) validateInput(process.definition.input, inputOf(payload));
+  else process.validatePayload?.(inputOf(payload));
   const headers = Object.fromEntries(Object.entries(payload.headers).filter(([name]) => !UNCARRIED_HEADERS.has(name)));
   const carried: HttpPayload = { ...payload, headers };
   const record: TaskRecord = {

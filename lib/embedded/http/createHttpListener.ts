@@ -12,7 +12,7 @@ import type { RouteAuthorizers } from './RouteAuthorizers.js';
 import type { HttpPayload } from '../../core/task/Payload.js';
 import type { PlatformIngest } from '../../platform/PlatformIngest.js';
 import type { Semaphore } from '../runtime/Semaphore.js';
-import { ProcessRouteTable } from './ProcessRouteTable.js';
+import { ProcessRouteTable } from '../../http/ProcessRouteTable.js';
 
 export interface RoutedProcess {
   process: RunnableProcess;

@@ -36,7 +36,7 @@ import { fireTrigger } from '../../core/triggers/fireTrigger.js';
 import { RegistrySchedules, TriggerEffects } from './EmbeddedTriggers.js';
 import { checkTriggerSpec } from '../../config/checkTriggerSpec.js';
 import { staticTriggersOf } from '../../config/staticTriggersOf.js';
-import { ProcessRouteTable } from '../http/ProcessRouteTable.js';
+import { ProcessRouteTable } from '../../http/ProcessRouteTable.js';
 import { RouteAuthorizers } from '../http/RouteAuthorizers.js';
 import type { RouteTableRef, RouteTarget } from '../http/createHttpListener.js';
 import { jobNamespaceOf } from '../../core/openlineage/jobNamespaceOf.js';

@@ -9,7 +9,7 @@ import type { Subscriber } from '../../core/events/eventTasks.js';
 import type { TriggerRecord } from '../../core/triggers/TriggerRecord.js';
 import type { TriggerSpec } from '../../core/triggers/TriggerSpec.js';
 import { parseScheduleExpression } from '../../schedule/parseScheduleExpression.js';
-import { ProcessRouteTable, shapeKey } from '../http/ProcessRouteTable.js';
+import { ProcessRouteTable, shapeKey } from '../../http/ProcessRouteTable.js';
 import type { RoutedProcess, RouteTableRef, RouteTarget } from '../http/createHttpListener.js';
 import type { QueueConsumer } from '../workers/QueueConsumer.js';
 

@@ -3,6 +3,7 @@ import { writeTestCatalog } from '../../helpers/deploymentCatalog.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SLUICE_ENV } from '../../../lib/aws/config/sluiceEnv.js';
 import { platformDepsFromEnv } from '../../../lib/aws/lambda/platformHandler.js';
+import { routerDepsFromEnv } from '../../../lib/aws/lambda/routerHandler.js';
 import { createProcessHandler, processDepsFromEnv, TRACK_RUNNING_ENV, type ProcessHandlerDeps } from '../../../lib/aws/lambda/processHandler.js';
 import { ConfigError } from '../../../lib/core/errors.js';
 import { defineProcess } from '../../../lib/index.js';
@@ -62,6 +63,23 @@ describe('Lambda handler dependencies', () => {
     expect(await deps.sqs.config.useQueueUrlAsEndpoint).toBe(false);
     deps.sqs.destroy();
     deps.dynamo.destroy();
+  });
+
+  it('builds the router from its environment: the trigger table, process function names (derived unless renamed), one Invoke attempt', async () => {
+    const routerEnv = { ...platformEnv, [SLUICE_ENV.functionKind]: 'router', [SLUICE_ENV.triggerTable]: 'shop-dev-triggers' };
+    const deps = routerDepsFromEnv(routerEnv);
+    expect(deps.config).toMatchObject({ kind: 'router', triggerTable: 'shop-dev-triggers', functionNames: { orders: 'shop-dev-orders' } });
+    expect(await deps.lambda.config.maxAttempts()).toBe(1);
+    expect(await deps.sqs.config.useQueueUrlAsEndpoint).toBe(false);
+    const renamed = routerDepsFromEnv({ ...routerEnv, [SLUICE_ENV.processFunctions]: '{"orders":"orders-worker"}' });
+    expect(renamed.config.functionNames).toEqual({ orders: 'orders-worker' });
+    for (const d of [deps, renamed]) {
+      d.lambda.destroy();
+      d.sqs.destroy();
+      d.dynamo.destroy();
+    }
+    expect(() => routerDepsFromEnv({ ...routerEnv, [SLUICE_ENV.triggerTable]: undefined })).toThrow(SLUICE_ENV.triggerTable);
+    expect(() => routerDepsFromEnv(platformEnv)).toThrow(/not the router of runtime routes/);
   });
 
   it('refuses a handler whose definition names another process than its function', () => {

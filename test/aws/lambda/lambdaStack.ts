@@ -16,6 +16,9 @@ import { FUNCTION_KIND, SLUICE_ENV } from '../../../lib/aws/config/sluiceEnv.js'
 import { DynamoTaskStore } from '../../../lib/aws/DynamoTaskStore.js';
 import { createProcessHandler, type LambdaHandler } from '../../../lib/aws/lambda/processHandler.js';
 import { createPlatformHandler } from '../../../lib/aws/lambda/platformHandler.js';
+import { createRouterHandler } from '../../../lib/aws/lambda/routerHandler.js';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { AwsRouterConfig } from '../../../lib/aws/config/readAwsConfig.js';
 import { createRequestCounter, type RequestCounter } from '../../../lib/aws/requestCounter.js';
 import type { ProcessManifest, ScheduleManifest } from '../../../lib/config/ServiceManifest.js';
 import { taskDeadLetterQueueName, taskQueueName } from '../../../lib/config/sluiceNames.js';
@@ -64,6 +67,8 @@ export interface LambdaStack {
   processEnv(process: string, overrides?: Record<string, string>): Record<string, string>;
   processHandler(definition: ProcessDefinition, overrides?: Record<string, string>): LambdaHandler;
   platformHandler(overrides?: Record<string, string>): LambdaHandler;
+  /** The router of runtime routes, reading the trigger table `triggerTable`, invoking process functions with `lambda`. */
+  routerHandler(triggerTable: string, lambda: LambdaClient, overrides?: Record<string, string>): LambdaHandler;
   /** The events table (with `events`). */
   eventsTableName?: string;
   /** The event dispatcher, fed stream records by the test (with `events`). */
@@ -175,6 +180,17 @@ export async function createLambdaStack(options: LambdaStackOptions): Promise<La
         ...overrides,
       }) as AwsPlatformConfig;
       return createPlatformHandler({ config, dynamo: counted(createDynamoClient()), sqs: counted(createSqsClient()) });
+    },
+    routerHandler(triggerTable, lambda, overrides = {}) {
+      const config = readAwsConfig({
+        [SLUICE_ENV.functionKind]: FUNCTION_KIND.router,
+        ...common,
+        [SLUICE_ENV.queueUrlPrefix]: queueUrlPrefix,
+        [SLUICE_ENV.catalog]: options.events ? catalog() : writeTestCatalog({ processes: manifests }),
+        [SLUICE_ENV.triggerTable]: triggerTable,
+        ...overrides,
+      }) as AwsRouterConfig;
+      return createRouterHandler({ config, dynamo: counted(createDynamoClient()), sqs: counted(createSqsClient()), lambda });
     },
     ...(eventsTableName ? { eventsTableName } : {}),
     eventDispatcherHandler() {

@@ -17,7 +17,10 @@ import { classifyProcessEvent } from '../../../lib/aws/lambda/processEvent.js';
 import { taskTableProperties } from '../../../lib/aws/taskTable.js';
 import { loadServiceManifest } from '../../../lib/config/loadServiceManifest.js';
 import type { ServiceManifest } from '../../../lib/config/ServiceManifest.js';
-import { EVENT_DISPATCHER_FUNCTION, PLATFORM_FUNCTION, VISIBILITY_TIMEOUT_FACTOR } from '../../../lib/config/sluiceNames.js';
+import { EVENT_DISPATCHER_FUNCTION, PLATFORM_FUNCTION, ROUTER_FUNCTION, VISIBILITY_TIMEOUT_FACTOR } from '../../../lib/config/sluiceNames.js';
+import { DynamoTriggerRegistry } from '../../../lib/aws/DynamoTriggerRegistry.js';
+import { TriggerService } from '../../../lib/core/triggers/TriggerService.js';
+import { systemClock } from '../../../lib/core/time/systemClock.js';
 import { encodeEventItem } from '../../../lib/aws/eventItemCodec.js';
 import type { DataEvent } from '../../../lib/core/events/DataEvent.js';
 import { subscriptionId } from '../../../lib/core/events/EventSubscription.js';
@@ -91,7 +94,7 @@ describe('npm run package', () => {
   it('packages the service offline with dummy credentials, one zip per function', () => {
     expect(output).toMatch(/Service packaged/);
     const zips = readdirSync(packageDir).filter((f) => f.endsWith('.zip')).sort();
-    expect(zips).toEqual([...manifest.processes.map((p) => `${p.name}.zip`), `${PLATFORM_FUNCTION}.zip`, `${EVENT_DISPATCHER_FUNCTION}.zip`].sort());
+    expect(zips).toEqual([...manifest.processes.map((p) => `${p.name}.zip`), `${PLATFORM_FUNCTION}.zip`, `${EVENT_DISPATCHER_FUNCTION}.zip`, `${ROUTER_FUNCTION}.zip`].sort());
     const sizes = Object.fromEntries(zips.map((z) => [z, statSync(path.join(packageDir, z)).size]));
     console.info(`bundle sizes (zip bytes): ${JSON.stringify(sizes)}`);
     // The AWS SDK is left to the Lambda runtime: each bundle is our code, zod, hono and Powertools batch.
@@ -100,10 +103,10 @@ describe('npm run package', () => {
 });
 
 describe('the CloudFormation template', () => {
-  it('has one arm64 nodejs22.x Lambda per process, plus the platform API and the event dispatcher', () => {
+  it('has one arm64 nodejs22.x Lambda per process, plus the platform API, the event dispatcher and the router of runtime routes', () => {
     const functions = ofType('AWS::Lambda::Function').map(([, r]) => r.Properties);
     expect(functions.map((f) => f.FunctionName).sort()).toEqual(
-      [...manifest.processes.map((p) => p.name), PLATFORM_FUNCTION, EVENT_DISPATCHER_FUNCTION].map((name) => `${manifest.service}-${STAGE}-${name}`).sort(),
+      [...manifest.processes.map((p) => p.name), PLATFORM_FUNCTION, EVENT_DISPATCHER_FUNCTION, ROUTER_FUNCTION].map((name) => `${manifest.service}-${STAGE}-${name}`).sort(),
     );
     for (const fn of functions) {
       expect(fn.Runtime).toBe('nodejs22.x');
@@ -112,7 +115,7 @@ describe('the CloudFormation template', () => {
     for (const process of manifest.processes) expect(lambdaOf(process.name)[1].Properties.Timeout).toBe(process.timeoutSeconds);
   });
 
-  it("routes the processes' HTTP routes and the platform routes, IAM-authenticated except health", () => {
+  it("routes the processes' HTTP routes, the platform routes (IAM-authenticated except health) and the catch-all to the router", () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
     const integrations = Object.fromEntries(ofType('AWS::ApiGatewayV2::Integration').map(([id, r]) => [id, getAtt(r.Properties.IntegrationUri)]));
     const targetOf = (route: { Target: { 'Fn::Join': [string, [string, { Ref: string }]] } }) => integrations[route.Target['Fn::Join'][1][1].Ref];
@@ -120,6 +123,8 @@ describe('the CloudFormation template', () => {
     const expected = [
       ...manifest.processes.flatMap((p) => p.http.map((h) => ({ key: `${h.method} ${h.path}`, fn: p.name, iam: false }))),
       ...PLATFORM_ROUTES.map((r) => ({ key: `${r.method} ${r.path}`, fn: PLATFORM_FUNCTION, iam: r.path !== '/sluice/health' })),
+      // Runtime routes: whatever no route above matches more specifically.
+      { key: 'ANY /{proxy+}', fn: ROUTER_FUNCTION, iam: false },
     ];
     expect(routes.map((r) => r.RouteKey).sort()).toEqual(expected.map((e) => e.key).sort());
     for (const e of expected) {
@@ -273,6 +278,15 @@ describe('the CloudFormation template', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
 
+    // The router reads the trigger table, invokes exactly the process functions, and queues tasks as the platform does.
+    const router = statementsOf(getAtt(lambdaOf(ROUTER_FUNCTION)[1].Properties.Role)!).filter((s) => !actionsOf(s).some((a) => a.startsWith('logs:')));
+    expect(router.map((s) => [actionsOf(s).sort(), resourcesOf(s).map((r) => getAtt(r) ?? r)])).toEqual([
+      [['dynamodb:GetItem', 'dynamodb:Scan'], ['SluiceTriggerTable']],
+      [['lambda:InvokeFunction'], manifest.processes.map((p) => lambdaOf(p.name)[0])],
+      [['dynamodb:GetItem', 'dynamodb:PutItem'], ['SluiceTaskTable']],
+      [['sqs:SendMessage'], [...taskQueueIds]],
+    ]);
+
     // The framework's shared default role, if any, holds no data access.
     const shared = template.Resources.IamRoleLambdaExecution;
     if (shared) for (const s of statementsOf('IamRoleLambdaExecution')) expect(actionsOf(s).filter((a) => /^(dynamodb|sqs):/.test(a))).toEqual([]);
@@ -320,6 +334,7 @@ describe('the packaged bundles, run as Lambda runs them', () => {
       ...manifest.processes.map((p) => [p.name, lambdaOf(p.name)[1]] as const),
       [PLATFORM_FUNCTION, lambdaOf(PLATFORM_FUNCTION)[1]] as const,
       [EVENT_DISPATCHER_FUNCTION, lambdaOf(EVENT_DISPATCHER_FUNCTION)[1]] as const,
+      [ROUTER_FUNCTION, lambdaOf(ROUTER_FUNCTION)[1]] as const,
     ]) {
       bundles[key] = path.join(workDir, 'bundles', key);
       await unzip(path.join(packageDir, `${key}.zip`), bundles[key]!);
@@ -468,6 +483,35 @@ describe('the packaged bundles, run as Lambda runs them', () => {
     const [batch] = await invoke('sales-rollup', [sqsEventOf(arn, messages)]);
     expect(okValue(batch!)).toEqual({ batchItemFailures: [] });
     expect(await store.get(taskId)).toMatchObject({ status: 'succeeded', result: { day: '2026-11-26' } });
+  });
+
+  it('sluice-routes serves a runtime async route from the registry (202, queued; 400 from its bundled input schemas) and 404 elsewhere', async () => {
+    const triggers = new TriggerService({
+      registry: new DynamoTriggerRegistry({ client: dynamo, tableName: triggerTableName }),
+      statics: [],
+      processes: new Set(manifest.processes.map((p) => p.name)),
+      clock: systemClock,
+      check: (_process, spec) => spec,
+      apply: () => undefined,
+    });
+    await triggers.create('sales-rollup', { kind: 'http', method: 'POST', path: '/rollups/{day}', mode: 'async' }, 'test');
+    const post = (day: string, body: unknown) =>
+      httpApiEvent({ method: 'POST', path: `/rollups/${day}`, route: '/{proxy+}', pathParameters: { proxy: `rollups/${day}` }, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const [unknown, accepted, invalid] = await invoke(ROUTER_FUNCTION, [
+      httpApiEvent({ method: 'GET', path: '/nowhere', route: '/{proxy+}', pathParameters: { proxy: 'nowhere' } }),
+      post('2026-11-26', { day: '2026-11-26' }),
+      post('yesterday', { day: 'yesterday' }),
+    ]);
+    expect(okValue<{ statusCode: number; body: string }>(unknown!)).toMatchObject({ statusCode: 404, body: JSON.stringify({ error: 'NotFound', message: 'Not Found' }) });
+    const reply = okValue<{ statusCode: number; body: string; headers: Record<string, string> }>(accepted!);
+    expect(reply.statusCode).toBe(202);
+    const { taskId } = JSON.parse(reply.body) as { taskId: string };
+    expect(reply.headers.location).toBe(`/sluice/tasks/${taskId}`);
+    expect(await store.get(taskId)).toMatchObject({ process: 'sales-rollup', status: 'queued', trigger: { type: 'http', route: '/rollups/{day}', path: '/rollups/2026-11-26' } });
+    expect(okValue<{ statusCode: number }>(invalid!).statusCode).toBe(400);
+    const rollup = manifest.processes.find((p) => p.name === 'sales-rollup')!;
+    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrls[rollup.taskQueue!], WaitTimeSeconds: 2, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }));
+    expect((received.Messages ?? []).map((m) => m.MessageAttributes?.[TASK_ID_ATTRIBUTE]?.StringValue)).toEqual([taskId]);
   });
 
   it('fails loudly, naming the variable, when the environment is not what the plugin sets', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpRouteManifest } from '../../../lib/config/ServiceManifest.js';
 import { ConfigError } from '../../../lib/core/errors.js';
-import { ProcessRouteTable } from '../../../lib/embedded/http/ProcessRouteTable.js';
+import { ProcessRouteTable } from '../../../lib/http/ProcessRouteTable.js';
 
 type Route = HttpRouteManifest;
 const r = (spec: string): Route => {

@@ -78,6 +78,39 @@ describe('buildAwsAdditions', () => {
     expect(() => additions({ ...service({ a: { handler } }), service: 'x'.repeat(55) })).toThrow(/functions\.sluice-api: its Lambda function name .* \(shorten the service name or the stage\)/);
   });
 
+  it('adds the router of runtime routes on ANY /{proxy+} by default; none when runtimeRoutes is false or a process holds the catch-all', () => {
+    const on = additions(service({ a: { handler, events: [{ httpApi: 'GET /a' }] }, b: { handler, name: 'bee-worker' } }));
+    expect(on.functions['sluice-routes']).toMatchObject({
+      name: 'shop-dev-sluice-routes',
+      handler: 'lib/aws/lambda/routerHandler.handler',
+      timeout: 29,
+      role: 'SluiceSluiceDashroutesRole',
+      events: [{ httpApi: { method: '*', path: '/{proxy+}' } }],
+    });
+    // Only the renamed process travels; the router derives the others' names.
+    const env = on.functions['sluice-routes']!.environment as Record<string, unknown>;
+    expect(env).toMatchObject({ SLUICE_FUNCTION_KIND: 'router', SLUICE_TRIGGER_TABLE: { Ref: 'SluiceTriggerTable' }, SLUICE_PROCESS_FUNCTIONS: '{"b":"bee-worker"}' });
+    expect(on.resources.SluiceTriggerTable?.Properties).toMatchObject({ TableName: 'shop-dev-triggers' });
+
+    const off = additions({ ...service({ a: { handler } }), custom: { sluice: { runtimeRoutes: false } } });
+    expect(off.functions).not.toHaveProperty('sluice-routes');
+    expect(off.resources).not.toHaveProperty('SluiceSluiceDashroutesRole');
+
+    const taken = additions(service({ a: { handler, events: [{ httpApi: '*' }] } }));
+    expect(taken.functions).not.toHaveProperty('sluice-routes');
+    expect(taken.warnings.join('\n')).toMatch(/functions\.a declares the catch-all route .* runtime HTTP routes cannot be served on AWS/);
+  });
+
+  it("refuses a service name that makes the router's Lambda name over 64 characters", () => {
+    // shop-dev-sluice-api fits at 63 characters; the router's name is 3 longer.
+    expect(() => additions({ ...service({ a: { handler } }), service: 'x'.repeat(48) })).toThrow(/functions\.sluice-routes: its Lambda function name .* is 66 characters; Lambda allows 64 \(shorten the service name or the stage\)/);
+    expect(() => additions({ ...service({ a: { handler } }), service: 'x'.repeat(48), custom: { sluice: { runtimeRoutes: false } } })).not.toThrow();
+  });
+
+  it('reserves the sluice-routes function name', () => {
+    expect(() => additions(service({ 'sluice-routes': { handler } }))).toThrow(/functions.sluice-routes: this function name is reserved for the Sluice router of runtime routes/);
+  });
+
   it('reserves the sluice-events function name', () => {
     expect(() => additions(service({ 'sluice-events': { handler } }))).toThrow(/functions.sluice-events: this function name is reserved for the Sluice event dispatcher/);
   });

@@ -268,6 +268,50 @@ describe('sluicePlugin with serverless package', () => {
     expect(processRoutes).toEqual(expect.arrayContaining(['POST /orders/sync', 'POST /webhooks/{source}']));
   });
 
+  it('adds the router of runtime routes on the catch-all route ANY /{proxy+}, its role scoped to the trigger table, the process functions and the task queues', () => {
+    expect(resource('SluiceDashroutesLambdaFunction').Properties).toMatchObject({
+      FunctionName: 'shop-etl-dev-sluice-routes',
+      Handler: 'platform/router.handler',
+      Timeout: 29,
+      Role: getAtt('SluiceSluiceDashroutesRole'),
+    });
+    // One catch-all route, no authorizer, to the router; every other route keeps its own function.
+    const catchAll = ofType('AWS::ApiGatewayV2::Route').filter(([, route]) => route.Properties.RouteKey.includes('{proxy+}'));
+    expect(catchAll.map(([, route]) => route.Properties.RouteKey)).toEqual(['ANY /{proxy+}']);
+    const [, route] = catchAll[0]!;
+    expect(route.Properties.AuthorizationType).toBeUndefined();
+    expect(route.Properties.Target['Fn::Join'][1][1]).toEqual({ Ref: 'HttpApiIntegrationSluiceDashroutes' });
+    expect(resource('HttpApiIntegrationSluiceDashroutes').Properties.IntegrationUri).toEqual(getAtt('SluiceDashroutesLambdaFunction'));
+    expect(resource('HttpApiIntegrationSluiceDashroutes').Properties.PayloadFormatVersion).toBe('2.0');
+    for (const [, other] of ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.RouteKey !== 'ANY /{proxy+}')) {
+      expect(other.Properties.Target['Fn::Join'][1][1], other.Properties.RouteKey).not.toEqual({ Ref: 'HttpApiIntegrationSluiceDashroutes' });
+    }
+    expect(resource('SluiceTriggerTable').Properties).toMatchObject({ TableName: 'shop-etl-dev-triggers', BillingMode: 'PAY_PER_REQUEST' });
+    expect(statementsOf('SluiceSluiceDashroutesRole')).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [logGroup('shop-etl-dev-sluice-routes')] },
+      // The registry: its generation (GetItem) and, after a change, its list (Scan).
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Scan'], Resource: [getAtt('SluiceTriggerTable')] },
+      // Sync routes: exactly the service's process functions (not report-mailer, which is no process).
+      {
+        Effect: 'Allow',
+        Action: ['lambda:InvokeFunction'],
+        Resource: [getAtt('OrdersDashsyncLambdaFunction'), getAtt('ClickstreamLambdaFunction'), getAtt('LegacyDashingestLambdaFunction'), getAtt('WebhookLambdaFunction')],
+      },
+      // Async routes: a queued record and its message, as POST /sluice/tasks.
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: [getAtt('SluiceTaskTable')] },
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('SluiceOrdersDashsyncTaskQueue'), getAtt('SluiceClickstreamTaskQueue'), getAtt('SluiceLegacyDashingestTaskQueue')] },
+    ]);
+    const variables = resource('SluiceDashroutesLambdaFunction').Properties.Environment.Variables as Record<string, unknown>;
+    const router = readAwsConfig({ ...Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, materialize(value)])), LAMBDA_TASK_ROOT: FIXTURE });
+    expect(router).toMatchObject({
+      kind: 'router',
+      triggerTable: 'shop-etl-dev-triggers',
+      queueUrlPrefix: 'https://sqs.us-east-1.amazonaws.com/123456789012/',
+      inputSchemas: '.sluice-build/input-schemas.json',
+      functionNames: { 'orders-sync': 'shop-etl-dev-orders-sync', clickstream: 'shop-etl-dev-clickstream', 'legacy-ingest': 'shop-etl-dev-legacy-ingest', webhook: 'shop-etl-dev-webhook' },
+    });
+  });
+
   it('gives each Sluice function its own role with exactly what it needs', () => {
     expect(roleOf('OrdersDashsyncLambdaFunction')).toBe('SluiceOrdersDashsyncRole');
     expect(statementsOf('SluiceOrdersDashsyncRole')).toEqual([

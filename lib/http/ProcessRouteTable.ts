@@ -1,7 +1,7 @@
-import type { HttpRouteManifest } from '../../config/ServiceManifest.js';
-import { routeSegment } from '../../config/assertHttpRoutePath.js';
-import { routeShapeKey } from '../../config/routeShapeKey.js';
-import { ConfigError } from '../../core/errors.js';
+import type { HttpRouteManifest } from '../config/ServiceManifest.js';
+import { routeSegment } from '../config/assertHttpRoutePath.js';
+import { routeShapeKey } from '../config/routeShapeKey.js';
+import { ConfigError } from '../core/errors.js';
 
 /** What a request path and method resolve to. */
 export type RouteMatch<T> = { kind: 'route'; target: T; route: HttpRouteManifest; pathParameters: Record<string, string> } | { kind: 'not-found' };
