@@ -19,6 +19,7 @@ import { isPlainObject } from '../config/VariableResolver.js';
 import { ConfigError } from '../core/errors.js';
 import { FAILURE_LOGICAL_IDS, failureVisibility } from './failureAlarms.js';
 import { runtimeTriggerParts } from './runtimeTriggerParts.js';
+import { AWS_PLATFORM_ROUTES } from '../platform/platformRoutes.js';
 import { lambdaRole, logGroupArn, uniqueResources, VPC_ACCESS_POLICY_ARN, type PolicyStatement } from './awsIam.js';
 
 /** What the plugin writes back into the service. */
@@ -30,32 +31,6 @@ export interface AwsAdditions {
   /** Problems worth a warning, not a failure. */
   warnings: string[];
 }
-
-/** Routes of the platform API; all but health need SigV4 (IAM) authentication. */
-export const PLATFORM_ROUTES: ReadonlyArray<{ method: string; path: string; iam: boolean }> = [
-  { method: 'GET', path: '/sluice/health', iam: false },
-  { method: 'GET', path: '/sluice/processes', iam: true },
-  { method: 'POST', path: '/sluice/tasks', iam: true },
-  { method: 'GET', path: '/sluice/tasks', iam: true },
-  // Literal before {taskId} for people reading the list; API Gateway picks the literal route whatever the order.
-  { method: 'GET', path: '/sluice/tasks/counts', iam: true },
-  { method: 'GET', path: '/sluice/tasks/{taskId}', iam: true },
-  { method: 'GET', path: '/sluice/kv', iam: true },
-  { method: 'GET', path: '/sluice/kv/{key+}', iam: true },
-  { method: 'PUT', path: '/sluice/kv/{key+}', iam: true },
-  { method: 'DELETE', path: '/sluice/kv/{key+}', iam: true },
-  { method: 'GET', path: '/sluice/events', iam: true },
-  { method: 'GET', path: '/sluice/events/{eventId}', iam: true },
-  { method: 'GET', path: '/sluice/lineage', iam: true },
-  { method: 'GET', path: '/sluice/openlineage/events', iam: true },
-  { method: 'GET', path: '/sluice/triggers', iam: true },
-  { method: 'POST', path: '/sluice/triggers', iam: true },
-  { method: 'GET', path: '/sluice/triggers/{id}', iam: true },
-  { method: 'PATCH', path: '/sluice/triggers/{id}', iam: true },
-  { method: 'DELETE', path: '/sluice/triggers/{id}', iam: true },
-  { method: 'GET', path: '/sluice/triggers/{id}/history', iam: true },
-  { method: 'POST', path: '/sluice/triggers/{id}/fire', iam: true },
-];
 
 /** Lambda function names: at most 64 characters (https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html). */
 const MAX_LAMBDA_NAME = 64;
@@ -273,8 +248,8 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
       ...(acceptsAsyncSubmissions(manifest) ? { [SLUICE_ENV.inputSchemas]: INPUT_SCHEMAS_FILE } : {}),
     },
     package: { patterns: [DEPLOYMENT_CATALOG_FILE, ...(acceptsAsyncSubmissions(manifest) ? [INPUT_SCHEMAS_FILE] : [])] },
-    events: PLATFORM_ROUTES.map((route) => ({
-      httpApi: { method: route.method, path: route.path, ...(route.iam ? { authorizer: { type: 'aws_iam' } } : {}) },
+    events: AWS_PLATFORM_ROUTES.map((route) => ({
+      httpApi: { method: route.method, path: route.path, ...(route.public ? {} : { authorizer: { type: 'aws_iam' } }) },
     })),
   };
   const taskQueueArns = expanded.processes.flatMap((process) =>

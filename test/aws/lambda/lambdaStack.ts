@@ -7,7 +7,11 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { writeTestCatalog } from '../../helpers/deploymentCatalog.js';
+import { writeDeploymentCatalog } from '../../../lib/aws/config/deploymentCatalog.js';
 import { readAwsConfig, type AwsEventDispatcherConfig, type AwsPlatformConfig, type AwsProcessConfig } from '../../../lib/aws/config/readAwsConfig.js';
 import { createEventDispatcherHandler } from '../../../lib/aws/lambda/eventDispatcherHandler.js';
 import { queueUrlFromGetQueueUrl } from '../../../lib/aws/queueUrlResolvers.js';
@@ -186,7 +190,8 @@ export async function createLambdaStack(options: LambdaStackOptions): Promise<La
         [SLUICE_ENV.functionKind]: FUNCTION_KIND.router,
         ...common,
         [SLUICE_ENV.queueUrlPrefix]: queueUrlPrefix,
-        [SLUICE_ENV.catalog]: options.events ? catalog() : writeTestCatalog({ processes: manifests }),
+        // The router needs the catalog's trigger section (declared queues, authorizers, statics), as the plugin writes it.
+        [SLUICE_ENV.catalog]: writeDeploymentCatalog(mkdtempSync(join(tmpdir(), 'sluice-catalog-')), { processes: manifests, connections: [], service, stage, queues: [], authorizers: [] }),
         [SLUICE_ENV.triggerTable]: triggerTable,
         ...overrides,
       }) as AwsRouterConfig;

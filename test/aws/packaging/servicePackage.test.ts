@@ -29,7 +29,7 @@ import { newTaskId } from '../../../lib/core/task/taskIds.js';
 import { isoTime } from '../../../lib/core/time/isoTime.js';
 import { TASK_ID_ATTRIBUTE } from '../../../lib/core/ports/TaskDispatcher.js';
 import type { QueueSpec } from '../../../lib/core/ports/MessageQueue.js';
-import { PLATFORM_ROUTES } from '../../../lib/serverless/buildAwsAdditions.js';
+import { AWS_PLATFORM_ROUTES } from '../../../lib/platform/platformRoutes.js';
 import { createEventTable, createTaskTable, createTriggerTable, declareQueues, deleteQueues, deleteTable } from '../../setup/awsResources.js';
 import { awsEndpoints, createDynamoClient, createSqsClient } from '../awsTestEnv.js';
 import { httpApiEvent, sqsEventOf } from '../lambda/lambdaEvents.js';
@@ -122,7 +122,7 @@ describe('the CloudFormation template', () => {
 
     const expected = [
       ...manifest.processes.flatMap((p) => p.http.map((h) => ({ key: `${h.method} ${h.path}`, fn: p.name, iam: false }))),
-      ...PLATFORM_ROUTES.map((r) => ({ key: `${r.method} ${r.path}`, fn: PLATFORM_FUNCTION, iam: r.path !== '/sluice/health' })),
+      ...AWS_PLATFORM_ROUTES.map((r) => ({ key: `${r.method} ${r.path}`, fn: PLATFORM_FUNCTION, iam: !r.public })),
       // Runtime routes: whatever no route above matches more specifically.
       { key: 'ANY /{proxy+}', fn: ROUTER_FUNCTION, iam: false },
     ];
