@@ -66,7 +66,9 @@ describe('Lambda handler dependencies', () => {
   });
 
   it('builds the router from its environment: the trigger table, process function names (derived unless renamed), one Invoke attempt', async () => {
-    const routerEnv = { ...platformEnv, [SLUICE_ENV.functionKind]: 'router', [SLUICE_ENV.triggerTable]: 'shop-dev-triggers' };
+    // The router reads the catalog's trigger section (the plugin writes it with the service, stage, queues and authorizers).
+    const catalog = writeTestCatalog({ processes: [{ name: 'orders', taskQueue: 'shop-dev-orders', timeoutSeconds: 30, http: [], queues: [], schedules: [], subscriptions: [], environment: {}, connections: [], handler: { file: '/f.ts', export: 'handler', declared: 'f.handler' } }], service: 'shop', stage: 'dev', queues: [], authorizers: [] });
+    const routerEnv = { ...platformEnv, [SLUICE_ENV.functionKind]: 'router', [SLUICE_ENV.triggerTable]: 'shop-dev-triggers', [SLUICE_ENV.catalog]: catalog };
     const deps = routerDepsFromEnv(routerEnv);
     expect(deps.config).toMatchObject({ kind: 'router', triggerTable: 'shop-dev-triggers', functionNames: { orders: 'shop-dev-orders' } });
     expect(await deps.lambda.config.maxAttempts()).toBe(1);

@@ -7,11 +7,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { writeTestCatalog } from '../../helpers/deploymentCatalog.js';
-import { writeDeploymentCatalog } from '../../../lib/aws/config/deploymentCatalog.js';
 import { readAwsConfig, type AwsEventDispatcherConfig, type AwsPlatformConfig, type AwsProcessConfig } from '../../../lib/aws/config/readAwsConfig.js';
 import { createEventDispatcherHandler } from '../../../lib/aws/lambda/eventDispatcherHandler.js';
 import { queueUrlFromGetQueueUrl } from '../../../lib/aws/queueUrlResolvers.js';
@@ -191,7 +187,7 @@ export async function createLambdaStack(options: LambdaStackOptions): Promise<La
         ...common,
         [SLUICE_ENV.queueUrlPrefix]: queueUrlPrefix,
         // The router needs the catalog's trigger section (declared queues, authorizers, statics), as the plugin writes it.
-        [SLUICE_ENV.catalog]: writeDeploymentCatalog(mkdtempSync(join(tmpdir(), 'sluice-catalog-')), { processes: manifests, connections: [], service, stage, queues: [], authorizers: [] }),
+        [SLUICE_ENV.catalog]: writeTestCatalog({ processes: manifests, service, stage, queues: [], authorizers: [] }),
         [SLUICE_ENV.triggerTable]: triggerTable,
         ...overrides,
       }) as AwsRouterConfig;

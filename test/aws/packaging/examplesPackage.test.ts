@@ -80,9 +80,13 @@ describe('the examples, packaged for AWS', () => {
       expect(route.AuthorizationType, key).toBe('JWT');
       expect(route.AuthorizerId, key).toEqual({ Ref: authorizerId });
     }
-    // No process route is left open: the others are the platform API's (IAM, health excepted).
+    // No process route is left open: the others are the platform API's (IAM, health excepted) and the
+    // catch-all route of runtime routes, which reaches the router only: it serves what an IAM-authorized
+    // POST /sluice/triggers registered (none by default) and answers 404 to everything else.
     const open = routes.filter((r) => r.AuthorizationType === undefined).map((r) => r.RouteKey);
-    expect(open).toEqual(['GET /sluice/health']);
+    expect(open.sort()).toEqual(['ANY /{proxy+}', 'GET /sluice/health']);
+    const catchAll = routes.find((r) => r.RouteKey === 'ANY /{proxy+}');
+    expect(catchAll.Target['Fn::Join'][1][1]).toEqual({ Ref: 'HttpApiIntegrationSluiceDashroutes' });
   });
 
   it('carry nothing of the data directory: no dev key material, no API token, in the template or any bundle', async () => {
