@@ -20,6 +20,7 @@ import type { OpenLineageSource } from '../core/openlineage/runEventsOf.js';
 import { mountTaskControlRoutes, withTasks } from './taskControlRoutes.js';
 import type { TaskControl } from '../core/control/TaskControl.js';
 import type { EventStore } from '../core/ports/EventStore.js';
+import { dashboardHeaders, DASHBOARD_PREFIX, DASHBOARD_SECURITY_HEADERS, type DashboardAssets } from './DashboardAssets.js';
 
 export interface PlatformAppOptions extends PlatformIngestOptions {
   store: TaskStore;
@@ -37,6 +38,8 @@ export interface PlatformAppOptions extends PlatformIngestOptions {
   triggers?: Omit<TriggerRoutesOptions, 'send' | 'maxPayloadBytes'>;
   /** Cancel and replay (`/sluice/tasks/{id}/cancel`, `/replay`, `/sluice/tasks/replay`, a dead letter's replay); not mounted without it. */
   control?: TaskControl;
+  /** The dashboard's static files, served without authentication at `/sluice/ui` (not mounted without them). */
+  dashboard?: DashboardAssets;
 }
 
 const listQuery = z
@@ -69,6 +72,9 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
 
   app.get('/sluice/health', (c) => send(c, jsonReply(200, { status: 'ok' })));
   app.all('/sluice/health', (c) => methodNotAllowed(c, ['GET']));
+
+  // Before the authentication: the dashboard's files hold no data (its API calls carry the token).
+  if (options.dashboard) mountDashboard(app, options.dashboard);
 
   app.use('/sluice/*', async (c, next) => {
     const denied = ingest.authenticate(c.req.header('authorization'));
@@ -146,6 +152,26 @@ function mountQueueConsole(
   app.all('/sluice/queues/:queue/redrive', (c) => methodNotAllowed(c, ['POST']));
 }
 
+function mountDashboard(app: Hono, dashboard: DashboardAssets): void {
+  const serve = async (c: Context) => {
+    const asset = await dashboard.lookup(c.req.path);
+    switch (asset.kind) {
+      case 'file':
+        return c.body(new Uint8Array(asset.body), 200, dashboardHeaders(asset));
+      case 'redirect':
+        return c.body(null, 308, { ...DASHBOARD_SECURITY_HEADERS, location: asset.location });
+      case 'unbuilt':
+        return c.body(JSON.stringify({ error: 'DashboardNotBuilt', message: asset.message }), 503, { ...DASHBOARD_SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' });
+      case 'not-found':
+        return c.body(JSON.stringify({ error: 'NotFound', message: `no dashboard file '${c.req.path.slice(0, 256)}'` }), 404, { ...DASHBOARD_SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' });
+    }
+  };
+  app.get(DASHBOARD_PREFIX, serve);
+  app.get(`${DASHBOARD_PREFIX}/*`, serve);
+  app.all(DASHBOARD_PREFIX, (c) => methodNotAllowed(c, ['GET', 'HEAD']));
+  app.all(`${DASHBOARD_PREFIX}/*`, (c) => methodNotAllowed(c, ['GET', 'HEAD']));
+}
+
 /**
  * The query as a process route sees it (`parseQueryString`): a repeated key
  * keeps every value, joined with `,`, so `limit=1&limit=2` is refused as
@@ -166,6 +192,7 @@ function describeProcess(p: PlatformProcess) {
     ...(p.description ? { description: p.description } : {}),
     timeoutSeconds: p.timeoutSeconds,
     async: p.taskQueue !== undefined,
+    ...(p.railway ? { railway: p.railway } : {}),
     triggers: {
       http: p.http.map((r) => ({ method: r.method, path: r.path })),
       queues: p.queues.map((q) => ({ queue: q.queue, batchSize: q.batchSize, enabled: q.enabled })),

@@ -1,0 +1,227 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, TOKEN, type Harness } from '../embedded/runtime/runtimeHarness.js';
+import { ensureUiBuilt, launchChromium } from './browser.js';
+
+const CONFIG = resolve(import.meta.dirname, '../fixtures/dashboard/serverless.yml');
+const SCREENSHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
+
+/**
+ * The dashboard in real headless Chromium against a real embedded runtime
+ * (test/fixtures/dashboard): log in, a task submitted through the API shows
+ * up live, its detail and log filter, replay of a failed task, pausing a
+ * trigger, dead letters, the lineage graph. Saves a screenshot of each view
+ * into docs/screenshots (README shows them).
+ */
+describe('dashboard in Chromium', () => {
+  let h: Harness;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    await ensureUiBuilt();
+    h = await startHarness({ configPath: CONFIG });
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+    page = await context.newPage();
+    // A CSP violation or an uncaught error is a bug; failed fetches (401, 404) are the app's business.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(String(error)));
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.stop();
+  });
+
+  // page.evaluate takes strings here: the tests are type-checked without the DOM library.
+  const shot = (name: string) => page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`), fullPage: false });
+  const submit = async (payload: unknown): Promise<string> => {
+    const res = await h.call('/sluice/tasks', { method: 'POST', json: { process: 'report', payload } });
+    expect(res.status).toBe(202);
+    return res.body.taskId as string;
+  };
+
+  it('serves the built files without a token, with security headers, and nothing outside dist/ui', async () => {
+    const redirect = await fetch(`${h.url}/sluice/ui`, { redirect: 'manual' });
+    expect(redirect.status).toBe(308);
+    expect(redirect.headers.get('location')).toBe('/sluice/ui/');
+    const index = await fetch(`${h.url}/sluice/ui/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(index.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(index.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const html = await index.text();
+    const script = /src="\.\/(assets\/main-[A-Z0-9]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${h.url}/sluice/ui/${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    // A client route gets the app; traversal (plain or encoded) and unknown files do not get anything.
+    expect((await fetch(`${h.url}/sluice/ui/tasks/abc`)).status).toBe(200);
+    for (const path of ['/sluice/ui/..%2f..%2fpackage.json', '/sluice/ui/%2e%2e/%2e%2e/package.json', '/sluice/ui/assets/..%2f..%2f..%2fpackage.json', '/sluice/ui/nope.js']) {
+      const res = await fetch(`${h.url}${path}`);
+      expect(res.status, path).toBe(404);
+      expect(await res.text()).not.toContain('"dependencies"');
+    }
+    expect((await fetch(`${h.url}/sluice/ui/`, { method: 'POST' })).status).toBe(405);
+    // The API next to it still wants the token.
+    expect((await fetch(`${h.url}/sluice/tasks`)).status).toBe(401);
+  });
+
+  it('asks for the token, refuses a wrong one, and keeps the right one out of the URL', async () => {
+    await page.goto(`${h.url}/sluice/ui/`);
+    await page.getByLabel('API token').waitFor();
+    await shot('login');
+    await page.getByLabel('API token').fill('not-the-token-at-all');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'refused (401)' }).waitFor();
+    await page.getByLabel('API token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Tasks', exact: true }).waitFor();
+    expect(page.url()).not.toContain(TOKEN);
+    expect(await page.evaluate("sessionStorage.getItem('sluice.apiToken')")).toBe(TOKEN);
+    expect(await page.evaluate('localStorage.length')).toBe(0);
+  });
+
+  it('shows a task submitted through the API without a reload, then its detail with filtered logs', async () => {
+    await page.goto(`${h.url}/sluice/ui/#/tasks`);
+    await page.getByRole('heading', { name: 'Tasks', exact: true }).waitFor();
+    const marker = await page.evaluate('window.marker = 42');
+    const taskId = await submit({ n: 1 });
+    const row = page.locator(`tr[data-task-id="${taskId}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    await h.waitForTask(taskId);
+    await row.getByText('succeeded').waitFor({ timeout: 10_000 });
+    // The same document: it was polled in, not reloaded.
+    expect(await page.evaluate('window.marker')).toBe(marker);
+    // Counts are not served by this branch's API: the view says so instead of inventing numbers.
+    await page.getByText(/does not count tasks yet|Counts by status/).first().waitFor();
+    await shot('tasks');
+
+    await row.getByRole('link', { name: taskId }).click();
+    await page.getByRole('heading', { name: new RegExp(`Task ${taskId}`) }).waitFor();
+    const logRows = page.locator('table.logs tbody tr');
+    await expect.poll(() => logRows.count()).toBeGreaterThanOrEqual(3);
+    const all = await logRows.count();
+    await page.getByLabel('Minimum level').selectOption('warn');
+    await expect.poll(() => logRows.count()).toBeLessThan(all);
+    const levels = await page.locator('table.logs tbody .level').allInnerTexts();
+    expect(levels.length).toBeGreaterThan(0);
+    expect(levels.every((l) => l === 'warn' || l === 'error')).toBe(true);
+    // Each line names its logic.
+    await expect.poll(() => page.locator('table.logs tbody tr').first().locator('td').nth(2).innerText()).toBe('transform');
+    await page.getByLabel('Minimum level').selectOption('debug');
+    await shot('task-detail');
+  });
+
+  it('highlights the failing logic of a failed task, replays it and shows the replay', async () => {
+    const failedId = await submit({ fail: true });
+    const failed = await h.waitForTask(failedId);
+    expect(failed.status).toBe('failed');
+    await page.goto(`${h.url}/sluice/ui/#/tasks/${failedId}`);
+    await page.locator('.rail-failed').waitFor();
+    expect(await page.locator('.rail-failed .rail-name').innerText()).toBe('transform');
+    expect(await page.locator('.rail-ok .rail-name').allInnerTexts()).toEqual(['fetch']);
+    await page.getByText('amount is not a number in row 2').first().waitFor();
+    await shot('task-failed');
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await page.waitForURL((url) => /#\/tasks\//.test(url.hash) && !url.hash.includes(failedId));
+    const replayId = /#\/tasks\/([^?]+)/.exec(new URL(page.url()).hash)![1]!;
+    await page.getByText('replay of').waitFor();
+    await page.getByRole('link', { name: failedId }).waitFor();
+    const replay = await h.waitForTask(replayId);
+    expect(replay.replayOf).toBe(failedId);
+    expect((await h.task(failedId)).replays).toEqual([replayId]);
+  });
+
+  it('pauses a schedule trigger and shows its next firings', async () => {
+    await page.goto(`${h.url}/sluice/ui/#/processes`);
+    const triggers = (await h.call('/sluice/triggers?process=nightly')).body.items as Array<{ triggerId: string; paused: boolean }>;
+    expect(triggers).toHaveLength(1);
+    const id = triggers[0]!.triggerId;
+    const row = page.locator(`tr[data-trigger-id="${id}"]`);
+    await row.locator('time').first().waitFor();
+    await row.getByRole('button', { name: `Pause ${id}` }).click();
+    await row.getByText('paused', { exact: true }).waitFor();
+    expect((await h.call(`/sluice/triggers/${encodeURIComponent(id)}`)).body.paused).toBe(true);
+    await shot('processes');
+  });
+
+  it('creates a runtime trigger and shows the API validation error of a bad one', async () => {
+    const form = page.locator('form.create-trigger');
+    await form.getByLabel('Process').selectOption('report');
+    await form.getByLabel('Kind').selectOption('schedule');
+    await form.getByLabel('Expression').fill('rate(0 fortnights)');
+    await form.getByRole('button', { name: 'Create trigger' }).click();
+    await form.getByRole('alert').filter({ hasText: 'Not created: 400' }).waitFor();
+    await form.getByLabel('Expression').fill('rate(7 days)');
+    await form.getByRole('button', { name: 'Create trigger' }).click();
+    await form.getByText(/Created trigger/).waitFor();
+    const runtime = ((await h.call('/sluice/triggers?process=report')).body.items as Array<{ source: string; spec: { expression?: string } }>).filter((t) => t.source === 'runtime');
+    expect(runtime.map((t) => t.spec.expression)).toEqual(['rate(7 days)']);
+  });
+
+  it('lists dead letters with their task error', async () => {
+    await page.goto(`${h.url}/sluice/ui/#/dead-letters`);
+    const queues = (await h.call('/sluice/queues')).body.items as Array<{ name: string; deadLetterFor: string[]; visible: number }>;
+    const dlq = queues.find((q) => q.deadLetterFor.some((name) => name.includes('report')) && q.visible > 0);
+    expect(dlq).toBeDefined();
+    await page.getByRole('link', { name: dlq!.name }).click();
+    await page.getByText('amount is not a number in row 2').first().waitFor();
+    await page.getByRole('button', { name: 'Replay all…' }).click();
+    await page.getByRole('button', { name: /^Yes, replay \d+$/ }).waitFor();
+    await shot('dead-letters');
+    await page.getByRole('button', { name: 'No' }).click();
+  });
+
+  it('draws the lineage graph around a table and lists a node events', async () => {
+    const node = 'postgres://warehouse/public.orders';
+    await page.goto(`${h.url}/sluice/ui/#/lineage?node=${encodeURIComponent(node)}`);
+    await page.locator('.graph[data-ready="true"]').waitFor({ timeout: 15_000 });
+    await page.getByText(/\d+ nodes, \d+ edges/).waitFor();
+    const status = await page.getByRole('status').filter({ hasText: /nodes/ }).innerText();
+    expect(Number(/(\d+) nodes/.exec(status)![1])).toBeGreaterThanOrEqual(3);
+    await page.getByRole('button', { name: 's3://landing/orders.csv' }).first().click();
+    await page.locator('ul.events li').filter({ hasText: 'orders.loaded' }).first().waitFor();
+    await shot('lineage');
+  });
+
+  it('is readable at a phone width', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${h.url}/sluice/ui/#/tasks`);
+    await page.locator('table.tasks tbody tr').first().waitFor();
+    // No horizontal scrolling of the page itself (wide tables scroll in their own box).
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await shot('tasks-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('sends a refused token back to the login form', async () => {
+    await page.evaluate("sessionStorage.setItem('sluice.apiToken', 'a-token-that-was-revoked')");
+    await page.goto(`${h.url}/sluice/ui/#/processes`);
+    await page.reload();
+    await page.getByLabel('API token').waitFor();
+    expect(await page.evaluate("sessionStorage.getItem('sluice.apiToken')")).toBeNull();
+    await page.getByLabel('API token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Processes & triggers' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').waitFor();
+    expect(await page.evaluate("sessionStorage.getItem('sluice.apiToken')")).toBeNull();
+  });
+
+  it('raised no script error and no Content-Security-Policy violation', () => {
+    expect(problems).toEqual([]);
+  });
+});
