@@ -12,6 +12,9 @@
  * another signal more than 1 s after the first exits at once (1). package.json's
  * start script `exec`s node, so npm's forwarded signals reach it directly.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_DASHBOARD_ROOT } from '../platform/DashboardAssets.js';
 import { EmbeddedRuntime } from './runtime/EmbeddedRuntime.js';
 import { API_TOKEN_FILE } from './runtime/resolveApiToken.js';
 import { consoleRuntimeLog } from './runtime/RuntimeLog.js';
@@ -80,6 +83,8 @@ function printBanner(runtime: EmbeddedRuntime, dataDir: string): void {
   out.push(`Sluice embedded runtime: service '${manifest.service}' (stage ${manifest.stage}) on ${runtime.url}`);
   out.push(`  data: ${dataDir}`);
   out.push(`  control plane: ${runtime.url}/sluice  (Authorization: Bearer <token>; token in ${process.env.SLUICE_API_TOKEN ? 'SLUICE_API_TOKEN' : `${dataDir}/${API_TOKEN_FILE}`})`);
+  const built = existsSync(join(DEFAULT_DASHBOARD_ROOT, 'index.html'));
+  out.push(`  dashboard: ${runtime.url}/sluice/ui/  ${built ? '(sign in with the same token)' : '(not built: run `npm run build:ui`)'}`);
   for (const connection of manifest.connections) out.push(`  connection ${connection.name}  (${connection.type})  ${describeConnection(connection)}`);
   const upcoming = new Map(runtime.upcomingSchedules().map((u) => [u.rule, u.next]));
   for (const p of runtime.processes) {
