@@ -57,6 +57,9 @@ async function seed(dataDir: string, count: number): Promise<number> {
       }
       await Promise.all(batch);
     }
+    // The store's creates are idempotent: count what is really there rather than what was asked.
+    const stored = (storage.db.prepare('SELECT count(*) AS n FROM tasks').get() as { n: number }).n;
+    if (stored !== count) throw new Error(`seeded ${count} tasks but the store holds ${stored}`);
   } finally {
     storage.close();
   }

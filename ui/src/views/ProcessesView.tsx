@@ -108,7 +108,8 @@ function TriggerTable({ triggers, onChange }: { triggers: TriggerInfo[]; onChang
                     ''
                   )}
                 </td>
-                <td class="row-actions">
+                <td>
+                  <div class="row-actions">
                   <button
                     type="button"
                     disabled={busy !== undefined}
@@ -138,6 +139,7 @@ function TriggerTable({ triggers, onChange }: { triggers: TriggerInfo[]; onChang
                       Delete
                     </button>
                   )}
+                  </div>
                 </td>
               </tr>
             ))}
