@@ -109,7 +109,15 @@ describe('dashboard in Chromium', () => {
     await page.getByText(/does not count tasks yet|Counts by status/).first().waitFor();
     await shot('tasks');
 
-    await row.getByRole('link', { name: taskId }).click();
+    // From the keyboard: the search field, the id, Enter.
+    await page.getByLabel('Task id').focus();
+    await page.keyboard.type('no-such-task');
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').filter({ hasText: "No task 'no-such-task'." }).waitFor();
+    await page.getByLabel('Task id').fill('');
+    await page.getByLabel('Task id').focus();
+    await page.keyboard.type(taskId);
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: new RegExp(`Task ${taskId}`) }).waitFor();
     const logRows = page.locator('table.logs tbody tr');
     await expect.poll(() => logRows.count()).toBeGreaterThanOrEqual(3);
@@ -180,9 +188,17 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('link', { name: dlq!.name }).click();
     await page.getByText('amount is not a number in row 2').first().waitFor();
     await page.getByRole('button', { name: 'Replay all…' }).click();
-    await page.getByRole('button', { name: /^Yes, replay \d+$/ }).waitFor();
+    const confirm = page.getByRole('button', { name: /^Yes, replay \d+$/ });
+    await confirm.waitFor();
     await shot('dead-letters');
-    await page.getByRole('button', { name: 'No' }).click();
+    const shown = Number(/(\d+)$/.exec(await confirm.innerText())![1]);
+    expect(shown).toBeGreaterThan(0);
+    await confirm.click();
+    await page.getByText(`Replayed ${shown} of ${shown} messages.`).waitFor();
+    // Purge asks first; a runtime without the purge route is said to have none.
+    await page.getByRole('button', { name: 'Purge…' }).click();
+    await page.getByRole('button', { name: `Yes, purge ${dlq!.name}` }).click();
+    await page.getByText(/Purged \d+ messages\.|cannot purge queues yet/).waitFor();
   });
 
   it('draws the lineage graph around a table and lists a node events', async () => {

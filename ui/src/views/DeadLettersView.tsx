@@ -60,6 +60,9 @@ export function DeadLettersView({ params }: { params: URLSearchParams }) {
   );
 }
 
+/** Most messages one "replay all" walks (they are replayed one request each). */
+const MAX_BULK = 1000;
+
 function QueueMessages({ queue, onChange }: { queue: string; onChange(): void }) {
   const [cursor, setCursor] = useState<string | undefined>();
   const messages = useLoad(() => api<Page<PeekedMessage>>(`/sluice/queues/${encodeURIComponent(queue)}/messages${query({ limit: 50, cursor })}`), `${queue}|${cursor ?? ''}`, 5000);
@@ -76,20 +79,38 @@ function QueueMessages({ queue, onChange }: { queue: string; onChange(): void })
       setError(e);
     }
   };
+  // Replay all: every message of the queue (all pages, up to MAX_BULK), counted before anything is replayed.
+  const [bulk, setBulk] = useState<PeekedMessage[] | undefined>();
+  const countAll = async () => {
+    try {
+      const all: PeekedMessage[] = [];
+      let next: string | undefined;
+      do {
+        const page = await api<Page<PeekedMessage>>(`${base}/messages${query({ limit: 100, cursor: next })}`);
+        all.push(...page.items);
+        next = page.nextCursor;
+      } while (next && all.length < MAX_BULK);
+      setBulk(all.filter((m) => m.taskId !== undefined));
+      setConfirming('replay-all');
+    } catch (e) {
+      setError(e);
+    }
+  };
   const replayAll = async () => {
     setConfirming(undefined);
+    const targets = bulk ?? [];
     let done = 0;
     const failures: string[] = [];
-    for (const message of items) {
+    for (const message of targets) {
       try {
         await api(`${base}/messages/${encodeURIComponent(message.messageId)}/replay`, { method: 'POST' });
         done++;
       } catch (e) {
         failures.push(`${message.messageId}: ${errorText(e)}`);
       }
-      setStatus(`Replayed ${done} of ${items.length}…`);
+      setStatus(`Replayed ${done} of ${targets.length}…`);
     }
-    setStatus(`Replayed ${done} of ${items.length} messages.${failures.length ? ` ${failures.length} failed: ${failures.slice(0, 3).join('; ')}` : ''}`);
+    setStatus(`Replayed ${done} of ${targets.length} messages.${failures.length ? ` ${failures.length} failed: ${failures.slice(0, 3).join('; ')}` : ''}`);
     messages.reload();
     onChange();
   };
@@ -111,9 +132,13 @@ function QueueMessages({ queue, onChange }: { queue: string; onChange(): void })
       <ErrorBox error={messages.error ?? error} />
       {status && <Notice>{status}</Notice>}
       <div class="actions">
-        {confirming === 'replay-all' ? (
+        {confirming === 'replay-all' && bulk ? (
           <span role="group" aria-label="Confirm replay all">
-            Replay the {items.length} message{items.length === 1 ? '' : 's'} shown? <button type="button" class="primary" onClick={replayAll}>Yes, replay {items.length}</button>{' '}
+            Replay the tasks of all {bulk.length} message{bulk.length === 1 ? '' : 's'} in {queue}
+            {bulk.length >= MAX_BULK ? ` (the first ${MAX_BULK})` : ''}?{' '}
+            <button type="button" class="primary" onClick={replayAll}>
+              Yes, replay {bulk.length}
+            </button>{' '}
             <button type="button" onClick={() => setConfirming(undefined)}>No</button>
           </span>
         ) : confirming === 'purge' ? (
@@ -123,7 +148,7 @@ function QueueMessages({ queue, onChange }: { queue: string; onChange(): void })
           </span>
         ) : (
           <>
-            <button type="button" disabled={items.length === 0} onClick={() => setConfirming('replay-all')}>
+            <button type="button" disabled={items.length === 0} onClick={countAll}>
               Replay all…
             </button>
             <button type="button" class="danger" onClick={() => setConfirming('purge')}>
