@@ -213,6 +213,14 @@ describe('dashboard in Chromium', () => {
     await shot('lineage');
   });
 
+  it('says when the lineage walk was cut at its limits', async () => {
+    const ids = await Promise.all([1, 2, 3].map(async (batch) => (await h.call('/sluice/tasks', { method: 'POST', json: { process: 'fanout', payload: { batch } } })).body.taskId as string));
+    for (const id of ids) expect((await h.waitForTask(id)).status).toBe('succeeded');
+    await page.goto(`${h.url}/sluice/ui/#/lineage?node=${encodeURIComponent('s3://landing/big.csv')}&depth=1`);
+    await page.getByText('The walk stopped at its limits').waitFor();
+    await page.locator('.graph[data-ready="true"]').waitFor({ timeout: 15_000 });
+  });
+
   it('is readable at a phone width', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${h.url}/sluice/ui/#/tasks`);
