@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { errorText } from './api.js';
 
 /** State of one loaded resource. */
@@ -26,7 +26,9 @@ export function useLoad<T>(load: () => Promise<T>, key: string, pollMs?: number)
       (error: unknown) => mine === generation.current && setState((s) => ({ data: s.key === key ? s.data : undefined, error, loading: false, key })),
     );
   }, [key]);
-  useEffect(() => {
+  // A layout effect: the request leaves as soon as the view is in the DOM, not after the next paint
+  // (a plain effect waits for an animation frame: measured ~70 ms later on a first load).
+  useLayoutEffect(() => {
     run();
     if (!pollMs) return;
     const timer = setInterval(() => {
