@@ -153,6 +153,21 @@ describe('dashboard in Chromium', () => {
     expect((await h.task(failedId)).replays).toEqual([replayId]);
   });
 
+  it('shows each attempt of a retried task on its timeline', async () => {
+    const id = (await h.call('/sluice/tasks', { method: 'POST', json: { process: 'flaky', payload: {} } })).body.taskId as string;
+    const done = await h.waitForTask(id);
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 2 });
+    await page.goto(`${h.url}/sluice/ui/#/tasks/${id}`);
+    const steps = page.locator('.timeline li');
+    await expect.poll(() => steps.allInnerTexts()).toEqual([
+      expect.stringMatching(/^Created /),
+      // The final record keeps the last attempt's logs only: an earlier attempt is dated while the task waits for its retry.
+      expect.stringMatching(/^Attempt 1 failed/),
+      expect.stringMatching(/^Attempt 2 /),
+      expect.stringMatching(/^Finished: succeeded /),
+    ]);
+  });
+
   it('pauses a schedule trigger and shows its next firings', async () => {
     await page.goto(`${h.url}/sluice/ui/#/processes`);
     const triggers = (await h.call('/sluice/triggers?process=nightly')).body.items as Array<{ triggerId: string; paused: boolean }>;

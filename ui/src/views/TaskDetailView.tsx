@@ -135,12 +135,26 @@ function Actions({ record, onChange }: { record: TaskRecord; onChange(): void })
   );
 }
 
-/** Created, each attempt, finished: what the record holds (an attempt's start is kept for the last one only). */
+/**
+ * Created, each attempt, finished: what the record holds. The record keeps
+ * the last attempt's start; an earlier attempt is dated by the runner's
+ * platform line `attempt N of M failed; the task will be retried in …` when
+ * the logs still hold it.
+ */
 function Timeline({ record }: { record: TaskRecord }) {
+  const retried = new Map<number, LogEntry>();
+  for (const line of record.logs) {
+    const attempt = line.logic === undefined ? /^attempt (\d+) of \d+ failed/.exec(line.message)?.[1] : undefined;
+    if (attempt) retried.set(Number(attempt), line);
+  }
   const steps: Array<{ label: string; at?: string; note?: string }> = [{ label: 'Created', at: record.createdAt }];
   for (let attempt = 1; attempt <= record.attempts; attempt++) {
-    const last = attempt === record.attempts;
-    steps.push({ label: `Attempt ${attempt}`, ...(last && record.startedAt ? { at: record.startedAt } : {}), ...(last ? {} : { note: 'failed, retried' }) });
+    if (attempt === record.attempts) {
+      steps.push({ label: `Attempt ${attempt}`, ...(record.startedAt ? { at: record.startedAt } : {}) });
+    } else {
+      const line = retried.get(attempt);
+      steps.push({ label: `Attempt ${attempt} failed`, ...(line ? { at: line.time, note: line.message.replace(/^attempt \d+ of \d+ failed; /, '') } : { note: 'retried' }) });
+    }
   }
   if (record.cancelRequestedAt) steps.push({ label: 'Cancel requested', at: record.cancelRequestedAt });
   steps.push(TERMINAL.has(record.status) ? { label: `Finished: ${record.status.replace('_', ' ')}`, at: record.finishedAt, note: duration(record.startedAt ?? record.createdAt, record.finishedAt) } : { label: `Now ${record.status}` });
