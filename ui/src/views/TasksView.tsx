@@ -155,6 +155,11 @@ function FilterForm({ filters, processes }: { filters: Record<string, string | u
         <button type="button" onClick={() => navigate('tasks')}>
           Clear
         </button>
+        {(['hour', 'day'] as const).map((w) => (
+          <button key={w} type="button" onClick={() => navigate('tasks', { ...filters, since: new Date(Date.now() - WINDOWS[w]).toISOString(), until: undefined })}>
+            Last {w}
+          </button>
+        ))}
       </div>
     </form>
   );
