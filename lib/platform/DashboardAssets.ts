@@ -37,6 +37,13 @@ export const DASHBOARD_SECURITY_HEADERS: Readonly<Record<string, string>> = {
 /** A hashed asset name as scripts/build-ui.mjs writes them: `main-3FQ2ZKXA.js`. */
 const HASHED = /-[A-Z0-9]{8}\.[a-z0-9]+$/;
 
+/** A dashboard answer: status, headers (security headers included) and body. */
+export interface DashboardResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array | string;
+}
+
 /** What a dashboard path resolves to. */
 export type DashboardAsset =
   | { kind: 'file'; body: Buffer; contentType: string; /** Hashed: cache forever. */ immutable: boolean }
@@ -87,6 +94,26 @@ export class DashboardAssets {
     if (await isFile(file)) return this.#file(file, HASHED.test(file));
     // A client route (`/sluice/ui/tasks`) gets the app; a missing file (`x.js`) a 404.
     return extname(file) === '' ? this.#file(index, false) : { kind: 'not-found' };
+  }
+
+  /**
+   * {@link lookup} as a complete HTTP answer, security headers included: what
+   * every server of the dashboard sends (the platform app; `startDashboardProxy`'s
+   * `assets` for AWS takes it as it is).
+   */
+  async respond(path: string): Promise<DashboardResponse> {
+    const asset = await this.lookup(path);
+    const json = (status: number, body: object): DashboardResponse => ({ status, headers: { ...DASHBOARD_SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) });
+    switch (asset.kind) {
+      case 'file':
+        return { status: 200, headers: dashboardHeaders(asset), body: asset.body };
+      case 'redirect':
+        return { status: 308, headers: { ...DASHBOARD_SECURITY_HEADERS, location: asset.location }, body: '' };
+      case 'unbuilt':
+        return json(503, { error: 'DashboardNotBuilt', message: asset.message });
+      case 'not-found':
+        return json(404, { error: 'NotFound', message: `no dashboard file '${path.slice(0, 256)}'` });
+    }
   }
 
   async #file(file: string, immutable: boolean): Promise<DashboardAsset> {

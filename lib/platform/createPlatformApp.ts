@@ -20,7 +20,7 @@ import type { OpenLineageSource } from '../core/openlineage/runEventsOf.js';
 import { mountTaskControlRoutes, withTasks } from './taskControlRoutes.js';
 import type { TaskControl } from '../core/control/TaskControl.js';
 import type { EventStore } from '../core/ports/EventStore.js';
-import { dashboardHeaders, DASHBOARD_PREFIX, DASHBOARD_SECURITY_HEADERS, type DashboardAssets } from './DashboardAssets.js';
+import { DASHBOARD_PREFIX, type DashboardAssets } from './DashboardAssets.js';
 
 export interface PlatformAppOptions extends PlatformIngestOptions {
   store: TaskStore;
@@ -154,17 +154,8 @@ function mountQueueConsole(
 
 function mountDashboard(app: Hono, dashboard: DashboardAssets): void {
   const serve = async (c: Context) => {
-    const asset = await dashboard.lookup(c.req.path);
-    switch (asset.kind) {
-      case 'file':
-        return c.body(new Uint8Array(asset.body), 200, dashboardHeaders(asset));
-      case 'redirect':
-        return c.body(null, 308, { ...DASHBOARD_SECURITY_HEADERS, location: asset.location });
-      case 'unbuilt':
-        return c.body(JSON.stringify({ error: 'DashboardNotBuilt', message: asset.message }), 503, { ...DASHBOARD_SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' });
-      case 'not-found':
-        return c.body(JSON.stringify({ error: 'NotFound', message: `no dashboard file '${c.req.path.slice(0, 256)}'` }), 404, { ...DASHBOARD_SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' });
-    }
+    const answer = await dashboard.respond(c.req.path);
+    return c.body(typeof answer.body === 'string' ? answer.body : new Uint8Array(answer.body), answer.status as never, answer.headers);
   };
   app.get(DASHBOARD_PREFIX, serve);
   app.get(`${DASHBOARD_PREFIX}/*`, serve);

@@ -19,7 +19,7 @@ describe('DashboardAssets', () => {
     writeFileSync(join(root, 'assets', 'main-ABCDEF23.css'), 'css');
     writeFileSync(join(root, 'assets', 'plain.js'), 'plain');
     writeFileSync(join(root, '.hidden'), 'hidden');
-    writeFileSync(join(dir, 'secret.txt'), 'secret');
+    writeFileSync(join(dir, 'secret.txt'), 'TOP-SECRET-CONTENT');
     assets = new DashboardAssets(root);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,6 +53,21 @@ describe('DashboardAssets', () => {
 
   it('answers not-found for a missing file with an extension', async () => {
     expect((await assets.lookup('/sluice/ui/assets/missing-ABCDEF23.js')).kind).toBe('not-found');
+  });
+
+  it('answers as HTTP with the security headers on every kind of answer', async () => {
+    const file = await assets.respond('/sluice/ui/assets/main-ABCDEF23.js');
+    expect(file).toMatchObject({ status: 200, headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=31536000, immutable' } });
+    expect(Buffer.from(file.body).toString()).toBe('js');
+    expect(await assets.respond('/sluice/ui')).toMatchObject({ status: 308, headers: { location: '/sluice/ui/' } });
+    const missing = await assets.respond('/sluice/ui/../secret.txt');
+    expect(missing.status).toBe(404);
+    expect(String(missing.body)).not.toContain('TOP-SECRET-CONTENT');
+    for (const answer of [file, missing, await new DashboardAssets(join(dir, 'none')).respond('/sluice/ui/')]) {
+      expect(answer.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(answer.headers['x-content-type-options']).toBe('nosniff');
+      expect(answer.headers['referrer-policy']).toBe('no-referrer');
+    }
   });
 
   it('says how to build it when there is no build', async () => {
