@@ -34,7 +34,7 @@ export function LoginView({ onLogin }: { onLogin(): void }) {
         <input id="token" name="token" type="password" autocomplete="current-password" required value={token} onInput={(e) => setToken(e.currentTarget.value)} aria-describedby="token-help" />
         <p id="token-help" class="help">
           The embedded runtime writes it to <code>.sluice/api-token</code> in its data directory (<code>cat .sluice/api-token</code>), unless{' '}
-          <code>SLUICE_API_TOKEN</code> is set. It stays in this tab's session storage only.
+          <code>SLUICE_API_TOKEN</code> is set; through the local proxy for AWS, the token it printed. It stays in this tab's session storage only.
         </p>
         {error && (
           <p class="alert alert-error" role="alert">
