@@ -175,6 +175,9 @@ describe('dashboard in Chromium', () => {
     const id = triggers[0]!.triggerId;
     const row = page.locator(`tr[data-trigger-id="${id}"]`);
     await row.locator('time').first().waitFor();
+    // Each page names itself and takes the focus (a screen reader starts at its content).
+    expect(await page.title()).toBe('Processes & triggers · Sluice');
+    expect(await page.evaluate('document.activeElement.id')).toBe('main');
     await row.getByRole('button', { name: `Pause ${id}` }).click();
     await row.getByText('paused', { exact: true }).waitFor();
     expect((await h.call(`/sluice/triggers/${encodeURIComponent(id)}`)).body.paused).toBe(true);

@@ -21,8 +21,15 @@ function App() {
   const [loggedIn, setLoggedIn] = useState(() => session.token() !== null);
   const route = useRoute();
   useEffect(() => session.onUnauthorized(() => setLoggedIn(false)), []);
-  if (!loggedIn) return <LoginView onLogin={() => setLoggedIn(true)} />;
   const [section = 'tasks', id] = route.parts;
+  const page = `${section}/${id ?? ''}`;
+  // A new page (not a new filter): its title, and focus on its content so a screen reader starts there.
+  useEffect(() => {
+    const label = NAV.find((item) => item.path === section)?.label ?? 'Tasks';
+    document.title = `${id ? `Task ${id}` : label} · Sluice`;
+    if (loggedIn) document.getElementById('main')?.focus({ preventScroll: true });
+  }, [page, loggedIn]);
+  if (!loggedIn) return <LoginView onLogin={() => setLoggedIn(true)} />;
   let view;
   if (section === 'tasks' && id) view = <TaskDetailView taskId={id} key={id} />;
   else if (section === 'processes') view = <ProcessesView />;
