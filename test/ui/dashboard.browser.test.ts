@@ -182,6 +182,15 @@ describe('dashboard in Chromium', () => {
     await row.getByText('paused', { exact: true }).waitFor();
     expect((await h.call(`/sluice/triggers/${encodeURIComponent(id)}`)).body.paused).toBe(true);
     await shot('processes');
+    await row.getByRole('button', { name: `Resume ${id}` }).click();
+    await row.getByText('active', { exact: true }).waitFor();
+    expect((await h.call(`/sluice/triggers/${encodeURIComponent(id)}`)).body.paused).toBe(false);
+    // Run now: the firing's task opens.
+    await row.getByRole('button', { name: `Run ${id} now` }).click();
+    await page.waitForURL((url) => /^#\/tasks\/.+/.test(url.hash));
+    const fired = await h.waitForTask(/#\/tasks\/([^?]+)/.exec(new URL(page.url()).hash)![1]!);
+    expect(fired).toMatchObject({ process: 'nightly', status: 'succeeded', trigger: { type: 'schedule', rule: id } });
+    await page.goto(`${h.url}/sluice/ui/#/processes`);
   });
 
   it('creates a runtime trigger and shows the API validation error of a bad one', async () => {
