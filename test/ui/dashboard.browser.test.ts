@@ -203,8 +203,14 @@ describe('dashboard in Chromium', () => {
     await form.getByLabel('Expression').fill('rate(7 days)');
     await form.getByRole('button', { name: 'Create trigger' }).click();
     await form.getByText(/Created trigger/).waitFor();
-    const runtime = ((await h.call('/sluice/triggers?process=report')).body.items as Array<{ source: string; spec: { expression?: string } }>).filter((t) => t.source === 'runtime');
+    const runtime = ((await h.call('/sluice/triggers?process=report')).body.items as Array<{ triggerId: string; source: string; spec: { expression?: string } }>).filter((t) => t.source === 'runtime');
     expect(runtime.map((t) => t.spec.expression)).toEqual(['rate(7 days)']);
+    // Delete asks first (the browser's confirm dialog).
+    const id = runtime[0]!.triggerId;
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: `Delete ${id}` }).click();
+    await page.locator(`tr[data-trigger-id="${id}"]`).waitFor({ state: 'detached' });
+    expect((await h.call(`/sluice/triggers/${encodeURIComponent(id)}`)).status).toBe(404);
   });
 
   it('lists dead letters with their task error', async () => {
