@@ -76,6 +76,7 @@ export async function buildUi(outDir = UI_OUT) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>Sluice</title>
 ${css.map((file) => `<link rel="stylesheet" href="./${file}">`).join('\n')}
 <script type="module" src="./${entry.file}"></script>
