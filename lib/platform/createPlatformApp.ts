@@ -20,7 +20,8 @@ import type { OpenLineageSource } from '../core/openlineage/runEventsOf.js';
 import { mountTaskControlRoutes, withTasks } from './taskControlRoutes.js';
 import type { TaskControl } from '../core/control/TaskControl.js';
 import type { EventStore } from '../core/ports/EventStore.js';
-import { DASHBOARD_PREFIX, type DashboardAssets } from './DashboardAssets.js';
+import type { DashboardAssets } from './DashboardAssets.js';
+import { mountDashboardRoutes } from './dashboardRoutes.js';
 
 export interface PlatformAppOptions extends PlatformIngestOptions {
   store: TaskStore;
@@ -74,7 +75,7 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
   app.all('/sluice/health', (c) => methodNotAllowed(c, ['GET']));
 
   // Before the authentication: the dashboard's files hold no data (its API calls carry the token).
-  if (options.dashboard) mountDashboard(app, options.dashboard);
+  if (options.dashboard) mountDashboardRoutes(app, options.dashboard);
 
   app.use('/sluice/*', async (c, next) => {
     const denied = ingest.authenticate(c.req.header('authorization'));
@@ -150,17 +151,6 @@ function mountQueueConsole(
 
   app.post('/sluice/queues/:queue/redrive', async (c) => send(c, jsonReply(200, await queues.redrive(c.req.param('queue')))));
   app.all('/sluice/queues/:queue/redrive', (c) => methodNotAllowed(c, ['POST']));
-}
-
-function mountDashboard(app: Hono, dashboard: DashboardAssets): void {
-  const serve = async (c: Context) => {
-    const answer = await dashboard.respond(c.req.path);
-    return c.body(typeof answer.body === 'string' ? answer.body : new Uint8Array(answer.body), answer.status as never, answer.headers);
-  };
-  app.get(DASHBOARD_PREFIX, serve);
-  app.get(`${DASHBOARD_PREFIX}/*`, serve);
-  app.all(DASHBOARD_PREFIX, (c) => methodNotAllowed(c, ['GET', 'HEAD']));
-  app.all(`${DASHBOARD_PREFIX}/*`, (c) => methodNotAllowed(c, ['GET', 'HEAD']));
 }
 
 /**
