@@ -1,4 +1,3 @@
-import { assertPageLimit } from '../core/pageLimit.js';
 import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
@@ -17,7 +16,18 @@ import { encodeEventItem } from './eventItemCodec.js';
 import { type Clock } from '../core/ports/Clock.js';
 import { systemClock } from '../core/time/systemClock.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../core/ports/TaskStore.js';
-import { TASK_STATUSES, withReplay, type TaskPage, type TaskQuery, type TaskRecord, type TaskStatus } from '../core/task/TaskRecord.js';
+import {
+  emptyStatusCounts,
+  TASK_STATUSES,
+  withReplay,
+  type ProcessTaskCounts,
+  type TaskCountQuery,
+  type TaskPage,
+  type TaskQuery,
+  type TaskRecord,
+  type TaskStatus,
+} from '../core/task/TaskRecord.js';
+import { assertTaskCountQuery, assertTaskQuery } from '../core/task/taskQueryRules.js';
 import { awsErrorName, awsRequestFailed } from './awsErrors.js';
 import { mergeNewestFirst, type ProcessScan } from './mergeNewestFirst.js';
 import {
@@ -167,7 +177,8 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   async list(query: TaskQuery): Promise<TaskPage> {
-    const { limit, status } = validateQuery(query);
+    assertTaskQuery(query);
+    const { limit } = query;
     const positions = query.cursor === undefined ? undefined : decodeTaskListCursor(query.cursor);
     let targets: Array<{ process: string; before: string | undefined }>;
     if (query.process !== undefined) {
@@ -182,20 +193,41 @@ export class DynamoTaskStore implements TaskStore {
       targets = this.processes.map((process) => ({ process, before: undefined }));
     }
     // One more than a page per process: reaching the end shows up now, not as a trailing empty page.
-    const scans = await Promise.all(targets.map((t) => this.scanProcess(t.process, t.before, status, limit + 1)));
+    const scans = await Promise.all(targets.map((t) => this.scanProcess(t.process, t.before, query, limit + 1)));
     const page = mergeNewestFirst(scans, limit);
     return Object.keys(page.positions).length > 0 ? { items: page.items, nextCursor: encodeTaskListCursor(page.positions) } : { items: page.items };
   }
 
-  /** Reads one process's index entries below `before`, newest first, until `want` match or the page budget is spent. */
-  private async scanProcess(process: string, before: string | undefined, status: TaskStatus | undefined, want: number): Promise<ProcessScan> {
+  /**
+   * Reads one process's index entries below `before`, newest first, until
+   * `want` match or the page budget is spent. The creation window is the key
+   * condition (`createdKey` = `${createdAt}#${taskId}` orders like
+   * `createdAt`, so `since` ≤ createdAt < `until` is `since` ≤ key < `until`);
+   * status and expiry are filter expressions; the trigger type, which only
+   * the projected summary holds, is checked on the decoded summary — the
+   * same read cost as a filter expression (DynamoDB bills the entries a
+   * query examines, filtered or not).
+   */
+  private async scanProcess(process: string, before: string | undefined, filters: Omit<TaskQuery, 'limit' | 'cursor'>, want: number): Promise<ProcessScan> {
+    const { status, trigger, since } = filters;
     const names: Record<string, string> = { '#proc': TASK_ITEM.process, '#ck': TASK_ITEM.createdKey, '#exp': TASK_ITEM.expiresAt, '#sum': TASK_ITEM.summary };
     const values: Record<string, AttributeValue> = { ':proc': { S: process }, ':now': this.nowValue() };
     let keyCondition = '#proc = :proc';
     let filter = '#exp >= :now';
-    if (before !== undefined) {
-      keyCondition += ' AND #ck < :before';
-      values[':before'] = { S: before };
+    // The exclusive upper key: the cursor's position or `until`, whichever is lower.
+    const upper = before !== undefined && (filters.until === undefined || before < filters.until) ? before : filters.until;
+    if (since !== undefined && upper !== undefined) {
+      if (since >= upper) return { process, candidates: [], bound: undefined };
+      // One condition per sort key: BETWEEN is inclusive, so an entry at `upper` (the cursor's own) is dropped below.
+      keyCondition += ' AND #ck BETWEEN :since AND :upper';
+      values[':since'] = { S: since };
+      values[':upper'] = { S: upper };
+    } else if (upper !== undefined) {
+      keyCondition += ' AND #ck < :upper';
+      values[':upper'] = { S: upper };
+    } else if (since !== undefined) {
+      keyCondition += ' AND #ck >= :since';
+      values[':since'] = { S: since };
     }
     if (status !== undefined) {
       filter += ' AND #st = :status';
@@ -218,8 +250,8 @@ export class DynamoTaskStore implements TaskStore {
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
             ScanIndexForward: false,
-            // Limit counts entries examined before the filter: read further ahead when a status filter drops some.
-            Limit: Math.min(1000, status === undefined ? remaining : remaining * 4),
+            // Limit counts entries examined before the filter: read further ahead when a status or trigger filter drops some.
+            Limit: Math.min(1000, status === undefined && trigger === undefined ? remaining : remaining * 4),
             ExclusiveStartKey: startKey,
             ...this.capacity,
           }),
@@ -230,7 +262,10 @@ export class DynamoTaskStore implements TaskStore {
       for (const item of out.Items ?? []) {
         const key = item[TASK_ITEM.createdKey]?.S;
         if (key === undefined) throw new SluiceError(`index entry without ${TASK_ITEM.createdKey} in ${this.tableName}`);
-        candidates.push({ key, summary: decodeTaskSummary(item) });
+        if (key === upper) continue;
+        const summary = decodeTaskSummary(item);
+        if (trigger !== undefined && summary.trigger.type !== trigger) continue;
+        candidates.push({ key, summary });
       }
       if (out.LastEvaluatedKey === undefined) return { process, candidates, bound: undefined };
       startKey = out.LastEvaluatedKey;
@@ -239,6 +274,60 @@ export class DynamoTaskStore implements TaskStore {
     const bound = startKey?.[TASK_ITEM.createdKey]?.S;
     if (bound === undefined) throw new SluiceError(`index page of ${this.tableName} ended without a ${TASK_ITEM.createdKey}`);
     return { process, candidates, bound };
+  }
+
+  /**
+   * {@link TaskStore.countByStatus}: per process (the one asked for, or
+   * every declared one, in parallel), one Query of the `byProcess` index
+   * with the window as key condition (`since` ≤ createdKey ≤ `until`; no
+   * key equals `until`, which has no `#`), expiry as filter, paged to the
+   * end, statuses counted here. Cost: the index entries in the window, as
+   * one `list` would read them — about 0.5 read unit per 4 KB of entries
+   * (summaries, typically 0.3–1 KB: some 10 tasks per unit), one request
+   * per 1 MB. `Select: COUNT` would cost the same per status (DynamoDB bills
+   * what a query examines, not what it returns), six times over. The 7-day
+   * window bounds it.
+   */
+  async countByStatus(query: TaskCountQuery): Promise<ProcessTaskCounts[]> {
+    assertTaskCountQuery(query);
+    const processes = query.process !== undefined ? [query.process] : this.processes;
+    const counted = await Promise.all(processes.map((process) => this.countProcess(process, query.since, query.until)));
+    return counted.filter((entry): entry is ProcessTaskCounts => entry !== undefined).sort((a, b) => (a.process < b.process ? -1 : a.process > b.process ? 1 : 0));
+  }
+
+  /** One process's counts in the window; `undefined` when it has no task there. */
+  private async countProcess(process: string, since: string, until: string): Promise<ProcessTaskCounts | undefined> {
+    const counts = emptyStatusCounts();
+    let total = 0;
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      let out;
+      try {
+        out = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: TASK_TABLE.byProcessIndex,
+            KeyConditionExpression: '#proc = :proc AND #ck BETWEEN :since AND :until',
+            FilterExpression: '#exp >= :now',
+            ProjectionExpression: '#st',
+            ExpressionAttributeNames: { '#proc': TASK_ITEM.process, '#ck': TASK_ITEM.createdKey, '#exp': TASK_ITEM.expiresAt, '#st': TASK_ITEM.status },
+            ExpressionAttributeValues: { ':proc': { S: process }, ':since': { S: since }, ':until': { S: until }, ':now': this.nowValue() },
+            ExclusiveStartKey: startKey,
+            ...this.capacity,
+          }),
+        );
+      } catch (error) {
+        throw awsRequestFailed('DynamoDB', 'Query', `${this.tableName}/${TASK_TABLE.byProcessIndex}`, error);
+      }
+      for (const item of out.Items ?? []) {
+        const status = item[TASK_ITEM.status]?.S as TaskStatus | undefined;
+        if (status === undefined || !TASK_STATUSES.includes(status)) throw new SluiceError(`index entry with status '${String(status)}' in ${this.tableName}`);
+        counts[status]++;
+        total++;
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return total > 0 ? { process, counts } : undefined;
   }
 
   /**
@@ -360,11 +449,3 @@ export class DynamoTaskStore implements TaskStore {
 const SAVE_CONDITION = 'attribute_not_exists(#pk) OR #exp < :now OR #st IN (:queued, :running)';
 const SAVE_NAMES: Record<string, string> = { '#st': TASK_ITEM.status };
 const SAVE_VALUES: Record<string, AttributeValue> = { ':queued': { S: 'queued' satisfies TaskStatus }, ':running': { S: 'running' satisfies TaskStatus } };
-
-function validateQuery(query: TaskQuery): { limit: number; status: TaskStatus | undefined } {
-  assertPageLimit(query.limit, 'task query');
-  const issues: Array<{ path: string; message: string }> = [];
-  if (query.status !== undefined && !TASK_STATUSES.includes(query.status)) issues.push({ path: 'status', message: `must be one of ${TASK_STATUSES.join(', ')}` });
-  if (issues.length > 0) throw new ValidationError('invalid task query', issues);
-  return { limit: query.limit, status: query.status };
-}

@@ -1,5 +1,5 @@
 import type { DataEvent } from '../core/events/DataEvent.js';
-import type { TaskRecord, TaskStatus, TaskSummary } from '../core/task/TaskRecord.js';
+import type { ProcessTaskCounts, TaskRecord, TaskStatus, TaskSummary } from '../core/task/TaskRecord.js';
 import type { TriggerChange, TriggerRecord } from '../core/triggers/TriggerRecord.js';
 import type { PeekedMessage, QueueInfo } from '../platform/QueueConsole.js';
 import { ApiError, CliError } from './CliError.js';
@@ -55,6 +55,25 @@ export interface ReplayAnswer {
   [field: string]: unknown;
 }
 
+/** `GET /sluice/tasks/counts`' body. */
+export interface TaskCounts {
+  since: string;
+  until: string;
+  items: ProcessTaskCounts[];
+}
+
+/** `POST /sluice/tasks/replay`'s report (fields read leniently: an older runtime may lack some). */
+export interface BulkReplayReport {
+  dryRun?: boolean;
+  matched?: number;
+  replayed?: number;
+  alreadyReplayed?: number;
+  noPayload?: number;
+  skipped?: number;
+  truncated?: boolean;
+  nextCursor?: string;
+}
+
 type Query = Record<string, string | number | undefined>;
 
 /**
@@ -107,8 +126,14 @@ export class PlatformClient {
     return this.request('GET', `/sluice/tasks/${encodeURIComponent(taskId)}`);
   }
 
-  listTasks(query: { process?: string; status?: string; limit?: number; cursor?: string }): Promise<Page<TaskSummary>> {
+  /** `GET /sluice/tasks`: the filters are the server's (`trigger`, `since`, `until` ISO-8601). */
+  listTasks(query: { process?: string; status?: string; trigger?: string; since?: string; until?: string; limit?: number; cursor?: string }): Promise<Page<TaskSummary>> {
     return this.request('GET', '/sluice/tasks', { query });
+  }
+
+  /** `GET /sluice/tasks/counts`: tasks created in the window (default: the last 24 h) per process by status. */
+  taskCounts(query: { since?: string; until?: string; process?: string }): Promise<TaskCounts> {
+    return this.request('GET', '/sluice/tasks/counts', { query });
   }
 
   /** `POST /sluice/tasks/{id}/replay` (another branch): a new task with the same process and payload. */
@@ -116,9 +141,16 @@ export class PlatformClient {
     return this.#newer('POST /sluice/tasks/{id}/replay', this.request('POST', `/sluice/tasks/${encodeURIComponent(taskId)}/replay`, { json: {} }));
   }
 
-  /** `POST /sluice/tasks/replay` (another branch): every task matching the filter, once per `idempotencyKey`. */
-  replayTasks(filter: ReplayFilter, dryRun: boolean, idempotencyKey: string): Promise<ReplayAnswer> {
-    return this.#newer('POST /sluice/tasks/replay', this.request('POST', '/sluice/tasks/replay', { json: { filter, dryRun }, headers: { 'idempotency-key': idempotencyKey } }));
+  /**
+   * `POST /sluice/tasks/replay`: the tasks matching the filter, once per
+   * `idempotencyKey`, at most `maxTasks` per request; a `truncated` report's
+   * `nextCursor`, given back as `cursor`, goes on where it stopped.
+   */
+  replayTasks(filter: ReplayFilter, dryRun: boolean, idempotencyKey: string, page: { maxTasks?: number; cursor?: string } = {}): Promise<BulkReplayReport> {
+    return this.#newer(
+      'POST /sluice/tasks/replay',
+      this.request('POST', '/sluice/tasks/replay', { json: { filter, dryRun, ...page }, headers: { 'idempotency-key': idempotencyKey } }),
+    );
   }
 
   /** `POST /sluice/tasks/{id}/cancel` (another branch). */
@@ -168,6 +200,11 @@ export class PlatformClient {
 
   redrive(deadLetterQueue: string): Promise<{ moved: number; to: string }> {
     return this.request('POST', `/sluice/queues/${encodeURIComponent(deadLetterQueue)}/redrive`);
+  }
+
+  /** `POST /sluice/queues/{queue}/purge`: deletes every message of the queue. */
+  purge(queue: string): Promise<{ purged: number }> {
+    return this.#newer('POST /sluice/queues/{queue}/purge', this.request('POST', `/sluice/queues/${encodeURIComponent(queue)}/purge`));
   }
 
   kvGet(key: string): Promise<{ key: string; value: unknown; updatedAt: string; expiresAt?: string; taskId?: string }> {

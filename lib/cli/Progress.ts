@@ -27,7 +27,12 @@ export class Progress {
 
   /** One more done; `extra` is appended to the line (e.g. ", 2 failed"). */
   increment(extra = ''): void {
-    this.#value += 1;
+    this.advance(1, extra);
+  }
+
+  /** `count` more done at once (a page of work). */
+  advance(count: number, extra = ''): void {
+    this.#value += count;
     const seconds = (Date.now() - this.#started) / 1000;
     this.#bar.update(this.#value, { rate: seconds > 0 ? (this.#value / seconds).toFixed(1) : '0.0', extra });
   }

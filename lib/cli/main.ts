@@ -15,6 +15,7 @@ import { invokeCommand } from './commands/invokeCommand.js';
 import { kvCommand } from './commands/kvCommand.js';
 import { startCommand } from './commands/startCommand.js';
 import { tasksCommands } from './commands/tasksCommands.js';
+import { tokenCommand } from './commands/tokenCommand.js';
 import { triggersCommand } from './commands/triggersCommand.js';
 import { actionResult } from './commandContext.js';
 import { EXIT_CODES_HELP, ExitCode } from './exitCodes.js';
@@ -43,6 +44,7 @@ export function buildProgram(onStarted: () => void = () => {}): Command {
   eventsCommands(program);
   dlqCommand(program);
   kvCommand(program);
+  tokenCommand(program);
   return program;
 }
 

@@ -24,6 +24,31 @@ export type AuthorizerManifest =
       payloadVersion: '1.0' | '2.0';
     };
 
+/**
+ * The embedded runtime's **dev issuer**: a JWT authorizer whose `issuerUrl` is
+ * exactly this has no issuer anywhere (`.invalid` can never resolve, RFC 6761);
+ * on the embedded runtime its tokens are verified against the dev key pair
+ * generated into the data directory (`resolveDevJwtKey`), which
+ * `sluice token` signs with — signature, `iss`, `aud`, `exp`/`nbf` and
+ * scopes checked as for any issuer. The AWS packager refuses it
+ * (`assertAwsAuthorizers`): API Gateway could never fetch its keys.
+ */
+export const DEV_ISSUER_URL = 'https://dev-issuer.sluice.invalid';
+
+/** Whether `issuerUrl` is the {@link DEV_ISSUER_URL} (a trailing `/` or not). */
+export function isDevIssuer(issuerUrl: string): boolean {
+  return issuerUrl.replace(/\/+$/, '') === DEV_ISSUER_URL;
+}
+
+/**
+ * The JWT authorizers whose keys are the embedded runtime's dev key: on
+ * {@link DEV_ISSUER_URL}, without a local key set of their own
+ * (`custom.sluice.authorizers.<name>`: `jwksFile`/`jwksUrl` win).
+ */
+export function devIssuerAuthorizers(authorizers: readonly AuthorizerManifest[], localKeys: Readonly<Record<string, unknown>> | undefined): Array<Extract<AuthorizerManifest, { type: 'jwt' }>> {
+  return authorizers.filter((a): a is Extract<AuthorizerManifest, { type: 'jwt' }> => a.type === 'jwt' && isDevIssuer(a.issuerUrl) && localKeys?.[a.name] === undefined);
+}
+
 /** What protects one route: a named authorizer (with the JWT scopes it requires), or IAM (SigV4). */
 export type RouteAuthorizer = { kind: 'jwt'; name: string; scopes: string[] } | { kind: 'request'; name: string } | { kind: 'iam' };
 
@@ -49,7 +74,9 @@ export function parseHttpAuthorizers(httpApi: unknown): Map<string, AuthorizerMa
       if (typeof issuerUrl !== 'string' || !/^https?:\/\/\S+$/.test(issuerUrl)) throw new ConfigError(`${at}.issuerUrl: expected the issuer's URL (https://...)`);
       const audience = raw.audience === undefined ? [] : Array.isArray(raw.audience) ? raw.audience : [raw.audience];
       if (audience.length === 0 || !audience.every((a) => typeof a === 'string' && a.length > 0)) throw new ConfigError(`${at}.audience: expected one or more audiences (API Gateway requires at least one)`);
-      const identitySource = raw.identitySource ?? '$request.header.Authorization';
+      // Required, as the Serverless Framework's schema requires it (API Gateway has no default for JWT authorizers): accepting its absence here would let the embedded runtime serve what `serverless package` refuses.
+      if (raw.identitySource === undefined) throw new ConfigError(`${at}.identitySource: required for a JWT authorizer, e.g. $request.header.Authorization`);
+      const identitySource = raw.identitySource;
       if (typeof identitySource !== 'string' || !/^\$request\.(header|querystring)\.[^\s.]+$/.test(identitySource)) throw new ConfigError(`${at}.identitySource: expected $request.header.<name> or $request.querystring.<name>`);
       out.set(name, { name, type: 'jwt', identitySource, issuerUrl, audience: audience as string[] });
     } else if (type === 'request') {

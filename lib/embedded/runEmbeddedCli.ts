@@ -13,10 +13,13 @@
  * start script `exec`s node, so npm's forwarded signals reach it directly.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DEFAULT_DASHBOARD_ROOT } from '../platform/DashboardAssets.js';
 import { EmbeddedRuntime } from './runtime/EmbeddedRuntime.js';
 import { API_TOKEN_FILE } from './runtime/resolveApiToken.js';
+import { DEV_JWT_KEY_FILE } from './runtime/resolveDevJwtKey.js';
+import { devIssuerAuthorizers } from '../config/httpAuthorizers.js';
+import type { RouteAuthorizer } from '../config/httpAuthorizers.js';
 import { consoleRuntimeLog } from './runtime/RuntimeLog.js';
 import { describeConnection } from '../config/connections/describeConnection.js';
 import { CliUsageError, parseCliOptions, USAGE } from './parseCliOptions.js';
@@ -49,7 +52,7 @@ export async function runEmbeddedCli(argv: readonly string[]): Promise<void> {
     log,
     ...(stage ? { stage } : {}),
   });
-  printBanner(runtime, dataDir);
+  printBanner(runtime, { dataDir, configPath });
 
   // A second signal exits at once, unless it is the first one delivered twice: `npm start` execs this
   // process and forwards the signals it gets, so a Ctrl-C arrives from the terminal and from npm together.
@@ -77,7 +80,7 @@ export async function runEmbeddedCli(argv: readonly string[]): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-function printBanner(runtime: EmbeddedRuntime, dataDir: string): void {
+function printBanner(runtime: EmbeddedRuntime, { dataDir, configPath }: { dataDir: string; configPath: string }): void {
   const out: string[] = [];
   const { manifest } = runtime;
   out.push(`Sluice embedded runtime: service '${manifest.service}' (stage ${manifest.stage}) on ${runtime.url}`);
@@ -85,12 +88,19 @@ function printBanner(runtime: EmbeddedRuntime, dataDir: string): void {
   out.push(`  control plane: ${runtime.url}/sluice  (Authorization: Bearer <token>; token in ${process.env.SLUICE_API_TOKEN ? 'SLUICE_API_TOKEN' : `${dataDir}/${API_TOKEN_FILE}`})`);
   const built = existsSync(join(DEFAULT_DASHBOARD_ROOT, 'index.html'));
   out.push(`  dashboard: ${runtime.url}/sluice/ui/  ${built ? '(sign in with the same token)' : '(not built: run `npm run build:ui`)'}`);
+  const dev = devIssuerAuthorizers(manifest.authorizers, manifest.settings.authorizers);
+  if (dev.length > 0) {
+    // The flags `sluice token` needs to find this data directory and service when they are not its defaults.
+    const flags = [dataDir !== resolve('.sluice') ? ` --data-dir ${dataDir}` : '', configPath !== resolve('serverless.yml') ? ` --config ${configPath}` : ''].join('');
+    out.push(`  protected routes (JWT ${dev.map((a) => `'${a.name}'`).join(', ')}, dev issuer: keys in ${dataDir}/${DEV_JWT_KEY_FILE}):`);
+    out.push(`    curl -H "Authorization: Bearer $(npx sluice token${flags})" ...`);
+  }
   for (const connection of manifest.connections) out.push(`  connection ${connection.name}  (${connection.type})  ${describeConnection(connection)}`);
   const upcoming = new Map(runtime.upcomingSchedules().map((u) => [u.rule, u.next]));
   for (const p of runtime.processes) {
     out.push(`  process ${p.manifest.name}  (timeout ${p.manifest.timeoutSeconds}s${p.manifest.taskQueue ? `, task queue ${p.manifest.taskQueue}` : ''})`);
     if (p.manifest.connections.length > 0) out.push(`    uses      ${p.manifest.connections.join(', ')}`);
-    for (const r of p.manifest.http) out.push(`    http      ${r.method.padEnd(6)} ${runtime.url}${r.path}`);
+    for (const r of p.manifest.http) out.push(`    http      ${r.method.padEnd(6)} ${runtime.url}${r.path}${r.authorizer ? `  (${describeAuthorizer(r.authorizer)})` : ''}`);
     for (const q of p.manifest.queues) out.push(`    queue     ${q.queue} (batch ${q.batchSize}${q.enabled ? '' : ', disabled'})  feed: POST ${runtime.url}/sluice/queues/${q.queue}/messages`);
     for (const s of p.manifest.schedules) {
       const next = upcoming.get(s.rule);
@@ -98,6 +108,17 @@ function printBanner(runtime: EmbeddedRuntime, dataDir: string): void {
     }
   }
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+function describeAuthorizer(authorizer: RouteAuthorizer): string {
+  switch (authorizer.kind) {
+    case 'jwt':
+      return `JWT ${authorizer.name}${authorizer.scopes.length > 0 ? `, scope ${authorizer.scopes.join(' | ')}` : ''}`;
+    case 'request':
+      return `Lambda authorizer ${authorizer.name}`;
+    case 'iam':
+      return 'IAM, SigV4';
+  }
 }
 
 /** Prints why the start-up failed and exits: 2 with the usage for a command line it cannot use, else 1. */

@@ -25,7 +25,7 @@ export interface PeekedMessage {
 /**
  * The embedded runtime's queue console: feed a declared queue, look at
  * messages (dead letters above all) without receiving them, move dead
- * letters back to their source queue.
+ * letters back to their source queue, purge a queue.
  */
 export interface QueueConsole {
   list(): Promise<QueueInfo[]>;
@@ -35,6 +35,15 @@ export interface QueueConsole {
   redrive(deadLetterQueue: string): Promise<{ moved: number; to: string }>;
   /** One message by id, without receiving it; `undefined` when absent. */
   message(queue: string, messageId: string): Promise<PeekedMessage | undefined>;
+  /**
+   * Deletes every message of the queue, as SQS `PurgeQueue` does (visible,
+   * in flight and delayed alike); task records are left as they are.
+   * `purged`: the messages deleted (not counting those already past the
+   * queue's retention, which nobody could see any more).
+   *
+   * @throws {UnknownQueueError} (404) for a queue that is not declared
+   */
+  purge(queue: string): Promise<{ purged: number }>;
   /** Deletes one message by id unless a consumer holds it now; whether it was deleted. */
   deleteMessage(queue: string, messageId: string): Promise<boolean>;
 }

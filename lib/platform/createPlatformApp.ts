@@ -2,12 +2,12 @@ import type { Context } from 'hono';
 // hono/tiny: the smallest router (a handful of routes here), for the Lambda bundle size.
 import { Hono } from 'hono/tiny';
 import * as z from 'zod';
-import { PayloadTooLargeError, ValidationError } from '../core/errors.js';
+import { PayloadTooLargeError } from '../core/errors.js';
 import type { TaskStore } from '../core/ports/TaskStore.js';
-import { TASK_STATUSES, type TaskRecord } from '../core/task/TaskRecord.js';
 import { validationErrorOf } from '../core/validationIssues.js';
 import { pageLimitParameter } from '../http/queryParameters.js';
 import { errorReply, jsonReply, methodNotAllowedReply, notFoundReply, type HttpReply } from '../http/httpResponses.js';
+import { platformQuery } from './platformQuery.js';
 import { PlatformIngest, type PlatformIngestOptions } from './PlatformIngest.js';
 import type { PlatformProcess } from './PlatformProcess.js';
 import type { QueueConsole } from './QueueConsole.js';
@@ -20,6 +20,9 @@ import type { OpenLineageSource } from '../core/openlineage/runEventsOf.js';
 import { mountTaskControlRoutes, withTasks } from './taskControlRoutes.js';
 import type { TaskControl } from '../core/control/TaskControl.js';
 import type { EventStore } from '../core/ports/EventStore.js';
+import type { Clock } from '../core/ports/Clock.js';
+import { systemClock } from '../core/time/systemClock.js';
+import { mountTaskListRoutes } from './taskListRoutes.js';
 import type { DashboardAssets } from './DashboardAssets.js';
 import { mountDashboardRoutes } from './dashboardRoutes.js';
 
@@ -37,20 +40,13 @@ export interface PlatformAppOptions extends PlatformIngestOptions {
   openLineage?: OpenLineageSource;
   /** The trigger registry, for `/sluice/triggers` (not mounted without it). */
   triggers?: Omit<TriggerRoutesOptions, 'send' | 'maxPayloadBytes'>;
+  /** "Now" for the default window of `GET /sluice/tasks/counts`. @default systemClock */
+  clock?: Clock;
   /** Cancel and replay (`/sluice/tasks/{id}/cancel`, `/replay`, `/sluice/tasks/replay`, a dead letter's replay); not mounted without it. */
   control?: TaskControl;
   /** The dashboard's static files, served without authentication at `/sluice/ui` (not mounted without them). */
   dashboard?: DashboardAssets;
 }
-
-const listQuery = z
-  .object({
-    process: z.string().min(1).max(128).optional(),
-    status: z.enum(TASK_STATUSES as [string, ...string[]]).optional(),
-    limit: pageLimitParameter,
-    cursor: z.string().min(1).max(4096).optional(),
-  })
-  .strict();
 
 const peekQuery = z.object({ limit: pageLimitParameter, cursor: z.string().min(1).max(4096).optional() }).strict();
 
@@ -90,7 +86,7 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
   };
 
   if (options.kv) mountKvRoutes(app, { kv: options.kv, maxPayloadBytes: options.maxPayloadBytes, send });
-  if (options.events) mountEventRoutes(app, { events: options.events, send });
+  if (options.events) mountEventRoutes(app, { events: options.events, tasks: options.store, send });
   if (options.triggers) mountTriggerRoutes(app, { ...options.triggers, maxPayloadBytes: options.maxPayloadBytes, send });
   if (options.events && options.openLineage) mountOpenLineageRoutes(app, { ...options.openLineage, tasks: options.store, events: options.events, send });
 
@@ -98,19 +94,10 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
   app.all('/sluice/processes', (c) => methodNotAllowed(c, ['GET']));
 
   app.post('/sluice/tasks', limit, async (c) => send(c, await ingest.submitTask(new Uint8Array(await c.req.arrayBuffer()), c.req.header('idempotency-key'))));
-  app.get('/sluice/tasks', async (c) => {
-    const parsed = listQuery.safeParse(queryOf(c));
-    if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
-    const { cursor, ...rest } = parsed.data;
-    try {
-      const page = await options.store.list({ ...rest, status: rest.status as TaskRecord['status'] | undefined, ...(cursor ? { cursor } : {}) });
-      return send(c, jsonReply(200, page));
-    } catch (error) {
-      if (cursor && error instanceof Error && /cursor/i.test(error.message)) throw new ValidationError('invalid cursor', [{ path: 'cursor', message: 'invalid' }], { cause: error });
-      throw error;
-    }
-  });
+  // GET /sluice/tasks and /sluice/tasks/counts, the latter before /sluice/tasks/:taskId takes it.
+  mountTaskListRoutes(app, { store: options.store, clock: options.clock ?? systemClock, send, queryOf });
   app.all('/sluice/tasks', (c) => methodNotAllowed(c, ['GET', 'POST']));
+  app.all('/sluice/tasks/counts', (c) => methodNotAllowed(c, ['GET']));
   if (options.control) {
     mountTaskControlRoutes(app, { control: options.control, store: options.store, maxPayloadBytes: options.maxPayloadBytes, send, ...(options.queues ? { queues: options.queues } : {}) });
   }
@@ -151,16 +138,14 @@ function mountQueueConsole(
 
   app.post('/sluice/queues/:queue/redrive', async (c) => send(c, jsonReply(200, await queues.redrive(c.req.param('queue')))));
   app.all('/sluice/queues/:queue/redrive', (c) => methodNotAllowed(c, ['POST']));
+
+  // SQS PurgeQueue's semantics: every message goes (the tasks' records stay); 404 for an undeclared queue.
+  app.post('/sluice/queues/:queue/purge', async (c) => send(c, jsonReply(200, await queues.purge(c.req.param('queue')!))));
+  app.all('/sluice/queues/:queue/purge', (c) => methodNotAllowed(c, ['POST']));
 }
 
-/**
- * The query as a process route sees it (`parseQueryString`): a repeated key
- * keeps every value, joined with `,`, so `limit=1&limit=2` is refused as
- * `1,2` rather than read as its first value.
- */
-function queryOf(c: Context): Record<string, string> {
-  return Object.fromEntries(Object.entries(c.req.queries()).map(([key, values]) => [key, values.join(',')]));
-}
+/** The request's query, each key at most once (`platformQuery`: a repeated key is a 400). */
+const queryOf = platformQuery;
 
 function methodNotAllowed(c: Context, allowed: string[]): Response {
   const reply = methodNotAllowedReply(c.req.method, c.req.path, allowed);

@@ -5,10 +5,11 @@ import { ValidationError } from '../core/errors.js';
 import { lineageOfEvents, LINEAGE_LIMITS, walkLineage } from '../core/events/walkLineage.js';
 import { DATA_EVENT_LIMITS } from '../core/events/dataEventRules.js';
 import type { EventStore } from '../core/ports/EventStore.js';
+import type { TaskStore } from '../core/ports/TaskStore.js';
 import { validationErrorOf } from '../core/validationIssues.js';
 import { jsonReply, methodNotAllowedReply, type HttpReply } from '../http/httpResponses.js';
 import { integerParameter, pageLimitParameter } from '../http/queryParameters.js';
-import { parseQueryString } from '../http/requestTarget.js';
+import { platformQuery } from './platformQuery.js';
 
 const identity = z.string().min(1).max(1024);
 
@@ -43,15 +44,14 @@ const lineageQuery = z
  *   → `{ items: DataEvent[], nextCursor? }`, newest first (`limit` 1..100, default 20)
  * - `GET /sluice/events/{eventId}` → the event, 404 when absent or expired
  * - `GET /sluice/lineage?node=<identity>&direction=upstream|downstream|both&depth=N`
- *   (depth 1..10, default 3) or `?taskId=` (what one task read and wrote)
+ *   (depth 1..10, default 3) or `?taskId=` (what one task read and wrote; 404 when no such task)
  *   → `{ nodes: [{ id }], edges: [{ source, target, label, eventId, taskId, process, createdAt }], truncated? }`
  */
-export function mountEventRoutes(app: Hono, options: { events: EventStore; send(c: Context, reply: HttpReply): Response }): void {
-  const { events, send } = options;
-  const query = (c: Context) => parseQueryString(new URL(c.req.url).search.slice(1));
-
+export function mountEventRoutes(app: Hono, options: { events: EventStore; tasks: Pick<TaskStore, 'get'>; send(c: Context, reply: HttpReply): Response }): void {
+  const { events, tasks, send } = options;
+  
   app.get('/sluice/events', async (c) => {
-    const parsed = searchQuery.safeParse(query(c));
+    const parsed = searchQuery.safeParse(platformQuery(c));
     if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     return send(c, jsonReply(200, await events.search(parsed.data)));
   });
@@ -64,13 +64,15 @@ export function mountEventRoutes(app: Hono, options: { events: EventStore; send(
   app.all('/sluice/events/:eventId', (c) => send(c, methodNotAllowedReply(c.req.method, c.req.path, ['GET'])));
 
   app.get('/sluice/lineage', async (c) => {
-    const parsed = lineageQuery.safeParse(query(c));
+    const parsed = lineageQuery.safeParse(platformQuery(c));
     if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     const { node, taskId, direction, depth } = parsed.data;
     if ((node === undefined) === (taskId === undefined)) {
       throw new ValidationError('give either node (a data identity) or taskId', [{ path: node === undefined ? 'node' : 'taskId', message: 'exactly one of node and taskId' }]);
     }
     if (taskId !== undefined) {
+      // An unknown (or expired) task is a 404, not an empty graph: a mistyped id must not look like a task that read and wrote nothing.
+      if (taskId.length > 64 || !(await tasks.get(taskId))) return send(c, jsonReply(404, { error: 'NotFound', message: `no task '${taskId.slice(0, 64)}'` }));
       // A task publishes at most DATA_EVENT_LIMITS.eventsPerTask events: one page holds them all.
       const page = await events.search({ taskId, limit: Math.min(100, DATA_EVENT_LIMITS.eventsPerTask + 1) });
       return send(c, jsonReply(200, lineageOfEvents(page.items)));

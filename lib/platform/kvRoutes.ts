@@ -7,7 +7,8 @@ import { parseBoundedJson } from '../core/boundedJson.js';
 import { PayloadTooLargeError, ValidationError } from '../core/errors.js';
 import { validationErrorOf } from '../core/validationIssues.js';
 import { jsonReply, methodNotAllowedReply, type HttpReply } from '../http/httpResponses.js';
-import { decodeRequestPath, parseQueryString } from '../http/requestTarget.js';
+import { decodeRequestPath } from '../http/requestTarget.js';
+import { platformQuery } from './platformQuery.js';
 import { pageLimitParameter } from '../http/queryParameters.js';
 
 const PREFIX = '/sluice/kv/';
@@ -37,7 +38,7 @@ export function mountKvRoutes(app: Hono, options: { kv: KeyValueStore; maxPayloa
   };
   app.get('/sluice/kv', async (c) => {
     // The query as every other route reads it (repeated keys joined: `limit=2&limit=3` is refused, not the last one taken).
-    const parsed = listQuery.safeParse(parseQueryString(new URL(c.req.url).search.slice(1)));
+    const parsed = listQuery.safeParse(platformQuery(c));
     if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     const { prefix = '', limit, cursor } = parsed.data;
     const page = await kv.list(prefix, { ...(limit !== undefined ? { limit } : {}), ...(cursor !== undefined ? { cursor } : {}) }).catch(refusal);

@@ -9,7 +9,7 @@ import type { TaskStore } from '../core/ports/TaskStore.js';
 import { validationErrorOf } from '../core/validationIssues.js';
 import { jsonReply, methodNotAllowedReply, type HttpReply } from '../http/httpResponses.js';
 import { pageLimitParameter } from '../http/queryParameters.js';
-import { parseQueryString } from '../http/requestTarget.js';
+import { platformQuery } from './platformQuery.js';
 
 const PATH = '/sluice/openlineage/events';
 
@@ -51,7 +51,7 @@ export function mountOpenLineageRoutes(app: Hono, options: OpenLineageRoutesOpti
   const source: OpenLineageSource = { namespace: options.namespace, producer: options.producer, ...(options.engineVersion !== undefined ? { engineVersion: options.engineVersion } : {}) };
   app.get(PATH, async (c) => {
     // The query as every route reads it: a repeated key is joined (`limit=2&limit=3` → `2,3`, refused).
-    const parsed = exportQuery.safeParse(parseQueryString(new URL(c.req.url).search.slice(1)));
+    const parsed = exportQuery.safeParse(platformQuery(c));
     if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     const { since, limit, cursor } = parsed.data;
     try {

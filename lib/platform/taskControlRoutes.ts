@@ -7,12 +7,12 @@ import { assertNever } from '../core/errors.js';
 import type { TaskStore } from '../core/ports/TaskStore.js';
 import { TASK_STATUSES, type TaskRecord, type TaskStatus } from '../core/task/TaskRecord.js';
 import { validationErrorOf } from '../core/validationIssues.js';
+import { isoInstant } from '../core/task/createdWindow.js';
 import { jsonReply, methodNotAllowedReply, type HttpReply } from '../http/httpResponses.js';
 import { parseRequestBody } from '../http/parseRequestBody.js';
 import type { QueueConsole } from './QueueConsole.js';
 
 const replayBody = z.strictObject({ payload: z.unknown().optional() });
-const isoInstant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
 const bulkBody = z.strictObject({
   filter: z
     .strictObject({
@@ -23,6 +23,8 @@ const bulkBody = z.strictObject({
     }),
   dryRun: z.boolean().default(false),
   maxTasks: z.number().int().min(1).max(MAX_BULK_REPLAY_TASKS).optional(),
+  /** A previous report's `nextCursor`: go on where that request stopped. */
+  cursor: z.string().min(1).max(4096).optional(),
 });
 
 export interface TaskControlRoutesOptions {
@@ -41,8 +43,9 @@ export interface TaskControlRoutesOptions {
  *   202 `{ task }` (running: `cancelRequestedAt` set; it ends `cancelled`), 409 finished, 404.
  * - `POST /sluice/tasks/{id}/replay` `{ payload? }`, `Idempotency-Key?` → 202 the new task
  *   (`replayOf`), 409 not finished / payload not kept, 404.
- * - `POST /sluice/tasks/replay` `{ filter: { process?, status?, since?, until? }, dryRun?, maxTasks? }`,
- *   `Idempotency-Key?` → 200 the job's report ({@link bulkReplay}).
+ * - `POST /sluice/tasks/replay` `{ filter: { process?, status?, since?, until? }, dryRun?, maxTasks?, cursor? }`,
+ *   `Idempotency-Key?` → 200 the job's report ({@link bulkReplay}); `truncated` with a
+ *   `nextCursor`: repeat with it as `cursor` (same filter and key) to go on.
  * - `POST /sluice/queues/{queue}/messages/{messageId}/replay` → 202: replays the
  *   dead letter's task, then deletes the message; 404 no message or no task record, 409 task not finished.
  *
@@ -59,9 +62,14 @@ export function mountTaskControlRoutes(app: Hono, options: TaskControlRoutesOpti
   app.post('/sluice/tasks/replay', async (c) => {
     const parsed = bulkBody.safeParse(await bodyOf(c));
     if (!parsed.success) throw validationErrorOf(parsed.error, 'request body');
-    const { filter, dryRun, maxTasks } = parsed.data;
+    const { filter, dryRun, maxTasks, cursor } = parsed.data;
     const key = keyOf(c);
-    const report = await bulkReplay(store, control, definedOnly(filter), { dryRun, ...(key !== undefined ? { idempotencyKey: key } : {}), ...(maxTasks !== undefined ? { maxTasks } : {}) });
+    const report = await bulkReplay(store, control, definedOnly(filter), {
+      dryRun,
+      ...(key !== undefined ? { idempotencyKey: key } : {}),
+      ...(maxTasks !== undefined ? { maxTasks } : {}),
+      ...(cursor !== undefined ? { cursor } : {}),
+    });
     return send(c, jsonReply(200, report));
   });
   app.all('/sluice/tasks/replay', (c) => methodNotAllowed(c, ['POST']));

@@ -9,9 +9,9 @@ import { TRIGGER_KINDS, triggerSpec } from '../core/triggers/TriggerSpec.js';
 import { validationErrorOf } from '../core/validationIssues.js';
 import { jsonReply, methodNotAllowedReply, type HttpReply } from '../http/httpResponses.js';
 import { pageLimitParameter } from '../http/queryParameters.js';
-import { parseQueryString } from '../http/requestTarget.js';
+import { platformQuery } from './platformQuery.js';
 
-const listQuery = z.object({ process: z.string().min(1).max(128).optional(), kind: z.enum(TRIGGER_KINDS as ['http', 'schedule', 'queue', 'event']).optional() }).strict();
+const listQuery = z.object({ process: z.string().min(1).max(128).optional(), kind: z.enum(TRIGGER_KINDS).optional() }).strict();
 const historyQuery = z.object({ limit: pageLimitParameter, cursor: z.string().min(1).max(4096).optional() }).strict();
 const note = z.string().max(1024);
 const createHead = z.object({ process: z.string().min(1).max(128), note: note.optional() });
@@ -59,7 +59,7 @@ export function mountTriggerRoutes(app: Hono, options: TriggerRoutesOptions): vo
   };
 
   app.get('/sluice/triggers', async (c) => {
-    const parsed = listQuery.safeParse(parseQueryString(new URL(c.req.url).search.slice(1)));
+    const parsed = listQuery.safeParse(platformQuery(c));
     if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     return send(c, jsonReply(200, { items: (await triggers.list(parsed.data)).map(show) }));
   });
@@ -95,7 +95,7 @@ export function mountTriggerRoutes(app: Hono, options: TriggerRoutesOptions): vo
   app.all('/sluice/triggers/:id', (c) => send(c, methodNotAllowedReply(c.req.method, c.req.path, ['GET', 'PATCH', 'DELETE'])));
 
   app.get('/sluice/triggers/:id/history', async (c) => {
-    const parsed = historyQuery.safeParse(parseQueryString(new URL(c.req.url).search.slice(1)));
+    const parsed = historyQuery.safeParse(platformQuery(c));
     if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     const record = await triggers.get(c.req.param('id')).catch(() => undefined);
     const page = await triggers.history(c.req.param('id'), parsed.data);

@@ -14,7 +14,16 @@ export interface ServerlessService {
   custom?: Record<string, unknown>;
   functions: Record<string, FunctionConfig>;
   resources?: { Resources?: Record<string, CloudFormationResource>; [key: string]: unknown };
+  package?: { patterns?: string[]; [key: string]: unknown };
 }
+
+/**
+ * Never packaged: the embedded runtime's default data directory (databases,
+ * the API token, the dev JWT key). serverless-esbuild only copies what a
+ * pattern includes, but the framework's own packager zips the whole service
+ * directory unless told otherwise.
+ */
+export const EMBEDDED_DATA_EXCLUSION = '!.sluice/**';
 
 /**
  * Applies Sluice to a service whose variables the framework has resolved:
@@ -49,6 +58,8 @@ export function applySluiceToService(
   for (const [name, fn] of Object.entries(additions.functions)) service.functions[name] = fn;
   service.resources ??= {};
   service.resources.Resources = additions.resources;
+  const patterns = Array.isArray(service.package?.patterns) ? service.package.patterns : [];
+  if (!patterns.includes(EMBEDDED_DATA_EXCLUSION)) service.package = { ...service.package, patterns: [...patterns, EMBEDDED_DATA_EXCLUSION] };
   return { warnings: additions.warnings, manifest };
 }
 

@@ -2,6 +2,7 @@ import { INPUT_SCHEMAS_FILE } from '../aws/config/inputSchemaCatalog.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from '../core/retry/RetryPolicy.js';
 import { DEPLOYMENT_CATALOG_FILE } from '../aws/config/deploymentCatalog.js';
 import { assertAwsConnections, connectionStatements, secretRefStatements } from './connectionPolicies.js';
+import { assertAwsAuthorizers } from './assertAwsAuthorizers.js';
 import { FUNCTION_KIND, LAMBDA_ENV_LIMIT_BYTES, SLUICE_ENV } from '../aws/config/sluiceEnv.js';
 import { TASK_TABLE, taskTableProperties } from '../aws/taskTable.js';
 import { kvTableProperties } from '../aws/kvTable.js';
@@ -34,6 +35,8 @@ export const PLATFORM_ROUTES: ReadonlyArray<{ method: string; path: string; iam:
   { method: 'GET', path: '/sluice/processes', iam: true },
   { method: 'POST', path: '/sluice/tasks', iam: true },
   { method: 'GET', path: '/sluice/tasks', iam: true },
+  // Literal before {taskId} for people reading the list; API Gateway picks the literal route whatever the order.
+  { method: 'GET', path: '/sluice/tasks/counts', iam: true },
   { method: 'GET', path: '/sluice/tasks/{taskId}', iam: true },
   { method: 'GET', path: '/sluice/kv', iam: true },
   { method: 'GET', path: '/sluice/kv/{key+}', iam: true },
@@ -150,6 +153,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
     ...(settings.kv.defaultTtlSeconds !== undefined ? { [SLUICE_ENV.kvDefaultTtlSeconds]: String(settings.kv.defaultTtlSeconds) } : {}),
   });
   warnings.push(...assertAwsConnections(manifest.connections));
+  assertAwsAuthorizers(manifest.authorizers);
 
   // OpenLineage push from the process functions: its key, by reference, readable by them and only them.
   const lineageKey = manifest.settings.openlineage?.apiKey;

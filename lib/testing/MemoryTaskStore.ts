@@ -1,4 +1,3 @@
-import { assertPageLimit } from '../core/pageLimit.js';
 import * as z from 'zod';
 import { decodeCursor, encodeCursor } from '../core/pageCursor.js';
 import type { Clock } from '../core/ports/Clock.js';
@@ -7,7 +6,9 @@ import { MemoryEventStore } from './MemoryEventStore.js';
 import { systemClock } from '../core/time/systemClock.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../core/ports/TaskStore.js';
 import { encodeTaskRecord } from '../core/task/storedRecordSize.js';
-import { isTerminal, toSummary, withReplay, type TaskPage, type TaskQuery, type TaskRecord } from '../core/task/TaskRecord.js';
+import { emptyStatusCounts, isTerminal, toSummary, withReplay, type ProcessTaskCounts, type TaskCountQuery, type TaskPage, type TaskQuery, type TaskRecord } from '../core/task/TaskRecord.js';
+import { assertTaskCountQuery, assertTaskQuery, matchesTaskQuery } from '../core/task/taskQueryRules.js';
+import { createdWithin } from '../core/task/createdWindow.js';
 
 /**
  * A TaskStore in memory, for unit tests of processes and of the core. It
@@ -53,12 +54,12 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   async list(query: TaskQuery): Promise<TaskPage> {
-    assertPageLimit(query.limit, 'task query');
+    assertTaskQuery(query);
     const after = query.cursor ? decodeCursor(query.cursor, z.tuple([z.string(), z.string()])) : undefined;
     const matching = [...this.#records.keys()]
       .map((id) => this.#read(id))
       .filter((r): r is TaskRecord => r !== undefined)
-      .filter((r) => (!query.process || r.process === query.process) && (!query.status || r.status === query.status))
+      .filter((r) => matchesTaskQuery(r, query))
       .sort((a, b) => (a.createdAt === b.createdAt ? cmp(b.taskId, a.taskId) : cmp(b.createdAt, a.createdAt)))
       .filter((r) => !after || r.createdAt < after[0] || (r.createdAt === after[0] && r.taskId < after[1]));
     const items = matching.slice(0, query.limit);
@@ -66,6 +67,19 @@ export class MemoryTaskStore implements TaskStore {
     const page: TaskPage = { items: items.map(toSummary) };
     if (matching.length > query.limit && last) page.nextCursor = encodeCursor([last.createdAt, last.taskId]);
     return page;
+  }
+
+  async countByStatus(query: TaskCountQuery): Promise<ProcessTaskCounts[]> {
+    assertTaskCountQuery(query);
+    const byProcess = new Map<string, ProcessTaskCounts>();
+    for (const id of this.#records.keys()) {
+      const r = this.#read(id);
+      if (!r || (query.process !== undefined && r.process !== query.process) || !createdWithin(r.createdAt, query)) continue;
+      let entry = byProcess.get(r.process);
+      if (!entry) byProcess.set(r.process, (entry = { process: r.process, counts: emptyStatusCounts() }));
+      entry.counts[r.status]++;
+    }
+    return [...byProcess.values()].sort((a, b) => cmp(a.process, b.process));
   }
 
   #read(taskId: string): TaskRecord | undefined {

@@ -261,5 +261,39 @@ describe('DynamoTaskStore specifics', () => {
         counted.destroy();
       }
     });
+
+    it('counts by status with one Query per process, reading the window\'s index entries once (about 0.5 unit per 4 KB)', async () => {
+      const counter = createRequestCounter();
+      const counted = createDynamoClient();
+      counter.attach(counted);
+      const processes = ['count-a', 'count-b', 'count-idle'];
+      const store = new DynamoTaskStore({ client: counted, tableName, processes, returnConsumedCapacity: true });
+      try {
+        const start = Date.parse('2026-06-01T00:00:00.000Z');
+        const statuses: TaskStatus[] = ['succeeded', 'failed', 'queued'];
+        let summaryBytes = 0;
+        for (let i = 0; i < 300; i++) {
+          const record = makeRecord({ process: processes[i % 2]!, status: statuses[i % 3]!, createdAt: new Date(start + i * 1000).toISOString() });
+          summaryBytes += JSON.stringify(record).length;
+          await store.create(record);
+        }
+        counter.reset();
+        const counts = await store.countByStatus({ since: '2026-06-01T00:00:00.000Z', until: '2026-06-02T00:00:00.000Z' });
+        expect(counts).toEqual([
+          { process: 'count-a', counts: { queued: 50, running: 0, succeeded: 50, failed: 50, timed_out: 0, cancelled: 0 } },
+          { process: 'count-b', counts: { queued: 50, running: 0, succeeded: 50, failed: 50, timed_out: 0, cancelled: 0 } },
+        ]);
+        const { requests, readUnits } = counter.snapshot();
+        // One Query per declared process (the idle one answers empty), none paged: 150 entries are well under 1 MB.
+        expect(requests).toEqual({ 'DynamoDB.Query': 3 });
+        // Eventually consistent index reads: 0.5 unit per 4 KB of entries examined, rounded up per request.
+        const bound = (summaryBytes * 1.5) / 4096 / 2 + processes.length;
+        console.log(`countByStatus: 300 tasks (${Math.round(summaryBytes / 300)} B summaries), ${readUnits} read units, bound ${bound.toFixed(1)}`);
+        expect(readUnits).toBeGreaterThan(0);
+        expect(readUnits).toBeLessThanOrEqual(bound);
+      } finally {
+        counted.destroy();
+      }
+    });
   });
 });

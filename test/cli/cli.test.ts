@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, TOKEN, type Harness } from '../embedded/runtime/runtimeHarness.js';
 import { eventually } from '../helpers/time.js';
-import { ANSI, CLI_FIXTURE, runSluice } from './runSluice.js';
+import { ANSI, CLI_FIXTURE, onTerminal, runSluice } from './runSluice.js';
 
 /**
  * The `sluice` command line as users run it (node bin/sluice.mjs, a child
@@ -105,9 +105,26 @@ describe('sluice CLI against the embedded runtime', { timeout: 120_000 }, () => 
       expect(items.length).toBeGreaterThan(0);
       expect(items.length).toBeLessThanOrEqual(3);
       for (const item of items) expect(item).toMatchObject({ process: 'echo', status: 'succeeded' });
-      // --since filters on the client (the route has no such parameter): an hour back keeps them, a future instant none.
+      // --since is the server's filter: an hour back keeps them, a future instant none.
       expect(json((await sluice('tasks', '--process', 'echo', '--since', '1h', '--limit', '3', '--json')).stdout).length).toBe(items.length);
       expect(json((await sluice('tasks', '--since', '2999-01-01', '--json')).stdout)).toEqual([]);
+    });
+
+    it('tasks --trigger, --since and --until are the server\'s filters (since ≤ created < until)', async () => {
+      const before = new Date().toISOString();
+      const older = (await sluice('invoke', 'echo', '--data', '{"w":1}', '--async')).stdout.trim();
+      await harness.waitForTask(older);
+      const between = new Date().toISOString();
+      const newer = (await sluice('invoke', 'echo', '--data', '{"w":2}', '--async')).stdout.trim();
+      await harness.waitForTask(newer);
+      const ids = async (...args: string[]) => (json((await sluice('tasks', ...args, '--json')).stdout) as Array<{ taskId: string }>).map((t) => t.taskId);
+      expect(await ids('--since', before)).toEqual([newer, older]);
+      expect(await ids('--since', before, '--until', between)).toEqual([older]);
+      expect(await ids('--since', before, '--trigger', 'api')).toEqual([newer, older]);
+      expect(await ids('--since', before, '--trigger', 'http')).toEqual([]);
+      const bad = await sluice('tasks', '--trigger', 'cron');
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain('--trigger');
     });
 
     it('tasks --process with an unknown process lists the processes', async () => {
@@ -227,6 +244,49 @@ describe('sluice CLI against the embedded runtime', { timeout: 120_000 }, () => 
       expect(unknown.code).toBe(3);
       expect(unknown.stderr).toContain('dead-letter queues: cli-fixture-test-echo-dlq');
     });
+
+    it('purge: asks on a terminal (n keeps, y purges), refuses without one unless --yes, --json prints the count', async () => {
+      const dlq = 'cli-fixture-test-fail-dlq';
+      const countIn = async (queue: string) => {
+        const q = (await harness.call('/sluice/queues')).body.items.find((d: { name: string }) => d.name === queue) as { visible: number; inFlight: number; delayed: number };
+        return q.visible + q.inFlight + q.delayed;
+      };
+      const count = () => countIn(dlq);
+      // Dead letters moved back by the test before die again on their own time: wait until they have.
+      await eventually(async () => ((await countIn('cli-fixture-test-fail')) === 0 ? true : undefined));
+      const deadLetters = async (n: number) => {
+        for (let i = 0; i < n; i++) await harness.waitForTask((await sluice('invoke', 'fail', '--async')).stdout.trim());
+        return eventually(async () => ((await count()) >= n ? count() : undefined));
+      };
+      const before = await deadLetters(2);
+
+      // No terminal, no --yes: refused, nothing deleted.
+      const refused = await sluice('dlq', 'purge', 'fail');
+      expect(refused.code).toBe(64);
+      expect(refused.stderr).toContain('--yes');
+      expect(await count()).toBe(before);
+
+      // On a terminal: the count, then the answer decides.
+      const no = await onTerminal(['dlq', 'purge', 'fail'], 'n\n', env);
+      expect(no.code).toBe(0);
+      expect(no.output).toContain(`delete ${before} message(s) from ${dlq}? [y/N]`);
+      expect(no.output).toContain('nothing purged');
+      expect(await count()).toBe(before);
+      const yes = await onTerminal(['dlq', 'purge', dlq], 'y\n', env);
+      expect(yes.code).toBe(0);
+      expect(yes.output).toContain(`purged ${before} message(s) from ${dlq}`);
+      expect(await count()).toBe(0);
+
+      const again = await deadLetters(1);
+      const scripted = await sluice('dlq', 'purge', 'fail', '--yes', '--json');
+      expect(scripted.code).toBe(0);
+      expect(json(scripted.stdout)).toEqual({ queue: dlq, purged: again });
+      expect(await count()).toBe(0);
+
+      const unknown = await sluice('dlq', 'purge', 'nope', '--yes');
+      expect(unknown.code).toBe(3);
+      expect(unknown.stderr).toContain("no dead-letter queue 'nope'");
+    });
   });
 
   describe('output and errors', () => {
@@ -274,6 +334,23 @@ describe('sluice CLI against the embedded runtime', { timeout: 120_000 }, () => 
       const cancel = await sluice('cancel', 'no-such-task');
       expect(cancel.code).toBe(3);
       expect(cancel.stderr).toMatch(/no-such-task|not found|NotFound/i);
+    });
+
+    it('replay --filter runs the job page by page: a progress bar on a terminal, the summed report with --json, nothing twice', async () => {
+      const since = new Date().toISOString();
+      for (let i = 0; i < 3; i++) await harness.waitForTask((await sluice('invoke', 'fail', '--async')).stdout.trim());
+      const until = new Date().toISOString();
+      const onTty = await onTerminal(['replay', '--process', 'fail', '--since', since, '--until', until, '--idempotency-key', 'bulk-cli'], '', env);
+      expect(onTty.code, onTty.output).toBe(0);
+      // The bar's total comes from a dry run first; it starts at 0 and ends full.
+      expect(onTty.output).toMatch(/replaying +\[-+\] 0\/3/);
+      expect(onTty.output).toMatch(/replaying +\[=+\] 3\/3/);
+      expect(onTty.output).toContain('replayed 3 task(s)');
+      // The same job again (same key): every replay is already there.
+      const again = await sluice('replay', '--process', 'fail', '--since', since, '--until', until, '--idempotency-key', 'bulk-cli', '--json');
+      expect(again.code).toBe(0);
+      expect(json(again.stdout)).toEqual({ dryRun: false, matched: 3, replayed: 0, alreadyReplayed: 3, noPayload: 0, skipped: 0 });
+      expect(again.stderr).not.toMatch(ANSI);
     });
 
     it('--help lists the commands and the exit codes', async () => {

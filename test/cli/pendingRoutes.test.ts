@@ -57,7 +57,7 @@ describe('sluice replay / cancel: the requests the CLI sends', { timeout: 120_00
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('2 task(s) would be replayed');
     expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /sluice/processes', 'POST /sluice/tasks/replay']);
-    expect(requests[1]!.body).toEqual({ filter: { process: 'load', status: 'failed', since: '2026-11-01T00:00:00.000Z', until: '2026-11-02T00:00:00.000Z' }, dryRun: true });
+    expect(requests[1]!.body).toEqual({ filter: { process: 'load', status: 'failed', since: '2026-11-01T00:00:00.000Z', until: '2026-11-02T00:00:00.000Z' }, dryRun: true, maxTasks: 10_000 });
     expect(requests[1]!.headers['idempotency-key']).toBe('k-1');
     expect(requests[1]!.headers.authorization).toBe('Bearer test-token-0123456789abcdef');
   });
@@ -66,8 +66,9 @@ describe('sluice replay / cancel: the requests the CLI sends', { timeout: 120_00
     requests.length = 0;
     const run = await runSluice(['replay', '--filter', 'process=load,status=failed,since=2026-11-01', '--json'], env());
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ taskIds: ['A1', 'A2'] });
-    expect(requests[1]!.body).toEqual({ filter: { process: 'load', status: 'failed', since: '2026-11-01T00:00:00.000Z' }, dryRun: false });
+    // The job's pages summed (this server answers one page, with no cursor to go on).
+    expect(JSON.parse(run.stdout)).toMatchObject({ matched: 2 });
+    expect(requests[1]!.body).toEqual({ filter: { process: 'load', status: 'failed', since: '2026-11-01T00:00:00.000Z' }, dryRun: false, maxTasks: 100 });
     expect(requests[1]!.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
     expect((await runSluice(['replay', '--filter', 'colour=red'], env())).stderr).toContain("unknown filter key 'colour'");
   });

@@ -3,7 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskRecordTooLargeError, ValidationError } from '../../lib/core/errors.js';
 import type { TaskStore } from '../../lib/core/ports/TaskStore.js';
 import { encodeTaskRecord, MAX_TASK_RECORD_BYTES } from '../../lib/core/task/storedRecordSize.js';
-import { MAX_LISTED_REPLAYS, TASK_STATUSES, isTerminal, type TaskRecord, type TaskStatus } from '../../lib/core/task/TaskRecord.js';
+import {
+  MAX_LISTED_REPLAYS,
+  TASK_STATUSES,
+  TRIGGER_TYPES,
+  isTerminal,
+  type TaskQuery,
+  type TaskRecord,
+  type TaskStatus,
+  type TriggerInfo,
+  type TriggerType,
+} from '../../lib/core/task/TaskRecord.js';
 
 export interface TaskStoreFixture {
   store: TaskStore;
@@ -63,11 +73,13 @@ export function describeTaskStoreContract(
   describe(`TaskStore contract: ${name}`, () => {
     const proc = unique('listproc');
     const other = unique('otherproc');
+    const fa = unique('filtera');
+    const fb = unique('filterb');
     let fx: TaskStoreFixture;
     let store: TaskStore;
     beforeAll(async () => {
       // A store may need the declared process names to list across processes (DynamoDB does).
-      fx = await createFixture({ processes: ['p', proc, other] });
+      fx = await createFixture({ processes: ['p', proc, other, fa, fb] });
       store = fx.store;
     });
     afterAll(async () => {
@@ -236,6 +248,143 @@ export function describeTaskStoreContract(
       const record = makeRecord({ status: 'succeeded', result: blob });
       await expect(store.save(record)).rejects.toBeInstanceOf(TaskRecordTooLargeError);
       expect(await store.get(record.taskId)).toBeUndefined();
+    });
+
+    describe('list filters (trigger, since, until) and counts by status', () => {
+      // A window of time no other test writes in: lists across processes see only these records.
+      const start = Date.parse('2026-04-01T00:00:00.000Z');
+      const at = (i: number) => new Date(start + Math.floor(i / 2) * 1000).toISOString();
+      const triggerOf = (type: TriggerType): TriggerInfo => {
+        switch (type) {
+          case 'http':
+            return { type, method: 'POST', path: '/x', route: '/x' };
+          case 'api':
+            return { type };
+          case 'queue':
+            return { type, queue: 'q', messageId: 'm' };
+          case 'schedule':
+            return { type, rule: 'r', scheduledTime: at(0) };
+          case 'event':
+            return { type, eventId: 'e', label: 'l', subscription: 's', depth: 1 };
+        }
+      };
+      const created: TaskRecord[] = [];
+      const windowEnd = new Date(start + 3_600_000).toISOString();
+      beforeAll(async () => {
+        for (let i = 0; i < 40; i++) {
+          const record = makeRecord({
+            process: i % 3 === 0 ? fb : fa,
+            status: TASK_STATUSES[i % TASK_STATUSES.length]!,
+            trigger: triggerOf(TRIGGER_TYPES[i % TRIGGER_TYPES.length]!),
+            // two records share each timestamp, so the taskId tie-break matters
+            createdAt: at(i),
+          });
+          created.push(record);
+          await store.create(record);
+        }
+        // Inside the window but expired: neither listed nor counted.
+        await store.create(makeRecord({ process: fa, createdAt: at(10), expiresAt: Math.floor(Date.now() / 1000) - 5 }));
+      });
+
+      const newestFirst = (a: TaskRecord, b: TaskRecord) =>
+        a.createdAt === b.createdAt ? (a.taskId < b.taskId ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1;
+
+      async function listAll(query: Omit<TaskQuery, 'cursor'>) {
+        const ids: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.list({ ...query, ...(cursor ? { cursor } : {}) });
+          expect(page.items.length).toBeLessThanOrEqual(query.limit);
+          ids.push(...page.items.map((item) => item.taskId));
+          cursor = page.nextCursor;
+          expect(++pages).toBeLessThan(60);
+        } while (cursor);
+        return ids;
+      }
+      const expected = (keep: (r: TaskRecord) => boolean) => created.filter(keep).sort(newestFirst).map((r) => r.taskId);
+      const whole = { since: at(0), until: windowEnd };
+
+      for (const type of TRIGGER_TYPES) {
+        it(`filters by trigger type '${type}' across processes, newest first, across pages`, async () => {
+          const want = expected((r) => r.trigger.type === type);
+          expect(want.length).toBeGreaterThan(3);
+          expect(await listAll({ trigger: type, ...whole, limit: 3 })).toEqual(want);
+        });
+      }
+
+      it('filters by since alone and until alone (since ≤ createdAt < until)', async () => {
+        // since: an instant some records were created at exactly: they are in.
+        expect(await listAll({ process: fa, since: at(30), limit: 4 })).toEqual(expected((r) => r.process === fa && r.createdAt >= at(30)));
+        expect(expected((r) => r.process === fa && r.createdAt === at(30)).length).toBeGreaterThan(0);
+        // until: those created exactly then are out.
+        const beforeTen = await listAll({ process: fa, until: at(10), limit: 4 });
+        expect(beforeTen).toEqual(expected((r) => r.process === fa && r.createdAt < at(10)));
+        expect(beforeTen.length).toBeGreaterThan(0);
+      });
+
+      it('combines the window with process, status and trigger', async () => {
+        const window = { since: at(4), until: at(34) };
+        const inWindow = (r: TaskRecord) => r.createdAt >= window.since && r.createdAt < window.until;
+        expect(await listAll({ ...window, limit: 5 })).toEqual(expected(inWindow));
+        expect(await listAll({ process: fa, ...window, limit: 2 })).toEqual(expected((r) => r.process === fa && inWindow(r)));
+        expect(await listAll({ status: 'failed', ...window, limit: 2 })).toEqual(expected((r) => r.status === 'failed' && inWindow(r)));
+        const combined = expected((r) => r.process === fa && r.trigger.type === 'queue' && inWindow(r));
+        expect(combined.length).toBeGreaterThan(1);
+        expect(await listAll({ process: fa, trigger: 'queue', ...window, limit: 1 })).toEqual(combined);
+        const all = expected((r) => r.process === fb && r.status === 'succeeded' && r.trigger.type === 'http' && inWindow(r));
+        expect(await listAll({ process: fb, status: 'succeeded', trigger: 'http', ...window, limit: 1 })).toEqual(all);
+      });
+
+      it('returns an empty page for an empty or reversed window', async () => {
+        expect(await store.list({ since: at(6), until: at(6), limit: 10 })).toEqual({ items: [] });
+        expect(await store.list({ process: fa, since: at(20), until: at(6), limit: 10 })).toEqual({ items: [] });
+      });
+
+      it('refuses an unknown trigger type and a non-canonical instant with a ValidationError naming it', async () => {
+        const cases: Array<[Partial<TaskQuery>, string]> = [
+          [{ trigger: 'cron' as TriggerType }, 'trigger'],
+          [{ since: '2026-04-01' }, 'since'],
+          [{ until: '2026-04-01T00:00:00Z' }, 'until'],
+        ];
+        for (const [query, path] of cases) {
+          const error = await store.list({ limit: 5, ...query }).catch((e: unknown) => e);
+          expect(error, path).toBeInstanceOf(ValidationError);
+          expect((error as ValidationError).issues.map((i) => i.path)).toContain(path);
+        }
+      });
+
+      it('counts the window\'s tasks per process by status, every status present', async () => {
+        const countsOf = (process: string, keep: (r: TaskRecord) => boolean = () => true) => {
+          const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>;
+          for (const r of created) if (r.process === process && keep(r)) counts[r.status]++;
+          return { process, counts };
+        };
+        const both = [countsOf(fa), countsOf(fb)].sort((a, b) => (a.process < b.process ? -1 : 1));
+        expect(await store.countByStatus(whole)).toEqual(both);
+        expect(await store.countByStatus({ ...whole, process: fb })).toEqual([countsOf(fb)]);
+        const part = (r: TaskRecord) => r.createdAt >= at(4) && r.createdAt < at(9);
+        expect(await store.countByStatus({ since: at(4), until: at(9), process: fa })).toEqual([countsOf(fa, part)]);
+        // A process with no task in the window has no entry; zeros are kept for the others.
+        const one = await store.countByStatus({ since: at(4), until: at(6) }); // records 4 and 5, both of fa
+        expect(one.map((e) => e.process)).toEqual([fa]);
+        expect(Object.keys(one[0]!.counts).sort()).toEqual([...TASK_STATUSES].sort());
+        expect(await store.countByStatus({ since: windowEnd, until: new Date(start + 7_200_000).toISOString() })).toEqual([]);
+      });
+
+      it('refuses a count window that is reversed, wider than 7 days or not canonical', async () => {
+        const cases: Array<[{ since: string; until: string }, string]> = [
+          [{ since: at(10), until: at(2) }, 'until'],
+          [{ since: '2026-03-01T00:00:00.000Z', until: '2026-03-08T00:00:00.001Z' }, 'since'],
+          [{ since: '2026-03-01', until: at(2) }, 'since'],
+        ];
+        for (const [query, path] of cases) {
+          const error = await store.countByStatus(query).catch((e: unknown) => e);
+          expect(error, JSON.stringify(query)).toBeInstanceOf(ValidationError);
+          expect((error as ValidationError).issues.map((i) => i.path)).toContain(path);
+        }
+        await expect(store.countByStatus({ since: '2026-03-01T00:00:00.000Z', until: '2026-03-08T00:00:00.000Z' })).resolves.toBeDefined();
+      });
     });
 
     describe('list', () => {

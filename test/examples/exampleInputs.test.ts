@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../lib/testing/ManualClock.js';
 import { EXAMPLES_CONFIG, startHarness, type Harness } from '../embedded/runtime/runtimeHarness.js';
+import { exampleAuth } from './exampleToken.js';
 
 describe('the examples refuse malformed input with a 400 that names the field', () => {
   const files = mkdtempSync(join(tmpdir(), 'sluice-inputs-files-'));
@@ -24,8 +25,8 @@ describe('the examples refuse malformed input with a 400 that names the field', 
     rmSync(files, { recursive: true, force: true });
   });
 
-  const landings = (json: unknown) => h.call('/flights/landings', { method: 'POST', json, auth: false });
-  const delays = (json: unknown, path = '/exports/airport-delays') => h.call(path, { method: 'POST', json, auth: false });
+  const landings = async (json: unknown) => h.call('/flights/landings', { method: 'POST', json, auth: false, headers: await exampleAuth(h) });
+  const delays = async (json: unknown, path = '/exports/airport-delays') => h.call(path, { method: 'POST', json, auth: false, headers: await exampleAuth(h) });
 
   const notADay = (path: string, day: string) => ({ path, message: `${day} is not a day of the calendar` });
   it.each([

@@ -19,6 +19,7 @@ import { ManualClock } from '../../lib/testing/ManualClock.js';
 import type { TaskRecord } from '../../lib/core/task/TaskRecord.js';
 import { eventually } from '../helpers/time.js';
 import { EXAMPLES_CONFIG, startHarness, type Harness } from '../embedded/runtime/runtimeHarness.js';
+import { exampleAuth } from './exampleToken.js';
 
 const DATA = resolve(import.meta.dirname, '../../node_modules/vega-datasets/data');
 const QUEUE = 'sluice-examples-dev-flight-feed';
@@ -179,7 +180,7 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
   };
 
   it('land-flights lands a week on request, one CSV per day, and the airports once', async () => {
-    const res = await h.call('/flights/landings', { method: 'POST', json: { from: '2001-01-01', to: '2001-01-07' }, auth: false });
+    const res = await h.call('/flights/landings', { method: 'POST', json: { from: '2001-01-01', to: '2001-01-07' }, auth: false, headers: await exampleAuth(h) });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ days: FIRST_WEEK, flights: flightsOn(FIRST_WEEK).length, airportsLanded: true });
     expect(res.body.files).toEqual(FIRST_WEEK.map((d) => ({ path: `flights/${d}.csv`, flights: flightsOn([d]).length })));
@@ -198,7 +199,7 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
     // A range moves the schedule's cursor forward.
     expect((await h.call('/sluice/kv/land-flights/last-day')).body).toMatchObject({ value: '2001-01-07' });
 
-    const bad = await h.call('/flights/landings', { method: 'POST', json: { from: '2001-01-07', to: '2001-01-01' }, auth: false });
+    const bad = await h.call('/flights/landings', { method: 'POST', json: { from: '2001-01-07', to: '2001-01-01' }, auth: false, headers: await exampleAuth(h) });
     expect(bad.status).toBe(400);
   });
 
@@ -283,7 +284,7 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
   });
 
   it('airport-delays exports the delays per airport, worst first, and answers with the top rows', async () => {
-    const res = await h.call('/exports/airport-delays', { method: 'POST', json: { minFlights: 20, top: 5 }, auth: false });
+    const res = await h.call('/exports/airport-delays', { method: 'POST', json: { minFlights: 20, top: 5 }, auth: false, headers: await exampleAuth(h) });
     expect(res.status).toBe(200);
     const expected = delaysByOrigin(flightsOn(LANDED)).filter((e) => e.flights >= 20);
     const names = new Map(AIRPORTS.map((a) => [a.iata, a.name]));
@@ -310,7 +311,7 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
 
   it('airport-delays for one airport; 404 for an airport the warehouse does not know, 400 for bad input', async () => {
     const ord = delaysByOrigin(flightsOn(LANDED)).find((e) => e.iata === 'ORD')!;
-    const one = await h.call('/exports/airport-delays/ord', { method: 'POST', auth: false });
+    const one = await h.call('/exports/airport-delays/ord', { method: 'POST', auth: false, headers: await exampleAuth(h) });
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({
       file: 'airport-delays-ORD.csv',
@@ -319,12 +320,12 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
     });
     expect(existsSync(join(files, 'exports/airport-delays-ORD.csv'))).toBe(true);
 
-    const unknown = await h.call('/exports/airport-delays/ZZZ', { method: 'POST', auth: false });
+    const unknown = await h.call('/exports/airport-delays/ZZZ', { method: 'POST', auth: false, headers: await exampleAuth(h) });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toMatchObject({ name: 'UnknownAirport', logic: 'lookup' });
-    const malformed = await h.call('/exports/airport-delays/O%27H', { method: 'POST', auth: false });
+    const malformed = await h.call('/exports/airport-delays/O%27H', { method: 'POST', auth: false, headers: await exampleAuth(h) });
     expect(malformed.status).toBe(400);
-    const tooMany = await h.call('/exports/airport-delays', { method: 'POST', json: { top: 1000 }, auth: false });
+    const tooMany = await h.call('/exports/airport-delays', { method: 'POST', json: { top: 1000 }, auth: false, headers: await exampleAuth(h) });
     expect(tooMany.status).toBe(400);
   });
 
@@ -349,7 +350,7 @@ describe.each(WAREHOUSES)('the flights pipeline, warehouse on %s', (_label, open
   });
 
   it('load-flights again: a re-landed day changes nothing (merge), a file with a bad record is rejected whole', async () => {
-    const again = await h.call('/flights/landings', { method: 'POST', json: { from: '2001-01-01', to: '2001-01-01' }, auth: false });
+    const again = await h.call('/flights/landings', { method: 'POST', json: { from: '2001-01-01', to: '2001-01-01' }, auth: false, headers: await exampleAuth(h) });
     expect(again.status).toBe(200);
     mkdirSync(join(files, 'landing/flights'), { recursive: true });
     const good = flightsOn(['2001-01-20'])[0]!;

@@ -67,6 +67,9 @@ describe('npm start, stopped', () => {
   it('SIGTERM to the npm process: the runtime drains and exits with it', async () => {
     const { npm, runtime, exited, output } = await npmStart();
     expect(runtime.length).toBeGreaterThan(0);
+    // The banner says which routes need a token and how to get one (the data directory is not the default here).
+    await eventually(() => output().includes('/flights/landings  (JWT examples)'), { what: 'the routes in the banner' });
+    expect(output()).toMatch(/protected routes \(JWT 'examples', dev issuer: keys in \S+\/data\/dev-jwt-key\.json\):\n {4}curl -H "Authorization: Bearer \$\(npx sluice token --data-dir \S+\/data\)" \.\.\./);
     npm.kill('SIGTERM');
     await exited;
     await eventually(() => runtime.every((pid) => !alive(pid)), { timeoutMs: 15_000, what: `the runtime (${runtime}) to exit` });

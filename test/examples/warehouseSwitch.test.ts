@@ -19,6 +19,7 @@ import { ManualClock } from '../../lib/testing/ManualClock.js';
 import type { TaskRecord } from '../../lib/core/task/TaskRecord.js';
 import { eventually } from '../helpers/time.js';
 import { EXAMPLES_CONFIG, startHarness, type Harness } from '../embedded/runtime/runtimeHarness.js';
+import { exampleAuth } from './exampleToken.js';
 
 const DATA = resolve(import.meta.dirname, '../../node_modules/vega-datasets/data');
 const AIRPORTS = parse(readFileSync(join(DATA, 'airports.csv')), { columns: true }) as Array<Record<string, string>>;
@@ -59,7 +60,7 @@ describe('switching the warehouse (SLUICE_WAREHOUSE_URL) with the same landing f
     }, { timeoutMs: 60_000, what: `load-flights task ${submitted.body.taskId}` });
   }
 
-  const landFirstWeek = (runtime: Harness) => runtime.call('/flights/landings', { method: 'POST', json: { from: '2001-01-01', to: '2001-01-07' }, auth: false });
+  const landFirstWeek = async (runtime: Harness) => runtime.call('/flights/landings', { method: 'POST', json: { from: '2001-01-01', to: '2001-01-07' }, auth: false, headers: await exampleAuth(runtime) });
 
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
@@ -82,7 +83,7 @@ describe('switching the warehouse (SLUICE_WAREHOUSE_URL) with the same landing f
     expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
     expect(first.result).toMatchObject({ airports: AIRPORTS.length, flightsLoaded: expect.any(Number) });
     expect(existsSync(join(files, 'landing/processed/airports.csv'))).toBe(true);
-    expect((await h.call('/exports/airport-delays/SFO', { method: 'POST', auth: false })).status).toBe(200);
+    expect((await h.call('/exports/airport-delays/SFO', { method: 'POST', auth: false, headers: await exampleAuth(h) })).status).toBe(200);
     await h.stop();
 
     // One variable: the same data directory and landing files, another warehouse.
@@ -111,7 +112,7 @@ describe('switching the warehouse (SLUICE_WAREHOUSE_URL) with the same landing f
       await reader.end();
     }
 
-    const sfo = await h.call('/exports/airport-delays/SFO', { method: 'POST', auth: false });
+    const sfo = await h.call('/exports/airport-delays/SFO', { method: 'POST', auth: false, headers: await exampleAuth(h) });
     expect(sfo.status, JSON.stringify(sfo.body)).toBe(200);
     expect(sfo.body).toMatchObject({ file: 'airport-delays-SFO.csv', airports: 1, top: [{ iata: 'SFO', name: 'San Francisco International', flights: SFO_FLIGHTS }] });
 
@@ -120,7 +121,7 @@ describe('switching the warehouse (SLUICE_WAREHOUSE_URL) with the same landing f
     expect(third.result).toMatchObject({ airports: null, files: [] });
 
     // refreshAirports lands the reference data again on request; the next load replaces the table from it.
-    const refreshed = await h.call('/flights/landings', { method: 'POST', json: { refreshAirports: true }, auth: false });
+    const refreshed = await h.call('/flights/landings', { method: 'POST', json: { refreshAirports: true }, auth: false, headers: await exampleAuth(h) });
     expect(refreshed.status).toBe(200);
     expect(refreshed.body).toMatchObject({ airportsLanded: true });
     const fourth = await load(h, `load-${randomBytes(4).toString('hex')}`);

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import { CliError } from '../CliError.js';
+import { createInterface } from 'node:readline/promises';
+import { CliError, CliUsageProblem } from '../CliError.js';
 import { contextOf, integerOption, shortTime, withTarget } from '../commandContext.js';
 import { ExitCode } from '../exitCodes.js';
 import type { PlatformClient } from '../PlatformClient.js';
 
 /**
- * `sluice dlq ls [queue]` and `sluice dlq replay <queue>` over the embedded
- * runtime's queue console (`/sluice/queues`). There is no purge: the
- * platform API has no route that deletes dead letters.
+ * `sluice dlq ls [queue]`, `sluice dlq replay <queue>` and `sluice dlq purge
+ * <queue> [--yes]` over the embedded runtime's queue console (`/sluice/queues`).
  */
 export function dlqCommand(program: Command): void {
   const dlq = program.command('dlq').description('dead-letter queues: list, look at, move back (embedded runtime)');
@@ -44,6 +44,39 @@ export function dlqCommand(program: Command): void {
       out.line(`moved ${answer.moved} message(s) to ${answer.to}`);
     },
   );
+
+  withTarget(
+    dlq
+      .command('purge <queue>')
+      .description('delete every dead letter of a queue (POST /sluice/queues/{dlq}/purge); the tasks\' records stay')
+      .option('--yes', 'do not ask (required without a terminal)'),
+  ).action(async (queue: string, options: { yes?: boolean; json?: boolean }) => {
+    const { client, out } = contextOf(options);
+    const name = await deadLetterQueueOf(client, queue);
+    if (!options.yes) {
+      // Asked on the terminal only: a script must say --yes, never hang on a prompt or purge by accident.
+      if (!process.stdin.isTTY || !process.stderr.isTTY) throw new CliUsageProblem(`purging ${name} deletes its messages for good: pass --yes to confirm (no terminal to ask on)`);
+      const info = (await client.queues()).find((q) => q.name === name);
+      const count = info ? info.visible + info.inFlight + info.delayed : 0;
+      if (!(await confirm(`delete ${count} message(s) from ${name}? [y/N] `))) {
+        out.note('nothing purged');
+        return;
+      }
+    }
+    const answer = await client.purge(name);
+    if (out.json) return out.printJson({ queue: name, ...answer });
+    out.line(`purged ${answer.purged} message(s) from ${name}`);
+  });
+}
+
+/** Asks on stderr, reads one line from the terminal: yes only for `y` / `yes`. */
+async function confirm(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(question)).trim());
+  } finally {
+    prompt.close();
+  }
 }
 
 /**

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { TASK_STATUSES, type TaskRecord, type TaskSummary, type TerminalStatus } from '../../core/task/TaskRecord.js';
+import { TASK_STATUSES, TRIGGER_TYPES, type TaskRecord, type TaskSummary, type TerminalStatus } from '../../core/task/TaskRecord.js';
 import { CliUsageProblem } from '../CliError.js';
 import { contextOf, duration, exitingWith, instantOption, integerOption, shortTime, withTarget } from '../commandContext.js';
 import { ExitCode } from '../exitCodes.js';
 import type { Output } from '../Output.js';
-import type { PlatformClient, ReplayFilter } from '../PlatformClient.js';
+import { Progress } from '../Progress.js';
+import type { BulkReplayReport, PlatformClient, ReplayFilter } from '../PlatformClient.js';
 import { exitCodeOf, exitCodeOfAll, followTask, waitForTasks } from '../waitForTasks.js';
 import { printLog, printOutcome } from './invokeCommand.js';
 
@@ -19,9 +20,11 @@ export function tasksCommands(program: Command): void {
       .description('list tasks, newest first (GET /sluice/tasks)')
       .option('--process <name>', 'only this process')
       .addOption(new Option('--status <status>', 'only this status').choices(TASK_STATUSES))
+      .addOption(new Option('--trigger <type>', 'only tasks started by this kind of trigger').choices(TRIGGER_TYPES))
       .option('--since <when>', 'created at or after (ISO-8601, or an age: 15m, 2h, 7d)', (v) => instantOption(v))
+      .option('--until <when>', 'created before (ISO-8601, or an age)', (v) => instantOption(v))
       .option('--limit <n>', 'at most this many', integerOption(1, 10_000), 20),
-  ).action(async (options: { process?: string; status?: string; since?: string; limit: number; json?: boolean }) => {
+  ).action(async (options: TaskListOptions & { json?: boolean }) => {
     const { client, out } = contextOf(options);
     if (options.process) await client.checkProcess(options.process);
     const items = await listTasks(client, options);
@@ -61,7 +64,7 @@ export function tasksCommands(program: Command): void {
       .option('--until <when>', 'filter: created before (ISO-8601 or an age)', (v) => instantOption(v))
       .option('--filter <k=v,...>', 'the filter in one flag: process=load,status=failed,since=2h', parseFilter)
       .option('--dry-run', 'only say what would be replayed')
-      .option('--wait', 'wait for the new task(s) (progress bar); exit as their ends say')
+      .option('--wait', 'wait for the new task (a single replay); exit as its end says')
       .option('--idempotency-key <key>', 'a bulk replay resent with the same key is not done twice (default: a new UUID)'),
   ).action(exitingWith(async (taskId: string | undefined, options: ReplayFilter & { filter?: ReplayFilter; dryRun?: boolean; wait?: boolean; idempotencyKey?: string; json?: boolean }) => {
     const { client, out } = contextOf(options);
@@ -76,11 +79,11 @@ export function tasksCommands(program: Command): void {
     if ((taskId !== undefined) === filtered) throw new CliUsageProblem('give a task id or a filter (--process, --status, --since, --until), not both');
     if (taskId !== undefined && options.dryRun) throw new CliUsageProblem('--dry-run is for a filter: a single replay has nothing to preview (sluice task <id> shows it)');
     if (filter.process) await client.checkProcess(filter.process);
-    const answer = taskId !== undefined ? await client.replayTask(taskId) : await client.replayTasks(filter, options.dryRun === true, options.idempotencyKey ?? randomUUID());
-    const ids = answer.taskIds ?? (answer.taskId ? [answer.taskId] : []);
-    if (!options.wait || options.dryRun || ids.length === 0) {
+    if (taskId === undefined) return bulkReplay(client, out, filter, { dryRun: options.dryRun === true, idempotencyKey: options.idempotencyKey ?? randomUUID() });
+    const answer = await client.replayTask(taskId);
+    const ids = answer.taskId ? [answer.taskId] : [];
+    if (!options.wait || ids.length === 0) {
       if (out.json) out.printJson(answer);
-      else if (options.dryRun) out.line(`${answer.matched ?? ids.length} task(s) would be replayed${ids.length ? `:\n${ids.join('\n')}` : ''}`);
       else ids.forEach((id) => out.line(id));
       return ExitCode.ok;
     }
@@ -98,6 +101,53 @@ export function tasksCommands(program: Command): void {
       else out.line(`${taskId} ${String(answer.status ?? 'cancel requested')}`);
     },
   );
+}
+
+/** Tasks one bulk replay request takes: small enough for the progress bar to move, and for a Lambda's time limit. */
+const REPLAY_PAGE = 100;
+
+/**
+ * A bulk replay as a series of bounded requests (`maxTasks`, then the
+ * report's `nextCursor`), all with the same key: a progress bar (on a
+ * terminal) advances as each page is replayed, and a run cut short is
+ * finished by running it again with `--idempotency-key`. The bar's total
+ * comes from a dry run first (terminal only: a script does not pay for it).
+ */
+async function bulkReplay(client: PlatformClient, out: Output, filter: ReplayFilter, options: { dryRun: boolean; idempotencyKey: string }): Promise<number> {
+  const walk = async (dryRun: boolean, maxTasks: number, onPage?: (report: BulkReplayReport) => void): Promise<BulkReplayAnswer> => {
+    const total: BulkReplayAnswer = { dryRun, matched: 0, replayed: 0, alreadyReplayed: 0, noPayload: 0, skipped: 0 };
+    let cursor: string | undefined;
+    do {
+      const report = await client.replayTasks(filter, dryRun, options.idempotencyKey, { maxTasks, ...(cursor ? { cursor } : {}) });
+      for (const field of ['matched', 'replayed', 'alreadyReplayed', 'noPayload', 'skipped'] as const) total[field] += report[field] ?? 0;
+      onPage?.(report);
+      cursor = report.truncated ? report.nextCursor : undefined;
+    } while (cursor);
+    return total;
+  };
+  if (options.dryRun) {
+    const counted = await walk(true, 10_000);
+    if (out.json) out.printJson(counted);
+    else out.line(`${counted.matched} task(s) would be replayed`);
+    return ExitCode.ok;
+  }
+  let progress: Progress | undefined;
+  if (out.interactive && !out.json) progress = new Progress('replaying ', (await walk(true, 10_000)).matched);
+  const done = await walk(false, REPLAY_PAGE, (page) => progress?.advance(page.matched ?? 0));
+  progress?.stop();
+  if (out.json) out.printJson(done);
+  else out.line(`replayed ${done.replayed} task(s)${done.alreadyReplayed ? `, ${done.alreadyReplayed} already replayed by this key` : ''}${done.noPayload ? `, ${done.noPayload} without a kept payload` : ''}${done.skipped ? `, ${done.skipped} skipped (unfinished or not replayable)` : ''}`);
+  return ExitCode.ok;
+}
+
+/** The sums of a bulk replay's pages. */
+interface BulkReplayAnswer {
+  dryRun: boolean;
+  matched: number;
+  replayed: number;
+  alreadyReplayed: number;
+  noPayload: number;
+  skipped: number;
 }
 
 /**
@@ -120,20 +170,26 @@ function parseFilter(text: string): ReplayFilter {
   return filter;
 }
 
+interface TaskListOptions {
+  process?: string;
+  status?: string;
+  trigger?: string;
+  since?: string;
+  until?: string;
+  limit: number;
+}
+
 /**
- * Pages through `GET /sluice/tasks` (newest first) until `limit` tasks, the
- * last page, or — with `since`, which the route has no parameter for — the
- * first task created before it.
+ * Pages through `GET /sluice/tasks` (newest first, filtered by the server:
+ * process, status, trigger, since, until) until `limit` tasks or the last page.
  */
-async function listTasks(client: PlatformClient, options: { process?: string; status?: string; since?: string; limit: number }): Promise<TaskSummary[]> {
+async function listTasks(client: PlatformClient, options: TaskListOptions): Promise<TaskSummary[]> {
   const items: TaskSummary[] = [];
   let cursor: string | undefined;
+  const { process, status, trigger, since, until } = options;
   do {
-    const page = await client.listTasks({ process: options.process, status: options.status, limit: Math.min(PAGE, options.limit - items.length), cursor });
-    for (const task of page.items) {
-      if (options.since && task.createdAt < options.since) return items;
-      items.push(task);
-    }
+    const page = await client.listTasks({ process, status, trigger, since, until, limit: Math.min(PAGE, options.limit - items.length), cursor });
+    items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor && items.length < options.limit);
   return items;

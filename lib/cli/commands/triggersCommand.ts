@@ -1,10 +1,11 @@
 import { type Command, Option } from 'commander';
 import type { TriggerRecord } from '../../core/triggers/TriggerRecord.js';
+import { TRIGGER_KINDS, type TriggerKind } from '../../core/triggers/TriggerSpec.js';
 import { CliUsageProblem } from '../CliError.js';
 import { contextOf, integerOption, jsonOption, shortTime, withTarget } from '../commandContext.js';
 
 interface AddOptions {
-  kind: 'http' | 'schedule' | 'queue' | 'event';
+  kind: TriggerKind;
   method?: string;
   path?: string;
   mode?: string;
@@ -37,7 +38,7 @@ export function triggersCommand(program: Command): void {
       .command('ls')
       .description('every trigger: serverless.yml\'s (static) and those added at run time')
       .option('--process <name>', 'only this process')
-      .addOption(new Option('--kind <kind>', 'only this kind').choices(['http', 'schedule', 'queue', 'event'])),
+      .addOption(new Option('--kind <kind>', 'only this kind').choices(TRIGGER_KINDS)),
   ).action(async (options: { process?: string; kind?: string; json?: boolean }) => {
     const { client, out } = contextOf(options);
     if (options.process) await client.checkProcess(options.process);
@@ -54,7 +55,7 @@ export function triggersCommand(program: Command): void {
     triggers
       .command('add <process>')
       .description('add a trigger at run time (effective at once, kept across restarts)')
-      .addOption(new Option('--kind <kind>', 'what starts the process').choices(['http', 'schedule', 'queue', 'event']).makeOptionMandatory())
+      .addOption(new Option('--kind <kind>', 'what starts the process').choices(TRIGGER_KINDS).makeOptionMandatory())
       .option('--method <method>', 'http: GET, POST, … or ANY')
       .option('--path <path>', 'http: the route, e.g. /orders/{id}')
       .addOption(new Option('--mode <mode>', 'http: sync answers with the result, async with 202 and the task').choices(['sync', 'async']))

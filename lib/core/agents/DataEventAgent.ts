@@ -7,7 +7,7 @@ import * as z from 'zod';
 import type { EventStore } from '../ports/EventStore.js';
 import type { TaskLogger } from '../process/types.js';
 import { isoTime } from '../time/isoTime.js';
-import { newTaskId } from '../task/taskIds.js';
+import { newTaskId, nextIdAfter } from '../task/taskIds.js';
 import type { DataEvent, DataEventInput, EventPage, EventQuery } from '../events/DataEvent.js';
 import { checkDataEvent, checkEventQuery, DATA_EVENT_LIMITS, DataEventRefusedError } from '../events/dataEventRules.js';
 
@@ -68,7 +68,11 @@ export class EmittedEvents {
     const createdAt = isoTime(nowMs);
     const { taskId, process, attempt, depth } = this.task;
     const stamped = checked.map((input) => {
-      const event: DataEvent = { eventId: newTaskId(nowMs), ...input, sequence: this.#pending.length, createdAt, taskId, process, logic, attempt, depth };
+      // Same-millisecond events of a task must sort in emission order (stores order by createdAt, then eventId).
+      const previous = this.#pending.at(-1)?.eventId;
+      const fresh = newTaskId(nowMs);
+      const eventId = previous !== undefined && fresh <= previous ? nextIdAfter(previous) : fresh;
+      const event: DataEvent = { eventId, ...input, sequence: this.#pending.length, createdAt, taskId, process, logic, attempt, depth };
       this.#pending.push(event);
       return event;
     });

@@ -2,13 +2,16 @@ import { sluiceErrorKind } from '../errors.js';
 import type { TaskStore } from '../ports/TaskStore.js';
 import { isTerminal, type TaskStatus, type TaskSummary } from '../task/TaskRecord.js';
 import { replayTaskId, type TaskControl } from './TaskControl.js';
+import type { CreatedWindow } from '../task/createdWindow.js';
 
-/** Which tasks a bulk replay takes: all given fields must match; `since` ≤ createdAt < `until` (ISO-8601). */
-export interface BulkReplayFilter {
+/**
+ * Which tasks a bulk replay takes: all given fields must match; the window
+ * is the task lists' ({@link CreatedWindow}: `since` ≤ createdAt < `until`,
+ * ISO-8601 UTC with milliseconds), applied by the store.
+ */
+export interface BulkReplayFilter extends CreatedWindow {
   process?: string;
   status?: TaskStatus;
-  since?: string;
-  until?: string;
 }
 
 export interface BulkReplayOptions {
@@ -21,10 +24,15 @@ export interface BulkReplayOptions {
    * everything again.
    */
   idempotencyKey?: string;
-  /** Most tasks taken by one request (1..10 000); more matching: `truncated`, narrow `until` and repeat. @default 1000 */
+  /** Most tasks taken by one request (1..10 000); more left: `truncated` and a `nextCursor` to continue from. @default 1000 */
   maxTasks?: number;
   /** Called after each task with the counts so far (the progress of a long job). */
   onProgress?: (progress: BulkReplayReport) => void;
+  /**
+   * Where a previous request of the same job stopped (its report's
+   * `nextCursor`): the walk continues there. Give the same filter and key.
+   */
+  cursor?: string;
 }
 
 /**
@@ -34,7 +42,11 @@ export interface BulkReplayOptions {
  * - `alreadyReplayed`: replays the same key had dispatched before (a resumed job);
  * - `noPayload`: matched, but no payload was kept to replay them with;
  * - `skipped`: matching tasks not finished yet, of a process without a task queue, and this job's own replays;
- * - `truncated`: more tasks match than `maxTasks`.
+ * - `truncated`: the job stopped at `maxTasks` with tasks left to look at;
+ * - `nextCursor` (with `truncated`): send the same request with it as `cursor`
+ *   to go on where this one stopped. A long job is a series of bounded
+ *   requests — each well within a Lambda's and API Gateway's time limits —
+ *   whose reports are its progress.
  */
 export interface BulkReplayReport {
   dryRun: boolean;
@@ -44,6 +56,7 @@ export interface BulkReplayReport {
   noPayload: number;
   skipped: number;
   truncated: boolean;
+  nextCursor?: string;
 }
 
 export const MAX_BULK_REPLAY_TASKS = 10_000;
@@ -63,20 +76,16 @@ export async function bulkReplay(store: TaskStore, control: TaskControl, filter:
   const maxTasks = options.maxTasks ?? 1000;
   const report: BulkReplayReport = { dryRun: options.dryRun, matched: 0, replayed: 0, alreadyReplayed: 0, noPayload: 0, skipped: 0, truncated: false };
   const { idempotencyKey } = options;
-  let cursor: string | undefined;
+  let cursor = options.cursor;
   do {
-    const page = await store.list({ limit: 100, ...(filter.process ? { process: filter.process } : {}), ...(filter.status ? { status: filter.status } : {}), ...(cursor ? { cursor } : {}) });
+    const room = maxTasks - report.matched;
+    if (room <= 0) return { ...report, truncated: true, ...(cursor !== undefined ? { nextCursor: cursor } : {}) };
+    // A page never holds more matches than there is room for: the job stops at a page boundary, where the store's cursor resumes it.
+    const page = await store.list({ limit: Math.min(100, room), ...definedOnly(filter), ...(cursor ? { cursor } : {}) });
     for (const task of page.items) {
-      if (filter.until !== undefined && task.createdAt >= filter.until) continue;
-      // Newest first: everything further is older still.
-      if (filter.since !== undefined && task.createdAt < filter.since) return report;
       if (isOwnReplay(task, idempotencyKey) || !isTerminal(task.status)) {
         report.skipped++;
         continue;
-      }
-      if (report.matched >= maxTasks) {
-        report.truncated = true;
-        return report;
       }
       report.matched++;
       if (!options.dryRun) {
@@ -101,4 +110,9 @@ export async function bulkReplay(store: TaskStore, control: TaskControl, filter:
 
 function isOwnReplay(task: TaskSummary, idempotencyKey: string | undefined): boolean {
   return idempotencyKey !== undefined && task.replayOf !== undefined && task.taskId === replayTaskId(idempotencyKey, task.replayOf);
+}
+
+/** The filter's given fields only (the store's query takes no `undefined` values). */
+function definedOnly(filter: BulkReplayFilter): BulkReplayFilter {
+  return Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined && value !== '')) as BulkReplayFilter;
 }

@@ -1,5 +1,5 @@
 import type { DataEvent } from '../events/DataEvent.js';
-import type { TaskPage, TaskQuery, TaskRecord } from '../task/TaskRecord.js';
+import type { ProcessTaskCounts, TaskCountQuery, TaskPage, TaskQuery, TaskRecord } from '../task/TaskRecord.js';
 
 /** Result of {@link TaskStore.create}. */
 export type CreateOutcome = { created: true } | { created: false; existing: TaskRecord };
@@ -51,6 +51,23 @@ export interface TaskStore {
   /** A strongly consistent read; `undefined` when absent or expired. */
   get(taskId: string): Promise<TaskRecord | undefined>;
 
-  /** Newest first (by `createdAt`, then `taskId`), filtered, paginated. */
+  /**
+   * Newest first (by `createdAt`, then `taskId`), filtered (process,
+   * status, trigger type, creation window `since` ≤ createdAt < `until`),
+   * paginated.
+   *
+   * @throws {ValidationError} naming the offending field (limit, status, trigger, since, until, cursor)
+   */
   list(query: TaskQuery): Promise<TaskPage>;
+
+  /**
+   * The tasks created in the window (`since` ≤ createdAt < `until`, at most
+   * 7 days), of `process` or of every process, counted by their current
+   * status: one entry per process with at least one such task, sorted by
+   * process name, every status present (0 included). Unexpired records
+   * only. DynamoDB lists only declared processes, as `list` does.
+   *
+   * @throws {ValidationError} naming `since` / `until` (not canonical, reversed, wider than 7 days)
+   */
+  countByStatus(query: TaskCountQuery): Promise<ProcessTaskCounts[]>;
 }

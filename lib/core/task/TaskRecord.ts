@@ -51,6 +51,9 @@ export type TriggerInfo =
 
 export type TriggerType = TriggerInfo['type'];
 
+/** Every {@link TriggerType}, for validation and filters (`GET /sluice/tasks?trigger=`). */
+export const TRIGGER_TYPES: readonly TriggerType[] = ['http', 'api', 'queue', 'schedule', 'event'];
+
 /**
  * Why a task did not succeed.
  * - `logic`: a logic's `run` threw (the railway switched to `handleError`).
@@ -138,9 +141,18 @@ export function toSummary(record: TaskRecord): TaskSummary {
   return summary;
 }
 
+/**
+ * A task list's filters (all given ones must match) and page. `since` /
+ * `until`: the creation window, `since` ≤ `createdAt` < `until`, ISO-8601
+ * UTC with milliseconds (see `createdWindow.ts`).
+ */
 export interface TaskQuery {
   process?: string;
   status?: TaskStatus;
+  /** The type of the task's `trigger`. */
+  trigger?: TriggerType;
+  since?: string;
+  until?: string;
   /** 1..100 */
   limit: number;
   /** Opaque cursor from a previous page. */
@@ -151,3 +163,31 @@ export interface TaskPage {
   items: TaskSummary[];
   nextCursor?: string;
 }
+
+/** How many tasks are in each status, every status present (0 included). */
+export type StatusCounts = Record<TaskStatus, number>;
+
+/** Zero tasks in every status. */
+export function emptyStatusCounts(): StatusCounts {
+  return { queued: 0, running: 0, succeeded: 0, failed: 0, timed_out: 0, cancelled: 0 };
+}
+
+/**
+ * What `TaskStore.countByStatus` counts: the tasks created in
+ * `since` ≤ `createdAt` < `until` (ISO-8601 UTC with milliseconds, at most
+ * {@link MAX_COUNT_WINDOW_MS} apart), of one process or of all.
+ */
+export interface TaskCountQuery {
+  since: string;
+  until: string;
+  process?: string;
+}
+
+/** One process's counts: its tasks created in the window, by their status now. */
+export interface ProcessTaskCounts {
+  process: string;
+  counts: StatusCounts;
+}
+
+/** The widest window a count reads: 7 days (DynamoDB reads every index entry in it). */
+export const MAX_COUNT_WINDOW_MS = 7 * 86_400_000;

@@ -35,6 +35,29 @@ export const queueMessageTaskId = (queue: string, messageId: string, sentAtMs: n
 export const scheduleTaskId = (process: string, rule: string, scheduledTime: string) =>
   derivedTaskId(Date.parse(scheduledTime), 'schedule', process, rule, scheduledTime);
 
+/**
+ * The smallest id greater than `previous` that keeps its time prefix: its
+ * last full digit (index 28) plus one, carried leftwards (ULID's monotonic
+ * rule). For ids minted in the same millisecond that must sort in the order
+ * they were made (a task's data events, newest first by `createdAt` then
+ * id); the random tail still makes the first one unguessable.
+ * @throws {RangeError} when `previous` is not a task id
+ */
+export function nextIdAfter(previous: string): string {
+  if (!isTaskId(previous)) throw new RangeError(`not a task id: ${previous}`);
+  const digits = [...previous];
+  for (let i = 28; i >= 8; i--) {
+    const value = SORTED.indexOf(digits[i]!);
+    if (value < 63) {
+      digits[i] = SORTED[value + 1]!;
+      return digits.join('');
+    }
+    digits[i] = SORTED[0]!;
+  }
+  // 2^126 ids after one random tail: only a forged all-ones tail gets here.
+  throw new RangeError(`no id after ${previous} in its millisecond`);
+}
+
 const TASK_ID = /^[A-Za-z0-9_-]{30}$/;
 export const isTaskId = (value: string) => TASK_ID.test(value);
 

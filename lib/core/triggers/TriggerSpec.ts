@@ -61,4 +61,5 @@ export const eventTriggerSpec = z.strictObject({
 export const triggerSpec = z.discriminatedUnion('kind', [httpTriggerSpec, scheduleTriggerSpec, queueTriggerSpec, eventTriggerSpec]);
 export type TriggerSpec = z.infer<typeof triggerSpec>;
 export type TriggerKind = TriggerSpec['kind'];
-export const TRIGGER_KINDS: readonly TriggerKind[] = ['http', 'schedule', 'queue', 'event'];
+/** Every kind, read off the union itself: adding a kind to `triggerSpec` adds it to the API's filters and the CLI's choices. */
+export const TRIGGER_KINDS = triggerSpec.options.map((option) => option.shape.kind.value) as [TriggerKind, ...TriggerKind[]];

@@ -5,7 +5,7 @@ import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NodeSha256 } from '../../http/NodeSha256.js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import type { AuthorizerManifest, RouteAuthorizer } from '../../config/httpAuthorizers.js';
+import { DEV_ISSUER_URL, isDevIssuer, type AuthorizerManifest, type RouteAuthorizer } from '../../config/httpAuthorizers.js';
 import type { ServiceManifest } from '../../config/ServiceManifest.js';
 import type { HttpAuth } from '../../core/task/Payload.js';
 import { jsonReply, type HttpReply } from '../../http/httpResponses.js';
@@ -46,7 +46,8 @@ const SIGV4_SKEW_MS = 15 * 60 * 1000;
  *
  * - `jwt`: the token from the identity source (with or without `Bearer `),
  *   verified against the issuer's keys (OIDC discovery of `issuerUrl`, or a
- *   local JWKS: `custom.sluice.authorizers.<name>`), `iss` = `issuerUrl`,
+ *   local JWKS: `custom.sluice.authorizers.<name>`, or for the dev issuer
+ *   `DEV_ISSUER_URL` the data directory's dev key, `devJwks`), `iss` = `issuerUrl`,
  *   `aud` or `client_id` one of `audience`, `exp`/`nbf`; the route's scopes:
  *   the token's `scope`/`scp` holds at least one. No or bad token: 401;
  *   missing scope: 403.
@@ -68,7 +69,13 @@ export class RouteAuthorizers {
 
   constructor(
     private readonly manifest: ServiceManifest,
-    private readonly options: { now: () => number; region: string; onError(error: unknown, what: string): void },
+    private readonly options: {
+      now: () => number;
+      region: string;
+      onError(error: unknown, what: string): void;
+      /** The public half of the data directory's dev key (`resolveDevJwtKey`): the keys of JWT authorizers on the dev issuer. */
+      devJwks?: { keys: object[] };
+    },
   ) {
     this.#byName = new Map(manifest.authorizers.map((a) => [a.name, a]));
   }
@@ -108,6 +115,11 @@ export class RouteAuthorizers {
       keys = (async (): Promise<JWTVerifyGetKey> => {
         if (local?.jwksFile) return createLocalJWKSet(JSON.parse(readFileSync(resolve(this.manifest.serviceDir, local.jwksFile), 'utf8')));
         if (local?.jwksUrl) return createRemoteJWKSet(new URL(local.jwksUrl));
+        // The dev issuer has no discovery (`.invalid`): its keys are the dev key pair of the data directory.
+        if (isDevIssuer(authorizer.issuerUrl)) {
+          if (!this.options.devJwks) throw new Error(`no dev key loaded for the dev issuer ${DEV_ISSUER_URL}`);
+          return createLocalJWKSet(this.options.devJwks as Parameters<typeof createLocalJWKSet>[0]);
+        }
         // API Gateway finds the keys through the issuer's OpenID Connect discovery document.
         const discovery = await fetch(`${authorizer.issuerUrl.replace(/\/$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
         if (!discovery.ok) throw new Error(`OIDC discovery of ${authorizer.issuerUrl} answered ${discovery.status}`);

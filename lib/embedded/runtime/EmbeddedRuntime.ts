@@ -23,6 +23,8 @@ import { ScheduleRunner, staticRuleId, type ScheduledRule } from '../workers/Sch
 import { applyProcessEnvironment } from './applyProcessEnvironment.js';
 import { loadProcesses, type LoadedProcess } from './loadProcesses.js';
 import { resolveApiToken } from './resolveApiToken.js';
+import { resolveDevJwtKey } from './resolveDevJwtKey.js';
+import { devIssuerAuthorizers } from '../../config/httpAuthorizers.js';
 import { consoleRuntimeLog, type RuntimeLog } from './RuntimeLog.js';
 import { Semaphore } from './Semaphore.js';
 import { SqliteQueueConsole } from './SqliteQueueConsole.js';
@@ -128,6 +130,8 @@ export class EmbeddedRuntime {
 
     // Before the database: a token refused (too short) must leave nothing behind.
     const apiToken = resolveApiToken({ explicit: options.apiToken, env, dataDir: options.dataDir, onTightened: (message) => log.warn(message) });
+    // JWT authorizers on the dev issuer verify against the data directory's dev key pair (generated once, 0600).
+    const devKey = devIssuerAuthorizers(manifest.authorizers, manifest.settings.authorizers).length > 0 ? resolveDevJwtKey({ dataDir: options.dataDir, onTightened: (message) => log.warn(message) }) : undefined;
     const storage = openEmbeddedStorage({ dataDir: options.dataDir, clock, synchronous: options.durability ?? 'normal', onTightened: (message) => log.warn(message) });
     let agents: EmbeddedAgents | undefined;
     let kv: SqliteKeyValueStore | undefined;
@@ -279,6 +283,7 @@ export class EmbeddedRuntime {
         ingest,
         dashboard: new DashboardAssets(options.dashboardRoot),
         store: storage.tasks,
+        clock,
         // A running task is reached through the runner that holds it (the worker thread is told).
         control: new TaskControl({ ...submitDeps, store: storage.tasks, processes: platformOptions.processes, signalCancel: (taskId) => runner.requestCancel(taskId) }),
         onInternalError: (error, request) => log.error(`${request.method} ${request.path} failed`, error),
@@ -287,7 +292,7 @@ export class EmbeddedRuntime {
         processes: [...routed.values()],
         routes,
         // A route protected on AWS is protected here too (JWT, Lambda and IAM authorizers).
-        authorizers: new RouteAuthorizers(manifest, { now: () => clock.now(), region: manifest.region, onError: (error, what) => log.error(`${what} failed`, error) }),
+        authorizers: new RouteAuthorizers(manifest, { now: () => clock.now(), region: manifest.region, onError: (error, what) => log.error(`${what} failed`, error), ...(devKey ? { devJwks: devKey.jwks } : {}) }),
         submitAsync: (target, payload) => submitHttpTask(byName.get(target.process.name)!.platform, payload, submitDeps),
         runner,
         maxPayloadBytes: manifest.settings.maxPayloadBytes,

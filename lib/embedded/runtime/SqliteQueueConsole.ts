@@ -74,6 +74,13 @@ export class SqliteQueueConsole implements QueueConsole {
     return { moved, to: sources.join(', ') };
   }
 
+  async purge(queue: string): Promise<{ purged: number }> {
+    this.#spec(queue);
+    // Retention's own sweep first: messages past it are already gone for everyone, and are not counted.
+    this.queues.purgeExpired();
+    return { purged: this.queues.purge(queue) };
+  }
+
   #spec(queue: string): QueueSpec {
     const spec = this.#specs.get(queue);
     if (!spec) throw new UnknownQueueError(queue);

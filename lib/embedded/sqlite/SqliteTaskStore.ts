@@ -1,4 +1,3 @@
-import { assertPageLimit } from '../../core/pageLimit.js';
 import type Database from 'better-sqlite3';
 import * as z from 'zod';
 import { SluiceError, TaskRecordTooLargeError } from '../../core/errors.js';
@@ -6,7 +5,20 @@ import { type Clock } from '../../core/ports/Clock.js';
 import { systemClock } from '../../core/time/systemClock.js';
 import { isoTime } from '../../core/time/isoTime.js';
 import type { CreateOutcome, SaveOutcome, TaskStore } from '../../core/ports/TaskStore.js';
-import { isTerminal, withReplay, type TaskError, type TaskPage, type TaskQuery, type TaskRecord, type TaskSummary } from '../../core/task/TaskRecord.js';
+import {
+  emptyStatusCounts,
+  isTerminal,
+  withReplay,
+  type ProcessTaskCounts,
+  type TaskCountQuery,
+  type TaskError,
+  type TaskPage,
+  type TaskQuery,
+  type TaskRecord,
+  type TaskStatus,
+  type TaskSummary,
+} from '../../core/task/TaskRecord.js';
+import { assertTaskCountQuery, assertTaskQuery } from '../../core/task/taskQueryRules.js';
 import { type EncodedTaskRecord, encodeTaskRecord, encodeTaskRecordSync } from '../../core/task/storedRecordSize.js';
 import { GroupCommit } from './GroupCommit.js';
 import type { DataEvent } from '../../core/events/DataEvent.js';
@@ -43,9 +55,9 @@ const SQLITE_MAX_LENGTH = 1_000_000_000;
 
 const listCursor = z.tuple([z.string(), z.string()]);
 
-const COLUMNS = '(task_id, process, status, created_at, expires_at, summary, detail)';
+const COLUMNS = '(task_id, process, status, created_at, expires_at, summary, detail, trigger_type)';
 const REPLACE = `process = excluded.process, status = excluded.status, created_at = excluded.created_at,
-  expires_at = excluded.expires_at, summary = excluded.summary, detail = excluded.detail`;
+  expires_at = excluded.expires_at, summary = excluded.summary, detail = excluded.detail, trigger_type = excluded.trigger_type`;
 
 /**
  * The embedded runtime's {@link TaskStore} on SQLite.
@@ -88,6 +100,8 @@ export class SqliteTaskStore implements TaskStore {
   readonly #purge: Statement;
   readonly #unfinished: Statement;
   readonly #lists = new Map<string, Statement>();
+  readonly #countAll: Statement;
+  readonly #countOne: Statement;
   readonly #saveAndPublish: (record: TaskRecord, encoded: EncodedTaskRecord, events: readonly DataEvent[]) => SaveOutcome;
 
   constructor(db: Database.Database, options: SqliteTaskStoreOptions = {}) {
@@ -104,11 +118,11 @@ export class SqliteTaskStore implements TaskStore {
     });
     // An upsert whose DO UPDATE is guarded: `changes` is 0 when the guard keeps the stored row.
     this.#create = db.prepare(
-      `INSERT INTO tasks ${COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO tasks ${COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (task_id) DO UPDATE SET ${REPLACE} WHERE tasks.expires_at <= ?`,
     );
     this.#save = db.prepare(
-      `INSERT INTO tasks ${COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO tasks ${COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (task_id) DO UPDATE SET ${REPLACE}
        WHERE tasks.expires_at <= ? OR tasks.status NOT IN ('succeeded', 'failed', 'timed_out', 'cancelled')`,
     );
@@ -123,6 +137,14 @@ export class SqliteTaskStore implements TaskStore {
     // Whatever the status: the replays are links, not the outcome (see TaskStore.linkReplay).
     this.#setSummary = db.prepare('UPDATE tasks SET summary = ? WHERE task_id = ?');
     this.#purge = db.prepare('DELETE FROM tasks WHERE rowid IN (SELECT rowid FROM tasks WHERE expires_at <= ? LIMIT ?)');
+    const count = (byProcess: boolean) =>
+      db.prepare(
+        `SELECT process, status, COUNT(*) AS n FROM tasks INDEXED BY tasks_by_window
+         WHERE created_at >= ? AND created_at < ? AND expires_at > ?${byProcess ? ' AND process = ?' : ''}
+         GROUP BY process, status`,
+      );
+    this.#countAll = count(false);
+    this.#countOne = count(true);
     this.#unfinished = db.prepare(
       `SELECT summary FROM tasks WHERE status IN ('queued', 'running') AND expires_at > ?
        ORDER BY created_at, task_id LIMIT ?`,
@@ -191,25 +213,62 @@ export class SqliteTaskStore implements TaskStore {
   /**
    * {@link TaskStore.list}, synchronously. The cursor is base64url of the
    * last item's `[createdAt, taskId]`; a page has a `nextCursor` only when
-   * more items follow.
+   * more items follow. One index walked in list order per query
+   * (`tasks_by_process`, else `tasks_by_trigger`, else `tasks_by_created`),
+   * the creation window bounding its range; the other filters are checked
+   * on the rows met.
    *
-   * @throws {ValidationError} on a limit outside 1..100 or a malformed cursor
+   * @throws {ValidationError} on a limit outside 1..100, an unknown status or trigger type, a non-canonical window bound or a malformed cursor
    */
   listSync(query: TaskQuery): TaskPage {
     const { limit } = query;
-    assertPageLimit(limit, 'task query');
+    assertTaskQuery(query);
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, listCursor);
     const params: unknown[] = [];
     if (query.process !== undefined) params.push(query.process);
+    if (query.trigger !== undefined) params.push(query.trigger);
     if (query.status !== undefined) params.push(query.status);
     params.push(this.#nowSec());
+    if (query.since !== undefined) params.push(query.since);
+    if (query.until !== undefined) params.push(query.until);
     if (after) params.push(after[0], after[1]);
     params.push(limit + 1);
-    const statement = this.#listStatement(query.process !== undefined, query.status !== undefined, after !== undefined);
+    const statement = this.#listStatement({
+      process: query.process !== undefined,
+      trigger: query.trigger !== undefined,
+      status: query.status !== undefined,
+      since: query.since !== undefined,
+      until: query.until !== undefined,
+      paged: after !== undefined,
+    });
     const rows = statement.all(...params) as ListRow[];
     const items = rows.slice(0, limit).map((row) => JSON.parse(row.summary) as TaskSummary);
     const last = rows[limit - 1];
     return rows.length > limit && last ? { items, nextCursor: encodeCursor([last.created_at, last.task_id]) } : { items };
+  }
+
+  async countByStatus(query: TaskCountQuery): Promise<ProcessTaskCounts[]> {
+    await this.#commits.settled();
+    return this.countByStatusSync(query);
+  }
+
+  /**
+   * {@link TaskStore.countByStatus}, synchronously: one `GROUP BY process,
+   * status` over the covering index `tasks_by_window` (a range of
+   * `created_at`; no row is read).
+   */
+  countByStatusSync(query: TaskCountQuery): ProcessTaskCounts[] {
+    assertTaskCountQuery(query);
+    const params: unknown[] = [query.since, query.until, this.#nowSec()];
+    if (query.process !== undefined) params.push(query.process);
+    const rows = (query.process === undefined ? this.#countAll : this.#countOne).all(...params) as Array<{ process: string; status: TaskStatus; n: number }>;
+    const byProcess = new Map<string, ProcessTaskCounts>();
+    for (const row of rows) {
+      let entry = byProcess.get(row.process);
+      if (!entry) byProcess.set(row.process, (entry = { process: row.process, counts: emptyStatusCounts() }));
+      entry.counts[row.status] = row.n;
+    }
+    return [...byProcess.values()].sort((a, b) => (a.process < b.process ? -1 : a.process > b.process ? 1 : 0));
   }
 
   /**
@@ -277,6 +336,7 @@ export class SqliteTaskStore implements TaskStore {
         record.expiresAt,
         summaryJson,
         detailJson,
+        record.trigger.type,
         nowSec,
       ).changes;
     } catch (error) {
@@ -294,14 +354,24 @@ export class SqliteTaskStore implements TaskStore {
     return record;
   }
 
-  #listStatement(byProcess: boolean, byStatus: boolean, paged: boolean): Statement {
-    const key = `${+byProcess}${+byStatus}${+paged}`;
+  #listStatement(by: { process: boolean; trigger: boolean; status: boolean; since: boolean; until: boolean; paged: boolean }): Statement {
+    const key = Object.values(by).map(Number).join('');
     let statement = this.#lists.get(key);
     if (!statement) {
-      const where = [byProcess && 'process = ?', byStatus && 'status = ?', 'expires_at > ?', paged && '(created_at, task_id) < (?, ?)'];
+      const where = [
+        by.process && 'process = ?',
+        by.trigger && 'trigger_type = ?',
+        by.status && 'status = ?',
+        'expires_at > ?',
+        // The window bounds the index range (created_at follows the equality columns in each index).
+        by.since && 'created_at >= ?',
+        by.until && 'created_at < ?',
+        by.paged && '(created_at, task_id) < (?, ?)',
+      ];
       // Walk the index in list order: without table statistics the planner may
-      // otherwise pick tasks_by_expiry and sort every unexpired row.
-      const index = byProcess ? 'tasks_by_process' : 'tasks_by_created';
+      // otherwise pick tasks_by_expiry and sort every unexpired row. A process
+      // is the narrower equality when both are given.
+      const index = by.process ? 'tasks_by_process' : by.trigger ? 'tasks_by_trigger' : 'tasks_by_created';
       statement = this.#db.prepare(
         `SELECT summary, created_at, task_id FROM tasks INDEXED BY ${index} WHERE ${where.filter(Boolean).join(' AND ')}
          ORDER BY created_at DESC, task_id DESC LIMIT ?`,

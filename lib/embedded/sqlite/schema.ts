@@ -155,6 +155,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX trigger_history_by_trigger ON trigger_history (trigger_id, seq);
     `,
   },
+  {
+    version: 6,
+    description: 'task lists by trigger type and time window, counts by status',
+    // `trigger_type` copies the record's `trigger.type` (it never changes
+    // for a task), so `?trigger=` walks its own index in list order instead
+    // of parsing every summary. `tasks_by_window` covers the counts
+    // (`GROUP BY process, status` over a creation window) without reading a
+    // row; it moves on every status change, like tasks_unfinished.
+    sql: `
+      ALTER TABLE tasks ADD COLUMN trigger_type TEXT;
+      UPDATE tasks SET trigger_type = json_extract(summary, '$.trigger.type');
+      CREATE INDEX tasks_by_trigger ON tasks (trigger_type, created_at, task_id);
+      CREATE INDEX tasks_by_window ON tasks (created_at, process, status, expires_at);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -76,11 +76,16 @@ function copyFunctions(from: string, to: string, copyRoot: string): void {
 /**
  * Runs `npm run package`'s script in `serviceDir` (plain `node --import tsx`,
  * as package.json does), without any AWS credentials in the environment:
- * the script must supply its own.
+ * the script must supply its own. `extraEnv` adds (or, with undefined, removes) variables.
  */
-export async function runPackageScript(serviceDir: string, args: string[]): Promise<{ output: string }> {
+export async function runPackageScript(serviceDir: string, args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<{ output: string }> {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('AWS_')) env[name] = value;
+  // What the service's variables read (`${env:...}`); undefined removes one.
+  for (const [name, value] of Object.entries(extraEnv)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/package.ts', ...args], { cwd: serviceDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

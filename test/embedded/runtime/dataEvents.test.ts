@@ -72,6 +72,9 @@ describe('data events and chaining on the embedded runtime', () => {
     );
     const byTask = await h.call(`/sluice/lineage?taskId=${taskId}`);
     expect(byTask.body).toEqual({ nodes: expect.arrayContaining([{ id: 's3://landing/orders.csv' }, { id: ORDERS }]), edges: [expect.objectContaining({ eventId: event.eventId })] });
+    // A task id nobody has is a 404, not an empty graph.
+    const unknown = await h.call(`/sluice/lineage?taskId=${taskId.slice(0, -4)}zzzz`);
+    expect(unknown).toMatchObject({ status: 404, body: { error: 'NotFound' } });
   });
 
   it('publishes nothing for a retried attempt: the events of the attempt that ends the task, once', async () => {

@@ -125,5 +125,10 @@ describe('embedded runtime: platform API', () => {
     expect((await h.call('/sluice/tasks?limit=0')).status).toBe(400);
     expect((await h.call('/sluice/tasks?status=done')).status).toBe(400);
     expect((await h.call('/sluice/tasks?cursor=@@@')).status).toBe(400);
+    // A repeated key is refused by name, not joined into a value that could look valid (a process named `echo,fail`).
+    const repeated = await h.call('/sluice/tasks?process=echo&process=fail');
+    expect(repeated).toMatchObject({ status: 400, body: { issues: [{ path: 'process', message: 'given more than once' }] } });
+    expect((await h.call('/sluice/events?label=a&label=b')).status).toBe(400);
+    expect((await h.call('/sluice/triggers?kind=http&kind=queue')).status).toBe(400);
   });
 });

@@ -39,7 +39,7 @@ describe('embedded runtime: task control', () => {
   /** The task's message in its queue: when it becomes visible again (the retry's delay, stored with the message). */
   type Listed = { messageId: string; visibleAt: string; state: string; taskId?: string; task?: Partial<TaskRecord> };
   const messagesIn = async (queue: string) => {
-    const page = await h.call(`/sluice/queues/${queue}/messages`);
+    const page = await h.call(`/sluice/queues/${queue}/messages?limit=100`);
     expect(page.status).toBe(200);
     return page.body.items as Listed[];
   };
@@ -161,6 +161,36 @@ describe('embedded runtime: task control', () => {
     const again = await h.call('/sluice/tasks/replay', { method: 'POST', json: { filter }, headers });
     expect(again.body).toMatchObject({ matched: 5, replayed: 0, alreadyReplayed: 5, skipped: 5 });
     for (const id of ids) expect((await h.task(id)).replays).toHaveLength(1);
+  });
+
+  it('bulk replay in pages: maxTasks stops at a page boundary with a nextCursor; the same request with it goes on, nothing twice', async () => {
+    await clock.advance(1000);
+    const since = new Date(clock.now()).toISOString();
+    const ids = [];
+    for (let n = 20; n < 25; n++) ids.push(await submit('echo', { n, fail: true }));
+    for (const id of ids) await until(id, (t) => t.status === 'failed');
+    const filter = { process: 'echo', status: 'failed', since };
+    const headers = { 'idempotency-key': 'paged-1' };
+    const reports = [];
+    let cursor: string | undefined;
+    do {
+      const res = await h.call('/sluice/tasks/replay', { method: 'POST', json: { filter, maxTasks: 2, ...(cursor ? { cursor } : {}) }, headers });
+      expect(res.status).toBe(200);
+      reports.push(res.body);
+      cursor = res.body.nextCursor;
+      expect(reports.length).toBeLessThan(5);
+    } while (cursor);
+    expect(reports.map((r) => [r.matched, r.replayed, r.truncated])).toEqual([
+      [2, 2, true],
+      [2, 2, true],
+      [1, 1, false],
+    ]);
+    expect(reports[2]).not.toHaveProperty('nextCursor');
+    for (const id of ids) expect((await h.task(id)).replays).toHaveLength(1);
+    // A cursor is the store's: a made-up one is a 400 naming it.
+    const bad = await h.call('/sluice/tasks/replay', { method: 'POST', json: { filter, cursor: 'not-a-cursor' }, headers });
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues).toEqual([expect.objectContaining({ path: 'cursor' })]);
   });
 
   it('lists dead letters with their task and replays one, deleting the message once the replay is queued', async () => {

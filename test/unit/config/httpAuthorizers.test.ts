@@ -23,7 +23,7 @@ ${extra}functions:
     handler: functions/gate.handler
     sluice: false
 `;
-const JWT = '      users: { type: jwt, issuerUrl: https://issuer.test, audience: [app] }';
+const JWT = '      users: { type: jwt, identitySource: $request.header.Authorization, issuerUrl: https://issuer.test, audience: [app] }';
 const files = ['functions/a.ts', 'functions/gate.ts'];
 
 async function loadError(yaml: string): Promise<string> {
@@ -51,9 +51,10 @@ describe('HTTP API authorizers in serverless.yml', () => {
 
   it.each([
     [JWT, '{ method: GET, path: /me, authorizer: { name: nobody } }', "no authorizer 'nobody'"],
-    ['      users: { type: jwt, audience: [app] }', "'GET /x'", 'provider.httpApi.authorizers.users.issuerUrl'],
-    ['      users: { type: jwt, issuerUrl: https://i.test }', "'GET /x'", 'provider.httpApi.authorizers.users.audience'],
-    ['      users: { type: jwt, issuerUrl: https://i.test, audience: [a], issuer: x }', "'GET /x'", 'issuer'],
+    ['      users: { type: jwt, identitySource: $request.header.Authorization, audience: [app] }', "'GET /x'", 'provider.httpApi.authorizers.users.issuerUrl'],
+    ['      users: { type: jwt, identitySource: $request.header.Authorization, issuerUrl: https://i.test }', "'GET /x'", 'provider.httpApi.authorizers.users.audience'],
+    ['      users: { type: jwt, issuerUrl: https://i.test, audience: [a] }', "'GET /x'", 'provider.httpApi.authorizers.users.identitySource: required'],
+    ['      users: { type: jwt, identitySource: $request.header.Authorization, issuerUrl: https://i.test, audience: [a], issuer: x }', "'GET /x'", 'issuer'],
     ['      users: { type: oauth, issuerUrl: https://i.test }', "'GET /x'", 'provider.httpApi.authorizers.users.type'],
     ['      gate: { type: request, functionName: missing }', "'GET /x'", "no function 'missing'"],
     ['      gate: { type: request, functionName: gate, resultTtlInSeconds: 60 }', "'GET /x'", 'requires identity sources'],

@@ -96,6 +96,10 @@ describe('ctx.events (EmittedEvents)', () => {
     await expect(agent.emit({ label: 'one-too-many', source: 's', target: 't' })).rejects.toThrow(/at most 99 events/);
     expect(emitted.events).toHaveLength(DATA_EVENT_LIMITS.eventsPerTask);
     expect(emitted.events.map((e) => e.sequence)).toEqual(Array.from({ length: 99 }, (_, i) => i));
+    // All in one millisecond, yet their ids sort in emission order: a store ordering by (createdAt, eventId) lists them by sequence.
+    const ids = emitted.events.map((e) => e.eventId);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
     // What the logic holds is a copy: changing it changes nothing stored.
     first!.label = 'changed';
     expect(emitted.events[0]!.label).toBe('a');

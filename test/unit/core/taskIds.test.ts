@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idempotentTaskId, isTaskId, newTaskId, payloadHash, queueMessageTaskId, scheduleTaskId } from '../../../lib/core/task/taskIds.js';
+import { idempotentTaskId, isTaskId, newTaskId, nextIdAfter, payloadHash, queueMessageTaskId, scheduleTaskId, taskIdTimeMs } from '../../../lib/core/task/taskIds.js';
 
 describe('task ids', () => {
   it('are 30 base64url characters, unique, and sort by creation time', () => {
@@ -33,5 +33,24 @@ describe('task ids', () => {
     expect(payloadHash({ a: 1, b: [1, { c: 2, d: 3 }] })).toBe(payloadHash({ b: [1, { d: 3, c: 2 }], a: 1 }));
     expect(payloadHash({ a: 1 })).not.toBe(payloadHash({ a: 2 }));
     expect(payloadHash({ a: 1, b: undefined })).toBe(payloadHash({ a: 1 }));
+  });
+});
+
+describe('nextIdAfter', () => {
+  it('is the next id of the same millisecond, carrying through full digits', () => {
+    const id = newTaskId(Date.parse('2026-11-29T12:00:00Z'));
+    const next = nextIdAfter(id);
+    expect(next > id).toBe(true);
+    expect(isTaskId(next)).toBe(true);
+    expect(taskIdTimeMs(next)).toBe(taskIdTimeMs(id));
+    const carried = nextIdAfter(`${id.slice(0, 26)}zzz${id[29]}`);
+    expect(carried.slice(26, 29)).toBe('---');
+    expect(carried.slice(0, 26) > id.slice(0, 26)).toBe(true);
+    expect(carried[29]).toBe(id[29]);
+  });
+
+  it('refuses what is not a task id, and an all-ones tail', () => {
+    expect(() => nextIdAfter('nope')).toThrow(RangeError);
+    expect(() => nextIdAfter(`${newTaskId().slice(0, 8)}${'z'.repeat(21)}-`)).toThrow(/no id after/);
   });
 });

@@ -35,6 +35,7 @@ class CountingStore implements TaskStore {
   }
   get = (id: string) => this.inner.get(id);
   list: TaskStore['list'] = (q) => this.inner.list(q);
+  countByStatus: TaskStore['countByStatus'] = (q) => this.inner.countByStatus(q);
   linkReplay: TaskStore['linkReplay'] = (id, replayId) => this.inner.linkReplay(id, replayId);
 }
 
@@ -81,6 +82,7 @@ describe('TaskRunner.runSync', () => {
       get: (id) => inner.get(id),
       linkReplay: (id, replayId) => inner.linkReplay(id, replayId),
       list: (q) => inner.list(q),
+      countByStatus: (q) => inner.countByStatus(q),
       save: async (r) => {
         if (r.result !== undefined) throw new TaskRecordTooLargeError(500_000, 400_000);
         return inner.save(r);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAwsConfig } from '../../../lib/aws/config/readAwsConfig.js';
 import { taskTableProperties } from '../../../lib/aws/taskTable.js';
 import { eventTableProperties } from '../../../lib/aws/eventTable.js';
+import { DEV_JWT_KEY_FILE } from '../../../lib/embedded/runtime/resolveDevJwtKey.js';
 
 /**
  * Packages test/fixtures/serverless/shop-etl with the real framework (osls,
@@ -81,6 +82,9 @@ beforeAll(async () => {
   const connectionsYaml = (token: string) =>
     `service: secrets\nprovider: { name: aws, runtime: nodejs22.x }\nplugins: [./sluice.cjs]\ncustom:\n  sluice:\n    connections:\n      crm:\n        type: http\n        baseUrl: https://crm.example.com\n        auth: { type: bearer, token: ${token} }\nfunctions:\n  a:\n    handler: a.handler\n    sluice: { connections: [crm] }\n`;
   secretsService = writeService('secrets', connectionsYaml('{ env: CRM_TOKEN, ssm: /secrets/crm-token }'));
+  // What `npm start` leaves in the service's data directory; this service is zipped by the framework's own packager (no esbuild).
+  mkdirSync(join(secretsService, '.sluice'), { mode: 0o700 });
+  for (const file of [DEV_JWT_KEY_FILE, 'api-token', 'sluice.db']) writeFileSync(join(secretsService, '.sluice', file), 'local only\n', { mode: 0o600 });
   const plainService = writeService('plain', connectionsYaml("'${env:CRM_TOKEN}'"));
   const SECRET_ENV = { ...AWS_ENV, CRM_TOKEN: CRM_TOKEN_VALUE };
   const outcome = (promise: Promise<{ stdout: string; stderr: string }>) =>
@@ -510,6 +514,14 @@ describe('sluicePlugin with serverless package', () => {
       Action: ['ssm:GetParameter'],
       Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/secrets/crm-token' }],
     });
+  });
+
+  it("never zips the embedded runtime's data directory (.sluice/: databases, API token, dev JWT key), even with the framework's own packager", async () => {
+    expect(secretsRun.code, secretsRun.output).toBe(0);
+    const { stdout } = await run('unzip', ['-Z1', join(scratch, 'secrets-package', 'secrets.zip')]);
+    const entries = stdout.split('\n').filter(Boolean);
+    expect(entries).toContain('a.js');
+    expect(entries.filter((e) => e.startsWith('.sluice/'))).toEqual([]);
   });
 
   it('refuses to package a credential written in plain text (a variable the framework resolved), naming the setting, without showing it', () => {

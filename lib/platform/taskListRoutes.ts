@@ -1,0 +1,95 @@
+import type { Context } from 'hono';
+import type { Hono } from 'hono/tiny';
+import * as z from 'zod';
+import { ValidationError } from '../core/errors.js';
+import type { Clock } from '../core/ports/Clock.js';
+import type { TaskStore } from '../core/ports/TaskStore.js';
+import { isoInstant } from '../core/task/createdWindow.js';
+import { MAX_COUNT_WINDOW_MS, TASK_STATUSES, TRIGGER_TYPES, type TaskStatus, type TriggerType } from '../core/task/TaskRecord.js';
+import { isoTime } from '../core/time/isoTime.js';
+import { validationErrorOf } from '../core/validationIssues.js';
+import { jsonReply, type HttpReply } from '../http/httpResponses.js';
+import { pageLimitParameter } from '../http/queryParameters.js';
+
+const processName = z.string().min(1).max(128);
+
+const listQuery = z.strictObject({
+  process: processName.optional(),
+  status: z.enum(TASK_STATUSES as [TaskStatus, ...TaskStatus[]]).optional(),
+  trigger: z.enum(TRIGGER_TYPES as [TriggerType, ...TriggerType[]]).optional(),
+  since: isoInstant.optional(),
+  until: isoInstant.optional(),
+  limit: pageLimitParameter,
+  cursor: z.string().min(1).max(4096).optional(),
+});
+
+const countsQuery = z.strictObject({
+  since: isoInstant.optional(),
+  until: isoInstant.optional(),
+  process: processName.optional(),
+});
+
+/** The default window of `GET /sluice/tasks/counts`: the last 24 hours. */
+export const DEFAULT_COUNT_WINDOW_MS = 86_400_000;
+
+export interface TaskListRoutesOptions {
+  store: TaskStore;
+  /** "Now" of the counts' default window. */
+  clock: Clock;
+  send(c: Context, reply: HttpReply): Response;
+  /** The query as the routes read it (a repeated key's values joined with `,`). */
+  queryOf(c: Context): Record<string, string>;
+}
+
+/**
+ * The task reads under `/sluice/tasks` (both runtimes):
+ *
+ * - `GET /sluice/tasks?process=&status=&trigger=&since=&until=&limit=&cursor=`
+ *   → 200 `{ items: TaskSummary[], nextCursor? }`, newest first; every
+ *   filter optional and combinable; `trigger` one of `http|api|queue|schedule|event`;
+ *   `since` ≤ createdAt < `until`, ISO-8601 instants (`Z` or an offset,
+ *   answered in UTC); a bad value → 400 naming the parameter.
+ * - `GET /sluice/tasks/counts?since=&until=&process=` → 200
+ *   `{ since, until, items: [{ process, counts: { queued, running, succeeded, failed, timed_out, cancelled } }] }`:
+ *   the tasks created in the window by their status now; one item per
+ *   process with at least one task in the window, sorted by name (a process
+ *   without tasks there has no item: a dashboard shows zeros for the
+ *   declared processes `GET /sluice/processes` lists). `until` defaults to
+ *   now, `since` to `until` − 24 h; a window wider than 7 days or reversed → 400.
+ *
+ * Must be mounted before `/sluice/tasks/:taskId`, which would take `counts` for a task id.
+ */
+export function mountTaskListRoutes(app: Hono, options: TaskListRoutesOptions): void {
+  const { store, send, queryOf } = options;
+
+  app.get('/sluice/tasks', async (c) => {
+    const parsed = listQuery.safeParse(queryOf(c));
+    if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
+    const query = definedOnly(parsed.data);
+    try {
+      return send(c, jsonReply(200, await store.list(query)));
+    } catch (error) {
+      if (query.cursor && error instanceof Error && /cursor/i.test(error.message)) throw new ValidationError('invalid cursor', [{ path: 'cursor', message: 'invalid' }], { cause: error });
+      throw error;
+    }
+  });
+
+  app.get('/sluice/tasks/counts', async (c) => {
+    const parsed = countsQuery.safeParse(queryOf(c));
+    if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
+    const until = parsed.data.until ?? isoTime(options.clock.now());
+    const since = parsed.data.since ?? isoTime(Date.parse(until) - DEFAULT_COUNT_WINDOW_MS);
+    const width = Date.parse(until) - Date.parse(since);
+    if (width < 0) throw new ValidationError('invalid query: until is before since', [{ path: 'until', message: `must not be before since (${since})` }]);
+    if (width > MAX_COUNT_WINDOW_MS) {
+      throw new ValidationError('invalid query: the window is wider than 7 days', [{ path: 'since', message: `the window up to until (${until}) is at most 7 days` }]);
+    }
+    const { process } = parsed.data;
+    const items = await store.countByStatus({ since, until, ...(process !== undefined ? { process } : {}) });
+    return send(c, jsonReply(200, { since, until, items }));
+  });
+}
+
+function definedOnly<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
