@@ -108,9 +108,16 @@ describe('dashboard in Chromium', () => {
     // Counts by status per process over the last hour (GET /sluice/tasks/counts).
     const counts = page.locator('section.counts');
     await expect.poll(() => counts.locator('tbody tr', { hasText: 'report' }).locator('td').nth(2).innerText(), { timeout: 10_000 }).toBe('1');
+    // A declared process without tasks in the window shows zeros.
+    expect(await counts.locator('tbody tr', { hasText: 'nightly' }).locator('td').allInnerTexts()).toEqual(['0', '0', '0', '0', '0', '0']);
     await counts.getByRole('button', { name: 'last day' }).click();
     await expect.poll(() => counts.getByRole('button', { name: 'last day' }).getAttribute('aria-pressed')).toBe('true');
     await shot('tasks');
+    // A count opens the tasks it counts (process, status and the same window).
+    await counts.locator('tbody tr', { hasText: 'report' }).getByRole('link', { name: '1' }).click();
+    await page.waitForURL((url) => url.hash.includes('process=report') && url.hash.includes('status=succeeded') && url.hash.includes('since='));
+    await expect.poll(() => page.locator('table.tasks tbody tr').count()).toBe(1);
+    await page.goto(`${h.url}/sluice/ui/#/tasks`);
 
     // From the keyboard: the search field, the id, Enter.
     await page.getByLabel('Task id').focus();

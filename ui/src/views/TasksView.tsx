@@ -33,7 +33,7 @@ export function TasksView({ params }: { params: URLSearchParams }) {
           <FilterForm filters={filters} processes={processes.data?.items.map((p) => p.name) ?? []} />
           <TaskSearch />
         </div>
-        <StatusCounts />
+        <StatusCounts processes={processes.data?.items.map((p) => p.name) ?? []} />
       </div>
       <ErrorBox error={page.error} prefix="The task list could not be loaded" />
       <div class="table-wrap">
@@ -197,8 +197,12 @@ function TaskSearch() {
 
 const WINDOWS = { hour: 3600_000, day: 86_400_000 } as const;
 
-/** Counts by status per process (`GET /sluice/tasks/counts`); a server without the route says so. */
-function StatusCounts() {
+/**
+ * Counts by status per process (`GET /sluice/tasks/counts`; a process with no
+ * task in the window has no item there: it shows zeros); each number links to
+ * the list of those tasks in that window. A server without the route says so.
+ */
+function StatusCounts({ processes }: { processes: string[] }) {
   const [window, setWindow] = useState<keyof typeof WINDOWS>('hour');
   const counts = useLoad(
     () => {
@@ -238,13 +242,13 @@ function StatusCounts() {
               </tr>
             </thead>
             <tbody>
-              {counts.data.items.map((row) => (
+              {withZeros(counts.data, processes).map((row) => (
                 <tr key={row.process}>
                   <th scope="row">
-                    <a href={href('tasks', { process: row.process })}>{row.process}</a>
+                    <a href={href('tasks', { process: row.process, since: counts.data!.since, until: counts.data!.until })}>{row.process}</a>
                   </th>
                   {TASK_STATUSES.map((s) => (
-                    <td key={s}>{row.counts[s] ? <a href={href('tasks', { process: row.process, status: s })}>{row.counts[s]}</a> : 0}</td>
+                    <td key={s}>{row.counts[s] ? <a href={href('tasks', { process: row.process, status: s, since: counts.data!.since, until: counts.data!.until })}>{row.counts[s]}</a> : 0}</td>
                   ))}
                 </tr>
               ))}
@@ -255,4 +259,10 @@ function StatusCounts() {
       )}
     </section>
   );
+}
+
+/** The counted processes, then the declared ones without a task in the window (zeros), by name. */
+function withZeros(counts: TaskCounts, processes: string[]): TaskCounts['items'] {
+  const counted = new Set(counts.items.map((row) => row.process));
+  return [...counts.items, ...processes.filter((p) => !counted.has(p)).map((process) => ({ process, counts: {} }))].sort((a, b) => a.process.localeCompare(b.process));
 }
