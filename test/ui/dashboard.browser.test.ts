@@ -293,6 +293,17 @@ describe('dashboard in Chromium', () => {
     // No horizontal scrolling of the page itself (wide tables scroll in their own box).
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shot('tasks-phone');
+    const taskId = await page.locator('table.tasks tbody tr').first().getAttribute('data-task-id');
+    for (const [hash, ready] of [
+      [`#/tasks/${taskId}`, 'table.logs'],
+      ['#/processes', 'form.create-trigger'],
+      ['#/dead-letters', 'table'],
+      [`#/lineage?node=${encodeURIComponent('postgres://warehouse/public.orders')}`, '.graph[data-ready="true"]'],
+    ] as const) {
+      await page.goto(`${h.url}/sluice/ui/${hash}`);
+      await page.locator(ready).first().waitFor();
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth'), hash).toBeLessThanOrEqual(390);
+    }
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
