@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { asyncBenchmark } from './async.js';
 import { awsBenchmark } from './aws.js';
+import { dashboardBenchmark } from './dashboard.js';
 import { eventsBenchmark } from './events.js';
 import { backgroundCpu } from './lib/backgroundCpu.js';
 import type { BenchContext, BenchModule, BenchOptions, SummaryRow } from './lib/BenchModule.js';
@@ -28,7 +29,7 @@ import { syncBenchmark } from './sync.js';
 import { triggersBenchmark } from './triggers.js';
 
 /** The benchmarks, in run order. Adding one is one line here (and its module). */
-const BENCHMARKS: readonly BenchModule[] = [syncBenchmark, asyncBenchmark, awsBenchmark, loadBenchmark, eventsBenchmark, triggersBenchmark];
+const BENCHMARKS: readonly BenchModule[] = [syncBenchmark, asyncBenchmark, awsBenchmark, loadBenchmark, eventsBenchmark, triggersBenchmark, dashboardBenchmark];
 
 const USAGE = `usage: npm run bench [-- options]
   --only <names>   run only these benchmarks (comma-separated or repeated): ${BENCHMARKS.map((b) => b.name).join(', ')}

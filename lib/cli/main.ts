@@ -9,6 +9,7 @@
 import { Command, CommanderError } from 'commander';
 import { SLUICE_VERSION } from '../platform/sluiceVersion.js';
 import { CliError } from './CliError.js';
+import { dashboardCommand } from './commands/dashboardCommand.js';
 import { dlqCommand } from './commands/dlqCommand.js';
 import { eventsCommands } from './commands/eventsCommands.js';
 import { invokeCommand } from './commands/invokeCommand.js';
@@ -45,6 +46,7 @@ export function buildProgram(onStarted: () => void = () => {}): Command {
   dlqCommand(program);
   kvCommand(program);
   tokenCommand(program);
+  dashboardCommand(program, onStarted);
   return program;
 }
 

@@ -12,12 +12,14 @@
  * another signal more than 1 s after the first exits at once (1). package.json's
  * start script `exec`s node, so npm's forwarded signals reach it directly.
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DEFAULT_DASHBOARD_ROOT } from '../platform/DashboardAssets.js';
 import { EmbeddedRuntime } from './runtime/EmbeddedRuntime.js';
 import { API_TOKEN_FILE } from './runtime/resolveApiToken.js';
 import { DEV_JWT_KEY_FILE } from './runtime/resolveDevJwtKey.js';
 import { devIssuerAuthorizers } from '../config/httpAuthorizers.js';
 import type { RouteAuthorizer } from '../config/httpAuthorizers.js';
-import { resolve } from 'node:path';
 import { consoleRuntimeLog } from './runtime/RuntimeLog.js';
 import { describeConnection } from '../config/connections/describeConnection.js';
 import { CliUsageError, parseCliOptions, USAGE } from './parseCliOptions.js';
@@ -84,6 +86,8 @@ function printBanner(runtime: EmbeddedRuntime, { dataDir, configPath }: { dataDi
   out.push(`Sluice embedded runtime: service '${manifest.service}' (stage ${manifest.stage}) on ${runtime.url}`);
   out.push(`  data: ${dataDir}`);
   out.push(`  control plane: ${runtime.url}/sluice  (Authorization: Bearer <token>; token in ${process.env.SLUICE_API_TOKEN ? 'SLUICE_API_TOKEN' : `${dataDir}/${API_TOKEN_FILE}`})`);
+  const built = existsSync(join(DEFAULT_DASHBOARD_ROOT, 'index.html'));
+  out.push(`  dashboard: ${runtime.url}/sluice/ui/  ${built ? '(sign in with the same token)' : '(not built: run `npm run build:ui`)'}`);
   const dev = devIssuerAuthorizers(manifest.authorizers, manifest.settings.authorizers);
   if (dev.length > 0) {
     // The flags `sluice token` needs to find this data directory and service when they are not its defaults.

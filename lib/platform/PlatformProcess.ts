@@ -13,4 +13,6 @@ export interface PlatformProcess extends SubmittableProcess, Pick<ProcessManifes
   schedules: Array<Pick<ScheduleManifest, 'rule' | 'expression' | 'enabled'>>;
   /** Its `dataEvent` subscriptions from serverless.yml (runtime ones are in `/sluice/triggers`). */
   subscriptions?: ReadonlyArray<{ label: string; source?: string; target?: string }>;
+  /** Its logics' names in railway order, then its aggregator's (the dashboard draws it); absent without the code (AWS). */
+  railway?: readonly string[];
 }

@@ -23,6 +23,8 @@ import type { EventStore } from '../core/ports/EventStore.js';
 import type { Clock } from '../core/ports/Clock.js';
 import { systemClock } from '../core/time/systemClock.js';
 import { mountTaskListRoutes } from './taskListRoutes.js';
+import type { DashboardAssets } from './DashboardAssets.js';
+import { mountDashboardRoutes } from './dashboardRoutes.js';
 
 export interface PlatformAppOptions extends PlatformIngestOptions {
   store: TaskStore;
@@ -42,6 +44,8 @@ export interface PlatformAppOptions extends PlatformIngestOptions {
   clock?: Clock;
   /** Cancel and replay (`/sluice/tasks/{id}/cancel`, `/replay`, `/sluice/tasks/replay`, a dead letter's replay); not mounted without it. */
   control?: TaskControl;
+  /** The dashboard's static files, served without authentication at `/sluice/ui` (not mounted without them). */
+  dashboard?: DashboardAssets;
 }
 
 const peekQuery = z.object({ limit: pageLimitParameter, cursor: z.string().min(1).max(4096).optional() }).strict();
@@ -66,6 +70,9 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
 
   app.get('/sluice/health', (c) => send(c, jsonReply(200, { status: 'ok' })));
   app.all('/sluice/health', (c) => methodNotAllowed(c, ['GET']));
+
+  // Before the authentication: the dashboard's files hold no data (its API calls carry the token).
+  if (options.dashboard) mountDashboardRoutes(app, options.dashboard);
 
   app.use('/sluice/*', async (c, next) => {
     const denied = ingest.authenticate(c.req.header('authorization'));
@@ -152,6 +159,7 @@ function describeProcess(p: PlatformProcess) {
     ...(p.description ? { description: p.description } : {}),
     timeoutSeconds: p.timeoutSeconds,
     async: p.taskQueue !== undefined,
+    ...(p.railway ? { railway: p.railway } : {}),
     triggers: {
       http: p.http.map((r) => ({ method: r.method, path: r.path })),
       queues: p.queues.map((q) => ({ queue: q.queue, batchSize: q.batchSize, enabled: q.enabled })),

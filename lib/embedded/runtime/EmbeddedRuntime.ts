@@ -13,6 +13,7 @@ import { PlatformIngest } from '../../platform/PlatformIngest.js';
 import { TaskRunner } from '../../core/runner/TaskRunner.js';
 import { TaskControl } from '../../core/control/TaskControl.js';
 import { createPlatformApp } from '../../platform/createPlatformApp.js';
+import { DashboardAssets } from '../../platform/DashboardAssets.js';
 import { parseScheduleExpression } from '../../schedule/parseScheduleExpression.js';
 import { answerClientError } from '../http/answerClientError.js';
 import { createHttpListener } from '../http/createHttpListener.js';
@@ -71,6 +72,8 @@ export interface EmbeddedRuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** Most worker threads per function. Default: the machine's cores, at most 4. */
   workersPerFunction?: number;
+  /** The built dashboard served at `/sluice/ui`. Default: the package's `dist/ui` (`npm run build:ui`). */
+  dashboardRoot?: string;
 }
 
 /** Lambda's (and the Serverless Framework's) `memorySize` when none is declared. */
@@ -279,6 +282,7 @@ export class EmbeddedRuntime {
           fire: (record, input) => fireTrigger(record, input, byName.get(record.process)!.platform, { submitDeps, nowMs: clock.now() }),
         },
         ingest,
+        dashboard: new DashboardAssets(options.dashboardRoot),
         store: storage.tasks,
         clock,
         // A running task is reached through the runner that holds it (the worker thread is told).

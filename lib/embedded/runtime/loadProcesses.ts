@@ -32,6 +32,7 @@ export async function loadProcesses(manifest: ServiceManifest): Promise<LoadedPr
       schedules: process.schedules,
       subscriptions: process.subscriptions,
       timeoutSeconds: process.timeoutSeconds,
+      railway: [...definition.logics.map((logic) => logic.name), definition.aggregator.name],
       ...(definition.description ? { description: definition.description } : {}),
     };
     loaded.push({ manifest: process, runnable, platform });

@@ -33,6 +33,8 @@ describe('embedded runtime: platform API', () => {
       ]),
     );
     expect(byName.stream.triggers.queues).toEqual([{ queue: 'fx-test-stream', batchSize: 5, enabled: true }]);
+    // The railway the dashboard draws: logic names in order, then the aggregator's.
+    expect(byName.echo.railway).toEqual(['look', 'reply']);
     expect(byName.tick.triggers.schedules.map((s: { expression: string; enabled: boolean }) => [s.expression, s.enabled])).toEqual([
       ['cron(0 10 ? * MON-FRI *)', true],
       ['rate(5 minutes)', true],

@@ -1,0 +1,28 @@
+import type { Context } from 'hono';
+import type { Hono } from 'hono/tiny';
+import { methodNotAllowedReply } from '../http/httpResponses.js';
+import { DASHBOARD_PREFIX, type DashboardAssets } from './DashboardAssets.js';
+
+/**
+ * The dashboard's static files at `/sluice/ui` and `/sluice/ui/*`, without
+ * authentication (they hold no data; every API call the dashboard makes
+ * carries the bearer token): mount before the platform's token check.
+ *
+ * - `GET /sluice/ui` → 308 to `/sluice/ui/`
+ * - `GET /sluice/ui/...` → the file, `index.html` for a client route, 404, or 503 when unbuilt
+ * - any other method → 405 with `Allow: GET, HEAD`
+ */
+export function mountDashboardRoutes(app: Hono, dashboard: DashboardAssets): void {
+  const serve = async (c: Context) => {
+    const answer = await dashboard.respond(c.req.path);
+    return c.body(typeof answer.body === 'string' ? answer.body : new Uint8Array(answer.body), answer.status as never, answer.headers);
+  };
+  const refuse = (c: Context) => {
+    const reply = methodNotAllowedReply(c.req.method, c.req.path, ['GET', 'HEAD']);
+    return c.body(reply.body, 405, reply.headers);
+  };
+  app.get(DASHBOARD_PREFIX, serve);
+  app.get(`${DASHBOARD_PREFIX}/*`, serve);
+  app.all(DASHBOARD_PREFIX, refuse);
+  app.all(`${DASHBOARD_PREFIX}/*`, refuse);
+}

@@ -1,0 +1,39 @@
+import { useEffect, useState } from 'preact/hooks';
+
+/**
+ * Hash routing (`#/tasks/abc?x=1`): the server serves one index.html and
+ * needs to know no client route; a route never carries the token.
+ */
+export interface Route {
+  /** `['tasks', 'abc']` */
+  parts: string[];
+  params: URLSearchParams;
+}
+
+export function parseHash(hash: string): Route {
+  const raw = hash.replace(/^#\/?/, '');
+  const [path = '', search = ''] = raw.split('?', 2);
+  return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(search) };
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseHash(location.hash));
+  useEffect(() => {
+    const update = () => setRoute(parseHash(location.hash));
+    addEventListener('hashchange', update);
+    return () => removeEventListener('hashchange', update);
+  }, []);
+  return route;
+}
+
+/** `#/tasks/abc` for `href`s. */
+export function href(path: string, params?: Record<string, string | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params ?? {})) if (value) search.set(key, value);
+  const text = search.toString();
+  return `#/${path.replace(/^\//, '')}${text ? `?${text}` : ''}`;
+}
+
+export function navigate(path: string, params?: Record<string, string | undefined>): void {
+  location.hash = href(path, params);
+}
