@@ -13,7 +13,7 @@
 export interface PlatformRoute {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
-  /** Answered without credentials (health only). */
+  /** Answered without credentials (health, the dashboard's files). */
   public?: true;
   /**
    * Served only by the embedded runtime: the queue console (on AWS the SQS
@@ -55,6 +55,9 @@ export const PLATFORM_ROUTES: readonly PlatformRoute[] = [
   { method: 'POST', path: '/sluice/queues/{queue}/messages/{messageId}/replay', embeddedOnly: true },
   { method: 'POST', path: '/sluice/queues/{queue}/redrive', embeddedOnly: true },
   { method: 'POST', path: '/sluice/queues/{queue}/purge', embeddedOnly: true },
+  // The dashboard's files: no data in them, so no token (its API calls carry one).
+  { method: 'GET', path: '/sluice/ui', public: true, embeddedOnly: true },
+  { method: 'GET', path: '/sluice/ui/{file+}', public: true, embeddedOnly: true },
 ];
 
 /** The routes the AWS platform function serves (API Gateway routes them to it; all but public ones IAM-authorized). */

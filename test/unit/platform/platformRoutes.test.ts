@@ -19,6 +19,7 @@ function appWithEverything() {
     openLineage: { namespace: 'n', producer: 'p' } as never,
     triggers: { triggers: port, actor: () => 'test' } as never,
     control: port,
+    dashboard: port,
   });
 }
 
@@ -36,7 +37,8 @@ describe('the platform routes, declared once', () => {
     expect(AWS_PLATFORM_ROUTES.map((route) => `${route.method} ${route.path}`)).toEqual(
       expect.arrayContaining(['POST /sluice/tasks/{taskId}/cancel', 'POST /sluice/tasks/{taskId}/replay', 'POST /sluice/tasks/replay', 'GET /sluice/kv/{key+}']),
     );
-    expect(PLATFORM_ROUTES.filter((route) => route.public).map((route) => route.path)).toEqual(['/sluice/health']);
+    expect(AWS_PLATFORM_ROUTES.some((route) => route.path.startsWith('/sluice/ui'))).toBe(false);
+    expect(AWS_PLATFORM_ROUTES.filter((route) => route.public).map((route) => route.path)).toEqual(['/sluice/health']);
     expect(honoPath('/sluice/kv/{key+}')).toBe('/sluice/kv/*');
     expect(honoPath('/sluice/queues/{queue}/messages/{messageId}/replay')).toBe('/sluice/queues/:queue/messages/:messageId/replay');
   });
