@@ -14,7 +14,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_DASHBOARD_ROOT } from '../platform/DashboardAssets.js';
+import { defaultDashboardRoot } from '../platform/DashboardAssets.js';
 import { EmbeddedRuntime } from './runtime/EmbeddedRuntime.js';
 import { API_TOKEN_FILE } from './runtime/resolveApiToken.js';
 import { DEV_JWT_KEY_FILE } from './runtime/resolveDevJwtKey.js';
@@ -86,7 +86,7 @@ function printBanner(runtime: EmbeddedRuntime, { dataDir, configPath }: { dataDi
   out.push(`Sluice embedded runtime: service '${manifest.service}' (stage ${manifest.stage}) on ${runtime.url}`);
   out.push(`  data: ${dataDir}`);
   out.push(`  control plane: ${runtime.url}/sluice  (Authorization: Bearer <token>; token in ${process.env.SLUICE_API_TOKEN ? 'SLUICE_API_TOKEN' : `${dataDir}/${API_TOKEN_FILE}`})`);
-  const built = existsSync(join(DEFAULT_DASHBOARD_ROOT, 'index.html'));
+  const built = existsSync(join(defaultDashboardRoot(), 'index.html'));
   out.push(`  dashboard: ${runtime.url}/sluice/ui/  ${built ? '(sign in with the same token)' : '(not built: run `npm run build:ui`)'}`);
   const dev = devIssuerAuthorizers(manifest.authorizers, manifest.settings.authorizers);
   if (dev.length > 0) {

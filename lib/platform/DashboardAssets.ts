@@ -2,8 +2,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Where `npm run build:ui` (scripts/build-ui.mjs) writes the dashboard: `dist/ui` at the package root. */
-export const DEFAULT_DASHBOARD_ROOT = fileURLToPath(new URL('../../dist/ui', import.meta.url));
+/**
+ * Where `npm run build:ui` (scripts/build-ui.mjs) writes the dashboard: `dist/ui` at the package root.
+ * A function, not a constant: the AWS platform bundle (CommonJS, where `import.meta` is empty) imports
+ * this module through the platform app and must not resolve the path at load time.
+ */
+export function defaultDashboardRoot(): string {
+  return fileURLToPath(new URL('../../dist/ui', import.meta.url));
+}
 
 /** The URL prefix the dashboard is served under. */
 export const DASHBOARD_PREFIX = '/sluice/ui';
@@ -68,7 +74,7 @@ export type DashboardAsset =
 export class DashboardAssets {
   readonly #root: string;
 
-  constructor(root: string = DEFAULT_DASHBOARD_ROOT) {
+  constructor(root: string = defaultDashboardRoot()) {
     this.#root = resolve(root);
   }
 

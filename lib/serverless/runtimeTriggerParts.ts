@@ -92,8 +92,12 @@ export function runtimeTriggerParts(input: RuntimeTriggerInput): RuntimeTriggerP
               Effect: 'Allow',
               Principal: { Service: 'scheduler.amazonaws.com' },
               Action: 'sts:AssumeRole',
-              // Confused-deputy protection: only this account's schedules.
-              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+              // Confused-deputy protection: only schedules of this account, in this service's group
+              // (Scheduler sets aws:SourceArn to the schedule group's ARN).
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+                ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [RUNTIME_TRIGGER_IDS.scheduleGroup, 'Arn'] } },
+              },
             },
           ],
         },
@@ -116,8 +120,9 @@ export function runtimeTriggerParts(input: RuntimeTriggerInput): RuntimeTriggerP
 
   const registry: PolicyStatement = {
     Effect: 'Allow',
-    // TransactWriteItems is authorised per item: PutItem (record, history) and DeleteItem.
-    Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    // TransactWriteItems is authorised per item: PutItem (record, history), DeleteItem, and UpdateItem (the
+    // registry's generation counter, bumped in every write for the router).
+    Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
     Resource: [tableArn],
   };
   const platformStatements: PolicyStatement[] = [registry];

@@ -260,7 +260,7 @@ describe('the CloudFormation template', () => {
       [['SluiceKvTable'], ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
       [['SluiceEventsTable', { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['SluiceEventsTable', 'Arn'] }, '/index/*']] }], ['dynamodb:GetItem', 'dynamodb:Query']],
       // The trigger registry (/sluice/triggers): TransactWriteItems is PutItem / DeleteItem per item.
-      [['SluiceTriggerTable'], ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan']],
+      [['SluiceTriggerTable'], ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem']],
     ]);
     // The event dispatcher reads the events table's stream and sends to the subscriber's task queue only.
     const dispatcher = statementsOf(getAtt(lambdaOf(EVENT_DISPATCHER_FUNCTION)[1].Properties.Role)!);

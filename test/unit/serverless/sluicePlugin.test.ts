@@ -137,7 +137,8 @@ const SUBSCRIBABLE_QUEUE_ARNS = ['shop-etl-dev-ingest', 'shop-etl-dev-ingest-dlq
 const PROCESS_FUNCTION_ARNS = ['OrdersDashsyncLambdaFunction', 'ClickstreamLambdaFunction', 'LegacyDashingestLambdaFunction', 'WebhookLambdaFunction'].map(getAtt);
 /** The platform function's rights for /sluice/triggers: the registry, its own schedule group, the runtime scheduler role (to Scheduler only), the process functions' mappings. */
 const RUNTIME_TRIGGER_STATEMENTS = [
-  { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: [getAtt('SluiceTriggerTable')] },
+  // UpdateItem: every registry write bumps the generation item in its transaction (IAM authorises each item's action).
+  { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'], Resource: [getAtt('SluiceTriggerTable')] },
   { Effect: 'Allow', Action: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'], Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/sluice-shop-etl-dev/*' }] },
   { Effect: 'Allow', Action: ['scheduler:ListSchedules'], Resource: '*' },
   { Effect: 'Allow', Action: ['iam:PassRole'], Resource: [getAtt('SluiceRuntimeSchedulerRole')], Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
@@ -389,7 +390,12 @@ describe('sluicePlugin with serverless package', () => {
     expect(resource('SluiceScheduleGroup')).toEqual({ Type: 'AWS::Scheduler::ScheduleGroup', Properties: { Name: 'sluice-shop-etl-dev' } });
     const role = resource('SluiceRuntimeSchedulerRole').Properties;
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([
-      { Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnEquals: { 'aws:SourceArn': getAtt('SluiceScheduleGroup') } },
+      },
     ]);
     expect(role.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement)).toEqual([
       { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: PROCESS_FUNCTION_ARNS },
