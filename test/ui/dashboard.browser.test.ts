@@ -6,14 +6,16 @@ import { startHarness, TOKEN, type Harness } from '../embedded/runtime/runtimeHa
 import { ensureUiBuilt, launchChromium } from './browser.js';
 
 const CONFIG = resolve(import.meta.dirname, '../fixtures/dashboard/serverless.yml');
-const SCREENSHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
+// README's screenshots are refreshed on demand (UPDATE_SCREENSHOTS=1 npx vitest run test/ui); a plain test run
+// writes its own under .cache, so `npm test` leaves the working tree as it found it.
+const SCREENSHOTS = resolve(import.meta.dirname, process.env.UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots' : '../../.cache/screenshots');
 
 /**
  * The dashboard in real headless Chromium against a real embedded runtime
  * (test/fixtures/dashboard): log in, a task submitted through the API shows
  * up live, its detail and log filter, replay of a failed task, pausing a
  * trigger, dead letters, the lineage graph. Saves a screenshot of each view
- * into docs/screenshots (README shows them).
+ * (into docs/screenshots with UPDATE_SCREENSHOTS=1; README shows them).
  */
 describe('dashboard in Chromium', () => {
   let h: Harness;
