@@ -60,6 +60,8 @@ export async function startDashboardProxy(options: DashboardProxyOptions): Promi
   const maxBodyBytes = options.maxBodyBytes ?? 6 * 1024 * 1024;
   const upstream = upstreamFetch(options.target, options.fetch ?? fetch, options.credentials);
   const base = options.target.url;
+  // The upstream URL is a base that paths are appended to: a query or fragment in it would swallow them.
+  if (/[?#]/.test(base)) throw new RangeError(`the API URL must not have a query or a fragment: ${base}`);
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -69,7 +71,11 @@ export async function startDashboardProxy(options: DashboardProxyOptions): Promi
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0]!;
+    // The path as the upstream will resolve it (dot segments, encoded or not, removed), so that
+    // `/sluice/../private` cannot pass the prefix check and reach another path with the upstream's credentials.
+    const target = normalizedTarget(req.url ?? '/');
+    if (target === undefined) return reply(res, 400, { error: 'BadRequest', message: 'malformed request target' });
+    const path = target.pathname;
     if (path === '/') {
       res.writeHead(302, { location: '/sluice/ui/' }).end();
       return;
@@ -94,7 +100,7 @@ export async function startDashboardProxy(options: DashboardProxyOptions): Promi
     }
     const method = req.method ?? 'GET';
     // The dashboard sends JSON only; signedFetch signs string bodies.
-    const answer = await upstream(`${base}${req.url}`, { method, headers, ...(body.length > 0 ? { body: body.toString('utf8') } : {}) });
+    const answer = await upstream(`${base}${target.pathname}${target.search}`, { method, headers, ...(body.length > 0 ? { body: body.toString('utf8') } : {}) });
     const out: Record<string, string> = {};
     for (const name of FORWARDED_RESPONSE) {
       const value = answer.headers.get(name);
@@ -113,6 +119,17 @@ export async function startDashboardProxy(options: DashboardProxyOptions): Promi
     token,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The request target with dot segments resolved (also `%2e%2e`), or undefined when it is not an origin-form path. */
+function normalizedTarget(raw: string): URL | undefined {
+  if (!raw.startsWith('/') || raw.startsWith('//')) return undefined;
+  try {
+    const url = new URL(raw.replace(/%2e/gi, '.'), 'http://proxy.invalid');
+    return url.host === 'proxy.invalid' ? url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function upstreamFetch(target: Target, send: typeof fetch, credentials: AwsCredentialIdentityProvider | undefined): typeof fetch {

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboardProxy, type DashboardProxy } from '../../lib/cli/DashboardProxy.js';
@@ -76,6 +76,20 @@ describe('sluice dashboard: the local proxy to an IAM-authorized API', { timeout
     expect(requests[1]!.headers['idempotency-key']).toBe('k-1');
   });
 
+  it('forwards nothing outside /sluice/*, dot segments (plain or encoded) resolved first; a base URL with a query is refused', async () => {
+    requests.length = 0;
+    const auth = { authorization: `Bearer ${proxy.token}` };
+    for (const path of ['/sluice/../private', '/sluice/%2e%2e/private', '/sluice/%2E%2E/%2e%2e/etc', '/sluice/tasks/../../x']) {
+      const answer = await rawGet(proxy.url, path, auth);
+      expect(answer, path).toBe(404);
+    }
+    expect(requests).toHaveLength(0);
+    // A dot segment that stays inside /sluice is resolved, then forwarded as the API would resolve it.
+    expect(await rawGet(proxy.url, '/sluice/kv/../tasks', auth)).toBe(200);
+    expect(requests.map((r) => r.url)).toEqual(['/prod/sluice/tasks']);
+    await expect(startDashboardProxy({ target: { kind: 'bearer', url: 'http://h/base?x', token: 't', tokenSource: 'test' }, assets: async () => undefined })).rejects.toThrow(/query or a fragment/);
+  });
+
   it('refuses a body over its limit with 413, and says 502 when the API is unreachable', async () => {
     const small = await startDashboardProxy({ target: { kind: 'bearer', url: 'http://127.0.0.1:1', token: 't', tokenSource: 'test' }, assets: async () => undefined, maxBodyBytes: 10 });
     try {
@@ -89,3 +103,16 @@ describe('sluice dashboard: the local proxy to an IAM-authorized API', { timeout
     }
   });
 });
+
+/** A GET with the path sent as given (fetch would resolve its dot segments first); resolves to the status. */
+function rawGet(base: string, path: string, headers: Record<string, string>): Promise<number> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, method: 'GET', headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

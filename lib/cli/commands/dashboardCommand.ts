@@ -32,7 +32,15 @@ export function dashboardCommand(program: Command, onStarted: () => void): void 
     const probe = await assets.lookup('/sluice/ui/');
     if (probe.kind === 'unbuilt') throw new CliError(probe.message, ExitCode.usage);
     const target = resolveTarget(options, process.env, process.cwd());
-    const proxy = await startDashboardProxy({ target, assets: (path) => assets.respond(path), port: options.port });
+    if (/[?#]/.test(target.url)) throw new CliError(`--url must not have a query or a fragment: ${target.url}`, ExitCode.usage);
+    let proxy;
+    try {
+      proxy = await startDashboardProxy({ target, assets: (path) => assets.respond(path), port: options.port });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES') throw new CliError(`cannot listen on 127.0.0.1:${options.port}: ${code === 'EADDRINUSE' ? 'the port is taken' : 'permission denied'} (choose another with --port, or 0 for any free one)`, ExitCode.usage, { cause: error });
+      throw error;
+    }
     onStarted();
     process.stdout.write(`dashboard: ${proxy.url}/sluice/ui/  (for ${target.url}, ${target.kind === 'sigv4' ? `SigV4, ${target.region}` : 'bearer token'})\ntoken: ${proxy.token}\n`);
     const stop = () => void proxy.close().then(() => process.exit(0));
