@@ -13,7 +13,16 @@ export interface Route {
 export function parseHash(hash: string): Route {
   const raw = hash.replace(/^#\/?/, '');
   const [path = '', search = ''] = raw.split('?', 2);
-  return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(search) };
+  return { parts: path.split('/').filter(Boolean).map(decodeSegment), params: new URLSearchParams(search) };
+}
+
+/** A malformed escape (`#/tasks/%E0%A4%A`, a hand-edited address) stays as typed instead of throwing and blanking the page. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 export function useRoute(): Route {
