@@ -57,6 +57,9 @@ export interface TriggerServiceOptions {
  * Writes are conditional on the record's version: two operators editing
  * the same trigger at once get one success and one 409.
  */
+/** How often a PATCH without `version` rereads and reapplies after losing a race. */
+export const UNCONDITIONAL_ATTEMPTS = 10;
+
 export class TriggerService {
   readonly #statics: Map<string, StaticTrigger & { triggerId: string }>;
 
@@ -112,9 +115,21 @@ export class TriggerService {
 
   /**
    * Pauses / resumes / notes any trigger; changes the spec of a runtime one.
+   * With `version`, the change applies only to that version (optimistic concurrency: a concurrent change is a
+   * 409). Without one the caller asked for no condition: a concurrent change is read again and the patch applied
+   * to it (last writer wins), up to {@link UNCONDITIONAL_ATTEMPTS} times.
    * @throws {NotFoundError} {ValidationError} {ConflictError} (a static trigger's spec, a concurrent change)
    */
   async update(triggerId: string, patch: TriggerPatch, actor: string): Promise<TriggerRecord> {
+    for (let attempt = 1; ; attempt++) {
+      const written = await this.#updateOnce(triggerId, patch, actor);
+      if (written) return written;
+      if (patch.version !== undefined || attempt >= UNCONDITIONAL_ATTEMPTS) throw new ConflictError(`trigger '${triggerId}' changed meanwhile; read it again`);
+    }
+  }
+
+  /** The patch applied to the trigger as read now; `undefined` when another write came first. */
+  async #updateOnce(triggerId: string, patch: TriggerPatch, actor: string): Promise<TriggerRecord | undefined> {
     const current = await this.get(triggerId);
     if (patch.version !== undefined && patch.version !== current.version) {
       throw new ConflictError(`trigger '${triggerId}' is at version ${current.version}, not ${patch.version}: it changed since it was read; read it again`);
@@ -138,8 +153,7 @@ export class TriggerService {
     };
     if (current.source === 'static' && next.createdAt === undefined) next.createdAt = next.updatedAt;
     const action: TriggerAction = patch.spec !== undefined || patch.note !== undefined || patch.paused === undefined || patch.paused === current.paused ? 'update' : patch.paused ? 'pause' : 'resume';
-    await this.#write(next, action, actor, current, current.version);
-    return next;
+    return (await this.#put(next, action, actor, current, current.version)) ? next : undefined;
   }
 
   /** @throws {NotFoundError} {ConflictError} (a static trigger) */
@@ -180,10 +194,16 @@ export class TriggerService {
   }
 
   async #write(record: TriggerRecord, action: TriggerAction, actor: string, before: TriggerRecord | undefined, expectedVersion: number): Promise<void> {
+    if (!(await this.#put(record, action, actor, before, expectedVersion))) throw new ConflictError(`trigger '${record.triggerId}' changed meanwhile; read it again`);
+  }
+
+  /** Writes record and audit entry if the stored version is still `expectedVersion`, then applies; false when it was not. */
+  async #put(record: TriggerRecord, action: TriggerAction, actor: string, before: TriggerRecord | undefined, expectedVersion: number): Promise<boolean> {
     const change: TriggerChange = { triggerId: record.triggerId, at: record.updatedAt!, actor, action, after: record, ...(before ? { before } : {}) };
     const written = await this.options.registry.put(record, change, expectedVersion);
-    if (!written.written) throw new ConflictError(`trigger '${record.triggerId}' changed meanwhile; read it again`);
+    if (!written.written) return false;
     await this.options.apply(await this.effective());
+    return true;
   }
 }
 

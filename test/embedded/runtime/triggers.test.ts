@@ -96,6 +96,10 @@ describe('the trigger registry on the embedded runtime', () => {
     const stale = await h.call(`/sluice/triggers/${first.body.triggerId}`, { method: 'PATCH', json: { version: 1, note: 'second' } });
     expect(stale.status).toBe(409);
     expect(stale.body.message).toContain('version 2, not 1');
+    // Without a version nobody asked for a condition: concurrent notes all land, one after the other.
+    const notes = await Promise.all(Array.from({ length: 8 }, (_, i) => h.call(`/sluice/triggers/${first.body.triggerId}`, { method: 'PATCH', json: { note: `note ${i}` } })));
+    expect(notes.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect((await h.call(`/sluice/triggers/${first.body.triggerId}`)).body.version).toBe(2 + 8);
 
     for (const [body, status] of [
       [{ process: 'nope', kind: 'http', method: 'GET', path: '/x' }, 404],
