@@ -1,6 +1,7 @@
 import { assertHttpRoutePath, unreachableRoutePath } from './assertHttpRoutePath.js';
 import { routeShapeKey } from './routeShapeKey.js';
 import { ConfigError, ConflictError, ValidationError } from '../core/errors.js';
+import { staticRouteTaking } from '../http/staticRouteTaking.js';
 import { assertLabelPattern, subscriptionId } from '../core/events/EventSubscription.js';
 import type { TriggerRecord } from '../core/triggers/TriggerRecord.js';
 import type { TriggerSpec } from '../core/triggers/TriggerSpec.js';
@@ -50,6 +51,13 @@ export function checkTriggerSpec(manifest: TriggerCheckSource, process: string, 
       const key = routeShapeKey({ method: spec.method, path: spec.path });
       const taken = others.find((t) => t.spec.kind === 'http' && routeShapeKey({ method: t.spec.method, path: t.spec.path }) === key);
       if (taken) throw new ConflictError(`route '${spec.method} ${spec.path}' conflicts with trigger ${taken.triggerId} ('${(taken.spec as { method: string }).method} ${(taken.spec as { path: string }).path}' of process '${taken.process}')`);
+      const statics = others.flatMap((t) => (t.source === 'static' && t.spec.kind === 'http' ? [{ method: t.spec.method, path: t.spec.path }] : []));
+      const carved = staticRouteTaking(spec, statics);
+      if (carved) {
+        throw new ConflictError(
+          `route '${spec.method} ${spec.path}' would take requests of the static route '${carved.method} ${carved.path}' (its process and its authorizer): on AWS API Gateway would never send it any, on the embedded runtime it would bypass that route; choose a path no static route matches`,
+        );
+      }
       return spec;
     }
     case 'schedule': {

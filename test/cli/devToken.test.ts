@@ -117,6 +117,15 @@ describe('the examples\' routes: protected by the dev issuer, called with `sluic
     expect(res.status, JSON.stringify(res.body)).toBe(200);
   });
 
+  it('refuses a runtime route carved out of a protected static route (409): it would take its requests past the authorizer', async () => {
+    // POST /exports/airport-delays/{iata} is a static, JWT-protected example route.
+    const carved = await h.call('/sluice/triggers', { method: 'POST', json: { process: 'airport-delays', kind: 'http', method: 'POST', path: '/exports/airport-delays/JFK', mode: 'async' } });
+    expect(carved.status).toBe(409);
+    expect(carved.body.message).toContain("'POST /exports/airport-delays/{iata}'");
+    const unprotected = await h.call('/exports/airport-delays/JFK', { method: 'POST', json: {}, auth: false });
+    expect(unprotected.status).toBe(401);
+  });
+
   it('keeps the dev key private (0600 in a 0700 directory) and the same across restarts: a token minted before still works', async () => {
     const file = join(dataDir, DEV_JWT_KEY_FILE);
     expect(statSync(file).mode & 0o777).toBe(0o600);

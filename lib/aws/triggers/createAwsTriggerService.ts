@@ -72,8 +72,8 @@ export function createAwsTriggerService(deps: AwsTriggerServiceDeps): TriggerSer
     clock: deps.clock,
     check: (process, spec, others) => {
       const checked = checkTriggerSpec(source, process, spec, others);
-      // What the router behind the catch-all route can serve (no authorizer, not `/`, not under a less specific static route).
-      if (checked.kind === 'http') checkAwsRuntimeRoute(checked, deps.processes.flatMap((p) => p.http));
+      // What the router behind the catch-all route can serve (no authorizer, not `/`).
+      if (checked.kind === 'http') checkAwsRuntimeRoute(checked);
       // Refused before the write, not found out when Scheduler refuses it after.
       if (checked.kind === 'schedule' && scheduleFiringTemplate({ rule: 'trg_0000000000000000', input: checked.input, overlap: checked.overlap }, SCHEDULER_TIME) === undefined) {
         throw new ValidationError(`invalid schedule trigger: input: too large: EventBridge Scheduler allows ${SCHEDULE_INPUT_LIMIT} characters for the firing event`, [{ path: 'input', message: 'too large' }]);
