@@ -10,13 +10,16 @@ import { isTimeZone } from '../schedule/zonedTime.js';
 
 /**
  * What a trigger spec is checked against: the processes (their task
- * queues), the declared queues (with their dead-letter queues) and
+ * queues and function timeouts), the declared queues (with their
+ * dead-letter queues and visibility timeouts) and
  * `provider.httpApi.authorizers`. A `ServiceManifest` is one; on AWS the
  * deployment catalog carries the same.
  */
 export interface TriggerCheckSource {
-  processes: ReadonlyArray<{ name: string; taskQueue?: string }>;
-  queues: ReadonlyArray<{ name: string; deadLetter?: { queue: string } }>;
+  /** `timeoutSeconds`: the function timeout, in seconds. */
+  processes: ReadonlyArray<{ name: string; taskQueue?: string; timeoutSeconds: number }>;
+  /** `visibilityTimeoutSeconds`: the queue's `VisibilityTimeout`, in seconds. */
+  queues: ReadonlyArray<{ name: string; visibilityTimeoutSeconds: number; deadLetter?: { queue: string } }>;
   authorizers: ReadonlyArray<{ name: string; type: 'jwt' | 'request' }>;
 }
 
@@ -73,10 +76,17 @@ export function checkTriggerSpec(manifest: TriggerCheckSource, process: string, 
     }
     case 'queue': {
       if (spec.batchSize > 10 && spec.maximumBatchingWindow < 1) invalid('maximumBatchingWindow', `a batchSize above 10 (${spec.batchSize}) needs maximumBatchingWindow of at least 1 second (AWS Lambda requires it)`);
-      if (!manifest.queues.some((q) => q.name === spec.queue)) invalid('queue', `'${spec.queue}' is not declared (queues: ${manifest.queues.map((q) => q.name).join(', ')})`);
+      const declared = manifest.queues.find((q) => q.name === spec.queue);
+      if (!declared) invalid('queue', `'${spec.queue}' is not declared (queues: ${manifest.queues.map((q) => q.name).join(', ')})`);
       // A task queue carries envelopes only its process can run; its dead-letter queue holds what failed for good.
       const owner = manifest.processes.find((p) => p.taskQueue === spec.queue || (p.taskQueue !== undefined && manifest.queues.find((q) => q.name === p.taskQueue)?.deadLetter?.queue === spec.queue));
       if (owner) invalid('queue', `'${spec.queue}' is ${owner.taskQueue === spec.queue ? 'the task queue' : 'the task dead-letter queue'} of process '${owner.name}': only queues of your own can be subscribed to`);
+      // Lambda refuses CreateEventSourceMapping then (a message would reappear while still being processed),
+      // as the package step refuses a static one (buildServiceManifest): refused here, before anything is written.
+      const timeout = manifest.processes.find((p) => p.name === process)?.timeoutSeconds;
+      if (timeout !== undefined && declared!.visibilityTimeoutSeconds < timeout) {
+        invalid('queue', `'${spec.queue}' has a visibility timeout of ${declared!.visibilityTimeoutSeconds}s, shorter than the timeout of process '${process}' (${timeout}s): AWS Lambda requires the visibility timeout to be at least the function timeout`);
+      }
       const taken = others.find((t) => t.process === process && t.spec.kind === 'queue' && t.spec.queue === spec.queue);
       if (taken) throw new ConflictError(`process '${process}' already consumes queue '${spec.queue}' (trigger ${taken.triggerId})`);
       return spec;

@@ -19,6 +19,7 @@ import { isPlainObject } from '../config/VariableResolver.js';
 import { ConfigError } from '../core/errors.js';
 import { FAILURE_LOGICAL_IDS, failureVisibility } from './failureAlarms.js';
 import { runtimeTriggerParts } from './runtimeTriggerParts.js';
+import { subscribableQueues } from '../config/checkTriggerSpec.js';
 import { AWS_PLATFORM_ROUTES } from '../platform/platformRoutes.js';
 import { lambdaRole, logGroupArn, uniqueResources, VPC_ACCESS_POLICY_ARN, type PolicyStatement } from './awsIam.js';
 
@@ -158,6 +159,7 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
   // The trigger registry (/sluice/triggers): its table, runtime schedules' group and role, each function's rights.
   const triggerParts = runtimeTriggerParts({ service, stage, manifest, ...(failures.resources[FAILURE_LOGICAL_IDS.asyncFailures] ? { scheduleDeadLetterArn: { 'Fn::GetAtt': [FAILURE_LOGICAL_IDS.asyncFailures, 'Arn'] } } : {}) });
   for (const [logicalId, resource] of Object.entries(triggerParts.resources)) add(logicalId, resource);
+  const subscribable = subscribableQueues(manifest);
   const functions: Record<string, FunctionConfig> = {};
   const processFunctionNames: Record<string, string> = {};
   for (const process of manifest.processes) {
@@ -189,10 +191,12 @@ export function buildAwsAdditions(expanded: ExpandedDeclarations, manifest: Serv
       );
     }
 
+    // Its static queues, and every queue a runtime trigger may subscribe it to (the queues its role may consume,
+    // runtimeTriggerParts): without the count, the last receive before SQS's redrive would not fail the task.
     const maxReceiveCounts: Record<string, number> = {};
-    for (const trigger of process.queues) {
-      const deadLetter = manifest.queues.find((candidate) => candidate.name === trigger.queue)?.deadLetter;
-      if (deadLetter) maxReceiveCounts[trigger.queue] = deadLetter.maxReceiveCount;
+    for (const queue of [...process.queues.map((trigger) => trigger.queue), ...subscribable]) {
+      const deadLetter = manifest.queues.find((candidate) => candidate.name === queue)?.deadLetter;
+      if (deadLetter) maxReceiveCounts[queue] = deadLetter.maxReceiveCount;
     }
     const environment: Record<string, unknown> = {
       ...(fn.environment ?? {}),

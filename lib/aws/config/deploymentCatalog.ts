@@ -30,8 +30,9 @@ import { triggerSpec } from '../../core/triggers/TriggerSpec.js';
  *   warns at the depth limit);
  * - `triggers`: what the trigger registry needs on AWS (`/sluice/triggers`
  *   on the platform function, the paused state of static schedules and
- *   subscriptions): the static triggers, the declared queues and
- *   authorizers the checks need, each process's deployed function name and
+ *   subscriptions): the static triggers, the declared queues (with their
+ *   visibility timeouts: Lambda refuses a mapping whose queue's is shorter
+ *   than the function timeout) and authorizers the checks need, each process's deployed function name and
  *   the `MaximumConcurrency` of its SQS mappings.
  */
 export interface DeploymentCatalog {
@@ -88,7 +89,7 @@ const fileSchema = z.strictObject({
   triggers: z
     .strictObject({
       statics: z.array(z.strictObject({ process: z.string().min(1), spec: triggerSpec, disabled: z.literal(true).optional(), rule: z.string().min(1).optional() })),
-      queues: z.array(z.strictObject({ name: z.string().min(1), deadLetter: z.strictObject({ queue: z.string().min(1) }).optional() })),
+      queues: z.array(z.strictObject({ name: z.string().min(1), visibilityTimeoutSeconds: z.number().int().min(0).max(43_200), deadLetter: z.strictObject({ queue: z.string().min(1) }).optional() })),
       authorizers: z.array(z.strictObject({ name: z.string().min(1), type: z.enum(['jwt', 'request']) })),
       functions: z.record(z.string(), z.strictObject({ name: z.string().min(1).max(64), maxConcurrency: z.number().int().min(2).max(1000).optional() })),
     })
@@ -115,7 +116,7 @@ function triggerCatalogOf(manifest: Required<Pick<CatalogSource, 'service' | 'st
   const defaultConcurrency = manifest.settings?.defaultConcurrency;
   return {
     statics: staticTriggersOf(manifest),
-    queues: manifest.queues.map((q) => ({ name: q.name, ...(q.deadLetter ? { deadLetter: { queue: q.deadLetter.queue } } : {}) })),
+    queues: manifest.queues.map((q) => ({ name: q.name, visibilityTimeoutSeconds: q.visibilityTimeoutSeconds, ...(q.deadLetter ? { deadLetter: { queue: q.deadLetter.queue } } : {}) })),
     authorizers: manifest.authorizers.map((a) => ({ name: a.name, type: a.type })),
     functions: Object.fromEntries(
       manifest.processes.map((p) => {

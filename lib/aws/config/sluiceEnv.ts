@@ -21,8 +21,9 @@
  * - `SLUICE_TASK_QUEUE_NAME`, `SLUICE_TASK_QUEUE_URL`: its task queue; both absent
  *   when the process opted out (`sluice: { queue: false }`).
  * - `SLUICE_MAX_RECEIVE_COUNTS`: JSON `{ "<queue name>": maxReceiveCount }` for each
- *   queue the function consumes that has a dead-letter queue, so the worker knows
- *   which receive is the last attempt. Queues without redrive are absent.
+ *   queue the function consumes (its static queue triggers, and every queue a
+ *   runtime queue trigger may subscribe it to) that has a dead-letter queue, so the
+ *   worker knows which receive is the last attempt. Queues without redrive are absent.
  * - `SLUICE_RETRY_BACKOFF`: JSON `{ initialSeconds, multiplier, maxSeconds, jitter }`
  *   (`sluice.retry.backoff`); absent when it is the default (`DEFAULT_BACKOFF`).
  *

@@ -6,6 +6,7 @@ import {
   type EventSourceMappingConfiguration,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
+import type { SluiceError } from '../../core/errors.js';
 import type { TriggerRecord } from '../../core/triggers/TriggerRecord.js';
 import type { TriggerSpec } from '../../core/triggers/TriggerSpec.js';
 import { awsErrorName, awsRequestFailed } from '../awsErrors.js';
@@ -37,6 +38,22 @@ export interface EventSourceMappingsOptions {
 /** Lambda refuses to change a mapping while it is `Creating` / `Updating` / ... (`ResourceInUseException`): a few tries, then the request fails (a retry converges). */
 const BUSY_ATTEMPTS = 4;
 
+/** A queue trigger whose mapping Lambda did not create or change (see {@link EventSourceMappings.follow}). */
+export interface MappingFailure {
+  triggerId: string;
+  process: string;
+  queue: string;
+  /**
+   * Lambda refused the request itself (a client fault other than throttling
+   * or a busy mapping: an invalid parameter, a queue it cannot read): asking
+   * again changes nothing until the trigger, the queue or the function does.
+   * Otherwise a transient failure the next write retries.
+   */
+  refused: boolean;
+  /** Names the operation, the mapping and Lambda's error; the SDK error as `cause`. */
+  error: SluiceError;
+}
+
 /**
  * Queue triggers as Lambda event source mappings (SQS → the process
  * function), reconciled idempotently with what Lambda holds:
@@ -57,16 +74,34 @@ const BUSY_ATTEMPTS = 4;
  * one), and a mapping of a Sluice process on a declared queue that no
  * trigger wants is one whose runtime trigger was deleted. Mappings of other
  * functions are never touched.
+ *
+ * One trigger Lambda will not map does not stop the others: `follow`
+ * reconciles every trigger and returns those it could not (a
+ * {@link MappingFailure} each); only what belongs to no trigger (listing a
+ * queue, deleting an unwanted mapping) throws, after the rest was done.
  */
 export class EventSourceMappings {
   constructor(private readonly options: EventSourceMappingsOptions) {}
 
-  async follow(triggers: readonly TriggerRecord[]): Promise<void> {
+  /**
+   * @returns the queue triggers whose mapping Lambda did not create or change (empty: all in force)
+   * @throws {SluiceError} when a queue's mappings could not be listed, or an unwanted one deleted (the first such failure)
+   */
+  async follow(triggers: readonly TriggerRecord[]): Promise<MappingFailure[]> {
     const wanted = new Map<string, TriggerRecord & { spec: QueueSpec }>();
     for (const t of triggers) if (t.spec.kind === 'queue') wanted.set(keyOf(this.options.functionNameOf(t.process), t.spec.queue), t as TriggerRecord & { spec: QueueSpec });
     const queues = new Set([...this.options.subscribable, ...[...wanted.values()].map((t) => t.spec.queue)]);
     const ours = new Set(this.options.processes.map((p) => this.options.functionNameOf(p)));
     const found = new Set<string>();
+    const failures: MappingFailure[] = [];
+    const unattributed: SluiceError[] = [];
+    const attempt = async (trigger: TriggerRecord & { spec: QueueSpec }, work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error) {
+        failures.push({ triggerId: trigger.triggerId, process: trigger.process, queue: trigger.spec.queue, refused: isRefusal(error), error: error as SluiceError });
+      }
+    };
     for (const queue of queues) {
       for (const mapping of await this.#list(queue)) {
         const fn = functionNameOfArn(mapping.FunctionArn);
@@ -78,17 +113,23 @@ export class EventSourceMappings {
           if (!trigger && !this.options.subscribable.includes(queue)) continue;
           const process = this.options.processes.find((p) => this.options.functionNameOf(p) === fn);
           if (!trigger && process !== undefined && (await this.options.stillWanted?.(process, queue))) continue;
-          await this.#busy('DeleteEventSourceMapping', mapping.UUID!, () => this.options.client.send(new DeleteEventSourceMappingCommand({ UUID: mapping.UUID! })), true);
+          try {
+            await this.#busy('DeleteEventSourceMapping', mapping.UUID!, () => this.options.client.send(new DeleteEventSourceMappingCommand({ UUID: mapping.UUID! })), true);
+          } catch (error) {
+            unattributed.push(error as SluiceError);
+          }
           continue;
         }
         found.add(key);
-        await this.#reconcile(mapping, trigger);
+        await attempt(trigger, () => this.#reconcile(mapping, trigger));
       }
     }
     for (const [key, trigger] of wanted) {
       if (found.has(key) || trigger.source !== 'runtime') continue;
-      await this.#create(trigger);
+      await attempt(trigger, () => this.#create(trigger));
     }
+    if (unattributed.length > 0) throw unattributed[0];
+    return failures;
   }
 
   async #reconcile(mapping: EventSourceMappingConfiguration, trigger: TriggerRecord & { spec: QueueSpec }): Promise<void> {
@@ -168,6 +209,14 @@ export class EventSourceMappings {
     } while (marker);
     return out;
   }
+}
+
+/** Throttling and a busy mapping pass; other client faults are Lambda saying no to this request. */
+const TRANSIENT = new Set(['TooManyRequestsException', 'ThrottlingException', 'ResourceInUseException']);
+
+function isRefusal(error: unknown): boolean {
+  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+  return (cause as { $fault?: unknown } | undefined)?.$fault === 'client' && !TRANSIENT.has(awsErrorName(cause) ?? '');
 }
 
 const keyOf = (functionName: string, queue: string) => `${functionName}\u0000${queue}`;

@@ -80,7 +80,7 @@ export function createAwsTriggerService(deps: AwsTriggerServiceDeps): TriggerSer
       }
       return checked;
     },
-    apply: (effective) => effects.apply(effective),
+    apply: (effective, changed) => effects.apply(effective, changed),
     warn: (message) => console.warn(message),
   });
 }

@@ -43,8 +43,13 @@ export interface TriggerServiceOptions {
   check(process: string, spec: TriggerSpec, others: readonly TriggerRecord[]): TriggerSpec;
   /** Told of what the registry holds but cannot apply (a runtime trigger of a process no longer declared). */
   warn?(message: string): void;
-  /** Makes the runtime follow the registry: called with every effective trigger after each change (and by `start`). */
-  apply(effective: readonly TriggerRecord[]): void | Promise<void>;
+  /**
+   * Makes the runtime follow the registry: called with every effective
+   * trigger after each change (and by `start`), and the id of the trigger
+   * the change wrote or deleted (none at `start`), so that a runtime that
+   * cannot apply one trigger fails the write of that trigger only.
+   */
+  apply(effective: readonly TriggerRecord[], changed?: string): void | Promise<void>;
 }
 
 /**
@@ -163,7 +168,7 @@ export class TriggerService {
     const change: TriggerChange = { triggerId, at: isoTime(this.options.clock.now()), actor, action: 'delete', before: current };
     const written = await this.options.registry.delete(triggerId, change, current.version);
     if (!written.written) throw new ConflictError(`trigger '${triggerId}' changed meanwhile; read it again`);
-    await this.options.apply(await this.effective());
+    await this.options.apply(await this.effective(), triggerId);
   }
 
   history(triggerId: string, page: { limit: number; cursor?: string }) {
@@ -202,7 +207,7 @@ export class TriggerService {
     const change: TriggerChange = { triggerId: record.triggerId, at: record.updatedAt!, actor, action, after: record, ...(before ? { before } : {}) };
     const written = await this.options.registry.put(record, change, expectedVersion);
     if (!written.written) return false;
-    await this.options.apply(await this.effective());
+    await this.options.apply(await this.effective(), record.triggerId);
     return true;
   }
 }

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { DynamoDBBatchResponse } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeDeploymentCatalog } from '../../../lib/aws/config/deploymentCatalog.js';
 import { readAwsConfig, type AwsEventDispatcherConfig, type AwsPlatformConfig } from '../../../lib/aws/config/readAwsConfig.js';
 import { FUNCTION_KIND, SLUICE_ENV } from '../../../lib/aws/config/sluiceEnv.js';
@@ -44,6 +44,10 @@ let platform: LambdaHandler;
 let scheduler: StubAwsTransport;
 let lambda: StubAwsTransport;
 let inbox: string;
+/** Declared, with a visibility timeout (5 s) under the processes' function timeout (10 s). */
+let brief: string;
+/** Declared, 60 s in the catalog, but Lambda refuses its mappings (its visibility timeout lowered outside CloudFormation). */
+let lowered: string;
 
 const ran: string[] = [];
 const orders = defineProcess({ name: 'orders', logics: [{ name: 'work', run: (ctx) => void ran.push(ctx.task.id) }], aggregator: { name: 'done', run: () => ({ ok: true }) } });
@@ -118,6 +122,8 @@ beforeAll(async () => {
   triggerTable = uniqueName('triggers');
   await createTriggerTable(stack.dynamo, triggerTable);
   inbox = `${stack.service}-inbox`;
+  brief = `${stack.service}-brief`;
+  lowered = `${stack.service}-lowered`;
   const processes = [
     manifestOf('orders', { schedules: [{ rule: 'orders-nightly', expression: 'cron(0 2 * * ? *)', enabled: true, overlap: 'skip' }] }),
     manifestOf('billing', { subscriptions: [{ id: 'billing:invoices.*::', process: 'billing', label: 'invoices.*' }] }),
@@ -128,6 +134,8 @@ beforeAll(async () => {
       { name: q.dlqName, visibilityTimeoutSeconds: 5, messageRetentionSeconds: 3600 },
     ]),
     { name: inbox, visibilityTimeoutSeconds: 60, messageRetentionSeconds: 3600 },
+    { name: brief, visibilityTimeoutSeconds: 5, messageRetentionSeconds: 3600 },
+    { name: lowered, visibilityTimeoutSeconds: 60, messageRetentionSeconds: 3600 },
   ];
   catalog = writeDeploymentCatalog(mkdtempSync(join(tmpdir(), 'sluice-catalog-')), { processes, connections: [], service: stack.service, stage: stack.stage, queues, authorizers: [], settings: { events: { maxChainDepth: 5 }, defaultConcurrency: 64 } });
   scheduler = new StubAwsTransport(fakeScheduler());
@@ -236,6 +244,8 @@ describe('AWS platform function: /sluice/triggers', () => {
       [{ process: 'orders', kind: 'queue', queue: stack.queues.billing!.name }, 400, /task queue of process 'billing'/],
       [{ process: 'orders', kind: 'queue', queue: 'undeclared' }, 400, /not declared/],
       [{ process: 'orders', kind: 'queue', queue: inbox, batchSize: 50 }, 400, /maximumBatchingWindow/],
+      // Lambda would refuse the mapping: refused before the registry is written.
+      [{ process: 'orders', kind: 'queue', queue: brief }, 400, /^invalid queue trigger: queue: '.*-brief' has a visibility timeout of 5s, shorter than the timeout of process 'orders' \(10s\)/],
       [{ process: 'orders', kind: 'http', method: 'GET', path: '/sluice/mine' }, 400, /path/],
       [{ process: 'billing', kind: 'event', label: 'invoices.*' }, 409, /already subscribes/],
       [{ process: 'orders', kind: 'schedule', expression: 'rate(1 hour)', bogus: 1 }, 400, /bogus|unrecognized/i],
@@ -274,6 +284,64 @@ describe('AWS platform function: /sluice/triggers', () => {
       ScalingConfig: { MaximumConcurrency: 64 },
     });
     expect((await api('POST', '/sluice/triggers', { process: 'billing', kind: 'queue', queue: inbox })).status).toBe(409);
+  });
+
+  it('a queue trigger whose mapping Lambda refuses fails its own write (409, Lambda\'s reason), and no other: the rest are reconciled', async () => {
+    // Lambda as it behaves: keeps its mappings, and refuses those on the lowered queue.
+    const held: Array<{ UUID: string; FunctionArn: string; EventSourceArn: string; State: string; BatchSize: number; MaximumBatchingWindowInSeconds: number; FunctionResponseTypes: string[]; ScalingConfig: { MaximumConcurrency: number } }> = [];
+    const answer = lambda.answer;
+    lambda.answer = (r) => {
+      const body = r.json as { FunctionName: string; EventSourceArn: string; BatchSize: number; MaximumBatchingWindowInSeconds: number } | undefined;
+      if (r.method === 'GET') return { body: { EventSourceMappings: held.filter((m) => m.EventSourceArn === r.query.EventSourceArn) } };
+      if (r.method === 'DELETE') {
+        const at = held.findIndex((m) => r.path.endsWith(`/${m.UUID}`));
+        if (at < 0) return awsError(404, 'ResourceNotFoundException', 'The resource you requested does not exist.');
+        return { status: 202, body: held.splice(at, 1)[0] };
+      }
+      if (r.method === 'POST' && body!.EventSourceArn.endsWith(`:${lowered}`)) {
+        return awsError(400, 'InvalidParameterValueException', 'Queue visibility timeout: 5 seconds is less than Function timeout: 10 seconds');
+      }
+      if (r.method === 'POST') {
+        const mapping = { UUID: `esm-${held.length + 1}`, FunctionArn: body!.FunctionName, EventSourceArn: body!.EventSourceArn, State: 'Creating', BatchSize: body!.BatchSize, MaximumBatchingWindowInSeconds: body!.MaximumBatchingWindowInSeconds, FunctionResponseTypes: ['ReportBatchItemFailures'], ScalingConfig: { MaximumConcurrency: 64 } };
+        held.push(mapping);
+        return { status: 202, body: mapping };
+      }
+      return { status: 202, body: {} };
+    };
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const refused = await api('POST', '/sluice/triggers', { process: 'orders', kind: 'queue', queue: lowered });
+      expect(refused.status).toBe(409);
+      expect(refused.json.message).toMatch(/^trigger trg_\S+ is saved, but Lambda refused its event source mapping \(queue '.*-lowered' -> process 'orders'\): Lambda CreateEventSourceMapping on 'orders <- .*-lowered' failed: InvalidParameterValueException: Queue visibility timeout: 5 seconds is less than Function timeout: 10 seconds\. It stays in the registry, not in force/);
+      const stuck = (refused.json.message as string).split(' ')[1]!;
+      // The record was written before AWS was asked: it is listed, with its audit entry.
+      expect((await api('GET', `/sluice/triggers/${stuck}`)).json).toMatchObject({ process: 'orders', source: 'runtime', spec: { kind: 'queue' } });
+
+      // Later writes succeed, and their own mappings are made; the stuck trigger is asked for again and logged.
+      lambda.requests.length = 0;
+      const other = await api('POST', '/sluice/triggers', { process: 'orders', kind: 'queue', queue: inbox, batchSize: 5 });
+      expect(other.status).toBe(201);
+      const creates = lambda.writes().map((w) => [(w.json as { FunctionName: string }).FunctionName, (w.json as { EventSourceArn: string }).EventSourceArn.split(':').pop()]);
+      expect(creates).toEqual(expect.arrayContaining([[functionArn('orders'), inbox], [functionArn('orders'), lowered]]));
+      expect(held.map((m) => [m.FunctionArn, m.EventSourceArn.split(':').pop()])).toEqual(expect.arrayContaining([[functionArn('orders'), inbox]]));
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`^trigger ${stuck} \\(queue '.*-lowered' -> process 'orders'\\) is not in force: .*InvalidParameterValueException`)));
+      const schedule = await api('POST', '/sluice/triggers', { process: 'billing', kind: 'schedule', expression: 'rate(1 hour)' });
+      expect(schedule.status).toBe(201);
+
+      // Deleting it ends the retries: the next write asks Lambda for nothing on that queue.
+      expect((await api('DELETE', `/sluice/triggers/${stuck}`)).status).toBe(204);
+      lambda.requests.length = 0;
+      warn.mockClear();
+      expect((await api('PATCH', `/sluice/triggers/${other.json.triggerId as string}`, { paused: true })).status).toBe(200);
+      expect(lambda.writes().map((w) => w.method)).toEqual(['PUT']);
+      expect(lambda.writes().some((w) => JSON.stringify(w.json ?? {}).includes(lowered))).toBe(false);
+      expect(warn).not.toHaveBeenCalled();
+      expect((await api('DELETE', `/sluice/triggers/${other.json.triggerId as string}`)).status).toBe(204);
+      expect((await api('DELETE', `/sluice/triggers/${schedule.json.triggerId as string}`)).status).toBe(204);
+    } finally {
+      warn.mockRestore();
+      lambda.answer = answer;
+    }
   });
 
   it('fires a schedule trigger now: a task on the process\'s task queue', async () => {

@@ -229,6 +229,31 @@ describe('EventSourceMappings on the real Lambda client', () => {
     ]);
   });
 
+  it('reconciles every trigger when Lambda refuses one: the refused one is returned (refused), a throttled one too (not refused), the others are made', async () => {
+    const { transport, mappings } = mappingsOf((r) => {
+      if (r.method === 'GET') return { body: { EventSourceMappings: [] } };
+      const arn = (r.json as { EventSourceArn: string }).EventSourceArn;
+      if (arn === queueArn('shop-dev-inbox')) return awsError(400, 'InvalidParameterValueException', 'Queue visibility timeout: 30 seconds is less than Function timeout: 60 seconds');
+      if ((r.json as { FunctionName: string }).FunctionName === fnArn('billing')) return awsError(429, 'TooManyRequestsException', 'Rate exceeded');
+      return { status: 202, body: { UUID: 'u-2', State: 'Creating' } };
+    });
+    const failures = await mappings.follow([
+      queueTrigger(),
+      queueTrigger({ triggerId: 'trg_AuditAuditAudit01' }, { queue: 'shop-dev-audit' }),
+      queueTrigger({ triggerId: 'trg_BillingBilling01', process: 'billing' }, { queue: 'shop-dev-audit' }),
+    ]);
+    expect(transport.writes().map((w) => [(w.json as { FunctionName: string }).FunctionName, (w.json as { EventSourceArn: string }).EventSourceArn])).toEqual([
+      [fnArn('orders'), queueArn('shop-dev-inbox')],
+      [fnArn('orders'), queueArn('shop-dev-audit')],
+      [fnArn('billing'), queueArn('shop-dev-audit')],
+    ]);
+    expect(failures.map((f) => [f.triggerId, f.process, f.queue, f.refused])).toEqual([
+      ['trg_QqQqQqQqQqQqQqQq', 'orders', 'shop-dev-inbox', true],
+      ['trg_BillingBilling01', 'billing', 'shop-dev-audit', false],
+    ]);
+    expect(failures[0]!.error.message).toMatch(/CreateEventSourceMapping on 'orders <- shop-dev-inbox' failed: InvalidParameterValueException: Queue visibility timeout/);
+  });
+
   it('changes a runtime mapping whose settings differ, and does nothing to one that matches', async () => {
     const { transport, mappings } = mappingsOf((r) =>
       r.method === 'GET' ? { body: { EventSourceMappings: r.query.EventSourceArn === queueArn('shop-dev-inbox') ? [mapping('u-1', 'orders', 'shop-dev-inbox')] : [] } } : { status: 202, body: {} },

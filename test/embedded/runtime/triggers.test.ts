@@ -6,7 +6,7 @@ import { ManualClock } from '../../../lib/testing/ManualClock.js';
 import type { TriggerRecord } from '../../../lib/core/triggers/TriggerRecord.js';
 import type { TaskRecord } from '../../../lib/core/task/TaskRecord.js';
 import { eventually } from '../../helpers/time.js';
-import { startHarness, type Harness } from './runtimeHarness.js';
+import { DEMO_SHOP_CONFIG, startHarness, type Harness } from './runtimeHarness.js';
 
 const CONFIG = resolve(import.meta.dirname, '../../fixtures/events/serverless.yml');
 
@@ -196,5 +196,30 @@ describe('the trigger registry on the embedded runtime', () => {
     expect((await h.call('/survives', { method: 'POST', json: {}, auth: false })).status).toBe(200);
     expect((await h.call(`/sluice/triggers/${created.body.triggerId}`)).body).toMatchObject({ source: 'runtime', spec: { path: '/survives' } });
     expect((await h.call(`/sluice/triggers/${staticAudit.triggerId}`)).body).toMatchObject({ source: 'static', paused: true });
+  });
+});
+
+/** The demo shop declares a queue and its DLQ (SQS's default 30 s visibility timeout); sales-rollup's timeout is 60 s, customer-sync's 10 s. */
+describe('runtime queue triggers on the embedded runtime: Lambda\'s rules', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ configPath: DEMO_SHOP_CONFIG });
+  });
+  afterAll(async () => {
+    await h?.stop();
+    rmSync(h.dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses (400) a queue whose visibility timeout is under the process\'s function timeout, naming queue and both numbers, and writes nothing', async () => {
+    const refused = await h.call('/sluice/triggers', { method: 'POST', json: { process: 'sales-rollup', kind: 'queue', queue: 'demo-shop-dev-clickstream-events-dlq' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toBe(
+      "invalid queue trigger: queue: 'demo-shop-dev-clickstream-events-dlq' has a visibility timeout of 30s, shorter than the timeout of process 'sales-rollup' (60s): AWS Lambda requires the visibility timeout to be at least the function timeout",
+    );
+    expect((await h.call('/sluice/triggers?kind=queue&process=sales-rollup')).body.items).toEqual([]);
+    // A process whose timeout fits may consume it.
+    const accepted = await h.call('/sluice/triggers', { method: 'POST', json: { process: 'customer-sync', kind: 'queue', queue: 'demo-shop-dev-clickstream-events-dlq' } });
+    expect(accepted.status).toBe(201);
+    expect((await h.call(`/sluice/triggers/${accepted.body.triggerId as string}`, { method: 'DELETE' })).status).toBe(204);
   });
 });

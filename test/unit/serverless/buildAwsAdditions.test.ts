@@ -43,6 +43,34 @@ describe('buildAwsAdditions', () => {
     }
   });
 
+  it('tells every process function the maxReceiveCount of each queue it may be subscribed to at run time, and the catalog each queue\'s visibility timeout', () => {
+    const config: ServerlessConfig = {
+      ...service({ a: { handler, timeout: 20, sluice: { queue: { maxReceiveCount: 4 } } }, b: { handler, sluice: { queue: false } } }),
+      resources: {
+        Resources: {
+          Inbox: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'shop-dev-inbox', VisibilityTimeout: 120, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['InboxDlq', 'Arn'] }, maxReceiveCount: 7 } } },
+          InboxDlq: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'shop-dev-inbox-dlq' } },
+          Plain: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'shop-dev-plain' } },
+        },
+      },
+    };
+    const { manifest, additions: result } = withManifest(config);
+    const counts = (name: string) => JSON.parse((result.functions[name]?.environment as Record<string, string>).SLUICE_MAX_RECEIVE_COUNTS!) as Record<string, number>;
+    // a: its task queue (static) and the inbox (subscribable, redriven); the DLQ and the plain queue have no redrive.
+    expect(counts('a')).toEqual({ 'shop-dev-a': 4, 'shop-dev-inbox': 7 });
+    // b consumes no queue statically: a runtime trigger on the inbox still ends its tasks on the last receive.
+    expect(counts('b')).toEqual({ 'shop-dev-inbox': 7 });
+    // The checks of /sluice/triggers on AWS refuse a queue whose visibility timeout is under the function's timeout.
+    const catalog = JSON.parse(encodeDeploymentCatalog(manifest));
+    expect([...catalog.triggers.queues].sort((x: { name: string }, y: { name: string }) => x.name.localeCompare(y.name))).toEqual([
+      { name: 'shop-dev-a', visibilityTimeoutSeconds: 120, deadLetter: { queue: 'shop-dev-a-dlq' } },
+      { name: 'shop-dev-a-dlq', visibilityTimeoutSeconds: 30 },
+      { name: 'shop-dev-inbox', visibilityTimeoutSeconds: 120, deadLetter: { queue: 'shop-dev-inbox-dlq' } },
+      { name: 'shop-dev-inbox-dlq', visibilityTimeoutSeconds: 30 },
+      { name: 'shop-dev-plain', visibilityTimeoutSeconds: 30 },
+    ]);
+  });
+
   it('always adds the events table, and the event dispatcher when a process could subscribe to data events (it has a task queue)', () => {
     const none = additions(service({ a: { handler, sluice: { queue: false } } }));
     expect(none.resources.SluiceEventsTable?.Properties).toMatchObject({ TableName: 'shop-dev-events', StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });

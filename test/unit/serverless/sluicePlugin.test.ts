@@ -438,7 +438,8 @@ describe('sluicePlugin with serverless package', () => {
       SLUICE_TRIGGER_TABLE: { Ref: 'SluiceTriggerTable' },
       SLUICE_PROCESS: 'orders-sync',
       SLUICE_TIMEOUT_SECONDS: '30',
-      SLUICE_MAX_RECEIVE_COUNTS: '{"shop-etl-dev-orders-sync":5}',
+      // Its task queue, and the one queue a runtime trigger may subscribe it to that has a DLQ (ingest; ingest-dlq has none).
+      SLUICE_MAX_RECEIVE_COUNTS: '{"shop-etl-dev-orders-sync":5,"shop-etl-dev-ingest":5}',
       SLUICE_TASK_QUEUE_NAME: 'shop-etl-dev-orders-sync',
       SLUICE_TASK_QUEUE_URL: { Ref: 'SluiceOrdersDashsyncTaskQueue' },
     });
@@ -446,6 +447,9 @@ describe('sluicePlugin with serverless package', () => {
       'shop-etl-dev-ingest': 5,
       'shop-etl-dev-legacy-ingest': 5,
     });
+    // Every process function knows the counts of the queues it may be subscribed to at run time, static queue or not.
+    expect(JSON.parse(variables('ClickstreamLambdaFunction').SLUICE_MAX_RECEIVE_COUNTS as string)).toEqual({ 'shop-etl-dev-clickstream': 3, 'shop-etl-dev-ingest': 5 });
+    expect(JSON.parse(variables('WebhookLambdaFunction').SLUICE_MAX_RECEIVE_COUNTS as string)).toEqual({ 'shop-etl-dev-ingest': 5 });
     expect(variables('WebhookLambdaFunction')).not.toHaveProperty('SLUICE_TASK_QUEUE_URL');
     expect(resource('ReportDashmailerLambdaFunction').Properties.Environment.Variables).toEqual({ LOG_LEVEL: 'info' });
 
