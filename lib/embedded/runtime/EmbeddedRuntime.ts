@@ -73,7 +73,7 @@ export interface EmbeddedRuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** Most worker threads per function. Default: the machine's cores, at most 4. */
   workersPerFunction?: number;
-  /** The built dashboard served at `/sluice/ui`. Default: the package's `dist/ui` (`npm run build:ui`). */
+  /** The built dashboard served at `/sluice/ui` on the dashboard's port. Default: the package's `dist/ui` (`npm run build:ui`). */
   dashboardRoot?: string;
   /**
    * The dashboard's own listener (same host): its port, 0 for any free one, or
@@ -96,7 +96,8 @@ const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
  * Lambda handlers (TaskRunner, submitTask) to embedded adapters:
  *
  * - HTTP on node:http: the processes' sync routes (served directly) and the
- *   platform API under /sluice (a Hono app);
+ *   platform API under /sluice (a Hono app); the dashboard and that API
+ *   again on a second port, its own origin (see `dashboardPort`);
  * - a {@link QueueConsumer} per queue trigger (each process's task queue
  *   included, which carries async submissions and schedules);
  * - a {@link ScheduleRunner} for `schedule` events.
