@@ -101,10 +101,12 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv,
 /**
  * A port from a flag, else its environment variable (or default): 0 to 65535, digits only.
  *
- * @param names the flag and the variable, for the message
+ * @param names the flag's and the variable's, for the message
+ * @param alternatives what else the option takes, for the message (`, or off`)
  * @throws {CliUsageError}
  */
-function portOption(fromFlag: string | undefined, fromEnv: string, [flag, variable]: [string, string], alternatives = ''): number {
+function portOption(fromFlag: string | undefined, fromEnv: string, names: [flag: string, variable: string], alternatives = ''): number {
+  const [flag, variable] = names;
   const portText = fromFlag ?? fromEnv;
   const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
   if (!(port >= 0 && port <= 65_535)) {

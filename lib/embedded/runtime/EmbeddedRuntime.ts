@@ -141,6 +141,8 @@ export class EmbeddedRuntime {
     const processes = await loadProcesses(manifest);
     const rules = parseSchedules(processes, clock.now());
 
+    const port = options.port ?? 3000;
+    const dashboardPort = options.dashboardPort ?? defaultDashboardPort(port);
     // Before the database: a token refused (too short) must leave nothing behind.
     const apiToken = resolveApiToken({ explicit: options.apiToken, env, dataDir: options.dataDir, onTightened: (message) => log.warn(message) });
     // JWT authorizers on the dev issuer verify against the data directory's dev key pair (generated once, 0600).
@@ -278,8 +280,6 @@ export class EmbeddedRuntime {
       });
       await triggers.start();
 
-      const port = options.port ?? 3000;
-      const dashboardPort = options.dashboardPort ?? defaultDashboardPort(port);
       const platformAppOptions: PlatformAppOptions = {
         ...platformOptions,
         kv,

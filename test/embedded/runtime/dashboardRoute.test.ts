@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -129,6 +129,16 @@ describe('the dashboard port', () => {
       expect(h.runtime.dashboardUrl).toBe(`http://127.0.0.1:${port + 1}`);
     } finally {
       await h.stop();
+    }
+  });
+
+  it('main port 65535 has no default: the start-up says to choose one, before opening anything', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-rt-'));
+    try {
+      await expect(startHarness({ port: 65_535, dataDir })).rejects.toThrow("the dashboard's default port is the main port + 1, and port 65535 has none after it; set SLUICE_DASHBOARD_PORT or --dashboard-port");
+      expect(readdirSync(dataDir)).toEqual([]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
