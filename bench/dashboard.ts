@@ -112,7 +112,7 @@ export const dashboardBenchmark: BenchModule = {
         }).observe(document, { childList: true, subtree: true })`);
         const page = await context.newPage();
         for (const into of [cold, warm]) {
-          await page.goto(`${server.url}/sluice/ui/#/tasks`, { waitUntil: 'commit' });
+          await page.goto(`${server.dashboardUrl}/sluice/ui/#/tasks`, { waitUntil: 'commit' });
           await page.locator('table.tasks tbody tr').first().waitFor({ timeout: 30_000 });
           // Milliseconds since this navigation started, by the page's own clock.
           into.push(await page.evaluate<number>('window.__firstRowAt'));
@@ -134,7 +134,7 @@ export const dashboardBenchmark: BenchModule = {
       const warmMs = median(warm);
       ctx.log(`first rows: cold ${coldMs.toFixed(0)} ms, warm ${warmMs.toFixed(0)} ms; GET /sluice/tasks p50 ${firstPage.p50.toFixed(1)} ms`);
       const markdown = [
-        `${formatNumber(count)} finished tasks over ${PROCESSES.length} processes, seeded into the SQLite store (${(seedMs / 1000).toFixed(1)} s), then the embedded runtime started on them (\`${FIXTURE}\`). Headless Chromium (Debian's, through playwright-core) opens \`/sluice/ui/#/tasks\` with the token already in session storage; the time is the page's \`performance.now()\` when the first row of the list enters the DOM (a MutationObserver installed before the page's script) (navigation start to first rows: HTML, JS, CSS, \`GET /sluice/processes\`, \`GET /sluice/tasks?limit=25\`, render). Cold: a fresh browser context (empty cache); warm: the same context again (hashed files cached). Median of ${rounds} rounds. API: ${API_SAMPLES} sequential requests each.`,
+        `${formatNumber(count)} finished tasks over ${PROCESSES.length} processes, seeded into the SQLite store (${(seedMs / 1000).toFixed(1)} s), then the embedded runtime started on them (\`${FIXTURE}\`). Headless Chromium (Debian's, through playwright-core) opens \`/sluice/ui/#/tasks\` on the dashboard's own port with the token already in session storage; the time is the page's \`performance.now()\` when the first row of the list enters the DOM (a MutationObserver installed before the page's script) (navigation start to first rows: HTML, JS, CSS, \`GET /sluice/processes\`, \`GET /sluice/tasks?limit=25\`, render). Cold: a fresh browser context (empty cache); warm: the same context again (hashed files cached). Median of ${rounds} rounds. API: ${API_SAMPLES} sequential requests each.`,
         '',
         markdownTable(
           ['measure', 'p50 / median', 'p99'],

@@ -9,6 +9,8 @@ export interface EmbeddedServer {
   child: ManagedChild;
   /** e.g. http://127.0.0.1:40123 */
   url: string;
+  /** The dashboard's own listener (another origin; the dashboard is at `/sluice/ui/` under it), e.g. http://127.0.0.1:40124 */
+  dashboardUrl: string;
   dataDir: string;
   /** The control-plane bearer token the runtime generated into its data dir. */
   apiToken: string;
@@ -40,6 +42,9 @@ export interface StartEmbeddedOptions {
 export async function startEmbeddedRuntime(ctx: BenchContext, options: StartEmbeddedOptions): Promise<EmbeddedServer> {
   const dataDir = options.dataDir ?? ctx.tempDirs.create(options.label);
   const port = await freePort();
+  // The dashboard's listener too: its default (port + 1) may be taken on a busy machine.
+  let dashboardPort = await freePort();
+  while (dashboardPort === port) dashboardPort = await freePort();
   // One directory per run: every thread writes its own profile (`--import tsx` adds a module hooks thread).
   const profileDir = ctx.options.cpuProf ? join(ctx.options.profileDir, `${options.label}-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined;
   // No SLUICE_API_TOKEN from the caller's shell: the runtime generates one into the data dir.
@@ -58,6 +63,8 @@ export async function startEmbeddedRuntime(ctx: BenchContext, options: StartEmbe
       '127.0.0.1',
       '--port',
       String(port),
+      '--dashboard-port',
+      String(dashboardPort),
       '--data-dir',
       dataDir,
       ...(options.durability ? ['--durability', options.durability] : []),
@@ -77,6 +84,7 @@ export async function startEmbeddedRuntime(ctx: BenchContext, options: StartEmbe
   return {
     child,
     url,
+    dashboardUrl: `http://127.0.0.1:${dashboardPort}`,
     dataDir,
     apiToken,
     startupMs: Date.now() - spawnedAt,

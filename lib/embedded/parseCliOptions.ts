@@ -3,15 +3,17 @@ import { parseArgs } from 'node:util';
 import { closestName } from '../config/knownKeys.js';
 import { ConfigError } from '../core/errors.js';
 
-export const USAGE = `usage: sluice [--config serverless.yml] [--port 3000] [--host 127.0.0.1] [--data-dir .sluice] [--stage dev] [--durability normal|full]
+export const USAGE = `usage: sluice [--config serverless.yml] [--port 3000] [--dashboard-port 3001|off] [--host 127.0.0.1] [--data-dir .sluice] [--stage dev] [--durability normal|full]
 
-  --config      serverless.yml to serve                      (default serverless.yml)
-  --port        TCP port, 0 for any free one                 (env PORT, default 3000)
-  --host        interface to listen on                       (env HOST, default 127.0.0.1)
-  --data-dir    database and generated API token             (env SLUICE_DATA_DIR, default .sluice)
-  --stage       the Serverless stage                         (env SLUICE_STAGE, default provider.stage, else dev)
-  --durability  normal: survives crashes; full: power loss   (default normal)
-  -h, --help    this text
+  --config          serverless.yml to serve                      (default serverless.yml)
+  --port            TCP port, 0 for any free one                 (env PORT, default 3000)
+  --dashboard-port  the dashboard's own port, 0 for any free     (env SLUICE_DASHBOARD_PORT, default --port + 1,
+                    one, off for no dashboard                     or 0 when --port is 0)
+  --host            interface to listen on                       (env HOST, default 127.0.0.1)
+  --data-dir        database and generated API token             (env SLUICE_DATA_DIR, default .sluice)
+  --stage           the Serverless stage                         (env SLUICE_STAGE, default provider.stage, else dev)
+  --durability      normal: survives crashes; full: power loss   (default normal)
+  -h, --help        this text
 Environment: SLUICE_API_TOKEN is the control-plane bearer token (at least 16 characters; default: generated into <data-dir>/api-token).`;
 
 /** A command line the CLI cannot use: the message says what, and the usage follows. */
@@ -25,6 +27,8 @@ export interface CliOptions {
   /** Absolute path of serverless.yml. */
   configPath: string;
   port: number;
+  /** The dashboard listener's port, 0 for any free one, or off; absent: the runtime's default (`port` + 1, or 0). */
+  dashboardPort?: number | 'off';
   host: string;
   /** Absolute. */
   dataDir: string;
@@ -32,7 +36,7 @@ export interface CliOptions {
   durability: 'normal' | 'full';
 }
 
-const FLAGS = ['config', 'port', 'host', 'data-dir', 'stage', 'durability', 'help'] as const;
+const FLAGS = ['config', 'port', 'dashboard-port', 'host', 'data-dir', 'stage', 'durability', 'help'] as const;
 
 /**
  * Reads `sluice [flags]` and the environment; a flag beats its environment
@@ -51,6 +55,7 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv,
       options: {
         config: { type: 'string' },
         port: { type: 'string' },
+        'dashboard-port': { type: 'string' },
         host: { type: 'string' },
         'data-dir': { type: 'string' },
         stage: { type: 'string' },
@@ -65,11 +70,15 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv,
   }
   const text = (name: string) => values[name] as string | undefined;
 
-  const portFromFlag = text('port');
-  const portText = portFromFlag ?? env.PORT ?? '3000';
-  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
-  if (!(port >= 0 && port <= 65_535)) {
-    throw new CliUsageError(`invalid port '${portText}' (from ${portFromFlag !== undefined ? '--port' : 'PORT'}): expected a whole number from 0 to 65535`);
+  const port = portOption(text('port'), env.PORT ?? '3000', ['--port', 'PORT']);
+  // The dashboard's own origin (see EmbeddedRuntimeOptions.dashboardPort); an empty variable is unset.
+  const dashboardText = text('dashboard-port') ?? nonEmpty(env.SLUICE_DASHBOARD_PORT);
+  const dashboardPort =
+    dashboardText === undefined || dashboardText === 'off'
+      ? dashboardText
+      : portOption(text('dashboard-port'), dashboardText, ['--dashboard-port', 'SLUICE_DASHBOARD_PORT'], ', or off');
+  if (typeof dashboardPort === 'number' && dashboardPort !== 0 && dashboardPort === port) {
+    throw new CliUsageError(`the dashboard needs a port of its own: --dashboard-port ${dashboardPort} is the main port`);
   }
   const durability = text('durability') ?? 'normal';
   if (durability !== 'normal' && durability !== 'full') throw new CliUsageError(`--durability must be 'normal' or 'full', got '${durability}'`);
@@ -81,11 +90,29 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv,
     help: values.help === true,
     configPath: resolve(cwd, text('config') ?? 'serverless.yml'),
     port,
+    ...(dashboardPort !== undefined ? { dashboardPort } : {}),
     host: text('host') ?? nonEmpty(env.HOST) ?? '127.0.0.1',
     dataDir: resolve(cwd, text('data-dir') ?? nonEmpty(env.SLUICE_DATA_DIR) ?? '.sluice'),
     ...(stage !== undefined ? { stage } : {}),
     durability,
   };
+}
+
+/**
+ * A port from a flag, else its environment variable (or default): 0 to 65535, digits only.
+ *
+ * @param names the flag's and the variable's, for the message
+ * @param alternatives what else the option takes, for the message (`, or off`)
+ * @throws {CliUsageError}
+ */
+function portOption(fromFlag: string | undefined, fromEnv: string, names: [flag: string, variable: string], alternatives = ''): number {
+  const [flag, variable] = names;
+  const portText = fromFlag ?? fromEnv;
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 0 && port <= 65_535)) {
+    throw new CliUsageError(`invalid port '${portText}' (from ${fromFlag !== undefined ? flag : variable}): expected a whole number from 0 to 65535${alternatives}`);
+  }
+  return port;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -2,10 +2,10 @@
  * The embedded runtime's command line, shared by `npm start` (lib/embedded/cli.ts)
  * and `sluice start` (lib/cli/commands/startCommand.ts).
  *
- *   [--config serverless.yml] [--port 3000] [--host 127.0.0.1] [--data-dir .sluice]
- *   [--stage dev] [--durability normal|full]
+ *   [--config serverless.yml] [--port 3000] [--dashboard-port 3001|off] [--host 127.0.0.1]
+ *   [--data-dir .sluice] [--stage dev] [--durability normal|full]
  *
- * Environment: PORT, HOST, SLUICE_DATA_DIR, SLUICE_STAGE, SLUICE_API_TOKEN
+ * Environment: PORT, SLUICE_DASHBOARD_PORT, HOST, SLUICE_DATA_DIR, SLUICE_STAGE, SLUICE_API_TOKEN
  * (flags win). See parseCliOptions.ts for the rules.
  *
  * SIGTERM or SIGINT drains (running tasks finish or are released) and exits 0;
@@ -40,7 +40,7 @@ export async function runEmbeddedCli(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const { configPath, dataDir, host, port, durability, stage } = options;
+  const { configPath, dataDir, host, port, dashboardPort, durability, stage } = options;
 
   const log = consoleRuntimeLog();
   const runtime = await EmbeddedRuntime.start({
@@ -48,6 +48,7 @@ export async function runEmbeddedCli(argv: readonly string[]): Promise<void> {
     dataDir,
     host,
     port,
+    ...(dashboardPort !== undefined ? { dashboardPort } : {}),
     durability,
     log,
     ...(stage ? { stage } : {}),
@@ -87,7 +88,10 @@ function printBanner(runtime: EmbeddedRuntime, { dataDir, configPath }: { dataDi
   out.push(`  data: ${dataDir}`);
   out.push(`  control plane: ${runtime.url}/sluice  (Authorization: Bearer <token>; token in ${process.env.SLUICE_API_TOKEN ? 'SLUICE_API_TOKEN' : `${dataDir}/${API_TOKEN_FILE}`})`);
   const built = existsSync(join(defaultDashboardRoot(), 'index.html'));
-  out.push(`  dashboard: ${runtime.url}/sluice/ui/  ${built ? '(sign in with the same token)' : '(not built: run `npm run build:ui`)'}`);
+  const { dashboardUrl } = runtime;
+  // Its own port: another origin than the process routes', which must not reach the token the dashboard keeps.
+  if (dashboardUrl === undefined) out.push('  dashboard: off (--dashboard-port off)');
+  else out.push(`  dashboard: ${dashboardUrl}/sluice/ui/  ${built ? '(sign in with the same token)' : '(not built: run `npm run build:ui`)'}`);
   const dev = devIssuerAuthorizers(manifest.authorizers, manifest.settings.authorizers);
   if (dev.length > 0) {
     // The flags `sluice token` needs to find this data directory and service when they are not its defaults.

@@ -24,7 +24,7 @@ import type { Clock } from '../core/ports/Clock.js';
 import { systemClock } from '../core/time/systemClock.js';
 import { mountTaskListRoutes } from './taskListRoutes.js';
 import type { DashboardAssets } from './DashboardAssets.js';
-import { mountDashboardRoutes } from './dashboardRoutes.js';
+import { mountDashboardRedirect, mountDashboardRoutes } from './dashboardRoutes.js';
 
 export interface PlatformAppOptions extends PlatformIngestOptions {
   store: TaskStore;
@@ -46,6 +46,12 @@ export interface PlatformAppOptions extends PlatformIngestOptions {
   control?: TaskControl;
   /** The dashboard's static files, served without authentication at `/sluice/ui` (not mounted without them). */
   dashboard?: DashboardAssets;
+  /**
+   * Instead of `dashboard`: the dashboard lives on another origin (the embedded
+   * runtime's dashboard listener), and `/sluice/ui` redirects (308) to this
+   * port on the same host; 404 while it returns undefined (the dashboard is off).
+   */
+  dashboardElsewhere?: () => number | undefined;
 }
 
 const peekQuery = z.object({ limit: pageLimitParameter, cursor: z.string().min(1).max(4096).optional() }).strict();
@@ -73,6 +79,7 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
 
   // Before the authentication: the dashboard's files hold no data (its API calls carry the token).
   if (options.dashboard) mountDashboardRoutes(app, options.dashboard);
+  else if (options.dashboardElsewhere) mountDashboardRedirect(app, options.dashboardElsewhere);
 
   app.use('/sluice/*', async (c, next) => {
     const denied = ingest.authenticate(c.req.header('authorization'));

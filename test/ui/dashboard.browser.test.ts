@@ -19,6 +19,8 @@ const SCREENSHOTS = resolve(import.meta.dirname, process.env.UPDATE_SCREENSHOTS 
  */
 describe('dashboard in Chromium', () => {
   let h: Harness;
+  /** The dashboard's own origin (the runtime's dashboard listener); h.url serves the process routes. */
+  let dashboard: string;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -27,6 +29,7 @@ describe('dashboard in Chromium', () => {
   beforeAll(async () => {
     await ensureUiBuilt();
     h = await startHarness({ configPath: CONFIG });
+    dashboard = h.runtime.dashboardUrl!;
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
     page = await context.newPage();
@@ -52,10 +55,10 @@ describe('dashboard in Chromium', () => {
   };
 
   it('serves the built files without a token, with security headers, and nothing outside dist/ui', async () => {
-    const redirect = await fetch(`${h.url}/sluice/ui`, { redirect: 'manual' });
+    const redirect = await fetch(`${dashboard}/sluice/ui`, { redirect: 'manual' });
     expect(redirect.status).toBe(308);
     expect(redirect.headers.get('location')).toBe('/sluice/ui/');
-    const index = await fetch(`${h.url}/sluice/ui/`);
+    const index = await fetch(`${dashboard}/sluice/ui/`);
     expect(index.status).toBe(200);
     expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
@@ -65,24 +68,24 @@ describe('dashboard in Chromium', () => {
     const html = await index.text();
     const script = /src="\.\/(assets\/main-[A-Z0-9]+\.js)"/.exec(html)?.[1];
     expect(script).toBeDefined();
-    const asset = await fetch(`${h.url}/sluice/ui/${script}`);
+    const asset = await fetch(`${dashboard}/sluice/ui/${script}`);
     expect(asset.status).toBe(200);
     expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(asset.headers.get('cache-control')).toContain('immutable');
     // A client route gets the app; traversal (plain or encoded) and unknown files do not get anything.
-    expect((await fetch(`${h.url}/sluice/ui/tasks/abc`)).status).toBe(200);
+    expect((await fetch(`${dashboard}/sluice/ui/tasks/abc`)).status).toBe(200);
     for (const path of ['/sluice/ui/..%2f..%2fpackage.json', '/sluice/ui/%2e%2e/%2e%2e/package.json', '/sluice/ui/assets/..%2f..%2f..%2fpackage.json', '/sluice/ui/nope.js']) {
-      const res = await fetch(`${h.url}${path}`);
+      const res = await fetch(`${dashboard}${path}`);
       expect(res.status, path).toBe(404);
       expect(await res.text()).not.toContain('"dependencies"');
     }
-    expect((await fetch(`${h.url}/sluice/ui/`, { method: 'POST' })).status).toBe(405);
-    // The API next to it still wants the token.
-    expect((await fetch(`${h.url}/sluice/tasks`)).status).toBe(401);
+    expect((await fetch(`${dashboard}/sluice/ui/`, { method: 'POST' })).status).toBe(405);
+    // The API next to it (on the dashboard's origin: what the app calls) still wants the token.
+    expect((await fetch(`${dashboard}/sluice/tasks`)).status).toBe(401);
   });
 
   it('asks for the token, refuses a wrong one, and keeps the right one out of the URL', async () => {
-    await page.goto(`${h.url}/sluice/ui/`);
+    await page.goto(`${dashboard}/sluice/ui/`);
     await page.getByLabel('API token').waitFor();
     await shot('login');
     await page.getByLabel('API token').fill('not-the-token-at-all');
@@ -97,7 +100,7 @@ describe('dashboard in Chromium', () => {
   });
 
   it('shows a task submitted through the API without a reload, then its detail with filtered logs', async () => {
-    await page.goto(`${h.url}/sluice/ui/#/tasks`);
+    await page.goto(`${dashboard}/sluice/ui/#/tasks`);
     await page.getByRole('heading', { name: 'Tasks', exact: true }).waitFor();
     const marker = await page.evaluate('window.marker = 42');
     const taskId = await submit({ n: 1 });
@@ -119,7 +122,7 @@ describe('dashboard in Chromium', () => {
     await counts.locator('tbody tr', { hasText: 'report' }).getByRole('link', { name: '1' }).click();
     await page.waitForURL((url) => url.hash.includes('process=report') && url.hash.includes('status=succeeded') && url.hash.includes('since='));
     await expect.poll(() => page.locator('table.tasks tbody tr').count()).toBe(1);
-    await page.goto(`${h.url}/sluice/ui/#/tasks`);
+    await page.goto(`${dashboard}/sluice/ui/#/tasks`);
 
     // From the keyboard: the search field, the id, Enter.
     await page.getByLabel('Task id').focus();
@@ -146,7 +149,7 @@ describe('dashboard in Chromium', () => {
   });
 
   it('filters the list by trigger and time window', async () => {
-    await page.goto(`${h.url}/sluice/ui/#/tasks`);
+    await page.goto(`${dashboard}/sluice/ui/#/tasks`);
     const triggerCells = page.locator('table.tasks tbody tr td:nth-child(4)');
     await triggerCells.first().waitFor();
     const filters = page.getByRole('form', { name: 'Filter tasks' });
@@ -158,7 +161,7 @@ describe('dashboard in Chromium', () => {
     await page.waitForURL((url) => url.hash.includes('since=') && url.hash.includes('trigger=event'));
     await expect.poll(async () => [...new Set(await triggerCells.allInnerTexts())]).toEqual(['event']);
     // A window in the past holds nothing.
-    await page.goto(`${h.url}/sluice/ui/#/tasks?until=2000-01-01T00:00:00.000Z`);
+    await page.goto(`${dashboard}/sluice/ui/#/tasks?until=2000-01-01T00:00:00.000Z`);
     await page.getByText('No task matches.').waitFor();
   });
 
@@ -166,7 +169,7 @@ describe('dashboard in Chromium', () => {
     const failedId = await submit({ fail: true });
     const failed = await h.waitForTask(failedId);
     expect(failed.status).toBe('failed');
-    await page.goto(`${h.url}/sluice/ui/#/tasks/${failedId}`);
+    await page.goto(`${dashboard}/sluice/ui/#/tasks/${failedId}`);
     await page.locator('.rail-failed').waitFor();
     expect(await page.locator('.rail-failed .rail-name').innerText()).toBe('transform');
     expect(await page.locator('.rail-ok .rail-name').allInnerTexts()).toEqual(['fetch']);
@@ -186,7 +189,7 @@ describe('dashboard in Chromium', () => {
     const id = (await h.call('/sluice/tasks', { method: 'POST', json: { process: 'flaky', payload: {} } })).body.taskId as string;
     const done = await h.waitForTask(id);
     expect(done).toMatchObject({ status: 'succeeded', attempts: 2 });
-    await page.goto(`${h.url}/sluice/ui/#/tasks/${id}`);
+    await page.goto(`${dashboard}/sluice/ui/#/tasks/${id}`);
     const steps = page.locator('.timeline li');
     await expect.poll(() => steps.allInnerTexts()).toEqual([
       expect.stringMatching(/^Created /),
@@ -198,7 +201,7 @@ describe('dashboard in Chromium', () => {
   });
 
   it('pauses a schedule trigger and shows its next firings', async () => {
-    await page.goto(`${h.url}/sluice/ui/#/processes`);
+    await page.goto(`${dashboard}/sluice/ui/#/processes`);
     const triggers = (await h.call('/sluice/triggers?process=nightly')).body.items as Array<{ triggerId: string; paused: boolean }>;
     expect(triggers).toHaveLength(1);
     const id = triggers[0]!.triggerId;
@@ -219,7 +222,7 @@ describe('dashboard in Chromium', () => {
     await page.waitForURL((url) => /^#\/tasks\/.+/.test(url.hash));
     const fired = await h.waitForTask(/#\/tasks\/([^?]+)/.exec(new URL(page.url()).hash)![1]!);
     expect(fired).toMatchObject({ process: 'nightly', status: 'succeeded', trigger: { type: 'schedule', rule: id } });
-    await page.goto(`${h.url}/sluice/ui/#/processes`);
+    await page.goto(`${dashboard}/sluice/ui/#/processes`);
   });
 
   it('creates a runtime trigger and shows the API validation error of a bad one', async () => {
@@ -243,7 +246,7 @@ describe('dashboard in Chromium', () => {
   });
 
   it('lists dead letters with their task error', async () => {
-    await page.goto(`${h.url}/sluice/ui/#/dead-letters`);
+    await page.goto(`${dashboard}/sluice/ui/#/dead-letters`);
     const queues = (await h.call('/sluice/queues')).body.items as Array<{ name: string; deadLetterFor: string[]; visible: number }>;
     const dlq = queues.find((q) => q.deadLetterFor.some((name) => name.includes('report')) && q.visible > 0);
     expect(dlq).toBeDefined();
@@ -270,7 +273,7 @@ describe('dashboard in Chromium', () => {
 
   it('draws the lineage graph around a table and lists a node events', async () => {
     const node = 'postgres://warehouse/public.orders';
-    await page.goto(`${h.url}/sluice/ui/#/lineage?node=${encodeURIComponent(node)}`);
+    await page.goto(`${dashboard}/sluice/ui/#/lineage?node=${encodeURIComponent(node)}`);
     await page.locator('.graph[data-ready="true"]').waitFor({ timeout: 15_000 });
     await page.getByText(/\d+ nodes, \d+ edges/).waitFor();
     const status = await page.getByRole('status').filter({ hasText: /nodes/ }).innerText();
@@ -283,14 +286,14 @@ describe('dashboard in Chromium', () => {
   it('says when the lineage walk was cut at its limits', async () => {
     const ids = await Promise.all([1, 2, 3].map(async (batch) => (await h.call('/sluice/tasks', { method: 'POST', json: { process: 'fanout', payload: { batch } } })).body.taskId as string));
     for (const id of ids) expect((await h.waitForTask(id)).status).toBe('succeeded');
-    await page.goto(`${h.url}/sluice/ui/#/lineage?node=${encodeURIComponent('s3://landing/big.csv')}&depth=1`);
+    await page.goto(`${dashboard}/sluice/ui/#/lineage?node=${encodeURIComponent('s3://landing/big.csv')}&depth=1`);
     await page.getByText('The walk stopped at its limits').waitFor();
     await page.locator('.graph[data-ready="true"]').waitFor({ timeout: 15_000 });
   });
 
   it('is readable at a phone width', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(`${h.url}/sluice/ui/#/tasks`);
+    await page.goto(`${dashboard}/sluice/ui/#/tasks`);
     await page.locator('table.tasks tbody tr').first().waitFor();
     // No horizontal scrolling of the page itself (wide tables scroll in their own box).
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
@@ -302,7 +305,7 @@ describe('dashboard in Chromium', () => {
       ['#/dead-letters', 'table'],
       [`#/lineage?node=${encodeURIComponent('postgres://warehouse/public.orders')}`, '.graph[data-ready="true"]'],
     ] as const) {
-      await page.goto(`${h.url}/sluice/ui/${hash}`);
+      await page.goto(`${dashboard}/sluice/ui/${hash}`);
       await page.locator(ready).first().waitFor();
       expect(await page.evaluate<number>('document.documentElement.scrollWidth'), hash).toBeLessThanOrEqual(390);
     }
@@ -311,7 +314,7 @@ describe('dashboard in Chromium', () => {
 
   it('sends a refused token back to the login form', async () => {
     await page.evaluate("sessionStorage.setItem('sluice.apiToken', 'a-token-that-was-revoked')");
-    await page.goto(`${h.url}/sluice/ui/#/processes`);
+    await page.goto(`${dashboard}/sluice/ui/#/processes`);
     await page.reload();
     await page.getByLabel('API token').waitFor();
     expect(await page.evaluate("sessionStorage.getItem('sluice.apiToken')")).toBeNull();

@@ -12,11 +12,12 @@ import { dispatchScheduledTask, SCHEDULE_MAX_ATTEMPTS, submitHttpTask, submitTas
 import { PlatformIngest } from '../../platform/PlatformIngest.js';
 import { TaskRunner } from '../../core/runner/TaskRunner.js';
 import { TaskControl } from '../../core/control/TaskControl.js';
-import { createPlatformApp } from '../../platform/createPlatformApp.js';
+import { createPlatformApp, type PlatformAppOptions } from '../../platform/createPlatformApp.js';
 import { DashboardAssets } from '../../platform/DashboardAssets.js';
 import { parseScheduleExpression } from '../../schedule/parseScheduleExpression.js';
 import { answerClientError } from '../http/answerClientError.js';
 import { createHttpListener } from '../http/createHttpListener.js';
+import { createDashboardListener } from '../http/createDashboardListener.js';
 import { openEmbeddedStorage, type EmbeddedStorage } from '../sqlite/EmbeddedStorage.js';
 import { QueueConsumer } from '../workers/QueueConsumer.js';
 import { ScheduleRunner, staticRuleId, type ScheduledRule } from '../workers/ScheduleRunner.js';
@@ -72,8 +73,15 @@ export interface EmbeddedRuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** Most worker threads per function. Default: the machine's cores, at most 4. */
   workersPerFunction?: number;
-  /** The built dashboard served at `/sluice/ui`. Default: the package's `dist/ui` (`npm run build:ui`). */
+  /** The built dashboard served at `/sluice/ui` on the dashboard's port. Default: the package's `dist/ui` (`npm run build:ui`). */
   dashboardRoot?: string;
+  /**
+   * The dashboard's own listener (same host): its port, 0 for any free one, or
+   * `off`. A separate origin, because the dashboard keeps the API token in
+   * session storage and the main port serves process routes, which may
+   * reflect HTML. Default: `port` + 1, or 0 when `port` is 0.
+   */
+  dashboardPort?: number | 'off';
 }
 
 /** Lambda's (and the Serverless Framework's) `memorySize` when none is declared. */
@@ -88,13 +96,15 @@ const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
  * Lambda handlers (TaskRunner, submitTask) to embedded adapters:
  *
  * - HTTP on node:http: the processes' sync routes (served directly) and the
- *   platform API under /sluice (a Hono app);
+ *   platform API under /sluice (a Hono app); the dashboard and that API
+ *   again on a second port, its own origin (see `dashboardPort`);
  * - a {@link QueueConsumer} per queue trigger (each process's task queue
  *   included, which carries async submissions and schedules);
  * - a {@link ScheduleRunner} for `schedule` events.
  */
 export class EmbeddedRuntime {
   #server: Server | undefined;
+  #dashboardServer: Server | undefined;
   #stopping = false;
   #stopped: Promise<void> | undefined;
   #sweep: ReturnType<Clock['setTimeout']> | undefined;
@@ -105,6 +115,8 @@ export class EmbeddedRuntime {
     readonly storage: EmbeddedStorage,
     /** The node:http request listener (process routes + the platform API). */
     readonly listener: RequestListener,
+    /** The dashboard's listener (its files and the platform API, no process route); undefined when off. */
+    readonly dashboardListener: RequestListener | undefined,
     readonly apiToken: string,
     /** Every queue consumer running now: the task queues', and the queue triggers' (which change at run time). */
     private readonly consumers: { all(): QueueConsumer[] },
@@ -114,7 +126,7 @@ export class EmbeddedRuntime {
     private readonly agents: EmbeddedAgents,
     private readonly kv: SqliteKeyValueStore,
     private readonly stoppingFlag: { value: boolean },
-    private readonly options: Required<Pick<EmbeddedRuntimeOptions, 'host' | 'port' | 'shutdownGraceMs'>> & { clock: Clock; log: RuntimeLog },
+    private readonly options: Required<Pick<EmbeddedRuntimeOptions, 'host' | 'port' | 'shutdownGraceMs' | 'dashboardPort'>> & { clock: Clock; log: RuntimeLog },
   ) {}
 
   /** Loads serverless.yml and the process modules, opens storage, starts serving. */
@@ -129,6 +141,8 @@ export class EmbeddedRuntime {
     const processes = await loadProcesses(manifest);
     const rules = parseSchedules(processes, clock.now());
 
+    const port = options.port ?? 3000;
+    const dashboardPort = options.dashboardPort ?? defaultDashboardPort(port);
     // Before the database: a token refused (too short) must leave nothing behind.
     const apiToken = resolveApiToken({ explicit: options.apiToken, env, dataDir: options.dataDir, onTightened: (message) => log.warn(message) });
     // JWT authorizers on the dev issuer verify against the data directory's dev key pair (generated once, 0600).
@@ -266,7 +280,7 @@ export class EmbeddedRuntime {
       });
       await triggers.start();
 
-      const platform = createPlatformApp({
+      const platformAppOptions: PlatformAppOptions = {
         ...platformOptions,
         kv,
         events: storage.events,
@@ -282,13 +296,21 @@ export class EmbeddedRuntime {
           fire: (record, input) => fireTrigger(record, input, byName.get(record.process)!.platform, { submitDeps, nowMs: clock.now() }),
         },
         ingest,
-        dashboard: new DashboardAssets(options.dashboardRoot),
         store: storage.tasks,
         clock,
         // A running task is reached through the runner that holds it (the worker thread is told).
         control: new TaskControl({ ...submitDeps, store: storage.tasks, processes: platformOptions.processes, signalCancel: (taskId) => runner.requestCancel(taskId) }),
         onInternalError: (error, request) => log.error(`${request.method} ${request.path} failed`, error),
-      });
+      };
+      // The main port's /sluice/ui sends the browser to the dashboard's own origin (see `dashboardPort`).
+      const platform = createPlatformApp({ ...platformAppOptions, dashboardElsewhere: () => runtime?.dashboardPort });
+      const dashboardListener =
+        dashboardPort === 'off'
+          ? undefined
+          : createDashboardListener({
+              platform: getRequestListener(createPlatformApp({ ...platformAppOptions, dashboard: new DashboardAssets(options.dashboardRoot) }).fetch),
+              onInternalError: (error, what) => log.error(`${what} failed`, error),
+            });
       const listener = createHttpListener({
         processes: [...routed.values()],
         routes,
@@ -311,9 +333,10 @@ export class EmbeddedRuntime {
       );
       const consumers = { all: () => [...taskQueueConsumers, ...effects.consumers] };
       const longestTimeout = Math.max(...processes.map((p) => p.manifest.timeoutSeconds), 1) * 1000;
-      runtime = new EmbeddedRuntime(manifest, processes, storage, listener, apiToken, consumers, scheduler, slots, executor, agents, kv, stopping, {
+      runtime = new EmbeddedRuntime(manifest, processes, storage, listener, dashboardListener, apiToken, consumers, scheduler, slots, executor, agents, kv, stopping, {
         host: options.host ?? '127.0.0.1',
-        port: options.port ?? 3000,
+        port,
+        dashboardPort,
         shutdownGraceMs: options.shutdownGraceMs ?? Math.min(longestTimeout + 1000, 30_000),
         clock,
         log,
@@ -339,6 +362,23 @@ export class EmbeddedRuntime {
 
   get port(): number {
     return (this.#server?.address() as AddressInfo | null)?.port ?? this.options.port;
+  }
+
+  /**
+   * The dashboard listener's base URL, another origin than {@link url}
+   * (e.g. http://127.0.0.1:3001; the dashboard is at `/sluice/ui/` under it);
+   * undefined when the dashboard is off.
+   */
+  get dashboardUrl(): string | undefined {
+    const port = this.dashboardPort;
+    return port === undefined ? undefined : `http://${this.options.host}:${port}`;
+  }
+
+  /** The dashboard listener's port; undefined when it is off (or before it listens). */
+  get dashboardPort(): number | undefined {
+    const { dashboardPort } = this.options;
+    if (dashboardPort === 'off') return undefined;
+    return (this.#dashboardServer?.address() as AddressInfo | null)?.port;
   }
 
   /** Upcoming schedule times, for the start-up banner. */
@@ -368,8 +408,9 @@ export class EmbeddedRuntime {
     this.stoppingFlag.value = true;
     this.scheduler.stop();
     if (this.#sweep) clock.clearTimeout(this.#sweep);
-    const closed = new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
-    this.#server?.closeIdleConnections();
+    const servers = [this.#server, this.#dashboardServer].filter((server) => server !== undefined);
+    const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    for (const server of servers) server.closeIdleConnections();
     await Promise.all(this.consumers.all().map((c) => c.stop()));
     const drained = Promise.all([...this.slots.values()].map((s) => s.drained()));
     const graceOver = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.options.shutdownGraceMs).unref());
@@ -389,25 +430,26 @@ export class EmbeddedRuntime {
     let isClosed = false;
     void closed.then(() => (isClosed = true));
     while (!isClosed && Date.now() < flushDeadline) {
-      this.#server?.closeIdleConnections();
+      for (const server of servers) server.closeIdleConnections();
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    this.#server?.closeAllConnections();
+    for (const server of servers) server.closeAllConnections();
     await closed;
     this.storage.close();
   }
 
+  /** Listens on the main port, then the dashboard's; a refused dashboard port closes the main one again. */
   async #listen(): Promise<void> {
-    const { host, port } = this.options;
-    await new Promise<void>((resolve, reject) => {
-      const server = createServer(this.listener);
-      server.on('clientError', answerClientError);
-      server.listen(port, host, () => resolve());
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'EADDRINUSE' ? new ConfigError(`port ${port} on ${host} is already in use; set PORT or --port`, { cause: error }) : error),
-      );
-      this.#server = server;
-    });
+    const { host, port, dashboardPort } = this.options;
+    this.#server = await listenOn(this.listener, host, port, '; set PORT or --port');
+    if (this.dashboardListener === undefined || dashboardPort === 'off') return;
+    try {
+      this.#dashboardServer = await listenOn(this.dashboardListener, host, dashboardPort, " (the dashboard's port); set SLUICE_DASHBOARD_PORT or --dashboard-port (a port, 0 for any free one, or off)");
+    } catch (error) {
+      await new Promise((resolve) => this.#server!.close(resolve));
+      this.#server = undefined;
+      throw error;
+    }
   }
 
   #scheduleSweep(): void {
@@ -424,6 +466,36 @@ export class EmbeddedRuntime {
       if (!this.#stopping) this.#scheduleSweep();
     }, SWEEP_INTERVAL_MS);
   }
+}
+
+/**
+ * The dashboard's port when none is given: the one after the main port, or
+ * any free one when the main port is any free one (0).
+ *
+ * @throws {ConfigError} the main port is 65535 (no port after it)
+ */
+function defaultDashboardPort(port: number): number {
+  if (port === 0) return 0;
+  if (port >= 65_535) throw new ConfigError(`the dashboard's default port is the main port + 1, and port ${port} has none after it; set SLUICE_DASHBOARD_PORT or --dashboard-port`);
+  return port + 1;
+}
+
+/**
+ * A node:http server listening on `host:port`, answering parser errors in
+ * the JSON error shape.
+ *
+ * @param hint what to do when the port is taken, appended to the message
+ * @throws {ConfigError} the port is already in use
+ */
+function listenOn(listener: RequestListener, host: string, port: number, hint: string): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const server = createServer(listener);
+    server.on('clientError', answerClientError);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new ConfigError(`port ${port} on ${host} is already in use${hint}`, { cause: error }) : error),
+    );
+    server.listen(port, host, () => resolve(server));
+  });
 }
 
 /**

@@ -50,18 +50,24 @@ describe('sluice CLI', () => {
   it('--help prints the usage, naming each flag and its environment variable, and exits 0', async () => {
     const result = await cli(['--help']);
     expect(result.code).toBe(0);
-    for (const text of ['--config', '--port', 'env PORT', '--host', 'env HOST', '--data-dir', 'env SLUICE_DATA_DIR', '--stage', 'env SLUICE_STAGE', '--durability', 'SLUICE_API_TOKEN']) {
+    for (const text of ['--config', '--port', 'env PORT', '--dashboard-port', 'env SLUICE_DASHBOARD_PORT', '--host', 'env HOST', '--data-dir', 'env SLUICE_DATA_DIR', '--stage', 'env SLUICE_STAGE', '--durability', 'SLUICE_API_TOKEN']) {
       expect(result.stdout).toContain(text);
     }
   });
 
-  it('PORT, HOST, SLUICE_DATA_DIR, SLUICE_STAGE and SLUICE_API_TOKEN reach the runtime; --config picks the service', async () => {
+  it('PORT, SLUICE_DASHBOARD_PORT, HOST, SLUICE_DATA_DIR, SLUICE_STAGE and SLUICE_API_TOKEN reach the runtime; --config picks the service', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
     dirs.push(dataDir);
     const port = await freePort();
-    const runtime = await startCli(['--config', CONFIG], { PORT: String(port), HOST: '127.0.0.1', SLUICE_DATA_DIR: dataDir, SLUICE_STAGE: 'qa', SLUICE_API_TOKEN: TOKEN }, { anyPort: false });
+    let dashboardPort = await freePort();
+    while (dashboardPort === port) dashboardPort = await freePort();
+    const env = { PORT: String(port), SLUICE_DASHBOARD_PORT: String(dashboardPort), HOST: '127.0.0.1', SLUICE_DATA_DIR: dataDir, SLUICE_STAGE: 'qa', SLUICE_API_TOKEN: TOKEN };
+    const runtime = await startCli(['--config', CONFIG], env, { anyPort: false });
     try {
       expect(runtime.url).toBe(`http://127.0.0.1:${port}`);
+      // The dashboard on its own port (another origin than the process routes'), named in the banner.
+      expect(runtime.output()).toContain(`dashboard: http://127.0.0.1:${dashboardPort}/sluice/ui/`);
+      expect((await fetch(`http://127.0.0.1:${dashboardPort}/sluice/health`)).status).toBe(200);
       expect(runtime.output()).toContain("service 'sched' (stage qa)");
       expect(runtime.output()).toContain(`data: ${dataDir}`);
       expect(runtime.output()).toContain('token in SLUICE_API_TOKEN');
@@ -80,13 +86,32 @@ describe('sluice CLI', () => {
   it('flags win over the environment', async () => {
     const [flagDir, envDir] = [mkdtempSync(join(tmpdir(), 'sluice-cli-')), mkdtempSync(join(tmpdir(), 'sluice-cli-'))];
     dirs.push(flagDir, envDir);
-    const runtime = await startCli(['--config', CONFIG, '--data-dir', flagDir, '--stage', 'flagged'], { SLUICE_DATA_DIR: envDir, SLUICE_STAGE: 'env', PORT: '1' });
+    const runtime = await startCli(['--config', CONFIG, '--data-dir', flagDir, '--stage', 'flagged', '--dashboard-port', 'off'], { SLUICE_DATA_DIR: envDir, SLUICE_STAGE: 'env', PORT: '1', SLUICE_DASHBOARD_PORT: '1' });
     try {
       expect(runtime.output()).toContain("(stage flagged)");
+      expect(runtime.output()).toContain('dashboard: off (--dashboard-port off)');
       expect(existsSync(join(flagDir, 'sluice.db'))).toBe(true);
       expect(existsSync(join(envDir, 'sluice.db'))).toBe(false);
       // --port 0 (added by startCli) won over PORT=1.
       expect(runtime.url).not.toBe('http://127.0.0.1:1');
+    } finally {
+      runtime.child.kill('SIGTERM');
+      await runtime.exited;
+    }
+  });
+
+  it('without --dashboard-port, the dashboard takes any free port when --port is 0, and says where', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+    dirs.push(dataDir);
+    const runtime = await startCli(['--config', CONFIG, '--data-dir', dataDir], { SLUICE_DASHBOARD_PORT: '' });
+    try {
+      const dashboard = /dashboard: (http:\/\/127\.0\.0\.1:(\d+))\/sluice\/ui\//.exec(runtime.output());
+      expect(dashboard).not.toBeNull();
+      expect(dashboard![1]).not.toBe(runtime.url);
+      expect((await fetch(`${dashboard![1]}/sluice/health`)).status).toBe(200);
+      // The main port sends /sluice/ui there.
+      const moved = await fetch(`${runtime.url}/sluice/ui/`, { redirect: 'manual' });
+      expect([moved.status, moved.headers.get('location')]).toEqual([308, `${dashboard![1]}/sluice/ui/`]);
     } finally {
       runtime.child.kill('SIGTERM');
       await runtime.exited;
