@@ -326,6 +326,12 @@ describe('dashboard in Chromium', () => {
     expect(await page.evaluate("sessionStorage.getItem('sluice.apiToken')")).toBeNull();
   });
 
+  it('renders an address with a malformed percent-escape instead of a blank page', async () => {
+    await page.goto(`${dashboard}/sluice/ui/#/tasks/%E0%A4%A`);
+    await page.reload();
+    await page.getByLabel('API token').waitFor();
+  });
+
   it('raised no script error and no Content-Security-Policy violation', () => {
     expect(problems).toEqual([]);
   });
