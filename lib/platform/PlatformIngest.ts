@@ -51,7 +51,12 @@ export class PlatformIngest {
     const match = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
     // Compare digests: constant time, and the lengths never differ.
     if (match && timingSafeEqual(digest(match[1]!.trim()), this.#expected)) return undefined;
-    return jsonReply(401, { error: 'Unauthorized', message: 'a valid bearer token is required' }, { 'www-authenticate': 'Bearer realm="sluice"' });
+    // A JWT here is the usual mix-up (process routes take JWTs, /sluice/* takes the control-plane token): say which token this is.
+    const looksLikeJwt = match !== null && /^[\w-]+\.[\w-]+\.[\w-]*$/.test(match[1]!.trim());
+    const message = looksLikeJwt
+      ? "a valid bearer token is required: /sluice/* takes the control-plane API token (the runtime's api-token file, or SLUICE_API_TOKEN), not a JWT; JWTs (npx sluice token) are for process routes"
+      : "a valid bearer token is required: the control-plane API token (the runtime's api-token file, or SLUICE_API_TOKEN)";
+    return jsonReply(401, { error: 'Unauthorized', message }, { 'www-authenticate': 'Bearer realm="sluice"' });
   }
 
   /**

@@ -19,6 +19,12 @@ describe('embedded runtime: platform API', () => {
     }
     const wrong = await h.call('/sluice/tasks', { auth: false, headers: { authorization: 'Bearer not-the-token' } });
     expect(wrong.status).toBe(401);
+    expect(wrong.body.message).toMatch(/control-plane API token/);
+    expect(wrong.body.message).not.toMatch(/JWT/);
+    // A JWT sent to the control plane: the answer says which token goes where.
+    const jwt = await h.call('/sluice/tasks', { auth: false, headers: { authorization: 'Bearer eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln' } });
+    expect(jwt.status).toBe(401);
+    expect(jwt.body.message).toMatch(/not a JWT; JWTs \(npx sluice token\) are for process routes/);
   });
 
   it('lists the processes with their triggers', async () => {
