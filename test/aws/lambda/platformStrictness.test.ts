@@ -66,6 +66,13 @@ describe('platform function: pathological and lenient input is a 400', () => {
     expect(stack.counter.snapshot().totalRequests).toBe(0);
   });
 
+  it('refuses a number that overflows to Infinity with a 400 naming its place, sending nothing', async () => {
+    const res = await api('POST', '/sluice/tasks', { body: '{"process":"work","payload":{"n":[1,1e999]}}' });
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({ error: 'MalformedInputError', message: expect.stringMatching(/the number at payload\.n\.1 is too large/) });
+    expect(stack.counter.snapshot().totalRequests).toBe(0);
+  });
+
   it('refuses lenient limits with a 400 naming limit', async () => {
     for (const limit of ['0x10', '1e1', ' 5', '', '0', '101']) {
       const res = await api('GET', '/sluice/tasks', { query: { limit } });

@@ -152,6 +152,21 @@ describe('JSON nested too deep: a 400, never a 500', () => {
   });
 });
 
+describe('JSON numbers that overflow to Infinity: a 400 naming the place, never stored as null', () => {
+  it('refuses them on a sync route and on POST /sluice/tasks, with and without an idempotency key', async () => {
+    const route = await h.call('/submit', { method: 'POST', body: '{"order":{"total":-1e999}}', headers: { 'content-type': 'application/json' }, auth: false });
+    expect(route.status).toBe(400);
+    expect(route.body).toEqual({ error: 'MalformedInputError', message: expect.stringMatching(/the number at order\.total is too large/) });
+    for (const headers of [{}, { 'idempotency-key': 'infinite-payload' }] as Array<Record<string, string>>) {
+      const res = await h.call('/sluice/tasks', { method: 'POST', body: '{"process":"files","payload":1e999}', headers });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: 'MalformedInputError', message: expect.stringMatching(/the number at payload is too large/) });
+    }
+    expect((await h.call('/sluice/tasks?process=files')).body.items.filter((t: { payload?: unknown }) => t.payload === null)).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
+
 describe('a raw queue message nested too deep (sent around the platform API)', () => {
   it('fails its task for good without running it and dead-letters the message intact', async () => {
     const body = deepArray(100_000);
