@@ -167,6 +167,28 @@ describe('JSON numbers that overflow to Infinity: a 400 naming the place, never 
   });
 });
 
+describe('X-Content-Type-Options: nosniff on every /sluice response', () => {
+  it('on the platform app (200, 401, 404, 405, 400) and on the fast paths (POST /sluice/tasks, queue messages), not on process routes', async () => {
+    const answers = [
+      await h.call('/sluice/health', { auth: false }),
+      await h.call('/sluice/processes'),
+      await h.call('/sluice/tasks?limit=5'),
+      await h.call('/sluice/tasks?limit=0x10'),
+      await h.call('/sluice/processes', { auth: false }),
+      await h.call('/sluice/no-such-thing'),
+      await h.call('/sluice/processes', { method: 'DELETE' }),
+      await h.call('/sluice/tasks', { method: 'POST', json: { process: 'files', payload: {} } }),
+      await h.call('/sluice/tasks', { method: 'POST', body: '{' }),
+      await h.call('/sluice/tasks', { method: 'POST', json: { process: 'files' }, auth: false }),
+      await h.call('/sluice/queues/hx-test-files/messages', { method: 'POST', body: 'hello' }),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 400, 401, 404, 405, 202, 400, 401, 202]);
+    for (const answer of answers) expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    // A process route answers what its process sets, as on API Gateway.
+    expect((await h.call('/submit', { method: 'POST', json: {}, auth: false })).headers.get('x-content-type-options')).toBeNull();
+  });
+});
+
 describe('a raw queue message nested too deep (sent around the platform API)', () => {
   it('fails its task for good without running it and dead-letters the message intact', async () => {
     const body = deepArray(100_000);
