@@ -17,25 +17,51 @@ export function routeSegment(segment: string): RouteSegment {
   return parameter ? { kind: 'parameter', name: parameter[1]!, greedy: parameter[2] !== undefined } : { kind: 'static', text: segment };
 }
 
+/** C0 controls and DEL. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const NON_ASCII = /[^\u0000-\u007f]/u;
+/** A `.` or `..` segment. */
+const DOT_SEGMENT = /(?:^|\/)\.{1,2}(?:\/|$)/;
+
 /**
  * Why no request could reach a route with this path, or undefined: a path
  * that decodes (as API Gateway decodes request paths) into the platform
  * API's `/sluice` (`/%73luice/x`), or that holds what a request path
  * cannot: whitespace, `?` or `#` (they end the path), an encoded slash `%2F`
- * (it separates segments in a request).
+ * (it separates segments in a request), a control character (NUL, DEL...,
+ * written or encoded: a request line carries none, and logs and headers
+ * must not), a character outside ASCII (a request path is ASCII, RFC 3986:
+ * `/é` arrives as `/%C3%A9`), a `.` or `..` segment, written or encoded
+ * (clients resolve them before sending, RFC 3986 §5.2.4: `/a/../sluice/x`
+ * is `/sluice/x` by the time it is a request).
+ *
+ * API Gateway HTTP API documents no character rule for route paths (only
+ * REST APIs list the characters of a path part); these are the paths no
+ * client request matches as written, refused for serverless.yml routes and
+ * runtime routes alike (`checkTriggerSpec` names `path`).
  */
 export function unreachableRoutePath(path: string): string | undefined {
   if (/\s/.test(path)) return 'must not contain whitespace';
   if (/[?#]/.test(path)) return "must not contain '?' or '#' (they end a request's path)";
   if (/%2f/i.test(path)) return "must not contain '%2F' (an encoded slash separates segments in a request)";
+  const nonAscii = NON_ASCII.exec(path);
+  if (nonAscii) return `must hold only ASCII characters (${codePoint(nonAscii[0])} at index ${nonAscii.index}): a request path is ASCII, a non-ASCII character arrives percent-encoded`;
   let decoded = path;
   try {
     decoded = decodeURIComponent(decodeURIComponent(path));
   } catch {
     return 'is not a valid percent-encoded path';
   }
+  const control = CONTROL.exec(decoded);
+  if (control) return `must not contain a control character (${codePoint(control[0])}${decoded === path ? ` at index ${control.index}` : ', once decoded'})`;
+  if (DOT_SEGMENT.test(decoded)) return "must not have a '.' or '..' segment (clients resolve them before sending a request)";
   if (decoded.toLowerCase() === '/sluice' || decoded.toLowerCase().startsWith('/sluice/')) return "is under /sluice (once decoded), which is reserved for the Sluice platform API";
   return undefined;
+}
+
+/** `U+00E9`. */
+function codePoint(char: string): string {
+  return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /**

@@ -105,6 +105,19 @@ export function methodNotAllowedReply(method: string, path: string, allowed: rea
   return jsonReply(405, { error: 'MethodNotAllowed', message: `${method} is not allowed on ${path}; use ${allow}` }, { allow });
 }
 
+/**
+ * Headers every `/sluice/*` response carries, on both runtimes (the platform
+ * app's `send`, the embedded listener's fast paths): `nosniff`, so that a
+ * browser never reads a JSON answer (an error echoing a path, a stored
+ * payload) as HTML or script.
+ */
+export const PLATFORM_RESPONSE_HEADERS: Readonly<Record<string, string>> = { 'x-content-type-options': 'nosniff' };
+
+/** `reply` with {@link PLATFORM_RESPONSE_HEADERS} added. */
+export function platformReply(reply: HttpReply): HttpReply {
+  return { ...reply, headers: { ...reply.headers, ...PLATFORM_RESPONSE_HEADERS } };
+}
+
 export function jsonReply(status: number, value: unknown, headers: Record<string, string> = {}): HttpReply {
   return { status, headers: { 'content-type': JSON_TYPE, ...headers }, body: JSON.stringify(value) };
 }

@@ -6,7 +6,7 @@ import { PayloadTooLargeError } from '../core/errors.js';
 import type { TaskStore } from '../core/ports/TaskStore.js';
 import { validationErrorOf } from '../core/validationIssues.js';
 import { pageLimitParameter } from '../http/queryParameters.js';
-import { errorReply, jsonReply, methodNotAllowedReply, notFoundReply, type HttpReply } from '../http/httpResponses.js';
+import { errorReply, jsonReply, methodNotAllowedReply, notFoundReply, PLATFORM_RESPONSE_HEADERS, type HttpReply } from '../http/httpResponses.js';
 import { platformQuery } from './platformQuery.js';
 import { PlatformIngest, type PlatformIngestOptions } from './PlatformIngest.js';
 import type { PlatformProcess } from './PlatformProcess.js';
@@ -65,7 +65,9 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
   const app = new Hono();
   const ingest = options.ingest ?? new PlatformIngest(options);
   // A 204 / 304 has no body: the Fetch Response (undici, as on Lambda) refuses even an empty one.
-  const send = (c: Context, reply: HttpReply) => c.body((reply.status === 204 || reply.status === 304 ? null : reply.body) as string, reply.status as never, reply.headers);
+  // Every route group answers through it (and the 405s below): the one place the platform headers (nosniff) go on.
+  const send = (c: Context, reply: HttpReply) =>
+    c.body((reply.status === 204 || reply.status === 304 ? null : reply.body) as string, reply.status as never, { ...reply.headers, ...PLATFORM_RESPONSE_HEADERS });
 
   app.onError((error, c) => {
     const reply = errorReply(error);
@@ -157,7 +159,7 @@ const queryOf = platformQuery;
 
 function methodNotAllowed(c: Context, allowed: string[]): Response {
   const reply = methodNotAllowedReply(c.req.method, c.req.path, allowed);
-  return c.body(reply.body, 405, reply.headers);
+  return c.body(reply.body, 405, { ...reply.headers, ...PLATFORM_RESPONSE_HEADERS });
 }
 
 function describeProcess(p: PlatformProcess) {

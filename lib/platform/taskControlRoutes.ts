@@ -7,8 +7,8 @@ import { assertNever } from '../core/errors.js';
 import type { TaskStore } from '../core/ports/TaskStore.js';
 import { TASK_STATUSES, type TaskRecord, type TaskStatus } from '../core/task/TaskRecord.js';
 import { validationErrorOf } from '../core/validationIssues.js';
-import { isoInstant } from '../core/task/createdWindow.js';
-import { jsonReply, methodNotAllowedReply, type HttpReply } from '../http/httpResponses.js';
+import { isoInstant, windowOrder } from '../core/task/createdWindow.js';
+import { jsonReply, methodNotAllowedReply, PLATFORM_RESPONSE_HEADERS, type HttpReply } from '../http/httpResponses.js';
 import { parseRequestBody } from '../http/parseRequestBody.js';
 import type { QueueConsole } from './QueueConsole.js';
 
@@ -20,7 +20,8 @@ const bulkBody = z.strictObject({
       status: z.enum(TASK_STATUSES as [TaskStatus, ...TaskStatus[]]).optional(),
       since: isoInstant.optional(),
       until: isoInstant.optional(),
-    }),
+    })
+    .superRefine(windowOrder),
   dryRun: z.boolean().default(false),
   maxTasks: z.number().int().min(1).max(MAX_BULK_REPLAY_TASKS).optional(),
   /** A previous report's `nextCursor`: go on where that request stopped. */
@@ -168,7 +169,7 @@ function notFound(taskId: string): HttpReply {
 
 function methodNotAllowed(c: Context, allowed: string[]): Response {
   const reply = methodNotAllowedReply(c.req.method, c.req.path, allowed);
-  return c.body(reply.body, 405, reply.headers);
+  return c.body(reply.body, 405, { ...reply.headers, ...PLATFORM_RESPONSE_HEADERS });
 }
 
 function definedOnly<T extends Record<string, unknown>>(value: T): T {

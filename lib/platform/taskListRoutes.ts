@@ -4,7 +4,8 @@ import * as z from 'zod';
 import { ValidationError } from '../core/errors.js';
 import type { Clock } from '../core/ports/Clock.js';
 import type { TaskStore } from '../core/ports/TaskStore.js';
-import { isoInstant } from '../core/task/createdWindow.js';
+import { isoInstant, windowOrder } from '../core/task/createdWindow.js';
+import { MIN_INSTANT_MS } from '../core/time/parseInstant.js';
 import { MAX_COUNT_WINDOW_MS, TASK_STATUSES, TRIGGER_TYPES, type TaskStatus, type TriggerType } from '../core/task/TaskRecord.js';
 import { isoTime } from '../core/time/isoTime.js';
 import { validationErrorOf } from '../core/validationIssues.js';
@@ -21,13 +22,13 @@ const listQuery = z.strictObject({
   until: isoInstant.optional(),
   limit: pageLimitParameter,
   cursor: z.string().min(1).max(4096).optional(),
-});
+}).superRefine(windowOrder);
 
 const countsQuery = z.strictObject({
   since: isoInstant.optional(),
   until: isoInstant.optional(),
   process: processName.optional(),
-});
+}).superRefine(windowOrder);
 
 /** The default window of `GET /sluice/tasks/counts`: the last 24 hours. */
 export const DEFAULT_COUNT_WINDOW_MS = 86_400_000;
@@ -47,8 +48,9 @@ export interface TaskListRoutesOptions {
  * - `GET /sluice/tasks?process=&status=&trigger=&since=&until=&limit=&cursor=`
  *   → 200 `{ items: TaskSummary[], nextCursor? }`, newest first; every
  *   filter optional and combinable; `trigger` one of `http|api|queue|schedule|event`;
- *   `since` ≤ createdAt < `until`, ISO-8601 instants (`Z` or an offset,
- *   answered in UTC); a bad value → 400 naming the parameter.
+ *   `since` ≤ createdAt < `until`, instants by the one rule of time filters
+ *   (`parseInstant`: a date or a time with `Z` or an offset, years 0000-9999
+ *   in UTC); a bad value → 400 naming the parameter, a reversed window → 400 naming `until`.
  * - `GET /sluice/tasks/counts?since=&until=&process=` → 200
  *   `{ since, until, items: [{ process, counts: { queued, running, succeeded, failed, timed_out, cancelled } }] }`:
  *   the tasks created in the window by their status now; one item per
@@ -78,9 +80,11 @@ export function mountTaskListRoutes(app: Hono, options: TaskListRoutesOptions): 
     const parsed = countsQuery.safeParse(queryOf(c));
     if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     const until = parsed.data.until ?? isoTime(options.clock.now());
-    const since = parsed.data.since ?? isoTime(Date.parse(until) - DEFAULT_COUNT_WINDOW_MS);
+    // Never before year 0000: the default window of an `until` in its first day is shorter, not out of range.
+    const since = parsed.data.since ?? isoTime(Math.max(MIN_INSTANT_MS, Date.parse(until) - DEFAULT_COUNT_WINDOW_MS));
+    // A reversed window given whole is the schema's issue (at `until`); a `since` alone can still be after the default `until`, now.
     const width = Date.parse(until) - Date.parse(since);
-    if (width < 0) throw new ValidationError('invalid query: until is before since', [{ path: 'until', message: `must not be before since (${since})` }]);
+    if (width < 0) throw new ValidationError('invalid query: since is after until', [{ path: 'since', message: `must not be after until (${until}, now when not given)` }]);
     if (width > MAX_COUNT_WINDOW_MS) {
       throw new ValidationError('invalid query: the window is wider than 7 days', [{ path: 'since', message: `the window up to until (${until}) is at most 7 days` }]);
     }

@@ -72,11 +72,30 @@ describe('the examples\' routes: protected by the dev issuer, called with `sluic
     const expired = await mintDevToken(devKey, { audience: 'sluice-examples', subject: 'late', scopes: [], ttlSeconds: 3600, now: Date.now() - 2 * 3600_000 });
     expect((await land(bearer(expired))).status).toBe(401);
 
+    // API Gateway's claim rules: `aud` decides when present (`client_id` only without it), `exp` is required,
+    // `iat` must not be ahead, and the header's `kid` must name a key of the set.
+    const claims = (extra: Record<string, unknown>) => new SignJWT(extra).setIssuer(DEV_ISSUER_URL).setSubject('mallory');
+    const kid = { alg: 'ES256', kid: devKey.privateJwk.kid };
+    const wrongAud = await claims({ client_id: 'sluice-examples' }).setProtectedHeader(kid).setAudience('someone-else').setIssuedAt().setExpirationTime('1h').sign(devSigner);
+    expect((await land(bearer(wrongAud))).status).toBe(401);
+    const clientIdOnly = await claims({ client_id: 'sluice-examples' }).setProtectedHeader(kid).setIssuedAt().setExpirationTime('1h').sign(devSigner);
+    const noExp = await claims({}).setProtectedHeader(kid).setAudience('sluice-examples').setIssuedAt().sign(devSigner);
+    expect((await land(bearer(noExp))).status).toBe(401);
+    const future = Math.floor(Date.now() / 1000) + 365 * 86_400;
+    const futureIat = await claims({}).setProtectedHeader(kid).setAudience('sluice-examples').setIssuedAt(future).setExpirationTime(future + 3600).sign(devSigner);
+    expect((await land(bearer(futureIat))).status).toBe(401);
+    const noKid = await claims({}).setProtectedHeader({ alg: 'ES256' }).setAudience('sluice-examples').setIssuedAt().setExpirationTime('1h').sign(devSigner);
+    expect((await land(bearer(noKid))).status).toBe(401);
+    const otherKid = await claims({}).setProtectedHeader({ alg: 'ES256', kid: 'not-the-dev-key' }).setAudience('sluice-examples').setIssuedAt().setExpirationTime('1h').sign(devSigner);
+    expect((await land(bearer(otherKid))).status).toBe(401);
+
     // A malformed one, and the right token sent without its scheme in another header.
     expect((await land(bearer('not.a.jwt'))).status).toBe(401);
     expect((await land({ 'x-token': await sluiceToken() })).status).toBe(401);
 
     expect(await landTasks()).toEqual([]);
+    // `client_id` stands for the audience when there is no `aud` (a Cognito access token).
+    expect((await land(bearer(clientIdOnly))).status).toBe(200);
   });
 
   it('runs the process for the token `sluice token` prints: the dev issuer, the authorizer\'s audience, the subject and lifetime asked for', async () => {
@@ -156,5 +175,11 @@ describe('the examples\' routes: protected by the dev issuer, called with `sluic
     const badTtl = await runSluice(['token', '--data-dir', dataDir, '--ttl', '31d'], NO_ISSUER);
     expect(badTtl.code).toBe(64);
     expect(badTtl.stderr).toContain('expected a duration');
+    for (const flag of ['--audience', '--sub']) {
+      const empty = await runSluice(['token', '--data-dir', dataDir, flag, ''], NO_ISSUER);
+      expect(empty.code, flag).toBe(64);
+      expect(empty.stdout).toBe('');
+      expect(empty.stderr).toContain('expected a non-empty value');
+    }
   });
 });

@@ -336,9 +336,11 @@ export function describeTaskStoreContract(
         expect(await listAll({ process: fb, status: 'succeeded', trigger: 'http', ...window, limit: 1 })).toEqual(all);
       });
 
-      it('returns an empty page for an empty or reversed window', async () => {
+      it('returns an empty page for an empty window, and refuses a reversed one naming until', async () => {
         expect(await store.list({ since: at(6), until: at(6), limit: 10 })).toEqual({ items: [] });
-        expect(await store.list({ process: fa, since: at(20), until: at(6), limit: 10 })).toEqual({ items: [] });
+        const reversed = await store.list({ process: fa, since: at(20), until: at(6), limit: 10 }).catch((e: unknown) => e);
+        expect(reversed).toBeInstanceOf(ValidationError);
+        expect((reversed as ValidationError).issues).toEqual([{ path: 'until', message: `must not be before since (${at(20)})` }]);
       });
 
       it('refuses an unknown trigger type and a non-canonical instant with a ValidationError naming it', async () => {

@@ -35,8 +35,8 @@ export function tokenCommand(program: Command): void {
     .description("print a JWT signed by the embedded runtime's dev key, for routes protected by a JWT authorizer on the dev issuer")
     .option('--scope <scope>', 'a scope the token grants (repeat, or space-separated)', collectScopes, [])
     .option('--ttl <duration>', 'lifetime: 90s, 15m, 1h, 7d (at most 30d)', ttlOption, 3600)
-    .option('--sub <subject>', 'the subject (sub claim): who the process sees in ctx.payload.auth', 'sluice-dev')
-    .option('--audience <aud>', "the aud claim (default: the authorizer's first audience)")
+    .option('--sub <subject>', 'the subject (sub claim): who the process sees in ctx.payload.auth', notEmptyOption, 'sluice-dev')
+    .option('--audience <aud>', "the aud claim (default: the authorizer's first audience)", notEmptyOption)
     .option('--authorizer <name>', 'which JWT authorizer on the dev issuer (needed when there are several)')
     .option('--config <path>', 'the service (default serverless.yml)', 'serverless.yml')
     .option('--stage <stage>', 'the Serverless stage its variables resolve with (env SLUICE_STAGE)')
@@ -89,6 +89,12 @@ function collectScopes(value: string, previous: string[]): string[] {
   const scopes = value.split(/[\s,]+/).filter(Boolean);
   if (scopes.length === 0) throw new InvalidArgumentError('expected a scope name');
   return [...previous, ...scopes];
+}
+
+/** `--sub ''`, `--audience ''`: a claim no authorizer matches, refused as a bad flag (exit 64) rather than signed. */
+function notEmptyOption(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected a non-empty value');
+  return value;
 }
 
 /** `90s`, `15m`, `1h`, `7d` → seconds. */

@@ -2,7 +2,8 @@ import { jsonNestingExceeds, MAX_STORED_JSON_DEPTH } from '../boundedJson.js';
 import { AgentRefusedError } from '../agents/agentErrors.js';
 import { ValidationError } from '../errors.js';
 import { assertPageLimit } from '../pageLimit.js';
-import { isoTime } from '../time/isoTime.js';
+import { reversedWindow } from '../task/createdWindow.js';
+import { parseInstant } from '../time/parseInstant.js';
 import type { DataEventInput, EventQuery } from './DataEvent.js';
 
 /**
@@ -83,9 +84,10 @@ function jsonMeta(meta: unknown, at: string): unknown {
 }
 
 /**
- * Checks a search's limit and normalises its times (any ISO-8601 instant →
- * UTC with milliseconds, as stored), for every store and the own-task search.
- * @throws {ValidationError} naming the field
+ * Checks a search's limit and normalises its times by the one rule of time
+ * filters (`parseInstant` → UTC with milliseconds, as stored), for every
+ * store and the own-task search.
+ * @throws {ValidationError} naming the field; a reversed window (`until` before `since`) naming `until`
  */
 export function checkEventQuery<Q extends EventQuery>(query: Q): Q {
   assertPageLimit(query.limit, 'event search');
@@ -96,18 +98,11 @@ export function checkEventQuery<Q extends EventQuery>(query: Q): Q {
   for (const field of ['since', 'until'] as const) {
     const value = query[field];
     if (value === undefined) continue;
-    // A time needs its zone (without one, Date.parse reads the machine's local time); a bare date is UTC midnight.
-    const ms = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) ? Date.parse(value) : Number.NaN;
-    if (!Number.isNaN(ms) && !calendarDate(value as string)) throw new ValidationError(`invalid event search: ${field} is not a calendar date`, [{ path: field, message: 'no such day, e.g. 2026-02-30' }]);
-    if (Number.isNaN(ms)) throw new ValidationError(`invalid event search: ${field} must be an ISO-8601 time with a zone, or a date`, [{ path: field, message: 'not an ISO-8601 time with a zone, e.g. 2026-11-29T10:00:00Z, or a date' }]);
-    out[field] = isoTime(ms);
+    const instant = typeof value === 'string' ? parseInstant(value) : ({ ok: false, message: 'must be a string' } as const);
+    if (!instant.ok) throw new ValidationError(`invalid event search: ${field}: ${instant.message}`, [{ path: field, message: instant.message }]);
+    out[field] = instant.iso;
   }
+  const reversed = reversedWindow(out);
+  if (reversed) throw new ValidationError(`invalid event search: until ${reversed}`, [{ path: 'until', message: reversed }]);
   return out;
-}
-
-/** Whether the `yyyy-mm-dd` that opens `value` is a day of the calendar (Date.parse rolls 02-30 over into March). */
-function calendarDate(value: string): boolean {
-  const [y, m, d] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }

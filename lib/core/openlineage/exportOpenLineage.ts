@@ -4,7 +4,7 @@ import { assertPageLimit } from '../pageLimit.js';
 import type { EventStore } from '../ports/EventStore.js';
 import type { TaskStore } from '../ports/TaskStore.js';
 import { isTerminal, type TaskSummary } from '../task/TaskRecord.js';
-import { isoTime } from '../time/isoTime.js';
+import { parseInstant } from '../time/parseInstant.js';
 import type { OpenLineageRunEvent } from './OpenLineageRunEvent.js';
 import { runEventsOf, type OpenLineageSource } from './runEventsOf.js';
 
@@ -26,7 +26,6 @@ export interface OpenLineageExportPage {
 
 /** Event searches in flight at once while a page is built. */
 const EVENT_READS_IN_FLIGHT = 8;
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
 
 /**
  * One page of the OpenLineage export (`GET /sluice/openlineage/events`):
@@ -78,13 +77,11 @@ async function publishedEvents(events: EventStore, task: TaskSummary): Promise<D
   return out;
 }
 
-/** `since` as stored times are written (UTC, milliseconds), so that it compares with `createdAt` as a string. */
+/** `since` as stored times are written (UTC, milliseconds), so that it compares with `createdAt` as a string: the one rule of time filters. */
 function parseSince(value: string): string {
-  const ms = ISO_INSTANT.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) {
-    throw new ValidationError('invalid OpenLineage export: since must be an ISO-8601 time', [{ path: 'since', message: 'not an ISO-8601 time, e.g. 2026-11-29T10:00:00Z' }]);
-  }
-  return isoTime(ms);
+  const instant = parseInstant(value);
+  if (!instant.ok) throw new ValidationError(`invalid OpenLineage export: since: ${instant.message}`, [{ path: 'since', message: instant.message }]);
+  return instant.iso;
 }
 
 async function mapInFlight<T, R>(items: readonly T[], inFlight: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ValidationError } from '../errors.js';
+import { parseInstant } from '../time/parseInstant.js';
 
 /**
  * A window of creation times: a task is in it when `since` ≤ `createdAt` <
@@ -20,11 +21,33 @@ export interface CreatedWindow {
 const CANONICAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /**
- * An instant at the API boundary: ISO-8601 with `Z` or an offset, any
- * precision (`2026-11-29T10:00:00Z`, `2026-11-29T11:00:00+01:00`), turned
- * into the canonical form of {@link CreatedWindow}.
+ * An instant at the API boundary, by the one rule of time filters
+ * ({@link parseInstant}: a date, or a time with `Z` or an offset, within
+ * the years 0000-9999 in UTC), turned into the canonical form of
+ * {@link CreatedWindow}. A refusal is an issue at the field's own path
+ * (`since`, `filter.until`).
  */
-export const isoInstant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
+export const isoInstant = z.string().transform((value, ctx) => {
+  const instant = parseInstant(value);
+  if (instant.ok) return instant.iso;
+  ctx.addIssue({ code: 'custom', message: instant.message });
+  return z.NEVER;
+});
+
+/** Why a window is refused as reversed (`until` before `since`), or undefined; both bounds canonical. */
+export function reversedWindow(window: CreatedWindow): string | undefined {
+  return window.since !== undefined && window.until !== undefined && window.until < window.since ? `must not be before since (${window.since})` : undefined;
+}
+
+/**
+ * The routes' zod check of a window's order (`.superRefine(windowOrder)` on
+ * the object holding `since` and `until`): a reversed window is an issue at
+ * `until`, a 400 on every route, never an empty page.
+ */
+export function windowOrder(window: CreatedWindow, ctx: z.RefinementCtx): void {
+  const reversed = reversedWindow(window);
+  if (reversed) ctx.addIssue({ code: 'custom', path: ['until'], message: reversed });
+}
 
 /** Whether `createdAt` (canonical) falls in `window`. */
 export function createdWithin(createdAt: string, window: CreatedWindow): boolean {
@@ -35,7 +58,7 @@ export function createdWithin(createdAt: string, window: CreatedWindow): boolean
  * The stores' check of a window handed to them (the routes have already
  * normalized it with {@link isoInstant}).
  *
- * @throws {ValidationError} naming `since` / `until` when one is not canonical
+ * @throws {ValidationError} naming `since` / `until` when one is not canonical, `until` when it is before `since`
  */
 export function assertCreatedWindow(window: CreatedWindow, where = 'task query'): void {
   const issues: Array<{ path: string; message: string }> = [];
@@ -44,6 +67,10 @@ export function assertCreatedWindow(window: CreatedWindow, where = 'task query')
     if (value !== undefined && (!CANONICAL_INSTANT.test(value) || Number.isNaN(Date.parse(value)))) {
       issues.push({ path: bound, message: 'must be an ISO-8601 UTC instant with milliseconds (2026-11-29T10:00:00.000Z)' });
     }
+  }
+  if (issues.length === 0) {
+    const reversed = reversedWindow(window);
+    if (reversed) issues.push({ path: 'until', message: reversed });
   }
   if (issues.length > 0) throw new ValidationError(`invalid ${where}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, issues);
 }

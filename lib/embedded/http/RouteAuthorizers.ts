@@ -48,7 +48,9 @@ const SIGV4_SKEW_MS = 15 * 60 * 1000;
  *   verified against the issuer's keys (OIDC discovery of `issuerUrl`, or a
  *   local JWKS: `custom.sluice.authorizers.<name>`, or for the dev issuer
  *   `DEV_ISSUER_URL` the data directory's dev key, `devJwks`), `iss` = `issuerUrl`,
- *   `aud` or `client_id` one of `audience`, `exp`/`nbf`; the route's scopes:
+ *   header `kid` a key of that set, `aud` one of `audience` (`client_id`
+ *   only when there is no `aud`), `exp` present and ahead, `nbf` and `iat`
+ *   (when present) not ahead; the route's scopes:
  *   the token's `scope`/`scp` holds at least one. No or bad token: 401;
  *   missing scope: 403.
  * - `request` (Lambda authorizer): the service's own function, called in the
@@ -95,14 +97,22 @@ export class RouteAuthorizers {
     const raw = identityOf(authorizer.identitySource, request);
     if (!raw) return { ok: false, reply: UNAUTHORIZED };
     const token = raw.replace(/^Bearer\s+/i, '');
+    const now = this.options.now();
     let claims: JWTPayload;
     try {
-      ({ payload: claims } = await jwtVerify(token, await this.#keysOf(authorizer), { issuer: authorizer.issuerUrl, currentDate: new Date(this.options.now()) }));
+      const keys = await this.#keysOf(authorizer);
+      // API Gateway: the header's `kid` must name a key of the JWKS (jose then picks only that key); without one, no key matches.
+      const keyOfKid: JWTVerifyGetKey = (header, input) => {
+        if (typeof header.kid !== 'string') throw new Error('the token has no kid');
+        return keys(header, input);
+      };
+      ({ payload: claims } = await jwtVerify(token, keyOfKid, { issuer: authorizer.issuerUrl, currentDate: new Date(now), requiredClaims: ['exp'] }));
     } catch {
       return { ok: false, reply: UNAUTHORIZED };
     }
-    const audiences = [...(Array.isArray(claims.aud) ? claims.aud : claims.aud !== undefined ? [claims.aud] : []), ...(typeof claims.client_id === 'string' ? [claims.client_id] : [])];
-    if (!audiences.some((a) => authorizer.audience.includes(a))) return { ok: false, reply: UNAUTHORIZED };
+    // `iat` must be in the past (jose checks it only against a maximum age).
+    if (typeof claims.iat === 'number' && claims.iat * 1000 > now) return { ok: false, reply: UNAUTHORIZED };
+    if (!audiencesOf(claims).some((a) => authorizer.audience.includes(a))) return { ok: false, reply: UNAUTHORIZED };
     const granted = scopesOf(claims);
     if (scopes.length > 0 && !scopes.some((s) => granted.includes(s))) return { ok: false, reply: FORBIDDEN };
     return { ok: true, auth: { type: 'jwt', claims: { ...claims }, scopes: granted } };
@@ -226,6 +236,12 @@ function scopesOf(claims: JWTPayload): string[] {
 
 function routeArn(request: AuthorizedRequest, region: string): string {
   return `arn:aws:execute-api:${region}:000000000000:sluice-embedded/$default/${request.method}${request.rawPath}`;
+}
+
+/** The audiences a token claims, as API Gateway reads them: `aud` when present (a string or a list), `client_id` only without `aud` (Cognito access tokens). */
+function audiencesOf(claims: JWTPayload): string[] {
+  if (claims.aud !== undefined) return Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  return typeof claims.client_id === 'string' ? [claims.client_id] : [];
 }
 
 /** API Gateway's Lambda authorizer event, payload 2.0. */

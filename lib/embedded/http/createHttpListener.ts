@@ -5,7 +5,7 @@ import type { RunnableProcess } from '../../core/runner/RunnableProcess.js';
 import type { TaskRunner } from '../../core/runner/TaskRunner.js';
 import { ClientDisconnectedError } from '../../http/ClientDisconnectedError.js';
 import { failureReply } from '../../http/failureReply.js';
-import { errorReply, routeNotFoundReply, type HttpReply } from '../../http/httpResponses.js';
+import { errorReply, platformReply, routeNotFoundReply, type HttpReply } from '../../http/httpResponses.js';
 import { decodeRequestPath, parseQueryString, splitRequestTarget } from '../../http/requestTarget.js';
 import { runAsyncHttpTask, runSyncHttpTask, type SyncHttpContext, type SyncHttpRequest } from '../../http/runSyncHttpTask.js';
 import type { RouteAuthorizers } from './RouteAuthorizers.js';
@@ -187,7 +187,8 @@ async function serveIngest(
   } catch (error) {
     reply = failureReply(error, options.onInternalError, what);
   }
-  write(res, reply);
+  // The platform app's headers, as its own answers carry them.
+  write(res, platformReply(reply));
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {

@@ -51,7 +51,7 @@ async function api(method: string, path: string, options: { body?: string; heade
     'platform',
   );
   const reply = (await platform(event, lambdaContext(10_000))) as Reply;
-  return { status: reply.statusCode, json: JSON.parse(reply.body) as Record<string, unknown> };
+  return { status: reply.statusCode, headers: reply.headers, json: JSON.parse(reply.body) as Record<string, unknown> };
 }
 
 describe('platform function: pathological and lenient input is a 400', () => {
@@ -64,6 +64,25 @@ describe('platform function: pathological and lenient input is a 400', () => {
       }
     }
     expect(stack.counter.snapshot().totalRequests).toBe(0);
+  });
+
+  it('refuses a number that overflows to Infinity with a 400 naming its place, sending nothing', async () => {
+    const res = await api('POST', '/sluice/tasks', { body: '{"process":"work","payload":{"n":[1,1e999]}}' });
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({ error: 'MalformedInputError', message: expect.stringMatching(/the number at payload\.n\.1 is too large/) });
+    expect(stack.counter.snapshot().totalRequests).toBe(0);
+  });
+
+  it('answers every /sluice request with X-Content-Type-Options: nosniff (200, 400, 404, 405)', async () => {
+    const answers = [
+      await api('GET', '/sluice/health'),
+      await api('GET', '/sluice/processes'),
+      await api('POST', '/sluice/tasks', { body: '{' }),
+      await api('GET', '/sluice/no-such-thing'),
+      await api('DELETE', '/sluice/processes'),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 400, 404, 405]);
+    for (const answer of answers) expect(answer.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('refuses lenient limits with a 400 naming limit', async () => {

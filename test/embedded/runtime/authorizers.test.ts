@@ -98,6 +98,15 @@ describe('HTTP API authorizers on the embedded runtime', () => {
     // A Cognito access token: no aud, client_id instead.
     const access = await new SignJWT({ client_id: 'sluice-tests', scope: 'orders.admin' }).setProtectedHeader({ alg: 'RS256', kid: 'u1' }).setIssuer('https://issuer.sluice.test').setExpirationTime('5m').sign(userKey);
     expect((await get('/me', { authorization: access })).status).toBe(200);
+    // API Gateway reads `client_id` only without `aud`; it requires `exp`, an `iat` not ahead, and a `kid` of the key set.
+    const signed = (build: SignJWT, header: { kid?: string } = { kid: 'u1' }) => build.setProtectedHeader({ alg: 'RS256', ...header }).setIssuer('https://issuer.sluice.test').sign(userKey);
+    const me = async (jwt: string) => (await get('/me', { authorization: jwt })).status;
+    expect(await me(await signed(new SignJWT({ client_id: 'sluice-tests', scope: 'orders.read' }).setAudience('someone-else').setExpirationTime('5m')))).toBe(401);
+    expect(await me(await signed(new SignJWT({ scope: 'orders.read' }).setAudience('sluice-tests')))).toBe(401);
+    expect(await me(await signed(new SignJWT({ scope: 'orders.read' }).setAudience('sluice-tests').setIssuedAt(Math.floor(Date.now() / 1000) + 365 * 86_400).setExpirationTime('2y')))).toBe(401);
+    expect(await me(await signed(new SignJWT({ scope: 'orders.read' }).setAudience('sluice-tests').setExpirationTime('5m'), {}))).toBe(401);
+    expect(await me(await signed(new SignJWT({ scope: 'orders.read' }).setAudience('sluice-tests').setExpirationTime('5m'), { kid: 'p1' }))).toBe(401);
+    expect(await me(await signed(new SignJWT({ scope: 'orders.read' }).setAudience('sluice-tests').setExpirationTime('5m')))).toBe(200);
     // A valid token without any of the route's scopes: 403.
     const noScope = await get('/me', { authorization: `Bearer ${await token(userKey, { scp: ['profile'] })}` });
     expect(noScope.status).toBe(403);

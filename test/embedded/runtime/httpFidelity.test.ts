@@ -152,6 +152,43 @@ describe('JSON nested too deep: a 400, never a 500', () => {
   });
 });
 
+describe('JSON numbers that overflow to Infinity: a 400 naming the place, never stored as null', () => {
+  it('refuses them on a sync route and on POST /sluice/tasks, with and without an idempotency key', async () => {
+    const route = await h.call('/submit', { method: 'POST', body: '{"order":{"total":-1e999}}', headers: { 'content-type': 'application/json' }, auth: false });
+    expect(route.status).toBe(400);
+    expect(route.body).toEqual({ error: 'MalformedInputError', message: expect.stringMatching(/the number at order\.total is too large/) });
+    for (const headers of [{}, { 'idempotency-key': 'infinite-payload' }] as Array<Record<string, string>>) {
+      const res = await h.call('/sluice/tasks', { method: 'POST', body: '{"process":"files","payload":1e999}', headers });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: 'MalformedInputError', message: expect.stringMatching(/the number at payload is too large/) });
+    }
+    expect((await h.call('/sluice/tasks?process=files')).body.items.filter((t: { payload?: unknown }) => t.payload === null)).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('X-Content-Type-Options: nosniff on every /sluice response', () => {
+  it('on the platform app (200, 401, 404, 405, 400) and on the fast paths (POST /sluice/tasks, queue messages), not on process routes', async () => {
+    const answers = [
+      await h.call('/sluice/health', { auth: false }),
+      await h.call('/sluice/processes'),
+      await h.call('/sluice/tasks?limit=5'),
+      await h.call('/sluice/tasks?limit=0x10'),
+      await h.call('/sluice/processes', { auth: false }),
+      await h.call('/sluice/no-such-thing'),
+      await h.call('/sluice/processes', { method: 'DELETE' }),
+      await h.call('/sluice/tasks', { method: 'POST', json: { process: 'files', payload: {} } }),
+      await h.call('/sluice/tasks', { method: 'POST', body: '{' }),
+      await h.call('/sluice/tasks', { method: 'POST', json: { process: 'files' }, auth: false }),
+      await h.call('/sluice/queues/hx-test-files/messages', { method: 'POST', body: 'hello' }),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 400, 401, 404, 405, 202, 400, 401, 202]);
+    for (const answer of answers) expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    // A process route answers what its process sets, as on API Gateway.
+    expect((await h.call('/submit', { method: 'POST', json: {}, auth: false })).headers.get('x-content-type-options')).toBeNull();
+  });
+});
+
 describe('a raw queue message nested too deep (sent around the platform API)', () => {
   it('fails its task for good without running it and dead-letters the message intact', async () => {
     const body = deepArray(100_000);

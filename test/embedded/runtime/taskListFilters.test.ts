@@ -79,6 +79,61 @@ describe('embedded runtime: task list filters and counts', () => {
     expect(stream.body.items).toEqual([{ process: 'stream', counts: { ...zeros, succeeded: 2 } }]);
   });
 
+  it('reads every time filter by one instant rule: the same values accepted and refused, naming the parameter, a reversed window a 400', async () => {
+    const get = async (path: string) => {
+      const res = await h.call(path);
+      return { status: res.status, body: res.body };
+    };
+    const post = async (json: unknown) => {
+      const res = await h.call('/sluice/tasks/replay', { method: 'POST', json });
+      return { status: res.status, body: res.body };
+    };
+    // Past year 9999 once in UTC: refused everywhere, naming the parameter given.
+    const late = encodeURIComponent('9999-12-31T23:59:59-14:00');
+    for (const [answer, path] of [
+      [await get(`/sluice/tasks?since=${late}`), 'since'],
+      [await get(`/sluice/events?since=${late}`), 'since'],
+      [await get(`/sluice/tasks/counts?until=${late}`), 'until'],
+      [await post({ filter: { since: '9999-12-31T23:59:59-14:00' }, dryRun: true }), 'filter.since'],
+    ] as const) {
+      expect(answer.status, path).toBe(400);
+      expect(answer.body.issues, path).toEqual([{ path, message: expect.stringContaining('outside the years 0000-9999 once in UTC') }]);
+    }
+    // Before year 0000 once in UTC: the same refusal, not "no such day".
+    const early = await get(`/sluice/events?since=${encodeURIComponent('0000-01-01T00:00:00+14:00')}`);
+    expect(early.status).toBe(400);
+    expect(early.body.issues).toEqual([{ path: 'since', message: expect.stringContaining('outside the years 0000-9999') }]);
+    expect((await get(`/sluice/tasks?until=${encodeURIComponent('0000-01-01T00:00:00+14:00')}`)).body.issues).toEqual([{ path: 'until', message: expect.stringContaining('outside the years 0000-9999') }]);
+    // The first instant of year 0000 is one: counts up to it default their window inside the range (nothing named that was not given).
+    const first = '0000-01-01T00:00:00.000Z';
+    expect(await get('/sluice/tasks/counts?until=0000-01-01T00:00:00Z')).toEqual({ status: 200, body: { since: first, until: first, items: [] } });
+    expect((await get('/sluice/events?since=0000-01-01T00:00:00Z')).status).toBe(200);
+    expect((await get('/sluice/tasks?since=0000-01-01T00:00:00Z&until=9999-12-31T23:59:59.999Z')).status).toBe(200);
+    // A date alone, and a minute precision, are instants for tasks as for events.
+    for (const query of ['since=2026-01-01', 'since=2026-01-01T10:00Z', 'until=2026-01-01T11:00%2B0100']) {
+      expect((await get(`/sluice/tasks?${query}`)).status, query).toBe(200);
+      expect((await get(`/sluice/events?${query}`)).status, query).toBe(200);
+    }
+    // No such day, no such time: the same message on both.
+    for (const route of ['/sluice/tasks', '/sluice/events']) {
+      expect((await get(`${route}?since=2026-02-30`)).body.issues, route).toEqual([{ path: 'since', message: expect.stringContaining('not a day of the calendar') }]);
+      expect((await get(`${route}?until=2026-01-01T24:00:00Z`)).body.issues, route).toEqual([{ path: 'until', message: expect.stringContaining('not a time of day') }]);
+    }
+    // A reversed window: a 400 naming until on every route, never an empty page.
+    const [a, b] = ['2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z'];
+    for (const [answer, path] of [
+      [await get(`/sluice/tasks?since=${b}&until=${a}`), 'until'],
+      [await get(`/sluice/tasks/counts?since=${b}&until=${a}`), 'until'],
+      [await get(`/sluice/events?since=${b}&until=${a}`), 'until'],
+      [await post({ filter: { since: b, until: a }, dryRun: true }), 'filter.until'],
+    ] as const) {
+      expect(answer.status, path).toBe(400);
+      expect(answer.body.issues, path).toEqual([{ path, message: 'must not be before since (2026-01-02T00:00:00.000Z)' }]);
+    }
+    // An empty window is no error.
+    expect(await get(`/sluice/tasks?since=${a}&until=${a}`)).toEqual({ status: 200, body: { items: [] } });
+  });
+
   it('refuses a count window over 7 days or reversed, and is not taken for a task id', async () => {
     const wide = await h.call('/sluice/tasks/counts?since=2026-01-01T00:00:00Z&until=2026-01-08T00:00:00.001Z');
     expect(wide.status).toBe(400);

@@ -126,6 +126,13 @@ describe('the trigger registry on the embedded runtime', () => {
       const reply = await create(body);
       expect(reply.status, JSON.stringify(body)).toBe(status);
     }
+    // What no request matches as written: control characters (written or encoded), non-ASCII, dot segments: a 400 naming path.
+    for (const path of ['/a\u0000b', '/a%00b', '/a\u007fb', '/a/../sluice/x', '/a/%2E%2E/b', '/./a', '/a/..', '/é', '/caf\u00e9/{id}']) {
+      const reply = await create({ process: 'load', kind: 'http', method: 'GET', path });
+      expect(reply.status, JSON.stringify(path)).toBe(400);
+      expect(reply.body.issues, JSON.stringify(path)).toEqual([{ path: 'path', message: expect.stringMatching(/control character|ASCII|'\.' or '\.\.' segment/) }]);
+    }
+    expect((await create({ process: 'load', kind: 'http', method: 'GET', path: '/a/.well-known/x..y' })).status).toBe(201);
     expect((await h.call('/sluice/triggers', { method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } })).status).toBe(400);
     expect((await h.call('/sluice/triggers', { method: 'POST', json: [1] })).status).toBe(400);
     expect((await h.call('/sluice/triggers/nope')).status).toBe(404);

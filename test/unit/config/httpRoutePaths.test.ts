@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { unreachableRoutePath } from '../../../lib/config/assertHttpRoutePath.js';
 import { loadServiceManifest } from '../../../lib/config/loadServiceManifest.js';
 import { parseProcessEvents } from '../../../lib/config/parseProcessEvents.js';
 import { ConfigError } from '../../../lib/core/errors.js';
@@ -90,5 +91,41 @@ describe('the loader refuses such a route before anything starts', () => {
     await expect(loadServiceManifest({ configPath, env: {} })).rejects.toThrow(
       `${configPath}: functions.report.events[1].httpApi: route 'GET /a/{x}/{x}' would be refused by API Gateway: the parameter name 'x' is used twice`,
     );
+  });
+});
+
+describe('paths no request matches as written: one rule for serverless.yml and runtime routes', () => {
+  const temp = new TempServices();
+  afterAll(() => temp.removeAll());
+
+  it.each([
+    ['/a\u0000b', 'must not contain a control character (U+0000 at index 2)'],
+    ['/a%00b', 'must not contain a control character (U+0000, once decoded)'],
+    ['/a%2500b', 'must not contain a control character (U+0000, once decoded)'],
+    ['/a\u001bb', 'U+001B'],
+    ['/a\u007f', 'U+007F'],
+    ['/a/../sluice/x', "must not have a '.' or '..' segment"],
+    ['/a/%2e%2E/b', "'..' segment"],
+    ['/./a', "'.' or '..' segment"],
+    ['/a/..', "'..' segment"],
+    ['/é', 'must hold only ASCII characters (U+00E9 at index 1)'],
+    ['/x/\u{1F600}', 'U+1F600 at index 3'],
+  ])('%j', (path, fragment) => {
+    expect(unreachableRoutePath(path)).toContain(fragment);
+  });
+
+  it('keeps what reaches a route: dots inside a segment, encoded ASCII, every printable character', () => {
+    for (const path of ['/a/.well-known', '/a/x..y', '/..a/b.', '/caf%C3%A9', '/a.b/c-d_e~f:g@h', "/!$&'()*+,;=", '/{id}/{rest+}']) expect(unreachableRoutePath(path), path).toBeUndefined();
+  });
+
+  it('stops the loader on such a serverless.yml route, naming the function and the route', async () => {
+    for (const [route, fragment] of [
+      ['"GET /a\\0b"', 'control character'],
+      ["'GET /a/../sluice/x'", "'..' segment"],
+      ["'GET /é'", 'only ASCII'],
+    ] as const) {
+      const configPath = temp.create(serviceYaml(`  report:\n    handler: functions/a.handler\n    events:\n      - httpApi: ${route}\n`));
+      await expect(loadServiceManifest({ configPath, env: {} })).rejects.toThrow(new RegExp(`functions\\.report: route 'GET [^']+': its path .*${fragment.replace(/[.()]/g, '\\$&')}`));
+    }
   });
 });

@@ -50,6 +50,34 @@ describe('the JSON nesting limit', () => {
   });
 });
 
+describe('numbers that overflow to Infinity', () => {
+  const refusal = (text: string) => {
+    try {
+      parseBoundedJson(text, 'request body');
+    } catch (error) {
+      expect(error).toBeInstanceOf(MalformedInputError);
+      return (error as Error).message;
+    }
+    return undefined;
+  };
+
+  it('refuses them with a MalformedInputError naming the place, whatever the spelling', () => {
+    expect(refusal('{"process":"x","payload":1e999}')).toMatch(/^request body: the number at payload is too large/);
+    expect(refusal('{"a":{"b":[1,2,-1E+400]}}')).toMatch(/the number at a\.b\.2 /);
+    expect(refusal('1e309')).toMatch(/the number at \(root\) /);
+    expect(refusal('{"n":0.5e00000000000000000309}')).toMatch(/at n /);
+    expect(refusal(`{"n":${'9'.repeat(309)}}`)).toMatch(/at n /);
+    expect(refusal(`[${'1'.repeat(400)}.5e-10, 1]`)).toMatch(/at 0 /);
+  });
+
+  it('accepts every finite number, and look-alikes in strings and keys', () => {
+    for (const text of ['1.7976931348623157e308', '-1e308', '1e-999', `${'9'.repeat(308)}`, `0.${'0'.repeat(400)}1`, `${'1'.repeat(400)}e-300`, '{"1e999":"1e999","s":"' + '7'.repeat(500) + '"}']) {
+      expect(refusal(text), text.slice(0, 30)).toBeUndefined();
+      expect(parseBoundedJson(text, 'body')).toEqual(JSON.parse(text));
+    }
+  });
+});
+
 describe('decodeDelivery and deep queue message bodies', () => {
   const message = (body: string, attributes: Record<string, string> = {}): InboundMessage => ({
     queue: 'q',

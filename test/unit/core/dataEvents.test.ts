@@ -77,7 +77,9 @@ describe('checkDataEvent', () => {
     expect(checkEventQuery({ limit: 5, since: '2026-11-29T13:00:00+01:00' }).since).toBe('2026-11-29T12:00:00.000Z');
     expect(() => checkEventQuery({ limit: 5, until: 'tomorrow' })).toThrow(ValidationError);
     expect(() => checkEventQuery({ limit: 0 })).toThrow(ValidationError);
-    expect(() => checkEventQuery({ limit: 5, since: '2026-02-30' })).toThrow(/not a calendar date/);
+    expect(() => checkEventQuery({ limit: 5, since: '2026-02-30' })).toThrow(/not a day of the calendar/);
+    expect(() => checkEventQuery({ limit: 5, since: '0000-01-01T00:00:00+14:00' })).toThrow(/outside the years 0000-9999/);
+    expect(() => checkEventQuery({ limit: 5, since: '2026-01-02', until: '2026-01-01' })).toThrow(/until must not be before since/);
     expect(checkEventQuery({ limit: 5, since: '2028-02-29' }).since).toBe('2028-02-29T00:00:00.000Z');
   });
 });
