@@ -351,6 +351,11 @@ describe('dashboard in Chromium', () => {
     await cell('/staff-only').getByText('authorizer staff, scopes orders.read orders.admin').waitFor();
     await cell('/signed-only').getByText('aws_iam (signed IAM requests)').waitFor();
     await cell('/anyone').getByText('public: no authorizer').waitFor();
+    // A static route's authorizer shows once the API lists it with the spec (older APIs leave it out: nothing is guessed).
+    const staticRoute = ((await h.call('/sluice/triggers?process=hook')).body.items as Array<{ triggerId: string; source: string; spec: { path: string; authorizer?: unknown } }>).find((t) => t.source === 'static' && t.spec.path === '/hook/staff')!;
+    const staticAuth = page.locator(`tr[data-trigger-id="${staticRoute.triggerId}"] .auth`);
+    if ('authorizer' in staticRoute.spec) await staticAuth.getByText('authorizer staff, scopes orders.read').waitFor();
+    else expect(await staticAuth.count()).toBe(0);
     for (const t of created) expect((await h.call(`/sluice/triggers/${encodeURIComponent(t.triggerId)}`, { method: 'DELETE' })).status).toBe(204);
   });
 

@@ -224,7 +224,8 @@ function RunNow({ trigger, busy, onRun, onCancel }: { trigger: TriggerInfo; busy
       </p>
       <label>
         Input (JSON, optional{trigger.spec.kind === 'schedule' ? ': the schedule’s own input when empty' : ''})
-        <textarea name="input" rows={3} spellcheck={false} placeholder='{ "since": "2026-01-01" }' aria-invalid={invalid !== undefined} />
+        {/* Focused when it opens: below the table, it scrolls into view and the keyboard lands in it. */}
+        <textarea name="input" rows={3} spellcheck={false} autoFocus placeholder='{ "since": "2026-01-01" }' aria-invalid={invalid !== undefined} />
       </label>
       {invalid && (
         <p class="alert alert-error" role="alert">
