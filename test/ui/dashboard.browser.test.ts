@@ -408,6 +408,9 @@ describe('dashboard in Chromium', () => {
     expect(await form.getByLabel('Data identity').inputValue()).toBe('');
     await form.getByLabel('Data identity').fill('db://x');
     expect(await form.getByLabel('or task id').inputValue()).toBe('');
+    // An address with both (typed by hand) says which one is shown.
+    await page.goto(`${dashboard}/sluice/ui/#/lineage?node=db%3A%2F%2Fx&taskId=no-such-task`);
+    await page.getByText('the task’s lineage is shown (db://x is not)').waitFor();
   });
 
   it('says when the lineage walk was cut at its limits', async () => {

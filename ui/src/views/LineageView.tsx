@@ -65,6 +65,7 @@ export function LineageView({ params }: { params: URLSearchParams }) {
         </div>
       </form>
       {!asked && <Notice>Give a data identity (a table, a file: what events name as source or target) or a task id.</Notice>}
+      {node !== '' && taskId !== '' && <Notice>Both a data identity and a task id are in the address: the task’s lineage is shown ({node} is not).</Notice>}
       <ErrorBox error={graph.error} />
       {graph.data && graph.data.edges.length === 0 && <Notice>No lineage for {taskId ? `task ${taskId}` : node}: no event names it.</Notice>}
       {graph.data && graph.data.edges.length > 0 && (
