@@ -318,6 +318,7 @@ describe('dashboard in Chromium', () => {
     // Public is an explicit, labelled choice, and the default says so.
     expect(await form.getByLabel('Who may call it').inputValue()).toBe('none');
     await form.getByText('the route will be public').waitFor();
+    expect(await form.getByRole('combobox', { name: 'Who may call it' }).getAttribute('aria-describedby')).toBe('public-warning');
     await form.getByLabel('Who may call it').selectOption('named');
     await form.getByLabel('Authorizer name').fill('staff');
     await form.getByLabel('Scopes (JWT, optional)').fill('orders.read, orders.admin');

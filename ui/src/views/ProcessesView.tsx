@@ -344,7 +344,7 @@ function CreateTrigger({ processes, authorizers, onCreated }: { processes: strin
           <>
             <label>
               Who may call it
-              <select name="authorizer" value={auth} onChange={(e) => setAuth(e.currentTarget.value as AuthChoice)}>
+              <select name="authorizer" value={auth} aria-describedby={auth === 'none' ? 'public-warning' : undefined} onChange={(e) => setAuth(e.currentTarget.value as AuthChoice)}>
                 <option value="none">none: public, anyone can call it</option>
                 <option value="named">a named authorizer of the service</option>
                 <option value="aws_iam">aws_iam: signed IAM requests</option>
