@@ -36,6 +36,8 @@ describe('dashboard in Chromium', () => {
     // A CSP violation or an uncaught error is a bug; failed fetches (401, 404) are the app's business.
     page.on('console', (message) => {
       if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
+      // cytoscape warns when its wheel sensitivity is changed: the dashboard leaves it alone.
+      if (message.type() === 'warning' && /wheel sensitivity/i.test(message.text())) problems.push(message.text());
     });
     page.on('pageerror', (error) => problems.push(String(error)));
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -185,6 +187,31 @@ describe('dashboard in Chromium', () => {
     expect((await h.task(failedId)).replays).toEqual([replayId]);
   });
 
+  it('replays a task whose payload was not kept with a payload typed in (checked as JSON first)', async () => {
+    const called = await fetch(`${h.url}/hook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ order: 1 }) });
+    expect(called.status).toBe(200);
+    const [task] = (await h.call('/sluice/tasks?process=hook&trigger=http')).body.items as Array<{ taskId: string }>;
+    const original = await h.waitForTask(task!.taskId);
+    expect(original.payload).toBeUndefined();
+    await page.goto(`${dashboard}/sluice/ui/#/tasks/${original.taskId}`);
+    await page.getByText('No payload kept').waitFor();
+    // No plain Replay that can only fail with 409: the replay asks for the payload.
+    expect(await page.getByRole('button', { name: 'Replay', exact: true }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Replay with a payload…' }).click();
+    const form = page.getByRole('form', { name: 'Replay with a payload' });
+    const field = form.getByLabel(/^Payload \(JSON\)/);
+    await field.fill('{ "order": 2');
+    await form.getByRole('button', { name: 'Replay with this payload' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The payload is not valid JSON' }).waitFor();
+    expect((await h.task(original.taskId)).replays ?? []).toEqual([]);
+    await field.fill('{ "order": 2 }');
+    await form.getByRole('button', { name: 'Replay with this payload' }).click();
+    await page.waitForURL((url) => /#\/tasks\//.test(url.hash) && !url.hash.includes(original.taskId));
+    const replayId = /#\/tasks\/([^?]+)/.exec(new URL(page.url()).hash)![1]!;
+    const replay = await h.waitForTask(replayId);
+    expect(replay).toMatchObject({ replayOf: original.taskId, status: 'succeeded', result: { input: { order: 2 } } });
+  });
+
   it('shows each attempt of a retried task on its timeline', async () => {
     const id = (await h.call('/sluice/tasks', { method: 'POST', json: { process: 'flaky', payload: {} } })).body.taskId as string;
     const done = await h.waitForTask(id);
@@ -210,18 +237,47 @@ describe('dashboard in Chromium', () => {
     // Each page names itself and takes the focus (a screen reader starts at its content).
     expect(await page.title()).toBe('Processes & triggers · Sluice');
     expect(await page.evaluate('document.activeElement.id')).toBe('main');
-    await row.getByRole('button', { name: `Pause ${id}` }).click();
+    // Buttons are named by what the trigger is, not by its id.
+    await row.getByRole('button', { name: /^Pause schedule cron\(0 3 \* \* \? \*\)/ }).click();
     await row.getByText('paused', { exact: true }).waitFor();
     expect((await h.call(`/sluice/triggers/${encodeURIComponent(id)}`)).body.paused).toBe(true);
     await shot('processes');
-    await row.getByRole('button', { name: `Resume ${id}` }).click();
+    await row.getByRole('button', { name: /^Resume schedule cron/ }).click();
     await row.getByText('active', { exact: true }).waitFor();
     expect((await h.call(`/sluice/triggers/${encodeURIComponent(id)}`)).body.paused).toBe(false);
-    // Run now: the firing's task opens.
-    await row.getByRole('button', { name: `Run ${id} now` }).click();
+    expect(await page.locator('[aria-label*="st_"], [aria-label*="rt_"]').count()).toBe(0);
+    // Run now asks first, with an optional JSON input; a bad one is refused before anything is sent.
+    await row.getByRole('button', { name: /^Run schedule cron.* now…$/ }).click();
+    const confirm = page.getByRole('form', { name: /^Run schedule cron.* now$/ });
+    await confirm.getByLabel(/^Input \(JSON, optional/).fill('{ not json');
+    await confirm.getByRole('button', { name: 'Yes, run it' }).click();
+    await confirm.getByRole('alert').filter({ hasText: 'The input is not valid JSON' }).waitFor();
+    expect((await h.call('/sluice/tasks?process=nightly')).body.items).toEqual([]);
+    await confirm.getByLabel(/^Input \(JSON, optional/).fill('{ "day": "2026-11-28" }');
+    await confirm.getByRole('button', { name: 'Yes, run it' }).click();
     await page.waitForURL((url) => /^#\/tasks\/.+/.test(url.hash));
     const fired = await h.waitForTask(/#\/tasks\/([^?]+)/.exec(new URL(page.url()).hash)![1]!);
     expect(fired).toMatchObject({ process: 'nightly', status: 'succeeded', trigger: { type: 'schedule', rule: id } });
+    expect(fired.payload).toMatchObject({ type: 'schedule', input: { day: '2026-11-28' } });
+    await page.goto(`${dashboard}/sluice/ui/#/processes`);
+  });
+
+  it('asks before running an http trigger, and No runs nothing', async () => {
+    const hook = (await h.call('/sluice/triggers?process=hook')).body.items as Array<{ triggerId: string; spec: { path: string } }>;
+    const open = hook.find((t) => t.spec.path === '/hook')!;
+    const row = page.locator(`tr[data-trigger-id="${open.triggerId}"]`);
+    const before = (await h.call('/sluice/tasks?process=hook')).body.items.length as number;
+    await row.getByRole('button', { name: 'Run http POST /hook now…' }).click();
+    const confirm = page.getByRole('form', { name: 'Run http POST /hook now' });
+    await confirm.getByRole('button', { name: 'No' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    expect((await h.call('/sluice/tasks?process=hook')).body.items).toHaveLength(before);
+    await row.getByRole('button', { name: 'Run http POST /hook now…' }).click();
+    await confirm.getByLabel(/^Input/).fill('{ "order": 7 }');
+    await confirm.getByRole('button', { name: 'Yes, run it' }).click();
+    await page.waitForURL((url) => /^#\/tasks\/.+/.test(url.hash));
+    const fired = await h.waitForTask(/#\/tasks\/([^?]+)/.exec(new URL(page.url()).hash)![1]!);
+    expect(fired).toMatchObject({ process: 'hook', status: 'succeeded', result: { input: { order: 7 } } });
     await page.goto(`${dashboard}/sluice/ui/#/processes`);
   });
 
@@ -237,12 +293,71 @@ describe('dashboard in Chromium', () => {
     await form.getByText(/Created trigger/).waitFor();
     const runtime = ((await h.call('/sluice/triggers?process=report')).body.items as Array<{ triggerId: string; source: string; spec: { expression?: string } }>).filter((t) => t.source === 'runtime');
     expect(runtime.map((t) => t.spec.expression)).toEqual(['rate(7 days)']);
-    // Delete asks first (the browser's confirm dialog).
+    // The API's validation message once, not followed by the same issues again.
+    await form.getByLabel('Kind').selectOption('http');
+    await form.getByLabel('Method').fill('POST');
+    await form.getByLabel('Path').fill('no-slash');
+    await form.getByRole('button', { name: 'Create trigger' }).click();
+    const alert = form.getByRole('alert').filter({ hasText: 'Not created: 400' });
+    await alert.waitFor();
+    const text = await alert.innerText();
+    expect(text.split('path:').length - 1, text).toBe(1);
+    await form.getByLabel('Kind').selectOption('schedule');
+    // Delete asks first (the browser's confirm dialog); the button says which trigger.
     const id = runtime[0]!.triggerId;
     page.once('dialog', (dialog) => void dialog.accept());
-    await page.getByRole('button', { name: `Delete ${id}` }).click();
+    await page.getByRole('button', { name: 'Delete schedule rate(7 days)' }).click();
     await page.locator(`tr[data-trigger-id="${id}"]`).waitFor({ state: 'detached' });
     expect((await h.call(`/sluice/triggers/${encodeURIComponent(id)}`)).status).toBe(404);
+  });
+
+  it('creates http triggers behind a named authorizer, behind IAM, or public when chosen so', async () => {
+    const form = page.locator('form.create-trigger');
+    await form.getByLabel('Process').selectOption('hook');
+    await form.getByLabel('Kind').selectOption('http');
+    // Public is an explicit, labelled choice, and the default says so.
+    expect(await form.getByLabel('Who may call it').inputValue()).toBe('none');
+    await form.getByText('the route will be public').waitFor();
+    expect(await form.getByRole('combobox', { name: 'Who may call it' }).getAttribute('aria-describedby')).toBe('public-warning');
+    await form.getByLabel('Who may call it').selectOption('named');
+    await form.getByLabel('Authorizer name').fill('staff');
+    await form.getByLabel('Scopes (JWT, optional)').fill('orders.read, orders.admin');
+    await form.getByLabel('Method').fill('GET');
+    await form.getByLabel('Path').fill('/staff-only');
+    await form.getByRole('button', { name: 'Create trigger' }).click();
+    await form.getByText('Created trigger http GET /staff-only.').waitFor();
+    await form.getByLabel('Kind').selectOption('http');
+    await form.getByLabel('Who may call it').selectOption('aws_iam');
+    await form.getByLabel('Method').fill('POST');
+    await form.getByLabel('Path').fill('/signed-only');
+    await form.getByRole('button', { name: 'Create trigger' }).click();
+    await form.getByText('Created trigger http POST /signed-only.').waitFor();
+    await form.getByLabel('Kind').selectOption('http');
+    await form.getByLabel('Method').fill('GET');
+    await form.getByLabel('Path').fill('/anyone');
+    await form.getByRole('button', { name: 'Create trigger' }).click();
+    await form.getByText('Created trigger http GET /anyone.').waitFor();
+
+    const created = ((await h.call('/sluice/triggers?process=hook')).body.items as Array<{ triggerId: string; source: string; spec: { path: string; authorizer?: unknown } }>).filter((t) => t.source === 'runtime');
+    const byPath = Object.fromEntries(created.map((t) => [t.spec.path, t]));
+    expect(byPath['/staff-only']!.spec.authorizer).toEqual({ name: 'staff', scopes: ['orders.read', 'orders.admin'] });
+    expect(byPath['/signed-only']!.spec.authorizer).toBe('aws_iam');
+    expect(byPath['/anyone']!.spec).not.toHaveProperty('authorizer');
+    // The runtime enforces what was chosen.
+    expect((await fetch(`${h.url}/staff-only`)).status).toBe(401);
+    expect((await fetch(`${h.url}/signed-only`, { method: 'POST' })).status).toBe(403);
+    expect((await fetch(`${h.url}/anyone`)).status).toBe(200);
+    // The list says who may call each.
+    const cell = (path: string) => page.locator(`tr[data-trigger-id="${byPath[path]!.triggerId}"] td`).nth(1);
+    await cell('/staff-only').getByText('authorizer staff, scopes orders.read orders.admin').waitFor();
+    await cell('/signed-only').getByText('aws_iam (signed IAM requests)').waitFor();
+    await cell('/anyone').getByText('public: no authorizer').waitFor();
+    // A static route's authorizer shows once the API lists it with the spec (older APIs leave it out: nothing is guessed).
+    const staticRoute = ((await h.call('/sluice/triggers?process=hook')).body.items as Array<{ triggerId: string; source: string; spec: { path: string; authorizer?: unknown } }>).find((t) => t.source === 'static' && t.spec.path === '/hook/staff')!;
+    const staticAuth = page.locator(`tr[data-trigger-id="${staticRoute.triggerId}"] .auth`);
+    if ('authorizer' in staticRoute.spec) await staticAuth.getByText('authorizer staff, scopes orders.read').waitFor();
+    else expect(await staticAuth.count()).toBe(0);
+    for (const t of created) expect((await h.call(`/sluice/triggers/${encodeURIComponent(t.triggerId)}`, { method: 'DELETE' })).status).toBe(204);
   });
 
   it('lists dead letters with their task error', async () => {
@@ -283,6 +398,22 @@ describe('dashboard in Chromium', () => {
     await shot('lineage');
   });
 
+  it('says there is no lineage for an unknown node, and takes a node or a task id, not both', async () => {
+    await page.goto(`${dashboard}/sluice/ui/#/lineage?node=${encodeURIComponent('db://nowhere/public.none')}`);
+    await page.getByText('No lineage for db://nowhere/public.none').waitFor();
+    expect(await page.getByText(/\d+ nodes?, \d+ edges?/).count()).toBe(0);
+    expect(await page.locator('.graph').count()).toBe(0);
+    const form = page.getByRole('form', { name: 'Lineage query' });
+    expect(await form.getByLabel('Data identity').getAttribute('placeholder')).toBe('db://warehouse/public.orders');
+    await form.getByLabel('or task id').fill('-P7cXq2vR8sLm4TnW1yZbKd9Jf0HgA');
+    expect(await form.getByLabel('Data identity').inputValue()).toBe('');
+    await form.getByLabel('Data identity').fill('db://x');
+    expect(await form.getByLabel('or task id').inputValue()).toBe('');
+    // An address with both (typed by hand) says which one is shown.
+    await page.goto(`${dashboard}/sluice/ui/#/lineage?node=db%3A%2F%2Fx&taskId=no-such-task`);
+    await page.getByText('the task’s lineage is shown (db://x is not)').waitFor();
+  });
+
   it('says when the lineage walk was cut at its limits', async () => {
     const ids = await Promise.all([1, 2, 3].map(async (batch) => (await h.call('/sluice/tasks', { method: 'POST', json: { process: 'fanout', payload: { batch } } })).body.taskId as string));
     for (const id of ids) expect((await h.waitForTask(id)).status).toBe('succeeded');
@@ -298,6 +429,18 @@ describe('dashboard in Chromium', () => {
     // No horizontal scrolling of the page itself (wide tables scroll in their own box).
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shot('tasks-phone');
+    // The counts table's process names are on one line and in view (the counts scroll beside them).
+    await page.locator('section.counts tbody th').first().waitFor();
+    const names = await page.evaluate<Array<{ name: string; lines: number; right: number }>>(`[...document.querySelectorAll('section.counts tbody th')].map((th) => {
+      const range = document.createRange(); range.selectNodeContents(th);
+      const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+      return { name: th.textContent, lines: new Set(rects.map((r) => Math.round(r.top))).size, right: th.getBoundingClientRect().right };
+    })`);
+    expect(names.length).toBeGreaterThan(0);
+    for (const n of names) {
+      expect(n.lines, n.name).toBe(1);
+      expect(n.right, n.name).toBeLessThanOrEqual(390);
+    }
     const taskId = await page.locator('table.tasks tbody tr').first().getAttribute('data-task-id');
     for (const [hash, ready] of [
       [`#/tasks/${taskId}`, 'table.logs'],

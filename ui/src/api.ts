@@ -79,10 +79,12 @@ export function query(params: Record<string, string | number | undefined>): stri
   return text ? `?${text}` : '';
 }
 
-/** What `errorText` makes of any failure: the API's message and its field issues. */
+/** What `errorText` makes of any failure: the API's message and its field issues (once: not when the message already lists them). */
 export function errorText(error: unknown): string {
   if (error instanceof ApiError) {
     const issues = error.body?.issues?.map((i) => `${i.path}: ${i.message}`).join('; ');
+    // A 400's message already ends with its issues (`invalid body: path: message`): said once.
+    if (issues && error.message.includes(issues)) return `${error.status} ${error.body?.error ?? ''}: ${error.message}`.replace(' :', ':');
     return `${error.status} ${error.body?.error ?? ''}: ${error.message}${issues ? ` (${issues})` : ''}`.replace(' :', ':');
   }
   return error instanceof Error ? error.message : String(error);
@@ -152,6 +154,9 @@ export interface TaskCounts {
   until: string;
   items: Array<{ process: string; counts: Partial<Record<TaskStatus, number>> }>;
 }
+
+/** Who may call an http trigger (lib/core/triggers/TriggerSpec.ts): a declared authorizer with optional JWT scopes, or IAM. Absent: anyone. */
+export type HttpAuthorizer = 'aws_iam' | { name: string; scopes?: string[] };
 
 export interface TriggerInfo {
   triggerId: string;

@@ -38,11 +38,11 @@ export function LineageView({ params }: { params: URLSearchParams }) {
       <form class="filters" onSubmit={submit} key={`${node}|${taskId}|${direction}|${depth}`} aria-label="Lineage query">
         <label>
           Data identity
-          <input name="node" defaultValue={node} placeholder="postgres://warehouse/public.orders" />
+          <input name="node" defaultValue={node} placeholder="db://warehouse/public.orders" onInput={(e) => e.currentTarget.value !== '' && clearField(e.currentTarget, 'taskId')} />
         </label>
         <label>
           or task id
-          <input name="taskId" defaultValue={taskId} />
+          <input name="taskId" defaultValue={taskId} placeholder="-P7cXq2vR8sLm4TnW1yZbKd9Jf0HgA" onInput={(e) => e.currentTarget.value !== '' && clearField(e.currentTarget, 'node')} />
         </label>
         <label>
           Direction
@@ -65,16 +65,16 @@ export function LineageView({ params }: { params: URLSearchParams }) {
         </div>
       </form>
       {!asked && <Notice>Give a data identity (a table, a file: what events name as source or target) or a task id.</Notice>}
+      {node !== '' && taskId !== '' && <Notice>Both a data identity and a task id are in the address: the task’s lineage is shown ({node} is not).</Notice>}
       <ErrorBox error={graph.error} />
-      {graph.data && (
+      {graph.data && graph.data.edges.length === 0 && <Notice>No lineage for {taskId ? `task ${taskId}` : node}: no event names it.</Notice>}
+      {graph.data && graph.data.edges.length > 0 && (
         <>
           <p role="status">
-            {graph.data.nodes.length} nodes, {graph.data.edges.length} edges.
+            {plural(graph.data.nodes.length, 'node')}, {plural(graph.data.edges.length, 'edge')}.
             {graph.data.truncated && ' The walk stopped at its limits (depth, edges per node, 5,000 edges): the graph is partial; lower the depth or start nearer.'}
           </p>
-          {graph.data.nodes.length === 0 ? (
-            <Notice>No lineage recorded for this {taskId ? 'task' : 'identity'}.</Notice>
-          ) : tooBig ? (
+          {tooBig ? (
             <Notice>
               {graph.data.nodes.length} nodes is more than the {MAX_DRAWN_NODES} drawn here: lower the depth, or read the edges below.
             </Notice>
@@ -87,6 +87,16 @@ export function LineageView({ params }: { params: URLSearchParams }) {
       )}
     </section>
   );
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** A node or a task id, not both: typing in one empties the other (the API would take the task id and ignore the node). */
+function clearField(input: HTMLInputElement, name: string): void {
+  const other = input.form?.elements.namedItem(name);
+  if (other instanceof HTMLInputElement) other.value = '';
 }
 
 function Graph({ graph, focus, onNode }: { graph: LineageGraph; focus: string | undefined; onNode(id: string): void }) {

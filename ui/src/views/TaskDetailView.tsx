@@ -91,20 +91,39 @@ export function TaskDetailView({ taskId }: { taskId: string }) {
   );
 }
 
+/**
+ * Replay and cancel. A record without a kept payload (an HTTP request's, or
+ * one over 32 KiB) cannot be replayed as it was: the replay then takes a
+ * JSON payload typed here (`{ payload }`), checked before it is sent.
+ */
 function Actions({ record, onChange }: { record: TaskRecord; onChange(): void }) {
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const [asking, setAsking] = useState(false);
+  const [payloadText, setPayloadText] = useState('');
   const finished = TERMINAL.has(record.status);
-  const replay = async () => {
+  const kept = record.payload !== undefined;
+  const replay = async (body: { payload?: unknown }) => {
     setBusy(true);
     try {
-      const accepted = await api<{ taskId: string }>(`/sluice/tasks/${encodeURIComponent(record.taskId)}/replay`, { method: 'POST', json: {} });
+      const accepted = await api<{ taskId: string }>(`/sluice/tasks/${encodeURIComponent(record.taskId)}/replay`, { method: 'POST', json: body });
       navigate(`tasks/${accepted.taskId}`);
     } catch (e) {
       setError(errorText(e));
     } finally {
       setBusy(false);
     }
+  };
+  const replayWithPayload = (event: Event) => {
+    event.preventDefault();
+    if (payloadText.trim() === '') return setError('Give the payload to replay it with (JSON).');
+    let payload: unknown;
+    try {
+      payload = JSON.parse(payloadText);
+    } catch (e) {
+      return setError(`The payload is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    void replay({ payload });
   };
   const cancel = async () => {
     setBusy(true);
@@ -119,19 +138,51 @@ function Actions({ record, onChange }: { record: TaskRecord; onChange(): void })
     }
   };
   return (
-    <div class="actions">
-      <button type="button" class="primary" disabled={!finished || busy} onClick={replay} title={finished ? 'Run it again as a new task' : 'Only a finished task can be replayed'}>
-        Replay
-      </button>
-      <button type="button" class="danger" disabled={finished || busy || record.cancelRequestedAt !== undefined} onClick={cancel}>
-        {record.cancelRequestedAt ? 'Cancel requested' : 'Cancel'}
-      </button>
+    <>
+      <div class="actions">
+        {kept || !finished ? (
+          <button type="button" class="primary" disabled={!finished || busy} onClick={() => replay({})} title={finished ? 'Run it again as a new task' : 'Only a finished task can be replayed'}>
+            Replay
+          </button>
+        ) : (
+          <button type="button" class="primary" disabled={busy} aria-expanded={asking} onClick={() => (setAsking(!asking), setError(undefined))} title="Its payload was not kept: give one to run it again">
+            Replay with a payload…
+          </button>
+        )}
+        <button type="button" class="danger" disabled={finished || busy || record.cancelRequestedAt !== undefined} onClick={cancel}>
+          {record.cancelRequestedAt ? 'Cancel requested' : 'Cancel'}
+        </button>
+      </div>
+      {asking && !kept && finished && (
+        <form class="replay-payload" onSubmit={replayWithPayload} aria-label="Replay with a payload">
+          <label>
+            Payload (JSON): this task’s was not kept; the replay gets this one as its input (ctx.input)
+            <textarea
+              name="payload"
+              rows={6}
+              spellcheck={false}
+              value={payloadText}
+              onInput={(e) => setPayloadText(e.currentTarget.value)}
+              placeholder={'{ "orderId": 42 }'}
+              aria-invalid={error !== undefined}
+            />
+          </label>
+          <div class="actions">
+            <button type="submit" class="primary" disabled={busy}>
+              Replay with this payload
+            </button>
+            <button type="button" onClick={() => (setAsking(false), setError(undefined))}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
       {error && (
         <p class="alert alert-error" role="alert">
           {error}
         </p>
       )}
-    </div>
+    </>
   );
 }
 

@@ -184,7 +184,7 @@ function TaskSearch() {
   return (
     <form class="search" onSubmit={submit} role="search">
       <label for="task-search">Task id</label>
-      <input id="task-search" value={id} onInput={(e) => setId(e.currentTarget.value)} placeholder="e.g. 01J…" autocomplete="off" />
+      <input id="task-search" value={id} onInput={(e) => setId(e.currentTarget.value)} placeholder="e.g. -P7cXq2vR8sLm4TnW1yZbKd9Jf0HgA" autocomplete="off" />
       <button type="submit">Open</button>
       {error && (
         <p class="alert alert-error" role="alert">

@@ -66,7 +66,6 @@ export function drawLineage(container: HTMLElement, graph: LineageGraph, options
       },
     ],
     layout: { name: 'dagre', rankDir: 'LR', nodeSep: 30, rankSep: 160, padding: 40 } as cytoscape.LayoutOptions,
-    wheelSensitivity: 0.3,
     // A small graph is not blown up to fill the box: labels stay readable.
     maxZoom: 1.4,
     minZoom: 0.05,
