@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, TOKEN, type Harness } from '../embedded/runtime/runtimeHarness.js';
+import { staticTriggerId } from '../../lib/core/triggers/TriggerService.js';
 import { eventually } from '../helpers/time.js';
 import { ANSI, CLI_FIXTURE, onTerminal, runSluice } from './runSluice.js';
 
@@ -179,6 +180,58 @@ describe('sluice CLI against the embedded runtime', { timeout: 120_000 }, () => 
       expect(after.map((t) => t.triggerId)).not.toContain(trigger.triggerId);
       const gone = await sluice('triggers', 'rm', trigger.triggerId);
       expect(gone.code).toBe(3);
+    });
+
+    it('add --kind http --authorizer/--scope protects the route; without one it warns on stderr that the route is public', async () => {
+      const jwt = await sluice('triggers', 'add', 'echo', '--kind', 'http', '--method', 'get', '--path', '/cli/jwt', '--authorizer', 'cli', '--scope', 'a.read', '--scope', 'a.write', '--json');
+      expect(jwt.code, jwt.stderr).toBe(0);
+      expect(json(jwt.stdout).spec).toEqual({ kind: 'http', method: 'GET', path: '/cli/jwt', mode: 'sync', authorizer: { name: 'cli', scopes: ['a.read', 'a.write'] } });
+      expect(jwt.stderr).not.toContain('public');
+      // Enforced, not only recorded: no token, a 401 and nothing runs.
+      expect((await fetch(`${harness.url}/cli/jwt`)).status).toBe(401);
+
+      const iam = await sluice('triggers', 'add', 'echo', '--kind', 'http', '--method', 'GET', '--path', '/cli/iam', '--authorizer', 'aws_iam', '--json');
+      expect(iam.code, iam.stderr).toBe(0);
+      expect(json(iam.stdout).spec.authorizer).toBe('aws_iam');
+
+      const open = await sluice('triggers', 'add', 'echo', '--kind', 'http', '--method', 'GET', '--path', '/cli/open', '--json');
+      expect(open.code, open.stderr).toBe(0);
+      const record = json(open.stdout);
+      expect(record.spec.authorizer).toBeUndefined();
+      expect(open.stderr).toContain('warning: GET /cli/open is public');
+      const plain = await sluice('triggers', 'add', 'echo', '--kind', 'http', '--method', 'GET', '--path', '/cli/open2');
+      expect(plain.stderr).toContain('warning: GET /cli/open2 is public');
+
+      const table = (await sluice('triggers', 'ls', '--process', 'echo', '--kind', 'http')).stdout;
+      expect(table).toMatch(/\bAUTH\b/);
+      expect(table).toMatch(/GET \/cli\/jwt \(sync\)\s+cli \(a\.read a\.write\)/);
+      expect(table).toMatch(/GET \/cli\/iam \(sync\)\s+aws_iam/);
+      expect(table).toMatch(/GET \/cli\/open \(sync\)\s+public/);
+
+      const unknown = await sluice('triggers', 'add', 'echo', '--kind', 'http', '--method', 'GET', '--path', '/cli/x', '--authorizer', 'nope');
+      expect(unknown.code).toBe(3);
+      expect(unknown.stderr).toContain("no authorizer 'nope'");
+      const scopeAlone = await sluice('triggers', 'add', 'echo', '--kind', 'http', '--method', 'GET', '--path', '/cli/x', '--scope', 'a');
+      expect(scopeAlone.code).toBe(64);
+      expect(scopeAlone.stderr).toContain('--scope needs --authorizer');
+      for (const id of [json(jwt.stdout).triggerId, json(iam.stdout).triggerId, record.triggerId, plain.stdout.trim()]) expect((await sluice('triggers', 'rm', id)).code).toBe(0);
+    });
+
+    it('a static route shows its authorizer (GET /sluice/triggers, GET /sluice/processes, triggers ls), its id unchanged', async () => {
+      const statics = (await harness.call('/sluice/triggers?process=echo&kind=http')).body.items.filter((t: { source: string }) => t.source === 'static');
+      expect(statics).toEqual([
+        expect.objectContaining({ process: 'echo', spec: { kind: 'http', method: 'POST', path: '/echo', mode: 'sync', authorizer: { name: 'cli', scopes: ['echo.call'] } } }),
+      ]);
+      // The id is the process, method and path only: the same as before the spec carried the authorizer (pauses recorded under it still apply).
+      expect(statics[0].triggerId).toBe(staticTriggerId('echo', { kind: 'http', method: 'POST', path: '/echo', mode: 'sync' }));
+      const echo = (await harness.call('/sluice/processes')).body.items.find((p: { name: string }) => p.name === 'echo');
+      expect(echo.triggers.http).toEqual([{ method: 'POST', path: '/echo', authorizer: { name: 'cli', scopes: ['echo.call'] } }]);
+      const table = (await sluice('triggers', 'ls', '--process', 'echo', '--kind', 'http')).stdout;
+      expect(table).toMatch(/POST \/echo \(sync\)\s+cli \(echo\.call\)\s+static/);
+      // A runtime route carved out of it is still refused.
+      const carved = await sluice('triggers', 'add', 'fail', '--kind', 'http', '--method', 'POST', '--path', '/echo', '--authorizer', 'cli');
+      expect(carved.code).toBe(3);
+      expect(carved.stderr).toContain(statics[0].triggerId);
     });
 
     it('add checks the flags its kind needs', async () => {
