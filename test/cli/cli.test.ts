@@ -295,7 +295,7 @@ describe('sluice CLI against the embedded runtime', { timeout: 120_000 }, () => 
 
       const unknown = await sluice('dlq', 'ls', 'nope');
       expect(unknown.code).toBe(3);
-      expect(unknown.stderr).toContain('dead-letter queues: cli-fixture-test-echo-dlq');
+      expect(unknown.stderr).toMatch(/dead-letter queues: .*cli-fixture-test-echo-dlq/);
     });
 
     it('purge: asks on a terminal (n keeps, y purges), refuses without one unless --yes, --json prints the count', async () => {
@@ -404,6 +404,38 @@ describe('sluice CLI against the embedded runtime', { timeout: 120_000 }, () => 
       expect(again.code).toBe(0);
       expect(json(again.stdout)).toEqual({ dryRun: false, matched: 3, replayed: 0, alreadyReplayed: 3, noPayload: 0, skipped: 0 });
       expect(again.stderr).not.toMatch(ANSI);
+    });
+
+    it('replay of tasks without a kept payload: the dry run counts them apart and exits 1, so does the run; replay <id> --payload gives one', async () => {
+      const since = new Date().toISOString();
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const response = await fetch(`${harness.url}/fail`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n":1}' });
+        expect(response.status).toBe(500);
+        ids.push(response.headers.get('x-sluice-task-id')!);
+      }
+      const filter = `process=fail,status=failed,since=${since}`;
+      const dry = await sluice('replay', '--filter', filter, '--dry-run');
+      expect(dry.code).toBe(1);
+      expect(dry.stdout).toContain('0 task(s) would be replayed, 2 without a kept payload');
+      expect(dry.stderr).toContain('none of the 2 matching task(s) can be replayed');
+      expect(json((await sluice('replay', '--filter', filter, '--dry-run', '--json')).stdout)).toMatchObject({ dryRun: true, matched: 2, noPayload: 2 });
+      const run = await sluice('replay', '--filter', filter);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('replayed 0 task(s), 2 without a kept payload');
+
+      const refused = await sluice('replay', ids[0]!);
+      expect(refused.code).toBe(3);
+      const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+      writeFileSync(join(dir, 'payload.json'), '{"again":true}');
+      for (const payload of ['{"again":true}', `@${join(dir, 'payload.json')}`]) {
+        const given = await sluice('replay', ids[0]!, '--payload', payload, '--json');
+        expect(given.code, given.stderr).toBe(0);
+        const replay = await harness.waitForTask(json(given.stdout).taskId);
+        expect(replay).toMatchObject({ process: 'fail', replayOf: ids[0], payload: { type: 'api', body: { again: true } } });
+      }
+      const bulkWithPayload = await sluice('replay', '--filter', filter, '--payload', '{}');
+      expect(bulkWithPayload.code).toBe(64);
     });
 
     it('--help lists the commands and the exit codes', async () => {
