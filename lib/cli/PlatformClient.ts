@@ -194,7 +194,8 @@ export class PlatformClient {
     return this.request<Page<QueueInfo>>('GET', '/sluice/queues').then((page) => page.items);
   }
 
-  peekMessages(queue: string, query: { limit?: number; cursor?: string }): Promise<Page<PeekedMessage>> {
+  /** `GET /sluice/queues/{queue}/messages`: each message with its task's status and error (`task`, when the message names one the store has). */
+  peekMessages(queue: string, query: { limit?: number; cursor?: string }): Promise<Page<PeekedMessage & { task?: Pick<TaskRecord, 'taskId' | 'process' | 'status' | 'attempts' | 'error'> }>> {
     return this.request('GET', `/sluice/queues/${encodeURIComponent(queue)}/messages`, { query });
   }
 

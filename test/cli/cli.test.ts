@@ -298,6 +298,30 @@ describe('sluice CLI against the embedded runtime', { timeout: 120_000 }, () => 
       expect(unknown.stderr).toMatch(/dead-letter queues: .*cli-fixture-test-echo-dlq/);
     });
 
+    it('ls/replay <process> cover the DLQs of the queues it consumes: slow, fed by the feed queue, dead-letters into feed-dlq', async () => {
+      const sent = await harness.call('/sluice/queues/cli-fixture-test-feed/messages', { method: 'POST', body: '{"from":"feed"}' });
+      expect(sent.status, JSON.stringify(sent.body)).toBeLessThan(300);
+      const { messageId } = sent.body as { messageId: string };
+      const lsJson = async () => json((await sluice('dlq', 'ls', 'slow', '--json')).stdout) as Array<{ queue: string; messageId: string; receiveCount: number; task?: { status: string; error?: { name: string } } }>;
+      const dead = await eventually(async () => (await lsJson()).find((m) => m.messageId === messageId && ['failed', 'timed_out'].includes(m.task?.status ?? '')), { what: 'the dead letter in feed-dlq', intervalMs: 500, timeoutMs: 20_000 });
+      expect(dead.queue).toBe('cli-fixture-test-feed-dlq');
+      // Its one receive in feed, kept across the move (SQS keeps ApproximateReceiveCount).
+      expect(dead.receiveCount).toBe(1);
+
+      const table = await sluice('dlq', 'ls', 'slow');
+      expect(table.code).toBe(0);
+      expect(table.stdout).toMatch(/QUEUE\s+MESSAGE\s+SENT \(UTC\)\s+RECEIVES\s+TASK\s+STATUS\s+ERROR\s+BODY/);
+      expect(table.stdout).toMatch(new RegExp(`cli-fixture-test-feed-dlq\\s+${messageId}\\s+\\S+ \\S+\\s+1\\s+\\S+\\s+(timed_out|failed)\\s+\\w+`));
+
+      const replay = await sluice('dlq', 'replay', 'slow');
+      expect(replay.code).toBe(0);
+      expect(replay.stdout).toMatch(/moved 1 message\(s\) to cli-fixture-test-feed/);
+      expect(replay.stdout).toMatch(/moved \d+ message\(s\) to cli-fixture-test-slow\b/);
+      const several = await sluice('dlq', 'purge', 'slow', '--yes');
+      expect(several.code).toBe(64);
+      expect(several.stderr).toContain('cli-fixture-test-feed-dlq');
+    });
+
     it('purge: asks on a terminal (n keeps, y purges), refuses without one unless --yes, --json prints the count', async () => {
       const dlq = 'cli-fixture-test-fail-dlq';
       const countIn = async (queue: string) => {
