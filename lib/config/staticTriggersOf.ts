@@ -46,3 +46,16 @@ export function specAuthorizerOf(authorizer: RouteAuthorizer): NonNullable<Extra
       return authorizer.scopes.length > 0 ? { name: authorizer.name, scopes: authorizer.scopes } : { name: authorizer.name };
   }
 }
+
+/**
+ * A spec's `authorizer` back as the `RouteAuthorizer` a route manifest carries
+ * (`{ name }` is JWT or Lambda by the named authorizer's type): how the AWS
+ * platform function, whose process catalog lists routes without their
+ * authorizer, gives `/sluice/processes` the static triggers' ones.
+ */
+export function routeAuthorizerOfSpec(authorizer: Extract<TriggerSpec, { kind: 'http' }>['authorizer'], authorizers: ReadonlyArray<{ name: string; type: 'jwt' | 'request' }>): RouteAuthorizer | undefined {
+  if (authorizer === undefined) return undefined;
+  if (authorizer === 'aws_iam') return { kind: 'iam' };
+  if (authorizers.find((a) => a.name === authorizer.name)?.type === 'request') return { kind: 'request', name: authorizer.name };
+  return { kind: 'jwt', name: authorizer.name, scopes: authorizer.scopes ?? [] };
+}
