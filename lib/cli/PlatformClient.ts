@@ -136,9 +136,9 @@ export class PlatformClient {
     return this.request('GET', '/sluice/tasks/counts', { query });
   }
 
-  /** `POST /sluice/tasks/{id}/replay` (another branch): a new task with the same process and payload. */
-  replayTask(taskId: string): Promise<ReplayAnswer> {
-    return this.#newer('POST /sluice/tasks/{id}/replay', this.request('POST', `/sluice/tasks/${encodeURIComponent(taskId)}/replay`, { json: {} }));
+  /** `POST /sluice/tasks/{id}/replay`: a new task with the same process and its kept payload, or `payload` instead. */
+  replayTask(taskId: string, payload?: unknown): Promise<ReplayAnswer> {
+    return this.#newer('POST /sluice/tasks/{id}/replay', this.request('POST', `/sluice/tasks/${encodeURIComponent(taskId)}/replay`, { json: payload === undefined ? {} : { payload } }));
   }
 
   /**
@@ -194,7 +194,8 @@ export class PlatformClient {
     return this.request<Page<QueueInfo>>('GET', '/sluice/queues').then((page) => page.items);
   }
 
-  peekMessages(queue: string, query: { limit?: number; cursor?: string }): Promise<Page<PeekedMessage>> {
+  /** `GET /sluice/queues/{queue}/messages`: each message with its task's status and error (`task`, when the message names one the store has). */
+  peekMessages(queue: string, query: { limit?: number; cursor?: string }): Promise<Page<PeekedMessage & { task?: Pick<TaskRecord, 'taskId' | 'process' | 'status' | 'attempts' | 'error'> }>> {
     return this.request('GET', `/sluice/queues/${encodeURIComponent(queue)}/messages`, { query });
   }
 

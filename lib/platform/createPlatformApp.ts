@@ -1,3 +1,4 @@
+import { specAuthorizerOf } from '../config/staticTriggersOf.js';
 import type { Context } from 'hono';
 // hono/tiny: the smallest router (a handful of routes here), for the Lambda bundle size.
 import { Hono } from 'hono/tiny';
@@ -170,7 +171,7 @@ function describeProcess(p: PlatformProcess) {
     async: p.taskQueue !== undefined,
     ...(p.railway ? { railway: p.railway } : {}),
     triggers: {
-      http: p.http.map((r) => ({ method: r.method, path: r.path })),
+      http: p.http.map((r) => ({ method: r.method, path: r.path, ...(r.authorizer !== undefined ? { authorizer: specAuthorizerOf(r.authorizer) } : {}) })),
       queues: p.queues.map((q) => ({ queue: q.queue, batchSize: q.batchSize, enabled: q.enabled })),
       schedules: p.schedules.map((s) => ({ rule: s.rule, expression: s.expression, enabled: s.enabled })),
       events: (p.subscriptions ?? []).map(({ label, source, target }) => ({ label, ...(source !== undefined ? { source } : {}), ...(target !== undefined ? { target } : {}) })),

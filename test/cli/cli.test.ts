@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, TOKEN, type Harness } from '../embedded/runtime/runtimeHarness.js';
+import { staticTriggerId } from '../../lib/core/triggers/TriggerService.js';
 import { eventually } from '../helpers/time.js';
 import { ANSI, CLI_FIXTURE, onTerminal, runSluice } from './runSluice.js';
 
@@ -181,6 +182,58 @@ describe('sluice CLI against the embedded runtime', { timeout: 120_000 }, () => 
       expect(gone.code).toBe(3);
     });
 
+    it('add --kind http --authorizer/--scope protects the route; without one it warns on stderr that the route is public', async () => {
+      const jwt = await sluice('triggers', 'add', 'echo', '--kind', 'http', '--method', 'get', '--path', '/cli/jwt', '--authorizer', 'cli', '--scope', 'a.read', '--scope', 'a.write', '--json');
+      expect(jwt.code, jwt.stderr).toBe(0);
+      expect(json(jwt.stdout).spec).toEqual({ kind: 'http', method: 'GET', path: '/cli/jwt', mode: 'sync', authorizer: { name: 'cli', scopes: ['a.read', 'a.write'] } });
+      expect(jwt.stderr).not.toContain('public');
+      // Enforced, not only recorded: no token, a 401 and nothing runs.
+      expect((await fetch(`${harness.url}/cli/jwt`)).status).toBe(401);
+
+      const iam = await sluice('triggers', 'add', 'echo', '--kind', 'http', '--method', 'GET', '--path', '/cli/iam', '--authorizer', 'aws_iam', '--json');
+      expect(iam.code, iam.stderr).toBe(0);
+      expect(json(iam.stdout).spec.authorizer).toBe('aws_iam');
+
+      const open = await sluice('triggers', 'add', 'echo', '--kind', 'http', '--method', 'GET', '--path', '/cli/open', '--json');
+      expect(open.code, open.stderr).toBe(0);
+      const record = json(open.stdout);
+      expect(record.spec.authorizer).toBeUndefined();
+      expect(open.stderr).toContain('warning: GET /cli/open is public');
+      const plain = await sluice('triggers', 'add', 'echo', '--kind', 'http', '--method', 'GET', '--path', '/cli/open2');
+      expect(plain.stderr).toContain('warning: GET /cli/open2 is public');
+
+      const table = (await sluice('triggers', 'ls', '--process', 'echo', '--kind', 'http')).stdout;
+      expect(table).toMatch(/\bAUTH\b/);
+      expect(table).toMatch(/GET \/cli\/jwt \(sync\)\s+cli \(a\.read a\.write\)/);
+      expect(table).toMatch(/GET \/cli\/iam \(sync\)\s+aws_iam/);
+      expect(table).toMatch(/GET \/cli\/open \(sync\)\s+public/);
+
+      const unknown = await sluice('triggers', 'add', 'echo', '--kind', 'http', '--method', 'GET', '--path', '/cli/x', '--authorizer', 'nope');
+      expect(unknown.code).toBe(3);
+      expect(unknown.stderr).toContain("no authorizer 'nope'");
+      const scopeAlone = await sluice('triggers', 'add', 'echo', '--kind', 'http', '--method', 'GET', '--path', '/cli/x', '--scope', 'a');
+      expect(scopeAlone.code).toBe(64);
+      expect(scopeAlone.stderr).toContain('--scope needs --authorizer');
+      for (const id of [json(jwt.stdout).triggerId, json(iam.stdout).triggerId, record.triggerId, plain.stdout.trim()]) expect((await sluice('triggers', 'rm', id)).code).toBe(0);
+    });
+
+    it('a static route shows its authorizer (GET /sluice/triggers, GET /sluice/processes, triggers ls), its id unchanged', async () => {
+      const statics = (await harness.call('/sluice/triggers?process=echo&kind=http')).body.items.filter((t: { source: string }) => t.source === 'static');
+      expect(statics).toEqual([
+        expect.objectContaining({ process: 'echo', spec: { kind: 'http', method: 'POST', path: '/echo', mode: 'sync', authorizer: { name: 'cli', scopes: ['echo.call'] } } }),
+      ]);
+      // The id is the process, method and path only: the same as before the spec carried the authorizer (pauses recorded under it still apply).
+      expect(statics[0].triggerId).toBe(staticTriggerId('echo', { kind: 'http', method: 'POST', path: '/echo', mode: 'sync' }));
+      const echo = (await harness.call('/sluice/processes')).body.items.find((p: { name: string }) => p.name === 'echo');
+      expect(echo.triggers.http).toEqual([{ method: 'POST', path: '/echo', authorizer: { name: 'cli', scopes: ['echo.call'] } }]);
+      const table = (await sluice('triggers', 'ls', '--process', 'echo', '--kind', 'http')).stdout;
+      expect(table).toMatch(/POST \/echo \(sync\)\s+cli \(echo\.call\)\s+static/);
+      // A runtime route carved out of it is still refused.
+      const carved = await sluice('triggers', 'add', 'fail', '--kind', 'http', '--method', 'POST', '--path', '/echo', '--authorizer', 'cli');
+      expect(carved.code).toBe(3);
+      expect(carved.stderr).toContain(statics[0].triggerId);
+    });
+
     it('add checks the flags its kind needs', async () => {
       const run = await sluice('triggers', 'add', 'echo', '--kind', 'http', '--method', 'GET');
       expect(run.code).toBe(64);
@@ -242,7 +295,31 @@ describe('sluice CLI against the embedded runtime', { timeout: 120_000 }, () => 
 
       const unknown = await sluice('dlq', 'ls', 'nope');
       expect(unknown.code).toBe(3);
-      expect(unknown.stderr).toContain('dead-letter queues: cli-fixture-test-echo-dlq');
+      expect(unknown.stderr).toMatch(/dead-letter queues: .*cli-fixture-test-echo-dlq/);
+    });
+
+    it('ls/replay <process> cover the DLQs of the queues it consumes: slow, fed by the feed queue, dead-letters into feed-dlq', async () => {
+      const sent = await harness.call('/sluice/queues/cli-fixture-test-feed/messages', { method: 'POST', body: '{"from":"feed"}' });
+      expect(sent.status, JSON.stringify(sent.body)).toBeLessThan(300);
+      const { messageId } = sent.body as { messageId: string };
+      const lsJson = async () => json((await sluice('dlq', 'ls', 'slow', '--json')).stdout) as Array<{ queue: string; messageId: string; receiveCount: number; task?: { status: string; error?: { name: string } } }>;
+      const dead = await eventually(async () => (await lsJson()).find((m) => m.messageId === messageId && ['failed', 'timed_out'].includes(m.task?.status ?? '')), { what: 'the dead letter in feed-dlq', intervalMs: 500, timeoutMs: 20_000 });
+      expect(dead.queue).toBe('cli-fixture-test-feed-dlq');
+      // Its one receive in feed, kept across the move (SQS keeps ApproximateReceiveCount).
+      expect(dead.receiveCount).toBe(1);
+
+      const table = await sluice('dlq', 'ls', 'slow');
+      expect(table.code).toBe(0);
+      expect(table.stdout).toMatch(/QUEUE\s+MESSAGE\s+SENT \(UTC\)\s+RECEIVES\s+TASK\s+STATUS\s+ERROR\s+BODY/);
+      expect(table.stdout).toMatch(new RegExp(`cli-fixture-test-feed-dlq\\s+${messageId}\\s+\\S+ \\S+\\s+1\\s+\\S+\\s+(timed_out|failed)\\s+\\w+`));
+
+      const replay = await sluice('dlq', 'replay', 'slow');
+      expect(replay.code).toBe(0);
+      expect(replay.stdout).toMatch(/moved 1 message\(s\) to cli-fixture-test-feed/);
+      expect(replay.stdout).toMatch(/moved \d+ message\(s\) to cli-fixture-test-slow\b/);
+      const several = await sluice('dlq', 'purge', 'slow', '--yes');
+      expect(several.code).toBe(64);
+      expect(several.stderr).toContain('cli-fixture-test-feed-dlq');
     });
 
     it('purge: asks on a terminal (n keeps, y purges), refuses without one unless --yes, --json prints the count', async () => {
@@ -351,6 +428,38 @@ describe('sluice CLI against the embedded runtime', { timeout: 120_000 }, () => 
       expect(again.code).toBe(0);
       expect(json(again.stdout)).toEqual({ dryRun: false, matched: 3, replayed: 0, alreadyReplayed: 3, noPayload: 0, skipped: 0 });
       expect(again.stderr).not.toMatch(ANSI);
+    });
+
+    it('replay of tasks without a kept payload: the dry run counts them apart and exits 1, so does the run; replay <id> --payload gives one', async () => {
+      const since = new Date().toISOString();
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const response = await fetch(`${harness.url}/fail`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n":1}' });
+        expect(response.status).toBe(500);
+        ids.push(response.headers.get('x-sluice-task-id')!);
+      }
+      const filter = `process=fail,status=failed,since=${since}`;
+      const dry = await sluice('replay', '--filter', filter, '--dry-run');
+      expect(dry.code).toBe(1);
+      expect(dry.stdout).toContain('0 task(s) would be replayed, 2 without a kept payload');
+      expect(dry.stderr).toContain('none of the 2 matching task(s) can be replayed');
+      expect(json((await sluice('replay', '--filter', filter, '--dry-run', '--json')).stdout)).toMatchObject({ dryRun: true, matched: 2, noPayload: 2 });
+      const run = await sluice('replay', '--filter', filter);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('replayed 0 task(s), 2 without a kept payload');
+
+      const refused = await sluice('replay', ids[0]!);
+      expect(refused.code).toBe(3);
+      const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+      writeFileSync(join(dir, 'payload.json'), '{"again":true}');
+      for (const payload of ['{"again":true}', `@${join(dir, 'payload.json')}`]) {
+        const given = await sluice('replay', ids[0]!, '--payload', payload, '--json');
+        expect(given.code, given.stderr).toBe(0);
+        const replay = await harness.waitForTask(json(given.stdout).taskId);
+        expect(replay).toMatchObject({ process: 'fail', replayOf: ids[0], payload: { type: 'api', body: { again: true } } });
+      }
+      const bulkWithPayload = await sluice('replay', '--filter', filter, '--payload', '{}');
+      expect(bulkWithPayload.code).toBe(64);
     });
 
     it('--help lists the commands and the exit codes', async () => {

@@ -31,7 +31,11 @@ describe('sluice replay / cancel: the requests the CLI sends', { timeout: 120_00
         res.setHeader('content-type', 'application/json');
         const path = req.url!.split('?')[0]!;
         if (path === '/sluice/processes') return res.end(JSON.stringify({ items: [{ name: 'load', timeoutSeconds: 5, async: true, triggers: { http: [], queues: [], schedules: [] } }] }));
-        if (path === '/sluice/tasks/replay') return res.end(JSON.stringify({ matched: 2, dryRun: true, taskIds: ['A1', 'A2'] }));
+        if (path === '/sluice/tasks/replay') {
+          // The report's documented shape: a run replays both matches, a dry run none.
+          const dryRun = (JSON.parse(text) as { dryRun: boolean }).dryRun;
+          return res.end(JSON.stringify({ dryRun, matched: 2, replayed: dryRun ? 0 : 2, alreadyReplayed: 0, noPayload: 0, skipped: 0, truncated: false }));
+        }
         if (path.endsWith('/replay')) return res.end(JSON.stringify({ taskId: 'R1' }));
         if (path.endsWith('/cancel')) return res.end(JSON.stringify({ taskId: 'T9', status: 'cancelled' }));
         res.statusCode = 404;

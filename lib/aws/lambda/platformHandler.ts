@@ -27,6 +27,9 @@ import { createAwsTriggerService } from '../triggers/createAwsTriggerService.js'
 import { fireTrigger } from '../../core/triggers/fireTrigger.js';
 import { describeAwsTrigger } from '../triggers/describeAwsTrigger.js';
 import type { TriggerRoutesOptions } from '../../platform/triggerRoutes.js';
+import type { HttpRouteManifest } from '../../config/ServiceManifest.js';
+import { routeAuthorizerOfSpec } from '../../config/staticTriggersOf.js';
+import type { TriggerCatalog } from '../config/deploymentCatalog.js';
 
 /** What the platform function is built from: in Lambda, the environment and fresh clients. */
 export interface PlatformHandlerDeps {
@@ -75,7 +78,7 @@ export function createPlatformHandler(deps: PlatformHandlerDeps): LambdaHandler 
       name: p.name,
       taskQueue: p.taskQueue,
       timeoutSeconds: p.timeoutSeconds,
-      http: p.http,
+      http: p.http.map((route) => withStaticAuthorizer(p.name, route, config.triggers?.catalog)),
       queues: p.queues,
       schedules: p.schedules,
       ...(validatePayload ? { validatePayload } : {}),
@@ -164,4 +167,15 @@ let platform: LambdaHandler | undefined;
 export async function handler(event: unknown, context: Context): Promise<unknown> {
   platform ??= createPlatformHandler(platformDepsFromEnv());
   return platform(event, context);
+}
+
+/**
+ * A catalog route with the authorizer its static trigger carries: the
+ * process catalog (an environment variable, kept small) lists routes as
+ * `METHOD /path` only, the trigger catalog has the whole spec.
+ */
+function withStaticAuthorizer(process: string, route: HttpRouteManifest, catalog: TriggerCatalog | undefined): HttpRouteManifest {
+  const spec = catalog?.statics.find((s) => s.process === process && s.spec.kind === 'http' && s.spec.method === route.method && s.spec.path === route.path)?.spec;
+  const authorizer = spec?.kind === 'http' ? routeAuthorizerOfSpec(spec.authorizer, catalog!.authorizers) : undefined;
+  return authorizer ? { ...route, authorizer } : route;
 }

@@ -12,7 +12,8 @@ import { resolveTarget, type TargetOptions } from '../resolveTarget.js';
  * (`DashboardAssets`, dist/ui) and forwards the dashboard's `/sluice/*`
  * calls signed with SigV4 from the standard credential chain (or with the
  * target's bearer token). Prints the address and this run's sign-in token
- * on stdout; runs until Ctrl-C. (The embedded runtime serves the dashboard
+ * on stdout; runs until Ctrl-C. Checks the target answers `GET
+ * /sluice/health` first and warns on stderr when it does not. (The embedded runtime serves the dashboard
  * itself at `/sluice/ui`: no proxy needed there.)
  *
  * Exit code 64 when the dashboard is not built (`npm run build:ui`) or the
@@ -23,7 +24,7 @@ export function dashboardCommand(program: Command, onStarted: () => void): void 
     program
       .command('dashboard')
       .description('serve the dashboard locally for a deployment (AWS: calls signed with SigV4); prints its URL and sign-in token')
-      .option('--port <port>', 'local port on 127.0.0.1 (default: a free one)', integerOption(0, 65_535), 0),
+      .option('--port <port>', 'local port on 127.0.0.1; 0: any free one', integerOption(0, 65_535), 0),
     { json: false },
   ).action(async (options: TargetOptions & { port: number }) => {
     // Loaded here: the proxy and the file lookup are this command's alone.
@@ -33,6 +34,9 @@ export function dashboardCommand(program: Command, onStarted: () => void): void 
     if (probe.kind === 'unbuilt') throw new CliError(probe.message, ExitCode.usage);
     const target = resolveTarget(options, process.env, process.cwd());
     if (/[?#]/.test(target.url)) throw new CliError(`--url must not have a query or a fragment: ${target.url}`, ExitCode.usage);
+    // Started anyway (the target may come up later), but said at once: otherwise every view just shows errors.
+    const unreachable = await healthProblem(target.url);
+    if (unreachable) process.stderr.write(`warning: ${unreachable}; the dashboard will show errors until it answers\n`);
     let proxy;
     try {
       proxy = await startDashboardProxy({ target, assets: (path) => assets.respond(path), port: options.port });
@@ -47,4 +51,20 @@ export function dashboardCommand(program: Command, onStarted: () => void): void 
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/**
+ * Whether the target answers `GET /sluice/health` (public on both runtimes:
+ * no token, no signature) within 5 s; a sentence saying what is wrong, or
+ * undefined when it does.
+ */
+async function healthProblem(url: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(`${url}/sluice/health`, { signal: AbortSignal.timeout(5_000) });
+    await response.body?.cancel();
+    return response.ok ? undefined : `GET ${url}/sluice/health answered ${response.status}: is ${url} a Sluice runtime?`;
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    return `no Sluice runtime answers at ${url} (${cause})`;
+  }
 }

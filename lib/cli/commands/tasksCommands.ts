@@ -8,7 +8,7 @@ import type { Output } from '../Output.js';
 import { Progress } from '../Progress.js';
 import type { BulkReplayReport, PlatformClient, ReplayFilter } from '../PlatformClient.js';
 import { exitCodeOf, exitCodeOfAll, followTask, waitForTasks } from '../waitForTasks.js';
-import { printLog, printOutcome } from './invokeCommand.js';
+import { printLog, printOutcome, readPayloads } from './invokeCommand.js';
 
 const PAGE = 100;
 
@@ -64,9 +64,10 @@ export function tasksCommands(program: Command): void {
       .option('--until <when>', 'filter: created before (ISO-8601 or an age)', (v) => instantOption(v))
       .option('--filter <k=v,...>', 'the filter in one flag: process=load,status=failed,since=2h', parseFilter)
       .option('--dry-run', 'only say what would be replayed')
+      .option('--payload <json|@file>', 'a single replay: the payload to run it with instead of the kept one (JSON, @file.json or @-), for a task whose payload was not kept')
       .option('--wait', 'wait for the new task (a single replay); exit as its end says')
       .option('--idempotency-key <key>', 'a bulk replay resent with the same key is not done twice (default: a new UUID)'),
-  ).action(exitingWith(async (taskId: string | undefined, options: ReplayFilter & { filter?: ReplayFilter; dryRun?: boolean; wait?: boolean; idempotencyKey?: string; json?: boolean }) => {
+  ).action(exitingWith(async (taskId: string | undefined, options: ReplayFilter & { filter?: ReplayFilter; dryRun?: boolean; payload?: string; wait?: boolean; idempotencyKey?: string; json?: boolean }) => {
     const { client, out } = contextOf(options);
     const filter: ReplayFilter = {
       ...options.filter,
@@ -78,9 +79,11 @@ export function tasksCommands(program: Command): void {
     const filtered = Object.keys(filter).length > 0;
     if ((taskId !== undefined) === filtered) throw new CliUsageProblem('give a task id or a filter (--process, --status, --since, --until), not both');
     if (taskId !== undefined && options.dryRun) throw new CliUsageProblem('--dry-run is for a filter: a single replay has nothing to preview (sluice task <id> shows it)');
+    if (taskId === undefined && options.payload !== undefined) throw new CliUsageProblem('--payload is for a single replay (sluice replay <id> --payload ...): a bulk replay runs each task with its own kept payload');
+    const payload = options.payload === undefined ? undefined : readPayload(options.payload);
     if (filter.process) await client.checkProcess(filter.process);
     if (taskId === undefined) return bulkReplay(client, out, filter, { dryRun: options.dryRun === true, idempotencyKey: options.idempotencyKey ?? randomUUID() });
-    const answer = await client.replayTask(taskId);
+    const answer = await client.replayTask(taskId, payload);
     const ids = answer.taskId ? [answer.taskId] : [];
     if (!options.wait || ids.length === 0) {
       if (out.json) out.printJson(answer);
@@ -127,17 +130,36 @@ async function bulkReplay(client: PlatformClient, out: Output, filter: ReplayFil
   };
   if (options.dryRun) {
     const counted = await walk(true, 10_000);
+    const replayable = counted.matched - counted.noPayload;
     if (out.json) out.printJson(counted);
-    else out.line(`${counted.matched} task(s) would be replayed`);
-    return ExitCode.ok;
+    else out.line(`${replayable} task(s) would be replayed${counted.noPayload ? `, ${counted.noPayload} without a kept payload (replay those one by one with --payload)` : ''}`);
+    return nothingReplayable(out, counted.matched, replayable);
   }
   let progress: Progress | undefined;
   if (out.interactive && !out.json) progress = new Progress('replaying ', (await walk(true, 10_000)).matched);
   const done = await walk(false, REPLAY_PAGE, (page) => progress?.advance(page.matched ?? 0));
   progress?.stop();
   if (out.json) out.printJson(done);
-  else out.line(`replayed ${done.replayed} task(s)${done.alreadyReplayed ? `, ${done.alreadyReplayed} already replayed by this key` : ''}${done.noPayload ? `, ${done.noPayload} without a kept payload` : ''}${done.skipped ? `, ${done.skipped} skipped (unfinished or not replayable)` : ''}`);
-  return ExitCode.ok;
+  else out.line(`replayed ${done.replayed} task(s)${done.alreadyReplayed ? `, ${done.alreadyReplayed} already replayed by this key` : ''}${done.noPayload ? `, ${done.noPayload} without a kept payload (replay those one by one with --payload)` : ''}${done.skipped ? `, ${done.skipped} skipped (unfinished or not replayable)` : ''}`);
+  return nothingReplayable(out, done.matched, done.replayed + done.alreadyReplayed);
+}
+
+/**
+ * Exit 1 when tasks matched but none of them could be (or would be)
+ * replayed — every one without a kept payload, say — so a script does not
+ * take "nothing done" for done; 0 otherwise (no match is not a failure).
+ */
+function nothingReplayable(out: Output, matched: number, replayable: number): number {
+  if (matched === 0 || replayable > 0) return ExitCode.ok;
+  out.warn(`none of the ${matched} matching task(s) can be replayed`);
+  return ExitCode.taskFailed;
+}
+
+/** `--payload`: inline JSON, `@file` or `@-` (stdin), as `invoke --data` reads one payload. */
+function readPayload(text: string): unknown {
+  const { payloads, many } = readPayloads(text);
+  if (many) throw new CliUsageProblem('--payload takes one payload, not a .jsonl file');
+  return payloads[0]!.value;
 }
 
 /** The sums of a bulk replay's pages. */

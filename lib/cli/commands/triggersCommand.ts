@@ -9,6 +9,8 @@ interface AddOptions {
   method?: string;
   path?: string;
   mode?: string;
+  authorizer?: string;
+  scope?: string[];
   expression?: string;
   timezone?: string;
   input?: unknown;
@@ -46,8 +48,8 @@ export function triggersCommand(program: Command): void {
     if (out.json) return out.printJson(items);
     if (items.length === 0) return out.note('no triggers');
     out.table(
-      ['ID', 'PROCESS', 'KIND', 'SPEC', 'SOURCE', 'STATE', 'NOTE'],
-      items.map((t) => [t.triggerId, t.process, t.spec.kind, describeSpec(t), t.source, t.paused ? out.color.yellow('paused') : out.color.green('active'), t.note]),
+      ['ID', 'PROCESS', 'KIND', 'SPEC', 'AUTH', 'SOURCE', 'STATE', 'NOTE'],
+      items.map((t) => [t.triggerId, t.process, t.spec.kind, describeSpec(t), describeAuthorizer(t), t.source, t.paused ? out.color.yellow('paused') : out.color.green('active'), t.note]),
     );
   });
 
@@ -59,6 +61,8 @@ export function triggersCommand(program: Command): void {
       .option('--method <method>', 'http: GET, POST, … or ANY')
       .option('--path <path>', 'http: the route, e.g. /orders/{id}')
       .addOption(new Option('--mode <mode>', 'http: sync answers with the result, async with 202 and the task').choices(['sync', 'async']))
+      .option('--authorizer <name|aws_iam>', 'http: who may call it: an authorizer of provider.httpApi.authorizers, or aws_iam (none: anyone)')
+      .option('--scope <scope>', 'http: a JWT scope the caller\'s token must hold one of (repeatable; with --authorizer <name>)', collect, [])
       .option('--expression <expr>', 'schedule: cron(...), rate(...) or at(...)')
       .option('--timezone <tz>', 'schedule: IANA time zone (default UTC)')
       .option('--input <json>', 'schedule: the input of each firing', jsonOption)
@@ -72,17 +76,23 @@ export function triggersCommand(program: Command): void {
     const { client, out } = contextOf(options);
     const missing = REQUIRED[options.kind].filter((name) => options[name] === undefined);
     if (missing.length > 0) throw new CliUsageProblem(`--kind ${options.kind} needs ${missing.map((m) => `--${m.replace(/[A-Z]/g, (l) => `-${l.toLowerCase()}`)}`).join(', ')}`);
+    const authorizer = authorizerOf(options);
     await client.checkProcess(process);
     const spec: Record<string, unknown> = { kind: options.kind };
     const copy = (names: Array<keyof AddOptions>) => names.forEach((name) => options[name] !== undefined && (spec[name] = options[name]));
     if (options.kind === 'http') {
       copy(['path', 'mode']);
       spec.method = options.method!.toUpperCase();
+      if (authorizer !== undefined) spec.authorizer = authorizer;
     }
     if (options.kind === 'schedule') copy(['expression', 'timezone', 'input']);
     if (options.kind === 'queue') copy(['queue', 'batchSize']);
     if (options.kind === 'event') copy(['label', 'source', 'target']);
     const record = await client.createTrigger({ process, ...spec, ...(options.note ? { note: options.note } : {}) });
+    // A route anyone may call is what the API makes of a missing authorizer: say so, on stderr (never in the JSON on stdout).
+    if (record.spec.kind === 'http' && record.spec.authorizer === undefined) {
+      out.warn(`warning: ${record.spec.method} ${record.spec.path} is public: anyone who can reach the runtime may call it (give --authorizer <name> or --authorizer aws_iam to protect it)`);
+    }
     if (out.json) return out.printJson(record);
     out.line(record.triggerId);
     out.note(`added ${record.spec.kind} trigger of ${record.process}: ${describeSpec(record)}`);
@@ -127,6 +137,40 @@ export function triggersCommand(program: Command): void {
       out.line(answer.taskId);
     },
   );
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/**
+ * The http spec's `authorizer` from `--authorizer` and `--scope`s.
+ * @throws {CliUsageProblem} a scope without a named authorizer, or either flag on another kind
+ */
+function authorizerOf(options: AddOptions): 'aws_iam' | { name: string; scopes?: string[] } | undefined {
+  const scopes = options.scope ?? [];
+  if (options.kind !== 'http') {
+    if (options.authorizer !== undefined || scopes.length > 0) throw new CliUsageProblem('--authorizer and --scope are for --kind http');
+    return undefined;
+  }
+  if (options.authorizer === undefined) {
+    if (scopes.length > 0) throw new CliUsageProblem('--scope needs --authorizer <name> (a JWT authorizer checks scopes)');
+    return undefined;
+  }
+  if (options.authorizer === 'aws_iam') {
+    if (scopes.length > 0) throw new CliUsageProblem('--scope is for a JWT authorizer, not aws_iam');
+    return 'aws_iam';
+  }
+  return { name: options.authorizer, ...(scopes.length > 0 ? { scopes } : {}) };
+}
+
+/** An http route's authorizer for the AUTH column: `public` for none; empty for other kinds. */
+function describeAuthorizer(t: TriggerRecord): string {
+  if (t.spec.kind !== 'http') return '';
+  const { authorizer } = t.spec;
+  if (authorizer === undefined) return 'public';
+  if (authorizer === 'aws_iam') return 'aws_iam';
+  return authorizer.scopes?.length ? `${authorizer.name} (${authorizer.scopes.join(' ')})` : authorizer.name;
 }
 
 function describeSpec(t: TriggerRecord): string {

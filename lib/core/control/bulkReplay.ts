@@ -40,7 +40,7 @@ export interface BulkReplayOptions {
  * - `matched`: finished tasks that pass the filter (this request's share, at most `maxTasks`);
  * - `replayed`: replays dispatched by this request (0 on a dry run);
  * - `alreadyReplayed`: replays the same key had dispatched before (a resumed job);
- * - `noPayload`: matched, but no payload was kept to replay them with;
+ * - `noPayload`: matched, but no payload was kept to replay them with (a dry run reads each match's record to count them too);
  * - `skipped`: matching tasks not finished yet, of a process without a task queue, and this job's own replays;
  * - `truncated`: the job stopped at `maxTasks` with tasks left to look at;
  * - `nextCursor` (with `truncated`): send the same request with it as `cursor`
@@ -88,7 +88,10 @@ export async function bulkReplay(store: TaskStore, control: TaskControl, filter:
         continue;
       }
       report.matched++;
-      if (!options.dryRun) {
+      if (options.dryRun) {
+        // The summary holds no payload: read the record, so that a preview counts what the run would find without one (one read per match).
+        if (!(await store.get(task.taskId))?.payload) report.noPayload++;
+      } else {
         let outcome: Awaited<ReturnType<TaskControl['replay']>> | undefined;
         try {
           outcome = await control.replay(task.taskId, idempotencyKey !== undefined ? { idempotencyKey } : {});

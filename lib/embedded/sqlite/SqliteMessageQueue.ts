@@ -62,8 +62,10 @@ interface QueueState {
  *   another delivery now owns).
  * - A receive that finds a message whose receive count reached the queue's
  *   `maxReceiveCount` moves it, intact (id, body, attributes, sent time), to
- *   the dead-letter queue, where it is an ordinary message with a receive
- *   count of 0, and notifies {@link SqliteMessageQueue.onDeadLetter}.
+ *   the dead-letter queue, where it is an ordinary message that keeps its
+ *   receive count (SQS keeps `ApproximateReceiveCount`: a dead letter shows
+ *   how often it was tried; a redrive back starts it at 0), and notifies
+ *   {@link SqliteMessageQueue.onDeadLetter}.
  * - Messages older than the queue's retention (counted from the original
  *   send, also in the dead-letter queue, as SQS does) are never delivered,
  *   and {@link SqliteMessageQueue.purgeExpired} deletes them.

@@ -58,8 +58,9 @@ export function prepareMessageQueueSql(db: Database.Database) {
     byReceipt: prepare(
       'SELECT seq, message_id, body, attributes, sent_at, retain_from, receive_count FROM messages WHERE seq = ? AND queue_id = ? AND receipt = ?',
     ),
+    // The receive count moves with the message, as SQS keeps ApproximateReceiveCount (and the sent time) on a move to a DLQ; a redrive back resets it (SQS: a new message).
     moveToDeadLetter: prepare(
-      'UPDATE messages SET queue_id = ?, origin_queue_id = ?, visible_at = ?, receive_count = 0, receipt = NULL WHERE seq = ?',
+      'UPDATE messages SET queue_id = ?, origin_queue_id = ?, visible_at = ?, receipt = NULL WHERE seq = ?',
     ),
     deleteByReceipt: prepare('DELETE FROM messages WHERE seq = ? AND queue_id = ? AND receipt = ?'),
     changeVisibility: prepare('UPDATE messages SET visible_at = ? WHERE seq = ? AND queue_id = ? AND receipt = ?'),

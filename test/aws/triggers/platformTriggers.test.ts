@@ -126,7 +126,13 @@ beforeAll(async () => {
   lowered = `${stack.service}-lowered`;
   const processes = [
     manifestOf('orders', { schedules: [{ rule: 'orders-nightly', expression: 'cron(0 2 * * ? *)', enabled: true, overlap: 'skip' }] }),
-    manifestOf('billing', { subscriptions: [{ id: 'billing:invoices.*::', process: 'billing', label: 'invoices.*' }] }),
+    manifestOf('billing', {
+      subscriptions: [{ id: 'billing:invoices.*::', process: 'billing', label: 'invoices.*' }],
+      http: [
+        { method: 'GET', path: '/invoices', authorizer: { kind: 'jwt', name: 'users', scopes: ['invoices.read'] } },
+        { method: 'POST', path: '/invoices/import', authorizer: { kind: 'iam' } },
+      ],
+    }),
   ];
   const queues = [
     ...Object.values(stack.queues).flatMap((q) => [
@@ -137,7 +143,7 @@ beforeAll(async () => {
     { name: brief, visibilityTimeoutSeconds: 5, messageRetentionSeconds: 3600 },
     { name: lowered, visibilityTimeoutSeconds: 60, messageRetentionSeconds: 3600 },
   ];
-  catalog = writeDeploymentCatalog(mkdtempSync(join(tmpdir(), 'sluice-catalog-')), { processes, connections: [], service: stack.service, stage: stack.stage, queues, authorizers: [], settings: { events: { maxChainDepth: 5 }, defaultConcurrency: 64 } });
+  catalog = writeDeploymentCatalog(mkdtempSync(join(tmpdir(), 'sluice-catalog-')), { processes, connections: [], service: stack.service, stage: stack.stage, queues, authorizers: [{ name: 'users', type: 'jwt', identitySource: '$request.header.Authorization', issuerUrl: 'https://issuer.example.com', audience: ['app'] }], settings: { events: { maxChainDepth: 5 }, defaultConcurrency: 64 } });
   scheduler = new StubAwsTransport(fakeScheduler());
   lambda = new StubAwsTransport((r) => (r.method === 'GET' ? { body: { EventSourceMappings: [] } } : { status: 202, body: { UUID: 'esm-1', State: 'Creating' } }));
   const config = readAwsConfig({
@@ -267,6 +273,19 @@ describe('AWS platform function: /sluice/triggers', () => {
     expect(scheduler.writes()).toEqual([]);
     expect(lambda.writes()).toEqual([]);
     expect((await api('DELETE', `/sluice/triggers/${route.json.triggerId as string}`)).status).toBe(204);
+  });
+
+  it('a static route shows its authorizer in /sluice/triggers and /sluice/processes, as on the embedded runtime', async () => {
+    const statics = ((await api('GET', '/sluice/triggers?process=billing&kind=http')).json.items as Array<{ source: string; spec: unknown }>).filter((t) => t.source === 'static');
+    expect(statics.map((t) => t.spec)).toEqual([
+      { kind: 'http', method: 'GET', path: '/invoices', mode: 'sync', authorizer: { name: 'users', scopes: ['invoices.read'] } },
+      { kind: 'http', method: 'POST', path: '/invoices/import', mode: 'sync', authorizer: 'aws_iam' },
+    ]);
+    const billing = ((await api('GET', '/sluice/processes')).json.items as Array<{ name: string; triggers: { http: unknown[] } }>).find((p) => p.name === 'billing')!;
+    expect(billing.triggers.http).toEqual([
+      { method: 'GET', path: '/invoices', authorizer: { name: 'users', scopes: ['invoices.read'] } },
+      { method: 'POST', path: '/invoices/import', authorizer: 'aws_iam' },
+    ]);
   });
 
   it('subscribes a process to a declared queue as an event source mapping', async () => {
