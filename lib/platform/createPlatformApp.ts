@@ -106,7 +106,7 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
 
   app.post('/sluice/tasks', limit, async (c) => send(c, await ingest.submitTask(new Uint8Array(await c.req.arrayBuffer()), c.req.header('idempotency-key'))));
   // GET /sluice/tasks and /sluice/tasks/counts, the latter before /sluice/tasks/:taskId takes it.
-  mountTaskListRoutes(app, { store: options.store, clock: options.clock ?? systemClock, send, queryOf });
+  mountTaskListRoutes(app, { store: options.store, clock: options.clock ?? systemClock, send, queryOf, processes: new Set(options.processes.map((p) => p.name)) });
   app.all('/sluice/tasks', (c) => methodNotAllowed(c, ['GET', 'POST']));
   app.all('/sluice/tasks/counts', (c) => methodNotAllowed(c, ['GET']));
   if (options.control) {

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { Hono } from 'hono/tiny';
 import * as z from 'zod';
-import { ValidationError } from '../core/errors.js';
+import { UnknownProcessError, ValidationError } from '../core/errors.js';
 import type { Clock } from '../core/ports/Clock.js';
 import type { TaskStore } from '../core/ports/TaskStore.js';
 import { isoInstant, windowOrder } from '../core/task/createdWindow.js';
@@ -38,8 +38,10 @@ export interface TaskListRoutesOptions {
   /** "Now" of the counts' default window. */
   clock: Clock;
   send(c: Context, reply: HttpReply): Response;
-  /** The query as the routes read it (a repeated key's values joined with `,`). */
+  /** The query as the routes read it (each key at most once). */
   queryOf(c: Context): Record<string, string>;
+  /** The declared processes: a `process` filter naming another is a 404, as `POST /sluice/tasks` answers (not an empty page). */
+  processes: ReadonlySet<string>;
 }
 
 /**
@@ -50,7 +52,8 @@ export interface TaskListRoutesOptions {
  *   filter optional and combinable; `trigger` one of `http|api|queue|schedule|event`;
  *   `since` ≤ createdAt < `until`, instants by the one rule of time filters
  *   (`parseInstant`: a date or a time with `Z` or an offset, years 0000-9999
- *   in UTC); a bad value → 400 naming the parameter, a reversed window → 400 naming `until`.
+ *   in UTC); a bad value → 400 naming the parameter, a reversed window → 400 naming `until`,
+ *   an undeclared `process` → 404 `UnknownProcessError`.
  * - `GET /sluice/tasks/counts?since=&until=&process=` → 200
  *   `{ since, until, items: [{ process, counts: { queued, running, succeeded, failed, timed_out, cancelled } }] }`:
  *   the tasks created in the window by their status now; one item per
@@ -68,6 +71,7 @@ export function mountTaskListRoutes(app: Hono, options: TaskListRoutesOptions): 
     const parsed = listQuery.safeParse(queryOf(c));
     if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     const query = definedOnly(parsed.data);
+    if (query.process !== undefined && !options.processes.has(query.process)) throw new UnknownProcessError(query.process);
     try {
       return send(c, jsonReply(200, await store.list(query)));
     } catch (error) {
@@ -89,6 +93,7 @@ export function mountTaskListRoutes(app: Hono, options: TaskListRoutesOptions): 
       throw new ValidationError('invalid query: the window is wider than 7 days', [{ path: 'since', message: `the window up to until (${until}) is at most 7 days` }]);
     }
     const { process } = parsed.data;
+    if (process !== undefined && !options.processes.has(process)) throw new UnknownProcessError(process);
     const items = await store.countByStatus({ since, until, ...(process !== undefined ? { process } : {}) });
     return send(c, jsonReply(200, { since, until, items }));
   });

@@ -131,6 +131,9 @@ describe('embedded runtime: platform API', () => {
     expect((await h.call('/sluice/tasks?limit=0')).status).toBe(400);
     expect((await h.call('/sluice/tasks?status=done')).status).toBe(400);
     expect((await h.call('/sluice/tasks?cursor=@@@')).status).toBe(400);
+    // An undeclared process is a 404, as POST /sluice/tasks answers, not an empty page that looks like "no tasks yet".
+    expect(await h.call('/sluice/tasks?process=nope')).toMatchObject({ status: 404, body: { error: 'UnknownProcessError', message: "unknown process 'nope'" } });
+    expect((await h.call('/sluice/tasks/counts?process=nope')).status).toBe(404);
     // A repeated key is refused by name, not joined into a value that could look valid (a process named `echo,fail`).
     const repeated = await h.call('/sluice/tasks?process=echo&process=fail');
     expect(repeated).toMatchObject({ status: 400, body: { issues: [{ path: 'process', message: 'given more than once' }] } });
