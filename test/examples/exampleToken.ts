@@ -13,10 +13,12 @@ const minted = new Map<string, Promise<string>>();
  * signed by the dev key the runtime generated in its data directory, as
  * `sluice token` mints it (test/cli/devToken.test.ts runs the real command).
  */
-export async function exampleAuth(h: Pick<Harness, 'dataDir'>): Promise<{ authorization: string }> {
+export async function exampleAuth(h: Pick<Harness, 'dataDir' | 'clock'>): Promise<{ authorization: string }> {
   let token = minted.get(h.dataDir);
   if (!token) {
-    token = mintDevToken(readDevJwtKey(h.dataDir), { audience: EXAMPLES_AUDIENCE, subject: 'examples-test', scopes: [], ttlSeconds: 3600 });
+    // Issued at the runtime's "now" (a test's ManualClock may be hours behind the wall clock, and a token issued
+    // in the runtime's future is refused, as API Gateway refuses one), valid for a week of the tests' clock moves.
+    token = mintDevToken(readDevJwtKey(h.dataDir), { audience: EXAMPLES_AUDIENCE, subject: 'examples-test', scopes: [], ttlSeconds: 7 * 86_400, now: h.clock.now() });
     minted.set(h.dataDir, token);
   }
   return { authorization: `Bearer ${await token}` };

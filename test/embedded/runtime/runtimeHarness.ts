@@ -5,6 +5,8 @@ import { EmbeddedRuntime, type EmbeddedRuntimeOptions } from '../../../lib/embed
 import { silentRuntimeLog } from '../../../lib/embedded/runtime/RuntimeLog.js';
 import type { TaskRecord } from '../../../lib/core/task/TaskRecord.js';
 import { eventually } from '../../helpers/time.js';
+import type { Clock } from '../../../lib/core/ports/Clock.js';
+import { systemClock } from '../../../lib/core/time/systemClock.js';
 
 export const FIXTURE_CONFIG = resolve(import.meta.dirname, '../../fixtures/embedded/serverless.yml');
 /** The repository's examples (they need their connections: a warehouse and file roots). */
@@ -17,6 +19,8 @@ export interface Harness {
   runtime: EmbeddedRuntime;
   url: string;
   dataDir: string;
+  /** The runtime's clock (a test's ManualClock, or the system's): what it checks token times against. */
+  clock: Clock;
   /** fetch against the runtime; `auth: false` leaves out the bearer token. */
   call(path: string, init?: RequestInit & { auth?: boolean; json?: unknown }): Promise<{ status: number; headers: Headers; body: any }>;
   task(taskId: string): Promise<TaskRecord>;
@@ -56,6 +60,7 @@ export async function startHarness(options: Partial<EmbeddedRuntimeOptions> = {}
     runtime,
     url,
     dataDir,
+    clock: options.clock ?? systemClock,
     call,
     task,
     waitForTask: (taskId, done = (t) => ['succeeded', 'failed', 'timed_out'].includes(t.status)) =>
