@@ -250,9 +250,9 @@ const KIND_FIELDS = {
     { name: 'timezone', label: 'Time zone', placeholder: 'UTC' },
   ],
   http: [
-    { name: 'method', label: 'Method', placeholder: 'POST', required: true },
+    { name: 'method', label: 'Method', required: true, options: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY'] },
     { name: 'path', label: 'Path', placeholder: '/orders/{id}', required: true },
-    { name: 'mode', label: 'Mode (sync or async)', placeholder: 'sync' },
+    { name: 'mode', label: 'Mode', options: ['sync', 'async'] },
   ],
   queue: [
     { name: 'queue', label: 'Queue', required: true },
@@ -263,13 +263,14 @@ const KIND_FIELDS = {
     { name: 'source', label: 'Source' },
     { name: 'target', label: 'Target' },
   ],
-} as const satisfies Record<string, ReadonlyArray<{ name: string; label: string; placeholder?: string; required?: boolean; number?: boolean }>>;
+} as const satisfies Record<string, ReadonlyArray<{ name: string; label: string; placeholder?: string; required?: boolean; number?: boolean; options?: readonly string[] }>>;
 
-type AuthChoice = 'none' | 'named' | 'aws_iam';
+/** '' until the user picks: a route is public only when someone chose so, never by a default left alone. */
+type AuthChoice = '' | 'none' | 'named' | 'aws_iam';
 
 /** The `authorizer` field of an http trigger from the form: `undefined` for a public route. */
 export function authorizerOf(choice: AuthChoice, name: string, scopes: string): HttpAuthorizer | undefined {
-  if (choice === 'none') return undefined;
+  if (choice === 'none' || choice === '') return undefined;
   if (choice === 'aws_iam') return 'aws_iam';
   const list = scopes.split(/[\s,]+/).filter((scope) => scope !== '');
   return { name: name.trim(), ...(list.length > 0 ? { scopes: list } : {}) };
@@ -278,7 +279,7 @@ export function authorizerOf(choice: AuthChoice, name: string, scopes: string): 
 /** A runtime trigger; the API's validation errors (400, 409) are shown as it sent them. */
 function CreateTrigger({ processes, authorizers, onCreated }: { processes: string[]; authorizers: string[]; onCreated(): void }) {
   const [kind, setKind] = useState<keyof typeof KIND_FIELDS>('schedule');
-  const [auth, setAuth] = useState<AuthChoice>('none');
+  const [auth, setAuth] = useState<AuthChoice>('');
   const [error, setError] = useState<unknown>();
   const [created, setCreated] = useState<string | undefined>();
   const submit = async (event: Event) => {
@@ -303,7 +304,7 @@ function CreateTrigger({ processes, authorizers, onCreated }: { processes: strin
       form.reset();
       // The next trigger is likely for the same process: it stays chosen.
       (form.elements.namedItem('process') as HTMLSelectElement).value = String(body.process);
-      setAuth('none');
+      setAuth('');
       onCreated();
     } catch (e) {
       setCreated(undefined);
@@ -334,17 +335,30 @@ function CreateTrigger({ processes, authorizers, onCreated }: { processes: strin
             ))}
           </select>
         </label>
-        {(KIND_FIELDS[kind] as ReadonlyArray<{ name: string; label: string; placeholder?: string; required?: boolean }>).map((field) => (
+        {(KIND_FIELDS[kind] as ReadonlyArray<{ name: string; label: string; placeholder?: string; required?: boolean; options?: readonly string[] }>).map((field) => (
           <label key={`${kind}-${field.name}`}>
             {field.label}
-            <input name={field.name} placeholder={field.placeholder} required={field.required} />
+            {field.options ? (
+              <select name={field.name} required={field.required}>
+                {field.options.map((option) => (
+                  <option key={option} value={option}>
+                    {option}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <input name={field.name} placeholder={field.placeholder} required={field.required} />
+            )}
           </label>
         ))}
         {kind === 'http' && (
           <>
             <label>
               Who may call it
-              <select name="authorizer" value={auth} aria-describedby={auth === 'none' ? 'public-warning' : undefined} onChange={(e) => setAuth(e.currentTarget.value as AuthChoice)}>
+              <select name="authorizer" required value={auth} aria-describedby={auth === 'none' ? 'public-warning' : undefined} onChange={(e) => setAuth(e.currentTarget.value as AuthChoice)}>
+                <option value="" disabled>
+                  choose…
+                </option>
                 <option value="none">none: public, anyone can call it</option>
                 <option value="named">a named authorizer of the service</option>
                 <option value="aws_iam">aws_iam: signed IAM requests</option>

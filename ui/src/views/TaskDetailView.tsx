@@ -244,6 +244,9 @@ function Outcome({ record, railway }: { record: TaskRecord; railway: string[] | 
           })}
         </ol>
       )}
+      {error && railway && !error.logic && (
+        <p class="help">No logic failed: the task ended before its first logic ran or outside them ({error.kind === 'validation' ? 'its input was refused' : error.name}).</p>
+      )}
       {error ? (
         <div class="alert alert-error">
           <p>

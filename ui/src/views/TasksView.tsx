@@ -28,7 +28,7 @@ export function TasksView({ params }: { params: URLSearchParams }) {
   return (
     <section aria-labelledby="tasks-title">
       <h1 id="tasks-title">Tasks</h1>
-      <div class="columns">
+      <div class="columns tasks-top">
         <div>
           <FilterForm filters={filters} processes={processes.data?.items.map((p) => p.name) ?? []} />
           <TaskSearch />
