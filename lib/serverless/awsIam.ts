@@ -47,3 +47,26 @@ export function uniqueResources(resources: readonly unknown[]): unknown[] {
     return true;
   });
 }
+
+/**
+ * The trust policy of a role EventBridge Scheduler assumes, with its
+ * confused-deputy protection: only schedules of this account (and, given
+ * `scheduleGroupArn`, of that group: Scheduler sets `aws:SourceArn` to the
+ * schedule group's ARN). https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html
+ */
+export function schedulerTrustPolicy(scheduleGroupArn?: unknown): Record<string, unknown> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ...(scheduleGroupArn !== undefined ? { ArnEquals: { 'aws:SourceArn': scheduleGroupArn } } : {}),
+        },
+      },
+    ],
+  };
+}

@@ -21,7 +21,7 @@ import { FAILURE_LOGICAL_IDS, failureVisibility } from './failureAlarms.js';
 import { runtimeTriggerParts } from './runtimeTriggerParts.js';
 import { subscribableQueues } from '../config/checkTriggerSpec.js';
 import { AWS_PLATFORM_ROUTES } from '../platform/platformRoutes.js';
-import { lambdaRole, logGroupArn, uniqueResources, VPC_ACCESS_POLICY_ARN, type PolicyStatement } from './awsIam.js';
+import { lambdaRole, logGroupArn, schedulerTrustPolicy, uniqueResources, VPC_ACCESS_POLICY_ARN, type PolicyStatement } from './awsIam.js';
 
 /** What the plugin writes back into the service. */
 export interface AwsAdditions {
@@ -419,18 +419,8 @@ function addSchedulerSchedules(functionName: string, schedules: readonly Schedul
   add(roleId, {
     Type: 'AWS::IAM::Role',
     Properties: {
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'scheduler.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-            // Confused-deputy protection: only schedules of this account.
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-          },
-        ],
-      },
+      // Only schedules of this account (static schedules live in the default group, shared by every stack).
+      AssumeRolePolicyDocument: schedulerTrustPolicy(),
       Policies: [
         {
           PolicyName: 'invoke-function',

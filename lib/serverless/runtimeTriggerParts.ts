@@ -4,7 +4,7 @@ import { triggerTableProperties } from '../aws/triggerTable.js';
 import type { CloudFormationResource } from '../config/serverlessConfig.js';
 import type { ServiceManifest } from '../config/ServiceManifest.js';
 import { normalizedFunctionName, SLUICE_LOGICAL_IDS, triggerTableName } from '../config/sluiceNames.js';
-import type { PolicyStatement } from './awsIam.js';
+import { schedulerTrustPolicy, type PolicyStatement } from './awsIam.js';
 
 /** Logical ids of the trigger registry's resources. */
 export const RUNTIME_TRIGGER_IDS = {
@@ -85,22 +85,8 @@ export function runtimeTriggerParts(input: RuntimeTriggerInput): RuntimeTriggerP
     resources[RUNTIME_TRIGGER_IDS.schedulerRole] = {
       Type: 'AWS::IAM::Role',
       Properties: {
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'scheduler.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              // Confused-deputy protection: only schedules of this account, in this service's group
-              // (Scheduler sets aws:SourceArn to the schedule group's ARN).
-              Condition: {
-                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-                ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [RUNTIME_TRIGGER_IDS.scheduleGroup, 'Arn'] } },
-              },
-            },
-          ],
-        },
+        // Only schedules of this account, in this service's group.
+        AssumeRolePolicyDocument: schedulerTrustPolicy({ 'Fn::GetAtt': [RUNTIME_TRIGGER_IDS.scheduleGroup, 'Arn'] }),
         Policies: [
           {
             PolicyName: 'invoke-process-functions',
