@@ -61,6 +61,9 @@ const SIGV4_SKEW_MS = 15 * 60 * 1000;
  *   `execute-api`) by the credentials of this machine's AWS credential chain:
  *   locally, "IAM-authorized" means "signed by the developer's own keys".
  */
+/** The signature algorithms API Gateway's JWT authorizers accept (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html). */
+const RSA_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
+
 export class RouteAuthorizers {
   readonly #byName: Map<string, AuthorizerManifest>;
   readonly #jwks = new Map<string, Promise<JWTVerifyGetKey>>();
@@ -106,7 +109,10 @@ export class RouteAuthorizers {
         if (typeof header.kid !== 'string') throw new Error('the token has no kid');
         return keys(header, input);
       };
-      ({ payload: claims } = await jwtVerify(token, keyOfKid, { issuer: authorizer.issuerUrl, currentDate: new Date(now), requiredClaims: ['exp'] }));
+      // API Gateway's HTTP API verifies RSA signatures only ("currently, only RSA-based algorithms are supported"): a token
+      // another algorithm signs would pass here and fail on AWS. The dev issuer (embedded only, never deployed) signs ES256.
+      const algorithms = isDevIssuer(authorizer.issuerUrl) ? undefined : RSA_ALGORITHMS;
+      ({ payload: claims } = await jwtVerify(token, keyOfKid, { issuer: authorizer.issuerUrl, currentDate: new Date(now), requiredClaims: ['exp'], ...(algorithms ? { algorithms } : {}) }));
     } catch {
       return { ok: false, reply: UNAUTHORIZED };
     }

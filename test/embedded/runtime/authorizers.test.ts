@@ -32,17 +32,26 @@ describe('HTTP API authorizers on the embedded runtime', () => {
   let url: string;
   let userKey: CryptoKey;
   let partnerKey: CryptoKey;
+  let partnerEcKey: CryptoKey;
   let otherKey: CryptoKey;
   const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
 
   beforeAll(async () => {
     const user = await generateKeyPair('RS256');
-    const partner = await generateKeyPair('ES256');
+    const partner = await generateKeyPair('RS384');
+    // The issuer also publishes an EC key: API Gateway verifies RSA signatures only, so a token it signs is refused.
+    const partnerEc = await generateKeyPair('ES256');
+    partnerEcKey = partnerEc.privateKey;
     userKey = user.privateKey;
     partnerKey = partner.privateKey;
     otherKey = (await generateKeyPair('RS256')).privateKey;
     const userJwks = { keys: [{ ...(await exportJWK(user.publicKey)), kid: 'u1', alg: 'RS256', use: 'sig' }] };
-    const partnerJwks = { keys: [{ ...(await exportJWK(partner.publicKey)), kid: 'p1', alg: 'ES256', use: 'sig' }] };
+    const partnerJwks = {
+      keys: [
+        { ...(await exportJWK(partner.publicKey)), kid: 'p1', alg: 'RS384', use: 'sig' },
+        { ...(await exportJWK(partnerEc.publicKey)), kid: 'p2', alg: 'ES256', use: 'sig' },
+      ],
+    };
     keys = createServer((req, res) => {
       const base = `http://127.0.0.1:${(keys.address() as AddressInfo).port}`;
       const body = req.url === '/users/jwks.json' ? userJwks : req.url === '/partners/.well-known/openid-configuration' ? { issuer: `${base}/partners`, jwks_uri: `${base}/partners/keys` } : req.url === '/partners/keys' ? partnerJwks : undefined;
@@ -114,11 +123,14 @@ describe('HTTP API authorizers on the embedded runtime', () => {
 
   it('finds an issuer\'s keys through OIDC discovery', async () => {
     const partnerIssuer = `http://127.0.0.1:${(keys.address() as AddressInfo).port}/partners`;
-    const jwt = await token(partnerKey, { sub: 'partner-1' }, { alg: 'ES256', kid: 'p1', issuer: partnerIssuer, audience: 'partner-app' });
+    const jwt = await token(partnerKey, { sub: 'partner-1' }, { alg: 'RS384', kid: 'p1', issuer: partnerIssuer, audience: 'partner-app' });
     const ok = await get('/partner', { authorization: `Bearer ${jwt}` });
     expect(ok.status).toBe(200);
     expect(ok.body.auth.claims.sub).toBe('partner-1');
     expect((await get('/partner', { authorization: `Bearer ${await token(userKey, { sub: 'x' }, { issuer: partnerIssuer, audience: 'partner-app' })}` })).status).toBe(401);
+    // Signed by the issuer's own EC key, otherwise valid: refused, as API Gateway (RSA only) would refuse it.
+    const ec = await token(partnerEcKey, { sub: 'partner-1' }, { alg: 'ES256', kid: 'p2', issuer: partnerIssuer, audience: 'partner-app' });
+    expect((await get('/partner', { authorization: `Bearer ${ec}` })).status).toBe(401);
   });
 
   it('runs a Lambda authorizer of the service, caches its answer per identity, and maps its failures', async () => {
