@@ -90,9 +90,13 @@ export function createRouterHandler(deps: RouterHandlerDeps): LambdaHandler {
     if (!parsed.success) throw new ConfigError('the router was invoked with something else than an API Gateway HTTP API (payload 2.0) event', { cause: parsed.error });
     const request = parsed.data;
     const method = request.requestContext.http.method.toUpperCase();
-    const what = `${method} ${request.rawPath}`;
+    // The catch-all's `{proxy+}` is the path as API Gateway routed it: decoded, and relative to the API (behind a
+    // custom domain's API mapping with a base path, rawPath keeps that base path, which no runtime route has).
+    const proxy = (event as { pathParameters?: Record<string, string | undefined> }).pathParameters?.proxy;
+    const path = proxy !== undefined ? `/${proxy}` : request.rawPath;
+    const what = `${method} ${path}`;
     try {
-      const match = (await routes.current()).match(method, request.rawPath);
+      const match = (await routes.current()).match(method, path);
       if (match.kind === 'not-found') return resultOf(routeNotFoundReply());
       const { target } = match;
       if (target.authorizer !== undefined) return resultOf(FORBIDDEN_AUTHORIZED);

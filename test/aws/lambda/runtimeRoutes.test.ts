@@ -163,6 +163,15 @@ describe('runtime HTTP routes on AWS (router function)', () => {
     expect((await stack.store.get(taskId))?.status).toBe('succeeded');
   });
 
+  it('routes by the path API Gateway matched ({proxy+}), not rawPath: behind a custom domain mapping with a base path', async () => {
+    await create('orders', { method: 'GET', path: '/mapped/{id}' });
+    // api.example.com/v1 → this stage: rawPath keeps /v1, the catch-all's proxy is the path within the API.
+    const event = httpApiEvent({ method: 'GET', path: '/v1/mapped/42', route: '/{proxy+}', pathParameters: { proxy: 'mapped/42' } });
+    const reply = (await router(event, lambdaContext(30_000, 'router'))) as Reply;
+    expect(reply.statusCode).toBe(200);
+    expect(captured.at(-1)!.event).toMatchObject({ routeKey: 'GET /mapped/{id}', pathParameters: { id: '42' } });
+  });
+
   it('queues an async route: 202 with the task id and Location, a queued record, a message on the process queue', async () => {
     await create('registered', { method: 'POST', path: '/signups', mode: 'async' });
     const reply = await call({ method: 'POST', path: '/signups', headers: { 'content-type': 'application/json', authorization: 'Bearer secret' }, body: JSON.stringify({ name: 'ada' }) });
