@@ -4,6 +4,8 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   type AttributeValue,
@@ -238,27 +240,17 @@ export class DynamoTaskStore implements TaskStore {
     let startKey: Record<string, AttributeValue> | undefined;
     for (let page = 0; page < this.maxQueryPages; page++) {
       const remaining = want - candidates.length;
-      let out;
-      try {
-        out = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: TASK_TABLE.byProcessIndex,
-            KeyConditionExpression: keyCondition,
-            FilterExpression: filter,
-            ProjectionExpression: '#ck, #sum',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ScanIndexForward: false,
-            // Limit counts entries examined before the filter: read further ahead when a status or trigger filter drops some.
-            Limit: Math.min(1000, status === undefined && trigger === undefined ? remaining : remaining * 4),
-            ExclusiveStartKey: startKey,
-            ...this.capacity,
-          }),
-        );
-      } catch (error) {
-        throw awsRequestFailed('DynamoDB', 'Query', `${this.tableName}/${TASK_TABLE.byProcessIndex}`, error);
-      }
+      const out = await this.queryByProcess({
+        KeyConditionExpression: keyCondition,
+        FilterExpression: filter,
+        ProjectionExpression: '#ck, #sum',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        // Limit counts entries examined before the filter: read further ahead when a status or trigger filter drops some.
+        Limit: Math.min(1000, status === undefined && trigger === undefined ? remaining : remaining * 4),
+        ExclusiveStartKey: startKey,
+      });
       for (const item of out.Items ?? []) {
         const key = item[TASK_ITEM.createdKey]?.S;
         if (key === undefined) throw new SluiceError(`index entry without ${TASK_ITEM.createdKey} in ${this.tableName}`);
@@ -295,30 +287,29 @@ export class DynamoTaskStore implements TaskStore {
     return counted.filter((entry): entry is ProcessTaskCounts => entry !== undefined).sort((a, b) => (a.process < b.process ? -1 : a.process > b.process ? 1 : 0));
   }
 
+  /** One page of the per-process index (the list's scan and the counts share it); failures name table and index. */
+  private async queryByProcess(input: Omit<QueryCommandInput, 'TableName' | 'IndexName'>): Promise<QueryCommandOutput> {
+    try {
+      return await this.client.send(new QueryCommand({ TableName: this.tableName, IndexName: TASK_TABLE.byProcessIndex, ...input, ...this.capacity }));
+    } catch (error) {
+      throw awsRequestFailed('DynamoDB', 'Query', `${this.tableName}/${TASK_TABLE.byProcessIndex}`, error);
+    }
+  }
+
   /** One process's counts in the window; `undefined` when it has no task there. */
   private async countProcess(process: string, since: string, until: string): Promise<ProcessTaskCounts | undefined> {
     const counts = emptyStatusCounts();
     let total = 0;
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      let out;
-      try {
-        out = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: TASK_TABLE.byProcessIndex,
-            KeyConditionExpression: '#proc = :proc AND #ck BETWEEN :since AND :until',
-            FilterExpression: '#exp >= :now',
-            ProjectionExpression: '#st',
-            ExpressionAttributeNames: { '#proc': TASK_ITEM.process, '#ck': TASK_ITEM.createdKey, '#exp': TASK_ITEM.expiresAt, '#st': TASK_ITEM.status },
-            ExpressionAttributeValues: { ':proc': { S: process }, ':since': { S: since }, ':until': { S: until }, ':now': this.nowValue() },
-            ExclusiveStartKey: startKey,
-            ...this.capacity,
-          }),
-        );
-      } catch (error) {
-        throw awsRequestFailed('DynamoDB', 'Query', `${this.tableName}/${TASK_TABLE.byProcessIndex}`, error);
-      }
+      const out = await this.queryByProcess({
+        KeyConditionExpression: '#proc = :proc AND #ck BETWEEN :since AND :until',
+        FilterExpression: '#exp >= :now',
+        ProjectionExpression: '#st',
+        ExpressionAttributeNames: { '#proc': TASK_ITEM.process, '#ck': TASK_ITEM.createdKey, '#exp': TASK_ITEM.expiresAt, '#st': TASK_ITEM.status },
+        ExpressionAttributeValues: { ':proc': { S: process }, ':since': { S: since }, ':until': { S: until }, ':now': this.nowValue() },
+        ExclusiveStartKey: startKey,
+      });
       for (const item of out.Items ?? []) {
         const status = item[TASK_ITEM.status]?.S as TaskStatus | undefined;
         if (status === undefined || !TASK_STATUSES.includes(status)) throw new SluiceError(`index entry with status '${String(status)}' in ${this.tableName}`);
