@@ -28,12 +28,9 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
-/** The lineage graph of `GET /sluice/lineage`. */
-export interface LineageGraph {
-  nodes: Array<{ id: string }>;
-  edges: Array<{ source: string; target: string; label: string; eventId: string; taskId: string; process: string; createdAt: string }>;
-  truncated?: boolean;
-}
+/** The lineage graph of `GET /sluice/lineage` (the core's own type: the route sends walkLineage's answer as is). */
+import type { LineageGraph } from '../core/events/walkLineage.js';
+export type { LineageGraph };
 
 /** The filter of a bulk replay (`POST /sluice/tasks/replay`); times ISO-8601. */
 export interface ReplayFilter {

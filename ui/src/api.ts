@@ -5,6 +5,12 @@
  * which shows the login form again.
  */
 
+// The API's own types (type-only: nothing of lib/ is bundled).
+export type { LineageEdge, LineageGraph } from '../../lib/core/events/walkLineage.js';
+export type { DataEvent } from '../../lib/core/events/DataEvent.js';
+import type { TaskStatus } from '../../lib/core/task/TaskRecord.js';
+export type { TaskStatus };
+
 const TOKEN_KEY = 'sluice.apiToken';
 
 /** A non-2xx answer, with the API's `{ error, message, issues? }` body when it sent one. */
@@ -92,7 +98,6 @@ export function errorText(error: unknown): string {
 
 // ---- Shapes of the platform API (README "The platform API"), as the dashboard reads them. ----
 
-export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
 export const TASK_STATUSES: readonly TaskStatus[] = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled'];
 export const TRIGGER_TYPES = ['http', 'api', 'queue', 'schedule', 'event'] as const;
 export const TERMINAL: ReadonlySet<TaskStatus> = new Set(['succeeded', 'failed', 'timed_out', 'cancelled']);
@@ -187,29 +192,3 @@ export interface PeekedMessage {
   task?: { taskId: string; process: string; status: TaskStatus; attempts: number; error?: TaskError };
 }
 
-export interface LineageEdge {
-  source: string;
-  target: string;
-  label: string;
-  eventId: string;
-  taskId: string;
-  process: string;
-  createdAt: string;
-}
-
-export interface LineageGraph {
-  nodes: Array<{ id: string }>;
-  edges: LineageEdge[];
-  truncated?: boolean;
-}
-
-export interface DataEvent {
-  eventId: string;
-  label: string;
-  source?: string;
-  target?: string;
-  taskId: string;
-  process: string;
-  createdAt: string;
-  meta?: unknown;
-}

@@ -162,15 +162,8 @@ function readPayload(text: string): unknown {
   return payloads[0]!.value;
 }
 
-/** The sums of a bulk replay's pages. */
-interface BulkReplayAnswer {
-  dryRun: boolean;
-  matched: number;
-  replayed: number;
-  alreadyReplayed: number;
-  noPayload: number;
-  skipped: number;
-}
+/** The sums of a bulk replay's pages: the page report's counts, without its paging fields. */
+type BulkReplayAnswer = Required<Omit<BulkReplayReport, 'truncated' | 'nextCursor'>>;
 
 /**
  * `--filter process=load,status=failed,since=2h,until=2026-11-29`: the
