@@ -106,7 +106,7 @@ export function createPlatformApp(options: PlatformAppOptions): Hono {
 
   app.post('/sluice/tasks', limit, async (c) => send(c, await ingest.submitTask(new Uint8Array(await c.req.arrayBuffer()), c.req.header('idempotency-key'))));
   // GET /sluice/tasks and /sluice/tasks/counts, the latter before /sluice/tasks/:taskId takes it.
-  mountTaskListRoutes(app, { store: options.store, clock: options.clock ?? systemClock, send, queryOf, processes: new Set(options.processes.map((p) => p.name)) });
+  mountTaskListRoutes(app, { store: options.store, clock: options.clock ?? systemClock, send, processes: new Set(options.processes.map((p) => p.name)) });
   app.all('/sluice/tasks', (c) => methodNotAllowed(c, ['GET', 'POST']));
   app.all('/sluice/tasks/counts', (c) => methodNotAllowed(c, ['GET']));
   if (options.control) {
@@ -136,10 +136,10 @@ function mountQueueConsole(
   app.all('/sluice/queues', (c) => methodNotAllowed(c, ['GET']));
 
   app.post('/sluice/queues/:queue/messages', limit, async (c) =>
-    send(c, await ingest.sendMessage(c.req.param('queue')!, new Uint8Array(await c.req.arrayBuffer()), c.req.header(), queryOf(c).delaySeconds)),
+    send(c, await ingest.sendMessage(c.req.param('queue')!, new Uint8Array(await c.req.arrayBuffer()), c.req.header(), platformQuery(c).delaySeconds)),
   );
   app.get('/sluice/queues/:queue/messages', async (c) => {
-    const parsed = peekQuery.safeParse(queryOf(c));
+    const parsed = peekQuery.safeParse(platformQuery(c));
     if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     const page = await queues.peek(c.req.param('queue'), parsed.data);
     // Each message with its task (status, error, attempts): what a dead letter is about.
@@ -154,9 +154,6 @@ function mountQueueConsole(
   app.post('/sluice/queues/:queue/purge', async (c) => send(c, jsonReply(200, await queues.purge(c.req.param('queue')!))));
   app.all('/sluice/queues/:queue/purge', (c) => methodNotAllowed(c, ['POST']));
 }
-
-/** The request's query, each key at most once (`platformQuery`: a repeated key is a 400). */
-const queryOf = platformQuery;
 
 function methodNotAllowed(c: Context, allowed: string[]): Response {
   const reply = methodNotAllowedReply(c.req.method, c.req.path, allowed);

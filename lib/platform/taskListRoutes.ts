@@ -11,6 +11,7 @@ import { isoTime } from '../core/time/isoTime.js';
 import { validationErrorOf } from '../core/validationIssues.js';
 import { jsonReply, type HttpReply } from '../http/httpResponses.js';
 import { pageLimitParameter } from '../http/queryParameters.js';
+import { platformQuery } from './platformQuery.js';
 
 const processName = z.string().min(1).max(128);
 
@@ -38,8 +39,6 @@ export interface TaskListRoutesOptions {
   /** "Now" of the counts' default window. */
   clock: Clock;
   send(c: Context, reply: HttpReply): Response;
-  /** The query as the routes read it (each key at most once). */
-  queryOf(c: Context): Record<string, string>;
   /** The declared processes: a `process` filter naming another is a 404, as `POST /sluice/tasks` answers (not an empty page). */
   processes: ReadonlySet<string>;
 }
@@ -65,10 +64,10 @@ export interface TaskListRoutesOptions {
  * Must be mounted before `/sluice/tasks/:taskId`, which would take `counts` for a task id.
  */
 export function mountTaskListRoutes(app: Hono, options: TaskListRoutesOptions): void {
-  const { store, send, queryOf } = options;
+  const { store, send } = options;
 
   app.get('/sluice/tasks', async (c) => {
-    const parsed = listQuery.safeParse(queryOf(c));
+    const parsed = listQuery.safeParse(platformQuery(c));
     if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     const query = definedOnly(parsed.data);
     if (query.process !== undefined && !options.processes.has(query.process)) throw new UnknownProcessError(query.process);
@@ -81,7 +80,7 @@ export function mountTaskListRoutes(app: Hono, options: TaskListRoutesOptions): 
   });
 
   app.get('/sluice/tasks/counts', async (c) => {
-    const parsed = countsQuery.safeParse(queryOf(c));
+    const parsed = countsQuery.safeParse(platformQuery(c));
     if (!parsed.success) throw validationErrorOf(parsed.error, 'query');
     const until = parsed.data.until ?? isoTime(options.clock.now());
     // Never before year 0000: the default window of an `until` in its first day is shorter, not out of range.
