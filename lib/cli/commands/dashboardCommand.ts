@@ -33,7 +33,6 @@ export function dashboardCommand(program: Command, onStarted: () => void): void 
     const probe = await assets.lookup('/sluice/ui/');
     if (probe.kind === 'unbuilt') throw new CliError(probe.message, ExitCode.usage);
     const target = resolveTarget(options, process.env, process.cwd());
-    if (/[?#]/.test(target.url)) throw new CliError(`--url must not have a query or a fragment: ${target.url}`, ExitCode.usage);
     // Started anyway (the target may come up later), but said at once: otherwise every view just shows errors.
     const unreachable = await healthProblem(target.url);
     if (unreachable) process.stderr.write(`warning: ${unreachable}; the dashboard will show errors until it answers\n`);
@@ -41,6 +40,8 @@ export function dashboardCommand(program: Command, onStarted: () => void): void 
     try {
       proxy = await startDashboardProxy({ target, assets: (path) => assets.respond(path), port: options.port });
     } catch (error) {
+      // The proxy's own refusal of the target URL (a query or fragment would swallow every path).
+      if (error instanceof RangeError) throw new CliError(`--url: ${error.message}`, ExitCode.usage, { cause: error });
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE' || code === 'EACCES') throw new CliError(`cannot listen on 127.0.0.1:${options.port}: ${code === 'EADDRINUSE' ? 'the port is taken' : 'permission denied'} (choose another with --port, or 0 for any free one)`, ExitCode.usage, { cause: error });
       throw error;
